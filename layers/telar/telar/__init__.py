@@ -1,0 +1,1 @@
+"""Telar: the production side of social enterprises that employ women artisans."""

@@ -1,0 +1,43 @@
+"""An assignment: the part of one order that one production group makes."""
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class AssignmentStatus(StrEnum):
+    PLANNED = "PLANNED"
+    AWAITING_QC = "AWAITING_QC"
+    QC_DONE = "QC_DONE"
+
+
+class AssignmentLine(BaseModel):
+    sku: str
+    quantity: int = Field(gt=0)
+    options: dict[str, str] = Field(default_factory=dict)
+    notes: str | None = None
+    per_maker: dict[str, int] = Field(description="worker_id -> suggested quantity")
+
+
+class Assignment(BaseModel):
+    assignment_id: str
+    order_id: str
+    group_id: str
+    due_date: date
+    lines: list[AssignmentLine]
+    status: AssignmentStatus = AssignmentStatus.PLANNED
+    worksheet_key: str | None = None
+    qc_template_key: str | None = None
+    task_token: str | None = None
+    qc_upload: str | None = Field(default=None, description="s3 key#version of the accepted QC sheet")
+    units_passed: int = 0
+    units_rejected: int = 0
+
+    @property
+    def skus(self) -> set[str]:
+        return {line.sku for line in self.lines}
+
+    @property
+    def planned_units(self) -> int:
+        return sum(line.quantity for line in self.lines)

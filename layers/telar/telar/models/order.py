@@ -1,0 +1,69 @@
+"""Orders as buyers send them and as Telar keeps them."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    START_PENDING = "START_PENDING"  # stored, but the pipeline could not be started yet: retried
+    IN_PRODUCTION = "IN_PRODUCTION"
+    READY_TO_SHIP = "READY_TO_SHIP"
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
+
+
+class ShipTo(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    address_lines: list[str] = Field(min_length=1, max_length=4)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(min_length=2, max_length=2, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sku: str = Field(min_length=1, max_length=40)
+    quantity: int = Field(gt=0, le=100_000)
+    options: dict[str, str] = Field(default_factory=dict, max_length=5, description="e.g. colour, size")
+    notes: str | None = Field(default=None, max_length=500)
+
+
+class OrderRequest(BaseModel):
+    """The body of ``POST /orders``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    buyer_reference: str = Field(min_length=1, max_length=100)
+    requested_ship_date: date
+    ship_to: ShipTo
+    lines: list[OrderLine] = Field(min_length=1, max_length=50)
+
+    @field_validator("lines")
+    @classmethod
+    def _no_duplicate_lines(cls, lines: list[OrderLine]) -> list[OrderLine]:
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        for i, line in enumerate(lines):
+            key = (line.sku, tuple(sorted(line.options.items())))
+            if key in seen:
+                raise ValueError(f"line {i} repeats sku {line.sku!r} with the same options")
+            seen.add(key)
+        return lines
+
+
+class Order(OrderRequest):
+    """An accepted order, as stored."""
+
+    order_id: str
+    buyer_id: str
+    status: OrderStatus
+    created_at: datetime
+    updated_at: datetime
+    status_reason: str | None = None
+    units_passed: int = 0
+    assignment_ids: list[str] = Field(default_factory=list)
+    artifacts: dict[str, str] = Field(default_factory=dict, description="name -> S3 key")

@@ -1,0 +1,116 @@
+"""Reference data: groups, makers, catalog, wage rules and buyers (uploaded by staff)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
+
+
+class _Ref(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Group(_Ref):
+    group_id: str
+    name: str
+    kind: Literal["prison", "emergency_centre", "rural_mothers_group"]
+    place: str
+    country: Literal["PE", "TH"]
+    region: str = Field(description="wage region, e.g. 'national' (Peru) or 'Chiang Mai/Mueang'")
+    currency: Literal["PEN", "THB"]
+    language: Literal["es", "th", "en"]
+    timezone: str
+    hours_per_day: Decimal = Field(gt=0, le=12)
+    days_per_week: int = Field(gt=0, le=7)
+    manager_name: str
+    manager_email: EmailStr
+
+    @property
+    def weekly_hours_per_maker(self) -> Decimal:
+        return self.hours_per_day * self.days_per_week
+
+
+class Maker(_Ref):
+    worker_id: str
+    group_id: str
+    first_name: str
+    alias: str | None = None
+    skills: tuple[Skill, ...]
+    consent_photo: bool = False
+    consent_name: bool = False
+    consent_story: bool = False
+    photo_file: str | None = None
+    story: str | None = None
+    active: bool = True
+
+
+class Product(_Ref):
+    sku: str
+    name: str
+    skill: Skill
+    standard_minutes: Decimal = Field(gt=0, description="minutes one maker needs for one unit")
+    piece_rates: dict[str, Decimal] = Field(description="piece rate per currency, e.g. {'PEN': 6.50}")
+    unit_price_usd: Decimal = Field(gt=0)
+    min_quantity: int = Field(ge=1)
+    max_quantity: int = Field(ge=1)
+    defect_codes: tuple[str, ...] = ()
+    care_instructions: dict[str, str] = Field(default_factory=dict, description="per language code")
+
+
+class WageRule(_Ref):
+    """A legal minimum wage, converted to an hourly rate as amount / hours_covered."""
+
+    country: Literal["PE", "TH"]
+    region: str
+    currency: Literal["PEN", "THB"]
+    amount: Decimal = Field(gt=0)
+    unit: Literal["month", "day"]
+    hours_covered: Decimal = Field(gt=0, description="hours the amount pays for (RMV: 48 h x 52 / 12)")
+    effective_from: date
+
+    @property
+    def hourly(self) -> Decimal:
+        return self.amount / self.hours_covered
+
+
+class Buyer(_Ref):
+    buyer_id: str
+    name: str
+    email: EmailStr
+    language: Literal["es", "en", "th"] = "en"
+
+
+class ReferenceData(_Ref):
+    """Everything a pipeline stage needs to know about the world, read once per invocation."""
+
+    groups: tuple[Group, ...]
+    makers: tuple[Maker, ...]
+    products: tuple[Product, ...]
+    wage_rules: tuple[WageRule, ...]
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.group_id == group_id)
+
+    def product(self, sku: str) -> Product | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+    def makers_of(self, group_id: str, skill: str | None = None) -> list[Maker]:
+        return [
+            m
+            for m in self.makers
+            if m.group_id == group_id and m.active and (skill is None or skill in m.skills)
+        ]
+
+    def minimum_wage(self, group: Group, on: date) -> WageRule:
+        """The wage rule in force for ``group`` on ``on`` (latest effective_from not after it)."""
+        rules = [
+            r
+            for r in self.wage_rules
+            if r.country == group.country and r.region == group.region and r.effective_from <= on
+        ]
+        if not rules:
+            raise LookupError(f"no minimum wage for {group.country}/{group.region} on {on}")
+        return max(rules, key=lambda r: r.effective_from)
