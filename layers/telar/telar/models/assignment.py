@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from telar.models.qc import QcRow
+
 
 class AssignmentStatus(StrEnum):
     PLANNED = "PLANNED"
@@ -31,8 +33,17 @@ class Assignment(BaseModel):
     qc_template_key: str | None = None
     task_token: str | None = None
     qc_upload: str | None = Field(default=None, description="s3 key#version of the accepted QC sheet")
-    units_passed: int = 0
-    units_rejected: int = 0
+    inspected_by: str | None = None
+    inspected_on: date | None = None
+    qc_rows: list[QcRow] = Field(default_factory=list, description="accepted QC results per maker and product")
+
+    @property
+    def units_passed(self) -> int:
+        return sum(r.passed for r in self.qc_rows)
+
+    @property
+    def units_rejected(self) -> int:
+        return sum(r.rejected for r in self.qc_rows)
 
     @property
     def skus(self) -> set[str]:
