@@ -40,7 +40,7 @@ class SheetInvalid(TelarError):
 class SheetProblem:
     """One problem in an uploaded sheet, located to the cell so a person can fix it."""
 
-    __slots__ = ("sheet", "cell", "value", "expected")
+    __slots__ = ("cell", "expected", "sheet", "value")
 
     def __init__(self, sheet: str, cell: str, value: object, expected: str):
         self.sheet, self.cell, self.value, self.expected = sheet, cell, value, expected

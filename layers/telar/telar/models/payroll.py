@@ -6,13 +6,14 @@ from pydantic import BaseModel
 
 
 class EarningLine(BaseModel):
-    """One maker's pay for one assignment; amounts already rounded to the currency."""
+    """One maker's pay for one product of one assignment; amounts already rounded to the currency."""
 
     order_id: str
     assignment_id: str
     group_id: str
     worker_id: str
     maker_name: str
+    sku: str
     currency: str
     units_passed: int
     hours_worked: Decimal

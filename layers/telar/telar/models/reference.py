@@ -98,11 +98,7 @@ class ReferenceData(_Ref):
         return next((p for p in self.products if p.sku == sku), None)
 
     def makers_of(self, group_id: str, skill: str | None = None) -> list[Maker]:
-        return [
-            m
-            for m in self.makers
-            if m.group_id == group_id and m.active and (skill is None or skill in m.skills)
-        ]
+        return [m for m in self.makers if m.group_id == group_id and m.active and (skill is None or skill in m.skills)]
 
     def minimum_wage(self, group: Group, on: date) -> WageRule:
         """The wage rule in force for ``group`` on ``on`` (latest effective_from not after it)."""

@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo serve test lint unit integration e2e bench clean
+
+$(STAMP): requirements-dev.txt layers/telar/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run a realistic scenario end to end on the local cloud; artifacts in out/demo/
+	$(PY) -m local.demo
+
+serve: $(STAMP)  ## the local cloud in the foreground (API on :3000, AWS on :4566)
+	$(PY) -m local.serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+test: lint  ## everything: lint, template checks, unit, integration and e2e tests
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+bench: $(STAMP)  ## every benchmark in bench/; figures in out/bench/results.json
+	$(PY) -m bench
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

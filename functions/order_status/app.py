@@ -1,0 +1,16 @@
+"""Records the pipeline's outcome on the order: READY_TO_SHIP, or NEEDS_ATTENTION with the reason."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from telar import stages
+from telar.observability import logger, tracer
+from telar.ports import default_ports
+
+
+@logger.inject_lambda_context(correlation_id_path="order_id")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    status = stages.record_outcome(default_ports(), event["order_id"], event["outcome"], event.get("error"))
+    return {"order_id": event["order_id"], "status": status}

@@ -1,0 +1,15 @@
+"""SplitWork stage: plan the order's assignments and send each group its papers."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from telar import stages
+from telar.observability import logger, tracer
+from telar.ports import default_ports
+
+
+@logger.inject_lambda_context(correlation_id_path="order_id")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return {"assignment_ids": stages.split_work(default_ports(), event["order_id"])}

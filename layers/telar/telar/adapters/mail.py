@@ -1,0 +1,35 @@
+"""SES raw e-mail with attachments."""
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from telar.adapters.aws import client
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str  # "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Mailer:
+    def __init__(self, sender: str):
+        self.sender = sender
+
+    def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = ", ".join(to)
+        message["Subject"] = subject
+        message.set_content(text)
+        for a in attachments:
+            maintype, subtype = a.mime_type.split("/", 1)
+            message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
+        reply = client("ses").send_raw_email(
+            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
+        )
+        return str(reply["MessageId"])

@@ -1,0 +1,295 @@
+"""DynamoDB single-table repository. Access patterns are listed in docs/data-model.md.
+
+Items hold the model's JSON fields as native attributes beside the keys, so the table is readable
+in the console and models round-trip through ``model_dump(mode="json")``.
+"""
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from telar.adapters.aws import table
+from telar.models import (
+    Assignment,
+    AssignmentStatus,
+    Buyer,
+    EarningLine,
+    Group,
+    Maker,
+    Order,
+    Product,
+    QcSheet,
+    ReferenceData,
+    WageRule,
+)
+
+M = TypeVar("M", bound=BaseModel)
+_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+_REFERENCE = "REF"
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost (the item exists already, or is not in the expected state)."""
+
+
+def _item(model: BaseModel, **keys: str) -> dict[str, Any]:
+    return {**model.model_dump(mode="json"), **keys}
+
+
+def _model(cls: type[M], item: dict[str, Any]) -> M:
+    return cls.model_validate({k: v for k, v in item.items() if k not in _KEYS})
+
+
+def _conditional(call: Any, **kwargs: Any) -> None:
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        if e.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            raise ConditionFailed(str(e)) from e
+        raise
+
+
+class Repository:
+    def __init__(self, table_name: str):
+        self.table = table(table_name)
+
+    # ------------------------------------------------------------ reference data
+    def put_reference(self, ref: ReferenceData) -> None:
+        with self.table.batch_writer() as batch:
+            for g in ref.groups:
+                batch.put_item(Item=_item(g, pk=_REFERENCE, sk=f"GROUP#{g.group_id}"))
+            for m in ref.makers:
+                batch.put_item(Item=_item(m, pk=_REFERENCE, sk=f"MAKER#{m.worker_id}"))
+            for p in ref.products:
+                batch.put_item(Item=_item(p, pk=_REFERENCE, sk=f"PRODUCT#{p.sku}"))
+            for w in ref.wage_rules:
+                sk = f"WAGE#{w.country}#{w.region}#{w.effective_from.isoformat()}"
+                batch.put_item(Item=_item(w, pk=_REFERENCE, sk=sk))
+
+    def load_reference(self) -> ReferenceData:
+        kinds: dict[str, list[dict[str, Any]]] = {"GROUP": [], "MAKER": [], "PRODUCT": [], "WAGE": []}
+        for item in self._query(KeyConditionExpression=Key("pk").eq(_REFERENCE)):
+            kinds[item["sk"].split("#", 1)[0]].append(item)
+        return ReferenceData(
+            groups=tuple(_model(Group, i) for i in kinds["GROUP"]),
+            makers=tuple(_model(Maker, i) for i in kinds["MAKER"]),
+            products=tuple(_model(Product, i) for i in kinds["PRODUCT"]),
+            wage_rules=tuple(_model(WageRule, i) for i in kinds["WAGE"]),
+        )
+
+    # ------------------------------------------------------------ buyers
+    def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:
+        self.table.put_item(Item=_item(buyer, pk=f"BUYER#{buyer.buyer_id}", sk="PROFILE"))
+        self.table.put_item(Item={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY", "buyer_id": buyer.buyer_id})
+
+    def get_buyer(self, buyer_id: str) -> Buyer | None:
+        item = self.table.get_item(Key={"pk": f"BUYER#{buyer_id}", "sk": "PROFILE"}).get("Item")
+        return _model(Buyer, item) if item else None
+
+    def buyer_for_key(self, api_key_hash: str) -> Buyer | None:
+        key_item = self.table.get_item(Key={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY"}).get("Item")
+        if not key_item:
+            return None
+        return self.get_buyer(key_item["buyer_id"])
+
+    # ------------------------------------------------------------ orders
+    def create_order(self, order: Order) -> None:
+        item = _item(
+            order,
+            pk=f"ORDER#{order.order_id}",
+            sk="ORDER",
+            gsi1pk=f"BUYER#{order.buyer_id}",
+            gsi1sk=f"{order.created_at.isoformat()}#{order.order_id}",
+        )
+        _conditional(self.table.put_item, Item=item, ConditionExpression=Attr("pk").not_exists())
+
+    def get_order(self, order_id: str) -> Order | None:
+        item = self.table.get_item(Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"}, ConsistentRead=True).get("Item")
+        return _model(Order, item) if item else None
+
+    def list_orders(self, buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
+        """The buyer's orders, newest first; ``cursor`` is opaque to the caller."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(f"BUYER#{buyer_id}"),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
+        reply = self.table.query(**kwargs)
+        last = reply.get("LastEvaluatedKey")
+        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        return [_model(Order, i) for i in reply["Items"]], next_cursor
+
+    def update_order(self, order_id: str, **fields: Any) -> None:
+        """Set top-level fields of an existing order (JSON values) and stamp updated_at."""
+        fields["updated_at"] = datetime.now(UTC).isoformat()
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": value for i, value in enumerate(fields.values())}
+        _conditional(
+            self.table.update_item,
+            Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"},
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ConditionExpression=Attr("pk").exists(),
+        )
+
+    # ------------------------------------------------------------ assignments
+    def create_assignments(self, order_id: str, assignments: list[Assignment]) -> None:
+        """Store the plan and link it to the order in one transaction: all of it or nothing."""
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": _serialize(
+                        _item(
+                            a,
+                            pk=f"ASSIGNMENT#{a.assignment_id}",
+                            sk="ASSIGNMENT",
+                            gsi1pk=f"ORDER#{order_id}",
+                            gsi1sk=f"ASSIGNMENT#{a.assignment_id}",
+                        )
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for a in assignments
+        ]
+        items.append(
+            {
+                "Update": {
+                    "TableName": self.table.name,
+                    "Key": _serialize({"pk": f"ORDER#{order_id}", "sk": "ORDER"}),
+                    "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now",
+                    "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": _serialize(
+                        {
+                            ":ids": [a.assignment_id for a in assignments],
+                            ":s": "IN_PRODUCTION",
+                            ":now": datetime.now(UTC).isoformat(),
+                            ":zero": 0,
+                        }
+                    ),
+                }
+            }
+        )
+        _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
+
+    def get_assignment(self, assignment_id: str) -> Assignment | None:
+        key = {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"}
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _model(Assignment, item) if item else None
+
+    def assignments_of(self, order_id: str) -> list[Assignment]:
+        items = self._query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(f"ORDER#{order_id}"))
+        return [_model(Assignment, i) for i in items if i["sk"] == "ASSIGNMENT"]
+
+    def await_qc(self, assignment_id: str, task_token: str) -> None:
+        """Keep the token of the task now waiting; a redelivered invocation just replaces it."""
+        _conditional(
+            self.table.update_item,
+            Key={"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
+            UpdateExpression="SET task_token = :t, #s = :waiting",
+            ConditionExpression="attribute_exists(pk) AND #s IN (:planned, :waiting)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":t": task_token,
+                ":waiting": AssignmentStatus.AWAITING_QC.value,
+                ":planned": AssignmentStatus.PLANNED.value,
+            },
+        )
+
+    def record_qc(self, sheet: QcSheet, upload_ref: str) -> None:
+        """Record accepted QC results once; raises ConditionFailed if the assignment is not waiting."""
+        _conditional(
+            self.table.update_item,
+            Key={"pk": f"ASSIGNMENT#{sheet.assignment_id}", "sk": "ASSIGNMENT"},
+            UpdateExpression="SET qc_rows = :rows, inspected_by = :by, inspected_on = :on, "
+            "qc_upload = :upload, #s = :done",
+            ConditionExpression="#s = :waiting",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":rows": [r.model_dump(mode="json") for r in sheet.rows],
+                ":by": sheet.inspected_by,
+                ":on": sheet.inspected_on.isoformat(),
+                ":upload": upload_ref,
+                ":done": AssignmentStatus.QC_DONE.value,
+                ":waiting": AssignmentStatus.AWAITING_QC.value,
+            },
+        )
+
+    # ------------------------------------------------------------ earnings
+    def record_earnings(self, lines: Iterable[EarningLine]) -> int:
+        """Record each earning line exactly once (keyed by order, assignment, maker, product).
+
+        Returns how many were new; lines already recorded by an earlier attempt are left as they are.
+        """
+        new = 0
+        for line in lines:
+            sk = f"EARNING#{line.assignment_id}#{line.worker_id}#{line.sku}"
+            try:
+                _conditional(
+                    self.table.put_item,
+                    Item=_item(
+                        line,
+                        pk=f"ORDER#{line.order_id}",
+                        sk=sk,
+                        gsi1pk="EARNING#UNPAID",
+                        gsi1sk=f"{line.group_id}#{line.order_id}#{sk}",
+                    ),
+                    ConditionExpression=Attr("pk").not_exists(),
+                )
+                new += 1
+            except ConditionFailed:
+                continue
+        return new
+
+    def earnings_of(self, order_id: str) -> list[EarningLine]:
+        items = self._query(
+            KeyConditionExpression=Key("pk").eq(f"ORDER#{order_id}") & Key("sk").begins_with("EARNING#")
+        )
+        return [_model(EarningLine, i) for i in items]
+
+    # ------------------------------------------------------------ once-only side effects
+    def claim(self, name: str) -> bool:
+        """Claim a once-only action (an e-mail, say); False if it was claimed before."""
+        try:
+            _conditional(
+                self.table.put_item,
+                Item={"pk": f"ONCE#{name}", "sk": "ONCE", "at": datetime.now(UTC).isoformat()},
+                ConditionExpression=Attr("pk").not_exists(),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def release(self, name: str) -> None:
+        """Undo a claim whose action failed, so that a retry performs it."""
+        self.table.delete_item(Key={"pk": f"ONCE#{name}", "sk": "ONCE"})
+
+    # ------------------------------------------------------------ helpers
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            reply = self.table.query(**kwargs)
+            yield from reply["Items"]
+            if "LastEvaluatedKey" not in reply:
+                return
+            kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+
+
+_SERIALIZER = TypeSerializer()
+
+
+def _serialize(values: dict[str, Any]) -> dict[str, Any]:
+    """Low-level attribute values, for the client calls (transactions) that the Table resource lacks."""
+    return {k: _SERIALIZER.serialize(v) for k, v in values.items()}

@@ -1,0 +1,35 @@
+"""S3: uploads kept as they came (versioned), artifacts written by the pipeline."""
+
+from dataclasses import dataclass
+
+from telar.adapters.aws import client
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    version_id: str | None
+
+
+class Storage:
+    def __init__(self, bucket: str):
+        self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str) -> StoredObject:
+        reply = client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        return StoredObject(key, reply.get("VersionId"))
+
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        extra = {"VersionId": version_id} if version_id else {}
+        return client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
+
+    def get_if_exists(self, key: str) -> bytes | None:
+        s3 = client("s3")
+        try:
+            return s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    def size(self, key: str, version_id: str | None = None) -> int:
+        extra = {"VersionId": version_id} if version_id else {}
+        return int(client("s3").head_object(Bucket=self.bucket, Key=key, **extra)["ContentLength"])

@@ -1,0 +1,28 @@
+"""Step Functions: start the order pipeline, resume a task waiting for QC."""
+
+import json
+from typing import Any
+
+from telar.adapters.aws import client
+
+
+class Workflow:
+    def __init__(self, state_machine_arn: str | None):
+        self.state_machine_arn = state_machine_arn
+
+    def start_order(self, order_id: str) -> bool:
+        """Start the pipeline for ``order_id``; returns False if it was already started.
+
+        The execution is named after the order, so a repeated start (a retry, a sweeper) is harmless.
+        """
+        sfn = client("stepfunctions")
+        try:
+            sfn.start_execution(
+                stateMachineArn=self.state_machine_arn, name=order_id, input=json.dumps({"order_id": order_id})
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return False
+        return True
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))

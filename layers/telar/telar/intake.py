@@ -1,0 +1,48 @@
+"""Accepting a buyer's order: the rules that JSON validation alone cannot check."""
+
+import secrets
+from datetime import date, datetime
+
+from telar.errors import OrderRejected
+from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData
+
+
+def new_order_id(now: datetime) -> str:
+    """Sortable, unguessable, and valid as a Step Functions execution name."""
+    return f"ord-{now:%Y%m%d%H%M%S}-{secrets.token_hex(5)}"
+
+
+def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: datetime) -> Order:
+    """Check the order against the catalog and the calendar; every problem is reported at once.
+
+    Raises
+    ------
+    OrderRejected
+        with one problem per offending field (``lines[1].quantity``, ``requested_ship_date``...).
+    """
+    problems: list[dict[str, str]] = []
+    today: date = now.date()
+    if request.requested_ship_date <= today:
+        problems.append({"field": "requested_ship_date", "message": f"must be after today ({today.isoformat()})"})
+    for i, line in enumerate(request.lines):
+        product = ref.product(line.sku)
+        if product is None:
+            problems.append({"field": f"lines[{i}].sku", "message": f"unknown SKU {line.sku!r}; see GET /catalog"})
+        elif not product.min_quantity <= line.quantity <= product.max_quantity:
+            problems.append(
+                {
+                    "field": f"lines[{i}].quantity",
+                    "message": f"{line.quantity} is outside {product.min_quantity}..{product.max_quantity} "
+                    f"for {line.sku}",
+                }
+            )
+    if problems:
+        raise OrderRejected(problems)
+    return Order(
+        **request.model_dump(),
+        order_id=new_order_id(now),
+        buyer_id=buyer.buyer_id,
+        status=OrderStatus.RECEIVED,
+        created_at=now,
+        updated_at=now,
+    )

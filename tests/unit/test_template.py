@@ -1,0 +1,112 @@
+"""template.yaml and the state machine: checks that `sam validate` and cfn-lint alone would miss."""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.template_tools import ROOT, load_template, translate
+
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+STATE_MACHINE = RESOURCES["OrderPipeline"]["Properties"]
+ASL_TEXT = (ROOT / STATE_MACHINE["DefinitionUri"]).read_text()
+TRANSIENT_LAMBDA_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+
+
+def test_every_asl_placeholder_has_a_substitution_and_every_substitution_is_used() -> None:
+    placeholders = set(re.findall(r"\$\{(\w+)\}", ASL_TEXT))
+    substitutions = set(STATE_MACHINE["DefinitionSubstitutions"])
+    assert placeholders == substitutions
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_handler_exists(name: str) -> None:
+    props = FUNCTIONS[name]["Properties"]
+    module, function = props["Handler"].rsplit(".", 1)
+    source = ROOT / props["CodeUri"] / f"{module}.py"
+    assert source.is_file(), f"{name}: {source} is missing"
+    defined = {n.name for n in ast.parse(source.read_text()).body if isinstance(n, ast.FunctionDef)}
+    assert function in defined, f"{name}: {source} defines no {function}()"
+
+
+def _tasks(states: dict) -> list[tuple[str, dict]]:
+    found = []
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            found.append((name, state))
+        for branch in state.get("Branches", []):
+            found += _tasks(branch["States"])
+        if "ItemProcessor" in state:
+            found += _tasks(state["ItemProcessor"]["States"])
+    return found
+
+
+def test_every_lambda_task_retries_transient_errors_with_backoff_and_jitter() -> None:
+    definition = json.loads(ASL_TEXT)
+    tasks = _tasks(definition["States"])
+    assert len(tasks) >= 6
+    for name, task in tasks:
+        retry = next(r for r in task["Retry"] if TRANSIENT_LAMBDA_ERRORS <= set(r["ErrorEquals"]))
+        assert retry["BackoffRate"] > 1 and retry.get("JitterStrategy") == "FULL", name
+
+
+def test_waiting_for_qc_has_a_timeout() -> None:
+    waits = [t for _, t in _tasks(json.loads(ASL_TEXT)["States"]) if t["Resource"].endswith(".waitForTaskToken")]
+    assert waits and all(0 < w["TimeoutSeconds"] <= 31_536_000 for w in waits)
+
+
+def test_every_top_level_stage_records_failures_on_the_order() -> None:
+    states = json.loads(ASL_TEXT)["States"]
+    for name in ("SplitWork", "AwaitAllQc", "PayAndPrint", "Complete"):
+        assert states[name]["Catch"][0]["Next"] == "RecordFailure", name
+
+
+def test_translated_template_passes_cfn_lint(tmp_path: Path) -> None:
+    translated = tmp_path / "translated.json"
+    translated.write_text(json.dumps(translate(TEMPLATE)))
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(translated)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_wildcard_resource_except_task_token_callbacks() -> None:
+    translated = translate(TEMPLATE)
+    for name, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement.get("Resource") == "*":
+                    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                    assert all(a.startswith("states:SendTask") for a in actions), (name, statement)
+
+
+def test_buckets_block_public_access_encrypt_and_require_tls() -> None:
+    buckets = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::S3::Bucket"]
+    policies = {r["Properties"]["Bucket"]["Ref"]: r for r in RESOURCES.values() if r["Type"] == "AWS::S3::BucketPolicy"}
+    assert len(buckets) == 2
+    for name in buckets:
+        props = RESOURCES[name]["Properties"]
+        assert all(props["PublicAccessBlockConfiguration"].values())
+        assert props["BucketEncryption"]
+        statement = policies[name]["Properties"]["PolicyDocument"]["Statement"][0]
+        assert statement["Effect"] == "Deny" and statement["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+
+
+def test_queue_visibility_is_at_least_six_times_the_consumer_timeout() -> None:
+    queue = RESOURCES["UploadsQueue"]["Properties"]
+    timeout = FUNCTIONS["QcUploadFunction"]["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 1
