@@ -1,0 +1,230 @@
+"""`make demo`: two wholesale orders through every stage of the pipeline on the embedded local cloud.
+
+Orders go in through the HTTP API, production managers' QC sheets are filled in (some rejects, some slow
+makers whose piece earnings fall under the minimum wage) and uploaded, and the run waits for payroll
+e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts").
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from local.cloud import LocalCloud
+from local.manager import RowResult, fill_qc_sheet, read_assignment_id
+from telar.adapters.repository import Repository
+from telar.models import ReferenceData
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "out" / "demo"
+SAMPLES = ROOT / "samples"
+TIMEOUT_SECONDS = 180
+
+
+def main() -> int:
+    started = time.monotonic()
+    shutil.rmtree(OUT, ignore_errors=True)
+    for folder in ("worksheets", "qc", "cards", "payroll"):
+        (OUT / folder).mkdir(parents=True, exist_ok=True)
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    with LocalCloud(api_port=0, aws_port=0, out_dir=OUT) as cloud:
+        outputs = cloud.outputs
+        demo = Demo(outputs, ref)
+        order_ids = demo.submit_orders()
+        demo.fill_and_upload_qc(order_ids)
+        finished = demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "finish")
+        summary = demo.collect(finished)
+    summary["wall_seconds"] = round(time.monotonic() - started, 1)
+    (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    print_summary(summary)
+    return 0 if all(o["status"] == "READY_TO_SHIP" for o in summary["orders"]) else 1
+
+
+class Demo:
+    def __init__(self, outputs: dict[str, Any], ref: ReferenceData):
+        self.outputs = outputs
+        self.ref = ref
+        self.api = outputs["api_url"].rstrip("/")
+        self.buyers = outputs["buyers"]
+        self.s3 = boto3.client("s3", endpoint_url=outputs["aws_endpoint"], region_name=outputs["region"])
+        self.sfn = boto3.client("stepfunctions", endpoint_url=outputs["aws_endpoint"], region_name=outputs["region"])
+        self.key_of: dict[str, str] = {}
+
+    def submit_orders(self) -> list[str]:
+        order_ids = []
+        for i, path in enumerate(sorted((SAMPLES / "orders").glob("*.json"))):
+            buyer = self.buyers[i % len(self.buyers)]
+            reply = requests.post(
+                f"{self.api}/orders",
+                data=path.read_bytes(),
+                headers={
+                    "x-api-key": buyer["api_key"],
+                    "content-type": "application/json",
+                    "Idempotency-Key": f"demo-{path.stem}",
+                },
+                timeout=30,
+            )
+            reply.raise_for_status()
+            order = reply.json()
+            self.key_of[order["order_id"]] = buyer["api_key"]
+            order_ids.append(order["order_id"])
+            print(
+                f"order {order['order_id']} ({order['buyer_reference']}, {order['units_ordered']} units) "
+                f"from {buyer['buyer_id']}: {order['status']}"
+            )
+        return order_ids
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        reply = requests.get(f"{self.api}/orders/{order_id}", headers={"x-api-key": self.key_of[order_id]}, timeout=30)
+        reply.raise_for_status()
+        return dict(reply.json())
+
+    def wait_for(self, order_ids: list[str], done: Callable[[dict[str, Any]], bool], what: str) -> list[dict]:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        last = ""
+        while True:
+            orders = [self.order(o) for o in order_ids]
+            line = "  ".join(
+                f"{o['order_id'][-10:]}: {o['status']} "
+                f"({sum(g['stage'] == 'AWAITING_QC' for g in o['groups'])}/{len(o['groups'])} "
+                f"awaiting QC, {o['units_passed']} passed)"
+                for o in orders
+            )
+            if line != last:
+                print(f"  waiting to {what}: {line}", flush=True)
+                last = line
+            if all(done(o) for o in orders):
+                return orders
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"orders did not {what} within {TIMEOUT_SECONDS} s: {line}")
+            time.sleep(0.3)
+
+    def fill_and_upload_qc(self, order_ids: list[str]) -> None:
+        self.wait_for(
+            order_ids,
+            lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
+            "be waiting for QC",
+        )
+        bucket = self.outputs["artifacts_bucket"]
+        for order_id in order_ids:
+            for obj in self.s3.list_objects_v2(Bucket=bucket, Prefix=f"orders/{order_id}/")["Contents"]:
+                body = self.s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+                name = obj["Key"].removeprefix("orders/").replace("/", "_")
+                if obj["Key"].endswith("worksheet.xlsx"):
+                    (OUT / "worksheets" / name).write_bytes(body)
+                    continue
+                assignment_id = read_assignment_id(body)
+                group = self.ref.group(assignment_id.removeprefix(f"{order_id}-"))
+                filled = fill_qc_sheet(body, group.manager_name, datetime.now(UTC).date(), self.manager_counts)
+                (OUT / "qc" / f"{assignment_id}.xlsx").write_bytes(filled)
+                # Staff name files as they like; spaces and accents must survive S3 -> SQS.
+                key = f"qc/{group.place} – QC {assignment_id}.xlsx"
+                self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled)
+                print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{key}")
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int) -> RowResult:
+        """Deterministic 'real life': about one row in five has a reject, one maker in four works slowly."""
+        product = self.ref.product(sku)
+        assert product is not None
+        digest = int(hashlib.sha256(f"{worker_id}/{sku}".encode()).hexdigest(), 16)
+        rejected = 1 if planned > 1 and digest % 5 == 0 else 0
+        pace = Decimal("1.8") if digest % 4 == 0 else Decimal("1.05")
+        hours = (planned * product.standard_minutes * pace / 60).quantize(Decimal("0.5"))
+        codes = product.defect_codes[0] if rejected and product.defect_codes else ""
+        return RowResult(produced=planned, rejected=rejected, defect_codes=codes, hours_worked=max(hours, Decimal(1)))
+
+    def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
+        repo = Repository(os.environ["TABLE_NAME"])  # the local cloud runs in this process, with the template's env
+        payroll: dict[tuple[str, str], dict[str, Any]] = {}
+        summary_orders, cards_total = [], 0
+        for o in orders:
+            execution_arn = (
+                self.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{o['order_id']}"
+            )
+            history = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+            transitions = sum(e["type"].endswith("StateEntered") for e in history)
+            output = json.loads(self.sfn.describe_execution(executionArn=execution_arn).get("output") or "{}")
+            cards = next((b.get("cards", 0) for b in output.get("outputs", []) if "cards" in b), 0)
+            cards_total += cards
+            cards_key = f"cards/{o['order_id']}/cards.html"
+            cards_file = OUT / "cards" / f"{o['order_id']}.html"
+            cards_file.write_bytes(
+                self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=cards_key)["Body"].read()
+            )
+            for page in self.s3.list_objects_v2(
+                Bucket=self.outputs["artifacts_bucket"], Prefix=f"payroll/{o['order_id']}/"
+            ).get("Contents", []):
+                body = self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=page["Key"])["Body"].read()
+                (OUT / "payroll" / Path(page["Key"]).name).write_bytes(body)
+            for line in repo.earnings_of(o["order_id"]):
+                entry = payroll.setdefault(
+                    (line.group_id, line.currency), {"makers": set(), "total": Decimal(0), "top_ups": Decimal(0)}
+                )
+                entry["makers"].add(line.worker_id)
+                entry["total"] += line.total
+                entry["top_ups"] += line.top_up
+            summary_orders.append(
+                {
+                    "order_id": o["order_id"],
+                    "buyer_reference": o["buyer_reference"],
+                    "status": o["status"],
+                    "units_ordered": o["units_ordered"],
+                    "units_passed": o["units_passed"],
+                    "assignments": [
+                        {"group": g["group_name"], "planned": g["units_planned"], "passed": g["units_passed"]}
+                        for g in o["groups"]
+                    ],
+                    "state_transitions": transitions,
+                    "cards": cards,
+                    "cards_file": str(cards_file.relative_to(ROOT)),
+                }
+            )
+        return {
+            "orders": summary_orders,
+            "payroll": [
+                {
+                    "group_id": g,
+                    "group": self.ref.group(g).name,
+                    "currency": c,
+                    "makers": len(v["makers"]),
+                    "total": str(v["total"]),
+                    "top_ups": str(v["top_ups"]),
+                }
+                for (g, c), v in sorted(payroll.items())
+            ],
+            "cards": cards_total,
+            "emails": sorted(p.name for p in (OUT / "outbox").glob("*.eml")),
+            "artifacts": {
+                name: str((OUT / name).relative_to(ROOT)) for name in ("worksheets", "qc", "outbox", "cards", "payroll")
+            },
+        }
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    print("\nOrders")
+    for o in summary["orders"]:
+        print(
+            f"  {o['order_id']}  {o['buyer_reference']:<22} {o['status']:<15} "
+            f"{o['units_passed']:>4}/{o['units_ordered']:<4} passed  "
+            f"{len(o['assignments'])} groups  {o['cards']} cards  {o['state_transitions']} state transitions"
+        )
+    print("Payroll (per group and currency)")
+    for p in summary["payroll"]:
+        print(f"  {p['group']:<40} {p['currency']} {p['total']:>10}  ({p['makers']} makers, top-ups {p['top_ups']})")
+    print(f"Cards: {summary['cards']}   E-mails: {len(summary['emails'])}   Wall time: {summary['wall_seconds']} s")
+    for name, path in summary["artifacts"].items():
+        print(f"  {name:<10} {path}/")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

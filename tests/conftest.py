@@ -1,0 +1,88 @@
+"""Shared fixtures: an in-memory AWS (moto) with the table and buckets built from template.yaml's own properties."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from telar.adapters.mail import Mailer
+from telar.adapters.repository import Repository
+from telar.adapters.storage import Storage
+from telar.adapters.workflow import Workflow
+from telar.models import ReferenceData
+from telar.ports import Ports
+from telar.settings import Settings
+from tests.template_tools import load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+
+
+class RecordingWorkflow(Workflow):
+    """Step Functions stand-in for stage tests: records starts and resumes instead of running executions."""
+
+    def __init__(self) -> None:
+        super().__init__("arn:aws:states:us-east-1:123456789012:stateMachine:test")
+        self.started: list[str] = []
+        self.resumed: list[tuple[str, dict[str, Any]]] = []
+
+    def start_order(self, order_id: str) -> bool:
+        first = order_id not in self.started
+        self.started.append(order_id)
+        return first
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        self.resumed.append((task_token, output))
+
+
+@pytest.fixture
+def sample_reference() -> ReferenceData:
+    return ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
+    """Ports wired to moto: the table from the template's TelarTable properties, versioned buckets, SES."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "TelarTest",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    from telar.adapters import aws as aws_clients
+
+    aws_clients.client.cache_clear()
+    aws_clients.table.cache_clear()
+    with mock_aws():
+        props = load_template()["Resources"]["TelarTable"]["Properties"]
+        boto3.client("dynamodb").create_table(TableName="telar-test", **{k: props[k] for k in TABLE_PROPERTIES})
+        for bucket in ("telar-uploads", "telar-artifacts"):
+            boto3.client("s3").create_bucket(Bucket=bucket)
+            boto3.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        boto3.client("ses").verify_email_identity(EmailAddress="telar@example.org")
+        settings = Settings(
+            table_name="telar-test",
+            uploads_bucket="telar-uploads",
+            artifacts_bucket="telar-artifacts",
+            sender_email="telar@example.org",
+            finance_emails="finance@example.org, accounts@example.org",
+        )
+        yield Ports(
+            settings=settings,
+            repo=Repository(settings.table_name),
+            uploads=Storage(settings.uploads_bucket),
+            artifacts=Storage(settings.artifacts_bucket),
+            workflow=RecordingWorkflow(),
+            mailer=Mailer(settings.sender_email),
+        )
+    aws_clients.client.cache_clear()
+    aws_clients.table.cache_clear()
+    os.environ.pop("AWS_ENDPOINT_URL", None)

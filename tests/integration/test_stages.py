@@ -1,0 +1,178 @@
+"""The pipeline's stages against moto: one order from intake to cards, and each stage run twice."""
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from openpyxl import load_workbook
+
+from local.manager import RowResult, fill_qc_sheet
+from telar import orders, stages
+from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus, ReferenceData
+from telar.ports import Ports
+from tests.conftest import SAMPLES
+
+BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
+
+
+def _sent_mails() -> list:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def _order_request() -> OrderRequest:
+    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[0].read_text())
+    body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
+    return OrderRequest.model_validate(body)
+
+
+def _every_row(rejected_every: int = 0) -> object:
+    count = 0
+
+    def result(worker_id: str, sku: str, planned: int) -> RowResult:
+        nonlocal count
+        count += 1
+        rejected = 1 if rejected_every and count % rejected_every == 0 and planned > 1 else 0
+        return RowResult(produced=planned, rejected=rejected, defect_codes="", hours_worked=Decimal(planned * 2))
+
+    return result
+
+
+@pytest.fixture
+def planned_order(aws: Ports, sample_reference: ReferenceData) -> tuple[str, list[str]]:
+    aws.repo.put_reference(sample_reference)
+    aws.repo.put_buyer(BUYER, "hash-of-key")
+    view = orders.submit_order(aws, BUYER, _order_request())
+    return view.order_id, stages.split_work(aws, view.order_id)
+
+
+def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an order that was split once
+    order_id, assignment_ids = planned_order
+    mails_after_first = len(_sent_mails())
+    # When the stage is delivered again
+    again = stages.split_work(aws, order_id)
+    # Then the same plan stands, its papers exist, and no manager is mailed twice
+    assert again == assignment_ids and len(assignment_ids) >= 2
+    assert len(_sent_mails()) == mails_after_first == len(assignment_ids)
+    order = aws.repo.get_order(order_id)
+    assert order is not None and order.status == OrderStatus.IN_PRODUCTION
+    ordered = {line.sku: line.quantity for line in order.lines}
+    planned: dict[str, int] = {}
+    for a in aws.repo.assignments_of(order_id):
+        assert load_workbook(io.BytesIO(aws.artifacts.get(a.worksheet_key)))  # opens
+        assert load_workbook(io.BytesIO(aws.artifacts.get(a.qc_template_key)))
+        for line in a.lines:
+            planned[line.sku] = planned.get(line.sku, 0) + line.quantity
+            assert sum(line.per_maker.values()) == line.quantity
+    assert planned == ordered
+
+
+def _upload_filled(aws: Ports, assignment_id: str, result_for: object, name: str) -> tuple[str, str | None]:
+    a = aws.repo.get_assignment(assignment_id)
+    assert a is not None and a.qc_template_key
+    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Rosa Quispe", datetime.now(UTC).date(), result_for)
+    stored = aws.uploads.put(f"qc/{name}", filled, "application/octet-stream")
+    return stored.key, stored.version_id
+
+
+def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given assignments waiting for QC
+    _, assignment_ids = planned_order
+    for i, assignment_id in enumerate(assignment_ids):
+        stages.await_qc(aws, assignment_id, f"token-{i}")
+    # When a filled sheet is uploaded (a name with spaces and accents), then delivered a second time
+    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
+    first = stages.accept_qc_upload(aws, key, version)
+    second = stages.accept_qc_upload(aws, key, version)
+    # Then it is accepted once, the duplicate changes nothing, and the task is resumed with the totals
+    assert (first, second) == ("accepted", "duplicate")
+    a = aws.repo.get_assignment(assignment_ids[0])
+    assert a is not None and a.status == AssignmentStatus.QC_DONE and a.qc_upload == f"{key}#{version}"
+    assert a.units_passed + a.units_rejected == a.planned_units and a.units_rejected > 0
+    token, output = aws.workflow.resumed[0]  # type: ignore[attr-defined]
+    assert token == "token-0" and output["units_passed"] == a.units_passed
+
+
+def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an assignment waiting for QC
+    _, assignment_ids = planned_order
+    stages.await_qc(aws, assignment_ids[0], "token-0")
+    # When something that is not a spreadsheet is uploaded
+    stored = aws.uploads.put("qc/notes.xlsx", b"this is not a workbook", "application/octet-stream")
+    outcome = stages.accept_qc_upload(aws, stored.key, stored.version_id)
+    # Then it is rejected with a report kept beside the upload, the upload is intact, nothing is resumed
+    assert outcome == "rejected"
+    report = aws.uploads.get(f"qc-reports/notes.xlsx.{stored.version_id}.errors.txt").decode()
+    assert "qc/notes.xlsx" in report
+    assert aws.uploads.get("qc/notes.xlsx", stored.version_id) == b"this is not a workbook"
+    a = aws.repo.get_assignment(assignment_ids[0])
+    assert a is not None and a.status == AssignmentStatus.AWAITING_QC
+    assert aws.workflow.resumed == []  # type: ignore[attr-defined]
+
+
+def _accept_all(aws: Ports, assignment_ids: list[str]) -> None:
+    for i, assignment_id in enumerate(assignment_ids):
+        stages.await_qc(aws, assignment_id, f"token-{i}")
+        key, version = _upload_filled(aws, assignment_id, _every_row(rejected_every=4), f"{assignment_id}.xlsx")
+        assert stages.accept_qc_upload(aws, key, version) == "accepted"
+
+
+def test_payroll_pays_each_maker_once_and_the_file_totals_match(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an order whose QC is signed off everywhere
+    order_id, assignment_ids = planned_order
+    _accept_all(aws, assignment_ids)
+    # When the payroll stage runs twice (a retry)
+    keys = stages.run_payroll(aws, order_id)
+    mails = len(_sent_mails())
+    assert stages.run_payroll(aws, order_id) == keys
+    # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
+    earnings = aws.repo.earnings_of(order_id)
+    assert len(_sent_mails()) == mails
+    assert len(earnings) == sum(len(a.qc_rows) for a in aws.repo.assignments_of(order_id))
+    assert all(e.total >= e.minimum_for_hours for e in earnings)
+    for key in keys:
+        book = load_workbook(io.BytesIO(aws.artifacts.get(key)), data_only=True)
+        numbers = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if isinstance(c, int | float)]
+        group_id = key.rsplit("-", 2)[-2]
+        expected = sum((e.total for e in earnings if e.group_id == group_id), Decimal(0))
+        assert float(expected) in [pytest.approx(n) for n in numbers]
+
+
+def test_cards_count_equals_passed_units_and_outcome_is_recorded(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an order whose QC is signed off everywhere
+    order_id, assignment_ids = planned_order
+    _accept_all(aws, assignment_ids)
+    # When the cards are made and the outcome recorded
+    key, count = stages.make_cards(aws, order_id)
+    status = stages.record_outcome(aws, order_id, "READY_TO_SHIP")
+    # Then there is one card per passed unit and the order is ready with its units and artifacts
+    passed = sum(a.units_passed for a in aws.repo.assignments_of(order_id))
+    assert count == passed > 0
+    assert "<html" in aws.artifacts.get(key).decode().lower()
+    order = aws.repo.get_order(order_id)
+    assert order is not None and status == "READY_TO_SHIP" and order.units_passed == passed
+    assert order.artifacts["cards"] == key
+
+
+def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    order_id, _ = planned_order
+    stages.record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
+    order = aws.repo.get_order(order_id)
+    assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
+    assert order.status_reason == "CapacityExceeded: no knitters"
