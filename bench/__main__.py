@@ -1,0 +1,34 @@
+"""`make bench`: run every benchmark module in bench/ and merge their figures into out/bench/results.json.
+
+Each module exposes ``run() -> dict[str, float]`` with names ending in their unit (``_ms``, ``_seconds``...).
+"""
+
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+import bench
+
+OUT = Path(__file__).resolve().parent.parent / "out" / "bench" / "results.json"
+
+
+def main(selected: list[str]) -> int:
+    results: dict[str, float] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(bench.__path__)):
+        if module.startswith("_") or (selected and module not in selected):
+            continue
+        print(f"== bench.{module}", flush=True)
+        figures = importlib.import_module(f"bench.{module}").run()
+        for name, value in figures.items():
+            print(f"  {name:<45} {value:>12,.3f}")
+        results.update(figures)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2, sort_keys=True))
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
