@@ -34,8 +34,6 @@ TIMEOUT_SECONDS = 180
 def main() -> int:
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
-    for folder in ("worksheets", "qc", "cards", "payroll"):
-        (OUT / folder).mkdir(parents=True, exist_ok=True)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     with LocalCloud(api_port=0, aws_port=0, out_dir=OUT) as cloud:
         outputs = cloud.outputs
@@ -51,7 +49,10 @@ def main() -> int:
 
 
 class Demo:
-    def __init__(self, outputs: dict[str, Any], ref: ReferenceData):
+    def __init__(self, outputs: dict[str, Any], ref: ReferenceData, out_dir: Path = OUT):
+        self.out = out_dir
+        for folder in ("worksheets", "qc", "cards", "payroll"):
+            (out_dir / folder).mkdir(parents=True, exist_ok=True)
         self.outputs = outputs
         self.ref = ref
         self.api = outputs["api_url"].rstrip("/")
@@ -60,9 +61,9 @@ class Demo:
         self.sfn = boto3.client("stepfunctions", endpoint_url=outputs["aws_endpoint"], region_name=outputs["region"])
         self.key_of: dict[str, str] = {}
 
-    def submit_orders(self) -> list[str]:
+    def submit_orders(self, paths: list[Path] | None = None) -> list[str]:
         order_ids = []
-        for i, path in enumerate(sorted((SAMPLES / "orders").glob("*.json"))):
+        for i, path in enumerate(paths or sorted((SAMPLES / "orders").glob("*.json"))):
             buyer = self.buyers[i % len(self.buyers)]
             reply = requests.post(
                 f"{self.api}/orders",
@@ -121,12 +122,12 @@ class Demo:
                 body = self.s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
                 name = obj["Key"].removeprefix("orders/").replace("/", "_")
                 if obj["Key"].endswith("worksheet.xlsx"):
-                    (OUT / "worksheets" / name).write_bytes(body)
+                    (self.out / "worksheets" / name).write_bytes(body)
                     continue
                 assignment_id = read_assignment_id(body)
                 group = self.ref.group(assignment_id.removeprefix(f"{order_id}-"))
                 filled = fill_qc_sheet(body, group.manager_name, datetime.now(UTC).date(), self.manager_counts)
-                (OUT / "qc" / f"{assignment_id}.xlsx").write_bytes(filled)
+                (self.out / "qc" / f"{assignment_id}.xlsx").write_bytes(filled)
                 # Staff name files as they like; spaces and accents must survive S3 -> SQS.
                 key = f"qc/{group.place} – QC {assignment_id}.xlsx"
                 self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled)
@@ -157,7 +158,7 @@ class Demo:
             cards = next((b.get("cards", 0) for b in output.get("outputs", []) if "cards" in b), 0)
             cards_total += cards
             cards_key = f"cards/{o['order_id']}/cards.html"
-            cards_file = OUT / "cards" / f"{o['order_id']}.html"
+            cards_file = self.out / "cards" / f"{o['order_id']}.html"
             cards_file.write_bytes(
                 self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=cards_key)["Body"].read()
             )
@@ -165,7 +166,7 @@ class Demo:
                 Bucket=self.outputs["artifacts_bucket"], Prefix=f"payroll/{o['order_id']}/"
             ).get("Contents", []):
                 body = self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=page["Key"])["Body"].read()
-                (OUT / "payroll" / Path(page["Key"]).name).write_bytes(body)
+                (self.out / "payroll" / Path(page["Key"]).name).write_bytes(body)
             for line in repo.earnings_of(o["order_id"]):
                 entry = payroll.setdefault(
                     (line.group_id, line.currency), {"makers": set(), "total": Decimal(0), "top_ups": Decimal(0)}
@@ -186,7 +187,7 @@ class Demo:
                     ],
                     "state_transitions": transitions,
                     "cards": cards,
-                    "cards_file": str(cards_file.relative_to(ROOT)),
+                    "cards_file": str(cards_file.relative_to(self.out)),
                 }
             )
         return {
@@ -203,10 +204,8 @@ class Demo:
                 for (g, c), v in sorted(payroll.items())
             ],
             "cards": cards_total,
-            "emails": sorted(p.name for p in (OUT / "outbox").glob("*.eml")),
-            "artifacts": {
-                name: str((OUT / name).relative_to(ROOT)) for name in ("worksheets", "qc", "outbox", "cards", "payroll")
-            },
+            "emails": sorted(p.name for p in (self.out / "outbox").glob("*.eml")),
+            "artifacts": {name: str(self.out / name) for name in ("worksheets", "qc", "outbox", "cards", "payroll")},
         }
 
 
