@@ -57,7 +57,7 @@ def test_every_lambda_task_retries_transient_errors_with_backoff_and_jitter() ->
     tasks = _tasks(definition["States"])
     assert len(tasks) >= 6
     for name, task in tasks:
-        retry = next(r for r in task["Retry"] if TRANSIENT_LAMBDA_ERRORS <= set(r["ErrorEquals"]))
+        retry = next(r for r in task["Retry"] if set(r["ErrorEquals"]) >= TRANSIENT_LAMBDA_ERRORS)
         assert retry["BackoffRate"] > 1 and retry.get("JitterStrategy") == "FULL", name
 
 

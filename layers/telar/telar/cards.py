@@ -1,0 +1,298 @@
+"""Insert cards: one card per maker and product, printed once for every unit that passed QC.
+
+The maker's consent decides what a card shows, and nothing else does:
+
+- her photo only with ``consent_photo`` and a photo that actually arrived (a missing or unreadable photo
+  leaves the card without one and adds a warning; it never fails the order);
+- her first name only with ``consent_name``; otherwise the alias she chose, if any; otherwise the card
+  credits "the women of <group>";
+- her story only with ``consent_story``, and never when it would reveal a name she has not agreed to show.
+
+Pure logic: the caller loads photos (see :func:`photo_files_needed`) and stores the HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import BaseModel, ConfigDict, Field
+
+from telar.models import Group, Maker, Product, QcRow, ReferenceData
+
+DEFAULT_LANGUAGE = "en"
+CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm on A4 portrait
+MAX_PHOTO_BYTES = 2_000_000  # the photo is repeated on every copy; a print-size portrait needs far less
+
+# Texts printed on the card, per buyer language. A language missing here falls back to DEFAULT_LANGUAGE.
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "women_of": "Made by the women of {group}",
+        "made_by": "Made by {maker}",
+        "message_named": (
+            "Thank you for choosing a handmade piece. {maker} is paid fairly: never less than the "
+            "minimum wage for every hour she works."
+        ),
+        "message_group": (
+            "Thank you for choosing a handmade piece. The women of {group} are paid fairly: never less "
+            "than the minimum wage for every hour they work."
+        ),
+        "care": "Care",
+        "story": "Her story",
+        "sheet": "Sheet",
+        "cards": "cards",
+        "empty": "No unit passed QC: there are no cards to print.",
+    },
+    "es": {
+        "women_of": "Hecho por las mujeres de {group}",
+        "made_by": "Hecho por {maker}",
+        "message_named": (
+            "Gracias por elegir una pieza hecha a mano. {maker} recibe un pago justo: nunca menos que el "
+            "salario mínimo por cada hora de trabajo."
+        ),
+        "message_group": (
+            "Gracias por elegir una pieza hecha a mano. Las mujeres de {group} reciben un pago justo: "
+            "nunca menos que el salario mínimo por cada hora de trabajo."
+        ),
+        "care": "Cuidados",
+        "story": "Su historia",
+        "sheet": "Hoja",
+        "cards": "tarjetas",
+        "empty": "Ninguna unidad pasó el control de calidad: no hay tarjetas que imprimir.",
+    },
+}
+
+_IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=True,  # names and stories come from spreadsheets: never trust them as HTML
+    undefined=StrictUndefined,
+    auto_reload=False,  # templates ship with the layer and never change under a running function
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class Card(BaseModel):
+    """One insert card, as printed; ``copies`` is the number of units it goes into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    group_id: str
+    sku: str
+    product_name: str
+    maker_name: str = Field(description="first name, alias, or 'Made by the women of <group>'")
+    byline: str = Field(description="the line that credits the maker, e.g. 'Made by Rosa'")
+    named: bool = Field(description="the card credits her first name or alias, not only her group")
+    group_name: str
+    place: str
+    photo_data_uri: str | None = None
+    story: str | None = None
+    message: str
+    care_instructions: str
+    language: str
+    copies: int = Field(gt=0)
+    warnings: tuple[str, ...] = ()
+
+
+def card_language(language: str | None) -> str:
+    """The language cards are printed in: the buyer's when Telar has the texts, else English."""
+    return language if language in TEXTS else DEFAULT_LANGUAGE
+
+
+def photo_files_needed(rows: Iterable[tuple[str, QcRow]], ref: ReferenceData) -> dict[str, str]:
+    """``worker_id -> photo_file`` for the makers whose photo goes on a card: load only these.
+
+    A photo is never loaded for a maker who has not agreed to show it.
+    """
+    makers = {m.worker_id: m for m in ref.makers}
+    needed: dict[str, str] = {}
+    for _, row in rows:
+        maker = makers.get(row.worker_id)
+        if row.passed > 0 and maker and maker.consent_photo and maker.photo_file:
+            needed[maker.worker_id] = maker.photo_file
+    return needed
+
+
+def build_cards(
+    rows: Iterable[tuple[str, QcRow]],
+    ref: ReferenceData,
+    photos: Mapping[str, bytes | None],
+    language: str,
+) -> list[Card]:
+    """Build the insert cards of one order from its accepted QC rows.
+
+    Parameters
+    ----------
+    rows
+        ``(group_id, QcRow)`` pairs of every accepted QC sheet of the order. Rows of the same maker and
+        product (say, after rework) add up; rows with nothing passed print no card.
+    ref
+        Reference data: makers with their consent, groups and the catalog.
+    photos
+        ``worker_id -> image bytes`` (PNG, JPEG or GIF); ``None`` or absent when the photo could not be
+        loaded. Bytes of a maker without photo consent are ignored.
+    language
+        The buyer's language; see :func:`card_language`.
+
+    Returns
+    -------
+    list[Card]
+        One card per maker and product, ordered by group, product and worker, with ``copies`` equal to
+        the units that passed. Anything that made a card poorer than the maker chose (a missing photo,
+        an unknown worker) is explained in the card's ``warnings``.
+    """
+    lang = card_language(language)
+    texts = TEXTS[lang]
+    makers = {m.worker_id: m for m in ref.makers}
+    groups = {g.group_id: g for g in ref.groups}
+
+    passed: dict[tuple[str, str, str], int] = {}
+    for group_id, row in rows:
+        if row.passed > 0:
+            maker = makers.get(row.worker_id)
+            # the maker's own group is the truth; the row's group only matters for an unknown worker
+            key = (maker.group_id if maker else group_id, row.sku, row.worker_id)
+            passed[key] = passed.get(key, 0) + row.passed
+
+    cards: list[Card] = []
+    for (group_id, sku, worker_id), copies in sorted(passed.items()):
+        group = groups.get(group_id)
+        if group is None:
+            raise LookupError(f"QC rows name group {group_id!r}, which is not in the reference data")
+        cards.append(
+            _card(
+                maker=makers.get(worker_id),
+                worker_id=worker_id,
+                group=group,
+                sku=sku,
+                product=ref.product(sku),
+                photo=photos.get(worker_id),
+                lang=lang,
+                texts=texts,
+                copies=copies,
+            )
+        )
+    return cards
+
+
+def _card(
+    *,
+    maker: Maker | None,
+    worker_id: str,
+    group: Group,
+    sku: str,
+    product: Product | None,
+    photo: bytes | None,
+    lang: str,
+    texts: dict[str, str],
+    copies: int,
+) -> Card:
+    warnings: list[str] = []
+    if maker is None:
+        warnings.append(f"worker {worker_id} is not in the reference data: card credits the group only")
+    if product is None:
+        warnings.append(f"SKU {sku} is not in the catalog: card shows the SKU and no care instructions")
+
+    name = _display_name(maker)
+    photo_uri = _photo(maker, photo, warnings)
+    story = _story(maker, warnings)
+    if name is None:
+        maker_name = byline = texts["women_of"].format(group=group.name)
+        message = texts["message_group"].format(group=group.name)
+    else:
+        maker_name, byline = name, texts["made_by"].format(maker=name)
+        message = texts["message_named"].format(maker=name)
+    care = ""
+    if product is not None:
+        care = product.care_instructions.get(lang) or product.care_instructions.get(DEFAULT_LANGUAGE, "")
+    return Card(
+        worker_id=worker_id,
+        group_id=group.group_id,
+        sku=sku,
+        product_name=product.name if product else sku,
+        maker_name=maker_name,
+        byline=byline,
+        named=name is not None,
+        group_name=group.name,
+        place=group.place,
+        photo_data_uri=photo_uri,
+        story=story,
+        message=message,
+        care_instructions=care,
+        language=lang,
+        copies=copies,
+        warnings=tuple(warnings),
+    )
+
+
+def _display_name(maker: Maker | None) -> str | None:
+    if maker is None:
+        return None
+    if maker.consent_name and maker.first_name.strip():
+        return maker.first_name.strip()
+    if maker.alias and maker.alias.strip():
+        return maker.alias.strip()
+    return None
+
+
+def _photo(maker: Maker | None, photo: bytes | None, warnings: list[str]) -> str | None:
+    if maker is None or not maker.consent_photo:
+        return None
+    if not photo:
+        if maker.photo_file:
+            warnings.append(f"photo {maker.photo_file} of {maker.worker_id} is missing: card printed without it")
+        return None
+    if len(photo) > MAX_PHOTO_BYTES:
+        warnings.append(
+            f"photo {maker.photo_file} of {maker.worker_id} is {len(photo)} bytes "
+            f"(limit {MAX_PHOTO_BYTES}): card printed without it"
+        )
+        return None
+    mime = next((m for magic, m in _IMAGE_TYPES if photo.startswith(magic)), None)
+    if mime is None:
+        warnings.append(f"photo {maker.photo_file} of {maker.worker_id} is not a PNG, JPEG or GIF image")
+        return None
+    return f"data:{mime};base64,{base64.b64encode(photo).decode('ascii')}"
+
+
+def _story(maker: Maker | None, warnings: list[str]) -> str | None:
+    if maker is None or not maker.consent_story or not maker.story or not maker.story.strip():
+        return None
+    story = maker.story.strip()
+    first_name = maker.first_name.strip()
+    if not maker.consent_name and first_name and re.search(rf"\b{re.escape(first_name)}\b", story):
+        # printing it would reveal the name she chose not to show
+        warnings.append(f"story of {maker.worker_id} names her without name consent: story left out")
+        return None
+    return story
+
+
+def render_print_sheet(cards: list[Card], *, title: str) -> str:
+    """Render A4 print sheets: 2 x 4 cards of 90 x 60 mm per page with crop marks, one card per copy.
+
+    The HTML is self-contained (photos are data: URIs, no external fonts or styles), so it can be
+    opened from S3 or an e-mail and printed at 100 % scale.
+    """
+    copies = [card for card in cards for _ in range(card.copies)]
+    sheets = [copies[i : i + CARDS_PER_SHEET] for i in range(0, len(copies), CARDS_PER_SHEET)]
+    language = cards[0].language if cards else DEFAULT_LANGUAGE
+    return _environment.get_template("cards.html.j2").render(
+        title=title,
+        sheets=sheets,
+        language=language,
+        texts=TEXTS,
+        default_texts=TEXTS[DEFAULT_LANGUAGE],
+        total_cards=len(copies),
+        per_sheet=CARDS_PER_SHEET,
+    )

@@ -1,0 +1,386 @@
+"""Insert cards: consent decides what is printed; one printed card per unit that passed QC."""
+
+import base64
+import re
+from decimal import Decimal
+
+import pytest
+
+from telar.cards import Card, build_cards, photo_files_needed, render_print_sheet
+from telar.models import Group, Maker, Product, QcRow, ReferenceData
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the cards only sniff the signature
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+# --- factories -------------------------------------------------------------------------------------
+
+
+def a_group(**overrides) -> Group:
+    fields = dict(
+        group_id="pe-cusco",
+        name="Taller Cusco",
+        kind="prison",
+        place="Cusco, Peru",
+        country="PE",
+        region="national",
+        currency="PEN",
+        language="es",
+        timezone="America/Lima",
+        hours_per_day=Decimal(5),
+        days_per_week=5,
+        manager_name="Patricia Quispe",
+        manager_email="patricia@example.org",
+    )
+    return Group(**{**fields, **overrides})
+
+
+def a_maker(worker_id: str = "CUS-01", **overrides) -> Maker:
+    fields = dict(
+        worker_id=worker_id,
+        group_id="pe-cusco",
+        first_name="Carmen",
+        skills=("knitting",),
+        photo_file=f"{worker_id.lower()}.png",
+        story="Carmen teaches crochet on Saturdays.",
+    )
+    return Maker(**{**fields, **overrides})
+
+
+def a_product(sku: str = "KNT-SCARF-ALP", **overrides) -> Product:
+    fields = dict(
+        sku=sku,
+        name="Alpaca knit scarf",
+        skill="knitting",
+        standard_minutes=Decimal(240),
+        piece_rates={"PEN": Decimal("25.00"), "THB": Decimal("230.00")},
+        unit_price_usd=Decimal("38.00"),
+        min_quantity=5,
+        max_quantity=200,
+        care_instructions={"en": "Hand wash cold.", "es": "Lavar a mano en agua fría.", "th": "ซักมือ"},
+    )
+    return Product(**{**fields, **overrides})
+
+
+def reference(*makers: Maker, products: tuple[Product, ...] | None = None) -> ReferenceData:
+    return ReferenceData(
+        groups=(a_group(),),
+        makers=makers,
+        products=products if products is not None else (a_product(),),
+        wage_rules=(),
+    )
+
+
+def qc(worker_id: str = "CUS-01", sku: str = "KNT-SCARF-ALP", passed: int = 3, rejected: int = 0) -> QcRow:
+    return QcRow(
+        worker_id=worker_id,
+        sku=sku,
+        planned=passed + rejected,
+        produced=passed + rejected,
+        passed=passed,
+        rejected=rejected,
+        hours_worked=Decimal(8),
+    )
+
+
+def only_card(maker: Maker, photos: dict[str, bytes | None] | None = None, language: str = "en") -> Card:
+    cards = build_cards([("pe-cusco", qc(maker.worker_id))], reference(maker), photos or {}, language)
+    assert len(cards) == 1
+    return cards[0]
+
+
+# --- consent ---------------------------------------------------------------------------------------
+
+
+def test_full_consent_shows_photo_name_and_story():
+    # Given a maker who agreed to photo, name and story, and whose photo arrived
+    maker = a_maker(consent_photo=True, consent_name=True, consent_story=True)
+    # When her card is built
+    card = only_card(maker, {"CUS-01": PNG})
+    # Then it carries all three
+    assert card.photo_data_uri == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    assert card.maker_name == "Carmen"
+    assert card.byline == "Made by Carmen"
+    assert card.named
+    assert card.story == "Carmen teaches crochet on Saturdays."
+    assert card.warnings == ()
+
+
+def test_name_only_shows_neither_photo_nor_story_even_if_the_photo_was_loaded():
+    # Given a maker who agreed to her name only, while a photo of her is at hand
+    maker = a_maker(consent_name=True)
+    # When her card is built
+    card = only_card(maker, {"CUS-01": PNG})
+    # Then only her name is printed
+    assert card.maker_name == "Carmen"
+    assert card.photo_data_uri is None
+    assert card.story is None
+
+
+def test_photo_without_name_or_alias_credits_the_group():
+    # Given a maker who agreed to a photo but not to her name, and has no alias
+    maker = a_maker(consent_photo=True, story=None)
+    # When her card is built
+    card = only_card(maker, {"CUS-01": JPEG})
+    # Then the photo is shown and the card credits the women of her group
+    assert card.photo_data_uri is not None
+    assert card.photo_data_uri.startswith("data:image/jpeg;base64,")
+    assert card.maker_name == "Made by the women of Taller Cusco"
+    assert card.byline == card.maker_name
+    assert not card.named
+    assert "Carmen" not in card.model_dump_json()
+
+
+def test_alias_is_used_without_name_consent():
+    # Given a maker who chose an alias and did not agree to show her name
+    maker = a_maker(alias="Qori", story=None)
+    # When her card is built
+    card = only_card(maker)
+    # Then the alias is printed and her first name is nowhere
+    assert card.maker_name == "Qori"
+    assert card.byline == "Made by Qori"
+    assert "Carmen" not in card.model_dump_json()
+
+
+def test_first_name_wins_over_alias_with_name_consent():
+    # Given a maker with an alias who agreed to show her name
+    maker = a_maker(alias="Qori", consent_name=True)
+    # When her card is built
+    card = only_card(maker)
+    # Then her first name is printed
+    assert card.maker_name == "Carmen"
+
+
+def test_story_with_alias_and_no_name():
+    # Given a maker who agreed to her story and goes by an alias; her story does not name her
+    maker = a_maker(alias="Killa", consent_story=True, story="She trains every new member.")
+    # When her card is built
+    card = only_card(maker)
+    # Then the story and the alias are printed, the name is not
+    assert card.story == "She trains every new member."
+    assert card.maker_name == "Killa"
+
+
+def test_no_consent_at_all_gives_a_group_card():
+    # Given a maker who agreed to nothing
+    maker = a_maker()
+    # When her card is built, even with her photo loaded by mistake
+    card = only_card(maker, {"CUS-01": PNG})
+    # Then the card shows no photo, no name and no story
+    assert card.photo_data_uri is None
+    assert card.story is None
+    assert card.maker_name == "Made by the women of Taller Cusco"
+    assert "Carmen" not in card.model_dump_json()
+
+
+def test_story_consent_without_story_text_prints_no_story():
+    # Given a maker who agreed to a story that nobody has written yet
+    maker = a_maker(consent_name=True, consent_story=True, story="   ")
+    # When her card is built
+    card = only_card(maker)
+    # Then there is no story
+    assert card.story is None
+
+
+def test_story_that_would_reveal_a_withheld_name_is_left_out():
+    # Given a maker who agreed to her story but not her name, and the story names her
+    maker = a_maker(alias="Qori", consent_story=True, story="Carmen learned to knit at nine.")
+    # When her card is built
+    card = only_card(maker)
+    # Then the story is left out, with a warning, and her name is nowhere on the card
+    assert card.story is None
+    assert any("story" in w for w in card.warnings)
+    html = render_print_sheet([card], title="t")
+    assert "Carmen" not in html
+
+
+@pytest.mark.parametrize(
+    ("photo", "name", "story", "alias", "expected_name", "has_photo", "has_story"),
+    [
+        (p, n, s, a, ("Carmen" if n else a or "Made by the women of Taller Cusco"), p, s)
+        for p in (False, True)
+        for n in (False, True)
+        for s in (False, True)
+        for a in (None, "Qori")
+    ],
+)
+def test_every_consent_combination(photo, name, story, alias, expected_name, has_photo, has_story):
+    # Given a maker with this combination of consents, a photo at hand and a story that does not name her
+    maker = a_maker(consent_photo=photo, consent_name=name, consent_story=story, alias=alias, story="She knits.")
+    # When her card is built and printed
+    card = only_card(maker, {"CUS-01": PNG})
+    html = render_print_sheet([card], title="t")
+    # Then exactly what she agreed to is shown
+    assert card.maker_name == expected_name
+    assert (card.photo_data_uri is not None) is has_photo
+    assert ("<img" in html) is has_photo
+    assert (card.story == "She knits.") is has_story
+    assert ("She knits." in html) is has_story
+    assert ("Carmen" in html) is name
+
+
+# --- photos ----------------------------------------------------------------------------------------
+
+
+def test_missing_photo_prints_the_card_without_it_and_warns():
+    # Given a maker who agreed to a photo, whose photo file could not be loaded
+    maker = a_maker(consent_photo=True, consent_name=True, photo_file="cusco-01.png")
+    # When cards are built with the photo absent (None) or not even looked up
+    for photos in ({"CUS-01": None}, {}):
+        card = only_card(maker, photos)
+        # Then the card has no photo, and a warning names the file
+        assert card.photo_data_uri is None
+        assert any("cusco-01.png" in w and "missing" in w for w in card.warnings)
+        # and the print sheet has no image
+        assert "<img" not in render_print_sheet([card], title="t")
+
+
+def test_bytes_that_are_not_an_image_are_not_embedded():
+    # Given a "photo" that is really an HTML file
+    maker = a_maker(consent_photo=True)
+    # When her card is built
+    card = only_card(maker, {"CUS-01": b"<html><script>alert(1)</script>"})
+    # Then no photo is embedded, with a warning
+    assert card.photo_data_uri is None
+    assert card.warnings
+
+
+def test_only_consenting_makers_photos_are_needed():
+    # Given three makers: photo consent with a file, photo consent without a file, no consent
+    ref = reference(
+        a_maker("CUS-01", consent_photo=True, photo_file="cusco-01.png"),
+        a_maker("CUS-02", consent_photo=True, photo_file=None),
+        a_maker("CUS-03", photo_file="cusco-03.png"),
+    )
+    rows = [("pe-cusco", qc("CUS-01")), ("pe-cusco", qc("CUS-02")), ("pe-cusco", qc("CUS-03"))]
+    # When the handler asks which photos to load
+    needed = photo_files_needed(rows, ref)
+    # Then only the consenting maker's file is asked for
+    assert needed == {"CUS-01": "cusco-01.png"}
+
+
+# --- escaping --------------------------------------------------------------------------------------
+
+
+def test_html_in_names_stories_and_title_is_escaped():
+    # Given a name, an alias, a story and a product name with markup in them
+    evil = "<script>alert('x')</script>"
+    named = a_maker("CUS-01", first_name=f"Ana{evil}", consent_name=True, consent_story=True, story=f"Hi {evil}")
+    aliased = a_maker("CUS-02", alias=f'"><img src=x onerror=alert(1)>{evil}')
+    ref = reference(named, aliased, products=(a_product(name=f"Scarf {evil}"),))
+    rows = [("pe-cusco", qc("CUS-01")), ("pe-cusco", qc("CUS-02"))]
+    cards = build_cards(rows, ref, {}, "en")
+    # When the print sheet is rendered with a hostile title too
+    html = render_print_sheet(cards, title=f"Order {evil}")
+    # Then no markup from the data reaches the page raw
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+# --- counting --------------------------------------------------------------------------------------
+
+
+def test_one_card_per_maker_and_product_and_one_printed_card_per_passed_unit():
+    # Given QC rows of two makers and two products, one maker appearing twice for a product (rework),
+    # a row with nothing passed, and more units than fit on one sheet
+    ref = reference(
+        a_maker("CUS-01", consent_name=True),
+        a_maker("CUS-02", first_name="Luz", consent_name=True),
+        products=(a_product("KNT-SCARF-ALP"), a_product("KNT-BEANIE", name="Knitted beanie")),
+    )
+    rows = [
+        ("pe-cusco", qc("CUS-01", "KNT-SCARF-ALP", passed=4, rejected=1)),
+        ("pe-cusco", qc("CUS-01", "KNT-SCARF-ALP", passed=1)),
+        ("pe-cusco", qc("CUS-01", "KNT-BEANIE", passed=6)),
+        ("pe-cusco", qc("CUS-02", "KNT-SCARF-ALP", passed=0, rejected=2)),
+        ("pe-cusco", qc("CUS-02", "KNT-BEANIE", passed=7)),
+    ]
+    # When the cards are built and printed
+    cards = build_cards(rows, ref, {}, "en")
+    html = render_print_sheet(cards, title="Order FL-PO-2027-014")
+    # Then there is one card per maker and product with copies = passed units
+    assert {(c.worker_id, c.sku): c.copies for c in cards} == {
+        ("CUS-01", "KNT-BEANIE"): 6,
+        ("CUS-01", "KNT-SCARF-ALP"): 5,
+        ("CUS-02", "KNT-BEANIE"): 7,
+    }
+    # and the sheet prints exactly as many cards as units passed, 8 to a page
+    total = sum(r.passed for _, r in rows)
+    assert len(re.findall(r'<article class="card', html)) == total == 18
+    assert html.count('<section class="sheet"') == 3
+    assert html.count('data-worker="CUS-02"') == 7
+
+
+def test_no_passed_units_gives_no_cards_and_an_empty_sheet():
+    # Given QC rows where nothing passed
+    ref = reference(a_maker())
+    # When cards are built and printed
+    cards = build_cards([("pe-cusco", qc(passed=0, rejected=3))], ref, {}, "es")
+    html = render_print_sheet(cards, title="Pedido 7")
+    # Then there are no cards, and the sheet says so
+    assert cards == []
+    assert "<article" not in html
+    assert "Pedido 7" in html
+
+
+def test_unknown_worker_still_gets_a_group_card_with_a_warning():
+    # Given a QC row for a worker the reference data does not know
+    ref = reference(a_maker("CUS-01"))
+    # When cards are built
+    cards = build_cards([("pe-cusco", qc("CUS-99", passed=2))], ref, {"CUS-99": PNG}, "en")
+    # Then the units still get cards crediting the group, without a photo
+    assert len(cards) == 1
+    assert cards[0].copies == 2
+    assert cards[0].maker_name == "Made by the women of Taller Cusco"
+    assert cards[0].photo_data_uri is None
+    assert any("CUS-99" in w for w in cards[0].warnings)
+
+
+# --- language --------------------------------------------------------------------------------------
+
+
+def test_spanish_buyer_gets_spanish_message_and_care():
+    # Given a named maker
+    maker = a_maker(consent_name=True)
+    # When the card is built for a Spanish-speaking buyer
+    card = only_card(maker, language="es")
+    # Then the message, the byline and the care instructions are in Spanish
+    assert card.language == "es"
+    assert card.byline == "Hecho por Carmen"
+    assert "pago justo" in card.message
+    assert "Carmen" in card.message
+    assert card.care_instructions == "Lavar a mano en agua fría."
+    assert '<html lang="es">' in render_print_sheet([card], title="t")
+
+
+def test_english_buyer_gets_english_message_and_care():
+    # Given a maker who goes unnamed
+    maker = a_maker()
+    # When the card is built for an English-speaking buyer
+    card = only_card(maker, language="en")
+    # Then the message and the care instructions are in English
+    assert card.language == "en"
+    assert "paid fairly" in card.message
+    assert "women of Taller Cusco" in card.message
+    assert card.care_instructions == "Hand wash cold."
+
+
+def test_a_language_without_card_texts_falls_back_to_english_throughout():
+    # Given a buyer whose language has care instructions but no card texts (Thai)
+    maker = a_maker(consent_name=True)
+    # When the card is built
+    card = only_card(maker, language="th")
+    # Then the whole card is in English, not a mix
+    assert card.language == "en"
+    assert "paid fairly" in card.message
+    assert card.care_instructions == "Hand wash cold."
+
+
+def test_care_instructions_fall_back_to_english_when_missing_in_the_buyers_language():
+    # Given a product with English care instructions only
+    ref = reference(a_maker(), products=(a_product(care_instructions={"en": "Wipe clean."}),))
+    # When a card is built for a Spanish buyer
+    [card] = build_cards([("pe-cusco", qc())], ref, {}, "es")
+    # Then the English care instructions are printed rather than none
+    assert card.care_instructions == "Wipe clean."
