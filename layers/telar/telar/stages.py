@@ -223,14 +223,14 @@ def make_cards(ports: Ports, order_id: str) -> tuple[str, int]:
     order = ports.repo.get_order(order_id)
     assert order is not None
     rows = [(a.group_id, row) for a in ports.repo.assignments_of(order_id) for row in a.qc_rows]
-    makers = {m.worker_id: m for m in ref.makers}
-    photos: dict[str, bytes | None] = {}
-    for _, row in rows:
-        maker = makers.get(row.worker_id)
-        if maker and maker.consent_photo and maker.photo_file and row.worker_id not in photos:
-            photos[row.worker_id] = ports.uploads.get_if_exists(f"photos/{maker.photo_file}")
+    photos = {
+        worker_id: ports.uploads.get_if_exists(f"photos/{photo_file}")
+        for worker_id, photo_file in cards.photo_files_needed(rows, ref).items()
+    }
     buyer = ports.repo.get_buyer(order.buyer_id)
     built = cards.build_cards(rows, ref, photos, buyer.language if buyer else "en")
+    for warning in (w for c in built for w in c.warnings):  # a missing photo never fails the order
+        logger.warning(warning, order_id=order_id)
     html = cards.render_print_sheet(built, title=f"Insert cards — {order.buyer_reference}")
     key = ports.artifacts.put(cards_key(order_id), html.encode(), "text/html; charset=utf-8").key
     return key, sum(c.copies for c in built)
