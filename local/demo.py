@@ -144,17 +144,23 @@ class Demo:
         codes = product.defect_codes[0] if rejected and product.defect_codes else ""
         return RowResult(produced=planned, rejected=rejected, defect_codes=codes, hours_worked=max(hours, Decimal(1)))
 
+    def execution_arn(self, order_id: str) -> str:
+        return self.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
+
+    def state_transitions(self, order_id: str) -> int:
+        """State transitions (what Standard workflows bill): the ...StateEntered events of the execution."""
+        history = self.sfn.get_paginator("get_execution_history").paginate(executionArn=self.execution_arn(order_id))
+        return sum(e["type"].endswith("StateEntered") for page in history for e in page["events"])
+
     def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
         repo = Repository(os.environ["TABLE_NAME"])  # the local cloud runs in this process, with the template's env
         payroll: dict[tuple[str, str], dict[str, Any]] = {}
         summary_orders, cards_total = [], 0
         for o in orders:
-            execution_arn = (
-                self.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{o['order_id']}"
+            transitions = self.state_transitions(o["order_id"])
+            output = json.loads(
+                self.sfn.describe_execution(executionArn=self.execution_arn(o["order_id"])).get("output") or "{}"
             )
-            history = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-            transitions = sum(e["type"].endswith("StateEntered") for e in history)
-            output = json.loads(self.sfn.describe_execution(executionArn=execution_arn).get("output") or "{}")
             cards = next((b.get("cards", 0) for b in output.get("outputs", []) if "cards" in b), 0)
             cards_total += cards
             cards_key = f"cards/{o['order_id']}/cards.html"
