@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 from telar import allocation, cards, payroll
 from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
-from telar.errors import SheetInvalid, SheetProblem
+from telar.errors import SheetInvalid
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
@@ -96,27 +96,15 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         parsed = read_qc_workbook(data)
         assignment = ports.repo.get_assignment(parsed.assignment_id)
         if assignment is None:
-            raise SheetInvalid(
-                [
-                    SheetProblem(
-                        parsed.sheet_name,
-                        parsed.assignment_id_cell,
-                        parsed.assignment_id,
-                        "the Assignment ID printed on a QC template that Telar sent",
-                    )
-                ]
-            )
+            raise SheetInvalid([parsed.assignment_id_cell.problem("the Assignment ID of a QC template Telar sent")])
         if assignment.status == AssignmentStatus.QC_DONE:
             if assignment.qc_upload == upload_ref:
                 _resume(ports, assignment)  # the earlier attempt may have stopped before resuming
                 return "duplicate"
             raise SheetInvalid(
                 [
-                    SheetProblem(
-                        parsed.sheet_name,
-                        parsed.assignment_id_cell,
-                        parsed.assignment_id,
-                        f"an assignment still waiting for QC; it was signed off with {assignment.qc_upload}",
+                    parsed.assignment_id_cell.problem(
+                        f"an assignment still waiting for QC; it was signed off with {assignment.qc_upload}"
                     )
                 ]
             )

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
@@ -145,12 +144,15 @@ class Repository:
 
     # ------------------------------------------------------------ assignments
     def create_assignments(self, order_id: str, assignments: list[Assignment]) -> None:
-        """Store the plan and link it to the order in one transaction: all of it or nothing."""
+        """Store the plan and link it to the order in one transaction: all of it or nothing.
+
+        ``table.meta.client`` carries the resource's type serialisation, so plain values go in.
+        """
         items = [
             {
                 "Put": {
                     "TableName": self.table.name,
-                    "Item": _serialize(
+                    "Item": (
                         _item(
                             a,
                             pk=f"ASSIGNMENT#{a.assignment_id}",
@@ -168,11 +170,11 @@ class Repository:
             {
                 "Update": {
                     "TableName": self.table.name,
-                    "Key": _serialize({"pk": f"ORDER#{order_id}", "sk": "ORDER"}),
+                    "Key": {"pk": f"ORDER#{order_id}", "sk": "ORDER"},
                     "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now",
                     "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero",
                     "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": _serialize(
+                    "ExpressionAttributeValues": (
                         {
                             ":ids": [a.assignment_id for a in assignments],
                             ":s": "IN_PRODUCTION",
@@ -285,11 +287,3 @@ class Repository:
             if "LastEvaluatedKey" not in reply:
                 return
             kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
-
-
-_SERIALIZER = TypeSerializer()
-
-
-def _serialize(values: dict[str, Any]) -> dict[str, Any]:
-    """Low-level attribute values, for the client calls (transactions) that the Table resource lacks."""
-    return {k: _SERIALIZER.serialize(v) for k, v in values.items()}
