@@ -1,0 +1,115 @@
+"""Cell helpers shared by every writer: user text that never becomes a formula, styles, print setup.
+
+Writers put user-supplied text (names, notes, references) into cells only through :func:`put_text`.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+# Characters XML 1.0 cannot carry; openpyxl raises IllegalCharacterError on them, so user text
+# containing one would otherwise crash a writer.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_CELL_CHARS = 32_767  # Excel's limit per cell
+
+CURRENCY_FORMATS: dict[str, str] = {
+    "PEN": '"S/" #,##0.00;-"S/" #,##0.00',
+    "THB": '"฿"#,##0.00;-"฿"#,##0.00',
+    "USD": '"US$" #,##0.00;-"US$" #,##0.00',
+}
+HOURS_FORMAT = "0.00"
+INTEGER_FORMAT = "0"
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="4F6228")
+HINT_FONT = Font(italic=True, color="595959", size=9)
+TITLE_FONT = Font(bold=True, size=14)
+LABEL_FONT = Font(bold=True)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "write here"
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
+
+
+def safe_text(value: object) -> str:
+    """Return ``value`` as text a cell can hold: XML-illegal control characters removed, length capped.
+
+    The text itself is kept verbatim (a leading ``=`` stays); what stops it from becoming a formula is
+    the cell type, which :func:`put_text` sets. Never assign the result with ``cell.value = ...``:
+    openpyxl turns any string starting with ``=`` into a formula.
+    """
+    text = "" if value is None else str(value)
+    return _ILLEGAL_XML.sub("", text)[:MAX_CELL_CHARS]
+
+
+def put_text(cell: Cell, value: object) -> Cell:
+    """Write user text into ``cell`` as a string cell, never a formula or an error value.
+
+    openpyxl would store ``"=HYPERLINK(...)"`` as a formula and ``"#N/A"`` as an error; forcing the
+    string type writes an inline string that Excel, LibreOffice and Google Sheets show verbatim.
+    ``quotePrefix`` (Excel's leading apostrophe, invisible) keeps it text when someone later edits
+    the cell, so ``=...``, ``#N/A`` or an id like ``00123`` are not re-read as formulas or numbers.
+    """
+    cell.value = safe_text(value)
+    cell.data_type = "s"  # overrides the inference ('f' for "=...", 'e' for "#N/A")
+    cell.quotePrefix = True
+    return cell
+
+
+def put_value(cell: Cell, value: int | Decimal | date | None, number_format: str | None = None) -> Cell:
+    """Write a number or a date (never text) with an optional number format."""
+    if isinstance(value, bool) or not (value is None or isinstance(value, int | Decimal | date)):
+        raise TypeError(f"put_value takes numbers and dates, not {type(value).__name__}; use put_text")
+    cell.value = value
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def money_format(currency: str) -> str:
+    """Excel number format for ``currency`` (falls back to the ISO code as a suffix)."""
+    return CURRENCY_FORMATS.get(currency, f'#,##0.00 "{currency}"')
+
+
+def style_header_row(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
+    for col in range(first_col, last_col + 1):
+        cell = ws.cell(row=row, column=col)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.border = BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def set_widths(ws: Worksheet, widths: Iterable[float] | Mapping[int, float], first_col: int = 1) -> None:
+    """Set column widths in characters, either a sequence from ``first_col`` or {column index: width}."""
+    items = widths.items() if isinstance(widths, Mapping) else enumerate(widths, start=first_col)
+    for col, width in items:
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = False) -> None:
+    """A4, fit to one page wide (any number of pages tall), the header row repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

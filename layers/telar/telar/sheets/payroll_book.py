@@ -1,0 +1,176 @@
+"""The payroll workbook finance pays from: Summary, Detail and Audit sheets.
+
+Amounts are written as numbers (the Decimal values, already quantized per currency) with the
+currency's number format; totals are computed here and written as numbers, not formulas, so every
+reader (Excel, LibreOffice, Google Sheets, a script) sees the same figures without recalculating.
+Totals never mix currencies.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from telar.models import EarningLine, GroupPayroll
+from telar.sheets.cells import (
+    HOURS_FORMAT,
+    INTEGER_FORMAT,
+    LABEL_FONT,
+    TITLE_FONT,
+    money_format,
+    put_text,
+    put_value,
+    set_widths,
+    setup_print,
+    style_header_row,
+    to_bytes,
+)
+
+SUMMARY_HEADERS = (
+    "Group ID",
+    "Group",
+    "Currency",
+    "Makers",
+    "Hours",
+    "Units passed",
+    "Piece earnings",
+    "Minimum-wage top-ups",
+    "Total to pay",
+)
+DETAIL_HEADERS = (
+    "Group ID",
+    "Group",
+    "Worker ID",
+    "Maker",
+    "Currency",
+    "Order",
+    "Assignment",
+    "SKU",
+    "Units passed",
+    "Hours",
+    "Piece earnings",
+    "Minimum for hours",
+    "Top-up",
+    "Total",
+)
+AUDIT_HEADERS = ("Order", "Assignment", "Group ID", "Worker ID", "SKU", "QC upload")
+SUMMARY_HEADER_ROW = 3
+
+
+def write_payroll_book(payrolls: list[GroupPayroll], period_label: str) -> bytes:
+    """One workbook for ``payrolls`` (any groups and currencies), titled with ``period_label``."""
+    ordered = sorted(payrolls, key=lambda p: (p.group_id, p.currency))
+    lines = [
+        (payroll, line)
+        for payroll in ordered
+        for line in sorted(payroll.lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku))
+    ]
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = "Summary"
+    _summary(summary, ordered, period_label)
+    _detail(wb.create_sheet("Detail"), lines)
+    _audit(wb.create_sheet("Audit"), lines)
+    return to_bytes(wb)
+
+
+def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, Decimal, Decimal]:
+    items = list(lines)
+    return (
+        len({line.worker_id for line in items}),
+        sum((line.hours_worked for line in items), Decimal(0)),
+        sum(line.units_passed for line in items),
+        sum((line.piece_earnings for line in items), Decimal(0)),
+        sum((line.top_up for line in items), Decimal(0)),
+        sum((line.total for line in items), Decimal(0)),
+    )
+
+
+def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> None:
+    put_text(ws.cell(row=1, column=1), f"Payroll — {period_label}").font = TITLE_FONT
+    header = SUMMARY_HEADER_ROW
+    _header(ws, header, SUMMARY_HEADERS)
+    # one row per group and currency, even if the caller passed one payroll per order
+    groups: dict[tuple[str, str], tuple[str, list[EarningLine]]] = {}
+    for payroll in payrolls:
+        name, lines = groups.setdefault((payroll.group_id, payroll.currency), (payroll.group_name, []))
+        lines.extend(payroll.lines)
+    row = header + 1
+    for (group_id, currency), (name, lines) in groups.items():
+        _summary_row(ws, row, (group_id, name, currency), currency, _totals(lines))
+        row += 1
+    row += 1
+    for currency in sorted({currency for _group, currency in groups}):
+        lines = [line for (_g, c), (_n, ls) in groups.items() if c == currency for line in ls]
+        _summary_row(ws, row, ("", f"Total {currency}", currency), currency, _totals(lines))
+        for col in range(1, len(SUMMARY_HEADERS) + 1):
+            ws.cell(row=row, column=col).font = LABEL_FONT
+        row += 1
+    set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 20, 16])
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    setup_print(ws, header_row=header, landscape=True)
+
+
+def _summary_row(
+    ws: Worksheet,
+    row: int,
+    texts: tuple[str, str, str],
+    currency: str,
+    totals: tuple[int, Decimal, int, Decimal, Decimal, Decimal],
+) -> None:
+    for col, text in enumerate(texts, start=1):
+        put_text(ws.cell(row=row, column=col), text)
+    makers, hours, units, piece, top_ups, total = totals
+    put_value(ws.cell(row=row, column=4), makers, INTEGER_FORMAT)
+    put_value(ws.cell(row=row, column=5), hours, HOURS_FORMAT)
+    put_value(ws.cell(row=row, column=6), units, INTEGER_FORMAT)
+    for col, amount in zip((7, 8, 9), (piece, top_ups, total), strict=True):
+        put_value(ws.cell(row=row, column=col), amount, money_format(currency))
+
+
+def _detail(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> None:
+    _header(ws, 1, DETAIL_HEADERS)
+    for row, (payroll, line) in enumerate(lines, start=2):
+        texts = (
+            line.group_id,
+            payroll.group_name,
+            line.worker_id,
+            line.maker_name,
+            line.currency,
+            line.order_id,
+            line.assignment_id,
+            line.sku,
+        )
+        for col, text in enumerate(texts, start=1):
+            put_text(ws.cell(row=row, column=col), text)
+        money = money_format(line.currency)
+        put_value(ws.cell(row=row, column=9), line.units_passed, INTEGER_FORMAT)
+        put_value(ws.cell(row=row, column=10), line.hours_worked, HOURS_FORMAT)
+        amounts = (line.piece_earnings, line.minimum_for_hours, line.top_up, line.total)
+        for col, amount in enumerate(amounts, start=11):
+            put_value(ws.cell(row=row, column=col), amount, money)
+    _table(ws, DETAIL_HEADERS, len(lines), [12, 26, 12, 16, 9, 16, 18, 16, 10, 8, 14, 16, 12, 14])
+
+
+def _audit(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> None:
+    _header(ws, 1, AUDIT_HEADERS)
+    for row, (_payroll, line) in enumerate(lines, start=2):
+        texts = (line.order_id, line.assignment_id, line.group_id, line.worker_id, line.sku, line.qc_upload or "")
+        for col, text in enumerate(texts, start=1):
+            put_text(ws.cell(row=row, column=col), text)
+    _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 60])
+
+
+def _header(ws: Worksheet, row: int, headers: tuple[str, ...]) -> None:
+    for col, text in enumerate(headers, start=1):
+        put_text(ws.cell(row=row, column=col), text)
+    style_header_row(ws, row, 1, len(headers))
+
+
+def _table(ws: Worksheet, headers: tuple[str, ...], count: int, widths: list[float]) -> None:
+    set_widths(ws, widths)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(headers)).column_letter}{count + 1}"
+    setup_print(ws, header_row=1, landscape=True)

@@ -1,0 +1,285 @@
+"""The QC sheet Telar sends with each assignment, laid out as the contract in DESIGN.md says.
+
+Sheet "QC": the labelled cells (``Assignment ID``, ``Inspected by``, ``Date``, each value to the right)
+above a header row of the contract's labels, one pre-filled row per maker and product, then a few
+spare rows for a maker who stepped in. Labels stay in English so any upload can be read; the words
+of the group's language are printed beside them. The sheet is protected without a password: only
+the cells to fill in are unlocked.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from telar.models import Assignment, Group, ReferenceData
+from telar.qc import (
+    EARLIEST_DATE,
+    LABEL_ASSIGNMENT_ID,
+    LABEL_DATE,
+    LABEL_INSPECTED_BY,
+    LATEST_DATE,
+    QC_COLUMNS,
+    QC_SHEET,
+    max_hours_per_row,
+)
+from telar.sheets.cells import (
+    BOX,
+    HINT_FONT,
+    INPUT_FILL,
+    INTEGER_FORMAT,
+    LABEL_FONT,
+    TITLE_FONT,
+    UNLOCKED,
+    put_text,
+    put_value,
+    set_widths,
+    setup_print,
+    style_header_row,
+    to_bytes,
+)
+from telar.sheets.labels import instructions_for, labels_for
+
+SPARE_ROWS = 5
+DATE_FORMAT = "dd/mm/yyyy"
+_LIST_FORMULA_MAX = 255  # Excel's limit on an inline list in a data validation
+
+# (column key, header label, label key for the hint, width); the contract columns come from QC_COLUMNS
+_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
+    ("worker_id", QC_COLUMNS["worker_id"], "worker_id", 14),
+    ("maker", "Maker", "maker", 16),
+    ("sku", QC_COLUMNS["sku"], "sku", 16),
+    ("product", "Product", "product", 24),
+    ("options", "Options", "options", 16),
+    ("planned", QC_COLUMNS["planned"], "planned", 10),
+    ("produced", QC_COLUMNS["produced"], "produced", 10),
+    ("passed", QC_COLUMNS["passed"], "passed", 10),
+    ("rejected", QC_COLUMNS["rejected"], "rejected", 10),
+    ("defect_codes", QC_COLUMNS["defect_codes"], "defect_codes", 20),
+    ("hours_worked", QC_COLUMNS["hours_worked"], "hours_worked", 10),
+)
+COL = {key: index for index, (key, *_rest) in enumerate(_COLUMNS, start=1)}
+_INPUTS = ("produced", "passed", "rejected", "defect_codes", "hours_worked")
+_SPARE_INPUTS = ("worker_id", "maker", "sku", *_INPUTS)
+
+
+def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) -> bytes:
+    """The QC workbook for ``assignment``: a "QC" sheet to fill in and an "Instructions" sheet."""
+    words = labels_for(group.language)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = QC_SHEET
+
+    put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = TITLE_FONT
+    info: list[tuple[str, str, object]] = [
+        (LABEL_ASSIGNMENT_ID, "assignment_id", assignment.assignment_id),
+        ("Order ID", "order_id", assignment.order_id),
+        ("Group", "group", group.name),
+        ("Due date", "due_date", assignment.due_date),
+    ]
+    row = 2
+    for label, hint, value in info:
+        _label(ws, row, label, words[hint], group.language)
+        cell = ws.cell(row=row, column=2)
+        if isinstance(value, date):
+            put_value(cell, value, DATE_FORMAT).alignment = Alignment(horizontal="left")
+        else:
+            put_text(cell, value)
+        row += 1
+    inspected_row, date_row = row, row + 1
+    for sign_row, label, hint in ((inspected_row, LABEL_INSPECTED_BY, "inspected_by"), (date_row, LABEL_DATE, "date")):
+        _label(ws, sign_row, label, words[hint], group.language)
+        cell = ws.cell(row=sign_row, column=2)
+        cell.fill, cell.border, cell.protection = INPUT_FILL, BOX, UNLOCKED
+    ws.cell(row=date_row, column=2).number_format = DATE_FORMAT
+    date_check = DataValidation(
+        type="date",
+        operator="between",
+        formula1=str(int(to_excel(EARLIEST_DATE))),
+        formula2=str(int(to_excel(LATEST_DATE))),
+        allow_blank=True,
+        showErrorMessage=True,
+        error=f"{words['date']}: dd/mm/yyyy",
+    )
+    date_check.add(ws.cell(row=date_row, column=2).coordinate)
+    ws.add_data_validation(date_check)
+
+    header = date_row + 2
+    if group.language != "en":  # the words of the group's language above the contract's English labels
+        for key, _label_text, hint, _width in _COLUMNS:
+            cell = put_text(ws.cell(row=header, column=COL[key]), words[hint])
+            cell.font, cell.alignment = HINT_FONT, Alignment(wrap_text=True, horizontal="center")
+        header += 1
+    for key, label, _hint, _width in _COLUMNS:
+        put_text(ws.cell(row=header, column=COL[key]), label)
+    style_header_row(ws, header, 1, len(_COLUMNS))
+
+    first = header + 1
+    row = first
+    makers = {m.worker_id: m for m in ref.makers}
+    codes_by_sku: dict[str, tuple[str, ...]] = {}
+    rows_by_codes: dict[tuple[str, ...], list[int]] = {}
+    rows_by_bound: dict[Decimal, list[int]] = {}
+    for line in assignment.lines:
+        product = ref.product(line.sku)
+        codes_by_sku[line.sku] = product.defect_codes if product else ()
+        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        for worker_id, planned in line.per_maker.items():
+            maker = makers.get(worker_id)
+            put_text(ws.cell(row=row, column=COL["worker_id"]), worker_id)
+            put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name if maker else "")
+            put_text(ws.cell(row=row, column=COL["sku"]), line.sku)
+            put_text(ws.cell(row=row, column=COL["product"]), product.name if product else "")
+            put_text(ws.cell(row=row, column=COL["options"]), options)
+            put_value(ws.cell(row=row, column=COL["planned"]), planned, INTEGER_FORMAT)
+            _inputs(ws, row, _INPUTS)
+            rows_by_bound.setdefault(max_hours_per_row(group, product, planned), []).append(row)
+            rows_by_codes.setdefault(codes_by_sku[line.sku], []).append(row)
+            row += 1
+    last_planned = row - 1
+    for spare in range(row, row + SPARE_ROWS):
+        _inputs(ws, spare, _SPARE_INPUTS)
+    last = row + SPARE_ROWS - 1
+    all_codes = tuple(dict.fromkeys(code for codes in codes_by_sku.values() for code in codes))
+    rows_by_codes.setdefault(all_codes, []).extend(range(last_planned + 1, last + 1))
+    rows_by_bound.setdefault(max_hours_per_row(group), []).extend(range(last_planned + 1, last + 1))
+    for codes, rows in rows_by_codes.items():
+        _defect_hint(ws, rows, codes, words)
+
+    _validations(ws, group, first, last, last_planned, assignment, ref, rows_by_bound)
+    set_widths(ws, [width for *_rest, width in _COLUMNS])
+    ws.freeze_panes = ws.cell(row=first, column=1)
+    setup_print(ws, header_row=header, landscape=True)
+    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+    _instructions(wb.create_sheet(words["instructions"]), group, ref, codes_by_sku)
+    return to_bytes(wb)
+
+
+def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
+    put_text(ws.cell(row=row, column=1), label).font = LABEL_FONT
+    if language != "en" and hint.casefold() != label.casefold():
+        put_text(ws.cell(row=row, column=3), hint).font = HINT_FONT
+
+
+def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        cell = ws.cell(row=row, column=COL[key])
+        cell.fill, cell.border, cell.protection = INPUT_FILL, BOX, UNLOCKED
+        if key in ("produced", "passed", "rejected"):
+            cell.number_format = INTEGER_FORMAT
+        elif key == "hours_worked":
+            cell.number_format = "0.0#"
+
+
+def _defect_hint(ws: Worksheet, rows: list[int], codes: tuple[str, ...], words: dict[str, str]) -> None:
+    """A dropdown of the product's codes that still accepts several codes separated by commas."""
+    inline = '"' + ",".join(codes) + '"'
+    usable = codes and len(inline) <= _LIST_FORMULA_MAX and not any(("," in c or '"' in c) for c in codes)
+    check = DataValidation(
+        type="list" if usable else None,
+        formula1=inline if usable else None,
+        allow_blank=True,
+        showErrorMessage=False,  # "A, B" is not in the list but is a valid answer
+        showInputMessage=True,
+        promptTitle=words["defect_codes"][:32],
+        prompt=(words["defect_prompt"] + ": " + ", ".join(codes))[:255] if codes else "—",
+    )
+    for row in rows:
+        check.add(f"{get_column_letter(COL['defect_codes'])}{row}")
+    ws.add_data_validation(check)
+
+
+def _validations(
+    ws: Worksheet,
+    group: Group,
+    first: int,
+    last: int,
+    last_planned: int,
+    assignment: Assignment,
+    ref: ReferenceData,
+    rows_by_bound: dict[Decimal, list[int]],
+) -> None:
+    words = labels_for(group.language)
+
+    def span(key: str, start: int = first, end: int = last) -> str:
+        letter = get_column_letter(COL[key])
+        return f"{letter}{start}:{letter}{end}"
+
+    counts = DataValidation(
+        type="whole",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        error=f"{words['produced']} / {words['passed']} / {words['rejected']}: 0, 1, 2...",
+    )
+    for key in ("planned", "produced", "passed", "rejected"):
+        counts.add(span(key))
+    ws.add_data_validation(counts)
+
+    hours_letter = get_column_letter(COL["hours_worked"])
+    for bound, rows in rows_by_bound.items():
+        hours = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="0",
+            formula2=f"{bound:f}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",  # a warning the manager can confirm: Telar checks the bound on upload
+            error=f"{words['hours_worked']}: 0 - {bound:f}",
+        )
+        for row in rows:
+            hours.add(f"{hours_letter}{row}")
+        ws.add_data_validation(hours)
+
+    spare_first = last_planned + 1
+    if spare_first > last:
+        return
+    worker_ids = [m.worker_id for m in ref.makers if m.group_id == group.group_id]
+    for key, values in (("worker_id", worker_ids), ("sku", [line.sku for line in assignment.lines])):
+        inline = '"' + ",".join(values) + '"'
+        if values and len(inline) <= _LIST_FORMULA_MAX and not any("," in v or '"' in v for v in values):
+            pick = DataValidation(type="list", formula1=inline, allow_blank=True, showErrorMessage=False)
+            pick.add(span(key, spare_first, last))
+            ws.add_data_validation(pick)
+
+
+def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku: dict[str, tuple[str, ...]]) -> None:
+    words = labels_for(group.language)
+    lines = instructions_for(group.language)
+    bound = f"{max_hours_per_row(group).normalize():f}"
+    row = 1
+    for index, text in enumerate(lines):
+        cell = put_text(ws.cell(row=row, column=1), text.replace("{max_hours}", bound))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        if index in (0, len(lines) - 1):
+            cell.font = TITLE_FONT if index == 0 else LABEL_FONT
+        elif len(text) > 95:  # merged cells do not grow with wrapped text: make room for two lines
+            ws.row_dimensions[row].height = 30
+        row += 1
+    for sku, codes in codes_by_sku.items():
+        product = ref.product(sku)
+        put_text(ws.cell(row=row, column=1), sku)
+        put_text(ws.cell(row=row, column=2), product.name if product else "")
+        put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")
+        row += 1
+    row += 1
+    put_text(ws.cell(row=row, column=1), words["worker_id"]).font = LABEL_FONT
+    put_text(ws.cell(row=row, column=2), words["maker"]).font = LABEL_FONT
+    for maker in (m for m in ref.makers if m.group_id == group.group_id and m.active):
+        row += 1
+        put_text(ws.cell(row=row, column=1), maker.worker_id)
+        put_text(ws.cell(row=row, column=2), maker.first_name)
+    set_widths(ws, [16, 30, 60])
+    setup_print(ws, header_row=None)

@@ -1,0 +1,172 @@
+"""Open an uploaded .xlsx safely and return one sheet's values, each with its row and column.
+
+Uploads come from people and from anyone who can write to the bucket, so nothing reaches openpyxl
+before the bytes are known to be a modest zip: size, container type, entry count, uncompressed size
+and compression ratio are checked from the zip's central directory first. Python's zipfile never
+inflates an entry past the size its header declares, so checking the declared sizes is enough.
+XML is parsed through defusedxml (no entity expansion, no external entities).
+"""
+
+import math
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from telar.errors import SheetInvalid, SheetProblem
+
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by the unit tests
+    raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False') before reading uploads")
+
+WORKBOOK = "workbook"  # the "sheet" named in problems about the file as a whole
+
+CellValue = str | int | float | datetime | date | time | timedelta | bool | None
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What an honest .xlsx upload stays within (a filled QC sheet is ~30 kB zipped, ~300 kB inflated)."""
+
+    max_entries: int = 500
+    max_uncompressed: int = 30_000_000
+    max_ratio: int = 200  # inflated / compressed, checked on entries larger than ratio_floor
+    ratio_floor: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The non-empty rows of one worksheet: values as stored (cached results for formulas)."""
+
+    sheet: str
+    rows: dict[int, tuple[CellValue, ...]]  # row number (1-based) -> values from column A
+    date1904: bool = False
+
+    def value(self, row: int, column: int) -> CellValue:
+        values = self.rows.get(row, ())
+        return values[column - 1] if 0 < column <= len(values) else None
+
+
+def coordinate(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _refuse(found: object, expected: str) -> SheetInvalid:
+    return SheetInvalid([SheetProblem(WORKBOOK, "", found, expected)])
+
+
+_XLSX = "an .xlsx workbook (Excel, LibreOffice or Google Sheets: File > Save as / Download > .xlsx)"
+
+
+def check_container(data: bytes, *, max_bytes: int, limits: ZipLimits = ZipLimits()) -> None:
+    """Raise SheetInvalid unless ``data`` is a zip of reasonable size that looks like an .xlsx."""
+    if len(data) > max_bytes:
+        raise _refuse(f"a file of {len(data):,} bytes", f"at most {max_bytes:,} bytes")
+    if not data:
+        raise _refuse("an empty file", _XLSX)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise _refuse(
+            "an old .xls file or a password-protected workbook",
+            f"{_XLSX}, without a password",
+        )
+    if not data.startswith(b"PK\x03\x04"):
+        kind = "a text or CSV file" if _looks_like_text(data) else "a file that is not a spreadsheet"
+        raise _refuse(kind, _XLSX)
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > limits.max_entries:
+                raise _refuse(f"a zip with {len(entries):,} entries", f"at most {limits.max_entries}")
+            total = sum(e.file_size for e in entries)
+            if total > limits.max_uncompressed:
+                raise _refuse(f"a zip that inflates to {total:,} bytes", f"at most {limits.max_uncompressed:,} bytes")
+            for entry in entries:
+                ratio = entry.file_size / max(entry.compress_size, 1)
+                if entry.file_size > limits.ratio_floor and ratio > limits.max_ratio:
+                    raise _refuse(
+                        f"entry {entry.filename!r} compressed {ratio:.0f} to 1",
+                        f"a compression ratio of at most {limits.max_ratio} to 1 (this looks like a zip bomb)",
+                    )
+                if entry.flag_bits & 0x1:
+                    raise _refuse("an encrypted zip", f"{_XLSX}, without a password")
+            names = {e.filename for e in entries}
+    except SheetInvalid:
+        raise
+    except Exception as exc:  # BadZipFile, or ValueError/OSError on a corrupt central directory
+        raise _refuse("a damaged zip file", _XLSX) from exc
+    if "mimetype" in names and "[Content_Types].xml" not in names:
+        raise _refuse("an OpenDocument (.ods) file", _XLSX)
+    if "[Content_Types].xml" not in names:
+        raise _refuse("a zip file that is not a workbook", _XLSX)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:512]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+def read_grid(
+    data: bytes,
+    *,
+    preferred_sheet: str | None,
+    max_bytes: int,
+    limits: ZipLimits = ZipLimits(),
+    max_rows: int = 10_000,
+    max_cols: int = 64,
+) -> Grid:
+    """Read the non-empty rows of ``preferred_sheet`` (matched case-insensitively), else the first sheet.
+
+    Opens read-only with ``data_only=True``: a formula cell gives the result the spreadsheet program
+    saved with the file. Values beyond ``max_cols`` columns are not read; content below ``max_rows``
+    is refused. Every failure is a SheetInvalid, never another exception.
+    """
+    check_container(data, max_bytes=max_bytes, limits=limits)
+    try:
+        workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types on malformed parts; all mean "not readable"
+        raise _refuse(f"a workbook that cannot be read ({type(exc).__name__})", _XLSX) from exc
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise _refuse("a workbook without worksheets", "a worksheet named QC")
+        wanted = (preferred_sheet or "").casefold()
+        sheet = next((s for s in sheets if s.title.casefold() == wanted), sheets[0])
+        sheet.reset_dimensions()  # never trust the stored dimension: it sizes the padding
+        rows: dict[int, tuple[CellValue, ...]] = {}
+        for number, values in enumerate(sheet.iter_rows(min_row=1, max_col=max_cols, values_only=True), start=1):
+            # count() runs in C: a sheet padded with a million empty rows costs a fraction of a second
+            if values.count(None) == len(values) or all(is_blank(v) for v in values):
+                continue
+            if number > max_rows:
+                raise SheetInvalid(
+                    [SheetProblem(sheet.title, coordinate(number, 1), "content", f"at most {max_rows} rows")]
+                )
+            rows[number] = tuple(_clean(v) for v in values)
+        date1904 = workbook.epoch == CALENDAR_MAC_1904
+        return Grid(sheet=sheet.title, rows=rows, date1904=date1904)
+    except SheetInvalid:
+        raise
+    except Exception as exc:
+        raise _refuse(f"a worksheet that cannot be read ({type(exc).__name__})", _XLSX) from exc
+    finally:
+        workbook.close()
+
+
+def _clean(value: Any) -> CellValue:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str | int | float | datetime | date | time | timedelta | bool) or value is None:
+        return value
+    return str(value)

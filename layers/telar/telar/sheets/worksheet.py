@@ -1,0 +1,102 @@
+"""The printable work sheet a production manager hands out: what to make, for whom, by when."""
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border
+
+from telar.models import Assignment, Group, Order, ReferenceData
+from telar.sheets.cells import (
+    BOX,
+    INTEGER_FORMAT,
+    LABEL_FONT,
+    THIN,
+    TITLE_FONT,
+    WRAP,
+    put_text,
+    put_value,
+    set_widths,
+    setup_print,
+    style_header_row,
+    to_bytes,
+)
+from telar.sheets.labels import labels_for
+
+DATE_FORMATS = {"es": "dd/mm/yyyy", "th": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+_TABLE = (  # (label key, width)
+    ("sku", 16),
+    ("product", 26),
+    ("options", 18),
+    ("notes", 28),
+    ("line_quantity", 10),
+    ("maker", 16),
+    ("worker_id", 14),
+    ("quantity", 10),
+    ("done", 10),
+)
+
+
+def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: ReferenceData) -> bytes:
+    """A one-sheet .xlsx in the group's language, A4 and one page wide, its header row on every page.
+
+    One row per product and maker: the product's SKU, name, options, notes and total on the maker's
+    first row, then her first name, worker id and how many she makes (``AssignmentLine.per_maker``).
+    """
+    words = labels_for(group.language)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = words["worksheet_title"][:31]
+
+    put_text(ws.cell(row=1, column=1), f"{words['worksheet_title']} — {group.name}").font = TITLE_FONT
+    info: list[tuple[str, object]] = [
+        ("buyer_reference", order.buyer_reference),
+        ("order_id", order.order_id),
+        ("assignment_id", assignment.assignment_id),
+        ("group", group.name),
+        ("due_date", assignment.due_date),
+        ("total_units", assignment.planned_units),
+    ]
+    for row, (key, value) in enumerate(info, start=2):
+        put_text(ws.cell(row=row, column=1), words[key]).font = LABEL_FONT
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        cell = ws.cell(row=row, column=3)
+        if key == "due_date":
+            put_value(cell, assignment.due_date, DATE_FORMATS.get(group.language, DATE_FORMATS["en"]))
+        elif key == "total_units":
+            put_value(cell, assignment.planned_units, INTEGER_FORMAT)
+        else:
+            put_text(cell, value)
+        cell.font = LABEL_FONT
+        cell.alignment = Alignment(horizontal="left")
+
+    header = len(info) + 3
+    for col, (key, _width) in enumerate(_TABLE, start=1):
+        put_text(ws.cell(row=header, column=col), words[key])
+    style_header_row(ws, header, 1, len(_TABLE))
+
+    makers = {m.worker_id: m for m in ref.makers}
+    row = header + 1
+    for line in assignment.lines:
+        product = ref.product(line.sku)
+        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
+            put_text(ws.cell(row=row, column=1), line.sku)
+            if index == 0:  # the product's details once, on its first row
+                put_text(ws.cell(row=row, column=2), product.name if product else "")
+                put_text(ws.cell(row=row, column=3), options)
+                put_text(ws.cell(row=row, column=4), line.notes or "")
+                put_value(ws.cell(row=row, column=5), line.quantity, INTEGER_FORMAT)
+                for col in range(1, len(_TABLE) + 1):
+                    ws.cell(row=row, column=col).border = Border(top=THIN)
+            maker = makers.get(worker_id)
+            put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
+            put_text(ws.cell(row=row, column=7), worker_id)
+            put_value(ws.cell(row=row, column=8), quantity, INTEGER_FORMAT)
+            ws.cell(row=row, column=9).border = BOX
+            for col in range(1, 8):
+                ws.cell(row=row, column=col).alignment = WRAP
+            row += 1
+
+    set_widths(ws, [width for _key, width in _TABLE])
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    setup_print(ws, header_row=header, landscape=True)
+    return to_bytes(wb)

@@ -1,0 +1,319 @@
+"""Factories for domain objects with realistic defaults; every field can be overridden by keyword.
+
+Two groups, as in samples/reference.json: a prison workshop in Cusco (PEN, Spanish) and one in
+Chiang Mai (THB, Thai). ``make_reference()`` with no arguments holds both, their makers, three
+products and the minimum-wage rules; ``make_assignment()`` splits every line across the makers.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from telar.models import (
+    Assignment,
+    AssignmentLine,
+    EarningLine,
+    Group,
+    GroupPayroll,
+    Maker,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    QcRow,
+    ReferenceData,
+    ShipTo,
+    WageRule,
+)
+
+CUSCO = "pe-cusco"
+CHIANG_MAI = "th-chiangmai"
+NOW = datetime(2025, 3, 3, 14, 30, tzinfo=UTC)
+
+_GROUPS: dict[str, dict[str, Any]] = {
+    CUSCO: {
+        "group_id": CUSCO,
+        "name": "Taller Cusco",
+        "kind": "prison",
+        "place": "Cusco, Peru",
+        "country": "PE",
+        "region": "national",
+        "currency": "PEN",
+        "language": "es",
+        "timezone": "America/Lima",
+        "hours_per_day": Decimal(5),
+        "days_per_week": 5,
+        "manager_name": "Patricia Quispe Mamani",
+        "manager_email": "patricia.quispe@example.org",
+    },
+    CHIANG_MAI: {
+        "group_id": CHIANG_MAI,
+        "name": "Chiang Mai Workshop",
+        "kind": "prison",
+        "place": "Chiang Mai, Thailand",
+        "country": "TH",
+        "region": "Chiang Mai/Mueang",
+        "currency": "THB",
+        "language": "th",
+        "timezone": "Asia/Bangkok",
+        "hours_per_day": Decimal(6),
+        "days_per_week": 5,
+        "manager_name": "Achara Wongsawat",
+        "manager_email": "achara.wongsawat@example.org",
+    },
+}
+_MAKERS: dict[str, list[tuple[str, str]]] = {
+    CUSCO: [("CUS-01", "Carmen"), ("CUS-02", "Luz"), ("CUS-03", "Elena")],
+    CHIANG_MAI: [("CNX-01", "Malee"), ("CNX-02", "Siriporn"), ("CNX-03", "Ratana")],
+}
+_PRODUCTS: dict[str, dict[str, Any]] = {
+    "KNT-SCARF-ALP": {
+        "name": "Alpaca knit scarf",
+        "skill": "knitting",
+        "standard_minutes": Decimal(240),
+        "piece_rates": {"PEN": Decimal("25.00"), "THB": Decimal("230.00")},
+        "unit_price_usd": Decimal("38.00"),
+        "min_quantity": 5,
+        "max_quantity": 200,
+        "defect_codes": ("LOOSE_THREAD", "UNEVEN_TENSION", "DROPPED_STITCH", "WRONG_SIZE", "STAIN"),
+    },
+    "EMB-CUSHION": {
+        "name": "Embroidered cushion cover",
+        "skill": "embroidery",
+        "standard_minutes": Decimal(180),
+        "piece_rates": {"PEN": Decimal("19.00"), "THB": Decimal("175.00")},
+        "unit_price_usd": Decimal("28.00"),
+        "min_quantity": 4,
+        "max_quantity": 150,
+        "defect_codes": ("LOOSE_THREAD", "PUCKERING", "MISALIGNED_PATTERN", "WRONG_SIZE", "STAIN"),
+    },
+    "SEW-TOTE": {
+        "name": "Sewn tote bag",
+        "skill": "sewing",
+        "standard_minutes": Decimal(60),
+        "piece_rates": {"PEN": Decimal("6.50"), "THB": Decimal("60.00")},
+        "unit_price_usd": Decimal("18.00"),
+        "min_quantity": 10,
+        "max_quantity": 300,
+        "defect_codes": ("CROOKED_SEAM", "LOOSE_THREAD", "WEAK_HANDLE", "STAIN"),
+    },
+}
+
+
+def make_group(group_id: str = CUSCO, **overrides: Any) -> Group:
+    """The Cusco workshop (or ``CHIANG_MAI``); any other id copies Cusco under that id."""
+    base = dict(_GROUPS.get(group_id, _GROUPS[CUSCO]), group_id=group_id)
+    return Group(**{**base, **overrides})
+
+
+def make_maker(worker_id: str = "CUS-01", **overrides: Any) -> Maker:
+    fields: dict[str, Any] = {
+        "worker_id": worker_id,
+        "group_id": CHIANG_MAI if worker_id.startswith("CNX") else CUSCO,
+        "first_name": "Carmen",
+        "skills": ("knitting", "embroidery", "sewing"),
+        "consent_photo": True,
+        "consent_name": True,
+        "consent_story": False,
+        "photo_file": f"{worker_id.lower()}.png",
+    }
+    return Maker(**{**fields, **overrides})
+
+
+def make_makers(group_id: str = CUSCO) -> list[Maker]:
+    return [make_maker(wid, group_id=group_id, first_name=name) for wid, name in _MAKERS.get(group_id, [])]
+
+
+def make_product(sku: str = "KNT-SCARF-ALP", **overrides: Any) -> Product:
+    base = _PRODUCTS.get(sku, _PRODUCTS["KNT-SCARF-ALP"])
+    return Product(**{"sku": sku, **base, **overrides})
+
+
+def make_wage_rules() -> tuple[WageRule, ...]:
+    """Peru's RMV (monthly, 48 h x 52 / 12 = 208 h) and the Chiang Mai daily minimum (8 h)."""
+    return (
+        WageRule(
+            country="PE",
+            region="national",
+            currency="PEN",
+            amount=Decimal("1130.00"),
+            unit="month",
+            hours_covered=Decimal(208),
+            effective_from=date(2025, 1, 1),
+        ),
+        WageRule(
+            country="TH",
+            region="Chiang Mai/Mueang",
+            currency="THB",
+            amount=Decimal("380.00"),
+            unit="day",
+            hours_covered=Decimal(8),
+            effective_from=date(2025, 1, 1),
+        ),
+    )
+
+
+def make_reference(
+    groups: list[Group] | None = None,
+    makers: list[Maker] | None = None,
+    products: list[Product] | None = None,
+    wage_rules: tuple[WageRule, ...] | None = None,
+) -> ReferenceData:
+    groups = groups if groups is not None else [make_group(CUSCO), make_group(CHIANG_MAI)]
+    if makers is None:
+        makers = [maker for group in groups for maker in make_makers(group.group_id)]
+    return ReferenceData(
+        groups=tuple(groups),
+        makers=tuple(makers),
+        products=tuple(products if products is not None else [make_product(sku) for sku in _PRODUCTS]),
+        wage_rules=wage_rules if wage_rules is not None else make_wage_rules(),
+    )
+
+
+def make_order_line(sku: str = "KNT-SCARF-ALP", quantity: int = 12, **overrides: Any) -> OrderLine:
+    return OrderLine(**{"sku": sku, "quantity": quantity, **overrides})
+
+
+def make_order(order_id: str = "ord-20250303-0001", **overrides: Any) -> Order:
+    fields: dict[str, Any] = {
+        "order_id": order_id,
+        "buyer_id": "buyer-fairloom",
+        "buyer_reference": "PO-2025-0417",
+        "requested_ship_date": date(2025, 4, 30),
+        "ship_to": ShipTo(
+            name="Fairloom Trading GmbH",
+            address_lines=["Lagerstraße 12"],
+            city="Hamburg",
+            postal_code="20357",
+            country="DE",
+        ),
+        "lines": [
+            make_order_line("KNT-SCARF-ALP", 12, options={"colour": "natural"}),
+            make_order_line("EMB-CUSHION", 6, notes="Blue thread only"),
+        ],
+        "status": OrderStatus.IN_PRODUCTION,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return Order(**{**fields, **overrides})
+
+
+def split_evenly(quantity: int, worker_ids: list[str]) -> dict[str, int]:
+    """Spread ``quantity`` over ``worker_ids``, the first makers taking one more when it does not divide."""
+    share, extra = divmod(quantity, len(worker_ids))
+    return {wid: share + (1 if i < extra else 0) for i, wid in enumerate(worker_ids)}
+
+
+def make_assignment(
+    order: Order | None = None, group_id: str = CUSCO, worker_ids: list[str] | None = None, **overrides: Any
+) -> Assignment:
+    """The whole of ``order`` (``make_order()`` by default) for one group, each line split across its makers."""
+    order = order or make_order()
+    worker_ids = worker_ids or [wid for wid, _name in _MAKERS.get(group_id, _MAKERS[CUSCO])]
+    fields: dict[str, Any] = {
+        "assignment_id": f"{order.order_id}-{group_id}",
+        "order_id": order.order_id,
+        "group_id": group_id,
+        "due_date": order.requested_ship_date,
+        "lines": [
+            AssignmentLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                options=line.options,
+                notes=line.notes,
+                per_maker=split_evenly(line.quantity, worker_ids),
+            )
+            for line in order.lines
+        ],
+    }
+    return Assignment(**{**fields, **overrides})
+
+
+def make_qc_row(worker_id: str = "CUS-01", sku: str = "KNT-SCARF-ALP", **overrides: Any) -> QcRow:
+    fields: dict[str, Any] = {
+        "worker_id": worker_id,
+        "sku": sku,
+        "planned": 4,
+        "produced": 4,
+        "passed": 4,
+        "rejected": 0,
+        "hours_worked": Decimal(16),
+    }
+    return QcRow(**{**fields, **overrides})
+
+
+def make_earning_line(worker_id: str = "CUS-01", **overrides: Any) -> EarningLine:
+    fields: dict[str, Any] = {
+        "order_id": "ord-20250303-0001",
+        "assignment_id": "ord-20250303-0001-pe-cusco",
+        "group_id": CUSCO,
+        "worker_id": worker_id,
+        "maker_name": "Carmen",
+        "sku": "KNT-SCARF-ALP",
+        "currency": "PEN",
+        "units_passed": 4,
+        "hours_worked": Decimal(16),
+        "piece_earnings": Decimal("100.00"),
+        "minimum_for_hours": Decimal("86.92"),
+        "top_up": Decimal("0.00"),
+        "qc_upload": "qc/taller-cusco.xlsx#3HL4kqtJlcpXroDTDmJ",
+    }
+    return EarningLine(**{**fields, **overrides})
+
+
+def make_group_payroll(lines: list[EarningLine] | None = None, **overrides: Any) -> GroupPayroll:
+    lines = lines if lines is not None else [make_earning_line()]
+    first = lines[0] if lines else make_earning_line()
+    fields: dict[str, Any] = {
+        "group_id": first.group_id,
+        "group_name": _GROUPS.get(first.group_id, _GROUPS[CUSCO])["name"],
+        "currency": first.currency,
+        "lines": lines,
+    }
+    return GroupPayroll(**{**fields, **overrides})
+
+
+# --- sheets: a QC template filled in as a production manager would -----------------------------------
+
+
+def fill_qc_template(
+    template: bytes,
+    results: dict[tuple[str, str], dict[str, Any]] | None = None,
+    *,
+    inspected_by: Any = "Patricia Quispe",
+    inspected_on: Any = date(2025, 4, 22),
+    hours_per_unit: Decimal = Decimal(4),
+) -> bytes:
+    """Fill every pre-filled row of a QC template (``telar.sheets.qc_template``) and sign it off.
+
+    By default each row passes all planned pieces with ``hours_per_unit`` hours a piece; ``results``
+    overrides cells per (worker id, SKU), keyed by header label, e.g. ``{"Rejected": 1}``.
+    """
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(template))
+    ws = wb["QC"]
+    header = next(row for row in ws.iter_rows() if any(c.value == "Worker ID" for c in row))
+    col = {c.value: c.column for c in header if c.value}
+    labels = {c.value: c for row in ws.iter_rows(max_row=header[0].row - 1) for c in row if c.value}
+    labels["Inspected by"].offset(column=1).value = inspected_by
+    labels["Date"].offset(column=1).value = inspected_on
+    for row in range(header[0].row + 1, ws.max_row + 1):
+        worker_id, sku = ws.cell(row, col["Worker ID"]).value, ws.cell(row, col["SKU"]).value
+        if not worker_id:
+            continue
+        planned = ws.cell(row, col["Planned"]).value or 0
+        values: dict[str, Any] = {
+            "Produced": planned,
+            "Passed": planned,
+            "Rejected": 0,
+            "Hours worked": float(hours_per_unit * planned),
+        }
+        values.update((results or {}).get((worker_id, sku), {}))
+        for label, value in values.items():
+            ws.cell(row, col[label]).value = value
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
