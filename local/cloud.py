@@ -1,0 +1,262 @@
+"""LocalCloud: the whole local cloud, started and stopped as one object.
+
+Why one object: `make serve`, the demo and the e2e tests all need the same thing, started in the
+same order and torn down completely (threads joined, servers closed, environment put back):
+
+    with LocalCloud(api_port=0, aws_port=0, out_dir=tmp_path) as cloud:
+        requests.post(cloud.outputs["api_url"] + "/orders", ...)
+
+moto's state lives in the process, so one LocalCloud runs per process at a time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+
+from local.api import ApiServer
+from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
+from local.lambdas import LambdaRuntime
+from local.outbox import Outbox
+from local.poller import SqsEventSource
+from local.provision import Provisioner
+from local.stack import Stack
+from local.template import Pseudo, load_template
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API_PORT = 3000
+DEFAULT_AWS_PORT = 4566
+VISIBILITY_TIMEOUT_ENV = "TELAR_LOCAL_VISIBILITY_TIMEOUT"
+
+_ONE_PER_PROCESS = threading.Lock()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free right now (passing port 0 to LocalCloud does the same without a race)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalCloud:
+    """moto + the template's resources + the handlers + the API + the SQS pollers + the SES outbox.
+
+    Parameters
+    ----------
+    project_root
+        Paths in the template (CodeUri, DefinitionUri, ContentUri) are relative to it.
+    template
+        The SAM template; ``project_root / "template.yaml"`` by default.
+    out_dir
+        Where ``outputs.json`` and the ``outbox/`` folder go (``out/serve`` by default).
+    api_port, aws_port
+        0 picks free ports (read the real ones from ``outputs``).
+    visibility_timeout
+        Explicit local override of the SQS visibility timeout used by the pollers, to make retries
+        and redrive quick; None reads TELAR_LOCAL_VISIBILITY_TIMEOUT, and without it the queue's own
+        (template) value applies.
+    seed
+        Run ``local.seed.seed_sample_data`` (if that module exists) and list its buyers in outputs.
+    """
+
+    def __init__(
+        self,
+        *,
+        project_root: Path | None = None,
+        template: Path | None = None,
+        out_dir: Path | None = None,
+        api_port: int = DEFAULT_API_PORT,
+        aws_port: int = DEFAULT_AWS_PORT,
+        host: str = "127.0.0.1",
+        stack_name: str = "telar",
+        region: str = "us-east-1",
+        parameters: Mapping[str, str] | None = None,
+        visibility_timeout: int | None = None,
+        seed: bool = True,
+        clean_outbox: bool = True,
+    ) -> None:
+        self.project_root = (project_root or PROJECT_ROOT).resolve()
+        self.template_path = (template or self.project_root / "template.yaml").resolve()
+        self.out_dir = (out_dir or self.project_root / "out" / "serve").resolve()
+        self.host = host
+        self.region = region
+        self.pseudo = Pseudo(stack_name=stack_name, account_id=ACCOUNT_ID, region=region)
+        self._parameters = dict(parameters or {})
+        if visibility_timeout is None and os.environ.get(VISIBILITY_TIMEOUT_ENV):
+            visibility_timeout = int(os.environ[VISIBILITY_TIMEOUT_ENV])
+        self.visibility_timeout = visibility_timeout
+        self._seed = seed
+        self._clean_outbox = clean_outbox
+        self._api_port = api_port
+        self.endpoint = MotoEndpoint(host, aws_port)
+        self._environ = PatchedEnviron()
+        self._added_paths: list[str] = []
+        self._saved_session: Any = None
+        self._session_swapped = False
+        self._owns_lock = False
+        self.stack: Stack | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.api: ApiServer | None = None
+        self.outbox: Outbox | None = None
+        self.pollers: list[SqsEventSource] = []
+        self.outputs: dict[str, Any] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> LocalCloud:
+        if not _ONE_PER_PROCESS.acquire(blocking=False):
+            raise RuntimeError("a LocalCloud is already running in this process (moto's state is per process)")
+        self._owns_lock = True
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        template = load_template(self.template_path)  # fail on a bad template before starting anything
+        self.endpoint.start()
+        self._environ.set(aws_environment(self.endpoint, self.region))
+        # Handlers and moto's ASL interpreter use boto3's default session: hooks go there.
+        self._saved_session, self._session_swapped = boto3.DEFAULT_SESSION, True
+        boto3.setup_default_session(region_name=self.region)
+        session = boto3.DEFAULT_SESSION
+        assert session is not None
+
+        def client(service: str) -> Any:
+            return session.client(service, endpoint_url=self.endpoint.url, region_name=self.region)
+
+        self.stack = Provisioner(
+            template, project_root=self.project_root, pseudo=self.pseudo, clients=client,
+            parameters=self._parameters,
+        ).provision()
+        self._environ.set(self.stack.function_environment())
+        for layer in self.stack.layer_dirs:  # like /opt/python on Lambda
+            if str(layer) not in sys.path:
+                sys.path.insert(0, str(layer))
+                self._added_paths.append(str(layer))
+
+        self.runtime = LambdaRuntime(self.stack.functions.values())
+        self.runtime.install(session)
+        self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
+        self.outbox.install(session)
+        self.outbox.start(clean=self._clean_outbox)
+
+        sqs = client("sqs")
+        for source in self.stack.sqs_sources:
+            if source.enabled:
+                poller = SqsEventSource(
+                    source, self.runtime, sqs, region=self.region, account_id=self.pseudo.account_id,
+                    visibility_timeout=self.visibility_timeout,
+                )
+                self.pollers.append(poller)
+                poller.start()
+
+        self.api = ApiServer(
+            self.stack.routes, self.runtime, host=self.host, port=self._api_port, account_id=self.pseudo.account_id
+        )
+        self.api.start()
+        buyers = self._run_seed() if self._seed else []
+        self.outputs = self._outputs(buyers)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n", encoding="utf-8")
+
+    def stop(self) -> None:
+        """Stop everything that was started, in reverse order; safe to call twice."""
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
+        for poller in self.pollers:
+            poller.stop()
+        for poller in self.pollers:
+            poller.join()
+        self.pollers = []
+        if self.stack is not None and self.endpoint.port:
+            self._stop_executions()
+        if self.runtime is not None:
+            self.runtime.join()
+        if self.outbox is not None:
+            self.outbox.stop()
+            self.outbox = None
+        self.endpoint.stop()
+        self._environ.restore()
+        for path in self._added_paths:
+            if path in sys.path:
+                sys.path.remove(path)
+        self._added_paths = []
+        if self._session_swapped:  # our hooks leave with our session
+            boto3.DEFAULT_SESSION = self._saved_session
+            self._saved_session, self._session_swapped = None, False
+        self.stack = None
+        if self._owns_lock:
+            self._owns_lock = False
+            _ONE_PER_PROCESS.release()
+
+    def _stop_executions(self) -> None:
+        """Stop executions still waiting (for a task token, say), so no thread calls a stopped moto."""
+        try:
+            sfn = self.client("stepfunctions")
+            for machine in sfn.list_state_machines()["stateMachines"]:
+                running = sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
+                for execution in running["executions"]:
+                    sfn.stop_execution(executionArn=execution["executionArn"], cause="local cloud stopped")
+        except Exception:
+            log.debug("could not stop running executions", exc_info=True)
+
+    # -- what callers use -------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the local endpoint, from the default session (so Invoke runs our handlers)."""
+        return boto3.client(service, endpoint_url=self.endpoint.url, region_name=self.region)
+
+    def _run_seed(self) -> list[dict[str, Any]]:
+        """The lead's sample data, if local/seed.py exists (imported only now: it is optional)."""
+        if importlib.util.find_spec("local.seed") is None:
+            log.info("no local/seed.py: no sample data, no buyers")
+            return []
+        seed = importlib.import_module("local.seed")
+        assert self.stack is not None
+        env = {k: v for k, v in aws_environment(self.endpoint, self.region).items() if v is not None}
+        return list(seed.seed_sample_data(self.endpoint.url, self.region, {**env, **self.stack.function_environment()}))
+
+    def _outputs(self, buyers: list[dict[str, Any]]) -> dict[str, Any]:
+        assert self.stack is not None and self.api is not None and self.outbox is not None
+        stack_outputs = self.stack.outputs
+        return {
+            "api_url": self.api.url,
+            "aws_endpoint": self.endpoint.url,
+            "region": self.region,
+            "account_id": self.pseudo.account_id,
+            "stack_name": self.pseudo.stack_name,
+            "uploads_bucket": stack_outputs.get("UploadsBucketName"),
+            "artifacts_bucket": stack_outputs.get("ArtifactsBucketName"),
+            "state_machine_arn": stack_outputs.get("StateMachineArn"),
+            "outbox_dir": str(self.outbox.directory),
+            "buyers": buyers,
+            "routes": [f"{r.method} {r.path}" for r in self.stack.routes],
+            "functions": {logical_id: spec.name for logical_id, spec in self.stack.functions.items()},
+            "resources": {r.logical_id: r.ref for r in self.stack.resources.values() if r.created},
+            "stack_outputs": stack_outputs,
+            "sqs_visibility_timeout_override": self.visibility_timeout,
+        }

@@ -1,0 +1,102 @@
+"""The local AWS endpoint: moto's server in a thread, with Step Functions execution switched on.
+
+Why in-process (ThreadedMotoServer, not a subprocess): moto's ASL interpreter calls Lambda through
+boto3's default session in this very process, which is where local.lambdas intercepts the calls
+and runs the real handlers. MOTO_PORT must name our port: the interpreter calls back into moto
+through http://localhost:$MOTO_PORT.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import BackendDict
+from moto.core.config import default_user_config
+from moto.server import ThreadedMotoServer
+
+ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
+"""moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
+
+
+class MotoEndpoint:
+    """moto's server on host:port (0 picks a free port), state machines executing for real."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+        self.host = host
+        self.port = port
+        self._server: ThreadedMotoServer | None = None
+        self._saved_config: dict[str, Any] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> str:
+        """Start with empty backends; return the endpoint URL."""
+        sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
+        self._saved_config = dict(sfn_config)
+        sfn_config["execute_state_machine"] = True
+        # moto's state is per process: start from a clean slate, as a fresh AWS account would.
+        BackendDict.reset()
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        self.port = self._server.get_host_and_port()[1]
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.stop()
+        self._server = None
+        sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
+        sfn_config.clear()
+        sfn_config.update(self._saved_config)
+
+
+class PatchedEnviron:
+    """Sets variables in os.environ and puts back what was there before (for tests in one process)."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def set(self, values: Mapping[str, str | None]) -> None:
+        """Set (or, for None, remove) each variable, remembering its first previous value."""
+        for key, value in values.items():
+            self._saved.setdefault(key, os.environ.get(key))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def restore(self) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved.clear()
+
+
+def aws_environment(endpoint: MotoEndpoint, region: str) -> dict[str, str | None]:
+    """What every handler (and every boto3 client in the process) needs to talk to the local endpoint.
+
+    Credentials are dummies; profiles are unset so that no real account can be reached by accident.
+    MOTO_PORT tells moto's ASL interpreter where to call back.
+    """
+    return {
+        "MOTO_PORT": str(endpoint.port),
+        "AWS_ENDPOINT_URL": endpoint.url,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
+        "AWS_SESSION_TOKEN": None,
+        "AWS_SECURITY_TOKEN": None,
+        "AWS_PROFILE": None,
+        "AWS_DEFAULT_PROFILE": None,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }

@@ -1,0 +1,103 @@
+"""What provisioning produced: the functions, their triggers, and every resource's Ref and attributes.
+
+Why a separate module: the Lambda runtime, the API server and the SQS poller only need this
+description, not the template or boto3, which keeps them small and testable on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One AWS::Serverless::Function, Globals merged and intrinsics resolved."""
+
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str
+    runtime: str
+    timeout_seconds: int
+    memory_mb: int
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A `Type: Api` event: METHOD path (with {placeholders}) served by a function."""
+
+    function_name: str
+    path: str
+    method: str  # upper case, or "ANY"
+    stage: str
+    api_logical_id: str
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    """A `Type: SQS` event: the event source mapping from a queue to a function."""
+
+    function_name: str
+    queue_arn: str
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
+    enabled: bool = True
+
+    @property
+    def queue_name(self) -> str:
+        return self.queue_arn.rsplit(":", 1)[-1]
+
+
+@dataclass
+class Resource:
+    """A template resource: what `Ref` and `Fn::GetAtt` return, and whether it exists in moto."""
+
+    logical_id: str
+    type: str
+    ref: Any
+    attributes: dict[str, Any] = field(default_factory=dict)
+    created: bool = True
+
+
+@dataclass
+class Stack:
+    """The provisioned template."""
+
+    name: str
+    account_id: str
+    region: str
+    resources: dict[str, Resource] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    routes: list[ApiRoute] = field(default_factory=list)
+    sqs_sources: list[SqsSource] = field(default_factory=list)
+    layer_dirs: list[Path] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def ref(self, logical_id: str) -> Any:
+        return self.resources[logical_id].ref
+
+    def of_type(self, resource_type: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type == resource_type]
+
+    def function_environment(self) -> dict[str, str]:
+        """The union of all functions' environment variables.
+
+        The handlers share one process, so they share os.environ: two functions that set the same
+        variable to different values cannot both be honoured, and that is an error, not a guess.
+        """
+        merged: dict[str, str] = {}
+        owner: dict[str, str] = {}
+        for spec in self.functions.values():
+            for key, value in spec.environment.items():
+                if key in merged and merged[key] != value:
+                    raise ValueError(
+                        f"environment variable {key} is {merged[key]!r} in {owner[key]} but {value!r} in "
+                        f"{spec.logical_id}; the local cloud runs all handlers in one process"
+                    )
+                merged[key] = value
+                owner.setdefault(key, spec.logical_id)
+        return merged
