@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The shared layer is importable as on Lambda (/opt/python); pytest gets the same from pyproject.toml.
+export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 
 .PHONY: demo serve test lint unit integration e2e bench clean
 

@@ -18,6 +18,6 @@ def run() -> dict[str, float]:
         demo = Demo(cloud.outputs, ref, out_dir=Path(tmp))
         order_ids = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[0]])
         demo.fill_and_upload_qc(order_ids)
-        demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "finish")
+        demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the order finishes")
         [transitions] = [demo.state_transitions(o) for o in order_ids]
     return {"pipeline.state_transitions_per_order": float(transitions)}

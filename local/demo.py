@@ -7,6 +7,7 @@ e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -35,12 +36,16 @@ def main() -> int:
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    with LocalCloud(api_port=0, aws_port=0, out_dir=OUT) as cloud:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: one line per call
+    # Handlers log JSON at WARNING and above only, so the demo's own progress stays readable.
+    with LocalCloud(api_port=0, aws_port=0, out_dir=OUT, parameters={"LogLevel": "WARNING"}) as cloud:
         outputs = cloud.outputs
         demo = Demo(outputs, ref)
         order_ids = demo.submit_orders()
         demo.fill_and_upload_qc(order_ids)
-        finished = demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "finish")
+        finished = demo.wait_for(
+            order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the orders finish"
+        )
         summary = demo.collect(finished)
     summary["wall_seconds"] = round(time.monotonic() - started, 1)
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
@@ -108,19 +113,19 @@ class Demo:
                 for o in orders
             )
             if line != last:
-                print(f"  waiting to {what}: {line}", flush=True)
+                print(f"  waiting until {what}: {line}", flush=True)
                 last = line
             if all(done(o) for o in orders):
                 return orders
             if time.monotonic() > deadline:
-                raise TimeoutError(f"orders did not {what} within {TIMEOUT_SECONDS} s: {line}")
+                raise TimeoutError(f"not true within {TIMEOUT_SECONDS} s that {what}: {line}")
             time.sleep(0.3)
 
     def fill_and_upload_qc(self, order_ids: list[str]) -> None:
         self.wait_for(
             order_ids,
             lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
-            "be waiting for QC",
+            "every group waits for QC",
         )
         bucket = self.outputs["artifacts_bucket"]
         for order_id in order_ids:

@@ -9,7 +9,7 @@ from telar.observability import logger, tracer
 from telar.ports import default_ports
 
 
-@logger.inject_lambda_context(correlation_id_path="order_id")
+@logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stages.await_qc(default_ports(), event["assignment_id"], event["task_token"])

@@ -86,7 +86,7 @@ def _invalid(e: RequestValidationError) -> Response[Any]:
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def handle_message(record: SQSRecord) -> None:
         logger.info("QC upload handled", key=key, version_id=version_id, outcome=outcome)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=handle_message, processor=processor, context=context)

@@ -100,7 +100,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     demo.wait_for(
         [order_id],
         lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
-        "be waiting for QC",
+        "every group waits for QC",
     )
     s3 = boto3.client(
         "s3",
@@ -115,7 +115,9 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
         assert time.monotonic() < deadline, "no error report e-mail for the wrong upload"
         time.sleep(0.2)
     demo.fill_and_upload_qc([order_id])
-    [order] = demo.wait_for([order_id], lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "finish")
+    [order] = demo.wait_for(
+        [order_id], lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the order finishes"
+    )
     # Then the order is ready to ship with every planned unit accounted for
     assert order["status"] == "READY_TO_SHIP", order
     assert 0 < order["units_passed"] <= order["units_ordered"]
