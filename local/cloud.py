@@ -136,6 +136,7 @@ class LocalCloud:
 
     def _start(self) -> None:
         template = load_template(self.template_path)  # fail on a bad template before starting anything
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: a line per call and poll
         self.endpoint.start()
         self._environ.set(aws_environment(self.endpoint, self.region))
         # Handlers and moto's ASL interpreter use boto3's default session: hooks go there.

@@ -7,7 +7,6 @@ e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -36,7 +35,6 @@ def main() -> int:
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: one line per call
     # Handlers log JSON at WARNING and above only, so the demo's own progress stays readable.
     with LocalCloud(api_port=0, aws_port=0, out_dir=OUT, parameters={"LogLevel": "WARNING"}) as cloud:
         outputs = cloud.outputs

@@ -7,16 +7,16 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar import stages
 from telar.observability import logger, tracer
 from telar.ports import default_ports
+from telar.stages.qc_upload import accept_qc_upload, s3_records
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_message(record: SQSRecord) -> None:
-    for _bucket, key, version_id in stages.s3_records(json.loads(record.body)):
-        outcome = stages.accept_qc_upload(default_ports(), key, version_id)
+    for _bucket, key, version_id in s3_records(json.loads(record.body)):
+        outcome = accept_qc_upload(default_ports(), key, version_id)
         logger.info("QC upload handled", key=key, version_id=version_id, outcome=outcome)
 
 

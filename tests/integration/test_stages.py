@@ -11,9 +11,15 @@ from moto.ses.models import ses_backends
 from openpyxl import load_workbook
 
 from local.manager import RowResult, fill_qc_sheet
-from telar import orders, stages
+from telar import orders
 from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus, ReferenceData
 from telar.ports import Ports
+from telar.stages.await_qc import await_qc
+from telar.stages.insert_cards import make_cards
+from telar.stages.order_status import record_outcome
+from telar.stages.payroll import run_payroll
+from telar.stages.qc_upload import accept_qc_upload
+from telar.stages.split_work import split_work
 from tests.conftest import SAMPLES
 
 BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
@@ -46,7 +52,7 @@ def planned_order(aws: Ports, sample_reference: ReferenceData) -> tuple[str, lis
     aws.repo.put_reference(sample_reference)
     aws.repo.put_buyer(BUYER, "hash-of-key")
     view = orders.submit_order(aws, BUYER, _order_request())
-    return view.order_id, stages.split_work(aws, view.order_id)
+    return view.order_id, split_work(aws, view.order_id)
 
 
 def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
@@ -56,7 +62,7 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
     order_id, assignment_ids = planned_order
     mails_after_first = len(_sent_mails())
     # When the stage is delivered again
-    again = stages.split_work(aws, order_id)
+    again = split_work(aws, order_id)
     # Then the same plan stands, its papers exist, and no manager is mailed twice
     assert again == assignment_ids and len(assignment_ids) >= 2
     assert len(_sent_mails()) == mails_after_first == len(assignment_ids)
@@ -87,11 +93,11 @@ def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
     # Given assignments waiting for QC
     _, assignment_ids = planned_order
     for i, assignment_id in enumerate(assignment_ids):
-        stages.await_qc(aws, assignment_id, f"token-{i}")
+        await_qc(aws, assignment_id, f"token-{i}")
     # When a filled sheet is uploaded (a name with spaces and accents), then delivered a second time
     key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
-    first = stages.accept_qc_upload(aws, key, version)
-    second = stages.accept_qc_upload(aws, key, version)
+    first = accept_qc_upload(aws, key, version)
+    second = accept_qc_upload(aws, key, version)
     # Then it is accepted once, the duplicate changes nothing, and the task is resumed with the totals
     assert (first, second) == ("accepted", "duplicate")
     a = aws.repo.get_assignment(assignment_ids[0])
@@ -106,10 +112,10 @@ def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
 ) -> None:
     # Given an assignment waiting for QC
     _, assignment_ids = planned_order
-    stages.await_qc(aws, assignment_ids[0], "token-0")
+    await_qc(aws, assignment_ids[0], "token-0")
     # When something that is not a spreadsheet is uploaded
     stored = aws.uploads.put("qc/notes.xlsx", b"this is not a workbook", "application/octet-stream")
-    outcome = stages.accept_qc_upload(aws, stored.key, stored.version_id)
+    outcome = accept_qc_upload(aws, stored.key, stored.version_id)
     # Then it is rejected with a report kept beside the upload, the upload is intact, nothing is resumed
     assert outcome == "rejected"
     report = aws.uploads.get(f"qc-reports/notes.xlsx.{stored.version_id}.errors.txt").decode()
@@ -122,9 +128,9 @@ def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
 
 def _accept_all(aws: Ports, assignment_ids: list[str]) -> None:
     for i, assignment_id in enumerate(assignment_ids):
-        stages.await_qc(aws, assignment_id, f"token-{i}")
+        await_qc(aws, assignment_id, f"token-{i}")
         key, version = _upload_filled(aws, assignment_id, _every_row(rejected_every=4), f"{assignment_id}.xlsx")
-        assert stages.accept_qc_upload(aws, key, version) == "accepted"
+        assert accept_qc_upload(aws, key, version) == "accepted"
 
 
 def test_payroll_pays_each_maker_once_and_the_file_totals_match(
@@ -134,9 +140,9 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
     order_id, assignment_ids = planned_order
     _accept_all(aws, assignment_ids)
     # When the payroll stage runs twice (a retry)
-    keys = stages.run_payroll(aws, order_id)
+    keys = run_payroll(aws, order_id)
     mails = len(_sent_mails())
-    assert stages.run_payroll(aws, order_id) == keys
+    assert run_payroll(aws, order_id) == keys
     # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
     earnings = aws.repo.earnings_of(order_id)
     assert len(_sent_mails()) == mails
@@ -157,8 +163,8 @@ def test_cards_count_equals_passed_units_and_outcome_is_recorded(
     order_id, assignment_ids = planned_order
     _accept_all(aws, assignment_ids)
     # When the cards are made and the outcome recorded
-    key, count = stages.make_cards(aws, order_id)
-    status = stages.record_outcome(aws, order_id, "READY_TO_SHIP")
+    key, count = make_cards(aws, order_id)
+    status = record_outcome(aws, order_id, "READY_TO_SHIP")
     # Then there is one card per passed unit and the order is ready with its units and artifacts
     passed = sum(a.units_passed for a in aws.repo.assignments_of(order_id))
     assert count == passed > 0
@@ -172,7 +178,7 @@ def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
     aws: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     order_id, _ = planned_order
-    stages.record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
+    record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
     order = aws.repo.get_order(order_id)
     assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
     assert order.status_reason == "CapacityExceeded: no knitters"

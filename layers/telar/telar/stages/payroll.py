@@ -1,0 +1,36 @@
+"""Payroll for one order: record each maker's earnings once, a file per group, e-mail to finance."""
+
+from telar import payroll
+from telar.adapters.mail import XLSX, Attachment
+from telar.ports import Ports
+from telar.sheets.payroll_book import write_payroll_book
+from telar.stages.notify import send_once
+
+
+def run_payroll(ports: Ports, order_id: str) -> list[str]:
+    """Record each maker's earnings for the order once, write a payroll file per group, e-mail finance."""
+    ref = ports.repo.load_reference()
+    assignments = ports.repo.assignments_of(order_id)
+    for a in assignments:
+        assert a.inspected_on is not None, f"{a.assignment_id} has no QC sign-off"
+        ports.repo.record_earnings(payroll.earnings_for(a, ref, a.inspected_on))
+    recorded = ports.repo.earnings_of(order_id)  # what is on record is what gets paid
+    keys, attachments = [], []
+    for group_payroll in payroll.by_group(recorded, ref):
+        book = write_payroll_book([group_payroll], period_label=f"order {order_id}")
+        name = f"payroll-{order_id}-{group_payroll.group_id}-{group_payroll.currency}.xlsx"
+        keys.append(ports.artifacts.put(f"payroll/{order_id}/{name}", book, XLSX).key)
+        attachments.append(Attachment(name, book, XLSX))
+    summary = "\n".join(
+        f"- {p.group_name}: {len(p.lines)} lines, total {p.currency} {p.total} (top-ups {p.top_ups})"
+        for p in payroll.by_group(recorded, ref)
+    )
+    send_once(
+        ports,
+        f"payroll#{order_id}",
+        to=ports.settings.finance_recipients,
+        subject=f"Telar: payroll for order {order_id}",
+        text=f"Payroll for order {order_id}, per group and currency:\n\n{summary}\n\nFiles attached.\n",
+        attachments=tuple(attachments),
+    )
+    return keys

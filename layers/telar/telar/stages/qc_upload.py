@@ -1,0 +1,109 @@
+"""QC uploads: parse and validate a sheet, record it once, resume the waiting execution."""
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from telar.adapters.repository import ConditionFailed
+from telar.errors import SheetInvalid
+from telar.models import Assignment, AssignmentStatus
+from telar.observability import logger
+from telar.ports import Ports
+from telar.qc import read_qc_workbook, validate_qc
+from telar.stages.notify import send_once
+
+QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
+
+
+class QcNotYetAwaited(Exception):
+    """The sheet arrived before the pipeline started waiting for it: retry later (SQS redelivers)."""
+
+
+def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
+    """Handle one uploaded QC sheet; returns what happened (``accepted``, ``duplicate``, ``rejected``).
+
+    An invalid sheet gets an error report (saved under qc-reports/ and e-mailed to the manager) and the
+    execution keeps waiting for a corrected upload. The upload itself is never changed or deleted.
+    """
+    upload_ref = f"{key}#{version_id or 'null'}"
+    data = ports.uploads.get(key, version_id)
+    assignment: Assignment | None = None
+    try:
+        parsed = read_qc_workbook(data)
+        assignment = ports.repo.get_assignment(parsed.assignment_id)
+        if assignment is None:
+            raise SheetInvalid([parsed.assignment_id_cell.problem("the Assignment ID of a QC template Telar sent")])
+        if assignment.status == AssignmentStatus.QC_DONE:
+            if assignment.qc_upload == upload_ref:
+                _resume(ports, assignment)  # the earlier attempt may have stopped before resuming
+                return "duplicate"
+            raise SheetInvalid(
+                [
+                    parsed.assignment_id_cell.problem(
+                        f"an assignment still waiting for QC; it was signed off with {assignment.qc_upload}"
+                    )
+                ]
+            )
+        if assignment.status != AssignmentStatus.AWAITING_QC:
+            raise QcNotYetAwaited(assignment.assignment_id)
+        ref = ports.repo.load_reference()
+        sheet = validate_qc(parsed, assignment, ref)
+    except SheetInvalid as invalid:
+        _report_invalid_sheet(ports, key, upload_ref, invalid, assignment)
+        return "rejected"
+    try:
+        ports.repo.record_qc(sheet, upload_ref)
+    except ConditionFailed:
+        return accept_qc_upload(ports, key, version_id)  # lost a race: decide again on fresh state
+    accepted = ports.repo.get_assignment(sheet.assignment_id)
+    assert accepted is not None
+    _resume(ports, accepted)
+    logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
+    return "accepted"
+
+
+def _resume(ports: Ports, assignment: Assignment) -> None:
+    assert assignment.task_token
+    output = {
+        "assignment_id": assignment.assignment_id,
+        "units_passed": assignment.units_passed,
+        "units_rejected": assignment.units_rejected,
+    }
+    try:
+        ports.workflow.resume(assignment.task_token, output)
+    except Exception as e:  # an already-resumed task answers with an error we can ignore
+        if type(e).__name__ not in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+            raise
+        logger.info("task already resumed", assignment_id=assignment.assignment_id, error=type(e).__name__)
+
+
+def _report_invalid_sheet(
+    ports: Ports, key: str, upload_ref: str, invalid: SheetInvalid, assignment: Assignment | None
+) -> None:
+    lines = [f"The QC sheet {key} could not be accepted. Please correct it and upload it again.", ""]
+    lines += [f"- {p}" for p in invalid.problems]
+    report = "\n".join(lines) + "\n"
+    version = upload_ref.rsplit("#", 1)[1]
+    ports.uploads.put(
+        f"{QC_REPORTS_PREFIX}{key.removeprefix('qc/')}.{version}.errors.txt",
+        report.encode(),
+        "text/plain; charset=utf-8",
+    )
+    logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
+    # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
+    to = (
+        [ports.repo.load_reference().group(assignment.group_id).manager_email]
+        if assignment
+        else ports.settings.finance_recipients
+    )
+    send_once(
+        ports, f"qc-report#{upload_ref}", to=to, subject=f"Telar: QC sheet needs correcting — {key}", text=report
+    )
+
+
+def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(bucket, key, version id) of each S3 record in an SQS message body; test events give none."""
+    return [
+        (r["s3"]["bucket"]["name"], unquote_plus(r["s3"]["object"]["key"]), r["s3"]["object"].get("versionId"))
+        for r in event_body.get("Records", [])
+        if r.get("eventName", "").startswith("ObjectCreated")
+    ]
