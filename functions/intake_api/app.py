@@ -1,5 +1,6 @@
 """The buyers' HTTPS API. Routes stay one line into telar.orders; errors map to HTTP once, below."""
 
+import json
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ PROBLEM = "application/problem+json"
 
 
 def _buyer() -> Any:
-    buyer = orders.authenticate(default_ports(), app.current_event.get_header_value("x-api-key"))
+    buyer = orders.authenticate(default_ports(), app.current_event.headers.get("x-api-key"))
     logger.append_keys(buyer_id=buyer.buyer_id)
     return buyer
 
@@ -57,7 +58,7 @@ def openapi() -> Response[str]:
 
 def _problem(status: HTTPStatus, detail: str, **extra: Any) -> Response[Any]:
     body = {"type": "about:blank", "title": status.phrase, "status": status.value, "detail": detail, **extra}
-    return Response(status, content_type=PROBLEM, body=body)
+    return Response(status, content_type=PROBLEM, body=json.dumps(body))  # only application/json is auto-encoded
 
 
 @app.exception_handler(NotAuthenticated)
@@ -81,7 +82,8 @@ def _rejected(e: OrderRejected) -> Response[Any]:
 def _invalid(e: RequestValidationError) -> Response[Any]:
     metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
     errors = [
-        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]} for err in e.errors()
+        {"field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]), "message": err["msg"]}
+        for err in e.errors()
     ]
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
