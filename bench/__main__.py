@@ -15,7 +15,8 @@ OUT = Path(__file__).resolve().parent.parent / "out" / "bench" / "results.json"
 
 
 def main(selected: list[str]) -> int:
-    results: dict[str, float] = {}
+    # A partial run (`python -m bench qc`) updates its own figures and keeps the others.
+    results: dict[str, float] = json.loads(OUT.read_text()) if selected and OUT.exists() else {}
     for module in sorted(m.name for m in pkgutil.iter_modules(bench.__path__)):
         if module.startswith("_") or (selected and module not in selected):
             continue
