@@ -182,3 +182,29 @@ def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
     order = aws.repo.get_order(order_id)
     assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
     assert order.status_reason == "CapacityExceeded: no knitters"
+
+
+def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an assignment waiting for QC and a sheet where a maker passed more than she produced
+    _, assignment_ids = planned_order
+    await_qc(aws, assignment_ids[0], "token-0")
+
+    def too_many(worker_id: str, sku: str, planned: int) -> RowResult:
+        return RowResult(produced=planned, rejected=-1, defect_codes="", hours_worked=Decimal(2))
+
+    key, version = _upload_filled(aws, assignment_ids[0], too_many, "bad counts.xlsx")
+    mails_before = len(_sent_mails())
+    # When it is handled
+    outcome = accept_qc_upload(aws, key, version)
+    # Then it is rejected, the copy marks the bad cells with comments, and the manager gets both reports
+    assert outcome == "rejected"
+    report = load_workbook(io.BytesIO(aws.uploads.get(f"qc-reports/bad counts.xlsx.{version}.errors.xlsx")))
+    commented = [c for row in report["QC"].iter_rows() for c in row if c.comment]
+    assert commented and all("expected" in c.comment.text for c in commented)
+    [mail] = _sent_mails()[mails_before:]
+    group = aws.repo.load_reference().group(aws.repo.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
+    assert set(mail.destinations) == {group.manager_email}  # moto lists the To header and Destinations
+    assert ".errors.xlsx" in mail.raw_data
+    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]

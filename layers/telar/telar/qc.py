@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Assignment, Group, Product, QcRow, QcSheet, ReferenceData
-from telar.sheets.reading import Grid, coordinate, is_blank, read_grid
+from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grid
 
 QC_SHEET: Final = "QC"
 LABEL_ASSIGNMENT_ID: Final = "Assignment ID"
@@ -108,7 +108,7 @@ def _label_key(value: object) -> str | None:
     return " ".join(value.split()).rstrip(":").strip().casefold()
 
 
-def read_qc_workbook(data: bytes, *, max_bytes: int = 5_000_000) -> ParsedQc:
+def read_qc_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> ParsedQc:
     """Find the contract's labels in an uploaded QC workbook; raise SheetInvalid if any is missing.
 
     Reads the sheet named ``QC`` (else the first sheet). Labels are matched case-insensitively,

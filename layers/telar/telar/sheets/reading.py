@@ -23,6 +23,7 @@ from telar.errors import SheetInvalid, SheetProblem
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by the unit tests
     raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False') before reading uploads")
 
+MAX_UPLOAD_BYTES = 5_000_000  # a filled QC sheet is ~30 kB; reference workbooks stay well under this
 WORKBOOK = "workbook"  # the "sheet" named in problems about the file as a whole
 
 CellValue = str | int | float | datetime | date | time | timedelta | bool | None

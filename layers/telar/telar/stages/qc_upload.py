@@ -3,12 +3,14 @@
 from typing import Any
 from urllib.parse import unquote_plus
 
+from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
 from telar.errors import SheetInvalid
 from telar.models import Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import read_qc_workbook, validate_qc
+from telar.sheets.error_report import annotate_problems
 from telar.stages.notify import send_once
 
 QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
@@ -48,7 +50,7 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         ref = ports.repo.load_reference()
         sheet = validate_qc(parsed, assignment, ref)
     except SheetInvalid as invalid:
-        _report_invalid_sheet(ports, key, upload_ref, invalid, assignment)
+        _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
         return "rejected"
     try:
         ports.repo.record_qc(sheet, upload_ref)
@@ -58,6 +60,18 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
     assert accepted is not None
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
+    group = ref.group(accepted.group_id)
+    send_once(
+        ports,
+        f"qc-receipt#{upload_ref}",
+        to=[group.manager_email],
+        subject=f"Telar: QC sheet accepted — {accepted.assignment_id}",
+        text=(
+            f"Thank you, {group.manager_name}. The QC sheet {key} signed by {sheet.inspected_by} on "
+            f"{sheet.inspected_on.isoformat()} is recorded: {sheet.passed} units passed, {sheet.rejected} rejected, "
+            f"{len(sheet.rows)} rows.\n"
+        ),
+    )
     return "accepted"
 
 
@@ -77,17 +91,18 @@ def _resume(ports: Ports, assignment: Assignment) -> None:
 
 
 def _report_invalid_sheet(
-    ports: Ports, key: str, upload_ref: str, invalid: SheetInvalid, assignment: Assignment | None
+    ports: Ports, key: str, upload_ref: str, data: bytes, invalid: SheetInvalid, assignment: Assignment | None
 ) -> None:
+    """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
     lines = [f"The QC sheet {key} could not be accepted. Please correct it and upload it again.", ""]
     lines += [f"- {p}" for p in invalid.problems]
     report = "\n".join(lines) + "\n"
-    version = upload_ref.rsplit("#", 1)[1]
-    ports.uploads.put(
-        f"{QC_REPORTS_PREFIX}{key.removeprefix('qc/')}.{version}.errors.txt",
-        report.encode(),
-        "text/plain; charset=utf-8",
-    )
+    stem = f"{QC_REPORTS_PREFIX}{key.removeprefix('qc/')}.{upload_ref.rsplit('#', 1)[1]}.errors"
+    ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
+    attachments: tuple[Attachment, ...] = ()
+    if annotated := annotate_problems(data, invalid.problems):
+        ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
+        attachments = (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
     # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
     to = (
@@ -96,7 +111,12 @@ def _report_invalid_sheet(
         else ports.settings.finance_recipients
     )
     send_once(
-        ports, f"qc-report#{upload_ref}", to=to, subject=f"Telar: QC sheet needs correcting — {key}", text=report
+        ports,
+        f"qc-report#{upload_ref}",
+        to=to,
+        subject=f"Telar: QC sheet needs correcting — {key}",
+        text=report,
+        attachments=attachments,
     )
 
 

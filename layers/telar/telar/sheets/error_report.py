@@ -1,0 +1,36 @@
+"""A copy of an uploaded workbook with each problem cell highlighted and commented, for the person who fixes it."""
+
+from io import BytesIO
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from telar.errors import SheetProblem
+from telar.sheets.cells import to_bytes
+from telar.sheets.reading import MAX_UPLOAD_BYTES, check_container
+
+_PROBLEM_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
+
+
+def annotate_problems(upload: bytes, problems: list[SheetProblem]) -> bytes | None:
+    """The upload with every located problem marked; None when the upload is no workbook to annotate.
+
+    Problems about the file as a whole (no cell, or a sheet that is not in it) stay in the text summary.
+    """
+    try:
+        check_container(upload, max_bytes=MAX_UPLOAD_BYTES)  # openpyxl loads all of it: never a zip bomb
+        workbook = openpyxl.load_workbook(BytesIO(upload))
+    except Exception:  # not a workbook to annotate: the text report says why
+        return None
+    marked = 0
+    for problem in problems:
+        if problem.sheet not in workbook.sheetnames or not problem.cell:
+            continue
+        cell = workbook[problem.sheet][problem.cell]
+        note = f"Found {problem.value!r}; expected {problem.expected}."
+        previous = cell.comment.text + "\n" if cell.comment else ""
+        cell.comment = Comment(previous + note, "Telar")
+        cell.fill = _PROBLEM_FILL
+        marked += 1
+    return to_bytes(workbook) if marked else None
