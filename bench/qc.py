@@ -12,7 +12,15 @@ import openpyxl
 from telar.models import AssignmentLine
 from telar.qc import read_qc_workbook, validate_qc
 from telar.sheets.qc_template import write_qc_template
-from tests.factories import CUSCO, fill_qc_template, make_assignment, make_group, make_maker, make_product, make_reference
+from tests.factories import (
+    CUSCO,
+    fill_qc_template,
+    make_assignment,
+    make_group,
+    make_maker,
+    make_product,
+    make_reference,
+)
 
 MAKERS, PRODUCTS, ROUNDS = 500, 10, 3
 
