@@ -4,12 +4,17 @@ Why: buyers reach Telar through API Gateway, which moto's create_stack cannot se
 template. Like `sam local start-api`, but without containers: the routes are the `Type: Api` events
 of template.yaml, served at the root of http://host:port (no stage prefix), and the handler runs
 in-process through the same LambdaRuntime as every other invocation. Unknown routes answer as API
-Gateway does (403 "Missing Authentication Token"); bodies over 10 MB get 413.
+Gateway does (403 "Missing Authentication Token"); bodies over 10 MB get 413. A route's Lambda REQUEST
+authorizer runs first, as on API Gateway: a missing identity header or an "Unauthorized" error is a 401
+before the function runs, a Deny is a 403, and the authorizer's context reaches the function in
+requestContext.authorizer; answers are cached per identity for ReauthorizeEvery seconds. The API's
+GatewayResponses shape those errors.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import logging
 import re
@@ -27,7 +32,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.lambdas import LambdaRuntime
-from local.stack import ApiRoute
+from local.stack import ApiRoute, Authorizer
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +124,14 @@ def http_response(result: Any) -> Response:
     return Response(data, status=result["statusCode"], headers=headers)
 
 
-def _gateway_error(status: int, message: str, request_id: str) -> Response:
+def _gateway_error(
+    status: int, message: str, request_id: str, route: ApiRoute | None = None, kind: str = ""
+) -> Response:
+    custom = dict(route.gateway_responses).get(kind) if route else None
+    if custom is not None:
+        headers = {"Content-Type": "application/json", **dict(custom.headers), "x-amzn-RequestId": request_id,
+                   "x-amzn-ErrorType": message}
+        return Response(custom.body, status=custom.status, headers=headers)
     return Response(
         f'{{"message":"{message}"}}', status=status,
         headers={"Content-Type": "application/json", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": message},
@@ -144,10 +156,14 @@ class ApiServer:
         host: str = "127.0.0.1",
         port: int = 3000,
         account_id: str = "123456789012",
+        region: str = "us-east-1",
     ) -> None:
         self.routes = list(routes)
         self._runtime = runtime
         self._account_id = account_id
+        self._region = region
+        self._auth_cache: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, Any]]] = {}
+        self._auth_lock = threading.Lock()
         self._map = Map(
             [
                 Rule(werkzeug_rule(r.path), endpoint=i, methods=None if r.method == "ANY" else [r.method])
@@ -202,6 +218,10 @@ class ApiServer:
             request, route, path_parameters, body,
             account_id=self._account_id, api_id=route.api_logical_id.lower(), request_id=request_id,
         )
+        if route.authorizer is not None:
+            refused = self._authorize(route, route.authorizer, event, request_id)
+            if refused is not None:
+                return refused
         invocation = self._runtime.invoke(route.function_name, json.dumps(event).encode())
         if invocation.function_error:
             return _gateway_error(502, "Internal server error", request_id)
@@ -212,3 +232,54 @@ class ApiServer:
             return _gateway_error(502, "Internal server error", request_id)
         response.headers.setdefault("x-amzn-RequestId", request_id)
         return response
+
+    def _authorize(
+        self, route: ApiRoute, authorizer: Authorizer, event: dict[str, Any], request_id: str
+    ) -> Response | None:
+        """Run the route's REQUEST authorizer as API Gateway does; None lets the request through."""
+        headers = {k.lower(): v for k, v in (event["headers"] or {}).items()}
+        identity = tuple(headers.get(h.lower(), "") for h in authorizer.identity_headers)
+        if not all(identity):
+            return _gateway_error(401, "Unauthorized", request_id, route, "UNAUTHORIZED")
+        method_arn = (
+            f"arn:aws:execute-api:{self._region}:{self._account_id}:{event['requestContext']['apiId']}/"
+            f"{route.stage}/{event['httpMethod']}{event['path']}"
+        )
+        cache_key = (authorizer.function_name, identity)
+        with self._auth_lock:
+            cached = self._auth_cache.get(cache_key)
+        if cached is not None and cached[0] > time.monotonic():
+            answer = cached[1]
+        else:
+            auth_event = {**{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders",
+                                                   "queryStringParameters", "multiValueQueryStringParameters",
+                                                   "pathParameters", "stageVariables", "requestContext")},
+                          "type": "REQUEST", "methodArn": method_arn}
+            invocation = self._runtime.invoke(authorizer.function_name, json.dumps(auth_event).encode())
+            if invocation.function_error:
+                if invocation.json().get("errorMessage") == "Unauthorized":
+                    return _gateway_error(401, "Unauthorized", request_id, route, "UNAUTHORIZED")
+                return _gateway_error(500, "AuthorizerConfigurationException", request_id, route, "AUTHORIZER_FAILURE")
+            answer = invocation.json()
+            if authorizer.ttl_seconds > 0:
+                with self._auth_lock:
+                    self._auth_cache[cache_key] = (time.monotonic() + authorizer.ttl_seconds, answer)
+        if not _allows(answer.get("policyDocument") or {}, method_arn):
+            return _gateway_error(403, "AccessDeniedException", request_id, route, "ACCESS_DENIED")
+        event["requestContext"]["authorizer"] = {
+            **(answer.get("context") or {}), "principalId": answer.get("principalId"),
+        }
+        return None
+
+
+def _allows(policy: dict[str, Any], method_arn: str) -> bool:
+    """An explicit Deny wins; otherwise some Allow must match (IAM wildcards: * and ?)."""
+    def matches(statement: dict[str, Any]) -> bool:
+        resources = statement.get("Resource") or []
+        resources = [resources] if isinstance(resources, str) else resources
+        return any(fnmatch.fnmatchcase(method_arn, r) for r in resources)
+
+    statements = policy.get("Statement") or []
+    if any(st.get("Effect") == "Deny" and matches(st) for st in statements):
+        return False
+    return any(st.get("Effect") == "Allow" and matches(st) for st in statements)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.stack import ApiRoute, FunctionSpec, Resource, SqsSource, Stack
+from local.stack import ApiRoute, Authorizer, FunctionSpec, GatewayResponse, Resource, SqsSource, Stack
 from local.template import (
     Pseudo,
     Resolver,
@@ -371,15 +371,22 @@ class Provisioner:
             api_ref = (raw.get("Properties") or {}).get("RestApiId")
             api_logical_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
             stage = "Prod"  # SAM's implicit API
+            api_props: dict[str, Any] = {}
             if api_logical_id:
                 resource = self._template["Resources"].get(api_logical_id, {})
-                stage = str(self._resolver.resolve((resource.get("Properties") or {}).get("StageName", "Prod")))
+                api_props = resource.get("Properties") or {}
+                stage = str(self._resolver.resolve(api_props.get("StageName", "Prod")))
+            where = f"Resources.{api_logical_id}.Properties"
             self.stack.routes.append(ApiRoute(
                 function_name=spec.name,
                 path=str(props["Path"]),
                 method=str(props["Method"]).upper(),
                 stage=stage,
                 api_logical_id=api_logical_id or "ServerlessRestApi",
+                authorizer=self._authorizer(self._resolver.resolve(api_props.get("Auth") or {}, where), props),
+                gateway_responses=self._gateway_responses(
+                    self._resolver.resolve(api_props.get("GatewayResponses") or {}, where)
+                ),
             ))
         elif kind == "SQS":
             self.stack.sqs_sources.append(SqsSource(
@@ -391,6 +398,36 @@ class Provisioner:
             ))
         else:
             log.warning("%s.Events.%s: event type %s is not wired locally", spec.logical_id, event_id, kind)
+
+    @staticmethod
+    def _authorizer(auth: Mapping[str, Any], event_props: Mapping[str, Any]) -> Authorizer | None:
+        """The Lambda authorizer API Gateway runs before this route: the event's own, or the API's default."""
+        name = (event_props.get("Auth") or {}).get("Authorizer") or auth.get("DefaultAuthorizer")
+        if not name or name in ("NONE", "AWS_IAM"):
+            return None
+        config = (auth.get("Authorizers") or {}).get(name)
+        if not config or "FunctionArn" not in config:
+            raise TemplateError(f"authorizer {name}: only Lambda authorizers (FunctionArn) are served locally")
+        if config.get("FunctionPayloadType", "TOKEN") != "REQUEST":
+            raise TemplateError(f"authorizer {name}: only REQUEST authorizers are served locally")
+        identity = config.get("Identity") or {}
+        return Authorizer(
+            function_name=str(config["FunctionArn"]),
+            identity_headers=tuple(str(h) for h in identity.get("Headers") or ()),
+            ttl_seconds=int(identity.get("ReauthorizeEvery", 300)),
+        )
+
+    @staticmethod
+    def _gateway_responses(responses: Mapping[str, Any]) -> tuple[tuple[str, GatewayResponse], ...]:
+        found = []
+        for kind, config in responses.items():
+            headers = ((config.get("ResponseParameters") or {}).get("Headers") or {}).items()
+            found.append((kind, GatewayResponse(
+                status=int(config.get("StatusCode", 500)),
+                headers=tuple((k, str(v).strip("'")) for k, v in headers),  # static values are quoted
+                body=str((config.get("ResponseTemplates") or {}).get("application/json", "")),
+            )))
+        return tuple(found)
 
     def _state_machine(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
         self._ignore(logical_id, props, {

@@ -27,6 +27,24 @@ class FunctionSpec:
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """A Lambda REQUEST authorizer of an API (`Auth.Authorizers`), as API Gateway applies it."""
+
+    function_name: str  # name or ARN, as the runtime finds it
+    identity_headers: tuple[str, ...]  # a request missing any of them gets 401 without a call
+    ttl_seconds: int = 300  # ReauthorizeEvery: answers are cached per identity for this long
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """A customised API Gateway response (`GatewayResponses`), e.g. the body of a 401."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str
+
+
+@dataclass(frozen=True)
 class ApiRoute:
     """A `Type: Api` event: METHOD path (with {placeholders}) served by a function."""
 
@@ -35,6 +53,8 @@ class ApiRoute:
     method: str  # upper case, or "ANY"
     stage: str
     api_logical_id: str
+    authorizer: Authorizer | None = None
+    gateway_responses: tuple[tuple[str, GatewayResponse], ...] = ()  # response type -> response
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,61 @@
-"""The buyers' HTTPS API. Routes stay one line into telar.orders; errors map to HTTP once, below."""
+"""The buyers' HTTPS API. Routes stay one line into telar.orders; errors map to HTTP once, below.
+
+The OrdersApi's Lambda authorizer has already resolved x-api-key to the buyer (requestContext.authorizer).
+"""
 
 import json
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar import orders
+from telar.auth import API_KEY_HEADER, buyer_from_context
 from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
-from telar.models import OrderRequest
+from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics, tracer
 from telar.ports import default_ports
 
-app = APIGatewayRestResolver(enable_validation=True)
+TITLE, VERSION = "Telar wholesale orders API", "1.0.0"
 PROBLEM = "application/problem+json"
+MAX_BODY_BYTES = 256 * 1024  # a 50-line order is a few kB; API Gateway alone would allow 10 MB
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.configure_openapi(
+    title=TITLE,
+    version=VERSION,
+    description="Submit wholesale orders and follow them through production. Send `Idempotency-Key` on "
+    "POST /orders: without it, a retried request may create a second order.",
+    security_schemes={"apiKey": APIKey(name=API_KEY_HEADER, in_=APIKeyIn.header)},
+    security=[{"apiKey": []}],
+)
+app.enable_swagger(path="/docs", title=TITLE, version=VERSION)
 
 
-def _buyer() -> Any:
-    buyer = orders.authenticate(default_ports(), app.current_event.headers.get("x-api-key"))
+def _buyer() -> Buyer:
+    buyer = buyer_from_context(app.current_event.raw_event.get("requestContext", {}).get("authorizer"))
     logger.append_keys(buyer_id=buyer.buyer_id)
     return buyer
 
 
 @app.post("/orders")
-def post_order(order: OrderRequest) -> Response[orders.OrderView]:
-    view = orders.submit_order(default_ports(), _buyer(), order)
+def post_order(
+    order: OrderRequest,
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
+) -> Response[orders.OrderView]:
+    view = orders.submit_order(default_ports(), _buyer(), order, idempotency_key)
     return Response(HTTPStatus.ACCEPTED, body=view, content_type="application/json")
 
 
@@ -39,7 +66,7 @@ def get_order(order_id: str) -> orders.OrderView:
 
 @app.get("/orders")
 def list_orders(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
+    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2000)] = None
 ) -> orders.OrderPage:
     return orders.list_orders(default_ports(), _buyer(), limit, cursor)
 
@@ -47,13 +74,12 @@ def list_orders(
 @app.get("/catalog")
 def get_catalog() -> orders.Catalog:
     _buyer()
-    return orders.catalog(default_ports())
+    return orders.catalog(default_ports(), datetime.now(UTC).date())
 
 
-@app.get("/openapi.json")
+@app.get("/openapi.json", security=[{}])
 def openapi() -> Response[str]:
-    schema = app.get_openapi_json_schema(title="Telar wholesale orders API", version="1.0.0")
-    return Response(HTTPStatus.OK, body=schema, content_type="application/json")
+    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type="application/json")
 
 
 def _problem(status: HTTPStatus, detail: str, **extra: Any) -> Response[Any]:
@@ -78,6 +104,18 @@ def _rejected(e: OrderRejected) -> Response[Any]:
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the order breaks catalog rules", errors=e.problems)
 
 
+@app.exception_handler(IdempotencyValidationError)
+def _key_reused(_: IdempotencyValidationError) -> Response[Any]:
+    metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+    detail = "this Idempotency-Key was used with another body; use a new key for a new order"
+    return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, detail, errors=[{"field": "Idempotency-Key", "message": detail}])
+
+
+@app.exception_handler(IdempotencyAlreadyInProgressError)
+def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
+    return _problem(HTTPStatus.CONFLICT, "a request with this Idempotency-Key is still in progress; retry shortly")
+
+
 @app.exception_handler(RequestValidationError)
 def _invalid(e: RequestValidationError) -> Response[Any]:
     metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
@@ -88,8 +126,26 @@ def _invalid(e: RequestValidationError) -> Response[Any]:
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
 
+def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """415/413 for a body that is not JSON or too large, before validation tries to parse it."""
+    if event.get("httpMethod") not in ("POST", "PUT", "PATCH"):
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type not in ("", "application/json"):  # no content type at all is read as JSON, as powertools does
+        status, detail = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"
+    elif len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
+        status, detail = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body is over {MAX_BODY_BYTES // 1024} KiB"
+    else:
+        return None
+    metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+    body = {"type": "about:blank", "title": status.phrase, "status": status.value, "detail": detail}
+    return {"statusCode": status.value, "headers": {"Content-Type": PROBLEM}, "body": json.dumps(body)}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    orders.IDEMPOTENCY.register_lambda_context(context)  # an interrupted request's key frees up when it times out
+    return _refuse_body(event) or app.resolve(event, context)

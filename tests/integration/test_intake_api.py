@@ -1,20 +1,28 @@
-"""The buyers' API handler against moto: authentication, isolation, validation, pagination."""
+"""The buyers' API against moto, behind its authorizer as API Gateway runs it: authentication, isolation,
+validation, idempotency, pagination, status, the OpenAPI document and the start sweeper."""
 
 import importlib.util
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
+from openapi_spec_validator import validate
 
-from telar.auth import hash_api_key
-from telar.models import Buyer, ReferenceData
+from telar import orders
+from telar.auth import hash_api_key, issue_api_key
+from telar.models import Buyer, OrderStatus, ReferenceData
+from telar.observability import metrics
 from telar.ports import Ports
 from tests.conftest import ROOT, SAMPLES
+from tests.template_tools import load_template
 
 KEYS = {"buyer-a": "tlr_key_for_buyer_a_0123456789abcdef", "buyer-b": "tlr_key_for_buyer_b_0123456789abcdef"}
+PUBLIC = {"/openapi.json", "/docs"}  # Auth: NONE in template.yaml
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:ordersapi/v1/{method}{path}"
 
 
 class _Context:
@@ -23,25 +31,55 @@ class _Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:intake_api"
     aws_request_id = "test-request"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000
 
-def _load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("intake_api_app", ROOT / "functions" / "intake_api" / "app.py")
+
+class FailingWorkflow:
+    def start_order(self, order_id: str) -> bool:
+        raise RuntimeError("Step Functions is unavailable")
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_app", ROOT / "functions" / name / "app.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.fixture
-def api(aws: Ports, sample_reference: ReferenceData, monkeypatch: pytest.MonkeyPatch) -> Any:
-    aws.repo.put_reference(sample_reference)
-    for buyer_id, key in KEYS.items():
-        aws.repo.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))
-    module = _load_handler()
-    monkeypatch.setattr(module, "default_ports", lambda: aws)
+def _gateway(handler: ModuleType, authorizer: ModuleType, ports: Ports) -> Any:
+    """Call the handler as API Gateway does: the authorizer first (401 if it refuses), its context passed on."""
 
-    def call(method: str, path: str, key: str | None = None, body: Any = None, query: dict | None = None) -> Any:
-        headers = {"content-type": "application/json", **({"x-api-key": key} if key else {})}
+    def call(
+        method: str,
+        path: str,
+        key: str | None = None,
+        body: Any = None,
+        query: dict | None = None,
+        headers: dict[str, str] | None = None,
+        authorized: bool = True,
+    ) -> Any:
+        headers = {"content-type": "application/json", **({"x-api-key": key} if key else {}), **(headers or {})}
+        context: dict[str, Any] = {
+            "requestId": "r",
+            "stage": "v1",
+            "httpMethod": method,
+            "resourcePath": path,
+            "path": f"/v1{path}",
+        }
+        if path not in PUBLIC and authorized:
+            if not key:
+                return 401, "application/problem+json", None  # API Gateway: identity source missing
+            try:
+                answer = authorizer.lambda_handler(
+                    {"type": "REQUEST", "headers": headers, "methodArn": METHOD_ARN.format(method=method, path=path)},
+                    _Context(),
+                )
+            except Exception as refused:
+                assert str(refused) == "Unauthorized"
+                return 401, "application/problem+json", None
+            context["authorizer"] = {**answer["context"], "principalId": answer["principalId"]}
         event = {
             "httpMethod": method,
             "path": path,
@@ -53,15 +91,40 @@ def api(aws: Ports, sample_reference: ReferenceData, monkeypatch: pytest.MonkeyP
             "pathParameters": None,
             "body": body if body is None or isinstance(body, str) else json.dumps(body),
             "isBase64Encoded": False,
-            "requestContext": {"requestId": "r", "stage": "v1", "httpMethod": method, "resourcePath": path},
+            "requestContext": context,
         }
-        reply = module.lambda_handler(event, _Context())
+        reply = handler.lambda_handler(event, _Context())
         content_type = reply.get("multiValueHeaders", {}).get(
             "Content-Type", [reply.get("headers", {}).get("Content-Type")]
         )[0]
-        return reply["statusCode"], content_type, json.loads(reply["body"]) if reply["body"] else None
+        parsed = json.loads(reply["body"]) if reply["body"] and "json" in content_type else reply["body"]
+        return reply["statusCode"], content_type, parsed
 
     return call
+
+
+@pytest.fixture
+def ports(aws: Ports, sample_reference: ReferenceData, monkeypatch: pytest.MonkeyPatch) -> Ports:
+    props = load_template()["Resources"]["IdempotencyTable"]["Properties"]
+    boto3.client("dynamodb").create_table(
+        TableName="telar-idempotency", **{k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode")}
+    )
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "telar-idempotency")
+    # telar.observability was imported with this module, before the aws fixture set the namespace
+    monkeypatch.setattr(metrics.provider, "namespace", "TelarTest")
+    orders._idempotency_store.cache_clear()  # its client belongs to the previous test's moto
+    aws.repo.put_reference(sample_reference)
+    for buyer_id, key in KEYS.items():
+        aws.repo.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))
+    return aws
+
+
+@pytest.fixture
+def api(ports: Ports, monkeypatch: pytest.MonkeyPatch) -> Any:
+    handler, authorizer = _load("intake_api"), _load("authorizer")
+    monkeypatch.setattr(handler, "default_ports", lambda: ports)
+    monkeypatch.setattr(authorizer, "default_ports", lambda: ports)
+    return _gateway(handler, authorizer, ports)
 
 
 def _order(**overrides: Any) -> dict[str, Any]:
@@ -70,37 +133,192 @@ def _order(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
-def test_no_key_or_a_wrong_key_is_401_problem_json(api: Any) -> None:
+def _stored_orders(ports: Ports, buyer_id: str = "buyer-a") -> list[str]:
+    return [o.order_id for o in ports.repo.list_orders(buyer_id, 100, None)[0]]
+
+
+# ------------------------------------------------------------------ authentication and isolation
+def test_no_key_or_a_wrong_key_is_401_before_the_function_runs(api: Any, ports: Ports) -> None:
     for key in (None, "tlr_not_a_real_key"):
-        status, content_type, body = api("POST", "/orders", key, _order())
-        assert (status, content_type) == (401, "application/problem+json")
-        assert body["status"] == 401 and "x-api-key" in body["detail"]
+        assert api("POST", "/orders", key, _order())[0] == 401
+        assert api("GET", "/catalog", key)[0] == 401
+    assert _stored_orders(ports) == []
+
+
+def test_the_function_refuses_a_request_without_the_authorizers_buyer(api: Any) -> None:
+    # Given a request that reached the function without authorizer context (a misconfigured route)
+    status, content_type, body = api("GET", "/catalog", KEYS["buyer-a"], authorized=False)
+    # Then it is a 401 problem, not a guess
+    assert (status, content_type) == (401, "application/problem+json") and "x-api-key" in body["detail"]
+
+
+def test_a_rotated_key_works_and_a_revoked_key_stops_working(api: Any, ports: Ports) -> None:
+    new_key = issue_api_key(ports, "buyer-a")
+    ports.repo.revoke_api_key(hash_api_key(KEYS["buyer-a"]))
+    assert api("GET", "/catalog", new_key)[0] == 200
+    assert api("GET", "/catalog", KEYS["buyer-a"])[0] == 401
+    stored = ports.repo.table.scan()["Items"]
+    assert not any(new_key in json.dumps(item, default=str) for item in stored)  # only its hash is kept
 
 
 def test_another_buyers_order_is_404_as_if_it_did_not_exist(api: Any) -> None:
     status, _, created = api("POST", "/orders", KEYS["buyer-a"], _order())
-    assert status == 202 and created["status"] in ("RECEIVED", "START_PENDING")
+    assert status == 202 and created["status"] == "RECEIVED"
     assert api("GET", f"/orders/{created['order_id']}", KEYS["buyer-a"])[0] == 200
     theirs = api("GET", f"/orders/{created['order_id']}", KEYS["buyer-b"])
     missing = api("GET", "/orders/ord-does-not-exist", KEYS["buyer-b"])
     assert theirs[0] == missing[0] == 404 and theirs[1] == "application/problem+json"
+    assert theirs[2]["detail"].replace(created["order_id"], "X") == missing[2]["detail"].replace(
+        "ord-does-not-exist", "X"
+    )
+    assert api("GET", "/orders", KEYS["buyer-b"])[2]["orders"] == []
 
 
-def test_invalid_orders_are_422_naming_every_field_and_nothing_is_stored(api: Any, aws: Ports) -> None:
+# ------------------------------------------------------------------ validation
+def _refused(api: Any, ports: Ports, body: Any, expected_status: int = 422, **kw: Any) -> dict[str, Any]:
+    status, content_type, problem = api("POST", "/orders", KEYS["buyer-a"], body, **kw)
+    assert (status, content_type) == (expected_status, "application/problem+json"), problem
+    assert problem["status"] == expected_status
+    assert _stored_orders(ports) == []  # never a half-stored order
+    return problem
+
+
+def _fields(problem: dict[str, Any]) -> set[str]:
+    return {e["field"] for e in problem["errors"]}
+
+
+def test_missing_and_malformed_fields_are_each_named(api: Any, ports: Ports) -> None:
     bad = _order(lines=[{"sku": "KNT-SCARF-ALP", "quantity": 0}], ship_to={"name": ""})
-    status, content_type, body = api("POST", "/orders", KEYS["buyer-a"], bad)
-    assert (status, content_type) == (422, "application/problem+json")
-    fields = {e["field"] for e in body["errors"]}
-    assert "lines.0.quantity" in fields and "ship_to.name" in fields and "ship_to.city" in fields
-    unknown = api("POST", "/orders", KEYS["buyer-a"], _order(lines=[{"sku": "NOPE", "quantity": 3}]))
-    assert unknown[0] == 422 and unknown[2]["errors"] == [
-        {"field": "lines[0].sku", "message": "unknown SKU 'NOPE'; see GET /catalog"}
+    fields = _fields(_refused(api, ports, bad))
+    assert {"lines.0.quantity", "ship_to.name", "ship_to.city", "ship_to.address_lines"} <= fields
+    assert "buyer_reference" in _fields(
+        _refused(api, ports, {k: v for k, v in _order().items() if k != "buyer_reference"})
+    )
+
+
+def test_unknown_sku_and_quantity_outside_the_products_limits(api: Any, ports: Ports) -> None:
+    lines = [
+        {"sku": "NOPE", "quantity": 3},
+        {"sku": "KNT-SCARF-ALP", "quantity": 4},
+        {"sku": "EMB-CUSHION", "quantity": 151},
     ]
-    assert api("GET", "/orders", KEYS["buyer-a"])[2]["orders"] == []
-    not_json = api("POST", "/orders", KEYS["buyer-a"], "{not json")
-    assert not_json[0] == 422
+    problem = _refused(api, ports, _order(lines=lines))
+    assert _fields(problem) == {"lines[0].sku", "lines[1].quantity", "lines[2].quantity"}
+    assert "5..200" in next(e["message"] for e in problem["errors"] if e["field"] == "lines[1].quantity")
 
 
+def test_duplicate_lines_are_refused(api: Any, ports: Ports) -> None:
+    line = {"sku": "KNT-SCARF-ALP", "quantity": 10, "options": {"colour": "red"}}
+    problem = _refused(api, ports, _order(lines=[line, dict(line, quantity=12)]))
+    assert "lines" in _fields(problem) and "repeats" in json.dumps(problem)
+
+
+def test_a_ship_date_today_or_in_the_past_is_refused(api: Any, ports: Ports) -> None:
+    for day in (date.today(), date.today() - timedelta(days=3)):
+        assert _fields(_refused(api, ports, _order(requested_ship_date=day.isoformat()))) == {"requested_ship_date"}
+
+
+def test_too_many_lines_are_refused(api: Any, ports: Ports) -> None:
+    lines = [{"sku": "KNT-SCARF-ALP", "quantity": 10, "options": {"n": str(i)}} for i in range(51)]
+    assert "lines" in _fields(_refused(api, ports, _order(lines=lines)))
+
+
+def test_an_oversize_body_is_413(api: Any, ports: Ports) -> None:
+    _refused(api, ports, _order(buyer_reference="x" * 300_000), expected_status=413)
+
+
+def test_a_body_that_is_not_json_is_415_or_422(api: Any, ports: Ports) -> None:
+    _refused(api, ports, "buyer_reference=PO-1", expected_status=415, headers={"content-type": "text/plain"})
+    _refused(api, ports, "a=1", expected_status=415, headers={"content-type": "application/x-www-form-urlencoded"})
+    _refused(api, ports, "{not json")
+    _refused(api, ports, "[]")
+
+
+# ------------------------------------------------------------------ idempotency
+def test_the_same_key_and_body_returns_the_same_order_once(api: Any, ports: Ports) -> None:
+    # Given an order sent with an Idempotency-Key
+    first = api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "po-77-attempt"})
+    # When the client retries it with the same key and body
+    again = api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "po-77-attempt"})
+    # Then it gets the same order, and only one order exists and was started
+    assert first[0] == again[0] == 202 and first[2]["order_id"] == again[2]["order_id"]
+    assert _stored_orders(ports) == [first[2]["order_id"]]
+    assert ports.workflow.started == [first[2]["order_id"]]  # type: ignore[attr-defined]
+
+
+def test_the_same_key_with_another_body_is_refused_and_says_so(api: Any, ports: Ports) -> None:
+    api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "k1"})
+    status, content_type, problem = api(
+        "POST", "/orders", KEYS["buyer-a"], _order(buyer_reference="PO-other"), headers={"Idempotency-Key": "k1"}
+    )
+    assert (status, content_type) == (422, "application/problem+json")
+    assert _fields(problem) == {"Idempotency-Key"} and "another body" in problem["detail"]
+    assert len(_stored_orders(ports)) == 1
+
+
+def test_keys_belong_to_their_buyer_and_no_key_means_a_new_order_each_time(api: Any, ports: Ports) -> None:
+    a = api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "same"})[2]
+    b = api("POST", "/orders", KEYS["buyer-b"], _order(), headers={"Idempotency-Key": "same"})[2]
+    assert a["order_id"] != b["order_id"]
+    api("POST", "/orders", KEYS["buyer-a"], _order())
+    api("POST", "/orders", KEYS["buyer-a"], _order())
+    assert len(_stored_orders(ports)) == 3
+
+
+def test_a_rejected_order_does_not_use_up_its_key(api: Any, ports: Ports) -> None:
+    bad = api(
+        "POST",
+        "/orders",
+        KEYS["buyer-a"],
+        _order(lines=[{"sku": "NOPE", "quantity": 1}]),
+        headers={"Idempotency-Key": "k"},
+    )
+    assert bad[0] == 422
+    # Given the buyer fixes the order, When they retry with the same key, Then... it is another body: refused
+    # unless the key was released; powertools deletes the record of a failed call, so it is accepted.
+    fixed = api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "k"})
+    assert fixed[0] == 202
+
+
+def test_a_malformed_idempotency_key_is_422(api: Any, ports: Ports) -> None:
+    problem = _refused(api, ports, _order(), headers={"Idempotency-Key": "x" * 300})
+    assert any("idempotency-key" in f.lower() for f in _fields(problem))
+
+
+# ------------------------------------------------------------------ pipeline start
+def test_a_failed_start_keeps_the_order_and_the_sweeper_starts_it(api: Any, ports: Ports) -> None:
+    # Given Step Functions refuses the start
+    recording = ports.workflow
+    object.__setattr__(ports, "workflow", FailingWorkflow())
+    status, _, created = api("POST", "/orders", KEYS["buyer-a"], _order())
+    # Then the order is accepted and kept as START_PENDING
+    assert status == 202 and created["status"] == "START_PENDING"
+    assert ports.repo.get_order(created["order_id"]).status is OrderStatus.START_PENDING  # type: ignore[union-attr]
+    object.__setattr__(ports, "workflow", recording)
+    # When the sweeper runs within the grace period, nothing happens; after it, the order starts once
+    assert orders.sweep_start_pending(ports, datetime.now(UTC)) == []
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert orders.sweep_start_pending(ports, later) == [created["order_id"]]
+    assert orders.sweep_start_pending(ports, later) == []
+    assert recording.started == [created["order_id"]]  # type: ignore[attr-defined]
+    assert ports.repo.get_order(created["order_id"]).status is OrderStatus.RECEIVED  # type: ignore[union-attr]
+
+
+def test_an_order_whose_start_was_never_confirmed_is_swept(ports: Ports) -> None:
+    # Given an intake that stored the order and died before starting it (the marker is still there)
+    request = orders.OrderRequest.model_validate(_order())
+    order = orders.accept_order(
+        request,
+        Buyer(buyer_id="buyer-a", name="A", email="a@example.org"),
+        ports.repo.load_reference(),
+        datetime.now(UTC),
+    )
+    ports.repo.create_order(order)
+    # When the sweeper runs later, Then it starts the order
+    assert orders.sweep_start_pending(ports, datetime.now(UTC) + timedelta(minutes=5)) == [order.order_id]
+
+
+# ------------------------------------------------------------------ listing, status, catalog
 def test_orders_are_listed_newest_first_page_by_page(api: Any) -> None:
     ids = [api("POST", "/orders", KEYS["buyer-a"], _order(buyer_reference=f"PO-{i}"))[2]["order_id"] for i in range(3)]
     api("POST", "/orders", KEYS["buyer-b"], _order())
@@ -108,16 +326,55 @@ def test_orders_are_listed_newest_first_page_by_page(api: Any) -> None:
     second = api("GET", "/orders", KEYS["buyer-a"], query={"limit": "2", "cursor": first["next_cursor"]})[2]
     listed = [o["order_id"] for o in first["orders"] + second["orders"]]
     assert listed == list(reversed(ids))
+    assert api("GET", "/orders", KEYS["buyer-a"], query={"limit": "0"})[0] == 422
 
 
-def test_catalog_lists_products_with_their_limits(api: Any, sample_reference: ReferenceData) -> None:
+def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: Any, ports: Ports) -> None:
+    # Given an order the pipeline has planned and finished
+    created = api("POST", "/orders", KEYS["buyer-a"], _order())[2]
+    order_id = created["order_id"]
+    ports.repo.record_timeline(order_id, "IN_PRODUCTION")
+    ports.repo.record_timeline(order_id, "QC_DONE", group_id="cusco")
+    ports.repo.record_timeline(order_id, "IN_PRODUCTION")  # a retried stage keeps its first time
+    ports.repo.update_order(order_id, status="READY_TO_SHIP", artifacts={"cards": f"cards/{order_id}/cards.html"})
+    ports.repo.record_timeline(order_id, "READY_TO_SHIP")
+    # When the buyer looks at it
+    status, _, view = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
+    # Then the timeline is in order, once per stage, with times, and the artifacts are listed
+    assert status == 200 and view["status"] == "READY_TO_SHIP"
+    assert [(e["stage"], e["group_id"]) for e in view["timeline"]] == [
+        ("RECEIVED", None),
+        ("IN_PRODUCTION", None),
+        ("QC_DONE", "cusco"),
+        ("READY_TO_SHIP", None),
+    ]
+    assert view["artifacts"] == {"cards": f"cards/{order_id}/cards.html"}
+    assert view["expected_ship_date"] == view["requested_ship_date"]
+
+
+def test_catalog_lists_products_with_limits_price_and_earliest_ship_date(
+    api: Any, sample_reference: ReferenceData
+) -> None:
     status, _, body = api("GET", "/catalog", KEYS["buyer-b"])
     assert status == 200
     assert {i["sku"] for i in body["items"]} == {p.sku for p in sample_reference.products}
-    assert all(1 <= i["min_quantity"] <= i["max_quantity"] for i in body["items"])
+    for item in body["items"]:
+        assert 1 <= item["min_quantity"] <= item["max_quantity"]
+        assert date.fromisoformat(item["earliest_ship_date"]) >= date.today() + timedelta(days=14)
+        assert float(item["unit_price_usd"]) > 0
 
 
-def test_openapi_document_describes_the_routes(api: Any) -> None:
+# ------------------------------------------------------------------ documents
+def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any) -> None:
     status, _, doc = api("GET", "/openapi.json")
     assert status == 200 and doc["openapi"].startswith("3.")
+    validate(doc)
     assert {"/orders", "/orders/{order_id}", "/catalog"} <= set(doc["paths"])
+    assert doc["components"]["securitySchemes"]["apiKey"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    post = doc["paths"]["/orders"]["post"]
+    assert "idempotency-key" in {p["name"].lower() for p in post["parameters"]}
+
+
+def test_the_api_serves_human_readable_docs(api: Any) -> None:
+    status, content_type, page = api("GET", "/docs")
+    assert status == 200 and content_type.startswith("text/html") and "swagger" in page.lower()

@@ -1,10 +1,12 @@
 """Accepting a buyer's order: the rules that JSON validation alone cannot check."""
 
+import math
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from telar.allocation import weekly_capacity_units
 from telar.errors import OrderRejected
-from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData
+from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 
 
 def new_order_id(now: datetime) -> str:
@@ -45,4 +47,17 @@ def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: d
         status=OrderStatus.RECEIVED,
         created_at=now,
         updated_at=now,
+        timeline={OrderStatus.RECEIVED.value: TimelineEntry(stage=OrderStatus.RECEIVED.value, at=now)},
     )
+
+
+def earliest_ship_date(ref: ReferenceData, sku: str, quantity: int, today: date) -> date | None:
+    """The first date ``quantity`` units could ship if every skilled group started today; None if none can.
+
+    Mirrors the allocation: a group's share takes whole weeks of its capacity, and goods ship a week after
+    the work is due. Work already planned is not counted yet (issue 4 brings a capacity calendar).
+    """
+    capacity = sum(weekly_capacity_units(ref, g.group_id, sku) for g in ref.groups)
+    if capacity <= 0:
+        return None
+    return today + timedelta(weeks=math.ceil(quantity / capacity), days=7)

@@ -1,22 +1,43 @@
-"""The buyers' use cases: submit an order, follow it, browse the catalog."""
+"""The buyers' use cases: submit an order (once per Idempotency-Key), follow it, browse the catalog."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from pydantic import BaseModel
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from pydantic import BaseModel, Field
 
-from telar.auth import hash_api_key
-from telar.errors import NotAuthenticated, OrderNotFound
-from telar.intake import accept_order
-from telar.models import Buyer, Order, OrderRequest, OrderStatus
+from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
+from telar.intake import accept_order, earliest_ship_date
+from telar.models import Buyer, Order, OrderRequest, OrderStatus, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
+from telar.settings import Settings
+
+# A key is kept for a day: long enough for any client's retry policy, short enough to let keys be reused.
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="[buyer_id, idempotency_key]",  # keys are per buyer: two buyers may pick the same one
+    payload_validation_jmespath="order",  # the same key with another body is refused, not replayed
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=24 * 3600,
+)
+START_SWEEP_GRACE = timedelta(minutes=2)  # an intake still running may yet start its own order
+
+
+class IntakeSettings(Settings):
+    idempotency_table_name: str
 
 
 class GroupProgress(BaseModel):
     group_id: str
     group_name: str
     stage: str
+    rework_round: int = Field(default=0, description="0 for the first QC round; n for the n-th round of rejected units")
     units_planned: int
     units_passed: int
     due_date: date
@@ -30,11 +51,14 @@ class OrderView(BaseModel):
     status: OrderStatus
     status_reason: str | None
     requested_ship_date: date
+    expected_ship_date: date
     created_at: datetime
     updated_at: datetime
     units_ordered: int
     units_passed: int
     groups: list[GroupProgress]
+    timeline: list[TimelineEntry]
+    artifacts: dict[str, str]
 
 
 class OrderPage(BaseModel):
@@ -49,32 +73,83 @@ class CatalogItem(BaseModel):
     min_quantity: int
     max_quantity: int
     unit_price_usd: Decimal
+    earliest_ship_date: date
 
 
 class Catalog(BaseModel):
     items: list[CatalogItem]
 
 
-def authenticate(ports: Ports, api_key: str | None) -> Buyer:
-    buyer = ports.repo.buyer_for_key(hash_api_key(api_key)) if api_key else None
+def authenticate(ports: Ports, api_key_hash: str | None) -> Buyer:
+    """The buyer an API key (already hashed) belongs to; used by the authorizer."""
+    buyer = ports.repo.buyer_for_key(api_key_hash) if api_key_hash else None
     if buyer is None:
         raise NotAuthenticated("a valid x-api-key header is required")
     return buyer
 
 
-def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
-    """Store the order, then start its pipeline; an order whose start failed is kept as START_PENDING."""
+def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_key: str | None = None) -> OrderView:
+    """Accept an order; with an Idempotency-Key, a repeat returns the first reply instead of a second order.
+
+    Raises
+    ------
+    IdempotencyValidationError
+        the key was used before with another body.
+    IdempotencyAlreadyInProgressError
+        the first request with this key is still being handled.
+    """
+    if idempotency_key is None:
+        return _submit(ports, buyer, request)
+
+    def once(data: dict[str, Any]) -> dict[str, Any]:
+        return _submit(ports, buyer, request).model_dump(mode="json")
+
+    keyed = idempotent_function(
+        data_keyword_argument="data", persistence_store=_idempotency_store(ports.settings), config=IDEMPOTENCY
+    )(once)
+    data = {"buyer_id": buyer.buyer_id, "idempotency_key": idempotency_key, "order": request.model_dump(mode="json")}
+    return OrderView.model_validate(keyed(data=data))
+
+
+@cache
+def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
+    table = IntakeSettings(**settings.model_dump()).idempotency_table_name  # the rest from the environment
+    return DynamoDBPersistenceLayer(table_name=table)
+
+
+def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
+    """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start."""
     order = accept_order(request, buyer, ports.repo.load_reference(), datetime.now(UTC))
     ports.repo.create_order(order)
     logger.append_keys(order_id=order.order_id)
-    try:
-        ports.workflow.start_order(order.order_id)
-    except Exception:
-        logger.exception("pipeline start failed; the order is kept for a retry")
-        ports.repo.update_order(order.order_id, status=OrderStatus.START_PENDING.value)
+    if not start_pipeline(ports, order):
         order = order.model_copy(update={"status": OrderStatus.START_PENDING})
     metrics.add_metric(name="OrdersAccepted", unit="Count", value=1)
+    logger.info("order accepted", units=sum(line.quantity for line in order.lines))
     return _view(ports, order)
+
+
+def start_pipeline(ports: Ports, order: Order) -> bool:
+    """Start the order's execution (named after the order, so a repeat is harmless); False if it failed."""
+    try:
+        ports.workflow.start_order(order.order_id)
+    except Exception:  # any failure: the order is kept and the sweeper retries it
+        logger.exception("pipeline start failed; the order is kept for a retry", order_id=order.order_id)
+        ports.repo.update_order(order.order_id, status=OrderStatus.START_PENDING.value)
+        return False
+    ports.repo.clear_start_pending(order)
+    return True
+
+
+def sweep_start_pending(ports: Ports, now: datetime) -> list[str]:
+    """Start every order stored a while ago whose start was not confirmed; returns the ones started now."""
+    started = []
+    for order in ports.repo.start_pending_orders(before=now - START_SWEEP_GRACE):
+        if order.status is OrderStatus.START_PENDING:
+            ports.repo.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
+        if start_pipeline(ports, order):
+            started.append(order.order_id)
+    return started
 
 
 def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
@@ -85,14 +160,22 @@ def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
 
 
 def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> OrderPage:
-    orders, next_cursor = ports.repo.list_orders(buyer.buyer_id, limit, cursor)
+    try:
+        orders, next_cursor = ports.repo.list_orders(buyer.buyer_id, limit, cursor)
+    except ValueError as e:
+        raise OrderRejected([{"field": "cursor", "message": f"{e}; use next_cursor from the previous page"}]) from e
     return OrderPage(orders=[_view(ports, o, with_groups=False) for o in orders], next_cursor=next_cursor)
 
 
-def catalog(ports: Ports) -> Catalog:
+def catalog(ports: Ports, today: date) -> Catalog:
+    """Products some group can make now, with the earliest ship date for their minimum quantity."""
     ref = ports.repo.load_reference()
-    return Catalog(
-        items=[
+    items = []
+    for p in sorted(ref.products, key=lambda p: p.sku):
+        ship = earliest_ship_date(ref, p.sku, p.min_quantity, today)
+        if ship is None:
+            continue
+        items.append(
             CatalogItem(
                 sku=p.sku,
                 name=p.name,
@@ -100,36 +183,43 @@ def catalog(ports: Ports) -> Catalog:
                 min_quantity=p.min_quantity,
                 max_quantity=p.max_quantity,
                 unit_price_usd=p.unit_price_usd,
+                earliest_ship_date=ship,
             )
-            for p in sorted(ref.products, key=lambda p: p.sku)
-        ]
-    )
+        )
+    return Catalog(items=items)
 
 
 def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
     groups: list[GroupProgress] = []
+    due_dates: list[date] = []
     if with_groups and order.assignment_ids:
         ref = ports.repo.load_reference()
-        groups = [
-            GroupProgress(
-                group_id=a.group_id,
-                group_name=ref.group(a.group_id).name,
-                stage=a.status.value,
-                units_planned=a.planned_units,
-                units_passed=a.units_passed,
-                due_date=a.due_date,
+        for a in ports.repo.assignments_of(order.order_id):
+            due_dates.append(a.due_date)
+            groups.append(
+                GroupProgress(
+                    group_id=a.group_id,
+                    group_name=ref.group(a.group_id).name,
+                    stage=a.status.value,
+                    rework_round=a.rework_round,
+                    units_planned=a.planned_units,
+                    units_passed=a.units_passed,
+                    due_date=a.due_date,
+                )
             )
-            for a in ports.repo.assignments_of(order.order_id)
-        ]
     return OrderView(
         order_id=order.order_id,
         buyer_reference=order.buyer_reference,
         status=order.status,
         status_reason=order.status_reason,
         requested_ship_date=order.requested_ship_date,
+        # Work due a week before the requested date ships on it; later work ships a week after it is due.
+        expected_ship_date=max([order.requested_ship_date, *(d + timedelta(days=7) for d in due_dates)]),
         created_at=order.created_at,
         updated_at=order.updated_at,
         units_ordered=sum(line.quantity for line in order.lines),
         units_passed=sum(g.units_passed for g in groups) if groups else order.units_passed,
         groups=groups,
+        timeline=sorted(order.timeline.values(), key=lambda e: e.at),
+        artifacts=order.artifacts,
     )

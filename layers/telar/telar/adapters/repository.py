@@ -5,6 +5,7 @@ in the console and models round-trip through ``model_dump(mode="json")``.
 """
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -23,15 +24,44 @@ from telar.models import (
     Group,
     Maker,
     Order,
+    PayRun,
     Product,
     QcSheet,
     ReferenceData,
+    TimelineEntry,
     WageRule,
 )
 
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 _REFERENCE = "REF"
+_NEW = "attribute_not_exists(pk)"
+_START_PENDING = "START#PENDING"  # markers of orders whose pipeline start is not confirmed (the sweeper's list)
+
+
+def _start_pending_sk(order: Order) -> str:
+    return f"{order.created_at.isoformat()}#{order.order_id}"
+
+
+_UNPAID = "EARNING#UNPAID"
+_PAID = "EARNING#PAID#"
+
+
+def _earning_sk(line: EarningLine) -> str:
+    return f"EARNING#{line.assignment_id}#{line.worker_id}#{line.sku}"
+
+
+def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
+    """A list cursor back to DynamoDB's key, only if it is one we gave out for this partition (not tampered with)."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
+        key = None
+    if not (isinstance(key, dict) and set(key) == set(_KEYS) and all(isinstance(v, str) for v in key.values())):
+        raise ValueError("not a cursor this API gave out")
+    if key["gsi1pk"] != gsi1pk:
+        raise ValueError("not a cursor this API gave out")
+    return key
 
 
 class ConditionFailed(Exception):
@@ -40,6 +70,16 @@ class ConditionFailed(Exception):
 
 def _item(model: BaseModel, **keys: str) -> dict[str, Any]:
     return {**model.model_dump(mode="json"), **keys}
+
+
+def _assignment_item(a: Assignment) -> dict[str, Any]:
+    return _item(
+        a,
+        pk=f"ASSIGNMENT#{a.assignment_id}",
+        sk="ASSIGNMENT",
+        gsi1pk=f"ORDER#{a.order_id}",
+        gsi1sk=f"ASSIGNMENT#{a.assignment_id}",
+    )
 
 
 def _model(cls: type[M], item: dict[str, Any]) -> M:
@@ -92,6 +132,13 @@ class Repository:
         item = self.table.get_item(Key={"pk": f"BUYER#{buyer_id}", "sk": "PROFILE"}).get("Item")
         return _model(Buyer, item) if item else None
 
+    def put_api_key(self, buyer_id: str, api_key_hash: str) -> None:
+        """Add a key (rotation: add the new one, let the buyer switch, then revoke the old one)."""
+        self.table.put_item(Item={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY", "buyer_id": buyer_id})
+
+    def revoke_api_key(self, api_key_hash: str) -> None:
+        self.table.delete_item(Key={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY"})
+
     def buyer_for_key(self, api_key_hash: str) -> Buyer | None:
         key_item = self.table.get_item(Key={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY"}).get("Item")
         if not key_item:
@@ -100,6 +147,7 @@ class Repository:
 
     # ------------------------------------------------------------ orders
     def create_order(self, order: Order) -> None:
+        """Store a new order and its start-pending marker together: an order is never stored unstarted and lost."""
         item = _item(
             order,
             pk=f"ORDER#{order.order_id}",
@@ -107,7 +155,42 @@ class Repository:
             gsi1pk=f"BUYER#{order.buyer_id}",
             gsi1sk=f"{order.created_at.isoformat()}#{order.order_id}",
         )
-        _conditional(self.table.put_item, Item=item, ConditionExpression=Attr("pk").not_exists())
+        marker = {"pk": _START_PENDING, "sk": _start_pending_sk(order), "order_id": order.order_id}
+        _conditional(
+            self.table.meta.client.transact_write_items,
+            TransactItems=[
+                {"Put": {"TableName": self.table.name, "Item": item, "ConditionExpression": _NEW}},
+                {"Put": {"TableName": self.table.name, "Item": marker}},
+            ],
+        )
+
+    def clear_start_pending(self, order: Order) -> None:
+        """The pipeline has started: the sweeper may forget the order."""
+        self.table.delete_item(Key={"pk": _START_PENDING, "sk": _start_pending_sk(order)})
+
+    def start_pending_orders(self, before: datetime) -> Iterator[Order]:
+        """Orders stored before ``before`` whose pipeline start was not confirmed (oldest first)."""
+        condition = Key("pk").eq(_START_PENDING) & Key("sk").lt(before.isoformat())
+        for marker in self._query(KeyConditionExpression=condition):
+            order = self.get_order(marker["order_id"])
+            if order is not None:
+                yield order
+
+    def record_timeline(
+        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
+    ) -> None:
+        """Note a stage change on the order's timeline; a retried stage keeps the first time it was noted."""
+        entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
+        # An order stored before timelines existed has none: its status still tells the buyer where it is.
+        with contextlib.suppress(ConditionFailed):
+            _conditional(
+                self.table.update_item,
+                Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"},
+                UpdateExpression="SET timeline.#k = if_not_exists(timeline.#k, :e)",
+                ConditionExpression=Attr("timeline").exists(),
+                ExpressionAttributeNames={"#k": entry.key},
+                ExpressionAttributeValues={":e": entry.model_dump(mode="json")},
+            )
 
     def get_order(self, order_id: str) -> Order | None:
         item = self.table.get_item(Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"}, ConsistentRead=True).get("Item")
@@ -122,7 +205,7 @@ class Repository:
             "Limit": limit,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor))
+            kwargs["ExclusiveStartKey"] = _start_key(cursor, f"BUYER#{buyer_id}")
         reply = self.table.query(**kwargs)
         last = reply.get("LastEvaluatedKey")
         next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
@@ -152,15 +235,7 @@ class Repository:
             {
                 "Put": {
                     "TableName": self.table.name,
-                    "Item": (
-                        _item(
-                            a,
-                            pk=f"ASSIGNMENT#{a.assignment_id}",
-                            sk="ASSIGNMENT",
-                            gsi1pk=f"ORDER#{order_id}",
-                            gsi1sk=f"ASSIGNMENT#{a.assignment_id}",
-                        )
-                    ),
+                    "Item": _assignment_item(a),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
@@ -186,6 +261,23 @@ class Repository:
             }
         )
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
+
+    def create_rework(self, rework: Assignment) -> bool:
+        """Store a rework round once; False when an earlier delivery of the stage stored it already."""
+        try:
+            _conditional(
+                self.table.put_item, Item=_assignment_item(rework), ConditionExpression=Attr("pk").not_exists()
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def flag_assignment(self, assignment_id: str, reason: str) -> None:
+        self.table.update_item(
+            Key={"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
+            UpdateExpression="SET attention = :reason",
+            ExpressionAttributeValues={":reason": reason},
+        )
 
     def get_assignment(self, assignment_id: str) -> Assignment | None:
         key = {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"}
@@ -238,7 +330,7 @@ class Repository:
         """
         new = 0
         for line in lines:
-            sk = f"EARNING#{line.assignment_id}#{line.worker_id}#{line.sku}"
+            sk = _earning_sk(line)
             try:
                 _conditional(
                     self.table.put_item,
@@ -246,7 +338,7 @@ class Repository:
                         line,
                         pk=f"ORDER#{line.order_id}",
                         sk=sk,
-                        gsi1pk="EARNING#UNPAID",
+                        gsi1pk=_UNPAID,
                         gsi1sk=f"{line.group_id}#{line.order_id}#{sk}",
                     ),
                     ConditionExpression=Attr("pk").not_exists(),
@@ -261,6 +353,53 @@ class Repository:
             KeyConditionExpression=Key("pk").eq(f"ORDER#{order_id}") & Key("sk").begins_with("EARNING#")
         )
         return [_model(EarningLine, i) for i in items]
+
+    def unpaid_earnings(self) -> list[EarningLine]:
+        """Every earning line no pay run has paid yet (the sparse ``EARNING#UNPAID`` index partition)."""
+        items = self._query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(_UNPAID))
+        return [_model(EarningLine, i) for i in items]
+
+    def mark_paid(self, lines: Iterable[EarningLine], period: str) -> list[EarningLine]:
+        """Move each line from unpaid to paid in ``period``, only if still unpaid; returns the lines moved.
+
+        The condition makes a re-run (or a concurrent run) unable to pay a line twice.
+        """
+        moved = []
+        for line in lines:
+            try:
+                _conditional(
+                    self.table.update_item,
+                    Key={"pk": f"ORDER#{line.order_id}", "sk": _earning_sk(line)},
+                    UpdateExpression="SET paid_in = :period, gsi1pk = :paid",
+                    ConditionExpression="gsi1pk = :unpaid",
+                    ExpressionAttributeValues={":period": period, ":paid": f"{_PAID}{period}", ":unpaid": _UNPAID},
+                )
+                moved.append(line.model_copy(update={"paid_in": period}))
+            except ConditionFailed:
+                continue
+        return moved
+
+    def earnings_paid_in(self, period: str) -> list[EarningLine]:
+        items = self._query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(f"{_PAID}{period}"))
+        return [_model(EarningLine, i) for i in items]
+
+    # ------------------------------------------------------------ pay runs
+    def start_pay_run(self, period: str) -> PayRun:
+        """The run for ``period``: created COLLECTING the first time, as it stands on any later call."""
+        run = PayRun(period=period, status="COLLECTING")
+        try:
+            _conditional(
+                self.table.put_item,
+                Item=_item(run, pk=f"PAYRUN#{period}", sk="RUN"),
+                ConditionExpression=Attr("pk").not_exists(),
+            )
+            return run
+        except ConditionFailed:
+            item = self.table.get_item(Key={"pk": f"PAYRUN#{period}", "sk": "RUN"}, ConsistentRead=True)["Item"]
+            return _model(PayRun, item)
+
+    def save_pay_run(self, run: PayRun) -> None:
+        self.table.put_item(Item=_item(run, pk=f"PAYRUN#{run.period}", sk="RUN"))
 
     # ------------------------------------------------------------ once-only side effects
     def claim(self, name: str) -> bool:

@@ -1,16 +1,17 @@
 """Pydantic models: the language of the domain."""
 
 from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus
-from telar.models.order import Order, OrderLine, OrderRequest, OrderStatus, ShipTo
-from telar.models.payroll import EarningLine, GroupPayroll
+from telar.models.order import Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
+from telar.models.payroll import EarningLine, GroupPayroll, PayPeriod, PayRun
 from telar.models.qc import QcRow, QcSheet
-from telar.models.reference import Buyer, Group, Maker, Product, ReferenceData, WageRule
+from telar.models.reference import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
 
 __all__ = [
     "Assignment",
     "AssignmentLine",
     "AssignmentStatus",
     "Buyer",
+    "ConsentChange",
     "EarningLine",
     "Group",
     "GroupPayroll",
@@ -19,10 +20,13 @@ __all__ = [
     "OrderLine",
     "OrderRequest",
     "OrderStatus",
+    "PayPeriod",
+    "PayRun",
     "Product",
     "QcRow",
     "QcSheet",
     "ReferenceData",
     "ShipTo",
+    "TimelineEntry",
     "WageRule",
 ]

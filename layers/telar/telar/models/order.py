@@ -55,6 +55,19 @@ class OrderRequest(BaseModel):
         return lines
 
 
+class TimelineEntry(BaseModel):
+    """A stage change as the pipeline recorded it; the first record of a stage wins (stages retry)."""
+
+    stage: str
+    at: datetime
+    group_id: str | None = None
+    detail: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}#{self.group_id}" if self.group_id else self.stage
+
+
 class Order(OrderRequest):
     """An accepted order, as stored."""
 
@@ -67,3 +80,4 @@ class Order(OrderRequest):
     units_passed: int = 0
     assignment_ids: list[str] = Field(default_factory=list)
     artifacts: dict[str, str] = Field(default_factory=dict, description="name -> S3 key")
+    timeline: dict[str, TimelineEntry] = Field(default_factory=dict, description="TimelineEntry.key -> entry")
