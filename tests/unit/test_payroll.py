@@ -3,8 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
-from telar.models import Assignment, AssignmentLine, QcRow, ReferenceData, WageRule
-from telar.payroll import by_group, earnings_for
+import pytest
+from pydantic import ValidationError
+
+from telar.models import Assignment, AssignmentLine, PayPeriod, QcRow, ReferenceData, WageRule
+from telar.payroll import by_group, due_in, earnings_for, payslips
+from tests.factories import make_earning_line
 
 
 def _assignment(group_id: str, sku: str, worker_id: str, passed: int, hours: str) -> Assignment:
@@ -87,3 +91,79 @@ def test_group_totals_are_the_sum_of_rounded_lines(sample_reference: ReferenceDa
     for p in payrolls:
         assert p.total == sum(line.piece_earnings + line.top_up for line in p.lines)
         assert p.total.as_tuple().exponent == -2
+
+
+def _group(ref: ReferenceData, group_id: str, **changes: object) -> ReferenceData:
+    groups = tuple(g.model_copy(update=changes) if g.group_id == group_id else g for g in ref.groups)
+    return ref.model_copy(update={"groups": groups})
+
+
+def test_an_hourly_base_counts_towards_the_minimum(sample_reference: ReferenceData) -> None:
+    # Given Cusco pays S/ 2.00 an hour on top of piece rates
+    ref = _group(sample_reference, "pe-cusco", hourly_base=Decimal("2.00"))
+    worker, sku = _maker(ref, "pe-cusco")
+    # When a maker passes one unit in 10 hours
+    [line] = earnings_for(_assignment("pe-cusco", sku, worker, 1, "10"), ref, date(2026, 11, 23))
+    # Then the base is its own amount and the top-up only makes up what is still missing
+    assert line.hourly_base == Decimal("20.00")
+    assert line.top_up == line.minimum_for_hours - line.piece_earnings - line.hourly_base
+    assert line.total == line.minimum_for_hours
+
+
+def test_whole_baht_rounding_and_totals_are_sums_of_rounded_lines(sample_reference: ReferenceData) -> None:
+    # Given a Thai group paid in whole baht, and hours whose minimum has satang
+    group = next(g for g in sample_reference.groups if g.currency == "THB")
+    ref = _group(sample_reference, group.group_id, pay_rounding="1")
+    worker, sku = _maker(ref, group.group_id)
+    lines = [
+        earnings_for(_assignment(group.group_id, sku, worker, 0, hours), ref, date(2026, 11, 23))[0]
+        for hours in ("1.1", "2.3", "0.7")
+    ]
+    # Then every amount is whole baht, half-up, and the group total is the sum of the rounded lines
+    assert [line.minimum_for_hours for line in lines] == [Decimal(52), Decimal(109), Decimal(33)]  # 47.5 THB/h
+    [payroll] = by_group(lines, ref)
+    assert payroll.total == Decimal(194) and all(line.top_up.as_tuple().exponent == 0 for line in lines)
+
+
+def test_a_raise_mid_period_applies_from_its_date_and_the_period_pays_both(sample_reference: ReferenceData) -> None:
+    # Given the Peruvian minimum wage rises on 15 November
+    raised = WageRule(
+        country="PE",
+        region="national",
+        currency="PEN",
+        amount=Decimal(1250),
+        unit="month",
+        hours_covered=Decimal(208),
+        effective_from=date(2026, 11, 15),
+    )
+    ref = sample_reference.model_copy(update={"wage_rules": (*sample_reference.wage_rules, raised)})
+    worker, sku = _maker(ref, "pe-cusco")
+    early = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2026, 11, 14))[0]
+    late = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2026, 11, 15))[0]
+    # When November is paid
+    due = due_in([early, late], PayPeriod(period="2026-11"))
+    # Then each line keeps the rule of its own QC date and her top-up is the sum of both
+    assert [line.minimum_for_hours for line in due] == [Decimal("54.33"), Decimal("60.10")]
+    assert payslips(by_group(due, ref)[0])[worker] == due
+    assert sum(line.top_up for line in due) == Decimal("114.43")
+
+
+def test_a_period_pays_unpaid_lines_up_to_its_last_day_only() -> None:
+    lines = [
+        make_earning_line("CUS-01", inspected_on=date(2026, 10, 31)),
+        make_earning_line("CUS-02", inspected_on=date(2026, 11, 30)),
+        make_earning_line("CUS-03", inspected_on=date(2026, 12, 1)),
+        make_earning_line("CUS-04", inspected_on=date(2026, 11, 2), paid_in="2026-11"),
+    ]
+    assert [line.worker_id for line in due_in(lines, PayPeriod(period="2026-11"))] == ["CUS-01", "CUS-02"]
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "November", "", "2026-11-01"])
+def test_a_pay_period_must_be_a_month(bad: str) -> None:
+    with pytest.raises(ValidationError, match="YYYY-MM"):
+        PayPeriod(period=bad)
+
+
+def test_the_schedule_pays_the_month_that_ended() -> None:
+    assert PayPeriod.before(date(2027, 1, 1)).period == "2026-12"
+    assert PayPeriod(period="2028-02").last_day == date(2028, 2, 29)

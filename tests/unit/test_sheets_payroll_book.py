@@ -134,3 +134,14 @@ def test_formula_looking_names_and_period_are_written_as_text() -> None:
     cells = {c.value: c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert cells[evil].data_type == "s"
     assert cells["+cmd|' /C calc'!A0"].data_type == "s"
+
+
+def test_an_hourly_base_has_its_own_column_and_counts_in_the_totals() -> None:
+    # Given a line paid S/ 32.00 of hourly base beside its piece earnings
+    line = make_earning_line(hourly_base=Decimal("32.00"), piece_earnings=Decimal("60.00"), top_up=Decimal("0.00"))
+    wb = _book([make_group_payroll([line])])
+    # Then Summary and Detail show the base, and the totals include it
+    [cusco, *_] = _rows(wb["Summary"], 3)
+    [detail] = _rows(wb["Detail"], 1)
+    assert (cusco["Hourly base"], cusco["Total to pay"]) == (32, 92)
+    assert (detail["Hourly base"], detail["Total"]) == (32, 92)

@@ -1,11 +1,28 @@
-"""Fair pay: piece rate for accepted units, never less than the minimum wage for the hours worked."""
+"""Fair pay: piece rate for accepted units, never less than the minimum wage for the hours worked.
+
+Rules (docs/decisions.md, issue 6):
+
+- each QC row (maker x product of one assignment) pays ``passed x piece rate`` plus the group's hourly
+  base for its hours; when that falls short of the minimum wage for the row's hours (the rule in force
+  on the QC date, as an hourly rate), the difference is paid as a top-up on its own column;
+- a maker's top-up for a pay period is the sum of her rows' top-ups, so a mid-period raise applies from
+  its date and a well-paid product never hides a short one;
+- all hours on the sheet count, rework included (rejected units are not paid; reworked units that pass
+  are counted once, in the round where they pass);
+- every amount is rounded per line to the group's pay rounding (cents, or whole baht), and every total
+  is the sum of rounded lines.
+"""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from telar.models import Assignment, EarningLine, GroupPayroll, ReferenceData
-from telar.money import quantize
+from telar.models import Assignment, EarningLine, Group, GroupPayroll, PayPeriod, ReferenceData
+
+
+def _round(amount: Decimal, group: Group) -> Decimal:
+    return amount.quantize(Decimal(group.pay_rounding), rounding=ROUND_HALF_UP)
 
 
 def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[EarningLine]:
@@ -21,8 +38,11 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
     for row in assignment.qc_rows:
         product = ref.product(row.sku)
         assert product is not None, f"{row.sku} vanished from the catalog"
-        piece = quantize(row.passed * product.piece_rates[group.currency], group.currency)
-        minimum = quantize(row.hours_worked * hourly, group.currency)
+        if group.currency not in product.piece_rates:
+            raise LookupError(f"{row.sku} has no piece rate in {group.currency} for {group.group_id}")
+        piece = _round(row.passed * product.piece_rates[group.currency], group)
+        base = _round(row.hours_worked * group.hourly_base, group)
+        minimum = _round(row.hours_worked * hourly, group)
         maker = makers.get(row.worker_id)
         lines.append(
             EarningLine(
@@ -36,9 +56,11 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
                 units_passed=row.passed,
                 hours_worked=row.hours_worked,
                 piece_earnings=piece,
+                hourly_base=base,
                 minimum_for_hours=minimum,
-                top_up=max(Decimal(0), minimum - piece),
+                top_up=max(_round(Decimal(0), group), minimum - piece - base),
                 qc_upload=assignment.qc_upload,
+                inspected_on=on,
             )
         )
     return lines
@@ -53,3 +75,20 @@ def by_group(lines: list[EarningLine], ref: ReferenceData) -> list[GroupPayroll]
         GroupPayroll(group_id=g, group_name=ref.group(g).name, currency=c, lines=ls)
         for (g, c), ls in sorted(grouped.items())
     ]
+
+
+def due_in(lines: Iterable[EarningLine], period: PayPeriod) -> list[EarningLine]:
+    """The unpaid lines a pay period pays: signed off on or before its last day (older ones included)."""
+    return [
+        line
+        for line in lines
+        if line.paid_in is None and (line.inspected_on is None or line.inspected_on <= period.last_day)
+    ]
+
+
+def payslips(payroll: GroupPayroll) -> dict[str, list[EarningLine]]:
+    """Each maker's lines (worker_id -> lines, sorted by order and product) for her payslip."""
+    mine: dict[str, list[EarningLine]] = defaultdict(list)
+    for line in sorted(payroll.lines, key=lambda x: (x.worker_id, x.order_id, x.sku, x.assignment_id)):
+        mine[line.worker_id].append(line)
+    return dict(mine)

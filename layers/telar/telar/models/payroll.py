@@ -1,8 +1,10 @@
-"""Earnings: what each maker is owed for the accepted work of one order."""
+"""Earnings: what each maker is owed for the accepted work of one order, and the monthly pay runs."""
 
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
 
 
 class EarningLine(BaseModel):
@@ -18,13 +20,16 @@ class EarningLine(BaseModel):
     units_passed: int
     hours_worked: Decimal
     piece_earnings: Decimal
+    hourly_base: Decimal = Decimal(0)
     minimum_for_hours: Decimal
     top_up: Decimal
     qc_upload: str | None = None
+    inspected_on: date | None = Field(default=None, description="QC sign-off date: decides the pay period")
+    paid_in: str | None = Field(default=None, description="the pay period (YYYY-MM) that paid this line")
 
     @property
     def total(self) -> Decimal:
-        return self.piece_earnings + self.top_up
+        return self.piece_earnings + self.hourly_base + self.top_up
 
 
 class GroupPayroll(BaseModel):
@@ -40,3 +45,48 @@ class GroupPayroll(BaseModel):
     @property
     def top_ups(self) -> Decimal:
         return sum((line.top_up for line in self.lines), Decimal(0))
+
+    @property
+    def makers(self) -> list[str]:
+        return sorted({line.worker_id for line in self.lines})
+
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class PayPeriod(BaseModel):
+    """A calendar month, written YYYY-MM; it pays every unpaid line signed off on or before its last day."""
+
+    period: str
+
+    @field_validator("period")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not _PERIOD.match(value.strip()):
+            raise ValueError(f"pay period must be a month written YYYY-MM, not {value!r}")
+        return value.strip()
+
+    @property
+    def last_day(self) -> date:
+        year, month = (int(x) for x in self.period.split("-"))
+        first_of_next = date(year + month // 12, month % 12 + 1, 1)
+        return first_of_next - timedelta(days=1)
+
+    @classmethod
+    def before(cls, day: date) -> "PayPeriod":
+        """The month that ended before ``day`` (what the monthly schedule pays)."""
+        last = day.replace(day=1) - timedelta(days=1)
+        return cls(period=f"{last.year:04d}-{last.month:02d}")
+
+
+class PayRun(BaseModel):
+    """The state of one pay-period run, kept so that a re-run pays nothing twice and a lost e-mail shows."""
+
+    period: str
+    status: str = Field(description="COLLECTING -> FILED (files and payslips in S3) -> SENT (finance e-mailed)")
+    lines: int = 0
+    files: list[str] = Field(default_factory=list)
+    payslips: list[str] = Field(default_factory=list)
+    totals: dict[str, str] = Field(default_factory=dict, description="'<group_id> <currency>' -> total")
+    mail_sent: bool = False
+    mail_error: str | None = None

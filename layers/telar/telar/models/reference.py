@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 
@@ -27,10 +27,28 @@ class Group(_Ref):
     days_per_week: int = Field(gt=0, le=7)
     manager_name: str
     manager_email: EmailStr
+    hourly_base: Decimal = Field(default=Decimal(0), ge=0, description="paid per hour worked on top of piece rates")
+    pay_rounding: Literal["0.01", "1"] = Field(default="0.01", description="pay lines to the cent or whole units")
 
     @property
     def weekly_hours_per_maker(self) -> Decimal:
         return self.hours_per_day * self.days_per_week
+
+
+class ConsentChange(_Ref):
+    """What a maker agreed to show on her insert cards from ``effective`` on (she may change her mind).
+
+    Each change states all three consents, so one record answers "what did she agree to on that day"
+    without replaying history. Withdrawing is a change with the consent set to false.
+    """
+
+    effective: date = Field(description="first day (in her group's time zone) this applies to generated cards")
+    photo: bool = False
+    name: bool = False
+    story: bool = False
+
+
+NO_CONSENT = ConsentChange(effective=date.min)
 
 
 class Maker(_Ref):
@@ -39,12 +57,24 @@ class Maker(_Ref):
     first_name: str
     alias: str | None = None
     skills: tuple[Skill, ...]
-    consent_photo: bool = False
-    consent_name: bool = False
-    consent_story: bool = False
+    consent: tuple[ConsentChange, ...] = Field(
+        default=(), description="consent changes, oldest first; none recorded means nothing is shown"
+    )
     photo_file: str | None = None
     story: str | None = None
     active: bool = True
+
+    @field_validator("consent")
+    @classmethod
+    def _one_change_per_day(cls, changes: tuple[ConsentChange, ...]) -> tuple[ConsentChange, ...]:
+        days = [c.effective for c in changes]
+        if len(set(days)) != len(days):
+            raise ValueError("two consent changes on the same day: which one she meant is unknown")
+        return tuple(sorted(changes, key=lambda c: c.effective))
+
+    def consent_on(self, day: date) -> ConsentChange:
+        """Her consent in force on ``day``: the latest change effective on or before it, else none."""
+        return next((c for c in reversed(self.consent) if c.effective <= day), NO_CONSENT)
 
 
 class Product(_Ref):

@@ -35,6 +35,7 @@ SUMMARY_HEADERS = (
     "Hours",
     "Units passed",
     "Piece earnings",
+    "Hourly base",
     "Minimum-wage top-ups",
     "Total to pay",
 )
@@ -50,6 +51,7 @@ DETAIL_HEADERS = (
     "Units passed",
     "Hours",
     "Piece earnings",
+    "Hourly base",
     "Minimum for hours",
     "Top-up",
     "Total",
@@ -76,13 +78,14 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str) -> bytes
     return to_bytes(wb)
 
 
-def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, Decimal, Decimal]:
+def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal]:
     items = list(lines)
     return (
         len({line.worker_id for line in items}),
         sum((line.hours_worked for line in items), Decimal(0)),
         sum(line.units_passed for line in items),
         sum((line.piece_earnings for line in items), Decimal(0)),
+        sum((line.hourly_base for line in items), Decimal(0)),
         sum((line.top_up for line in items), Decimal(0)),
         sum((line.total for line in items), Decimal(0)),
     )
@@ -108,7 +111,7 @@ def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> 
         for col in range(1, len(SUMMARY_HEADERS) + 1):
             ws.cell(row=row, column=col).font = LABEL_FONT
         row += 1
-    set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 20, 16])
+    set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 20, 16])
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     setup_print(ws, header_row=header, landscape=True)
 
@@ -118,15 +121,15 @@ def _summary_row(
     row: int,
     texts: tuple[str, str, str],
     currency: str,
-    totals: tuple[int, Decimal, int, Decimal, Decimal, Decimal],
+    totals: tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal],
 ) -> None:
     for col, text in enumerate(texts, start=1):
         put_text(ws.cell(row=row, column=col), text)
-    makers, hours, units, piece, top_ups, total = totals
+    makers, hours, units, piece, base, top_ups, total = totals
     put_value(ws.cell(row=row, column=4), makers, INTEGER_FORMAT)
     put_value(ws.cell(row=row, column=5), hours, HOURS_FORMAT)
     put_value(ws.cell(row=row, column=6), units, INTEGER_FORMAT)
-    for col, amount in zip((7, 8, 9), (piece, top_ups, total), strict=True):
+    for col, amount in zip((7, 8, 9, 10), (piece, base, top_ups, total), strict=True):
         put_value(ws.cell(row=row, column=col), amount, money_format(currency))
 
 
@@ -148,10 +151,10 @@ def _detail(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> Non
         money = money_format(line.currency)
         put_value(ws.cell(row=row, column=9), line.units_passed, INTEGER_FORMAT)
         put_value(ws.cell(row=row, column=10), line.hours_worked, HOURS_FORMAT)
-        amounts = (line.piece_earnings, line.minimum_for_hours, line.top_up, line.total)
+        amounts = (line.piece_earnings, line.hourly_base, line.minimum_for_hours, line.top_up, line.total)
         for col, amount in enumerate(amounts, start=11):
             put_value(ws.cell(row=row, column=col), amount, money)
-    _table(ws, DETAIL_HEADERS, len(lines), [12, 26, 12, 16, 9, 16, 18, 16, 10, 8, 14, 16, 12, 14])
+    _table(ws, DETAIL_HEADERS, len(lines), [12, 26, 12, 16, 9, 16, 18, 16, 10, 8, 14, 12, 16, 12, 14])
 
 
 def _audit(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> None:

@@ -1,4 +1,4 @@
-"""Payroll for one order: record each maker's earnings once, a file per group, e-mail to finance."""
+"""Payroll for one order: record each maker's earnings once (paid later by the pay-period run); a statement."""
 
 from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
@@ -29,8 +29,12 @@ def run_payroll(ports: Ports, order_id: str) -> list[str]:
         ports,
         f"payroll#{order_id}",
         to=ports.settings.finance_recipients,
-        subject=f"Telar: payroll for order {order_id}",
-        text=f"Payroll for order {order_id}, per group and currency:\n\n{summary}\n\nFiles attached.\n",
+        subject=f"Telar: payroll earnings recorded for order {order_id} (for reference)",
+        text=(
+            f"Earnings recorded for order {order_id}, per group and currency:\n\n{summary}\n\n"
+            "Files attached for reference. Do not pay from them: these lines are paid once, in the monthly "
+            "pay-period run, whose e-mail carries the files to pay from.\n"
+        ),
         attachments=tuple(attachments),
     )
     return keys

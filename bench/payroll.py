@@ -1,0 +1,102 @@
+"""Payroll for 10,000 makers and 100,000 earning lines: compute time, and the xlsx write rate beside bare openpyxl.
+
+Two groups (Cusco in soles, Chiang Mai in baht) of 5,000 makers; 1,000 assignments of 100 QC rows, so each
+maker has 10 lines. ``compute`` is the pure domain (earnings per QC row with the wage rule of its date, the
+period's due lines, grouping). ``write`` is the payroll book (Detail + Audit row per line, Summary) for each
+group; ``bare`` appends the same values to a plain openpyxl workbook (no styles, no text guard) and saves it,
+so the gap is what formatting and formula-safe text cost.
+"""
+
+import io
+import time
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from telar import payroll
+from telar.models import Assignment, AssignmentLine, EarningLine, PayPeriod, QcRow, ReferenceData
+from telar.sheets.payroll_book import write_payroll_book
+from tests.factories import CHIANG_MAI, CUSCO, make_group, make_maker, make_product, make_reference
+
+MAKERS_PER_GROUP, ASSIGNMENTS_PER_GROUP, ROWS_PER_ASSIGNMENT = 5_000, 500, 100
+SKUS = ("KNT-SCARF-ALP", "EMB-CUSHION", "SEW-TOTE")
+DETAIL = ("group_id", "group_id", "worker_id", "maker_name", "currency", "order_id", "assignment_id", "sku")
+AMOUNTS = ("units_passed", "hours_worked", "piece_earnings", "hourly_base", "minimum_for_hours", "top_up", "total")
+AUDIT = ("order_id", "assignment_id", "group_id", "worker_id", "sku", "qc_upload")
+
+
+def _workload() -> tuple[list[Assignment], ReferenceData]:
+    groups = [make_group(CUSCO), make_group(CHIANG_MAI)]
+    makers = [
+        make_maker(f"{g.group_id}-{i:05d}", group_id=g.group_id, first_name=f"Maker {i}")
+        for g in groups
+        for i in range(MAKERS_PER_GROUP)
+    ]
+    ref = make_reference(groups=groups, makers=makers, products=[make_product(s) for s in SKUS])
+    assignments = []
+    for g in groups:
+        for j in range(ASSIGNMENTS_PER_GROUP):
+            rows = []
+            for k in range(ROWS_PER_ASSIGNMENT):
+                worker = f"{g.group_id}-{(j * ROWS_PER_ASSIGNMENT + k) % MAKERS_PER_GROUP:05d}"
+                passed = (j + k) % 7
+                rows.append(
+                    QcRow(
+                        worker_id=worker,
+                        sku=SKUS[(j + k) % len(SKUS)],
+                        planned=passed,
+                        produced=passed,
+                        passed=passed,
+                        rejected=0,
+                        hours_worked=Decimal((j * k) % 40) / 2,
+                    )
+                )
+            assignments.append(
+                Assignment(
+                    assignment_id=f"ord-{j:04d}-{g.group_id}",
+                    order_id=f"ord-{j:04d}",
+                    group_id=g.group_id,
+                    due_date=date(2026, 11, 30),
+                    lines=[AssignmentLine(sku=SKUS[0], quantity=1, per_maker={})],
+                    qc_rows=rows,
+                    qc_upload=f"qc/{g.group_id}-{j}.xlsx#v1",
+                )
+            )
+    return assignments, ref
+
+
+def _bare(lines: list[EarningLine]) -> bytes:
+    wb = Workbook()
+    detail = wb.active
+    audit = wb.create_sheet("Audit")
+    for x in lines:
+        detail.append([getattr(x, f) for f in DETAIL + AMOUNTS])
+        audit.append([getattr(x, f) for f in AUDIT])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run() -> dict[str, float]:
+    assignments, ref = _workload()
+    started = time.perf_counter()
+    lines = [line for a in assignments for line in payroll.earnings_for(a, ref, date(2026, 11, 20))]
+    groups = payroll.by_group(payroll.due_in(lines, PayPeriod(period="2026-11")), ref)
+    compute = time.perf_counter() - started
+    assert len(lines) == 100_000 and len({(x.group_id, x.worker_id) for x in lines}) == 10_000
+
+    started = time.perf_counter()
+    for group_payroll in groups:
+        write_payroll_book([group_payroll], period_label="pay period 2026-11")
+    write = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for group_payroll in groups:
+        _bare(group_payroll.lines)
+    bare = time.perf_counter() - started
+    return {
+        "payroll.compute_seconds": round(compute, 3),
+        "payroll.write_rows_per_second": round(len(lines) / write, 1),
+        "payroll.bare_openpyxl_rows_per_second": round(len(lines) / bare, 1),
+    }

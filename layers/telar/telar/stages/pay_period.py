@@ -1,0 +1,122 @@
+"""The monthly pay run: pay every unpaid earning line once, a file per group and currency, payslips, e-mail.
+
+Idempotent by construction (docs/decisions.md, issue 6): the run's state lives in ``PAYRUN#<period>``;
+lines move from unpaid to paid with a conditional write, so a re-run or a concurrent run pays nothing twice;
+files and payslips have deterministic keys (a re-run rewrites the same content); finance is e-mailed once,
+and a failed send is recorded on the run (``mail_sent: false``, ``mail_error``) and raised so the invocation
+is retried, while the files stay in S3.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from telar import payroll
+from telar.adapters.mail import XLSX, Attachment
+from telar.models import EarningLine, GroupPayroll, PayPeriod, PayRun, ReferenceData
+from telar.observability import logger
+from telar.ports import Ports
+from telar.sheets.payroll_book import write_payroll_book
+from telar.stages.notify import send_once
+
+HTML = "text/html; charset=utf-8"
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=True,  # maker names come from spreadsheets
+    undefined=StrictUndefined,
+    auto_reload=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str) -> str:
+    """One printable page per maker of the group, in the group's language."""
+    group = ref.group(group_payroll.group_id)
+    slips = [
+        {
+            "worker_id": worker_id,
+            "name": lines[0].maker_name,
+            "lines": lines,
+            "top_up": sum((line.top_up for line in lines), Decimal(0)),
+            "total": sum((line.total for line in lines), Decimal(0)),
+        }
+        for worker_id, lines in payroll.payslips(group_payroll).items()
+    ]
+    return _environment.get_template("payslips.html.j2").render(
+        language=group.language,
+        group_name=group.name,
+        period=period,
+        currency=group_payroll.currency,
+        slips=slips,
+    )
+
+
+def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
+    """Pay every unpaid line due in ``period`` once; write the files and payslips; e-mail finance once."""
+    run = ports.repo.start_pay_run(period.period)
+    moved: list[EarningLine] = []
+    if run.status == "COLLECTING":  # once FILED, the lines of this period are fixed; later ones wait for the next
+        moved = ports.repo.mark_paid(payroll.due_in(ports.repo.unpaid_earnings(), period), period.period)
+    # The index is eventually consistent: lines moved just now are taken from the writes themselves.
+    paid = {_key(line): line for line in [*ports.repo.earnings_paid_in(period.period), *moved]}
+    ref = ports.repo.load_reference()
+    groups = payroll.by_group(sorted(paid.values(), key=_key), ref)
+    prefix = f"payroll/periods/{period.period}"
+    attachments, files, slips, totals = [], [], [], {}
+    for group_payroll in groups:
+        stem = f"{period.period}-{group_payroll.group_id}-{group_payroll.currency}"
+        book = write_payroll_book([group_payroll], period_label=f"pay period {period.period}")
+        files.append(ports.artifacts.put(f"{prefix}/payroll-{stem}.xlsx", book, XLSX).key)
+        attachments.append(Attachment(f"payroll-{stem}.xlsx", book, XLSX))
+        html = render_payslips(group_payroll, ref, period.period).encode()
+        slips.append(ports.artifacts.put(f"{prefix}/payslips-{stem}.html", html, HTML).key)
+        totals[f"{group_payroll.group_id} {group_payroll.currency}"] = str(group_payroll.total)
+    run = run.model_copy(
+        update={
+            "status": "SENT" if run.mail_sent else "FILED",
+            "lines": len(paid),
+            "files": files,
+            "payslips": slips,
+            "totals": totals,
+        }
+    )
+    ports.repo.save_pay_run(run)
+    if run.mail_sent:
+        return run
+    try:
+        send_once(
+            ports,
+            f"payrun#{period.period}",
+            to=ports.settings.finance_recipients,
+            subject=f"Telar: payroll for pay period {period.period}",
+            text=_summary(period.period, groups),
+            attachments=tuple(attachments),
+        )
+    except Exception as e:
+        logger.exception("payroll e-mail not sent; files are in S3", extra={"period": period.period})
+        ports.repo.save_pay_run(run.model_copy(update={"mail_error": f"{type(e).__name__}: {e}"}))
+        raise
+    run = run.model_copy(update={"status": "SENT", "mail_sent": True, "mail_error": None})
+    ports.repo.save_pay_run(run)
+    return run
+
+
+def _key(line: EarningLine) -> tuple[str, str, str, str]:
+    return (line.order_id, line.assignment_id, line.worker_id, line.sku)
+
+
+def _summary(period: str, groups: list[GroupPayroll]) -> str:
+    if not groups:
+        return f"Pay period {period}: no unpaid earnings were due. Nothing to pay.\n"
+    rows = "\n".join(
+        f"- {p.group_name}: {len(p.makers)} makers, {len(p.lines)} lines, total {p.currency} {p.total} "
+        f"(minimum-wage top-ups {p.top_ups})"
+        for p in groups
+    )
+    return (
+        f"Payroll for pay period {period}, per group and currency:\n\n{rows}\n\n"
+        "One file per group and currency is attached; payslips for the production managers to print are "
+        "in the artifacts bucket next to the files.\n"
+    )

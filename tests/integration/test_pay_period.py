@@ -1,0 +1,131 @@
+"""The monthly pay run against moto: every unpaid line paid once, files and payslips in S3, finance mailed once."""
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from openpyxl import load_workbook
+
+from telar.models import EarningLine, PayPeriod
+from telar.ports import Ports
+from telar.stages.pay_period import run_pay_period
+from tests.factories import CHIANG_MAI, make_earning_line, make_reference
+
+NOVEMBER = PayPeriod(period="2026-11")
+
+
+def _sent() -> list[Any]:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def _lines() -> list[EarningLine]:
+    return [
+        make_earning_line("CUS-01", order_id="ord-a", inspected_on=date(2026, 11, 3)),
+        make_earning_line(
+            "CUS-02",
+            order_id="ord-a",
+            maker_name='=HYPERLINK("http://x","y")',
+            piece_earnings=Decimal("19.00"),
+            minimum_for_hours=Decimal("67.91"),
+            top_up=Decimal("48.91"),
+            inspected_on=date(2026, 11, 30),
+        ),
+        make_earning_line(
+            "CNX-01",
+            order_id="ord-b",
+            assignment_id="ord-b-th-chiangmai",
+            group_id=CHIANG_MAI,
+            maker_name="Malee",
+            currency="THB",
+            piece_earnings=Decimal("920.00"),
+            minimum_for_hours=Decimal("760.00"),
+            inspected_on=date(2026, 10, 20),  # left unpaid last month: this run pays it
+        ),
+        make_earning_line("CUS-03", order_id="ord-c", inspected_on=date(2026, 12, 1)),  # next period
+    ]
+
+
+@pytest.fixture
+def recorded(aws: Ports) -> Ports:
+    aws.repo.put_reference(make_reference())
+    assert aws.repo.record_earnings(_lines()) == 4
+    return aws
+
+
+def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports) -> None:
+    # When the November run happens, and again (a retry, or someone pressing the button twice)
+    first = run_pay_period(recorded, NOVEMBER)
+    again = run_pay_period(recorded, NOVEMBER)
+    # Then the three lines due by 30 November are paid in it, the December one still waits
+    paid = recorded.repo.earnings_paid_in("2026-11")
+    assert sorted(line.worker_id for line in paid) == ["CNX-01", "CUS-01", "CUS-02"]
+    assert [line.worker_id for line in recorded.repo.unpaid_earnings()] == ["CUS-03"]
+    # And the re-run changed nothing and sent nothing more
+    assert first.status == again.status == "SENT" and again.mail_sent
+    assert first.files == again.files and first.totals == again.totals == {
+        "pe-cusco PEN": "167.91",
+        "th-chiangmai THB": "920.00",
+    }
+    assert len(_sent()) == 1
+    # And each file's Summary total is a number equal to the recorded lines' total
+    for key in first.files:
+        book = load_workbook(io.BytesIO(recorded.artifacts.get(key)), data_only=True)
+        group_currency = next(k for k in first.totals if key.endswith(f"-{k.replace(' ', '-')}.xlsx"))
+        totals = [r[-1] for r in book["Summary"].iter_rows(min_row=4, values_only=True) if r[0]]
+        assert [Decimal(str(t)) for t in totals] == [Decimal(first.totals[group_currency])]
+
+
+def test_a_later_run_pays_only_what_is_new(recorded: Ports) -> None:
+    # Given November was paid
+    run_pay_period(recorded, NOVEMBER)
+    # When December is run
+    december = run_pay_period(recorded, PayPeriod(period="2026-12"))
+    # Then it pays only the line signed off in December
+    assert december.lines == 1 and december.totals == {"pe-cusco PEN": "100.00"}
+    assert recorded.repo.unpaid_earnings() == []
+
+
+def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given SES fails the first time
+    def fail(**_: Any) -> str:
+        raise ConnectionError("SES unreachable")
+
+    monkeypatch.setattr(recorded.mailer, "send", fail)
+    # When the run happens, the error surfaces (so the invocation is retried) ...
+    with pytest.raises(ConnectionError):
+        run_pay_period(recorded, NOVEMBER)
+    # ... the run says it was not sent and the files stay in S3
+    run = recorded.repo.start_pay_run("2026-11")
+    assert (run.status, run.mail_sent) == ("FILED", False) and "SES unreachable" in (run.mail_error or "")
+    assert all(recorded.artifacts.get(key) for key in run.files + run.payslips)
+    # When it is retried with SES back
+    monkeypatch.delattr(recorded.mailer, "send")  # the instance's stand-in goes; the class's method is back
+    retried = run_pay_period(recorded, NOVEMBER)
+    # Then finance is mailed once, with the same files, and nothing is paid twice
+    assert retried.mail_sent and retried.mail_error is None and retried.files == run.files
+    assert len(_sent()) == 1 and len(recorded.repo.earnings_paid_in("2026-11")) == 3
+
+
+def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) -> None:
+    run = run_pay_period(recorded, NOVEMBER)
+    cusco = recorded.artifacts.get(next(k for k in run.payslips if "pe-cusco" in k)).decode()
+    thai = recorded.artifacts.get(next(k for k in run.payslips if "th-chiangmai" in k)).decode()
+    assert "Boleta de pago" in cusco and cusco.count('class="slip"') == 2
+    assert "สลิปเงินเดือน" in thai and "Malee" in thai
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in cusco and '"http://x"' not in cusco
+    assert "PEN 48.91" in cusco  # Luz's top-up on its own line
+
+
+def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
+    # Given the due lines, as two concurrent runs would both read them
+    due = recorded.repo.unpaid_earnings()[:2]
+    # When both try to mark them paid
+    first = recorded.repo.mark_paid(due, "2026-11")
+    second = recorded.repo.mark_paid(due, "2026-12")
+    # Then only the first succeeds
+    assert len(first) == 2 and second == []
+    assert {line.paid_in for line in recorded.repo.earnings_paid_in("2026-11")} == {"2026-11"}
