@@ -142,11 +142,16 @@ def png_bytes(rows: list[bytearray]) -> bytes:
 
 
 def wanted_photos(reference: dict) -> list[str]:
-    """The photo files of makers who agreed to a photo, minus the one left out on purpose."""
+    """The photo files of makers who ever agreed to a photo, minus the one left out on purpose.
+
+    A maker who withdrew keeps her file here, so the samples show that the cards go by the consent date.
+    """
     return sorted(
         m["photo_file"]
         for m in reference["makers"]
-        if m.get("consent_photo") and m.get("photo_file") and m["photo_file"] not in DELIBERATELY_MISSING
+        if any(c["photo"] for c in m.get("consent", ()))
+        and m.get("photo_file")
+        and m["photo_file"] not in DELIBERATELY_MISSING
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from telar.models import (
     Assignment,
     AssignmentLine,
+    ConsentChange,
     EarningLine,
     Group,
     GroupPayroll,
@@ -112,9 +113,7 @@ def make_maker(worker_id: str = "CUS-01", **overrides: Any) -> Maker:
         "group_id": CHIANG_MAI if worker_id.startswith("CNX") else CUSCO,
         "first_name": "Carmen",
         "skills": ("knitting", "embroidery", "sewing"),
-        "consent_photo": True,
-        "consent_name": True,
-        "consent_story": False,
+        "consent": (ConsentChange(effective=date(2026, 1, 5), photo=True, name=True),),
         "photo_file": f"{worker_id.lower()}.png",
     }
     return Maker(**{**fields, **overrides})

@@ -2,12 +2,16 @@
 
 import base64
 import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from telar.cards import Card, build_cards, photo_files_needed, render_print_sheet
-from telar.models import Group, Maker, Product, QcRow, ReferenceData
+from telar.cards import Card, CardOptions, build_cards, photo_files_needed, render_print_sheet
+from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Cusco
+AGREED = date(2026, 2, 2)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # the cards only sniff the signature
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -35,12 +39,16 @@ def a_group(**overrides) -> Group:
     return Group(**{**fields, **overrides})
 
 
-def a_maker(worker_id: str = "CUS-01", **overrides) -> Maker:
+def a_maker(
+    worker_id: str = "CUS-01", consent_photo=False, consent_name=False, consent_story=False, **overrides
+) -> Maker:
+    """A maker whose consent, given on AGREED, is the three flags (unless ``consent`` is passed)."""
     fields = dict(
         worker_id=worker_id,
         group_id="pe-cusco",
         first_name="Carmen",
         skills=("knitting",),
+        consent=(ConsentChange(effective=AGREED, photo=consent_photo, name=consent_name, story=consent_story),),
         photo_file=f"{worker_id.lower()}.png",
         story="Carmen teaches crochet on Saturdays.",
     )
@@ -83,8 +91,10 @@ def qc(worker_id: str = "CUS-01", sku: str = "KNT-SCARF-ALP", passed: int = 3, r
     )
 
 
-def only_card(maker: Maker, photos: dict[str, bytes | None] | None = None, language: str = "en") -> Card:
-    cards = build_cards([("pe-cusco", qc(maker.worker_id))], reference(maker), photos or {}, language)
+def only_card(
+    maker: Maker, photos: dict[str, bytes | None] | None = None, language: str = "en", at: datetime = NOW
+) -> Card:
+    cards = build_cards([("pe-cusco", qc(maker.worker_id))], reference(maker), photos or {}, language, at)
     assert len(cards) == 1
     return cards[0]
 
@@ -213,7 +223,7 @@ def test_every_consent_combination(photo, name, story, alias, expected_name, has
     # Then exactly what she agreed to is shown
     assert card.maker_name == expected_name
     assert (card.photo_data_uri is not None) is has_photo
-    assert ("<img" in html) is has_photo
+    assert ('class="photo"' in html) is has_photo
     assert (card.story == "She knits.") is has_story
     assert ("She knits." in html) is has_story
     assert ("Carmen" in html) is name
@@ -232,7 +242,7 @@ def test_missing_photo_prints_the_card_without_it_and_warns():
         assert card.photo_data_uri is None
         assert any("cusco-01.png" in w and "missing" in w for w in card.warnings)
         # and the print sheet has no image
-        assert "<img" not in render_print_sheet([card], title="t")
+        assert 'class="photo"' not in render_print_sheet([card], title="t")
 
 
 def test_bytes_that_are_not_an_image_are_not_embedded():
@@ -254,7 +264,7 @@ def test_only_consenting_makers_photos_are_needed():
     )
     rows = [("pe-cusco", qc("CUS-01")), ("pe-cusco", qc("CUS-02")), ("pe-cusco", qc("CUS-03"))]
     # When the handler asks which photos to load
-    needed = photo_files_needed(rows, ref)
+    needed = photo_files_needed(rows, ref, NOW)
     # Then only the consenting maker's file is asked for
     assert needed == {"CUS-01": "cusco-01.png"}
 
@@ -269,7 +279,7 @@ def test_html_in_names_stories_and_title_is_escaped():
     aliased = a_maker("CUS-02", alias=f'"><img src=x onerror=alert(1)>{evil}')
     ref = reference(named, aliased, products=(a_product(name=f"Scarf {evil}"),))
     rows = [("pe-cusco", qc("CUS-01")), ("pe-cusco", qc("CUS-02"))]
-    cards = build_cards(rows, ref, {}, "en")
+    cards = build_cards(rows, ref, {}, "en", NOW)
     # When the print sheet is rendered with a hostile title too
     html = render_print_sheet(cards, title=f"Order {evil}")
     # Then no markup from the data reaches the page raw
@@ -297,7 +307,7 @@ def test_one_card_per_maker_and_product_and_one_printed_card_per_passed_unit():
         ("pe-cusco", qc("CUS-02", "KNT-BEANIE", passed=7)),
     ]
     # When the cards are built and printed
-    cards = build_cards(rows, ref, {}, "en")
+    cards = build_cards(rows, ref, {}, "en", NOW)
     html = render_print_sheet(cards, title="Order FL-PO-2027-014")
     # Then there is one card per maker and product with copies = passed units
     assert {(c.worker_id, c.sku): c.copies for c in cards} == {
@@ -316,7 +326,7 @@ def test_no_passed_units_gives_no_cards_and_an_empty_sheet():
     # Given QC rows where nothing passed
     ref = reference(a_maker())
     # When cards are built and printed
-    cards = build_cards([("pe-cusco", qc(passed=0, rejected=3))], ref, {}, "es")
+    cards = build_cards([("pe-cusco", qc(passed=0, rejected=3))], ref, {}, "es", NOW)
     html = render_print_sheet(cards, title="Pedido 7")
     # Then there are no cards, and the sheet says so
     assert cards == []
@@ -328,7 +338,7 @@ def test_unknown_worker_still_gets_a_group_card_with_a_warning():
     # Given a QC row for a worker the reference data does not know
     ref = reference(a_maker("CUS-01"))
     # When cards are built
-    cards = build_cards([("pe-cusco", qc("CUS-99", passed=2))], ref, {"CUS-99": PNG}, "en")
+    cards = build_cards([("pe-cusco", qc("CUS-99", passed=2))], ref, {"CUS-99": PNG}, "en", NOW)
     # Then the units still get cards crediting the group, without a photo
     assert len(cards) == 1
     assert cards[0].copies == 2
@@ -381,6 +391,145 @@ def test_care_instructions_fall_back_to_english_when_missing_in_the_buyers_langu
     # Given a product with English care instructions only
     ref = reference(a_maker(), products=(a_product(care_instructions={"en": "Wipe clean."}),))
     # When a card is built for a Spanish buyer
-    [card] = build_cards([("pe-cusco", qc())], ref, {}, "es")
+    [card] = build_cards([("pe-cusco", qc())], ref, {}, "es", NOW)
     # Then the English care instructions are printed rather than none
     assert card.care_instructions == "Wipe clean."
+
+
+# --- consent over time -----------------------------------------------------------------------------
+
+
+def test_withdrawn_photo_consent_applies_to_cards_generated_from_that_day_on():
+    # Given a maker who agreed to photo and name, and withdrew her photo on 1 September
+    maker = a_maker(
+        consent=(
+            ConsentChange(effective=AGREED, photo=True, name=True),
+            ConsentChange(effective=date(2026, 9, 1), photo=False, name=True),
+        )
+    )
+    # When cards are generated the day before and the day of the withdrawal
+    before = only_card(maker, {"CUS-01": PNG}, at=datetime(2026, 8, 31, 12, tzinfo=UTC))
+    after = only_card(maker, {"CUS-01": PNG}, at=datetime(2026, 9, 1, 12, tzinfo=UTC))
+    # Then the earlier card shows her photo and the later one does not, while both keep her name
+    assert before.photo_data_uri is not None
+    assert after.photo_data_uri is None
+    assert before.maker_name == after.maker_name == "Carmen"
+    assert after.consent_date == date(2026, 9, 1)
+    # and the photo is not even loaded any more
+    assert photo_files_needed([("pe-cusco", qc())], reference(maker), datetime(2026, 9, 1, 12, tzinfo=UTC)) == {}
+
+
+def test_withdrawal_of_everything_then_renewed_consent():
+    # Given a maker who withdrew all consent in March and agreed to her story again in June
+    maker = a_maker(
+        alias="Qori",
+        story="She knits.",
+        consent=(
+            ConsentChange(effective=date(2026, 6, 1), story=True),  # given out of order: sorted by date
+            ConsentChange(effective=AGREED, photo=True, name=True, story=True),
+            ConsentChange(effective=date(2026, 3, 10)),
+        ),
+    )
+    # When cards are generated in April and in July
+    april = only_card(maker, {"CUS-01": PNG}, at=datetime(2026, 4, 15, tzinfo=UTC))
+    july = only_card(maker, {"CUS-01": PNG}, at=datetime(2026, 7, 15, tzinfo=UTC))
+    # Then April shows only her alias, and July her alias and her story
+    assert (april.maker_name, april.photo_data_uri, april.story) == ("Qori", None, None)
+    assert (july.maker_name, july.photo_data_uri, july.story) == ("Qori", None, "She knits.")
+
+
+def test_cards_generated_before_any_consent_show_nothing_of_her():
+    # Given a maker whose consent takes effect on AGREED
+    maker = a_maker(consent_photo=True, consent_name=True, consent_story=True)
+    # When a card is generated the day before
+    card = only_card(maker, {"CUS-01": PNG}, at=datetime(2026, 2, 1, 12, tzinfo=UTC))
+    # Then it credits the group only
+    assert card.maker_name == "Made by the women of Taller Cusco"
+    assert card.photo_data_uri is None
+    assert card.story is None
+
+
+def test_consent_dates_are_days_in_her_groups_time_zone():
+    # Given a maker in Cusco (UTC-5) who withdrew her name consent effective 1 September
+    maker = a_maker(
+        consent=(
+            ConsentChange(effective=AGREED, name=True),
+            ConsentChange(effective=date(2026, 9, 1), name=False),
+        )
+    )
+    # When cards are generated at 02:00 UTC on 1 September (still 31 August in Cusco) and at 06:00 UTC
+    late_evening = only_card(maker, at=datetime(2026, 9, 1, 2, tzinfo=UTC))
+    morning = only_card(maker, at=datetime(2026, 9, 1, 6, tzinfo=UTC))
+    # Then the Cusco calendar decides
+    assert late_evening.maker_name == "Carmen"
+    assert morning.maker_name == "Made by the women of Taller Cusco"
+
+
+def test_two_consent_changes_on_one_day_are_refused():
+    # Given two contradicting changes recorded for the same day
+    # When the maker is validated, Then it is refused with a clear message
+    with pytest.raises(ValueError, match="same day"):
+        a_maker(consent=(ConsentChange(effective=AGREED, photo=True), ConsentChange(effective=AGREED)))
+
+
+def test_generation_time_must_be_timezone_aware():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        only_card(a_maker(), at=datetime(2026, 9, 1, 12))
+
+
+def test_story_naming_her_in_capitals_is_left_out_without_name_consent():
+    # Given a story that names her in capitals, and no name consent
+    maker = a_maker(alias="Qori", consent_story=True, story="CARMEN learned to knit at nine.")
+    # When her card is built, Then the story is left out
+    assert only_card(maker).story is None
+
+
+# --- print options ---------------------------------------------------------------------------------
+
+
+def test_a_photo_is_embedded_once_however_many_copies_print():
+    # Given one maker with a photo and 11 passed units
+    maker = a_maker(consent_photo=True, consent_name=True)
+    [card] = build_cards([("pe-cusco", qc(passed=11))], reference(maker), {"CUS-01": PNG}, "en", NOW)
+    # When the print sheet is rendered per unit
+    html = render_print_sheet([card], title="t", generated_at=NOW)
+    # Then 11 cards draw the photo, whose bytes appear once
+    assert html.count('<use href="#photo-1"/>') == 11
+    assert html.count(base64.b64encode(PNG).decode()) == 1
+    assert html.count('<section class="sheet"') == 2
+    assert "generated 2026-11-23" in html
+
+
+def test_one_card_per_maker_and_product_with_the_count_to_print():
+    # Given two makers' cards with 5 and 3 units
+    ref = reference(a_maker("CUS-01", consent_name=True), a_maker("CUS-02", first_name="Luz", consent_name=True))
+    cards = build_cards(
+        [("pe-cusco", qc("CUS-01", passed=5)), ("pe-cusco", qc("CUS-02", passed=3))], ref, {}, "es", NOW
+    )
+    # When printed as one card per maker and product
+    html = render_print_sheet(cards, title="t", options=CardOptions(per="maker_product"))
+    # Then each card appears once, with its count to print beside it
+    assert len(re.findall(r'<article class="card', html)) == 2
+    assert re.findall(r'data-copies="(\d+)"', html) == ["5", "3"]
+    assert "imprimir 5" in html
+
+
+def test_letter_paper_and_a_qr_code_to_the_story_page():
+    # Given an organisation printing on Letter paper with a story page
+    options = CardOptions(paper="Letter", story_url="https://example.org/stories?from=card&x=<b>")
+    card = only_card(a_maker(consent_name=True))
+    # When the sheet is rendered
+    html = render_print_sheet([card], title="t", options=options)
+    # Then the page is Letter-sized and every copy carries the QR code, defined once as inline SVG
+    assert "@page { size: Letter portrait" in html
+    assert "width: 215.9mm" in html
+    assert html.count('<svg class="qr"') == card.copies == 3
+    assert html.count('<g id="qr-code"><svg viewBox=') == 1
+    assert "x=<b>" not in html
+    # and without a story page there is none
+    assert 'class="qr"' not in render_print_sheet([card], title="t")
+
+
+def test_a_story_url_that_is_not_a_web_address_is_refused():
+    with pytest.raises(ValueError, match="URL"):
+        CardOptions(story_url="javascript:alert(1)")

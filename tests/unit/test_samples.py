@@ -63,8 +63,12 @@ def test_every_skill_is_found_in_at_least_two_groups(ref):
 
 
 def test_consent_flags_cover_every_combination_that_matters(ref):
-    # Given the makers' consent flags
-    combos = {(m.consent_photo, m.consent_name, m.consent_story, m.alias is not None) for m in ref.makers}
+    # Given the makers' consent in force today
+    today = date(2026, 11, 23)
+    combos = set()
+    for m in ref.makers:
+        c = m.consent_on(today)
+        combos.add((c.photo, c.name, c.story, m.alias is not None))
     # Then the cards meet full consent, name only, alias only, photo only, story with alias, and none
     for combo in [
         (True, True, True, False),
@@ -79,17 +83,28 @@ def test_consent_flags_cover_every_combination_that_matters(ref):
         assert combo in combos, combo
 
 
+def test_every_maker_has_dated_consent_and_one_has_withdrawn_her_photo(ref):
+    # Given the makers' consent records
+    # Then each maker has at least one dated change,
+    assert all(m.consent for m in ref.makers)
+    # and a withdrawal is among them: a photo agreed to first and withdrawn later, so the demo shows it
+    withdrawn = [m for m in ref.makers if m.consent[0].photo and not m.consent[-1].photo]
+    assert [m.worker_id for m in withdrawn] == ["CUS-13"]
+    assert withdrawn[0].photo_file, "her photo is still on file: the cards must leave it out by date alone"
+
+
 def test_stories_only_where_agreed_and_never_naming_a_maker_who_withheld_her_name(ref):
     for maker in ref.makers:
         if maker.story:
-            assert maker.consent_story, maker.worker_id
-            if not maker.consent_name:
-                assert maker.first_name not in maker.story, maker.worker_id
+            assert any(c.story for c in maker.consent), maker.worker_id
+            for change in maker.consent:
+                if change.story and not change.name:
+                    assert maker.first_name not in maker.story, maker.worker_id
 
 
 def test_photo_files_exist_except_the_deliberately_missing_one(ref):
-    # Given the makers who agreed to a photo
-    files = {m.photo_file for m in ref.makers if m.consent_photo and m.photo_file}
+    # Given the makers who ever agreed to a photo
+    files = {m.photo_file for m in ref.makers if any(c.photo for c in m.consent) and m.photo_file}
     # Then no photo is filed without consent,
     assert files == {m.photo_file for m in ref.makers if m.photo_file}
     # the deliberately missing one is among them and absent, and all the others exist and are small PNGs

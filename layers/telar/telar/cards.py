@@ -1,14 +1,15 @@
 """Insert cards: one card per maker and product, printed once for every unit that passed QC.
 
-The maker's consent decides what a card shows, and nothing else does:
+The maker's consent in force on the day the cards are generated (in her group's time zone) decides what
+a card shows, and nothing else does; a withdrawal applies to every card generated from its date on:
 
-- her photo only with ``consent_photo`` and a photo that actually arrived (a missing or unreadable photo
+- her photo only with photo consent and a photo that actually arrived (a missing or unreadable photo
   leaves the card without one and adds a warning; it never fails the order);
-- her first name only with ``consent_name``; otherwise the alias she chose, if any; otherwise the card
+- her first name only with name consent; otherwise the alias she chose, if any; otherwise the card
   credits "the women of <group>";
-- her story only with ``consent_story``, and never when it would reveal a name she has not agreed to show.
+- her story only with story consent, and never when it would reveal a name she has not agreed to show.
 
-Pure logic: the caller loads photos (see :func:`photo_files_needed`) and stores the HTML.
+Pure logic: the caller loads photos (see :func:`photo_files_needed` and telar.photos) and stores the HTML.
 """
 
 from __future__ import annotations
@@ -16,15 +17,24 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
+import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import BaseModel, ConfigDict, Field
+from markupsafe import Markup
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from telar.models import Group, Maker, Product, QcRow, ReferenceData
+from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
+from telar.models.reference import NO_CONSENT
 
 DEFAULT_LANGUAGE = "en"
-CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm on A4 portrait
+CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm: fits A4 and Letter portrait
+# page size in mm; the 186 x 258 mm grid of cards is centred on it
+PAPER: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MAX_PHOTO_BYTES = 2_000_000  # the photo is repeated on every copy; a print-size portrait needs far less
 
 # Texts printed on the card, per buyer language. A language missing here falls back to DEFAULT_LANGUAGE.
@@ -44,6 +54,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "story": "Her story",
         "sheet": "Sheet",
         "cards": "cards",
+        "generated": "generated",
+        "print_copies": "print {copies}",
+        "scan": "Scan for the story",
         "empty": "No unit passed QC: there are no cards to print.",
     },
     "es": {
@@ -61,6 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "story": "Su historia",
         "sheet": "Hoja",
         "cards": "tarjetas",
+        "generated": "generadas el",
+        "print_copies": "imprimir {copies}",
+        "scan": "Escanee para conocer la historia",
         "empty": "Ninguna unidad pasó el control de calidad: no hay tarjetas que imprimir.",
     },
 }
@@ -80,6 +96,20 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+class CardOptions(BaseModel):
+    """How an organisation prints its cards (one deployment serves one organisation)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: Literal["A4", "Letter"] = "A4"
+    per: Literal["unit", "maker_product"] = Field(
+        "unit",
+        description="'unit': one printed card per unit that passed; 'maker_product': one card per maker and "
+        "product, with the number of copies to print beside it",
+    )
+    story_url: AnyHttpUrl | None = Field(None, description="the organisation's story page, printed as a QR code")
 
 
 class Card(BaseModel):
@@ -102,6 +132,7 @@ class Card(BaseModel):
     care_instructions: str
     language: str
     copies: int = Field(gt=0)
+    consent_date: date = Field(description="the day (her group's time zone) whose consent the card follows")
     warnings: tuple[str, ...] = ()
 
 
@@ -110,16 +141,35 @@ def card_language(language: str | None) -> str:
     return language if language in TEXTS else DEFAULT_LANGUAGE
 
 
-def photo_files_needed(rows: Iterable[tuple[str, QcRow]], ref: ReferenceData) -> dict[str, str]:
+def local_date(group: Group, generated_at: datetime) -> date:
+    """The calendar day in the group's place when the cards are generated: consent dates are local."""
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    return generated_at.astimezone(ZoneInfo(group.timezone)).date()
+
+
+def consent_of(maker: Maker | None, group: Group | None, generated_at: datetime) -> ConsentChange:
+    if maker is None or group is None:
+        return NO_CONSENT
+    return maker.consent_on(local_date(group, generated_at))
+
+
+def photo_files_needed(rows: Iterable[tuple[str, QcRow]], ref: ReferenceData, generated_at: datetime) -> dict[str, str]:
     """``worker_id -> photo_file`` for the makers whose photo goes on a card: load only these.
 
-    A photo is never loaded for a maker who has not agreed to show it.
+    A photo is never loaded for a maker who has not agreed to show it on the day the cards are generated.
     """
     makers = {m.worker_id: m for m in ref.makers}
+    groups = {g.group_id: g for g in ref.groups}
     needed: dict[str, str] = {}
     for _, row in rows:
         maker = makers.get(row.worker_id)
-        if row.passed > 0 and maker and maker.consent_photo and maker.photo_file:
+        if (
+            row.passed > 0
+            and maker
+            and maker.photo_file
+            and consent_of(maker, groups.get(maker.group_id), generated_at).photo
+        ):
             needed[maker.worker_id] = maker.photo_file
     return needed
 
@@ -129,6 +179,7 @@ def build_cards(
     ref: ReferenceData,
     photos: Mapping[str, bytes | None],
     language: str,
+    generated_at: datetime,
 ) -> list[Card]:
     """Build the insert cards of one order from its accepted QC rows.
 
@@ -138,12 +189,15 @@ def build_cards(
         ``(group_id, QcRow)`` pairs of every accepted QC sheet of the order. Rows of the same maker and
         product (say, after rework) add up; rows with nothing passed print no card.
     ref
-        Reference data: makers with their consent, groups and the catalog.
+        Reference data: makers with their consent history, groups and the catalog.
     photos
         ``worker_id -> image bytes`` (PNG, JPEG or GIF); ``None`` or absent when the photo could not be
         loaded. Bytes of a maker without photo consent are ignored.
     language
         The buyer's language; see :func:`card_language`.
+    generated_at
+        When the cards are generated (timezone-aware): each maker's consent on that day in her group's
+        time zone applies, so a withdrawal is honoured from its date on.
 
     Returns
     -------
@@ -170,9 +224,12 @@ def build_cards(
         group = groups.get(group_id)
         if group is None:
             raise LookupError(f"QC rows name group {group_id!r}, which is not in the reference data")
+        maker = makers.get(worker_id)
         cards.append(
             _card(
-                maker=makers.get(worker_id),
+                maker=maker,
+                consent=consent_of(maker, group, generated_at),
+                consent_date=local_date(group, generated_at),
                 worker_id=worker_id,
                 group=group,
                 sku=sku,
@@ -189,6 +246,8 @@ def build_cards(
 def _card(
     *,
     maker: Maker | None,
+    consent: ConsentChange,
+    consent_date: date,
     worker_id: str,
     group: Group,
     sku: str,
@@ -204,9 +263,9 @@ def _card(
     if product is None:
         warnings.append(f"SKU {sku} is not in the catalog: card shows the SKU and no care instructions")
 
-    name = _display_name(maker)
-    photo_uri = _photo(maker, photo, warnings)
-    story = _story(maker, warnings)
+    name = _display_name(maker, consent)
+    photo_uri = _photo(maker, consent, photo, warnings)
+    story = _story(maker, consent, warnings)
     if name is None:
         maker_name = byline = texts["women_of"].format(group=group.name)
         message = texts["message_group"].format(group=group.name)
@@ -232,26 +291,29 @@ def _card(
         care_instructions=care,
         language=lang,
         copies=copies,
+        consent_date=consent_date,
         warnings=tuple(warnings),
     )
 
 
-def _display_name(maker: Maker | None) -> str | None:
+def _display_name(maker: Maker | None, consent: ConsentChange) -> str | None:
     if maker is None:
         return None
-    if maker.consent_name and maker.first_name.strip():
+    if consent.name and maker.first_name.strip():
         return maker.first_name.strip()
     if maker.alias and maker.alias.strip():
         return maker.alias.strip()
     return None
 
 
-def _photo(maker: Maker | None, photo: bytes | None, warnings: list[str]) -> str | None:
-    if maker is None or not maker.consent_photo:
+def _photo(maker: Maker | None, consent: ConsentChange, photo: bytes | None, warnings: list[str]) -> str | None:
+    if maker is None or not consent.photo:
         return None
     if not photo:
         if maker.photo_file:
-            warnings.append(f"photo {maker.photo_file} of {maker.worker_id} is missing: card printed without it")
+            warnings.append(
+                f"photo {maker.photo_file} of {maker.worker_id} is missing or unreadable: card printed without it"
+            )
         return None
     if len(photo) > MAX_PHOTO_BYTES:
         warnings.append(
@@ -266,33 +328,63 @@ def _photo(maker: Maker | None, photo: bytes | None, warnings: list[str]) -> str
     return f"data:{mime};base64,{base64.b64encode(photo).decode('ascii')}"
 
 
-def _story(maker: Maker | None, warnings: list[str]) -> str | None:
-    if maker is None or not maker.consent_story or not maker.story or not maker.story.strip():
+def _story(maker: Maker | None, consent: ConsentChange, warnings: list[str]) -> str | None:
+    if maker is None or not consent.story or not maker.story or not maker.story.strip():
         return None
     story = maker.story.strip()
     first_name = maker.first_name.strip()
-    if not maker.consent_name and first_name and re.search(rf"\b{re.escape(first_name)}\b", story):
+    if not consent.name and first_name and re.search(rf"\b{re.escape(first_name)}\b", story, re.IGNORECASE):
         # printing it would reveal the name she chose not to show
         warnings.append(f"story of {maker.worker_id} names her without name consent: story left out")
         return None
     return story
 
 
-def render_print_sheet(cards: list[Card], *, title: str) -> str:
-    """Render A4 print sheets: 2 x 4 cards of 90 x 60 mm per page with crop marks, one card per copy.
+@lru_cache(maxsize=8)
+def qr_svg(url: str) -> tuple[Markup, int]:
+    """The QR code for ``url`` as SVG markup to define once, and its side in modules.
 
-    The HTML is self-contained (photos are data: URIs, no external fonts or styles), so it can be
-    opened from S3 or an e-mail and printed at 100 % scale.
+    A 2-module quiet zone is enough on a white card and keeps the code large in its 13 mm box.
     """
-    copies = [card for card in cards for _ in range(card.copies)]
-    sheets = [copies[i : i + CARDS_PER_SHEET] for i in range(0, len(copies), CARDS_PER_SHEET)]
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=1, border=2, omitsize=True, dark="#2b2622")
+    return Markup(svg), qr.symbol_size(scale=1, border=2)[0]  # noqa: S704  # segno output, not user markup
+
+
+def render_print_sheet(
+    cards: list[Card], *, title: str, options: CardOptions | None = None, generated_at: datetime | None = None
+) -> str:
+    """Render print sheets: 2 x 4 cards of 90 x 60 mm per A4 or Letter page, with crop marks.
+
+    With ``per="unit"`` each card is repeated once per copy; with ``per="maker_product"`` each card is
+    printed once with the number of copies to print beside it (outside the crop marks). The HTML is
+    self-contained: each photo is embedded once as a data: URI and reused by every copy, there are no
+    external fonts or styles, so it can be opened from S3 or an e-mail and printed at 100 % scale.
+    """
+    options = options or CardOptions()
+    slots = cards if options.per == "maker_product" else [card for card in cards for _ in range(card.copies)]
+    sheets = [slots[i : i + CARDS_PER_SHEET] for i in range(0, len(slots), CARDS_PER_SHEET)]
     language = cards[0].language if cards else DEFAULT_LANGUAGE
+    photo_ids: dict[str, str] = {}
+    for card in cards:
+        if card.photo_data_uri and card.photo_data_uri not in photo_ids:
+            photo_ids[card.photo_data_uri] = f"photo-{len(photo_ids) + 1}"
+    width, height = PAPER[options.paper]
     return _environment.get_template("cards.html.j2").render(
         title=title,
         sheets=sheets,
         language=language,
         texts=TEXTS,
         default_texts=TEXTS[DEFAULT_LANGUAGE],
-        total_cards=len(copies),
+        total_cards=len(slots),
         per_sheet=CARDS_PER_SHEET,
+        show_copies=options.per == "maker_product",
+        photo_ids=photo_ids,
+        qr=qr_svg(str(options.story_url)) if options.story_url else None,  # (svg, size) defined once
+        paper=options.paper,
+        page_width=width,
+        page_height=height,
+        grid_top=round((height - 258) / 2, 2),
+        grid_left=round((width - 186) / 2, 2),
+        generated=generated_at.date().isoformat() if generated_at else None,
     )

@@ -9,6 +9,7 @@ from telar.adapters.aws import client
 class StoredObject:
     key: str
     version_id: str | None
+    etag: str | None = None
 
 
 class Storage:
@@ -29,6 +30,17 @@ class Storage:
             return s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except s3.exceptions.NoSuchKey:
             return None
+
+    def head(self, key: str) -> StoredObject | None:
+        """The current version of ``key`` (version id and ETag), or None when there is no such object."""
+        s3 = client("s3")
+        try:
+            reply = s3.head_object(Bucket=self.bucket, Key=key)
+        except s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return StoredObject(key, reply.get("VersionId"), reply.get("ETag"))
 
     def size(self, key: str, version_id: str | None = None) -> int:
         extra = {"VersionId": version_id} if version_id else {}

@@ -1,25 +1,52 @@
 """InsertCards: the print sheet of an order's insert cards, photos only with consent."""
 
-from telar import cards
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from telar import cards, photos
 from telar.observability import logger
 from telar.ports import Ports
 from telar.stages import cards_key
 
 
-def make_cards(ports: Ports, order_id: str) -> tuple[str, int]:
-    """Render the order's insert cards print sheet; returns its S3 key and the number of cards."""
+class CardSettings(BaseSettings, cards.CardOptions):
+    """The organisation's card options from the function's environment: CARDS_PAPER, CARDS_PER, CARDS_STORY_URL."""
+
+    model_config = SettingsConfigDict(env_prefix="CARDS_", frozen=True, extra="ignore")
+
+
+@lru_cache(maxsize=1)
+def card_options() -> cards.CardOptions:
+    return cards.CardOptions.model_validate(CardSettings().model_dump())
+
+
+def make_cards(
+    ports: Ports, order_id: str, generated_at: datetime | None = None, options: cards.CardOptions | None = None
+) -> tuple[str, int]:
+    """Render the order's insert cards print sheet; returns its S3 key and the number of units with a card.
+
+    Consent is evaluated on ``generated_at`` (now): running again after a maker withdrew her consent
+    overwrites the sheet without what she withdrew.
+    """
+    generated_at = generated_at or datetime.now(UTC)
     ref = ports.repo.load_reference()
     order = ports.repo.get_order(order_id)
     assert order is not None
     rows = [(a.group_id, row) for a in ports.repo.assignments_of(order_id) for row in a.qc_rows]
-    photos = {
-        worker_id: ports.uploads.get_if_exists(f"photos/{photo_file}")
-        for worker_id, photo_file in cards.photo_files_needed(rows, ref).items()
-    }
+    loaded = photos.load_print_photos(cards.photo_files_needed(rows, ref, generated_at), ports.uploads, ports.artifacts)
+    for worker_id, problem in loaded.problems.items():  # a missing photo never fails the order
+        logger.warning(f"photo of {worker_id} left out: {problem}", order_id=order_id)
     buyer = ports.repo.get_buyer(order.buyer_id)
-    built = cards.build_cards(rows, ref, photos, buyer.language if buyer else "en")
-    for warning in (w for c in built for w in c.warnings):  # a missing photo never fails the order
+    built = cards.build_cards(rows, ref, loaded.photos, buyer.language if buyer else "en", generated_at)
+    for warning in (w for c in built for w in c.warnings):
         logger.warning(warning, order_id=order_id)
-    html = cards.render_print_sheet(built, title=f"Insert cards — {order.buyer_reference}")
+    html = cards.render_print_sheet(
+        built,
+        title=f"Insert cards — {order.buyer_reference}",
+        options=options or card_options(),
+        generated_at=generated_at,
+    )
     key = ports.artifacts.put(cards_key(order_id), html.encode(), "text/html; charset=utf-8").key
     return key, sum(c.copies for c in built)
