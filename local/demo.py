@@ -5,6 +5,7 @@ makers whose piece earnings fall under the minimum wage) and uploaded, and the r
 e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts").
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -35,16 +36,15 @@ def main() -> int:
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    # Handlers log JSON at WARNING and above only, so the demo's own progress stays readable.
-    with LocalCloud(api_port=0, aws_port=0, out_dir=OUT, parameters={"LogLevel": "WARNING"}) as cloud:
+    # Handlers log JSON at ERROR only (the missing sample photo warns per card), so the demo's own progress stays readable.
+    with LocalCloud(api_port=0, aws_port=0, out_dir=OUT, parameters={"LogLevel": "ERROR"}) as cloud:
         outputs = cloud.outputs
         demo = Demo(outputs, ref)
         order_ids = demo.submit_orders()
         demo.fill_and_upload_qc(order_ids)
-        finished = demo.wait_for(
-            order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the orders finish"
-        )
+        finished = demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "done")
         summary = demo.collect(finished)
+        summary["pay_period"] = demo.run_pay_period(datetime.now(UTC).strftime("%Y-%m"))
     summary["wall_seconds"] = round(time.monotonic() - started, 1)
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     print_summary(summary)
@@ -68,7 +68,9 @@ class Demo:
         }
         self.s3 = boto3.client("s3", **local)
         self.sfn = boto3.client("stepfunctions", **local)
+        self.lambda_ = boto3.client("lambda", **local)  # the local cloud answers Invoke with the real handler
         self.key_of: dict[str, str] = {}
+        self.handled: set[str] = set()  # artifact keys already saved or filled and uploaded
 
     def submit_orders(self, paths: list[Path] | None = None) -> list[str]:
         order_ids = []
@@ -99,7 +101,14 @@ class Demo:
         reply.raise_for_status()
         return dict(reply.json())
 
-    def wait_for(self, order_ids: list[str], done: Callable[[dict[str, Any]], bool], what: str) -> list[dict]:
+    def wait_for(
+        self,
+        order_ids: list[str],
+        done: Callable[[dict[str, Any]], bool],
+        what: str,
+        while_waiting: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> list[dict]:
+        """Poll the orders through the API until ``done`` holds for each; ``while_waiting`` acts on each poll."""
         deadline = time.monotonic() + TIMEOUT_SECONDS
         last = ""
         while True:
@@ -117,37 +126,68 @@ class Demo:
                 return orders
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not true within {TIMEOUT_SECONDS} s that {what}: {line}")
+            if while_waiting:
+                while_waiting(orders)
             time.sleep(0.3)
 
     def fill_and_upload_qc(self, order_ids: list[str]) -> None:
+        """Act as the production managers until the orders finish: a QC sheet for every round, rework too."""
         self.wait_for(
             order_ids,
             lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
             "every group waits for QC",
         )
+        self.wait_for(
+            order_ids,
+            lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"),
+            "the orders finish",
+            while_waiting=self.upload_new_sheets,
+        )
+
+    def upload_new_sheets(self, orders: list[dict[str, Any]]) -> None:
+        """Fill and upload each QC template whose round waits for QC; keep every paper in out/."""
         bucket = self.outputs["artifacts_bucket"]
-        for order_id in order_ids:
-            for obj in self.s3.list_objects_v2(Bucket=bucket, Prefix=f"orders/{order_id}/")["Contents"]:
-                body = self.s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-                name = obj["Key"].removeprefix("orders/").replace("/", "_")
-                if obj["Key"].endswith("worksheet.xlsx"):
-                    (self.out / "worksheets" / name).write_bytes(body)
+        for order in orders:
+            order_id = order["order_id"]
+            waiting = {(g["group_id"], g["rework_round"]) for g in order["groups"] if g["stage"] == "AWAITING_QC"}
+            listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=f"orders/{order_id}/").get("Contents", [])
+            for key in sorted(obj["Key"] for obj in listing if obj["Key"] not in self.handled):
+                name = key.removeprefix("orders/").replace("/", "_")
+                if "/worksheet-" in key:
+                    (self.out / "worksheets" / name).write_bytes(self._artifact(key))
+                    self.handled.add(key)
                     continue
+                if "/qc-" not in key:
+                    continue
+                body = self._artifact(key)
                 assignment_id = read_assignment_id(body)
-                group = self.ref.group(assignment_id.removeprefix(f"{order_id}-"))
-                filled = fill_qc_sheet(body, group.manager_name, datetime.now(UTC).date(), self.manager_counts)
+                group_id, _, rework = assignment_id.removeprefix(f"{order_id}-").partition("-rework")
+                if (group_id, int(rework or 0)) not in waiting:
+                    continue  # its round has not started waiting yet: next poll
+                group = self.ref.group(group_id)
+                filled = fill_qc_sheet(
+                    body,
+                    group.manager_name,
+                    datetime.now(UTC).date(),
+                    functools.partial(self.manager_counts, rework=bool(rework)),
+                )
                 (self.out / "qc" / f"{assignment_id}.xlsx").write_bytes(filled)
                 # Staff name files as they like; spaces and accents must survive S3 -> SQS.
-                key = f"qc/{group.place} – QC {assignment_id}.xlsx"
-                self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled)
-                print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{key}")
+                upload = f"qc/{group.place} – QC {assignment_id}.xlsx"
+                self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=upload, Body=filled)
+                self.handled.add(key)
+                print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{upload}")
 
-    def manager_counts(self, worker_id: str, sku: str, planned: int) -> RowResult:
-        """Deterministic 'real life': about one row in five has a reject, one maker in four works slowly."""
+    def _artifact(self, key: str) -> bytes:
+        return bytes(self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read())
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
+        """Deterministic 'real life': about one row in five has a reject (reworked ones pass), one maker in four
+        works slowly."""
         product = self.ref.product(sku)
         assert product is not None
         digest = int(hashlib.sha256(f"{worker_id}/{sku}".encode()).hexdigest(), 16)
-        rejected = 1 if planned > 1 and digest % 5 == 0 else 0
+        rejected = 1 if planned > 1 and digest % 5 == 0 and not rework else 0
         pace = Decimal("1.8") if digest % 4 == 0 else Decimal("1.05")
         hours = (planned * product.standard_minutes * pace / 60).quantize(Decimal("0.5"))
         codes = product.defect_codes[0] if rejected and product.defect_codes else ""
@@ -160,6 +200,22 @@ class Demo:
         """State transitions (what Standard workflows bill): the ...StateEntered events of the execution."""
         history = self.sfn.get_paginator("get_execution_history").paginate(executionArn=self.execution_arn(order_id))
         return sum(e["type"].endswith("StateEntered") for page in history for e in page["events"])
+
+    def run_pay_period(self, period: str) -> dict[str, Any]:
+        """On-demand pay run through Lambda Invoke (as an operator would); its files and payslips to out/demo/."""
+        reply = self.lambda_.invoke(
+            FunctionName=self.outputs["functions"]["PayPeriodFunction"], Payload=json.dumps({"period": period})
+        )
+        run = json.loads(reply["Payload"].read())
+        if reply.get("FunctionError"):
+            raise RuntimeError(f"pay-period run failed: {run}")
+        (self.out / "payslips").mkdir(exist_ok=True)
+        for key in run["files"] + run["payslips"]:
+            folder = "payslips" if key.endswith(".html") else "payroll"
+            body = self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read()
+            (self.out / folder / Path(key).name).write_bytes(body)
+        print(f"Pay period {period}: {run['lines']} lines paid, e-mail sent: {run['mail_sent']}, {run['totals']}")
+        return run
 
     def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
         repo = Repository(os.environ["TABLE_NAME"])  # the local cloud runs in this process, with the template's env

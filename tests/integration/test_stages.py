@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from telar.stages.insert_cards import make_cards
 from telar.stages.order_status import record_outcome
 from telar.stages.payroll import run_payroll
 from telar.stages.qc_upload import accept_qc_upload
+from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
 from tests.conftest import SAMPLES
 
@@ -208,3 +210,44 @@ def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
     assert set(mail.destinations) == {group.manager_email}  # moto lists the To header and Destinations
     assert ".errors.xlsx" in mail.raw_data
     assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+
+
+def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given an assignment signed off with rejects
+    _, assignment_ids = planned_order
+    await_qc(aws, assignment_ids[0], "token-0")
+    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(aws, key, version) == "accepted"
+    signed_off = aws.repo.get_assignment(assignment_ids[0])
+    assert signed_off is not None and signed_off.units_rejected > 0
+    # When the rework stage runs (twice: a redelivery)
+    first = start_rework(aws, assignment_ids[0])
+    mails = len(_sent_mails())
+    second = start_rework(aws, assignment_ids[0])
+    # Then one round exists, for exactly the rejected units of each maker, with papers sent once
+    assert first == second and first["rework"] is True
+    rework = aws.repo.get_assignment(first["assignment_id"])
+    assert rework is not None and rework.rework_of == assignment_ids[0] and rework.rework_round == 1
+    assert len(_sent_mails()) == mails
+    rejected = {(r.worker_id, r.sku): r.rejected for r in signed_off.qc_rows if r.rejected}
+    assert {(w, line.sku): n for line in rework.lines for w, n in line.per_maker.items()} == rejected
+    assert rework.qc_template_key and aws.artifacts.get(rework.qc_template_key)
+
+
+def test_when_rework_rounds_are_used_up_the_order_needs_attention(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given no rework rounds allowed and an assignment signed off with rejects
+    order_id, assignment_ids = planned_order
+    no_rounds = replace(aws, settings=aws.settings.model_copy(update={"max_rework_rounds": 0}))
+    await_qc(aws, assignment_ids[0], "token-0")
+    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(aws, key, version) == "accepted"
+    # When the rework stage runs, then the pipeline completes
+    assert start_rework(no_rounds, assignment_ids[0])["rework"] is False
+    status = record_outcome(aws, order_id, "READY_TO_SHIP")
+    # Then the order needs attention and says why
+    order = aws.repo.get_order(order_id)
+    assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")

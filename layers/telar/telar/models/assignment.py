@@ -36,6 +36,9 @@ class Assignment(BaseModel):
     inspected_by: str | None = None
     inspected_on: date | None = None
     qc_rows: list[QcRow] = Field(default_factory=list, description="accepted QC results per maker and product")
+    rework_of: str | None = Field(default=None, description="the assignment whose rejected units this reworks")
+    rework_round: int = Field(default=0, ge=0)
+    attention: str | None = Field(default=None, description="why a person must look at it (rework exhausted)")
 
     @property
     def units_passed(self) -> int:

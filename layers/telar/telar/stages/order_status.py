@@ -16,5 +16,9 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         fields["status_reason"] = f"{error.get('Error', 'Error')}: {str(error.get('Cause', ''))[:500]}"
     if status is OrderStatus.READY_TO_SHIP:
         fields["artifacts"] = {"cards": cards_key(order_id), "payroll": f"payroll/{order_id}/"}
+        if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
+            status = OrderStatus.NEEDS_ATTENTION
+            fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
     ports.repo.update_order(order_id, **fields)
+    ports.repo.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
     return status.value

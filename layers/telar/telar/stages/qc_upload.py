@@ -58,6 +58,7 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         return accept_qc_upload(ports, key, version_id)  # lost a race: decide again on fresh state
     accepted = ports.repo.get_assignment(sheet.assignment_id)
     assert accepted is not None
+    ports.repo.record_timeline(accepted.order_id, "QC_DONE", group_id=accepted.group_id)
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
@@ -78,6 +79,7 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
 def _resume(ports: Ports, assignment: Assignment) -> None:
     assert assignment.task_token
     output = {
+        "order_id": assignment.order_id,
         "assignment_id": assignment.assignment_id,
         "units_passed": assignment.units_passed,
         "units_rejected": assignment.units_rejected,

@@ -1,12 +1,11 @@
 """SplitWork: plan the order's assignments, write their papers, tell the managers."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 from telar import allocation
 from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
-from telar.models import Assignment
+from telar.models import Assignment, Order, ReferenceData
 from telar.ports import Ports
 from telar.sheets.qc_template import write_qc_template
 from telar.sheets.worksheet import write_worksheet
@@ -22,13 +21,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
         return order.assignment_ids
     ref = ports.repo.load_reference()
     planned = allocation.split_order(order, ref, datetime.now(UTC).date())
-    stored: list[Assignment] = []
-    for a in planned:
-        group = ref.group(a.group_id)
-        prefix = f"orders/{order_id}/{a.group_id}"
-        worksheet = ports.artifacts.put(f"{prefix}/worksheet.xlsx", write_worksheet(order, a, group, ref), XLSX)
-        template = ports.artifacts.put(f"{prefix}/qc-{a.assignment_id}.xlsx", write_qc_template(a, group, ref), XLSX)
-        stored.append(a.model_copy(update={"worksheet_key": worksheet.key, "qc_template_key": template.key}))
+    stored = [write_papers(ports, order, a, ref) for a in planned]
     try:
         ports.repo.create_assignments(order_id, stored)
     except ConditionFailed:
@@ -36,12 +29,24 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
         current = ports.repo.get_order(order_id)
         assert current is not None
         return current.assignment_ids
+    ports.repo.record_timeline(order_id, "IN_PRODUCTION", detail=f"{len(stored)} group(s)")
     for a in stored:
-        _mail_manager_papers(ports, a, order.buyer_reference, ref)
+        mail_manager_papers(ports, a, order.buyer_reference, ref)
     return [a.assignment_id for a in stored]
 
 
-def _mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: Any) -> None:
+def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) -> Assignment:
+    """Write the assignment's work sheet and QC template to S3 (deterministic keys: a retry overwrites)."""
+    group = ref.group(a.group_id)
+    prefix = f"orders/{order.order_id}/{a.group_id}"
+    worksheet = ports.artifacts.put(
+        f"{prefix}/worksheet-{a.assignment_id}.xlsx", write_worksheet(order, a, group, ref), XLSX
+    )
+    template = ports.artifacts.put(f"{prefix}/qc-{a.assignment_id}.xlsx", write_qc_template(a, group, ref), XLSX)
+    return a.model_copy(update={"worksheet_key": worksheet.key, "qc_template_key": template.key})
+
+
+def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
     send_once(
@@ -55,7 +60,7 @@ def _mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref:
             f"When QC is done, upload the filled QC sheet to the uploads bucket under qc/.\n"
         ),
         attachments=(
-            Attachment("worksheet.xlsx", ports.artifacts.get(a.worksheet_key), XLSX),
+            Attachment(f"worksheet-{a.assignment_id}.xlsx", ports.artifacts.get(a.worksheet_key), XLSX),
             Attachment(f"qc-{a.assignment_id}.xlsx", ports.artifacts.get(a.qc_template_key), XLSX),
         ),
     )
