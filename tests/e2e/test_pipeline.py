@@ -2,14 +2,7 @@
 
 import email
 import io
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from email.message import Message
 from pathlib import Path
@@ -22,38 +15,9 @@ from openpyxl import load_workbook
 
 from local.demo import Demo
 from telar.models import ReferenceData
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`python -m local.serve` in its own process, on free ports, writing into a temporary folder."""
-    out = tmp_path_factory.mktemp("serve")
-    env = {
-        **os.environ,
-        "TELAR_API_PORT": str(_free_port()),
-        "TELAR_AWS_PORT": str(_free_port()),
-        "TELAR_OUT_DIR": str(out),
-    }
-    process = subprocess.Popen([sys.executable, "-m", "local.serve"], cwd=ROOT, env=env)
-    outputs_file = out / "outputs.json"
-    deadline = time.monotonic() + 60
-    while not outputs_file.exists():
-        assert process.poll() is None, "local.serve exited before it was ready"
-        assert time.monotonic() < deadline, "local.serve did not write outputs.json within 60 s"
-        time.sleep(0.1)
-    outputs = json.loads(outputs_file.read_text())
-    yield {**outputs, "out": out}
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0, "local.serve did not stop cleanly on Ctrl-C"
 
 
 def _mails(outbox: Path) -> list[Message]:
