@@ -36,7 +36,7 @@ def main() -> int:
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    # Handlers log JSON at ERROR only (the missing sample photo warns per card), so the demo's own progress stays readable.
+    # Handlers log JSON at ERROR only (the missing sample photo warns per card): the demo's progress stays readable.
     with LocalCloud(api_port=0, aws_port=0, out_dir=OUT, parameters={"LogLevel": "ERROR"}) as cloud:
         outputs = cloud.outputs
         demo = Demo(outputs, ref)
