@@ -61,6 +61,7 @@ def post_order(
 
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> orders.OrderView:
+    logger.append_keys(order_id=order_id)
     return orders.get_order(default_ports(), _buyer(), order_id)
 
 
@@ -87,6 +88,21 @@ def _problem(status: HTTPStatus, detail: str, **extra: Any) -> Response[Any]:
     return Response(status, content_type=PROBLEM, body=json.dumps(body))  # only application/json is auto-encoded
 
 
+def _count_rejected_order() -> None:
+    """One OrdersRejected per refused POST /orders (a bad query on a GET is no order)."""
+    if app.current_event.http_method == "POST":
+        metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    """A validation error's location as the domain names fields: ``lines[0].quantity``, ``limit``, ``body``."""
+    kind, path = str(loc[0]), loc[1:]
+    if kind == "body" and path and isinstance(path[0], int):  # a JSON syntax error: the position, not a field
+        path = ()
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return name or kind
+
+
 @app.exception_handler(NotAuthenticated)
 def _unauthenticated(e: NotAuthenticated) -> Response[Any]:
     metrics.add_metric(name="RequestsUnauthenticated", unit="Count", value=1)
@@ -100,13 +116,13 @@ def _not_found(e: OrderNotFound) -> Response[Any]:
 
 @app.exception_handler(OrderRejected)
 def _rejected(e: OrderRejected) -> Response[Any]:
-    metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
-    return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the order breaks catalog rules", errors=e.problems)
+    _count_rejected_order()
+    return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=e.problems)
 
 
 @app.exception_handler(IdempotencyValidationError)
 def _key_reused(_: IdempotencyValidationError) -> Response[Any]:
-    metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+    _count_rejected_order()
     detail = "this Idempotency-Key was used with another body; use a new key for a new order"
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, detail, errors=[{"field": "Idempotency-Key", "message": detail}])
 
@@ -118,11 +134,8 @@ def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
 
 @app.exception_handler(RequestValidationError)
 def _invalid(e: RequestValidationError) -> Response[Any]:
-    metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
-    errors = [
-        {"field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]), "message": err["msg"]}
-        for err in e.errors()
-    ]
+    _count_rejected_order()
+    errors = [{"field": _field(err["loc"]), "message": err["msg"]} for err in e.errors()]
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
 

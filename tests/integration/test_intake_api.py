@@ -13,7 +13,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from telar import orders
-from telar.auth import hash_api_key, issue_api_key
+from telar.auth import hash_api_key, issue_api_key, revoke_api_key
+from telar.auth import main as auth_cli
 from telar.models import Buyer, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
@@ -153,12 +154,38 @@ def test_the_function_refuses_a_request_without_the_authorizers_buyer(api: Any) 
 
 
 def test_a_rotated_key_works_and_a_revoked_key_stops_working(api: Any, ports: Ports) -> None:
-    new_key = issue_api_key(ports, "buyer-a")
-    ports.repo.revoke_api_key(hash_api_key(KEYS["buyer-a"]))
+    # Given a second key issued to buyer A, while the first still works
+    new_key, issued = issue_api_key(ports.repo, "buyer-a")
+    assert api("GET", "/catalog", new_key)[0] == api("GET", "/catalog", KEYS["buyer-a"])[0] == 200
+    # When the old key is revoked by its id
+    old_id = hash_api_key(KEYS["buyer-a"])[:12]
+    assert [k.key_id for k in ports.repo.api_keys_of("buyer-a")] == [issued.key_id, old_id]
+    revoke_api_key(ports.repo, "buyer-a", old_id)
+    # Then only the new key works, buyer B's key is untouched, and only hashes are stored
     assert api("GET", "/catalog", new_key)[0] == 200
     assert api("GET", "/catalog", KEYS["buyer-a"])[0] == 401
+    assert api("GET", "/catalog", KEYS["buyer-b"])[0] == 200
     stored = ports.repo.table.scan()["Items"]
-    assert not any(new_key in json.dumps(item, default=str) for item in stored)  # only its hash is kept
+    assert not any(new_key in json.dumps(item, default=str) for item in stored)
+
+
+def test_keys_are_managed_from_the_command_line(ports: Ports, capsys: pytest.CaptureFixture[str]) -> None:
+    table = ["--table", ports.settings.table_name]
+    # When an operator issues a key, Then it is printed once and the buyer's list shows its id
+    assert auth_cli([*table, "issue", "buyer-a"]) == 0
+    key_line, new_key = capsys.readouterr().out.splitlines()
+    key_id = key_line.split()[2]
+    assert ports.repo.buyer_for_key(hash_api_key(new_key)).buyer_id == "buyer-a"  # type: ignore[union-attr]
+    assert auth_cli([*table, "list", "buyer-a"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith(key_id)
+    # When a key id is wrong, another buyer's, or a buyer does not exist, Then nothing changes and it says so
+    assert auth_cli([*table, "revoke", "buyer-b", key_id]) == 2
+    assert auth_cli([*table, "revoke", "buyer-a", ""]) == 2  # would match every key
+    assert auth_cli([*table, "issue", "nobody"]) == 2
+    assert "nobody" in capsys.readouterr().err
+    # When it is revoked, Then the key no longer resolves
+    assert auth_cli([*table, "revoke", "buyer-a", key_id]) == 0
+    assert ports.repo.buyer_for_key(hash_api_key(new_key)) is None
 
 
 def test_another_buyers_order_is_404_as_if_it_did_not_exist(api: Any) -> None:
@@ -190,7 +217,7 @@ def _fields(problem: dict[str, Any]) -> set[str]:
 def test_missing_and_malformed_fields_are_each_named(api: Any, ports: Ports) -> None:
     bad = _order(lines=[{"sku": "KNT-SCARF-ALP", "quantity": 0}], ship_to={"name": ""})
     fields = _fields(_refused(api, ports, bad))
-    assert {"lines.0.quantity", "ship_to.name", "ship_to.city", "ship_to.address_lines"} <= fields
+    assert {"lines[0].quantity", "ship_to.name", "ship_to.city", "ship_to.address_lines"} <= fields
     assert "buyer_reference" in _fields(
         _refused(api, ports, {k: v for k, v in _order().items() if k != "buyer_reference"})
     )
@@ -230,8 +257,16 @@ def test_an_oversize_body_is_413(api: Any, ports: Ports) -> None:
 def test_a_body_that_is_not_json_is_415_or_422(api: Any, ports: Ports) -> None:
     _refused(api, ports, "buyer_reference=PO-1", expected_status=415, headers={"content-type": "text/plain"})
     _refused(api, ports, "a=1", expected_status=415, headers={"content-type": "application/x-www-form-urlencoded"})
-    _refused(api, ports, "{not json")
-    _refused(api, ports, "[]")
+    assert _fields(_refused(api, ports, "{not json")) == {"body"}
+    assert _fields(_refused(api, ports, "[]")) == {"body"}
+
+
+def test_schema_and_catalog_problems_name_fields_the_same_way(api: Any, ports: Ports) -> None:
+    # Given one line that breaks the schema and one that breaks the catalog
+    schema = _refused(api, ports, _order(lines=[{"sku": "KNT-SCARF-ALP", "quantity": 10, "options": {"c": 1}}]))
+    catalog = _refused(api, ports, _order(lines=[{"sku": "NOPE", "quantity": 10}]))
+    # Then both name the field as lines[i].name
+    assert _fields(schema) == {"lines[0].options.c"} and _fields(catalog) == {"lines[0].sku"}
 
 
 # ------------------------------------------------------------------ idempotency
@@ -283,6 +318,32 @@ def test_a_rejected_order_does_not_use_up_its_key(api: Any, ports: Ports) -> Non
 def test_a_malformed_idempotency_key_is_422(api: Any, ports: Ports) -> None:
     problem = _refused(api, ports, _order(), headers={"Idempotency-Key": "x" * 300})
     assert any("idempotency-key" in f.lower() for f in _fields(problem))
+
+
+# ------------------------------------------------------------------ metrics
+def _metric_totals(out: str) -> dict[str, float]:
+    """Sums of the CloudWatch embedded-metric records the handler printed."""
+    totals: dict[str, float] = {}
+    for line in out.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            record = json.loads(line)
+            for m in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                totals[m["Name"]] = totals.get(m["Name"], 0) + sum(record[m["Name"]])
+    return totals
+
+
+def test_one_metric_per_accepted_and_per_rejected_order(api: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given an accepted order, its replay, three refused orders and a bad query that is no order
+    headers = {"Idempotency-Key": "m-1"}
+    api("POST", "/orders", KEYS["buyer-a"], _order(), headers=headers)
+    api("POST", "/orders", KEYS["buyer-a"], _order(), headers=headers)
+    api("POST", "/orders", KEYS["buyer-a"], _order(lines=[{"sku": "NOPE", "quantity": 1}]))
+    api("POST", "/orders", KEYS["buyer-a"], "{")
+    api("POST", "/orders", KEYS["buyer-a"], "x", headers={"content-type": "text/plain"})
+    api("GET", "/orders", KEYS["buyer-a"], query={"limit": "0"})
+    # Then the metrics count one accepted order (the replay is the same order) and three rejected ones
+    totals = _metric_totals(capsys.readouterr().out)
+    assert (totals.get("OrdersAccepted"), totals.get("OrdersRejected")) == (1, 3)
 
 
 # ------------------------------------------------------------------ pipeline start

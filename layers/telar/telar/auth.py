@@ -1,11 +1,19 @@
-"""Buyers' API keys: issued once, stored only as a hash, resolved to the buyer by the API's authorizer."""
+"""Buyers' API keys: issued once, stored only as a hash, resolved to the buyer by the API's authorizer.
 
+Operators issue, list and revoke keys with ``python -m telar.auth --table <TelarTable> issue|list|revoke``
+(AWS credentials and region from the usual environment).
+"""
+
+import argparse
 import hashlib
 import secrets
+import sys
 from typing import Any
 
+from telar.adapters.repository import Repository
 from telar.errors import NotAuthenticated
 from telar.models import Buyer
+from telar.models.api_key import ApiKey
 from telar.ports import Ports
 
 API_KEY_HEADER = "x-api-key"
@@ -20,11 +28,37 @@ def new_api_key() -> str:
     return "tlr_" + secrets.token_urlsafe(32)
 
 
-def issue_api_key(ports: Ports, buyer_id: str) -> str:
-    """A new key for the buyer, returned once in plain text. Rotation: issue, let the buyer switch, revoke."""
+def issue_api_key(repo: Repository, buyer_id: str) -> tuple[str, ApiKey]:
+    """A new key for the buyer, returned once in plain text; the buyer's other keys keep working.
+
+    Rotation: issue a new key, let the buyer switch, then revoke the old one by its key id.
+
+    Raises
+    ------
+    ValueError
+        no such buyer.
+    """
+    if repo.get_buyer(buyer_id) is None:
+        raise ValueError(f"no buyer {buyer_id!r}")
     api_key = new_api_key()
-    ports.repo.put_api_key(buyer_id, hash_api_key(api_key))
-    return api_key
+    return api_key, repo.put_api_key(buyer_id, hash_api_key(api_key))
+
+
+def revoke_api_key(repo: Repository, buyer_id: str, key_id: str) -> ApiKey:
+    """Revoke the buyer's key whose id (``ApiKey.key_id``, from ``list``) starts with ``key_id``.
+
+    API Gateway may still accept it for the authorizer's cache time (ReauthorizeEvery, 60 s).
+
+    Raises
+    ------
+    ValueError
+        the id names none of the buyer's keys, or more than one.
+    """
+    matches = [k for k in repo.api_keys_of(buyer_id) if key_id and k.key_hash.startswith(key_id)]
+    if len(matches) != 1:
+        raise ValueError(f"{key_id!r} names {len(matches)} of {buyer_id!r}'s keys; see `list {buyer_id}`")
+    repo.revoke_api_key(matches[0].key_hash)
+    return matches[0]
 
 
 def authorize(ports: Ports, headers: dict[str, str] | None, method_arn: str) -> dict[str, Any]:
@@ -59,3 +93,35 @@ def buyer_from_context(authorizer: dict[str, Any] | None) -> Buyer:
     if not authorizer or "buyer" not in authorizer:
         raise NotAuthenticated(f"a valid {API_KEY_HEADER} header is required")
     return Buyer.model_validate_json(authorizer["buyer"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m telar.auth", description="Issue, list and revoke buyers' keys.")
+    parser.add_argument("--table", required=True, help="the stack's TelarTable name")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("issue", help="a new key for a buyer (printed once)").add_argument("buyer_id")
+    commands.add_parser("list", help="a buyer's key ids, newest first").add_argument("buyer_id")
+    revoke = commands.add_parser("revoke", help="revoke one of a buyer's keys by its id")
+    revoke.add_argument("buyer_id")
+    revoke.add_argument("key_id")
+    args = parser.parse_args(argv)
+    repo = Repository(args.table)
+    try:
+        if args.command == "issue":
+            api_key, key = issue_api_key(repo, args.buyer_id)
+            print(f"key id {key.key_id} for {args.buyer_id}; give the buyer this key, it is not shown again:")
+            print(api_key)
+        elif args.command == "list":
+            for key in repo.api_keys_of(args.buyer_id):
+                print(f"{key.key_id}  issued {key.issued_at:%Y-%m-%d %H:%M} UTC")
+        else:
+            key = revoke_api_key(repo, args.buyer_id, args.key_id)
+            print(f"revoked {key.key_id} of {args.buyer_id} (cached answers expire within a minute)")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

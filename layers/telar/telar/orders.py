@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import BaseModel, Field
 
-from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
+from telar.errors import OrderNotFound, OrderRejected
 from telar.intake import accept_order, earliest_ship_date
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, TimelineEntry
 from telar.observability import logger, metrics
@@ -78,14 +78,6 @@ class CatalogItem(BaseModel):
 
 class Catalog(BaseModel):
     items: list[CatalogItem]
-
-
-def authenticate(ports: Ports, api_key_hash: str | None) -> Buyer:
-    """The buyer an API key (already hashed) belongs to; used by the authorizer."""
-    buyer = ports.repo.buyer_for_key(api_key_hash) if api_key_hash else None
-    if buyer is None:
-        raise NotAuthenticated("a valid x-api-key header is required")
-    return buyer
 
 
 def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_key: str | None = None) -> OrderView:

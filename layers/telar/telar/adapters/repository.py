@@ -31,6 +31,7 @@ from telar.models import (
     TimelineEntry,
     WageRule,
 )
+from telar.models.api_key import ApiKey
 
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -126,15 +127,26 @@ class Repository:
     # ------------------------------------------------------------ buyers
     def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:
         self.table.put_item(Item=_item(buyer, pk=f"BUYER#{buyer.buyer_id}", sk="PROFILE"))
-        self.table.put_item(Item={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY", "buyer_id": buyer.buyer_id})
+        self.put_api_key(buyer.buyer_id, api_key_hash)
 
     def get_buyer(self, buyer_id: str) -> Buyer | None:
         item = self.table.get_item(Key={"pk": f"BUYER#{buyer_id}", "sk": "PROFILE"}).get("Item")
         return _model(Buyer, item) if item else None
 
-    def put_api_key(self, buyer_id: str, api_key_hash: str) -> None:
+    def put_api_key(self, buyer_id: str, api_key_hash: str) -> ApiKey:
         """Add a key (rotation: add the new one, let the buyer switch, then revoke the old one)."""
-        self.table.put_item(Item={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY", "buyer_id": buyer_id})
+        key = ApiKey(key_hash=api_key_hash, buyer_id=buyer_id, issued_at=datetime.now(UTC))
+        gsi1sk = f"{key.issued_at.isoformat()}#{api_key_hash}"
+        self.table.put_item(
+            Item=_item(key, pk=f"APIKEY#{api_key_hash}", sk="APIKEY", gsi1pk=f"APIKEYS#{buyer_id}", gsi1sk=gsi1sk)
+        )
+        return key
+
+    def api_keys_of(self, buyer_id: str) -> list[ApiKey]:
+        """The buyer's keys (their hashes), newest first."""
+        condition = Key("gsi1pk").eq(f"APIKEYS#{buyer_id}")
+        items = self._query(IndexName="gsi1", KeyConditionExpression=condition, ScanIndexForward=False)
+        return [_model(ApiKey, i) for i in items]
 
     def revoke_api_key(self, api_key_hash: str) -> None:
         self.table.delete_item(Key={"pk": f"APIKEY#{api_key_hash}", "sk": "APIKEY"})
