@@ -30,6 +30,8 @@ class RecordingWorkflow(Workflow):
         super().__init__("arn:aws:states:us-east-1:123456789012:stateMachine:test")
         self.started: list[str] = []
         self.resumed: list[tuple[str, dict[str, Any]]] = []
+        self.heartbeats: list[str] = []
+        self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
 
     def start_order(self, order_id: str) -> bool:
         first = order_id not in self.started
@@ -38,6 +40,10 @@ class RecordingWorkflow(Workflow):
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
         self.resumed.append((task_token, output))
+
+    def heartbeat(self, task_token: str) -> bool:
+        self.heartbeats.append(task_token)
+        return task_token not in self.ended
 
 
 @pytest.fixture

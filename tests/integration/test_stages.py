@@ -1,10 +1,13 @@
 """The pipeline's stages against moto: one order from intake to cards, and each stage run twice."""
 
+import email
+import email.policy
 import io
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -19,10 +22,11 @@ from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
 from telar.stages.order_status import record_outcome
 from telar.stages.payroll import run_payroll
+from telar.stages.qc_reminders import QC_TIMEOUT, send_qc_reminders
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
 
@@ -251,3 +255,51 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
     # Then the order needs attention and says why
     order = aws.repo.get_order(order_id)
     assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")
+
+
+def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
+    aws: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
+    _, assignment_ids = planned_order
+    on_time, overdue, ended = assignment_ids[:3]
+    for i, assignment_id in enumerate((on_time, overdue, ended)):
+        await_qc(aws, assignment_id, f"token-{i}")
+    workflow: Any = aws.workflow  # tests/conftest.py's RecordingWorkflow
+    workflow.ended.add("token-2")
+    late = aws.repo.get_assignment(overdue)
+    assert late is not None and late.awaiting_since is not None
+    now = datetime.combine(late.due_date + timedelta(days=2), datetime.min.time(), UTC)
+    a = aws.repo.get_assignment(on_time)
+    assert a is not None
+    aws.repo.table.update_item(  # the on-time one is due well after `now`
+        Key={"pk": f"ASSIGNMENT#{on_time}", "sk": "ASSIGNMENT"},
+        UpdateExpression="SET due_date = :d, awaiting_since = :s",
+        ExpressionAttributeValues={":d": (now + timedelta(days=30)).date().isoformat(), ":s": now.isoformat()},
+    )
+    mails = len(_sent_mails())
+    # When the daily job runs, and runs again the same day (a retry)
+    first = send_qc_reminders(aws, now)
+    second = send_qc_reminders(aws, now + timedelta(hours=1))
+    # Then every live task got a heartbeat, the ended one left the list, and only the overdue one was reminded once
+    assert first["no_longer_waiting"] == [ended] and second["no_longer_waiting"] == []
+    assert first["waiting"] == second["waiting"] == 2
+    assert workflow.heartbeats.count("token-0") == 2 and workflow.heartbeats.count("token-1") == 2
+    assert overdue in first["reminded"] and on_time not in first["reminded"]
+    sent = [email.message_from_string(m.raw_data, policy=email.policy.default) for m in _sent_mails()[mails:]]
+    reminders = [m for m in sent if "overdue" in m["Subject"]]
+    assert len(reminders) == len(first["reminded"])
+    assert any(overdue in m.get_body(("plain",)).get_content() for m in reminders)
+    # And a QC sheet that arrives takes its assignment off the list
+    key, version = _upload_filled(aws, overdue, _every_row(), "late but here.xlsx")
+    assert accept_qc_upload(aws, key, version) == "accepted"
+    assert overdue not in {a.assignment_id for a in aws.repo.awaiting_qc()}
+
+
+def test_reminders_know_the_state_machine_qc_timeout() -> None:
+    # Given the order pipeline's definition
+    definition = json.loads((ROOT / "statemachines" / "order_pipeline.asl.json").read_text())
+    await_qc_state = definition["States"]["AwaitAllQc"]["ItemProcessor"]["States"]["AwaitQc"]
+    # Then the reminders count down to the same timeout, and the daily job beats well inside the heartbeat
+    assert await_qc_state["TimeoutSeconds"] == QC_TIMEOUT.total_seconds()
+    assert await_qc_state["HeartbeatSeconds"] >= 2 * 24 * 3600

@@ -36,6 +36,7 @@ from telar.models.api_key import ApiKey
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 _REFERENCE = "REF"
+_AWAITING_QC = "QC#AWAITING"  # one marker per assignment whose execution waits for QC (the reminders' list)
 _NEW = "attribute_not_exists(pk)"
 _START_PENDING = "START#PENDING"  # markers of orders whose pipeline start is not confirmed (the sweeper's list)
 
@@ -63,6 +64,10 @@ def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
     if key["gsi1pk"] != gsi1pk:
         raise ValueError("not a cursor this API gave out")
     return key
+
+
+def _reference_partition(version: int) -> str:
+    return f"{_REFERENCE}#{version:06d}"
 
 
 class ConditionFailed(Exception):
@@ -101,28 +106,79 @@ class Repository:
         self.table = table(table_name)
 
     # ------------------------------------------------------------ reference data
-    def put_reference(self, ref: ReferenceData) -> None:
-        with self.table.batch_writer() as batch:
-            for g in ref.groups:
-                batch.put_item(Item=_item(g, pk=_REFERENCE, sk=f"GROUP#{g.group_id}"))
-            for m in ref.makers:
-                batch.put_item(Item=_item(m, pk=_REFERENCE, sk=f"MAKER#{m.worker_id}"))
-            for p in ref.products:
-                batch.put_item(Item=_item(p, pk=_REFERENCE, sk=f"PRODUCT#{p.sku}"))
-            for w in ref.wage_rules:
-                sk = f"WAGE#{w.country}#{w.region}#{w.effective_from.isoformat()}"
-                batch.put_item(Item=_item(w, pk=_REFERENCE, sk=sk))
+    def put_reference(self, ref: ReferenceData, buyers: Iterable[Buyer] = (), source: str = "") -> int:
+        """Store ``ref`` (and the buyers, for export) as a new version and make it current; returns its number.
 
-    def load_reference(self) -> ReferenceData:
-        kinds: dict[str, list[dict[str, Any]]] = {"GROUP": [], "MAKER": [], "PRODUCT": [], "WAGE": []}
-        for item in self._query(KeyConditionExpression=Key("pk").eq(_REFERENCE)):
-            kinds[item["sk"].split("#", 1)[0]].append(item)
-        return ReferenceData(
+        The items go to the version's own partition first, invisible to readers; one conditional write of
+        the ``CURRENT`` pointer then switches every reader at once. Earlier versions stay readable.
+        """
+        while True:
+            version = (self.reference_version() or 0) + 1
+            partition = _reference_partition(version)
+            try:  # claim the number: a concurrent import gets the next one
+                _conditional(
+                    self.table.put_item,
+                    Item={"pk": partition, "sk": "VERSION", "version": version, "source": source,
+                          "created_at": datetime.now(UTC).isoformat()},
+                    ConditionExpression=_NEW,
+                )
+            except ConditionFailed:
+                continue
+            with self.table.batch_writer() as batch:
+                for g in ref.groups:
+                    batch.put_item(Item=_item(g, pk=partition, sk=f"GROUP#{g.group_id}"))
+                for m in ref.makers:
+                    batch.put_item(Item=_item(m, pk=partition, sk=f"MAKER#{m.worker_id}"))
+                for p in ref.products:
+                    batch.put_item(Item=_item(p, pk=partition, sk=f"PRODUCT#{p.sku}"))
+                for w in ref.wage_rules:
+                    sk = f"WAGE#{w.country}#{w.region}#{w.effective_from.isoformat()}"
+                    batch.put_item(Item=_item(w, pk=partition, sk=sk))
+                for b in buyers:
+                    batch.put_item(Item=_item(b, pk=partition, sk=f"BUYER#{b.buyer_id}"))
+            try:
+                _conditional(
+                    self.table.put_item,
+                    Item={"pk": _REFERENCE, "sk": "CURRENT", "version": version, "source": source},
+                    ConditionExpression="attribute_not_exists(pk) OR version < :v",
+                    ExpressionAttributeValues={":v": version},
+                )
+            except ConditionFailed:
+                continue  # a later version became current meanwhile: ours goes on top of it
+            return version
+
+    def reference_version(self) -> int | None:
+        """The number of the reference version in force (None before the first import)."""
+        item = self.table.get_item(Key={"pk": _REFERENCE, "sk": "CURRENT"}, ConsistentRead=True).get("Item")
+        return int(item["version"]) if item else None
+
+    def reference_source(self, version: int) -> str | None:
+        """What a version was imported from (the upload's ``key#version``), if it exists."""
+        item = self.table.get_item(Key={"pk": _reference_partition(version), "sk": "VERSION"}).get("Item")
+        return str(item["source"]) if item else None
+
+    def load_reference(self, version: int | None = None) -> ReferenceData:
+        """The reference data in force, or as it was in ``version`` (running orders keep theirs)."""
+        return self._reference_items(version)[0]
+
+    def load_reference_buyers(self, version: int | None = None) -> list[Buyer]:
+        """The buyers as imported with a version (for export; live profiles are ``BUYER#<id>``)."""
+        return self._reference_items(version)[1]
+
+    def _reference_items(self, version: int | None) -> tuple[ReferenceData, list[Buyer]]:
+        version = version if version is not None else self.reference_version()
+        kinds: dict[str, list[dict[str, Any]]] = {"GROUP": [], "MAKER": [], "PRODUCT": [], "WAGE": [], "BUYER": []}
+        if version is not None:
+            for item in self._query(KeyConditionExpression=Key("pk").eq(_reference_partition(version))):
+                if item["sk"] != "VERSION":  # the version's own record, not data
+                    kinds[item["sk"].split("#", 1)[0]].append(item)
+        ref = ReferenceData(
             groups=tuple(_model(Group, i) for i in kinds["GROUP"]),
             makers=tuple(_model(Maker, i) for i in kinds["MAKER"]),
             products=tuple(_model(Product, i) for i in kinds["PRODUCT"]),
             wage_rules=tuple(_model(WageRule, i) for i in kinds["WAGE"]),
         )
+        return ref, [_model(Buyer, i) for i in kinds["BUYER"]]
 
     # ------------------------------------------------------------ buyers
     def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:
@@ -301,37 +357,70 @@ class Repository:
         return [_model(Assignment, i) for i in items if i["sk"] == "ASSIGNMENT"]
 
     def await_qc(self, assignment_id: str, task_token: str) -> None:
-        """Keep the token of the task now waiting; a redelivered invocation just replaces it."""
+        """Keep the token of the task now waiting, and list the assignment as awaiting QC (the reminders' list).
+
+        A redelivered invocation just replaces the token; the waiting time counts from the first.
+        """
+        current = self.get_assignment(assignment_id)
+        since = current.awaiting_since if current and current.awaiting_since else datetime.now(UTC)
         _conditional(
-            self.table.update_item,
-            Key={"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
-            UpdateExpression="SET task_token = :t, #s = :waiting",
-            ConditionExpression="attribute_exists(pk) AND #s IN (:planned, :waiting)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":t": task_token,
-                ":waiting": AssignmentStatus.AWAITING_QC.value,
-                ":planned": AssignmentStatus.PLANNED.value,
-            },
+            self.table.meta.client.transact_write_items,
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
+                        "UpdateExpression": "SET task_token = :t, #s = :waiting, awaiting_since = :since",
+                        "ConditionExpression": "attribute_exists(pk) AND #s IN (:planned, :waiting)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":t": task_token,
+                            ":since": since.isoformat(),
+                            ":waiting": AssignmentStatus.AWAITING_QC.value,
+                            ":planned": AssignmentStatus.PLANNED.value,
+                        },
+                    }
+                },
+                {"Put": {"TableName": self.table.name, "Item": {"pk": _AWAITING_QC, "sk": assignment_id}}},
+            ],
         )
+
+    def awaiting_qc(self) -> Iterator[Assignment]:
+        """Every assignment whose execution waits for its QC sheet (oldest id first)."""
+        for marker in self._query(KeyConditionExpression=Key("pk").eq(_AWAITING_QC)):
+            assignment = self.get_assignment(marker["sk"])
+            if assignment is not None and assignment.status == AssignmentStatus.AWAITING_QC:
+                yield assignment
+
+    def stop_awaiting(self, assignment_id: str) -> None:
+        """Take an assignment off the reminders' list (its execution ended without a QC sheet)."""
+        self.table.delete_item(Key={"pk": _AWAITING_QC, "sk": assignment_id})
 
     def record_qc(self, sheet: QcSheet, upload_ref: str) -> None:
         """Record accepted QC results once; raises ConditionFailed if the assignment is not waiting."""
         _conditional(
-            self.table.update_item,
-            Key={"pk": f"ASSIGNMENT#{sheet.assignment_id}", "sk": "ASSIGNMENT"},
-            UpdateExpression="SET qc_rows = :rows, inspected_by = :by, inspected_on = :on, "
-            "qc_upload = :upload, #s = :done",
-            ConditionExpression="#s = :waiting",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":rows": [r.model_dump(mode="json") for r in sheet.rows],
-                ":by": sheet.inspected_by,
-                ":on": sheet.inspected_on.isoformat(),
-                ":upload": upload_ref,
-                ":done": AssignmentStatus.QC_DONE.value,
-                ":waiting": AssignmentStatus.AWAITING_QC.value,
-            },
+            self.table.meta.client.transact_write_items,
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": {"pk": f"ASSIGNMENT#{sheet.assignment_id}", "sk": "ASSIGNMENT"},
+                        "UpdateExpression": "SET qc_rows = :rows, inspected_by = :by, inspected_on = :on, "
+                        "qc_upload = :upload, #s = :done",
+                        "ConditionExpression": "#s = :waiting",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":rows": [r.model_dump(mode="json") for r in sheet.rows],
+                            ":by": sheet.inspected_by,
+                            ":on": sheet.inspected_on.isoformat(),
+                            ":upload": upload_ref,
+                            ":done": AssignmentStatus.QC_DONE.value,
+                            ":waiting": AssignmentStatus.AWAITING_QC.value,
+                        },
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": _AWAITING_QC, "sk": sheet.assignment_id}}},
+            ],
         )
 
     # ------------------------------------------------------------ earnings

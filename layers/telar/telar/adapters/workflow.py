@@ -26,3 +26,12 @@ class Workflow:
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
         client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))
+
+    def heartbeat(self, task_token: str) -> bool:
+        """Tell Step Functions the task still waits (for days, on a person); False if it no longer exists."""
+        sfn = client("stepfunctions")
+        try:
+            sfn.send_task_heartbeat(taskToken=task_token)
+        except (sfn.exceptions.TaskTimedOut, sfn.exceptions.TaskDoesNotExist, sfn.exceptions.InvalidToken):
+            return False
+        return True

@@ -1,6 +1,6 @@
 """An assignment: the part of one order that one production group makes."""
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -32,6 +32,7 @@ class Assignment(BaseModel):
     worksheet_key: str | None = None
     qc_template_key: str | None = None
     task_token: str | None = None
+    awaiting_since: datetime | None = Field(default=None, description="when its execution began to wait for QC")
     qc_upload: str | None = Field(default=None, description="s3 key#version of the accepted QC sheet")
     inspected_by: str | None = None
     inspected_on: date | None = None

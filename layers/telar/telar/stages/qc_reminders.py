@@ -1,0 +1,65 @@
+"""QC reminders (daily): keep each waiting QC task alive, and remind managers whose QC sheet is overdue.
+
+AwaitQc waits on people for days. Its HeartbeatSeconds (2 days) fails the task if this daily job stops
+sending heartbeats, so a broken reminder path shows as an order needing attention instead of silence;
+its TimeoutSeconds (QC_TIMEOUT) ends the wait. Before that, a manager whose sheet is past its due date,
+or whose wait ends within REMIND_BEFORE_TIMEOUT, gets one reminder a day with the QC template attached.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from telar.adapters.mail import XLSX, Attachment
+from telar.models import Assignment, ReferenceData
+from telar.observability import logger
+from telar.ports import Ports
+from telar.stages.notify import send_once
+
+QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.asl.json (tested)
+REMIND_BEFORE_TIMEOUT = timedelta(days=3)
+
+
+def send_qc_reminders(ports: Ports, now: datetime) -> dict[str, Any]:
+    """One pass over the assignments waiting for QC; safe to run again (one reminder per assignment a day)."""
+    ref: ReferenceData | None = None
+    alive, gone, reminded = 0, [], []
+    for a in ports.repo.awaiting_qc():
+        assert a.task_token, f"{a.assignment_id} waits for QC without a task token"
+        if not ports.workflow.heartbeat(a.task_token):  # the execution timed out or was stopped
+            ports.repo.stop_awaiting(a.assignment_id)
+            gone.append(a.assignment_id)
+            continue
+        alive += 1
+        deadline = (a.awaiting_since or now) + QC_TIMEOUT
+        if now.date() <= a.due_date and deadline - now > REMIND_BEFORE_TIMEOUT:
+            continue
+        ref = ref or ports.repo.load_reference()
+        _remind(ports, a, ref, now, deadline)
+        reminded.append(a.assignment_id)
+    logger.info("QC reminders", waiting=alive, reminded=len(reminded), no_longer_waiting=gone)
+    return {"waiting": alive, "reminded": reminded, "no_longer_waiting": gone}
+
+
+def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, deadline: datetime) -> None:
+    group = ref.group(a.group_id)
+    order = ports.repo.get_order(a.order_id)
+    reference = order.buyer_reference if order else a.order_id
+    late = (now.date() - a.due_date).days
+    status = f"{late} day(s) past its due date ({a.due_date.isoformat()})" if late > 0 else "not yet uploaded"
+    attachments = ()
+    if a.qc_template_key:
+        attachments = (Attachment(f"qc-{a.assignment_id}.xlsx", ports.artifacts.get(a.qc_template_key), XLSX),)
+    send_once(
+        ports,
+        f"qc-reminder#{a.assignment_id}#{now.date().isoformat()}",  # at most one a day, whatever the retries
+        to=[group.manager_email],
+        subject=f"Telar: QC sheet overdue — {group.name}, order {reference}",
+        text=(
+            f"Hello {group.manager_name},\n\n"
+            f"The QC sheet for {a.assignment_id} ({a.planned_units} units of order {reference}) is {status}.\n"
+            f"Please upload the filled QC sheet under qc/ in the uploads bucket before "
+            f"{deadline.strftime('%Y-%m-%d %H:%M')} UTC; after that the order stops waiting and a person at "
+            f"Telar follows it up with you. The QC sheet is attached again in case you need a fresh copy.\n"
+        ),
+        attachments=attachments,
+    )
