@@ -1,29 +1,49 @@
 """Loads the sample reference data, buyers and photos into a freshly provisioned local cloud.
 
-Buyers' API keys are stored hashed, as in production; the plain sample keys come back for outputs.json.
+Reference data and buyers go through the same import as a staff upload (samples/reference.xlsx, see
+telar.stages.reference_upload): validated, applied as version 1, receipt and API-key e-mails in the
+outbox. The buyers get the fixed sample keys of samples/buyers.json, so scripts keep working across
+restarts; the keys come back for outputs.json.
 """
 
 import json
 from pathlib import Path
 
+from telar.adapters.mail import Mailer
 from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
-from telar.auth import hash_api_key
-from telar.models import Buyer, ReferenceData
+from telar.adapters.workflow import Workflow
+from telar.ports import Ports
+from telar.settings import Settings
+from telar.stages.reference_upload import apply_reference_workbook
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def seed_sample_data(endpoint_url: str, region: str, env: dict[str, str]) -> list[dict[str, str]]:
-    """Write the samples through the app's own adapters (the environment already points at the local cloud)."""
-    repo = Repository(env["TABLE_NAME"])
-    repo.put_reference(ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text()))
-    buyers = []
-    for entry in json.loads((SAMPLES / "buyers.json").read_text()):
-        api_key = entry.pop("api_key")
-        repo.put_buyer(Buyer.model_validate(entry), hash_api_key(api_key))
-        buyers.append({"buyer_id": entry["buyer_id"], "api_key": api_key})
-    uploads = Storage(env["UPLOADS_BUCKET"])
+    """Import the samples through the app's own use case (the environment already points at the local cloud)."""
+    settings = Settings(
+        table_name=env["TABLE_NAME"],
+        uploads_bucket=env["UPLOADS_BUCKET"],
+        artifacts_bucket=env["ARTIFACTS_BUCKET"],
+        sender_email=env["SENDER_EMAIL"],
+        finance_emails=env["FINANCE_EMAILS"],
+    )
+    ports = Ports(
+        settings=settings,
+        repo=Repository(settings.table_name),
+        uploads=Storage(settings.uploads_bucket),
+        artifacts=Storage(settings.artifacts_bucket),
+        workflow=Workflow(env.get("STATE_MACHINE_ARN") or ""),
+        mailer=Mailer(settings.sender_email),
+    )
+    sample_keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
+    book = SAMPLES / "reference.xlsx"
+    result = apply_reference_workbook(
+        ports, book.read_bytes(), f"samples/{book.name}#local-seed", sample_keys.__getitem__
+    )
+    if result is None:
+        raise RuntimeError(f"{book} was refused: see the report under reference-reports/ in the uploads bucket")
     for photo in sorted((SAMPLES / "photos").glob("*.png")):
-        uploads.put(f"photos/{photo.name}", photo.read_bytes(), "image/png")
-    return buyers
+        ports.uploads.put(f"photos/{photo.name}", photo.read_bytes(), "image/png")
+    return [{"buyer_id": buyer_id, "api_key": sample_keys[buyer_id]} for buyer_id in sample_keys]

@@ -185,6 +185,10 @@ class Repository:
         self.table.put_item(Item=_item(buyer, pk=f"BUYER#{buyer.buyer_id}", sk="PROFILE"))
         self.put_api_key(buyer.buyer_id, api_key_hash)
 
+    def put_buyer_profile(self, buyer: Buyer) -> None:
+        """Create or update a buyer's profile; her API keys are untouched."""
+        self.table.put_item(Item=_item(buyer, pk=f"BUYER#{buyer.buyer_id}", sk="PROFILE"))
+
     def get_buyer(self, buyer_id: str) -> Buyer | None:
         item = self.table.get_item(Key={"pk": f"BUYER#{buyer_id}", "sk": "PROFILE"}).get("Item")
         return _model(Buyer, item) if item else None

@@ -1,0 +1,27 @@
+"""Reference workbooks arriving through S3 (reference/) -> SQS; each message succeeds or fails on its own."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from telar.observability import logger, tracer
+from telar.ports import default_ports
+from telar.stages.qc_upload import s3_records
+from telar.stages.reference_upload import accept_reference_upload
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_message(record: SQSRecord) -> None:
+    for _bucket, key, version_id in s3_records(json.loads(record.body)):
+        outcome = accept_reference_upload(default_ports(), key, version_id)
+        logger.info("reference upload handled", key=key, version_id=version_id, outcome=outcome)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=handle_message, processor=processor, context=context)

@@ -1,0 +1,533 @@
+"""The reference workbook: written as a template or an export, read back from an upload.
+
+One workbook, one sheet per kind (groups, makers, consent, catalog, wage_rules, buyers) after an
+instructions sheet. Row 1 of each sheet is the header, one row per item below it. Columns come from
+the pydantic models' own fields, so a field added to a model appears in the book without code here:
+scalars take one column, lists one comma-separated cell, dicts one column per key ("Piece rates PEN"),
+and a maker's consent history has its own sheet (one row per change). Headers are matched
+case-insensitively, in any order; unknown columns are refused (a misspelt header would lose data)
+unless they start with "Note".
+
+Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell.
+"""
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, Literal, get_args, get_origin
+from zoneinfo import available_timezones
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import BaseModel, ValidationError
+
+from telar.errors import SheetInvalid, SheetProblem
+from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
+from telar.qc import _as_date, _as_decimal, _text  # the QC sheet's forgiving cell readers, shared
+from telar.reference_book import ReferenceBook
+from telar.sheets.cells import (
+    TITLE_FONT,
+    WRAP,
+    put_text,
+    put_value,
+    set_widths,
+    style_header_row,
+    to_bytes,
+)
+from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grid
+
+CONSENT_SHEET: Final = "consent"
+INSTRUCTIONS_SHEET: Final = "instructions"
+DATE_FORMAT: Final = "yyyy-mm-dd"
+_YES = {"yes", "y", "true", "1", "x", "si", "sí", "ใช่"}
+_NO = {"no", "n", "false", "0", "ไม่"}
+_MAX_ROWS: Final = 10_000
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    key: str | None = None  # the dict key, for one column of a dict field
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    model: type[BaseModel]
+    keys: tuple[str, ...]  # fields that identify a row (duplicates are refused)
+    about: str
+    skip: tuple[str, ...] = ()  # fields kept on another sheet
+    extra: tuple[str, ...] = ()  # leading fields not on the model (the consent sheet's worker id)
+
+
+SHEETS: Final = (
+    SheetSpec("groups", Group, ("group_id",), "One row per production group. The region names its minimum-wage rule."),
+    SheetSpec(
+        "makers",
+        Maker,
+        ("worker_id",),
+        "One row per maker. Skills comma-separated. A maker who leaves: set Active to no (or leave her out; "
+        "she is kept, inactive). Never reuse a worker id.",
+        skip=("consent",),
+    ),
+    SheetSpec(
+        CONSENT_SHEET,
+        ConsentChange,
+        ("worker_id", "effective"),
+        "Each change of a maker's consent to show her photo, name and story on insert cards, from the date "
+        "it takes effect. A withdrawal is a new row with no. Keep the old rows: they are her history.",
+        extra=("worker_id",),
+    ),
+    SheetSpec(
+        "catalog",
+        Product,
+        ("sku",),
+        "One row per product. Piece rates per currency, care instructions per language, defect codes comma-separated.",
+    ),
+    SheetSpec(
+        "wage_rules",
+        WageRule,
+        ("country", "region", "effective_from"),
+        "Legal minimum wages; keep the old rules, pay for past work uses the rule in force then.",
+    ),
+    SheetSpec(
+        "buyers",
+        Buyer,
+        ("buyer_id",),
+        "Wholesale buyers. A new buyer gets an API key by e-mail, once.",
+    ),
+)
+_DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
+    "piece_rates": get_args(Group.model_fields["currency"].annotation),
+    "care_instructions": get_args(Group.model_fields["language"].annotation),
+}
+_WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
+
+
+# ---------------------------------------------------------------------------------------------- columns
+
+
+def _label(field: str) -> str:
+    words = [_WORDS.get(w, w) for w in field.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _header_key(value: object) -> str:
+    return " ".join(str(value).replace("_", " ").split()).rstrip(":").strip().casefold()
+
+
+def _annotation(spec: SheetSpec, field: str) -> Any:
+    if field in spec.extra:
+        return str
+    return spec.model.model_fields[field].annotation
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _is_dict(annotation: Any) -> bool:
+    return get_origin(_unwrap(annotation)) is dict
+
+
+def _item_type(annotation: Any) -> Any | None:
+    """The element type of a tuple/list field, else None."""
+    annotation = _unwrap(annotation)
+    if get_origin(annotation) in (tuple, list):
+        return get_args(annotation)[0]
+    return None
+
+
+def _fields(spec: SheetSpec) -> list[str]:
+    return [*spec.extra, *(f for f in spec.model.model_fields if f not in spec.skip)]
+
+
+def columns(spec: SheetSpec, rows: Iterable[dict[str, Any]] = ()) -> list[Column]:
+    """The columns of a sheet; a dict field gets one per key in ``rows`` or its known keys."""
+    rows = list(rows)
+    out = []
+    for field in _fields(spec):
+        if _is_dict(_annotation(spec, field)):
+            keys = dict.fromkeys(_DICT_KEYS.get(field, ()))
+            keys.update(dict.fromkeys(k for r in rows for k in (r.get(field) or {})))
+            out += [Column(field, f"{_label(field)} {k}", k) for k in keys]
+        else:
+            out.append(Column(field, _label(field)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
+    """The model instances of a sheet as {field: value}."""
+    ref = book.reference
+    if spec.name == CONSENT_SHEET:
+        return [{"worker_id": m.worker_id, **dict(c)} for m in ref.makers for c in m.consent]
+    items: Sequence[BaseModel] = {
+        "groups": ref.groups,
+        "makers": ref.makers,
+        "catalog": ref.products,
+        "wage_rules": ref.wage_rules,
+        "buyers": book.buyers,
+    }[spec.name]
+    return [dict(item) for item in items]
+
+
+def _write_cell(cell: Any, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        put_text(cell, "yes" if value else "no")
+    elif isinstance(value, int | Decimal):
+        put_value(cell, value)
+    elif isinstance(value, date):
+        put_value(cell, value, DATE_FORMAT)
+    elif isinstance(value, tuple | list):
+        if value and isinstance(value[0], BaseModel):  # a nested list no sheet holds: JSON keeps it whole
+            put_text(cell, json.dumps([v.model_dump(mode="json") for v in value], ensure_ascii=False))
+        else:
+            put_text(cell, ", ".join(v.isoformat() if isinstance(v, date) else str(v) for v in value))
+    elif isinstance(value, BaseModel | dict):
+        put_text(cell, json.dumps(value.model_dump(mode="json") if isinstance(value, BaseModel) else value))
+    else:
+        put_text(cell, value)
+
+
+def _choices(annotation: Any) -> tuple[str, ...] | None:
+    annotation = _unwrap(annotation)
+    if annotation is bool:
+        return ("yes", "no")
+    if get_origin(annotation) is Literal:
+        return tuple(str(a) for a in get_args(annotation))
+    return None
+
+
+def write_reference_book(book: ReferenceBook | None = None) -> bytes:
+    """The reference workbook holding ``book`` (an export), or an empty template when None."""
+    book = book or ReferenceBook(reference=ReferenceData(groups=(), makers=(), products=(), wage_rules=()))
+    wb = Workbook()
+    guide = wb.active
+    guide.title = INSTRUCTIONS_SHEET
+    put_text(guide.cell(row=1, column=1), "Telar reference data").font = TITLE_FONT
+    put_text(
+        guide.cell(row=2, column=1),
+        "Edit the sheets and upload the whole workbook to reference/ in the uploads bucket. Nothing is applied "
+        "if anything is wrong: you get an e-mail naming each cell to fix. Header names are the contract; "
+        "columns starting with 'Note' are yours. Yes/no cells take yes or no; lists are comma-separated; "
+        "dates are YYYY-MM-DD.",
+    ).alignment = WRAP
+    line = 4
+    for spec in SHEETS:
+        rows = _rows(spec, book)
+        cols = columns(spec, rows)
+        ws = wb.create_sheet(spec.name)
+        for c, column in enumerate(cols, start=1):
+            put_text(ws.cell(row=1, column=c), column.header)
+            description = (
+                spec.model.model_fields[column.field].description
+                if column.field in dict(spec.model.model_fields)
+                else None
+            )
+            if description:
+                ws.cell(row=1, column=c).comment = Comment(description, "Telar")
+            if choices := _choices(_annotation(spec, column.field)):
+                validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+                ws.add_data_validation(validation)
+                validation.add(f"{get_column_letter(c)}2:{get_column_letter(c)}{_MAX_ROWS}")
+            for r, row in enumerate(rows, start=2):
+                value = row.get(column.field)
+                _write_cell(ws.cell(row=r, column=c), value.get(column.key) if column.key else value)
+        style_header_row(ws, 1, 1, len(cols))
+        ws.freeze_panes = "B2"
+        set_widths(ws, [max(12, min(40, len(c.header) + 4)) for c in cols])
+        put_text(guide.cell(row=line, column=1), spec.name).font = TITLE_FONT
+        put_text(guide.cell(row=line + 1, column=1), spec.about).alignment = WRAP
+        put_text(guide.cell(row=line + 2, column=1), "Columns: " + ", ".join(c.header for c in cols)).alignment = WRAP
+        line += 4
+    guide.column_dimensions["A"].width = 110
+    return to_bytes(wb)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+class _Problems(list[SheetProblem]):
+    def add(self, sheet: str, cell: str, value: object, expected: str) -> None:
+        self.append(SheetProblem(sheet, cell, value, expected))
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]  # field -> value ready for the model (dict fields as dicts)
+    cells: dict[tuple[str, str | None], str]  # (field, dict key) -> cell, for problems
+    raw: dict[tuple[str, str | None], Any] = dataclasses.field(default_factory=dict)  # the values as typed
+    item: BaseModel | None = None
+
+    def cell(self, field: str, key: str | None = None) -> str:
+        return (
+            self.cells.get((field, key))
+            or self.cells.get((field, None))
+            or next((c for (f, _), c in self.cells.items() if f == field), coordinate(self.number, 1))
+        )
+
+
+def _match_columns(spec: SheetSpec, grid: Grid, header_row: int, problems: _Problems) -> dict[int, Column]:
+    known = {_header_key(c.header): c for c in columns(spec)}
+    dict_fields = {_header_key(_label(f)): f for f in _fields(spec) if _is_dict(_annotation(spec, f))}
+    found: dict[int, Column] = {}
+    seen: dict[tuple[str, str | None], str] = {}
+    headers = grid.rows[header_row]
+    for c, value in enumerate(headers, start=1):
+        if is_blank(value):
+            continue
+        key = _header_key(value)
+        column = known.get(key)
+        if column is None:
+            prefix = next((p for p in dict_fields if key.startswith(p + " ")), None)
+            if prefix is not None:
+                dict_key = str(value).strip().rsplit(" ", 1)[-1]
+                column = Column(dict_fields[prefix], str(value).strip(), dict_key)
+        where = coordinate(header_row, c)
+        if column is None:
+            if not key.startswith("note"):
+                problems.add(
+                    spec.name,
+                    where,
+                    value,
+                    "a column of the template: "
+                    + ", ".join(c.header for c in columns(spec))
+                    + " (or a column starting with 'Note')",
+                )
+            continue
+        if (column.field, column.key) in seen:
+            problems.add(
+                spec.name, where, value, f"this column only once (it is already in {seen[column.field, column.key]})"
+            )
+            continue
+        seen[column.field, column.key] = where
+        found[c] = column
+    present = {c.field for c in found.values()}
+    next_free = coordinate(header_row, len(headers) + 1)
+    for field in _fields(spec):
+        info = spec.model.model_fields.get(field)
+        required = info.is_required() if info else True
+        if required and field not in present and not _is_dict(_annotation(spec, field)):
+            problems.add(spec.name, next_free, None, f"a column headed '{_label(field)}'")
+    return found
+
+
+def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | None]:
+    """A cell value as the model field wants it, or (None, what was expected)."""
+    annotation = _unwrap(annotation)
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value, None
+        text = _text(value).casefold()
+        if text in _YES:
+            return True, None
+        if text in _NO:
+            return False, None
+        return None, "yes or no"
+    if annotation is int or annotation is Decimal:
+        number = _as_decimal(value)
+        if number is None:
+            return None, "a number"
+        if annotation is int:
+            if number != number.to_integral_value():
+                return None, "a whole number"
+            return int(number), None
+        return number, None
+    if annotation is date:
+        found = _as_date(value, date1904=date1904)
+        return (found, None) if found else (None, "a date such as 2026-03-01")
+    item = _item_type(annotation)
+    if item is not None:
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            try:
+                return json.loads(_text(value)), None
+            except ValueError:
+                return None, "the JSON list Telar exported in this cell"
+        parts = [p.strip() for p in _text(value).replace(";", ",").split(",") if p.strip()]
+        converted = []
+        for part in parts:
+            one, problem = _convert(item, part, date1904)
+            if problem:
+                return None, f"a comma-separated list, each {problem}"
+            converted.append(one)
+        return converted, None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        try:
+            return json.loads(_text(value)), None
+        except ValueError:
+            return None, "the JSON Telar exported in this cell"
+    return _text(value), None  # text, literals, e-mail addresses: pydantic checks the rest
+
+
+def _read_sheet(spec: SheetSpec, data: bytes, problems: _Problems) -> list[_Row] | None:
+    grid = read_grid(data, preferred_sheet=spec.name, max_bytes=MAX_UPLOAD_BYTES)
+    if grid.sheet.casefold() != spec.name.casefold():
+        problems.add(spec.name, "", None, f"a sheet named '{spec.name}' (download the template to see them all)")
+        return None
+    if not grid.rows:
+        problems.add(spec.name, "A1", None, "a header row with the template's columns")
+        return None
+    header_row = min(grid.rows)
+    found = _match_columns(spec, grid, header_row, problems)
+    rows = []
+    for number in sorted(n for n in grid.rows if n > header_row):
+        row = _Row(number, {}, {})
+        for c, column in found.items():
+            value = grid.value(number, c)
+            where = coordinate(number, c)
+            row.cells[column.field, column.key] = where
+            if is_blank(value):
+                continue
+            row.raw[column.field, column.key] = value
+            annotation = _annotation(spec, column.field)
+            if column.key:  # one value of a dict field
+                annotation = get_args(_unwrap(annotation))[1]
+            converted, problem = _convert(annotation, value, grid.date1904)
+            if problem:
+                problems.add(spec.name, where, value, problem)
+            elif column.key:
+                row.values.setdefault(column.field, {})[column.key] = converted
+            else:
+                row.values[column.field] = converted
+        if all(is_blank(grid.value(number, c)) for c in found):
+            continue  # only notes on this row
+        rows.append(row)
+    return rows
+
+
+def _validate_rows(spec: SheetSpec, rows: list[_Row], problems: _Problems) -> None:
+    for row in rows:
+        values = {k: v for k, v in row.values.items() if k not in spec.extra}
+        try:
+            row.item = spec.model.model_validate(values)
+        except ValidationError as invalid:
+            for error in invalid.errors():
+                loc = error["loc"]
+                field = str(loc[0]) if loc else None
+                key = str(loc[1]) if len(loc) > 1 and field and _is_dict(_annotation(spec, field)) else None
+                where = row.cell(field, key) if field else coordinate(row.number, 1)
+                problems.add(spec.name, where, row.raw.get((field, key)) if field else None, _message(error))
+        for field in spec.extra:
+            if field not in row.values:
+                problems.add(spec.name, row.cell(field), None, f"a {_label(field)}")
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        return "a value (this column is required)"
+    return message.removeprefix("Value error, ")
+
+
+def _key(spec: SheetSpec, row: _Row) -> tuple[Any, ...]:
+    return tuple(v.casefold() if isinstance(v, str) else v for v in (row.values.get(k) for k in spec.keys))
+
+
+def _no_duplicates(spec: SheetSpec, rows: list[_Row], problems: _Problems) -> None:
+    first: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = _key(spec, row)
+        if None in key:
+            continue
+        if key in first:
+            names = " and ".join(_label(k) for k in spec.keys)
+            problems.add(
+                spec.name,
+                row.cell(spec.keys[-1]),
+                row.values.get(spec.keys[-1]),
+                f"a {names} not already used on row {first[key]}",
+            )
+        else:
+            first[key] = row.number
+
+
+def read_reference_book(data: bytes) -> ReferenceBook:
+    """Read and validate a whole uploaded reference workbook; raise SheetInvalid listing every problem.
+
+    Beyond each row's own rules: ids are unique per sheet (case-insensitively), every maker's group and
+    every consent row's maker exist, each group's country and region have a minimum-wage rule in its
+    currency, each product has a piece rate in every group currency and its minimum is not above its
+    maximum, and time zones are real IANA names.
+    """
+    problems = _Problems()
+    sheets: dict[str, list[_Row]] = {}
+    for spec in SHEETS:
+        rows = _read_sheet(spec, data, problems)
+        if rows is None:
+            continue
+        _validate_rows(spec, rows, problems)
+        _no_duplicates(spec, rows, problems)
+        sheets[spec.name] = rows
+    if len(sheets) < len(SHEETS):
+        raise SheetInvalid(problems)
+
+    def items(name: str) -> list[tuple[_Row, Any]]:
+        return [(r, r.item) for r in sheets[name] if r.item is not None]
+
+    groups, makers, products = items("groups"), items("makers"), items("catalog")
+    wages, consents = items("wage_rules"), items(CONSENT_SHEET)
+    if not sheets["groups"]:
+        problems.add("groups", "A2", None, "at least one group")
+    zones = available_timezones()
+    for row, group in groups:
+        if group.timezone not in zones:
+            problems.add("groups", row.cell("timezone"), group.timezone, "a time zone name such as America/Lima")
+        if not any(
+            (w.country, w.region, w.currency) == (group.country, group.region, group.currency) for _, w in wages
+        ):
+            problems.add(
+                "groups",
+                row.cell("region"),
+                group.region,
+                f"a region with a minimum-wage rule in {group.currency} for {group.country} on the wage_rules sheet",
+            )
+    group_ids = {g.group_id for _, g in groups}
+    for row, maker in makers:
+        if maker.group_id not in group_ids:
+            problems.add("makers", row.cell("group_id"), maker.group_id, "a Group ID from the groups sheet")
+    worker_ids = {m.worker_id for _, m in makers}
+    for row in sheets[CONSENT_SHEET]:
+        worker = row.values.get("worker_id")
+        if worker is not None and worker not in worker_ids:
+            problems.add(CONSENT_SHEET, row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
+    currencies = sorted({g.currency for _, g in groups})
+    for row, product in products:
+        for currency in currencies:
+            if currency not in product.piece_rates:
+                problems.add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
+        if product.min_quantity > product.max_quantity:
+            problems.add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    if problems:
+        raise SheetInvalid(problems)
+
+    history: dict[str, list[ConsentChange]] = {}
+    for row, change in consents:
+        history.setdefault(row.values["worker_id"], []).append(change)
+    reference = ReferenceData(
+        groups=tuple(g for _, g in groups),
+        makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for _, m in makers),
+        products=tuple(p for _, p in products),
+        wage_rules=tuple(w for _, w in wages),
+    )
+    # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
+    reference = ReferenceData.model_validate(reference.model_dump())
+    return ReferenceBook(reference=reference, buyers=tuple(b for _, b in items("buyers")))

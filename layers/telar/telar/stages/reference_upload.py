@@ -1,0 +1,197 @@
+"""Reference workbooks uploaded to ``reference/``: validate the whole book, apply it as a new version, reply.
+
+Nothing is applied unless the whole book is valid; a valid book becomes the new version in one switch
+(see Repository.put_reference) and earlier versions stay readable. Makers left out are kept, inactive.
+New buyers get an API key by e-mail, once; only its hash is stored. Every step is safe to repeat: an
+upload delivered twice finds its data already in force and its e-mails already sent.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telar.adapters.mail import XLSX, Attachment
+from telar.auth import hash_api_key, new_api_key
+from telar.errors import SheetInvalid
+from telar.models import Buyer
+from telar.observability import logger
+from telar.ports import Ports
+from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers
+from telar.sheets.error_report import annotate_problems
+from telar.sheets.reference_book import read_reference_book, write_reference_book
+from telar.stages.notify import send_once
+
+REFERENCE_PREFIX = "reference/"  # uploads here trigger this stage (template.yaml: UploadsBucket notifications)
+REPORTS_PREFIX = "reference-reports/"  # outside reference/, so nothing written here triggers an import
+EXPORTS_PREFIX = "reference-exports/"
+CURRENT_EXPORT = f"{EXPORTS_PREFIX}current.xlsx"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: int
+    changed: bool  # False: the book equals the version in force (a redelivery, or an unchanged re-upload)
+    deactivated: tuple[str, ...]
+    new_keys: dict[str, str]  # buyer id -> plain API key, issued now; the caller must never log these
+
+    def __repr__(self) -> str:  # keeps the plain keys out of logs and tracebacks
+        return f"ImportResult(version={self.version}, changed={self.changed}, new_keys={sorted(self.new_keys)})"
+
+
+def import_reference(
+    ports: Ports, book: ReferenceBook, source: str, issue_key: Callable[[str], str] | None = None
+) -> ImportResult:
+    """Apply a validated book as the new version (unless it equals the one in force) and key new buyers.
+
+    ``issue_key(buyer_id)`` makes a buyer's key (random by default; the local cloud passes its fixed
+    sample keys).
+    """
+    current = ports.repo.reference_version()
+    previous = ports.repo.load_reference(current) if current else None
+    merged, _ = keep_departed_makers(previous, book.reference)
+    incoming = ReferenceBook(reference=merged, buyers=book.buyers).canonical()
+    in_force = (
+        ReferenceBook(reference=previous, buyers=tuple(ports.repo.load_reference_buyers(current))).canonical()
+        if previous is not None
+        else None
+    )
+    if current is not None and incoming == in_force:
+        version, changed = current, False
+    else:
+        version, changed = ports.repo.put_reference(incoming.reference, incoming.buyers, source), True
+    new_keys = {}
+    for buyer in incoming.buyers:
+        ports.repo.put_buyer_profile(buyer)
+        if (key := _deliver_key(ports, buyer, issue_key or (lambda _: new_api_key()))) is not None:
+            new_keys[buyer.buyer_id] = key
+    return ImportResult(version, changed, tuple(deactivated(previous, incoming.reference)), new_keys)
+
+
+def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str]) -> str | None:
+    """A key for a buyer Telar never sent one to, e-mailed once; None if she has had hers."""
+    claim = f"apikey#{buyer.buyer_id}"
+    if not ports.repo.claim(claim):
+        return None
+    api_key = issue_key(buyer.buyer_id)
+    key_hash = hash_api_key(api_key)
+    ports.repo.put_api_key(buyer.buyer_id, key_hash)
+    try:
+        ports.mailer.send(
+            to=[str(buyer.email)],
+            subject="Telar: your API key",
+            text=(
+                f"Hello {buyer.name},\n\nyour Telar API key (send it in the x-api-key header):\n\n    {api_key}\n\n"
+                "Telar keeps only a fingerprint of it and cannot send it again: store it safely. "
+                "If it is lost or exposed, ask us for a new one.\n"
+            ),
+        )
+    except Exception:  # not delivered: the key must not stay valid, and a retry issues a fresh one
+        ports.repo.revoke_api_key(key_hash)
+        ports.repo.release(claim)
+        raise
+    return api_key
+
+
+def export_reference(ports: Ports, version: int | None = None) -> bytes:
+    """The reference data in force (or ``version``) as the same workbook staff upload."""
+    book = ReferenceBook(
+        reference=ports.repo.load_reference(version), buyers=tuple(ports.repo.load_reference_buyers(version))
+    )
+    return write_reference_book(book)
+
+
+def apply_reference_workbook(
+    ports: Ports, data: bytes, source: str, issue_key: Callable[[str], str] | None = None
+) -> ImportResult | None:
+    """Read, validate and apply an uploaded workbook; e-mail the office a receipt or an error report.
+
+    Returns None when the workbook was refused (nothing applied).
+    """
+    try:
+        book = read_reference_book(data)
+    except SheetInvalid as invalid:
+        _report_invalid(ports, source, data, invalid)
+        return None
+    result = import_reference(ports, book, source, issue_key)
+    export = export_reference(ports, result.version)
+    ports.uploads.put(f"{EXPORTS_PREFIX}reference-v{result.version:06d}.xlsx", export, XLSX)
+    ports.uploads.put(CURRENT_EXPORT, export, XLSX)
+    logger.info(
+        "reference workbook applied",
+        source=source,
+        version=result.version,
+        changed=result.changed,
+        deactivated=len(result.deactivated),
+        new_buyers=sorted(result.new_keys),
+    )
+    applied_here = result.changed or ports.repo.reference_source(result.version) == source
+    send_once(
+        ports,
+        f"reference-receipt#{source}",
+        to=ports.settings.finance_recipients,
+        subject=f"Telar: reference data {'applied' if applied_here else 'unchanged'} — version {result.version}",
+        text=_receipt(ports, source, book, result, applied_here),
+        attachments=(Attachment(f"reference-v{result.version:06d}.xlsx", export, XLSX),),
+    )
+    return result
+
+
+def _receipt(ports: Ports, source: str, book: ReferenceBook, result: ImportResult, applied_here: bool) -> str:
+    ref = ports.repo.load_reference(result.version)
+    if applied_here:
+        head = f"The reference workbook {source} is now in force as version {result.version}."
+    else:
+        head = f"The reference workbook {source} holds the data of version {result.version}, in force: nothing changed."
+    active = sum(m.active for m in ref.makers)
+    lines = [
+        head,
+        "",
+        f"- groups: {len(ref.groups)}",
+        f"- makers: {active} active, {len(ref.makers) - active} inactive",
+        f"- catalog: {len(ref.products)} products",
+        f"- wage rules: {len(ref.wage_rules)}",
+        f"- buyers: {len(book.buyers)}",
+    ]
+    if result.deactivated:
+        lines += ["", "Deactivated (kept for payroll history): " + ", ".join(result.deactivated)]
+    if result.new_keys:
+        lines += ["", "New buyers, each sent an API key by e-mail: " + ", ".join(sorted(result.new_keys))]
+    lines += [
+        "",
+        "Orders already planned keep the version they were planned with.",
+        "The attached workbook is the data now in force: edit it and upload it again to make changes.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid) -> None:
+    key, _, version = source.rpartition("#")
+    lines = [
+        f"The reference workbook {key} was not applied: nothing changed. Please correct it and upload it again.",
+        "",
+    ]
+    lines += [f"- {p}" for p in invalid.problems]
+    report = "\n".join(lines) + "\n"
+    stem = f"{REPORTS_PREFIX}{key.removeprefix(REFERENCE_PREFIX)}.{version or 'null'}.errors"
+    ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
+    attachments: tuple[Attachment, ...] = ()
+    if annotated := annotate_problems(data, invalid.problems):
+        ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
+        attachments = (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
+    logger.warning("reference workbook refused", source=source, problems=len(invalid.problems))
+    send_once(
+        ports,
+        f"reference-report#{source}",
+        to=ports.settings.finance_recipients,
+        subject=f"Telar: reference workbook needs correcting — {key}",
+        text=report,
+        attachments=attachments,
+    )
+
+
+def accept_reference_upload(ports: Ports, key: str, version_id: str | None) -> str:
+    """Handle one upload under reference/; returns ``applied``, ``unchanged`` or ``rejected``."""
+    source = f"{key}#{version_id or 'null'}"
+    result = apply_reference_workbook(ports, ports.uploads.get(key, version_id), source)
+    if result is None:
+        return "rejected"
+    return "applied" if result.changed else "unchanged"

@@ -1,0 +1,157 @@
+"""Reference workbooks uploaded to reference/ (moto): validated whole, applied as a version, answered by e-mail."""
+
+import email
+import email.policy
+from datetime import date
+from decimal import Decimal
+from email.message import Message
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from samples.make_reference_book import sample_book
+from telar.auth import hash_api_key
+from telar.models import PayPeriod
+from telar.ports import Ports
+from telar.reference_book import ReferenceBook
+from telar.sheets.reference_book import read_reference_book, write_reference_book
+from telar.stages.pay_period import run_pay_period
+from telar.stages.reference_upload import CURRENT_EXPORT, accept_reference_upload
+from tests.conftest import SAMPLES
+from tests.factories import make_earning_line
+
+
+def _mails() -> list[Message]:
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    raw = [m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data for m in sent]
+    return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
+
+
+def _text(message: Message) -> str:
+    return str(next(p.get_content() for p in message.walk() if p.get_content_type() == "text/plain"))
+
+
+def _upload(ports: Ports, data: bytes, name: str = "reference/roster.xlsx") -> tuple[str, str, str | None]:
+    stored = ports.uploads.put(name, data, "application/octet-stream")
+    return accept_reference_upload(ports, name, stored.version_id), name, stored.version_id
+
+
+def _edited(data: bytes, sheet: str, header: str, row: int, value: Any) -> bytes:
+    workbook = openpyxl.load_workbook(BytesIO(data))
+    ws = workbook[sheet]
+    column = next(c.column for c in ws[1] if c.value == header)
+    ws.cell(row=row, column=column).value = value
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def imported(aws: Ports) -> Ports:
+    """The sample workbook uploaded once and applied as version 1."""
+    outcome, _, _ = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    assert outcome == "applied"
+    return aws
+
+
+def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(aws: Ports) -> None:
+    # Given the sample workbook uploaded under reference/
+    outcome, key, version_id = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    # Then it is in force as version 1, with exactly the sample data
+    assert outcome == "applied" and aws.repo.reference_version() == 1
+    expected = sample_book().canonical()
+    assert (
+        ReferenceBook(reference=aws.repo.load_reference(), buyers=tuple(aws.repo.load_reference_buyers())).canonical()
+        == expected
+    )
+    # And each buyer got one e-mail with a key that works, while the table holds only its hash
+    mails = _mails()
+    for buyer in expected.buyers:
+        [mail] = [m for m in mails if m["To"] == buyer.email]
+        api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
+        assert aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
+        assert aws.repo.buyer_for_key(api_key) is None
+    # And the office got a receipt with the data now in force attached
+    [receipt] = [m for m in mails if "applied" in m["Subject"]]
+    assert receipt["To"] == "finance@example.org, accounts@example.org"
+    [attachment] = [p for p in receipt.walk() if p.get_filename()]
+    assert read_reference_book(attachment.get_payload(decode=True)).canonical() == expected
+    # When the same upload is delivered again (SQS delivers at least once)
+    again = accept_reference_upload(aws, key, version_id)
+    # Then nothing changes and nobody gets a second e-mail
+    assert again == "unchanged" and aws.repo.reference_version() == 1
+    assert len(_mails()) == len(mails)
+
+
+def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(imported: Ports) -> None:
+    # Given a new version of the book with a changed piece rate and a bad e-mail on the last sheet
+    before = imported.repo.load_reference()
+    changed = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    bad = _edited(changed, "buyers", "Email", 3, "compras at tiendasol")
+    # When it is uploaded
+    outcome, _, version_id = _upload(imported, bad, "reference/roster-v2.xlsx")
+    # Then nothing of it is applied: version 1 is still in force, the piece rate unchanged
+    assert outcome == "rejected"
+    assert imported.repo.reference_version() == 1 and imported.repo.load_reference() == before
+    # And the office is told the sheet and cell, with the cell marked in an annotated copy
+    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    assert "buyers!C3" in _text(report)
+    annotated = imported.uploads.get(f"reference-reports/roster-v2.xlsx.{version_id}.errors.xlsx")
+    assert openpyxl.load_workbook(BytesIO(annotated))["buyers"]["C3"].comment is not None
+
+
+def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None:
+    # Given a workbook with a new piece rate
+    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    sku = sample_book().reference.products[0].sku
+    # When it is uploaded
+    outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
+    # Then it is version 2, and version 1 (what running orders were planned with) still has the old rate
+    assert outcome == "applied" and imported.repo.reference_version() == 2
+    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)  # type: ignore[union-attr]
+    old = sample_book().reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
+    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old  # type: ignore[union-attr]
+
+
+def test_re_uploading_an_export_gives_identical_data(imported: Ports) -> None:
+    # Given the export Telar wrote of the data in force
+    export = imported.uploads.get(CURRENT_EXPORT)
+    before = (imported.repo.load_reference(), imported.repo.load_reference_buyers())
+    # When staff upload it unchanged
+    outcome, _, _ = _upload(imported, export, "reference/export-back.xlsx")
+    # Then the data is identical, and no new version is made
+    assert outcome == "unchanged" and imported.repo.reference_version() == 1
+    assert (imported.repo.load_reference(), imported.repo.load_reference_buyers()) == before
+
+
+def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported: Ports) -> None:
+    # Given work recorded for a Cusco maker
+    maker = next(m for m in imported.repo.load_reference().makers if m.group_id == "pe-cusco" and m.active)
+    line = make_earning_line(maker.worker_id, maker_name=maker.first_name, inspected_on=date(2026, 11, 10))
+    assert imported.repo.record_earnings([line]) == 1
+    # When a roster without her row is uploaded
+    book = sample_book()
+    ref = book.reference.model_copy(
+        update={"makers": tuple(m for m in book.reference.makers if m.worker_id != maker.worker_id)}
+    )
+    outcome, _, _ = _upload(
+        imported, write_reference_book(book.model_copy(update={"reference": ref})), "reference/left.xlsx"
+    )
+    # Then she is kept, inactive, gets no new work, and the receipt says so
+    assert outcome == "applied"
+    current = imported.repo.load_reference()
+    kept = next(m for m in current.makers if m.worker_id == maker.worker_id)
+    assert not kept.active and kept.first_name == maker.first_name
+    assert maker.worker_id not in {m.worker_id for m in current.makers_of("pe-cusco")}
+    [receipt] = [m for m in _mails() if "version 2" in m["Subject"]]
+    assert f"Deactivated (kept for payroll history): {maker.worker_id}" in _text(receipt)
+    # And the pay run still pays her line, under her name
+    run = run_pay_period(imported, PayPeriod(period="2026-11"))
+    paid = imported.repo.earnings_paid_in("2026-11")
+    assert [p.worker_id for p in paid] == [maker.worker_id] and run.status == "SENT"
+    # And exporting and re-uploading keeps her inactive (never deleted)
+    assert _upload(imported, imported.uploads.get(CURRENT_EXPORT), "reference/again.xlsx")[0] == "unchanged"
