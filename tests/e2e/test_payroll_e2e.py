@@ -1,0 +1,283 @@
+"""Payroll end to end: an order through the local cloud, then the on-demand pay run that finance pays from.
+
+Every e-mail is read back from the outbox, and every figure in the attached workbooks is compared with the
+earning lines on record in the table.
+
+The pay run is the PayPeriodFunction invoked with ``{"period": ...}``. The local cloud answers Lambda Invoke
+only from inside its own process (a botocore hook; moto's Lambda needs Docker), so the test runs the function
+as that runtime does, with its template environment, in a process of its own against the served endpoint.
+"""
+
+import email
+import email.policy
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Key
+from openpyxl import load_workbook
+
+from local.demo import Demo
+from local.endpoint import MotoEndpoint, aws_environment
+from local.template import Pseudo, Resolver, load_template, parameter_values, resources_with_globals
+from telar.models import EarningLine, ReferenceData
+from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.e2e
+
+
+def _mails(outbox: Path, subject: str) -> list[Message]:
+    files = sorted(outbox.glob("*.eml"))
+    mails = (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files)  # unfolds subjects
+    return [m for m in mails if subject in (m["Subject"] or "")]
+
+
+def _wait_for_mail(outbox: Path, subject: str) -> Message:
+    """The outbox copies a send made from another process within a few tenths of a second."""
+    deadline = time.monotonic() + 10
+    while not (found := _mails(outbox, subject)):
+        assert time.monotonic() < deadline, f"no e-mail {subject!r} in the outbox"
+        time.sleep(0.1)
+    [mail] = found
+    return mail
+
+
+_INVOKE = """
+import sys
+from pathlib import Path
+from local.lambdas import LambdaRuntime
+from local.stack import FunctionSpec
+spec = FunctionSpec("PayPeriodFunction", sys.argv[1], "", Path(sys.argv[2]), sys.argv[3], "python", 300, 1024, {})
+result = LambdaRuntime([spec]).invoke(spec.name, sys.argv[4])
+Path(sys.argv[5]).write_bytes(result.payload)  # stdout carries the handler's logs
+sys.exit(1 if result.function_error else 0)
+"""
+
+
+def _invoke_pay_period(served: dict[str, Any], period: str, reply: Path) -> dict[str, Any]:
+    """PayPeriodFunction with ``{"period": period}``, its environment resolved from template.yaml."""
+    template = load_template(ROOT / "template.yaml")
+    function = resources_with_globals(template)["PayPeriodFunction"]["Properties"]
+    resolver = Resolver(
+        pseudo=Pseudo(served["stack_name"], served["account_id"], served["region"]),
+        parameters=parameter_values(template),
+        refs=dict(served["resources"]),
+    )
+    variables = resolver.resolve(function["Environment"]["Variables"], "PayPeriodFunction.Environment")
+    endpoint = MotoEndpoint(port=int(served["aws_endpoint"].rsplit(":", 1)[1]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {k: v for k, v in aws_environment(endpoint, served["region"]).items() if v is not None}
+    env |= {k: str(v) for k, v in variables.items()} | {"PYTHONPATH": f"{ROOT / 'layers' / 'telar'}:{ROOT}"}
+    command = [
+        sys.executable,
+        "-c",
+        _INVOKE,
+        served["functions"]["PayPeriodFunction"],
+        str(ROOT / function["CodeUri"]),
+        function["Handler"],
+        json.dumps({"period": period}),
+        str(reply),
+    ]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"pay run failed: {reply.read_text() if reply.exists() else ''}\n{done.stderr}"
+    return dict(json.loads(reply.read_text()))
+
+
+def _local(served: dict[str, Any]) -> dict[str, str]:
+    return {
+        "endpoint_url": served["aws_endpoint"],
+        "region_name": served["region"],
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+
+
+def _lines(items: Iterable[dict[str, Any]]) -> list[EarningLine]:
+    return [EarningLine.model_validate({k: v for k, v in i.items() if k in EarningLine.model_fields}) for i in items]
+
+
+def _query(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    items, page = [], table.query(**kwargs)
+    items += page["Items"]
+    while "LastEvaluatedKey" in page:
+        page = table.query(ExclusiveStartKey=page["LastEvaluatedKey"], **kwargs)
+        items += page["Items"]
+    return items
+
+
+def _number(value: Any) -> Decimal:
+    assert isinstance(value, int | float) and not isinstance(value, bool), f"{value!r} is not a number"
+    return Decimal(str(value))  # a 2-decimal amount read back as float prints exactly as written
+
+
+def _rows(ws: Any, header_row: int) -> list[dict[str, Any]]:
+    names = [c.value for c in ws[header_row]]
+    rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
+    return [dict(zip(names, row, strict=False)) for row in rows if any(v not in (None, "") for v in row)]
+
+
+def _figures_match(book: Any, group_id: str, currency: str, lines: list[EarningLine]) -> Decimal:
+    """Every figure of the group's workbook is the sum of the recorded lines, as numbers; returns the total."""
+    key = lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)  # noqa: E731
+    total = sum((x.total for x in lines), Decimal(0))
+    [summary] = [r for r in _rows(book["Summary"], 3) if r["Group ID"] == group_id]
+    assert summary["Currency"] == currency and summary["Makers"] == len({x.worker_id for x in lines})
+    assert _number(summary["Units passed"]) == sum(x.units_passed for x in lines)
+    assert _number(summary["Hours"]) == sum(x.hours_worked for x in lines)
+    assert _number(summary["Piece earnings"]) == sum(x.piece_earnings for x in lines)
+    assert _number(summary["Hourly base"]) == sum(x.hourly_base for x in lines)
+    assert _number(summary["Minimum-wage top-ups"]) == sum(x.top_up for x in lines)
+    assert _number(summary["Total to pay"]) == total
+    # one Detail row per recorded line, with its amounts; the Audit sheet names the QC upload behind each
+    detail = {
+        (r["Order"], r["Assignment"], r["Worker ID"], r["SKU"]): (_number(r["Top-up"]), _number(r["Total"]))
+        for r in _rows(book["Detail"], 1)
+    }
+    assert detail == {key(x): (x.top_up, x.total) for x in lines}
+    assert {r["QC upload"] for r in _rows(book["Audit"], 1)} == {x.qc_upload for x in lines}
+    # no figure is a formula a reader could break
+    assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    return total
+
+
+def _attachments(mail: Message) -> dict[str, Any]:
+    """Each .xlsx attached to ``mail``, opened with openpyxl, by file name."""
+    return {
+        p.get_filename(): load_workbook(io.BytesIO(p.get_payload(decode=True)), data_only=True)
+        for p in mail.walk()
+        if (p.get_filename() or "").endswith(".xlsx")
+    }
+
+
+def _per_group(lines: Iterable[EarningLine]) -> dict[tuple[str, str], list[EarningLine]]:
+    grouped: dict[tuple[str, str], list[EarningLine]] = defaultdict(list)
+    for line in lines:
+        grouped[(line.group_id, line.currency)].append(line)
+    return grouped
+
+
+@pytest.fixture(scope="module")
+def finished(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One order through the local cloud, its QC sheets filled in and uploaded, until it finishes."""
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(served, ref, out_dir=tmp_path_factory.mktemp("payroll-e2e"))
+    [order_id] = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[0]])
+    demo.fill_and_upload_qc([order_id])  # returns once the order is ready to ship or needs attention
+    table = boto3.resource("dynamodb", **_local(served)).Table(served["resources"]["TelarTable"])
+    return {"demo": demo, "order": demo.order(order_id), "table": table}
+
+
+def _recorded(finished: dict[str, Any]) -> list[EarningLine]:
+    condition = Key("pk").eq(f"ORDER#{finished['order']['order_id']}") & Key("sk").begins_with("EARNING#")
+    return _lines(_query(finished["table"], KeyConditionExpression=condition))
+
+
+@pytest.fixture(scope="module")
+def pay_run(served: dict[str, Any], finished: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The on-demand pay run of the month in which the order's QC sheets were signed off (today, UTC)."""
+    period = datetime.now(UTC).strftime("%Y-%m")  # a period pays every unpaid line signed off by its last day
+    run = _invoke_pay_period(served, period, tmp_path_factory.mktemp("pay-run") / "reply.json")
+    condition = Key("gsi1pk").eq(f"EARNING#PAID#{period}")
+    paid = _lines(_query(finished["table"], IndexName="gsi1", KeyConditionExpression=condition))
+    return {"period": period, "run": run, "paid": paid}
+
+
+def test_the_order_payroll_e_mail_carries_workbooks_whose_figures_are_the_recorded_earnings(
+    served: dict[str, Any], finished: dict[str, Any]
+) -> None:
+    # Given an order that went through every stage, with some makers slow enough to need a top-up
+    order = finished["order"]
+    assert order["status"] == "READY_TO_SHIP", order
+    recorded = _recorded(finished)
+    assert recorded and any(x.top_up > 0 for x in recorded)
+    assert all(x.total >= x.minimum_for_hours for x in recorded)
+    # When finance opens the order's payroll e-mail
+    mail = _wait_for_mail(Path(served["outbox_dir"]), f"payroll earnings recorded for order {order['order_id']}")
+    books = _attachments(mail)
+    # Then it has one workbook per group and currency, each figure exactly the recorded lines' sums
+    groups = _per_group(recorded)
+    assert sorted(books) == sorted(f"payroll-{order['order_id']}-{g}-{c}.xlsx" for g, c in groups)
+    for (group_id, currency), lines in groups.items():
+        _figures_match(books[f"payroll-{order['order_id']}-{group_id}-{currency}.xlsx"], group_id, currency, lines)
+
+
+def test_the_pay_run_e_mails_finance_workbooks_whose_figures_are_the_recorded_earnings(
+    served: dict[str, Any], finished: dict[str, Any], pay_run: dict[str, Any]
+) -> None:
+    # Given the finished order and the month's pay run, on demand
+    period, run, paid = pay_run["period"], pay_run["run"], pay_run["paid"]
+    assert run["status"] == "SENT" and run["mail_sent"] and run["mail_error"] is None
+    # Then every earning line recorded for the order was paid in this period, once
+    recorded = _recorded(finished)
+    key = lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)  # noqa: E731
+    assert all(x.paid_in == period for x in recorded)
+    assert {key(x) for x in recorded} <= {key(x) for x in paid}
+    assert len(paid) == len({key(x) for x in paid}) == run["lines"]
+    # And finance got one e-mail with one workbook per group and currency whose figures are the paid lines'
+    mail = _wait_for_mail(Path(served["outbox_dir"]), f"payroll for pay period {period}")
+    books = _attachments(mail)
+    groups = _per_group(paid)
+    assert sorted(books) == sorted(f"payroll-{period}-{g}-{c}.xlsx" for g, c in groups)
+    body = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    for (group_id, currency), lines in groups.items():
+        total = _figures_match(books[f"payroll-{period}-{group_id}-{currency}.xlsx"], group_id, currency, lines)
+        assert total == Decimal(run["totals"][f"{group_id} {currency}"])
+        assert f"total {currency} {total}" in body
+
+
+def test_the_pay_run_again_pays_nothing_twice_and_sends_no_second_e_mail(
+    served: dict[str, Any], pay_run: dict[str, Any], tmp_path: Path
+) -> None:
+    # Given the month's pay run happened
+    period, first = pay_run["period"], pay_run["run"]
+    # When an operator runs it again
+    again = _invoke_pay_period(served, period, tmp_path / "reply.json")
+    # Then it reports the same files and totals, and finance still has one e-mail
+    assert (again["status"], again["files"], again["totals"], again["lines"]) == (
+        "SENT",
+        first["files"],
+        first["totals"],
+        first["lines"],
+    )
+    time.sleep(0.5)  # the outbox would have copied a second send by now
+    assert len(_mails(Path(served["outbox_dir"]), f"payroll for pay period {period}")) == 1
+
+
+def test_payslips_for_the_production_managers_print_a_page_per_paid_maker(
+    served: dict[str, Any], pay_run: dict[str, Any]
+) -> None:
+    # Given the month's pay run
+    s3 = boto3.client("s3", **_local(served))
+    # Then each group's payslips have one printed page per maker paid in it
+    for (group_id, currency), lines in _per_group(pay_run["paid"]).items():
+        [slips] = [k for k in pay_run["run"]["payslips"] if k.endswith(f"-{group_id}-{currency}.html")]
+        html = s3.get_object(Bucket=served["artifacts_bucket"], Key=slips)["Body"].read().decode()
+        assert html.count('class="slip"') == len({x.worker_id for x in lines})
+
+
+def test_the_order_status_links_its_insert_cards_and_payroll_files(
+    served: dict[str, Any], finished: dict[str, Any]
+) -> None:
+    # Given the finished order, as its buyer sees it through the API
+    order = finished["demo"].order(finished["order"]["order_id"])
+    s3 = boto3.client("s3", **_local(served))
+    # Then its status names the insert cards print sheet, which is there with a card per passed unit
+    cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=order["artifacts"]["cards"])["Body"].read().decode()
+    assert cards.count('<article class="card') == order["units_passed"] > 0
+    # And the order's payroll statements are where its status says
+    prefix = order["artifacts"]["payroll"]
+    listing = s3.list_objects_v2(Bucket=served["artifacts_bucket"], Prefix=prefix)
+    expected = {f"payroll-{x.order_id}-{x.group_id}-{x.currency}.xlsx" for x in _recorded(finished)}
+    assert {o["Key"].removeprefix(prefix) for o in listing["Contents"]} == expected
