@@ -1,7 +1,9 @@
 """Shared fixtures: an in-memory AWS (moto) with the table and buckets built from template.yaml's own properties."""
 
+import json
 import os
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,10 @@ from telar.adapters.storage import Storage
 from telar.adapters.workflow import Workflow
 from telar.models import ReferenceData
 from telar.ports import Ports
+from telar.reference_book import ReferenceBook
 from telar.settings import Settings
+from telar.sheets.reference_book import read_reference_book
+from telar.stages.reference_upload import apply_reference_workbook
 from tests.template_tools import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +51,22 @@ class RecordingWorkflow(Workflow):
         return task_token not in self.ended
 
 
+@cache
+def _sample_book() -> ReferenceBook:
+    """samples/reference.xlsx read as an upload is (once per session: the models are frozen)."""
+    return read_reference_book((SAMPLES / "reference.xlsx").read_bytes())
+
+
 @pytest.fixture
 def sample_reference() -> ReferenceData:
-    return ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    return _sample_book().reference
+
+
+def import_samples(ports: Ports) -> dict[str, str]:
+    """Load the sample workbook as staff would (validated, versioned, buyers keyed); returns buyer id -> key."""
+    keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
+    assert apply_reference_workbook(ports, (SAMPLES / "reference.xlsx").read_bytes(), "samples#test", keys.__getitem__)
+    return keys
 
 
 @pytest.fixture

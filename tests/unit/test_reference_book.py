@@ -55,7 +55,7 @@ def test_the_sample_workbook_holds_exactly_the_sample_data() -> None:
     # When it is read as an upload would be
     book = read_reference_book((SAMPLES / "reference.xlsx").read_bytes())
     # Then it is the JSON samples, consent histories and buyers included
-    assert book == sample_book()
+    assert book == sample_book(), "regenerate it: PYTHONPATH=layers/telar python samples/make_reference_book.py"
     assert any(len(m.consent) > 1 for m in book.reference.makers)
     assert not all(m.active for m in book.reference.makers)
 
