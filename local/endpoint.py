@@ -9,6 +9,7 @@ through http://localhost:$MOTO_PORT.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,8 @@ class MotoEndpoint:
         BackendDict.reset()
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
+        wsgi: Any = self._server._server  # werkzeug reads .app on every request
+        wsgi.app = _one_dynamodb_request_at_a_time(wsgi.app)
         self.port = self._server.get_host_and_port()[1]
         return self.url
 
@@ -54,6 +57,21 @@ class MotoEndpoint:
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
         sfn_config.update(self._saved_config)
+
+
+def _one_dynamodb_request_at_a_time(app: Any) -> Any:
+    """moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies a table while another request
+    writes to it ("dictionary changed size during iteration", a 500). DynamoDB itself serialises nothing
+    of the kind, so the local endpoint does, for DynamoDB only (moto answers each in a few ms)."""
+    lock = threading.Lock()
+
+    def serialised(environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialised
 
 
 class PatchedEnviron:
