@@ -172,6 +172,8 @@ def test_rows_may_come_in_any_order_and_headers_in_any_case(exported: bytes) -> 
             a, b = sheet.cell(row=2, column=c), sheet.cell(row=3, column=c)
             a.value, b.value = b.value, a.value
         sheet.cell(row=1, column=1).value = "buyer_id"
+        catalog = workbook["catalog"]
+        catalog.cell(row=1, column=_column(catalog, "Piece rates PEN")).value = "piece rates pen"
 
     # When read, Then it is the same data in another order
     book = read_reference_book(_edit(exported, change))

@@ -237,13 +237,9 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         ws = wb.create_sheet(spec.name)
         for c, column in enumerate(cols, start=1):
             put_text(ws.cell(row=1, column=c), column.header)
-            description = (
-                spec.model.model_fields[column.field].description
-                if column.field in dict(spec.model.model_fields)
-                else None
-            )
-            if description:
-                ws.cell(row=1, column=c).comment = Comment(description, "Telar")
+            info = spec.model.model_fields.get(column.field)
+            if info is not None and info.description:  # the model's own words, as a note on the header
+                ws.cell(row=1, column=c).comment = Comment(info.description, "Telar")
             if choices := _choices(_annotation(spec, column.field)):
                 validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
                 ws.add_data_validation(validation)
@@ -299,9 +295,11 @@ def _match_columns(spec: SheetSpec, grid: Grid, header_row: int, problems: _Prob
         column = known.get(key)
         if column is None:
             prefix = next((p for p in dict_fields if key.startswith(p + " ")), None)
-            if prefix is not None:
-                dict_key = str(value).strip().rsplit(" ", 1)[-1]
-                column = Column(dict_fields[prefix], str(value).strip(), dict_key)
+            if prefix is not None:  # "Piece rates pen" is the PEN column: known keys keep their spelling
+                field = dict_fields[prefix]
+                typed = str(value).strip().rsplit(" ", 1)[-1]
+                dict_key = next((k for k in _DICT_KEYS.get(field, ()) if k.casefold() == typed.casefold()), typed)
+                column = Column(field, str(value).strip(), dict_key)
         where = coordinate(header_row, c)
         if column is None:
             if not key.startswith("note"):
