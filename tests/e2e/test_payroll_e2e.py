@@ -140,13 +140,18 @@ def _figures_match(book: Any, group_id: str, currency: str, lines: list[EarningL
     assert _number(summary["Hourly base"]) == sum(x.hourly_base for x in lines)
     assert _number(summary["Minimum-wage top-ups"]) == sum(x.top_up for x in lines)
     assert _number(summary["Total to pay"]) == total
-    # one Detail row per recorded line, with its amounts; the Audit sheet names the QC upload behind each
-    detail = {
-        (r["Order"], r["Assignment"], r["Worker ID"], r["SKU"]): (_number(r["Top-up"]), _number(r["Total"]))
-        for r in _rows(book["Detail"], 1)
+    # Detail: one row per maker and product, her lines summed; Audit: each line with the QC upload behind it
+    expected: dict[tuple[str, str], tuple[Decimal, Decimal]] = defaultdict(lambda: (Decimal(0), Decimal(0)))
+    for x in lines:
+        top_up, line_total = expected[(x.worker_id, x.sku)]
+        expected[(x.worker_id, x.sku)] = (top_up + x.top_up, line_total + x.total)
+    detail = {(r["Worker ID"], r["SKU"]): (_number(r["Top-up"]), _number(r["Total"])) for r in _rows(book["Detail"], 1)}
+    assert detail == expected
+    audit = {
+        (r["Order"], r["Assignment"], r["Worker ID"], r["SKU"]): (r["QC upload"], _number(r["Total"]))
+        for r in _rows(book["Audit"], 1)
     }
-    assert detail == {key(x): (x.top_up, x.total) for x in lines}
-    assert {r["QC upload"] for r in _rows(book["Audit"], 1)} == {x.qc_upload for x in lines}
+    assert audit == {key(x): (x.qc_upload, x.total) for x in lines}
     # no figure is a formula a reader could break
     assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
     return total

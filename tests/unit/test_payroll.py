@@ -167,3 +167,54 @@ def test_a_pay_period_must_be_a_month(bad: str) -> None:
 def test_the_schedule_pays_the_month_that_ended() -> None:
     assert PayPeriod.before(date(2027, 1, 1)).period == "2026-12"
     assert PayPeriod(period="2028-02").last_day == date(2028, 2, 29)
+
+
+def test_a_group_with_its_own_piece_rate_is_paid_at_it_and_others_at_the_countrys(
+    sample_reference: ReferenceData,
+) -> None:
+    # Given Cusco negotiated its own rate for a product, while Ayacucho pays Peru's rate for it
+    worker, sku = _maker(sample_reference, "pe-cusco")
+    product = sample_reference.product(sku)
+    assert product is not None
+    own = product.model_copy(update={"group_piece_rates": {"pe-cusco": Decimal("31.50")}})
+    ref = sample_reference.model_copy(
+        update={"products": tuple(own if p.sku == sku else p for p in sample_reference.products)}
+    )
+    other = next(m.worker_id for m in ref.makers_of("pe-ayacucho", product.skill))
+    # When one unit passes in each group
+    [cusco] = earnings_for(_assignment("pe-cusco", sku, worker, 1, "1"), ref, date(2026, 11, 23))
+    [ayacucho] = earnings_for(_assignment("pe-ayacucho", sku, other, 1, "1"), ref, date(2026, 11, 23))
+    # Then each is paid at her group's rate
+    assert cusco.piece_earnings == Decimal("31.50")
+    assert ayacucho.piece_earnings == product.piece_rates["PEN"]
+
+
+def test_a_product_without_a_rate_for_the_groups_currency_is_refused(sample_reference: ReferenceData) -> None:
+    worker, sku = _maker(sample_reference, "pe-cusco")
+    product = sample_reference.product(sku)
+    assert product is not None
+    thai_only = product.model_copy(update={"piece_rates": {"THB": Decimal(230)}})
+    ref = sample_reference.model_copy(
+        update={"products": tuple(thai_only if p.sku == sku else p for p in sample_reference.products)}
+    )
+    with pytest.raises(LookupError, match="no piece rate in PEN for pe-cusco"):
+        earnings_for(_assignment("pe-cusco", sku, worker, 1, "1"), ref, date(2026, 11, 23))
+
+
+def test_rejected_units_are_not_paid_and_a_reworked_unit_is_paid_once_when_it_passes(
+    sample_reference: ReferenceData,
+) -> None:
+    # Given a maker who made 5 units: 3 passed first time, 2 were rejected and passed after rework
+    worker, sku = _maker(sample_reference, "pe-cusco")
+    first = _assignment("pe-cusco", sku, worker, 3, "20")
+    first = first.model_copy(update={"qc_rows": [first.qc_rows[0].model_copy(update={"produced": 5, "rejected": 2})]})
+    rework = _assignment("pe-cusco", sku, worker, 2, "3").model_copy(
+        update={"assignment_id": "ord-1-pe-cusco-rework1", "rework_of": "ord-1-pe-cusco", "rework_round": 1}
+    )
+    # When both rounds are paid
+    lines = [line for a in (first, rework) for line in earnings_for(a, sample_reference, date(2026, 11, 23))]
+    # Then she is paid for 5 units, each once, and for all 23 hours she worked (rework time counts)
+    rate = sample_reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
+    assert [line.units_passed for line in lines] == [3, 2]
+    assert sum(line.piece_earnings for line in lines) == 5 * rate
+    assert sum(line.hours_worked for line in lines) == 23

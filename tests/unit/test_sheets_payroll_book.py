@@ -1,5 +1,6 @@
 """The payroll workbook finance pays from: totals are numbers that add up, per group and currency."""
 
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -145,3 +146,37 @@ def test_an_hourly_base_has_its_own_column_and_counts_in_the_totals() -> None:
     [detail] = _rows(wb["Detail"], 1)
     assert (cusco["Hourly base"], cusco["Total to pay"]) == (32, 92)
     assert (detail["Hourly base"], detail["Total"]) == (32, 92)
+
+
+def test_detail_sums_a_makers_product_over_orders_and_audit_keeps_each_line() -> None:
+    # Given a maker paid for the same product in two orders (one topped up), and a rework round
+    lines = [
+        make_earning_line("CUS-02", maker_name="Luz", order_id="ord-b", assignment_id="ord-b-pe-cusco"),
+        make_earning_line(
+            "CUS-02",
+            maker_name="Luz",
+            order_id="ord-a",
+            assignment_id="ord-a-pe-cusco-rework1",
+            units_passed=1,
+            hours_worked=Decimal("12.5"),
+            piece_earnings=Decimal("25.00"),
+            minimum_for_hours=Decimal("67.91"),
+            top_up=Decimal("42.91"),
+            inspected_on=date(2026, 11, 30),
+            qc_upload="qc/cusco rework.xlsx#v2",
+        ),
+    ]
+    wb = _book([make_group_payroll(lines)])
+    # Then Detail has one row for her and the product, every figure the sum of the two lines, as numbers
+    [detail] = _rows(wb["Detail"], 1)
+    assert (detail["Worker ID"], detail["SKU"], detail["Orders"]) == ("CUS-02", "KNT-SCARF-ALP", "ord-a, ord-b")
+    assert (detail["Units passed"], detail["Hours"]) == (5, 28.5)
+    assert (detail["Piece earnings"], detail["Top-up"], detail["Total"]) == (125, 42.91, 167.91)
+    # And Audit has each line with where it comes from and its own amounts
+    audit = _rows(wb["Audit"], 1)
+    assert [(r["Order"], r["Assignment"], r["QC upload"], r["Total"]) for r in audit] == [
+        ("ord-a", "ord-a-pe-cusco-rework1", "qc/cusco rework.xlsx#v2", 67.91),
+        ("ord-b", "ord-b-pe-cusco", "qc/taller-cusco.xlsx#3HL4kqtJlcpXroDTDmJ", 100),
+    ]
+    assert audit[0]["QC date"].date() == date(2026, 11, 30)
+    assert sum(Decimal(str(r["Total"])) for r in audit) == Decimal(str(detail["Total"]))

@@ -32,6 +32,27 @@ class EarningLine(BaseModel):
         return self.piece_earnings + self.hourly_base + self.top_up
 
 
+class MakerProductPay(BaseModel):
+    """One maker's pay for one product in a payroll: her earning lines for it (orders, rounds), summed.
+
+    Every amount is a sum of already-rounded lines, so it adds up with the lines it comes from.
+    """
+
+    lines: list[EarningLine] = Field(min_length=1, description="same group, currency, maker and product")
+
+    @property
+    def first(self) -> EarningLine:
+        return self.lines[0]
+
+    @property
+    def orders(self) -> list[str]:
+        return sorted({line.order_id for line in self.lines})
+
+    def total_of(self, amount: str) -> Decimal:
+        """The sum of one amount field (``piece_earnings``, ``top_up``, ``total``...) over the lines."""
+        return sum((Decimal(getattr(line, amount)) for line in self.lines), Decimal(0))
+
+
 class GroupPayroll(BaseModel):
     group_id: str
     group_name: str

@@ -83,11 +83,21 @@ class Product(_Ref):
     skill: Skill
     standard_minutes: Decimal = Field(gt=0, description="minutes one maker needs for one unit")
     piece_rates: dict[str, Decimal] = Field(description="piece rate per currency, e.g. {'PEN': 6.50}")
+    group_piece_rates: dict[str, Decimal] = Field(
+        default_factory=dict, description="per group_id, in the group's currency: a group's own rate instead"
+    )
     unit_price_usd: Decimal = Field(gt=0)
     min_quantity: int = Field(ge=1)
     max_quantity: int = Field(ge=1)
     defect_codes: tuple[str, ...] = ()
     care_instructions: dict[str, str] = Field(default_factory=dict, description="per language code")
+
+    def piece_rate(self, group: Group) -> Decimal:
+        """What ``group`` pays per passed unit: its own rate if it has one, else its currency's."""
+        rate = self.group_piece_rates.get(group.group_id, self.piece_rates.get(group.currency))
+        if rate is None:
+            raise LookupError(f"{self.sku} has no piece rate in {group.currency} for {group.group_id}")
+        return rate
 
 
 class WageRule(_Ref):

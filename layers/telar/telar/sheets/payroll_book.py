@@ -12,7 +12,9 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from telar import payroll
 from telar.models import EarningLine, GroupPayroll
+from telar.models.payroll import MakerProductPay
 from telar.sheets.cells import (
     HOURS_FORMAT,
     INTEGER_FORMAT,
@@ -45,9 +47,8 @@ DETAIL_HEADERS = (
     "Worker ID",
     "Maker",
     "Currency",
-    "Order",
-    "Assignment",
     "SKU",
+    "Orders",
     "Units passed",
     "Hours",
     "Piece earnings",
@@ -56,25 +57,43 @@ DETAIL_HEADERS = (
     "Top-up",
     "Total",
 )
-AUDIT_HEADERS = ("Order", "Assignment", "Group ID", "Worker ID", "SKU", "QC upload")
+AUDIT_HEADERS = (
+    "Order",
+    "Assignment",
+    "Group ID",
+    "Worker ID",
+    "SKU",
+    "QC date",
+    "QC upload",
+    "Units passed",
+    "Hours",
+    "Piece earnings",
+    "Hourly base",
+    "Minimum for hours",
+    "Top-up",
+    "Total",
+)
+DATE_FORMAT = "yyyy-mm-dd"  # read by finance across countries: unambiguous
+AMOUNTS = ("piece_earnings", "hourly_base", "minimum_for_hours", "top_up", "total")
 SUMMARY_HEADER_ROW = 3
 
 
 def write_payroll_book(payrolls: list[GroupPayroll], period_label: str) -> bytes:
-    """One workbook for ``payrolls`` (any groups and currencies), titled with ``period_label``."""
+    """One workbook for ``payrolls`` (any groups and currencies), titled with ``period_label``.
+
+    Detail has one row per maker and product (her lines of every order summed); Audit has one row per
+    earning line, with the order, assignment and QC upload it comes from, so each Detail row can be traced.
+    """
     ordered = sorted(payrolls, key=lambda p: (p.group_id, p.currency))
-    lines = [
-        (payroll, line)
-        for payroll in ordered
-        for line in sorted(payroll.lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku))
-    ]
+    names = {p.group_id: p.group_name for p in ordered}
+    lines = [line for p in ordered for line in p.lines]
     wb = Workbook()
     summary = wb.active
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, ordered, period_label)
-    _detail(wb.create_sheet("Detail"), lines)
-    _audit(wb.create_sheet("Audit"), lines)
+    _detail(wb.create_sheet("Detail"), payroll.per_maker_product(lines), names)
+    _audit(wb.create_sheet("Audit"), sorted(lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)))
     return to_bytes(wb)
 
 
@@ -97,9 +116,9 @@ def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> 
     _header(ws, header, SUMMARY_HEADERS)
     # one row per group and currency, even if the caller passed one payroll per order
     groups: dict[tuple[str, str], tuple[str, list[EarningLine]]] = {}
-    for payroll in payrolls:
-        name, lines = groups.setdefault((payroll.group_id, payroll.currency), (payroll.group_name, []))
-        lines.extend(payroll.lines)
+    for p in payrolls:
+        name, lines = groups.setdefault((p.group_id, p.currency), (p.group_name, []))
+        lines.extend(p.lines)
     row = header + 1
     for (group_id, currency), (name, lines) in groups.items():
         _summary_row(ws, row, (group_id, name, currency), currency, _totals(lines))
@@ -133,37 +152,43 @@ def _summary_row(
         put_value(ws.cell(row=row, column=col), amount, money_format(currency))
 
 
-def _detail(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> None:
+def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, str]) -> None:
     _header(ws, 1, DETAIL_HEADERS)
-    for row, (payroll, line) in enumerate(lines, start=2):
+    for row, pay in enumerate(rows, start=2):
+        line = pay.first
         texts = (
             line.group_id,
-            payroll.group_name,
+            group_names[line.group_id],
             line.worker_id,
             line.maker_name,
             line.currency,
-            line.order_id,
-            line.assignment_id,
             line.sku,
+            ", ".join(pay.orders),
         )
         for col, text in enumerate(texts, start=1):
             put_text(ws.cell(row=row, column=col), text)
+        put_value(ws.cell(row=row, column=8), sum(x.units_passed for x in pay.lines), INTEGER_FORMAT)
+        put_value(ws.cell(row=row, column=9), pay.total_of("hours_worked"), HOURS_FORMAT)
         money = money_format(line.currency)
-        put_value(ws.cell(row=row, column=9), line.units_passed, INTEGER_FORMAT)
-        put_value(ws.cell(row=row, column=10), line.hours_worked, HOURS_FORMAT)
-        amounts = (line.piece_earnings, line.hourly_base, line.minimum_for_hours, line.top_up, line.total)
-        for col, amount in enumerate(amounts, start=11):
-            put_value(ws.cell(row=row, column=col), amount, money)
-    _table(ws, DETAIL_HEADERS, len(lines), [12, 26, 12, 16, 9, 16, 18, 16, 10, 8, 14, 12, 16, 12, 14])
+        for col, amount in enumerate(AMOUNTS, start=10):
+            put_value(ws.cell(row=row, column=col), pay.total_of(amount), money)
+    _table(ws, DETAIL_HEADERS, len(rows), [12, 26, 12, 16, 9, 16, 24, 10, 8, 14, 12, 16, 12, 14])
 
 
-def _audit(ws: Worksheet, lines: list[tuple[GroupPayroll, EarningLine]]) -> None:
+def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
     _header(ws, 1, AUDIT_HEADERS)
-    for row, (_payroll, line) in enumerate(lines, start=2):
-        texts = (line.order_id, line.assignment_id, line.group_id, line.worker_id, line.sku, line.qc_upload or "")
+    for row, line in enumerate(lines, start=2):
+        texts = (line.order_id, line.assignment_id, line.group_id, line.worker_id, line.sku)
         for col, text in enumerate(texts, start=1):
             put_text(ws.cell(row=row, column=col), text)
-    _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 60])
+        put_value(ws.cell(row=row, column=6), line.inspected_on, DATE_FORMAT)
+        put_text(ws.cell(row=row, column=7), line.qc_upload or "")
+        put_value(ws.cell(row=row, column=8), line.units_passed, INTEGER_FORMAT)
+        put_value(ws.cell(row=row, column=9), line.hours_worked, HOURS_FORMAT)
+        money = money_format(line.currency)
+        for col, amount in enumerate(AMOUNTS, start=10):
+            put_value(ws.cell(row=row, column=col), getattr(line, amount), money)
+    _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 11, 50, 10, 8, 14, 12, 16, 12, 14])
 
 
 def _header(ws: Worksheet, row: int, headers: tuple[str, ...]) -> None:
