@@ -20,7 +20,7 @@ from telar.ports import Ports
 from telar.reference_book import ReferenceBook
 from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
-from telar.stages.reference_upload import apply_reference_workbook
+from telar.stages.reference_upload import apply_reference_workbook, import_reference
 from tests.template_tools import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +60,11 @@ def _sample_book() -> ReferenceBook:
 @pytest.fixture
 def sample_reference() -> ReferenceData:
     return _sample_book().reference
+
+
+def import_sample_reference(ports: Ports) -> int:
+    """The sample reference data applied through the import use case, without buyers (so no e-mails)."""
+    return import_reference(ports, ReferenceBook(reference=_sample_book().reference), "samples#test").version
 
 
 def import_samples(ports: Ports) -> dict[str, str]:
