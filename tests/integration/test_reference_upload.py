@@ -155,3 +155,31 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     assert [p.worker_id for p in paid] == [maker.worker_id] and run.status == "SENT"
     # And exporting and re-uploading keeps her inactive (never deleted)
     assert _upload(imported, imported.uploads.get(CURRENT_EXPORT), "reference/again.xlsx")[0] == "unchanged"
+
+
+def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
+    aws: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SES failing on the first API-key e-mail
+    issued: list[str] = []
+    real_send = aws.mailer.send
+
+    def failing_once(**message: Any) -> str:
+        if message["subject"] == "Telar: your API key" and not issued:
+            issued.append(next(w for w in message["text"].split() if w.startswith("tlr_")))
+            raise RuntimeError("SES is throttling")
+        return real_send(**message)
+
+    monkeypatch.setattr(aws.mailer, "send", failing_once)
+    data = (SAMPLES / "reference.xlsx").read_bytes()
+    stored = aws.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
+    # When the upload is handled, fails, and SQS delivers it again
+    with pytest.raises(RuntimeError):
+        accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id)
+    assert accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id) == "unchanged"
+    # Then the undelivered key does not work, and every buyer got exactly one working key by e-mail
+    assert aws.repo.buyer_for_key(hash_api_key(issued[0])) is None
+    for buyer in sample_book().buyers:
+        [mail] = [m for m in _mails() if m["To"] == buyer.email]
+        api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
+        assert api_key != issued[0] and aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
