@@ -199,3 +199,10 @@ def test_makers_left_out_are_kept_inactive() -> None:
     assert {m.worker_id for m in departed} == {leaving.worker_id, inactive.worker_id}
     assert deactivated(previous, merged) == [leaving.worker_id]
     assert keep_departed_makers(None, incoming) == (incoming, [])
+
+
+def test_an_unreadable_cell_is_reported_once(exported: bytes) -> None:
+    # Given a required number written as a word
+    problems = _problems(_edit(exported, _set("groups", "Hours per day", 3, "four")))
+    # Then only that it is not a number is said (not also that the value is missing)
+    assert [(p.value, p.expected) for p in problems] == [("four", "a number")]

@@ -272,6 +272,7 @@ class _Row:
     values: dict[str, Any]  # field -> value ready for the model (dict fields as dicts)
     cells: dict[tuple[str, str | None], str]  # (field, dict key) -> cell, for problems
     raw: dict[tuple[str, str | None], Any] = dataclasses.field(default_factory=dict)  # the values as typed
+    unreadable: set[str] = dataclasses.field(default_factory=set)  # fields already reported as unreadable
     item: BaseModel | None = None
 
     def cell(self, field: str, key: str | None = None) -> str:
@@ -402,6 +403,7 @@ def _read_sheet(spec: SheetSpec, data: bytes, problems: _Problems) -> list[_Row]
             converted, problem = _convert(annotation, value, grid.date1904)
             if problem:
                 problems.add(spec.name, where, value, problem)
+                row.unreadable.add(column.field)
             elif column.key:
                 row.values.setdefault(column.field, {})[column.key] = converted
             else:
@@ -421,6 +423,8 @@ def _validate_rows(spec: SheetSpec, rows: list[_Row], problems: _Problems) -> No
             for error in invalid.errors():
                 loc = error["loc"]
                 field = str(loc[0]) if loc else None
+                if field in row.unreadable:  # "missing" only because its cell could not be read: said already
+                    continue
                 key = str(loc[1]) if len(loc) > 1 and field and _is_dict(_annotation(spec, field)) else None
                 where = row.cell(field, key) if field else coordinate(row.number, 1)
                 problems.add(spec.name, where, row.raw.get((field, key)) if field else None, _message(error))
@@ -498,11 +502,12 @@ def read_reference_book(data: bytes) -> ReferenceBook:
                 group.region,
                 f"a region with a minimum-wage rule in {group.currency} for {group.country} on the wage_rules sheet",
             )
-    group_ids = {g.group_id for _, g in groups}
+    # ids of every row, valid or not: one bad cell in a group's row should not also fault its makers
+    group_ids = {r.values.get("group_id") for r in sheets["groups"]}
     for row, maker in makers:
         if maker.group_id not in group_ids:
             problems.add("makers", row.cell("group_id"), maker.group_id, "a Group ID from the groups sheet")
-    worker_ids = {m.worker_id for _, m in makers}
+    worker_ids = {r.values.get("worker_id") for r in sheets["makers"]}
     for row in sheets[CONSENT_SHEET]:
         worker = row.values.get("worker_id")
         if worker is not None and worker not in worker_ids:
