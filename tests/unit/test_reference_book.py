@@ -1,6 +1,7 @@
 """The reference workbook: template and export written with openpyxl, uploads read and validated as a whole."""
 
 from collections.abc import Callable
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -206,3 +207,22 @@ def test_an_unreadable_cell_is_reported_once(exported: bytes) -> None:
     problems = _problems(_edit(exported, _set("groups", "Hours per day", 3, "four")))
     # Then only that it is not a number is said (not also that the value is missing)
     assert [(p.value, p.expected) for p in problems] == [("four", "a number")]
+
+
+def test_a_group_s_own_piece_rate_round_trips_and_must_name_a_group() -> None:
+    # Given a product with a rate of its own for the Cusco group
+    book = sample_book()
+    product = book.reference.products[0].model_copy(update={"group_piece_rates": {"pe-cusco": Decimal("27.50")}})
+    ref = book.reference.model_copy(update={"products": (product, *book.reference.products[1:])})
+    data = write_reference_book(book.model_copy(update={"reference": ref}))
+    # When it is read back, Then the group's rate is there, in its own column
+    assert read_reference_book(data).reference.products[0].group_piece_rates == {"pe-cusco": Decimal("27.50")}
+    # And a rate under a group that does not exist is refused at its cell
+    sheet = openpyxl.load_workbook(BytesIO(data))["catalog"]
+    column = _column(sheet, "Group piece rates pe-cusco")
+    problems = _problems(
+        _edit(data, lambda wb: setattr(wb["catalog"].cell(row=1, column=column), "value", "Group piece rates pe-lim"))
+    )
+    assert [(p.sheet, p.cell, p.value) for p in problems] == [
+        ("catalog", f"{sheet.cell(row=2, column=column).coordinate}", "pe-lim")
+    ]

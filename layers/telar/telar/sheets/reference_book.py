@@ -462,13 +462,21 @@ def _no_duplicates(spec: SheetSpec, rows: list[_Row], problems: _Problems) -> No
             first[key] = row.number
 
 
+def _pays(product: Product, group: Group) -> bool:
+    try:
+        product.piece_rate(group)
+    except LookupError:
+        return False
+    return True
+
+
 def read_reference_book(data: bytes) -> ReferenceBook:
     """Read and validate a whole uploaded reference workbook; raise SheetInvalid listing every problem.
 
     Beyond each row's own rules: ids are unique per sheet (case-insensitively), every maker's group and
     every consent row's maker exist, each group's country and region have a minimum-wage rule in its
-    currency, each product has a piece rate in every group currency and its minimum is not above its
-    maximum, and time zones are real IANA names.
+    currency, each product has a piece rate for every group (its currency's or the group's own) and its
+    minimum is not above its maximum, and time zones are real IANA names.
     """
     problems = _Problems()
     sheets: dict[str, list[_Row]] = {}
@@ -512,11 +520,13 @@ def read_reference_book(data: bytes) -> ReferenceBook:
         worker = row.values.get("worker_id")
         if worker is not None and worker not in worker_ids:
             problems.add(CONSENT_SHEET, row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
-    currencies = sorted({g.currency for _, g in groups})
     for row, product in products:
-        for currency in currencies:
-            if currency not in product.piece_rates:
-                problems.add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
+        for currency in sorted({g.currency for _, g in groups if not _pays(product, g)}):
+            problems.add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
+        for group_id in product.group_piece_rates:
+            if group_id not in group_ids:
+                where = row.cell("group_piece_rates", group_id)
+                problems.add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
         if product.min_quantity > product.max_quantity:
             problems.add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
     if problems:
