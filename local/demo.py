@@ -124,6 +124,9 @@ class Demo:
                 last = line
             if all(done(o) for o in orders):
                 return orders
+            stuck = [o for o in orders if o["status"] == "NEEDS_ATTENTION"]
+            if stuck:  # a person must look: waiting longer changes nothing
+                raise RuntimeError(f"{stuck[0]['order_id']} needs attention: {stuck[0]['status_reason']}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not true within {TIMEOUT_SECONDS} s that {what}: {line}")
             if while_waiting:

@@ -1,8 +1,10 @@
 """The whole pipeline through the local cloud, as `make serve` runs it: HTTP in, S3 uploads, e-mails out."""
 
 import email
+import email.policy
 import io
 import time
+from datetime import date
 from decimal import Decimal
 from email.message import Message
 from pathlib import Path
@@ -14,6 +16,7 @@ import requests
 from openpyxl import load_workbook
 
 from local.demo import Demo
+from local.manager import RowResult, fill_qc_sheet
 from telar.models import ReferenceData
 from tests.conftest import SAMPLES
 
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _mails(outbox: Path) -> list[Message]:
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))]
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(outbox.glob("*.eml"))]
 
 
 def test_outputs_hold_the_contract_keys(served: dict[str, Any]) -> None:
@@ -54,13 +57,33 @@ def test_buyers_need_a_key_and_see_only_their_own_orders(served: dict[str, Any])
     assert mine.status_code == 200 and mine.json()["order_id"] == order_id
 
 
+class ManagersWithOneReject(Demo):
+    """The demo's production managers, except that exactly one unit fails its first QC (so one rework round)."""
+
+    rejected_once = False
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
+        result = super().manager_counts(worker_id, sku, planned, rework)
+        reject = 0 if rework or self.rejected_once or planned < 2 else 1
+        self.rejected_once = self.rejected_once or bool(reject)
+        codes = (self.ref.product(sku).defect_codes or [""])[0] if reject else ""  # type: ignore[union-attr]
+        return RowResult(produced=planned, rejected=reject, defect_codes=codes, hours_worked=result.hours_worked)
+
+
+def _wait_for_mail(outbox: Path, subject_part: str, seconds: float = 30) -> Message:
+    deadline = time.monotonic() + seconds
+    while not (found := [m for m in _mails(outbox) if subject_part in (m["Subject"] or "")]):
+        assert time.monotonic() < deadline, f"no e-mail with {subject_part!r} in its subject"
+        time.sleep(0.2)
+    return found[0]
+
+
 def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -> None:
     # Given the sample reference data and a buyer's order submitted through the API
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(served, ref, out_dir=tmp_path)
+    demo = ManagersWithOneReject(served, ref, out_dir=tmp_path)
     [order_id] = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[-1]])
     outbox = Path(served["outbox_dir"])
-    # When a wrong file is uploaded first, then the managers' filled QC sheets
     demo.wait_for(
         [order_id],
         lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
@@ -73,15 +96,35 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
+    # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
-    deadline = time.monotonic() + 30
-    while not any("needs correcting" in (m["Subject"] or "") for m in _mails(outbox)):
-        assert time.monotonic() < deadline, "no error report e-mail for the wrong upload"
-        time.sleep(0.2)
+    _wait_for_mail(outbox, "needs correcting — qc/not a workbook.xlsx")
+    listing = s3.list_objects_v2(Bucket=served["artifacts_bucket"], Prefix=f"orders/{order_id}/")["Contents"]
+    template_key = next(o["Key"] for o in listing if "/qc-" in o["Key"])
+    template = s3.get_object(Bucket=served["artifacts_bucket"], Key=template_key)["Body"].read()
+    wrong = fill_qc_sheet(
+        template,
+        "Rosa Quispe",
+        date.today(),
+        lambda worker_id, sku, planned: RowResult(planned, 1, "NOT-A-CODE", Decimal(1)),
+    )
+    s3.put_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx", Body=wrong)
+    # Then the manager is sent an error report naming the bad cell, and the upload is kept
+    report = _wait_for_mail(outbox, "needs correcting — qc/first try.xlsx")
+    summary = report.get_payload()[0].get_payload(decode=True).decode()
+    assert "NOT-A-CODE" in summary and "QC!" in summary, summary
+    reports = s3.list_objects_v2(Bucket=served["uploads_bucket"], Prefix="qc-reports/").get("Contents", [])
+    assert any("first try" in o["Key"] for o in reports)
+    assert s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
+    # When the managers upload corrected sheets, one unit is rejected and reworked in a second round
     demo.fill_and_upload_qc([order_id])
     [order] = demo.wait_for(
         [order_id], lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the order finishes"
     )
+    assert [(g["rework_round"], g["units_planned"], g["stage"]) for g in order["groups"] if g["rework_round"]] == [
+        (1, 1, "QC_DONE")
+    ]
+    assert order["units_passed"] == order["units_ordered"]
     # Then the order is ready to ship with every planned unit accounted for
     assert order["status"] == "READY_TO_SHIP", order
     assert 0 < order["units_passed"] <= order["units_ordered"]
