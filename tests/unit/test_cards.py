@@ -1,13 +1,14 @@
 """Insert cards: consent decides what is printed; one printed card per unit that passed QC."""
 
 import base64
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from telar.cards import Card, CardOptions, build_cards, photo_files_needed, render_print_sheet
+from telar.cards import TEXTS, Card, CardOptions, _load_texts, build_cards, photo_files_needed, render_print_sheet
 from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Cusco
@@ -376,11 +377,40 @@ def test_english_buyer_gets_english_message_and_care():
     assert card.care_instructions == "Hand wash cold."
 
 
+def test_a_thai_buyer_gets_the_card_in_thai_from_its_texts_file():
+    # Given a named maker and the Thai card texts file
+    maker = a_maker(consent_name=True)
+    # When the card is built for a Thai-speaking buyer
+    card = only_card(maker, language="th")
+    # Then the byline, the message and the page are in Thai
+    assert card.language == "th"
+    assert card.byline == "ทำโดย Carmen"
+    assert "ค่าแรงขั้นต่ำ" in card.message and "Carmen" in card.message
+    assert card.care_instructions == "ซักมือ"
+    assert '<html lang="th">' in render_print_sheet([card], title="t")
+
+
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        ({"made_by": "Hecho por {maker}"}, "differ from en"),
+        ({**TEXTS["es"], "made_by": "Hecho por {nombre}"}, "placeholders of en"),
+    ],
+)
+def test_a_card_texts_file_that_does_not_match_english_is_refused(tmp_path, broken, problem):
+    # Given a new language file that misses texts, or names a placeholder the code does not fill
+    (tmp_path / "en.json").write_text(json.dumps(TEXTS["en"]), encoding="utf-8")
+    (tmp_path / "xx.json").write_text(json.dumps(broken), encoding="utf-8")
+    # When the texts are loaded, it is refused by name rather than printing a half-translated card
+    with pytest.raises(ValueError, match=problem):
+        _load_texts(tmp_path)
+
+
 def test_a_language_without_card_texts_falls_back_to_english_throughout():
-    # Given a buyer whose language has care instructions but no card texts (Thai)
+    # Given a buyer whose language has no card texts file (French)
     maker = a_maker(consent_name=True)
     # When the card is built
-    card = only_card(maker, language="th")
+    card = only_card(maker, language="fr")
     # Then the whole card is in English, not a mix
     assert card.language == "en"
     assert "paid fairly" in card.message

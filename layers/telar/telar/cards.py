@@ -15,6 +15,7 @@ Pure logic: the caller loads photos (see :func:`photo_files_needed` and telar.ph
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -37,49 +38,28 @@ CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm: fits A4 and Letter portrait
 PAPER: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MAX_PHOTO_BYTES = 2_000_000  # the photo is repeated on every copy; a print-size portrait needs far less
 
-# Texts printed on the card, per buyer language. A language missing here falls back to DEFAULT_LANGUAGE.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "women_of": "Made by the women of {group}",
-        "made_by": "Made by {maker}",
-        "message_named": (
-            "Thank you for choosing a handmade piece. {maker} is paid fairly: never less than the "
-            "minimum wage for every hour she works."
-        ),
-        "message_group": (
-            "Thank you for choosing a handmade piece. The women of {group} are paid fairly: never less "
-            "than the minimum wage for every hour they work."
-        ),
-        "care": "Care",
-        "story": "Her story",
-        "sheet": "Sheet",
-        "cards": "cards",
-        "generated": "generated",
-        "print_copies": "print {copies}",
-        "scan": "Scan for the story",
-        "empty": "No unit passed QC: there are no cards to print.",
-    },
-    "es": {
-        "women_of": "Hecho por las mujeres de {group}",
-        "made_by": "Hecho por {maker}",
-        "message_named": (
-            "Gracias por elegir una pieza hecha a mano. {maker} recibe un pago justo: nunca menos que el "
-            "salario mínimo por cada hora de trabajo."
-        ),
-        "message_group": (
-            "Gracias por elegir una pieza hecha a mano. Las mujeres de {group} reciben un pago justo: "
-            "nunca menos que el salario mínimo por cada hora de trabajo."
-        ),
-        "care": "Cuidados",
-        "story": "Su historia",
-        "sheet": "Hoja",
-        "cards": "tarjetas",
-        "generated": "generadas el",
-        "print_copies": "imprimir {copies}",
-        "scan": "Escanee para conocer la historia",
-        "empty": "Ninguna unidad pasó el control de calidad: no hay tarjetas que imprimir.",
-    },
-}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _load_texts(folder: Path) -> dict[str, dict[str, str]]:
+    """The texts printed on a card, per language: ``card_texts/<language>.json``; a new file adds a language.
+
+    Every file must have exactly the English file's keys, with the same ``{placeholders}`` in each text, so
+    a card is never printed half in one language or with a name missing.
+    """
+    texts = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    english = texts[DEFAULT_LANGUAGE]
+    for language, found in texts.items():
+        if set(found) != set(english):
+            raise ValueError(f"card_texts/{language}.json: keys {sorted(set(found) ^ set(english))} differ from en")
+        for key, text in found.items():
+            if set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(english[key])):
+                raise ValueError(f"card_texts/{language}.json: {key!r} must use the placeholders of en")
+    return texts
+
+
+TEXTS: dict[str, dict[str, str]] = _load_texts(TEMPLATES / "card_texts")
 
 _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -89,7 +69,7 @@ _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
 )
 
 _environment = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=True,  # names and stories come from spreadsheets: never trust them as HTML
     undefined=StrictUndefined,
     auto_reload=False,  # templates ship with the layer and never change under a running function
@@ -137,7 +117,7 @@ class Card(BaseModel):
 
 
 def card_language(language: str | None) -> str:
-    """The language cards are printed in: the buyer's when Telar has the texts, else English."""
+    """The language cards are printed in: the buyer's when there is a card_texts file for it, else English."""
     return language if language in TEXTS else DEFAULT_LANGUAGE
 
 
