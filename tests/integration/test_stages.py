@@ -35,8 +35,8 @@ def _sent_mails() -> list:
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
 
 
-def _order_request() -> OrderRequest:
-    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[0].read_text())
+def _order_request(sample: int = 0) -> OrderRequest:
+    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[sample].read_text())
     body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
     return OrderRequest.model_validate(body)
 
@@ -258,10 +258,13 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
 
 
 def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    aws: Ports, sample_reference: ReferenceData
 ) -> None:
     # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
-    _, assignment_ids = planned_order
+    aws.repo.put_reference(sample_reference)
+    aws.repo.put_buyer(BUYER, "hash-of-key")
+    view = orders.submit_order(aws, BUYER, _order_request(sample=1))  # the sample order made by three groups
+    assignment_ids = split_work(aws, view.order_id)
     on_time, overdue, ended = assignment_ids[:3]
     for i, assignment_id in enumerate((on_time, overdue, ended)):
         await_qc(aws, assignment_id, f"token-{i}")

@@ -206,7 +206,9 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
         status_reason=order.status_reason,
         requested_ship_date=order.requested_ship_date,
         # Work due a week before the requested date ships on it; later work ships a week after it is due.
-        expected_ship_date=max([order.requested_ship_date, *(d + timedelta(days=7) for d in due_dates)]),
+        expected_ship_date=max(
+            [order.expected_ship_date or order.requested_ship_date, *(d + timedelta(days=7) for d in due_dates)]
+        ),
         created_at=order.created_at,
         updated_at=order.updated_at,
         units_ordered=sum(line.quantity for line in order.lines),

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from telar.adapters.aws import table
+from telar.capacity import CapacityLedger
 from telar.models import (
     Assignment,
     AssignmentStatus,
@@ -298,10 +299,20 @@ class Repository:
         )
 
     # ------------------------------------------------------------ assignments
-    def create_assignments(self, order_id: str, assignments: list[Assignment]) -> None:
-        """Store the plan and link it to the order in one transaction: all of it or nothing.
+    def create_assignments(
+        self,
+        order_id: str,
+        assignments: list[Assignment],
+        ledgers: Iterable[CapacityLedger] = (),
+        order_fields: dict[str, Any] | None = None,
+    ) -> None:
+        """Store the plan, its capacity bookings and the order's link to it in one transaction: all or nothing.
 
-        ``table.meta.client`` carries the resource's type serialisation, so plain values go in.
+        Each ledger is the group's new one (version + 1) and is written only if the stored one is still the
+        version the plan was computed from, so two orders planned at once never book the same minutes: the
+        second transaction fails (ConditionFailed) and that order is planned again on the new bookings.
+        ``order_fields`` are more fields of the order to set (JSON values). ``table.meta.client`` carries the
+        resource's type serialisation, so plain values go in.
         """
         items = [
             {
@@ -313,26 +324,56 @@ class Repository:
             }
             for a in assignments
         ]
+        for ledger in ledgers:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": _item(ledger, pk=f"CAPACITY#{ledger.group_id}", sk="LEDGER"),
+                        "ConditionExpression": "attribute_not_exists(pk)" if ledger.version == 1 else "#v = :v",
+                        **(
+                            {}
+                            if ledger.version == 1
+                            else {
+                                "ExpressionAttributeNames": {"#v": "version"},
+                                "ExpressionAttributeValues": {":v": ledger.version - 1},
+                            }
+                        ),
+                    }
+                }
+            )
+        extra = order_fields or {}
         items.append(
             {
                 "Update": {
                     "TableName": self.table.name,
                     "Key": {"pk": f"ORDER#{order_id}", "sk": "ORDER"},
-                    "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now",
+                    "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now"
+                    + "".join(f", #x{i} = :x{i}" for i in range(len(extra))),
                     "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero",
-                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeNames": {"#s": "status", **{f"#x{i}": name for i, name in enumerate(extra)}},
                     "ExpressionAttributeValues": (
                         {
                             ":ids": [a.assignment_id for a in assignments],
                             ":s": "IN_PRODUCTION",
                             ":now": datetime.now(UTC).isoformat(),
                             ":zero": 0,
+                            **{f":x{i}": value for i, value in enumerate(extra.values())},
                         }
                     ),
                 }
             }
         )
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
+
+    def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]:
+        """Each group's booked work as it stands (consistent reads); a group never booked gets an empty ledger."""
+        ledgers = {}
+        for group_id in group_ids:
+            key = {"pk": f"CAPACITY#{group_id}", "sk": "LEDGER"}
+            item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+            ledgers[group_id] = _model(CapacityLedger, item) if item else CapacityLedger(group_id=group_id)
+        return ledgers
 
     def create_rework(self, rework: Assignment) -> bool:
         """Store a rework round once; False when an earlier delivery of the stage stored it already."""

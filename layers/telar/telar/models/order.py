@@ -79,5 +79,8 @@ class Order(OrderRequest):
     status_reason: str | None = None
     units_passed: int = 0
     assignment_ids: list[str] = Field(default_factory=list)
+    expected_ship_date: date | None = Field(
+        default=None, description="when the plan says it ships; later than requested when capacity is short"
+    )
     artifacts: dict[str, str] = Field(default_factory=dict, description="name -> S3 key")
     timeline: dict[str, TimelineEntry] = Field(default_factory=dict, description="TimelineEntry.key -> entry")

@@ -23,8 +23,11 @@ class Group(_Ref):
     currency: Literal["PEN", "THB"]
     language: Literal["es", "th", "en"]
     timezone: str
-    hours_per_day: Decimal = Field(gt=0, le=12)
-    days_per_week: int = Field(gt=0, le=7)
+    hours_per_day: Decimal = Field(gt=0, le=12, description="hours each maker works on an open day")
+    days_per_week: int = Field(gt=0, le=7, description="open days from Monday: 5 = Monday to Friday, 6 = to Saturday")
+    closed_days: tuple[date, ...] = Field(
+        default=(), description="holidays and lock-downs: days (in the group's time zone) nobody can work"
+    )
     manager_name: str
     manager_email: EmailStr
     hourly_base: Decimal = Field(default=Decimal(0), ge=0, description="paid per hour worked on top of piece rates")
@@ -63,6 +66,12 @@ class Maker(_Ref):
     photo_file: str | None = None
     story: str | None = None
     active: bool = True
+    efficiency: Decimal = Field(
+        default=Decimal(1),
+        gt=0,
+        le=2,
+        description="standard minutes of work she makes per minute worked: 0.8 = a fifth slower than the standard",
+    )
 
     @field_validator("consent")
     @classmethod

@@ -1,35 +1,64 @@
 """SplitWork: plan the order's assignments, write their papers, tell the managers."""
 
+import random
+import time
 from datetime import UTC, datetime
 
 from telar import allocation
 from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
+from telar.capacity import add_bookings
 from telar.models import Assignment, Order, ReferenceData
+from telar.observability import logger
 from telar.ports import Ports
 from telar.sheets.qc_template import write_qc_template
 from telar.sheets.worksheet import write_worksheet
 from telar.stages.notify import send_once
 
+PLAN_ATTEMPTS = 5  # another order booking the same groups at the same moment makes us plan again
+
 
 def split_work(ports: Ports, order_id: str) -> list[str]:
-    """Plan the order's assignments, write their work sheets and QC templates, tell the managers."""
+    """Plan the order's assignments and book their capacity, write their papers, tell the managers."""
     order = ports.repo.get_order(order_id)
     if order is None:
         raise LookupError(f"order {order_id} does not exist")
     if order.assignment_ids:  # planned by an earlier attempt
         return order.assignment_ids
     ref = ports.repo.load_reference()
-    planned = allocation.split_order(order, ref, datetime.now(UTC).date())
-    stored = [write_papers(ports, order, a, ref) for a in planned]
-    try:
-        ports.repo.create_assignments(order_id, stored)
-    except ConditionFailed:
-        # A concurrent attempt stored its plan first: that plan stands.
-        current = ports.repo.get_order(order_id)
-        assert current is not None
-        return current.assignment_ids
-    ports.repo.record_timeline(order_id, "IN_PRODUCTION", detail=f"{len(stored)} group(s)")
+    today = datetime.now(UTC).date()
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        ledgers = ports.repo.capacity_ledgers(g.group_id for g in ref.groups)
+        plan = allocation.split_order(order, ref, today, ledgers)
+        stored = [write_papers(ports, order, a, ref) for a in plan.assignments]
+        late = plan.is_late(order)
+        reason = (
+            f"capacity is short: expected to ship {plan.expected_ship_date.isoformat()}, "
+            f"after the requested {order.requested_ship_date.isoformat()}"
+        )
+        try:
+            ports.repo.create_assignments(
+                order_id,
+                stored,
+                ledgers=[add_bookings(ledgers[g], booked, today) for g, booked in sorted(plan.bookings.items())],
+                order_fields={
+                    "expected_ship_date": plan.expected_ship_date.isoformat(),
+                    **({"status_reason": reason} if late else {}),
+                },
+            )
+            break
+        except ConditionFailed:
+            current = ports.repo.get_order(order_id)
+            assert current is not None
+            if current.assignment_ids:  # a concurrent attempt for this order stored its plan first: it stands
+                return current.assignment_ids
+            # another order booked some of the same makers since we read the ledgers: plan again
+            logger.info("capacity bookings changed while planning; planning again", attempt=attempt)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    else:
+        raise RuntimeError(f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to plan {order_id}")
+    detail = f"{len(stored)} group(s)" + (f"; {reason}" if late else "")
+    ports.repo.record_timeline(order_id, "IN_PRODUCTION", detail=detail)
     for a in stored:
         mail_manager_papers(ports, a, order.buyer_reference, ref)
     return [a.assignment_id for a in stored]

@@ -1,0 +1,95 @@
+"""Capacity: the standard minutes each maker has free on each day from today on.
+
+A maker works her group's hours on its open days (``days_per_week`` from Monday, minus ``closed_days``),
+at her ``efficiency``: a day of 5 h at 0.8 is 240 standard minutes of work. Work already booked for
+earlier orders is kept per maker and week in the group's :class:`CapacityLedger` and fills each week's
+free days from the earliest, as the earlier order would.
+"""
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from itertools import accumulate
+
+from pydantic import BaseModel, Field
+
+from telar.models import Group, Maker
+
+HORIZON_DAYS = 366  # nobody plans an order further ahead than a year
+
+Bookings = dict[str, dict[str, int]]  # worker_id -> Monday of the week (ISO) -> standard minutes
+
+
+class CapacityLedger(BaseModel):
+    """Work booked in one group, per maker and week. ``version`` makes concurrent bookings safe:
+    a plan is stored only if the ledger it was computed from is still the current one."""
+
+    group_id: str
+    version: int = Field(default=0, ge=0, description="0 = never stored")
+    booked: Bookings = Field(default_factory=dict, description="worker_id -> week's Monday -> standard minutes")
+
+
+def week_of(day: date) -> str:
+    """The ISO date of the Monday of ``day``'s week: the key of a week in a ledger."""
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def group_day_minutes(group: Group, start: date, days: int = HORIZON_DAYS) -> list[float]:
+    """Clock minutes one maker of ``group`` works on each day from ``start`` (0 on closed days)."""
+    closed = set(group.closed_days)
+    minutes = float(group.hours_per_day) * 60
+    return [
+        minutes if (day := start + timedelta(days=i)).weekday() < group.days_per_week and day not in closed else 0.0
+        for i in range(days)
+    ]
+
+
+def free_minutes(day_minutes: list[float], maker: Maker, start: date, booked: Mapping[str, int]) -> list[float]:
+    """Standard minutes ``maker`` has free on each day from ``start``: her group's day at her efficiency,
+    less the work booked in each week (taken from the week's earliest free days)."""
+    efficiency = float(maker.efficiency)
+    free = [m * efficiency for m in day_minutes]
+    for week, minutes in booked.items():
+        first = (date.fromisoformat(week) - start).days
+        left = float(minutes)
+        for i in range(max(first, 0), min(first + 7, len(free))):
+            if left <= 0:
+                break
+            used = min(free[i], left)
+            free[i] -= used
+            left -= used
+    return free
+
+
+def cumulative(free: list[float]) -> list[float]:
+    """Free minutes from ``start`` up to and including each day."""
+    return list(accumulate(free))
+
+
+def place(free: list[float], start: date, minutes: float) -> dict[str, int]:
+    """Book ``minutes`` into the earliest free days: minutes per week, rounded up so nothing is under-booked."""
+    weeks: dict[str, float] = {}
+    left = minutes
+    for i, available in enumerate(free):
+        if left <= 1e-9:
+            break
+        used = min(available, left)
+        if used > 0:
+            week = week_of(start + timedelta(days=i))
+            weeks[week] = weeks.get(week, 0.0) + used
+            left -= used
+    return {week: int(-(-m // 1)) for week, m in weeks.items()}
+
+
+def add_bookings(ledger: CapacityLedger, new: Bookings, today: date) -> CapacityLedger:
+    """The ledger with ``new`` bookings added and past weeks dropped, one version on."""
+    this_week = week_of(today)
+    booked: Bookings = {
+        worker: {week: m for week, m in weeks.items() if week >= this_week} for worker, weeks in ledger.booked.items()
+    }
+    for worker, weeks in new.items():
+        mine = booked.setdefault(worker, {})
+        for week, minutes in weeks.items():
+            mine[week] = mine.get(week, 0) + minutes
+    return CapacityLedger(
+        group_id=ledger.group_id, version=ledger.version + 1, booked={w: b for w, b in booked.items() if b}
+    )

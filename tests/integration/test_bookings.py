@@ -1,0 +1,149 @@
+"""Capacity bookings in DynamoDB (moto): concurrent plans never over-book a group; a late plan says so."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from telar import orders
+from telar.adapters.repository import ConditionFailed, Repository
+from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes
+from telar.models import Buyer, OrderRequest
+from telar.ports import Ports
+from telar.stages.split_work import split_work
+from tests.factories import CUSCO, make_group, make_reference
+
+BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org")
+SCARF_MINUTES = 240
+
+
+def _submit(aws: Ports, scarves: int, ship_in_days: int) -> str:
+    request = OrderRequest.model_validate(
+        {
+            "buyer_reference": f"PO-{scarves}",
+            "requested_ship_date": (datetime.now(UTC).date() + timedelta(days=ship_in_days)).isoformat(),
+            "ship_to": {
+                "name": "Shop",
+                "address_lines": ["1 Road"],
+                "city": "Leeds",
+                "postal_code": "LS1",
+                "country": "GB",
+            },
+            "lines": [{"sku": "KNT-SCARF-ALP", "quantity": scarves, "options": {"colour": "natural"}}],
+        }
+    )
+    return orders.submit_order(aws, BUYER, request).order_id
+
+
+@pytest.fixture
+def cusco_only(aws: Ports) -> Ports:
+    """Cusco's three makers are the only knitters: every scarf competes for their time."""
+    aws.repo.put_reference(make_reference(groups=[make_group(CUSCO)]))
+    aws.repo.put_buyer(BUYER, "hash-of-race-key")
+    return aws
+
+
+def test_two_orders_racing_for_the_same_makers_never_over_book_them(
+    cusco_only: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = cusco_only
+    # Given two orders of 60 scarves (16 days of Cusco's time each), planned at the same moment:
+    # both read the empty ledger before either stores its plan
+    first, second = _submit(aws, 60, 20), _submit(aws, 60, 20)
+    both_read = threading.Barrier(2, timeout=20)
+    read = Repository.capacity_ledgers
+    calls: list[str] = []
+
+    def racing_read(self: Repository, group_ids: Any) -> dict[str, CapacityLedger]:
+        ledgers = read(self, group_ids)
+        calls.append(threading.current_thread().name)
+        if calls.count(threading.current_thread().name) == 1:
+            both_read.wait()
+        return ledgers
+
+    monkeypatch.setattr(Repository, "capacity_ledgers", racing_read)
+    # moto is not thread-safe (a transaction deep-copies tables another thread is writing): its calls take turns,
+    # as DynamoDB serialises conflicting transactions; the interleaving that matters is the one above
+    one_call_at_a_time = threading.Lock()
+    make_api_call = BaseClient._make_api_call
+
+    def serialised(self: BaseClient, operation: str, params: Any) -> Any:
+        with one_call_at_a_time:
+            return make_api_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", serialised)
+    results: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def plan(order_id: str) -> None:
+        try:
+            results[order_id] = split_work(aws, order_id)
+        except BaseException as e:  # reported below: a thread's exception would be lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=plan, args=(o,), name=o) for o in (first, second)]
+    # When both plan concurrently
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    # Then both orders are planned, one of them on a second read of the ledger
+    assert not errors, errors
+    assert set(results) == {first, second} and all(results.values())
+    assert len(calls) == 3
+    # and the ledger holds both plans' minutes, never more than a maker has in a week
+    monkeypatch.undo()
+    ledger = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    assert ledger.version == 2
+    ref = aws.repo.load_reference()
+    today = datetime.now(UTC).date()
+    day = group_day_minutes(ref.group(CUSCO), today)
+    booked_total = 0
+    for maker in ref.makers:
+        free = free_minutes(day, maker, today, {})
+        for week, minutes in ledger.booked.get(maker.worker_id, {}).items():
+            first_day = (date.fromisoformat(week) - today).days
+            assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
+            booked_total += minutes
+    assert 2 * 60 * SCARF_MINUTES <= booked_total < 2 * 60 * SCARF_MINUTES + 3 * 10
+    # and the order that lost the race queued behind the other: it finishes about 16 days later
+    due = sorted(max(a.due_date for a in aws.repo.assignments_of(o)) for o in (first, second))
+    assert due[1] - due[0] >= timedelta(days=14)
+
+
+def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:
+    aws = cusco_only
+    # Given a ledger read at version 0, then booked by someone else
+    order_id = _submit(aws, 10, 120)
+    stale = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    today = datetime.now(UTC).date()
+    other = _submit(aws, 10, 120)
+    aws.repo.create_assignments(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    # When a plan computed from the stale ledger is stored
+    # Then the transaction is refused and nothing of it is stored
+    with pytest.raises(ConditionFailed):
+        aws.repo.create_assignments(order_id, [], ledgers=[add_bookings(stale, {"CUS-02": {"2030-01-07": 60}}, today)])
+    order = aws.repo.get_order(order_id)
+    assert order is not None and order.assignment_ids == [] and order.status.value != "IN_PRODUCTION"
+    assert "CUS-02" not in aws.repo.capacity_ledgers([CUSCO])[CUSCO].booked
+
+
+def test_an_order_beyond_capacity_shows_its_later_date_and_why(cusco_only: Ports) -> None:
+    aws = cusco_only
+    # Given 150 scarves (40 days of Cusco's time) wanted in 15 days
+    order_id = _submit(aws, 150, 15)
+    # When it is planned
+    split_work(aws, order_id)
+    # Then the buyer sees the later date and the reason, in the order and in the list
+    view = orders.get_order(aws, BUYER, order_id)
+    requested = view.requested_ship_date
+    assert view.expected_ship_date > requested + timedelta(days=30)
+    assert view.status_reason and "capacity is short" in view.status_reason
+    assert view.expected_ship_date.isoformat() in view.status_reason
+    listed = orders.list_orders(aws, BUYER, 10, None).orders
+    assert next(o for o in listed if o.order_id == order_id).expected_ship_date == view.expected_ship_date
+    # and every scarf is planned
+    assert sum(a.planned_units for a in aws.repo.assignments_of(order_id)) == 150
