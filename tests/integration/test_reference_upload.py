@@ -183,3 +183,16 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
         [mail] = [m for m in _mails() if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
         assert api_key != issued[0] and aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
+
+
+def test_an_import_that_crashed_before_switching_does_not_block_the_next(imported: Ports) -> None:
+    # Given version 2 claimed and half written by an import that then crashed (never made current)
+    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
+    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
+    # When the next workbook is uploaded
+    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
+    # Then it becomes version 3, whole, and version 1 is still as it was
+    assert outcome == "applied" and imported.repo.reference_version() == 3
+    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99  # type: ignore[union-attr]
+    assert imported.repo.load_reference(1) == sample_book().canonical().reference

@@ -113,10 +113,10 @@ class Repository:
         The items go to the version's own partition first, invisible to readers; one conditional write of
         the ``CURRENT`` pointer then switches every reader at once. Earlier versions stay readable.
         """
+        version = (self.reference_version() or 0) + 1
         while True:
-            version = (self.reference_version() or 0) + 1
             partition = _reference_partition(version)
-            try:  # claim the number: a concurrent import gets the next one
+            try:  # claim the number: a concurrent import (or one that crashed before switching) has it
                 _conditional(
                     self.table.put_item,
                     Item={"pk": partition, "sk": "VERSION", "version": version, "source": source,
@@ -124,6 +124,7 @@ class Repository:
                     ConditionExpression=_NEW,
                 )
             except ConditionFailed:
+                version += 1
                 continue
             with self.table.batch_writer() as batch:
                 for g in ref.groups:
@@ -144,8 +145,9 @@ class Repository:
                     ConditionExpression="attribute_not_exists(pk) OR version < :v",
                     ExpressionAttributeValues={":v": version},
                 )
-            except ConditionFailed:
-                continue  # a later version became current meanwhile: ours goes on top of it
+            except ConditionFailed:  # a later version became current meanwhile: ours goes on top of it
+                version = max(version, self.reference_version() or 0) + 1
+                continue
             return version
 
     def reference_version(self) -> int | None:
