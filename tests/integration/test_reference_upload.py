@@ -196,3 +196,21 @@ def test_an_import_that_crashed_before_switching_does_not_block_the_next(importe
     assert outcome == "applied" and imported.repo.reference_version() == 3
     assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99  # type: ignore[union-attr]
     assert imported.repo.load_reference(1) == sample_book().canonical().reference
+
+
+def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> None:
+    # Given a book without the Pisac group and its makers
+    book = sample_book()
+    ref = book.reference.model_copy(
+        update={
+            "groups": tuple(g for g in book.reference.groups if g.group_id != "pe-pisac"),
+            "makers": tuple(m for m in book.reference.makers if m.group_id != "pe-pisac"),
+        }
+    )
+    # When it is uploaded
+    data = write_reference_book(book.model_copy(update={"reference": ref}))
+    outcome, _, _ = _upload(imported, data, "reference/no-pisac.xlsx")
+    # Then it is refused (her makers stay, so must their group) and version 1 stays in force
+    assert outcome == "rejected" and imported.repo.reference_version() == 1
+    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    assert "a row for group 'pe-pisac'" in _text(report)

@@ -6,6 +6,7 @@ upload are kept, deactivated (payroll history needs them); comparison ignores ro
 
 from pydantic import BaseModel, ConfigDict
 
+from telar.errors import SheetProblem
 from telar.models import Buyer, Maker, ReferenceData
 
 
@@ -53,3 +54,19 @@ def deactivated(previous: ReferenceData | None, current: ReferenceData) -> list[
         return []
     was_active = {m.worker_id for m in previous.makers if m.active}
     return sorted(m.worker_id for m in current.makers if not m.active and m.worker_id in was_active)
+
+
+def orphaned_groups(merged: ReferenceData) -> list[SheetProblem]:
+    """A group left out while makers of it are kept (inactive ones included): refused, it would orphan them."""
+    present = {g.group_id for g in merged.groups}
+    missing = sorted({m.group_id for m in merged.makers} - present)
+    return [
+        SheetProblem(
+            "groups",
+            "",
+            group_id,
+            f"a row for group {group_id!r}: its makers are kept for payroll history, so it cannot be removed "
+            "(set its makers' Active to no instead)",
+        )
+        for group_id in missing
+    ]

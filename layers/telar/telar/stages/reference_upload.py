@@ -15,7 +15,7 @@ from telar.errors import SheetInvalid
 from telar.models import Buyer
 from telar.observability import logger
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers
+from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
 from telar.sheets.error_report import annotate_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.notify import send_once
@@ -44,10 +44,17 @@ def import_reference(
 
     ``issue_key(buyer_id)`` makes a buyer's key (random by default; the local cloud passes its fixed
     sample keys).
+
+    Raises
+    ------
+    SheetInvalid
+        the book leaves out a group whose makers are kept (nothing is applied).
     """
     current = ports.repo.reference_version()
     previous = ports.repo.load_reference(current) if current else None
     merged, _ = keep_departed_makers(previous, book.reference)
+    if problems := orphaned_groups(merged):
+        raise SheetInvalid(problems)
     incoming = ReferenceBook(reference=merged, buyers=book.buyers).canonical()
     in_force = (
         ReferenceBook(reference=previous, buyers=tuple(ports.repo.load_reference_buyers(current))).canonical()
@@ -108,10 +115,10 @@ def apply_reference_workbook(
     """
     try:
         book = read_reference_book(data)
+        result = import_reference(ports, book, source, issue_key)
     except SheetInvalid as invalid:
         _report_invalid(ports, source, data, invalid)
         return None
-    result = import_reference(ports, book, source, issue_key)
     export = export_reference(ports, result.version)
     ports.uploads.put(f"{EXPORTS_PREFIX}reference-v{result.version:06d}.xlsx", export, XLSX)
     ports.uploads.put(CURRENT_EXPORT, export, XLSX)
