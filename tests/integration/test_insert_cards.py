@@ -10,7 +10,7 @@ import pytest
 from telar.models import Buyer, ReferenceData
 from telar.photos import CACHE_PREFIX
 from telar.ports import Ports
-from telar.stages.insert_cards import make_cards
+from telar.stages.insert_cards import CardSettings, make_cards
 from tests.conftest import SAMPLES
 from tests.factories import make_assignment, make_order, make_qc_row
 
@@ -94,3 +94,25 @@ def test_a_broken_photo_gives_a_card_without_it_and_the_order_goes_on(aws: Ports
     assert count == sum(ROWS.values())
     assert len(re.findall(r"<image id=", html)) == 1
     assert "not a photo" not in html
+
+
+def test_card_options_come_from_the_template_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the function's environment with the template's defaults (no story page: an empty URL)
+    for name, value in {"CARDS_PAPER": "A4", "CARDS_PER": "unit", "CARDS_STORY_URL": ""}.items():
+        monkeypatch.setenv(name, value)
+    # Then the options are the defaults, without a QR code
+    assert CardSettings() == CardSettings.model_validate({"paper": "A4", "per": "unit", "story_url": None})
+    # And an organisation's own choices are read as given
+    monkeypatch.setenv("CARDS_PAPER", "Letter")
+    monkeypatch.setenv("CARDS_PER", "maker_product")
+    monkeypatch.setenv("CARDS_STORY_URL", "https://example.org/stories")
+    chosen = CardSettings()
+    assert (chosen.paper, chosen.per, str(chosen.story_url)) == (
+        "Letter",
+        "maker_product",
+        "https://example.org/stories",
+    )
+    # And a story page that is not a web address is refused with a clear error
+    monkeypatch.setenv("CARDS_STORY_URL", "javascript:alert(1)")
+    with pytest.raises(ValueError, match="URL"):
+        CardSettings()

@@ -14,7 +14,8 @@ from telar.stages import cards_key
 class CardSettings(BaseSettings, cards.CardOptions):
     """The organisation's card options from the function's environment: CARDS_PAPER, CARDS_PER, CARDS_STORY_URL."""
 
-    model_config = SettingsConfigDict(env_prefix="CARDS_", frozen=True, extra="ignore")
+    # the template passes CARDS_STORY_URL="" for "no story page": an empty variable means the default
+    model_config = SettingsConfigDict(env_prefix="CARDS_", frozen=True, extra="ignore", env_ignore_empty=True)
 
 
 @lru_cache(maxsize=1)
