@@ -214,3 +214,17 @@ def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> No
     assert outcome == "rejected" and imported.repo.reference_version() == 1
     [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
     assert "a row for group 'pe-pisac'" in _text(report)
+
+
+def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(aws: Ports) -> None:
+    # Given the samples as version 1 (upload A) and new piece rates as version 2 (upload B)
+    first = aws.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
+    assert accept_reference_upload(aws, "reference/a.xlsx", first.version_id) == "applied"
+    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    assert _upload(aws, data, "reference/b.xlsx")[0] == "applied"
+    newer = aws.repo.load_reference()
+    # When SQS delivers upload A once more
+    outcome = accept_reference_upload(aws, "reference/a.xlsx", first.version_id)
+    # Then version 2 stays in force, and so does its export
+    assert outcome == "unchanged" and aws.repo.load_reference() == newer
+    assert read_reference_book(aws.uploads.get(CURRENT_EXPORT)).reference == newer

@@ -148,7 +148,14 @@ class Repository:
             except ConditionFailed:  # a later version became current meanwhile: ours goes on top of it
                 version = max(version, self.reference_version() or 0) + 1
                 continue
+            if source:  # so a late redelivery of this upload is known, and never rolls back a later version
+                self.table.put_item(Item={"pk": f"{_REFERENCE}#SOURCE#{source}", "sk": "SOURCE", "version": version})
             return version
+
+    def reference_applied_from(self, source: str) -> int | None:
+        """The version an upload (``key#version``) was applied as, if it was."""
+        item = self.table.get_item(Key={"pk": f"{_REFERENCE}#SOURCE#{source}", "sk": "SOURCE"}).get("Item")
+        return int(item["version"]) if item else None
 
     def reference_version(self) -> int | None:
         """The number of the reference version in force (None before the first import)."""

@@ -50,6 +50,15 @@ def import_reference(
     SheetInvalid
         the book leaves out a group whose makers are kept (nothing is applied).
     """
+    new_keys: dict[str, str] = {}
+    if (applied := ports.repo.reference_applied_from(source)) is not None:
+        # A redelivery, possibly after later uploads: never roll them back; finish what may have been cut short.
+        for buyer in book.buyers:
+            if ports.repo.get_buyer(buyer.buyer_id) is None:
+                ports.repo.put_buyer_profile(buyer)
+            if (key := _deliver_key(ports, buyer, issue_key)) is not None:
+                new_keys[buyer.buyer_id] = key
+        return ImportResult(applied, False, (), new_keys)
     current = ports.repo.reference_version()
     previous = ports.repo.load_reference(current) if current else None
     merged, _ = keep_departed_makers(previous, book.reference)
@@ -65,20 +74,19 @@ def import_reference(
         version, changed = current, False
     else:
         version, changed = ports.repo.put_reference(incoming.reference, incoming.buyers, source), True
-    new_keys = {}
     for buyer in incoming.buyers:
         ports.repo.put_buyer_profile(buyer)
-        if (key := _deliver_key(ports, buyer, issue_key or (lambda _: new_api_key()))) is not None:
+        if (key := _deliver_key(ports, buyer, issue_key)) is not None:
             new_keys[buyer.buyer_id] = key
     return ImportResult(version, changed, tuple(deactivated(previous, incoming.reference)), new_keys)
 
 
-def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str]) -> str | None:
+def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | None) -> str | None:
     """A key for a buyer Telar never sent one to, e-mailed once; None if she has had hers."""
     claim = f"apikey#{buyer.buyer_id}"
     if not ports.repo.claim(claim):
         return None
-    api_key = issue_key(buyer.buyer_id)
+    api_key = issue_key(buyer.buyer_id) if issue_key else new_api_key()
     key_hash = hash_api_key(api_key)
     ports.repo.put_api_key(buyer.buyer_id, key_hash)
     try:
@@ -121,7 +129,8 @@ def apply_reference_workbook(
         return None
     export = export_reference(ports, result.version)
     ports.uploads.put(f"{EXPORTS_PREFIX}reference-v{result.version:06d}.xlsx", export, XLSX)
-    ports.uploads.put(CURRENT_EXPORT, export, XLSX)
+    if result.version == ports.repo.reference_version():  # a late redelivery leaves the newer export alone
+        ports.uploads.put(CURRENT_EXPORT, export, XLSX)
     logger.info(
         "reference workbook applied",
         source=source,
