@@ -46,6 +46,7 @@ from telar.sheets.cells import (
 from telar.sheets.labels import instructions_for, labels_for
 
 SPARE_ROWS = 5
+_VALUE_COLUMNS = 3  # a labelled value spans B:D
 DATE_FORMAT = "dd/mm/yyyy"
 _LIST_FORMULA_MAX = 255  # Excel's limit on an inline list in a data validation
 
@@ -97,6 +98,8 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _label(ws, sign_row, label, words[hint], group.language)
         cell = ws.cell(row=sign_row, column=2)
         cell.fill, cell.border, cell.protection = INPUT_FILL, BOX, UNLOCKED
+        for col in range(3, _VALUE_COLUMNS + 2):  # the merged cell's border is drawn by each cell under it
+            ws.cell(row=sign_row, column=col).border = BOX
     ws.cell(row=date_row, column=2).number_format = DATE_FORMAT
     date_check = DataValidation(
         type="date",
@@ -119,6 +122,8 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     for key, label, _hint, _width in _COLUMNS:
         put_text(ws.cell(row=header, column=COL[key]), label)
     style_header_row(ws, header, 1, len(_COLUMNS))
+    for row in range(date_row + 2, header + 1):  # headings and their hints take two lines in narrow columns
+        ws.row_dimensions[row].height = 30
 
     first = header + 1
     row = first
@@ -165,9 +170,12 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
 
 
 def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
+    """The contract label in A, its value in B merged to D (an id is too long for one column: a neighbour's
+    text would cut it off in print), the hint in the group's language after it."""
     put_text(ws.cell(row=row, column=1), label).font = LABEL_FONT
+    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=_VALUE_COLUMNS + 1)
     if language != "en" and hint.casefold() != label.casefold():
-        put_text(ws.cell(row=row, column=3), hint).font = HINT_FONT
+        put_text(ws.cell(row=row, column=_VALUE_COLUMNS + 2), hint).font = HINT_FONT
 
 
 def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:

@@ -1,5 +1,7 @@
 """The printable work sheet a production manager hands out: what to make, for whom, by when."""
 
+import math
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border
 
@@ -21,8 +23,9 @@ from telar.sheets.cells import (
 from telar.sheets.labels import labels_for
 
 DATE_FORMATS = {"es": "dd/mm/yyyy", "th": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+_LINE_HEIGHT = 15  # points per line of 11-point text
 _TABLE = (  # (label key, width)
-    ("sku", 16),
+    ("sku", 20),
     ("product", 26),
     ("options", 18),
     ("notes", 28),
@@ -72,6 +75,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     for col, (key, _width) in enumerate(_TABLE, start=1):
         put_text(ws.cell(row=header, column=col), words[key])
     style_header_row(ws, header, 1, len(_TABLE))
+    ws.row_dimensions[header].height = _LINE_HEIGHT * 2  # "Total quantity" takes two lines
 
     makers = {m.worker_id: m for m in ref.makers}
     row = header + 1
@@ -87,6 +91,11 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
                 put_value(ws.cell(row=row, column=5), line.quantity, INTEGER_FORMAT)
                 for col in range(1, len(_TABLE) + 1):
                     ws.cell(row=row, column=col).border = Border(top=THIN)
+            if index == 0:  # spreadsheets do not grow a row for wrapped text on opening: make room for it
+                lines = max(
+                    math.ceil(len(text) / (_TABLE[col][1] - 2)) for col, text in ((2, options), (3, line.notes or ""))
+                )
+                ws.row_dimensions[row].height = _LINE_HEIGHT * max(lines, 1)
             maker = makers.get(worker_id)
             put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
             put_text(ws.cell(row=row, column=7), worker_id)
