@@ -34,7 +34,8 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
     """
     group = ref.group(assignment.group_id)
     hourly = ref.minimum_wage(group, on).hourly
-    makers = {m.worker_id: m for m in ref.makers if m.group_id == group.group_id}
+    named = {row.worker_id for row in assignment.qc_rows}
+    names = {m.worker_id: m.first_name for m in ref.makers if m.worker_id in named and m.group_id == group.group_id}
     lines = []
     for row in assignment.qc_rows:
         product = ref.product(row.sku)
@@ -42,14 +43,13 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
         piece = _round(row.passed * product.piece_rate(group), group)
         base = _round(row.hours_worked * group.hourly_base, group)
         minimum = _round(row.hours_worked * hourly, group)
-        maker = makers.get(row.worker_id)
         lines.append(
             EarningLine(
                 order_id=assignment.order_id,
                 assignment_id=assignment.assignment_id,
                 group_id=group.group_id,
                 worker_id=row.worker_id,
-                maker_name=maker.first_name if maker else row.worker_id,
+                maker_name=names.get(row.worker_id, row.worker_id),
                 sku=row.sku,
                 currency=group.currency,
                 units_passed=row.passed,
