@@ -394,30 +394,39 @@ def _even_out(by_group: dict[str, list[_Maker]], portions: dict[str, list[tuple[
         for ln, per_maker in group_portions:
             holders_of[id(ln)].append((group_id, per_maker))
             lines[id(ln)] = ln
+    prepared = []
+    for key, entries in holders_of.items():
+        ln = lines[key]
+        share_of = {m.maker.worker_id: per_maker for g, per_maker in entries for m in by_group[g]}
+        skilled = [m for g, _p in entries for m in by_group[g] if ln.skill in m.skills]
+        prepared.append((ln, share_of, skilled))
+    finish = {id(m): _finish(m, m.load) for ms in by_group.values() for m in ms}
     changed = True
     while changed:
         changed = False
-        for key, entries in holders_of.items():
-            ln = lines[key]
-            share_of = {m.maker.worker_id: per_maker for g, per_maker in entries for m in by_group[g]}
-            skilled = [m for g, _p in entries for m in by_group[g] if ln.skill in m.skills]
-            holders = [m for m in skilled if share_of[m.maker.worker_id].get(m.maker.worker_id)]
-            if not holders:
-                continue
-            late = max(holders, key=lambda m: _finish(m, m.load))
-            giver = share_of[late.maker.worker_id]
-            movable = [
-                m
-                for m in skilled
-                if m is not late and (share_of[m.maker.worker_id] is giver or sum(giver.values()) > ln.min_batch)
-            ]
-            early = min(movable, key=lambda m: _finish(m, m.load + ln.minutes), default=None)
-            if early and _finish(early, early.load + ln.minutes) < _finish(late, late.load) - 1e-3:
+        for ln, share_of, skilled in prepared:
+            while True:
+                holders = [m for m in skilled if share_of[m.maker.worker_id].get(m.maker.worker_id)]
+                if not holders:
+                    break
+                late = max(holders, key=lambda m: finish[id(m)])
+                giver = share_of[late.maker.worker_id]
+                may_leave_group = sum(giver.values()) > ln.min_batch
+                movable = [
+                    m for m in skilled if m is not late and (may_leave_group or share_of[m.maker.worker_id] is giver)
+                ]
+                if not movable:
+                    break
+                early = min(movable, key=lambda m: _finish(m, m.load + ln.minutes))
+                after = _finish(early, early.load + ln.minutes)
+                if after >= finish[id(late)] - 1e-3:
+                    break
                 taker = share_of[early.maker.worker_id]
                 giver[late.maker.worker_id] -= 1
                 taker[early.maker.worker_id] = taker.get(early.maker.worker_id, 0) + 1
                 late.load -= ln.minutes
                 early.load += ln.minutes
+                finish[id(late)], finish[id(early)] = _finish(late, late.load), after
                 changed = True
 
 
