@@ -147,3 +147,29 @@ def test_an_order_beyond_capacity_shows_its_later_date_and_why(cusco_only: Ports
     assert next(o for o in listed if o.order_id == order_id).expected_ship_date == view.expected_ship_date
     # and every scarf is planned
     assert sum(a.planned_units for a in aws.repo.assignments_of(order_id)) == 150
+
+
+def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
+    cusco_only: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = cusco_only
+    # Given a plan stored, and then SES failing before the manager's e-mail went out
+    order_id = _submit(aws, 30, 120)
+    sent: list[str] = []
+
+    def throttled(**message: Any) -> str:
+        raise RuntimeError("SES throttled")
+
+    monkeypatch.setattr(aws.mailer, "send", throttled)
+    with pytest.raises(RuntimeError, match="SES"):
+        split_work(aws, order_id)
+    planned = aws.repo.get_order(order_id)
+    assert planned is not None and planned.assignment_ids
+    booked = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    # When Step Functions retries the stage, twice
+    monkeypatch.setattr(aws.mailer, "send", lambda **message: sent.append(message["subject"]) or "id")
+    assert split_work(aws, order_id) == planned.assignment_ids
+    assert split_work(aws, order_id) == planned.assignment_ids
+    # Then the manager gets her papers once, and nothing is planned or booked again
+    assert len(sent) == 1 and "PO-30" in sent[0]
+    assert aws.repo.capacity_ledgers([CUSCO])[CUSCO] == booked

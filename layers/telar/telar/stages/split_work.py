@@ -23,9 +23,12 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     order = ports.repo.get_order(order_id)
     if order is None:
         raise LookupError(f"order {order_id} does not exist")
-    if order.assignment_ids:  # planned by an earlier attempt
-        return order.assignment_ids
     ref = ports.repo.load_reference()
+    if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before every e-mail went
+        for a in ports.repo.assignments_of(order_id):
+            if a.assignment_id in order.assignment_ids:
+                mail_manager_papers(ports, a, order.buyer_reference, ref)  # once each: send_once remembers
+        return order.assignment_ids
     today = datetime.now(UTC).date()
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         ledgers = ports.repo.capacity_ledgers(g.group_id for g in ref.groups)
