@@ -252,7 +252,12 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         set_widths(ws, [max(12, min(40, len(c.header) + 4)) for c in cols])
         put_text(guide.cell(row=line, column=1), spec.name).font = TITLE_FONT
         put_text(guide.cell(row=line + 1, column=1), spec.about).alignment = WRAP
-        put_text(guide.cell(row=line + 2, column=1), "Columns: " + ", ".join(c.header for c in cols)).alignment = WRAP
+        listed = "Columns: " + ", ".join(c.header for c in cols)
+        for field in _fields(spec):  # a dict field with no key yet has no column to show: say how to add one
+            info = spec.model.model_fields.get(field)
+            if info and _is_dict(info.annotation) and not any(c.field == field for c in cols):
+                listed += f". Optional: a column '{_label(field)} <key>' per key ({info.description or 'a map'})"
+        put_text(guide.cell(row=line + 2, column=1), listed).alignment = WRAP
         line += 4
     guide.column_dimensions["A"].width = 110
     return to_bytes(wb)
