@@ -3,7 +3,6 @@
 The OrdersApi's Lambda authorizer has already resolved x-api-key to the buyer (requestContext.authorizer).
 """
 
-import json
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -12,12 +11,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from telar import orders
 from telar.auth import API_KEY_HEADER, buyer_from_context
@@ -27,7 +28,7 @@ from telar.observability import logger, metrics, tracer
 from telar.ports import default_ports
 
 TITLE, VERSION = "Telar wholesale orders API", "1.0.0"
-PROBLEM = "application/problem+json"
+JSON, PROBLEM = "application/json", "application/problem+json"
 MAX_BODY_BYTES = 256 * 1024  # a 50-line order is a few kB; API Gateway alone would allow 10 MB
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -42,13 +43,49 @@ app.configure_openapi(
 app.enable_swagger(path="/docs", title=TITLE, version=VERSION)
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """Problem details (RFC 9457): the body of every error this API sends."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+def _replies(ok: HTTPStatus, model: type[BaseModel], *problems: HTTPStatus) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route: its success and every problem it can answer.
+
+    Every route may answer 401 and 429 (from API Gateway) and 422 (request validation is on for every route).
+    """
+    replies: dict[int, OpenAPIResponse] = {ok.value: {"description": ok.phrase, "content": {JSON: {"model": model}}}}
+    always = {HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.TOO_MANY_REQUESTS}
+    for status in sorted({*problems, *always}):
+        replies[status.value] = {"description": status.phrase, "content": {PROBLEM: {"model": Problem}}}
+    return replies
+
+
 def _buyer() -> Buyer:
     buyer = buyer_from_context(app.current_event.raw_event.get("requestContext", {}).get("authorizer"))
     logger.append_keys(buyer_id=buyer.buyer_id)
     return buyer
 
 
-@app.post("/orders")
+@app.post(
+    "/orders",
+    responses=_replies(
+        HTTPStatus.ACCEPTED,
+        orders.OrderView,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
 def post_order(
     order: OrderRequest,
     idempotency_key: Annotated[
@@ -56,23 +93,23 @@ def post_order(
     ] = None,
 ) -> Response[orders.OrderView]:
     view = orders.submit_order(default_ports(), _buyer(), order, idempotency_key)
-    return Response(HTTPStatus.ACCEPTED, body=view, content_type="application/json")
+    return Response(HTTPStatus.ACCEPTED, body=view, content_type=JSON)
 
 
-@app.get("/orders/<order_id>")
+@app.get("/orders/<order_id>", responses=_replies(HTTPStatus.OK, orders.OrderView, HTTPStatus.NOT_FOUND))
 def get_order(order_id: str) -> orders.OrderView:
     logger.append_keys(order_id=order_id)
     return orders.get_order(default_ports(), _buyer(), order_id)
 
 
-@app.get("/orders")
+@app.get("/orders", responses=_replies(HTTPStatus.OK, orders.OrderPage))
 def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2000)] = None
 ) -> orders.OrderPage:
     return orders.list_orders(default_ports(), _buyer(), limit, cursor)
 
 
-@app.get("/catalog")
+@app.get("/catalog", responses=_replies(HTTPStatus.OK, orders.Catalog))
 def get_catalog() -> orders.Catalog:
     _buyer()
     return orders.catalog(default_ports(), datetime.now(UTC).date())
@@ -80,12 +117,17 @@ def get_catalog() -> orders.Catalog:
 
 @app.get("/openapi.json", security=[{}])
 def openapi() -> Response[str]:
-    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type="application/json")
+    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type=JSON)
 
 
-def _problem(status: HTTPStatus, detail: str, **extra: Any) -> Response[Any]:
-    body = {"type": "about:blank", "title": status.phrase, "status": status.value, "detail": detail, **extra}
-    return Response(status, content_type=PROBLEM, body=json.dumps(body))  # only application/json is auto-encoded
+def _problem_json(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None) -> str:
+    listed = [FieldProblem(**e) for e in errors] if errors is not None else None
+    problem = Problem(title=status.phrase, status=status.value, detail=detail, errors=listed)
+    return problem.model_dump_json(exclude_none=True)
+
+
+def _problem(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None) -> Response[Any]:
+    return Response(status, content_type=PROBLEM, body=_problem_json(status, detail, errors))
 
 
 def _count_rejected_order() -> None:
@@ -152,8 +194,7 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
     else:
         return None
     metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
-    body = {"type": "about:blank", "title": status.phrase, "status": status.value, "detail": detail}
-    return {"statusCode": status.value, "headers": {"Content-Type": PROBLEM}, "body": json.dumps(body)}
+    return {"statusCode": status.value, "headers": {"Content-Type": PROBLEM}, "body": _problem_json(status, detail)}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -434,6 +434,19 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
     assert doc["components"]["securitySchemes"]["apiKey"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     post = doc["paths"]["/orders"]["post"]
     assert "idempotency-key" in {p["name"].lower() for p in post["parameters"]}
+    # And each route declares the status it answers with and every problem, as application/problem+json
+    assert post["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrderView"
+    }
+    assert {"401", "409", "413", "415", "422", "429"} <= set(post["responses"])
+    assert "404" in doc["paths"]["/orders/{order_id}"]["get"]["responses"]
+    for path in ("/orders", "/orders/{order_id}", "/catalog"):
+        for op in doc["paths"][path].values():
+            for status, reply in op["responses"].items():
+                expected = "application/json" if status.startswith("2") else "application/problem+json"
+                assert list(reply["content"]) == [expected], (path, status)
+    problem = doc["components"]["schemas"]["Problem"]
+    assert {"title", "status", "detail"} <= set(problem["required"])
 
 
 def test_the_api_serves_human_readable_docs(api: Any) -> None:
