@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from local.manager import RowResult, fill_qc_sheet
 from telar import orders
-from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus, ReferenceData
+from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
@@ -26,7 +26,7 @@ from telar.stages.qc_reminders import QC_TIMEOUT, send_qc_reminders
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, import_sample_reference
 
 BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
 
@@ -54,8 +54,8 @@ def _every_row(rejected_every: int = 0) -> object:
 
 
 @pytest.fixture
-def planned_order(aws: Ports, sample_reference: ReferenceData) -> tuple[str, list[str]]:
-    aws.repo.put_reference(sample_reference)
+def planned_order(aws: Ports) -> tuple[str, list[str]]:
+    import_sample_reference(aws)
     aws.repo.put_buyer(BUYER, "hash-of-key")
     view = orders.submit_order(aws, BUYER, _order_request())
     return view.order_id, split_work(aws, view.order_id)
@@ -258,10 +258,10 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
 
 
 def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
-    aws: Ports, sample_reference: ReferenceData
+    aws: Ports,
 ) -> None:
     # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
-    aws.repo.put_reference(sample_reference)
+    import_sample_reference(aws)
     aws.repo.put_buyer(BUYER, "hash-of-key")
     view = orders.submit_order(aws, BUYER, _order_request(sample=1))  # the sample order made by three groups
     assignment_ids = split_work(aws, view.order_id)

@@ -38,3 +38,17 @@ def test_each_located_problem_is_highlighted_and_commented() -> None:
 def test_problems_about_the_whole_file_give_no_annotated_copy() -> None:
     assert annotate_problems(_upload(), [SheetProblem("workbook", "", "a zip", "an .xlsx workbook")]) is None
     assert annotate_problems(b"not a workbook", [SheetProblem("QC", "A1", "", "x")]) is None
+
+
+def test_a_missing_column_marks_its_header_row_and_a_range_its_first_cell() -> None:
+    # Given a problem about a whole row (a column missing from the header row) and one about a merged value
+    problems = [
+        SheetProblem("QC", "7:7", None, "a column headed 'Passed' in the header row"),
+        SheetProblem("QC", "E7:G7", "x", "a name"),
+    ]
+    # When the report is made
+    report = annotate_problems(_upload(), problems)
+    # Then the row is marked on its column A and the range on its first cell
+    assert report is not None
+    sheet = openpyxl.load_workbook(BytesIO(report))["QC"]
+    assert "'Passed'" in sheet["A7"].comment.text and "a name" in sheet["E7"].comment.text

@@ -27,7 +27,9 @@ def annotate_problems(upload: bytes, problems: list[SheetProblem]) -> bytes | No
     for problem in problems:
         if problem.sheet not in workbook.sheetnames or not problem.cell:
             continue
-        cell = workbook[problem.sheet][problem.cell]
+        # A range ("B7:D7") is marked on its first cell; a whole row ("7:7", a missing column) on its column A.
+        first = problem.cell.partition(":")[0]
+        cell = workbook[problem.sheet][f"A{first}" if first.isdigit() else first]
         note = f"Found {problem.value!r}; expected {problem.expected}."
         previous = cell.comment.text + "\n" if cell.comment else ""
         cell.comment = Comment(previous + note, "Telar")
