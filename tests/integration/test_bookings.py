@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.client import BaseClient
 
@@ -13,7 +14,7 @@ from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day
 from telar.models import Buyer, OrderRequest
 from telar.ports import Ports
 from telar.stages.split_work import split_work
-from tests.factories import CUSCO, make_group, make_reference
+from tests.factories import CHIANG_MAI, CUSCO, make_group, make_reference
 
 BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org")
 SCARF_MINUTES = 240
@@ -37,6 +38,11 @@ def _submit(aws: Ports, scarves: int, ship_in_days: int) -> str:
     return orders.submit_order(aws, BUYER, request).order_id
 
 
+def s3_keys(storage: Any, prefix: str) -> set[str]:
+    reply = boto3.client("s3").list_objects_v2(Bucket=storage.bucket, Prefix=prefix)
+    return {o["Key"] for o in reply.get("Contents", [])}
+
+
 @pytest.fixture
 def cusco_only(aws: Ports) -> Ports:
     """Cusco's three makers are the only knitters: every scarf competes for their time."""
@@ -45,13 +51,11 @@ def cusco_only(aws: Ports) -> Ports:
     return aws
 
 
-def test_two_orders_racing_for_the_same_makers_never_over_book_them(
-    cusco_only: Ports, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    aws = cusco_only
-    # Given two orders of 60 scarves (16 days of Cusco's time each), planned at the same moment:
-    # both read the empty ledger before either stores its plan
-    first, second = _submit(aws, 60, 20), _submit(aws, 60, 20)
+def _race(aws: Ports, monkeypatch: pytest.MonkeyPatch, order_ids: tuple[str, str]) -> tuple[dict[str, Any], int]:
+    """Plan both orders in two threads that both read the ledgers before either stores its plan.
+
+    Returns each order's result (assignment ids, or the exception) and how many times ledgers were read.
+    """
     both_read = threading.Barrier(2, timeout=20)
     read = Repository.capacity_ledgers
     calls: list[str] = []
@@ -63,7 +67,6 @@ def test_two_orders_racing_for_the_same_makers_never_over_book_them(
             both_read.wait()
         return ledgers
 
-    monkeypatch.setattr(Repository, "capacity_ledgers", racing_read)
     # moto is not thread-safe (a transaction deep-copies tables another thread is writing): its calls take turns,
     # as DynamoDB serialises conflicting transactions; the interleaving that matters is the one above
     one_call_at_a_time = threading.Lock()
@@ -73,29 +76,38 @@ def test_two_orders_racing_for_the_same_makers_never_over_book_them(
         with one_call_at_a_time:
             return make_api_call(self, operation, params)
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", serialised)
-    results: dict[str, list[str]] = {}
-    errors: list[BaseException] = []
+    results: dict[str, Any] = {}
 
     def plan(order_id: str) -> None:
         try:
             results[order_id] = split_work(aws, order_id)
-        except BaseException as e:  # reported below: a thread's exception would be lost
-            errors.append(e)
+        except BaseException as e:  # reported by the caller: a thread's exception would be lost
+            results[order_id] = e
 
-    threads = [threading.Thread(target=plan, args=(o,), name=o) for o in (first, second)]
-    # When both plan concurrently
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    with monkeypatch.context() as patched:
+        patched.setattr(Repository, "capacity_ledgers", racing_read)
+        patched.setattr(BaseClient, "_make_api_call", serialised)
+        threads = [threading.Thread(target=plan, args=(o,), name=o) for o in order_ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    return results, len(calls)
+
+
+def test_two_orders_racing_for_the_same_makers_never_over_book_them(
+    cusco_only: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = cusco_only
+    # Given two orders of 60 scarves (16 days of Cusco's time each)
+    first, second = _submit(aws, 60, 20), _submit(aws, 60, 20)
+    # When both are planned at the same moment
+    results, reads = _race(aws, monkeypatch, (first, second))
 
     # Then both orders are planned, one of them on a second read of the ledger
-    assert not errors, errors
-    assert set(results) == {first, second} and all(results.values())
-    assert len(calls) == 3
+    assert all(isinstance(r, list) and r for r in results.values()), results
+    assert set(results) == {first, second} and reads == 3
     # and the ledger holds both plans' minutes, never more than a maker has in a week
-    monkeypatch.undo()
     ledger = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
     assert ledger.version == 2
     ref = aws.repo.load_reference()
@@ -112,6 +124,25 @@ def test_two_orders_racing_for_the_same_makers_never_over_book_them(
     # and the order that lost the race queued behind the other: it finishes about 16 days later
     due = sorted(max(a.due_date for a in aws.repo.assignments_of(o)) for o in (first, second))
     assert due[1] - due[0] >= timedelta(days=14)
+
+
+def test_the_order_that_loses_the_race_is_planned_elsewhere_and_leaves_no_stale_papers(
+    aws: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given Cusco and Chiang Mai, and two orders of 9 scarves (too few to split), each best made in Chiang Mai
+    aws.repo.put_reference(make_reference())
+    aws.repo.put_buyer(BUYER, "hash-of-race-key")
+    first, second = _submit(aws, 9, 60), _submit(aws, 9, 60)
+    # When both are planned at the same moment
+    results, reads = _race(aws, monkeypatch, (first, second))
+    # Then one gets Chiang Mai and the one planned again gets Cusco
+    assert all(isinstance(r, list) and len(r) == 1 for r in results.values()), results
+    groups = sorted(a.group_id for o in (first, second) for a in aws.repo.assignments_of(o))
+    assert groups == [CUSCO, CHIANG_MAI] and reads == 3
+    # and the only papers in S3 are those of the stored plans: the attempt that lost wrote none
+    for o in (first, second):
+        keys = {k for a in aws.repo.assignments_of(o) for k in (a.worksheet_key, a.qc_template_key)}
+        assert s3_keys(aws.artifacts, f"orders/{o}/") == keys
 
 
 def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:

@@ -24,16 +24,23 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     if order is None:
         raise LookupError(f"order {order_id} does not exist")
     ref = ports.repo.load_reference()
-    if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before every e-mail went
+    if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before its papers or e-mails
         for a in ports.repo.assignments_of(order_id):
             if a.assignment_id in order.assignment_ids:
+                if (
+                    a.worksheet_key
+                    and a.qc_template_key
+                    and not all(ports.artifacts.head(k) for k in (a.worksheet_key, a.qc_template_key))
+                ):
+                    write_papers(ports, order, a, ref)
                 mail_manager_papers(ports, a, order.buyer_reference, ref)  # once each: send_once remembers
         return order.assignment_ids
     today = datetime.now(UTC).date()
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         ledgers = ports.repo.capacity_ledgers(g.group_id for g in ref.groups)
         plan = allocation.split_order(order, ref, today, ledgers)
-        stored = [write_papers(ports, order, a, ref) for a in plan.assignments]
+        # Papers are written once the plan is stored: a plan that loses a race leaves no papers behind.
+        stored = [with_paper_keys(order, a) for a in plan.assignments]
         late = plan.is_late(order)
         reason = (
             f"capacity is short: expected to ship {plan.expected_ship_date.isoformat()}, "
@@ -60,6 +67,8 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
             time.sleep(random.uniform(0.05, 0.2) * attempt)
     else:
         raise RuntimeError(f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to plan {order_id}")
+    for a in stored:
+        write_papers(ports, order, a, ref)
     detail = f"{len(stored)} group(s)" + (f"; {reason}" if late else "")
     ports.repo.record_timeline(order_id, "IN_PRODUCTION", detail=detail)
     for a in stored:
@@ -67,15 +76,25 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     return [a.assignment_id for a in stored]
 
 
-def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) -> Assignment:
-    """Write the assignment's work sheet and QC template to S3 (deterministic keys: a retry overwrites)."""
-    group = ref.group(a.group_id)
+def with_paper_keys(order: Order, a: Assignment) -> Assignment:
+    """The assignment with the S3 keys of its papers (deterministic: a retry writes the same keys)."""
     prefix = f"orders/{order.order_id}/{a.group_id}"
-    worksheet = ports.artifacts.put(
-        f"{prefix}/worksheet-{a.assignment_id}.xlsx", write_worksheet(order, a, group, ref), XLSX
+    return a.model_copy(
+        update={
+            "worksheet_key": f"{prefix}/worksheet-{a.assignment_id}.xlsx",
+            "qc_template_key": f"{prefix}/qc-{a.assignment_id}.xlsx",
+        }
     )
-    template = ports.artifacts.put(f"{prefix}/qc-{a.assignment_id}.xlsx", write_qc_template(a, group, ref), XLSX)
-    return a.model_copy(update={"worksheet_key": worksheet.key, "qc_template_key": template.key})
+
+
+def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) -> Assignment:
+    """Write the assignment's work sheet and QC template to S3 at its paper keys; returns it with the keys."""
+    a = with_paper_keys(order, a)
+    group = ref.group(a.group_id)
+    assert a.worksheet_key and a.qc_template_key
+    ports.artifacts.put(a.worksheet_key, write_worksheet(order, a, group, ref), XLSX)
+    ports.artifacts.put(a.qc_template_key, write_qc_template(a, group, ref), XLSX)
+    return a
 
 
 def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
