@@ -160,6 +160,7 @@ class LocalCloud:
 
         self.runtime = LambdaRuntime(self.stack.functions.values())
         self.runtime.install(session)
+        self.endpoint.answer_lambda_invoke(self.runtime)
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
         self.outbox.start(clean=self._clean_outbox)

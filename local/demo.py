@@ -154,7 +154,9 @@ class Demo:
             order_id = order["order_id"]
             waiting = {(g["group_id"], g["rework_round"]) for g in order["groups"] if g["stage"] == "AWAITING_QC"}
             listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=f"orders/{order_id}/").get("Contents", [])
-            for key in sorted(obj["Key"] for obj in listing if obj["Key"] not in self.handled):
+            planned = {g["group_id"] for g in order["groups"]}  # not the papers of a plan that lost a retry race
+            keys = [o["Key"] for o in listing if o["Key"].split("/")[2] in planned]
+            for key in sorted(k for k in keys if k not in self.handled):
                 name = key.removeprefix("orders/").replace("/", "_")
                 if "/worksheet-" in key:
                     (self.out / "worksheets" / name).write_bytes(self._artifact(key))

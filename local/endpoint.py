@@ -9,14 +9,18 @@ through http://localhost:$MOTO_PORT.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
+
+from local.lambdas import FunctionNotFound, LambdaRuntime
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 """moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
@@ -49,6 +53,13 @@ class MotoEndpoint:
         self.port = self._server.get_host_and_port()[1]
         return self.url
 
+    def answer_lambda_invoke(self, runtime: LambdaRuntime) -> None:
+        """Route Lambda's Invoke API on this endpoint to ``runtime``, for callers in other processes
+        (`aws lambda invoke --endpoint-url ...` against `make serve`); in-process calls never reach it."""
+        assert self._server is not None, "start() first"
+        wsgi: Any = self._server._server
+        wsgi.app = _lambda_invocations(wsgi.app, runtime)
+
     def stop(self) -> None:
         if self._server is None:
             return
@@ -72,6 +83,40 @@ def _one_dynamodb_request_at_a_time(app: Any) -> Any:
             return list(app(environ, start_response))
 
     return serialised
+
+
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+
+
+def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
+    """Lambda's Invoke (POST /2015-03-31/functions/<name>/invocations) answered by the real handlers;
+    moto's own Lambda would need Docker. Functions not in the template go on to moto (404 there)."""
+
+    def route(environ: dict[str, Any], start_response: Any) -> Any:
+        match = _INVOKE_PATH.match(unquote(environ.get("PATH_INFO", "")))
+        if environ.get("REQUEST_METHOD") != "POST" or not match:
+            return app(environ, start_response)
+        try:
+            runtime.find(match.group(1))
+        except FunctionNotFound:
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        payload = environ["wsgi.input"].read(length) if length else b""
+        if environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "Event":
+            result = runtime.invoke_async(match.group(1), payload)
+        else:
+            result = runtime.invoke(match.group(1), payload)
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", result.request_id),
+            ("X-Amz-Executed-Version", result.executed_version),
+        ]
+        if result.function_error:
+            headers.append(("X-Amz-Function-Error", result.function_error))
+        start_response(f"{result.status_code} {'OK' if result.status_code == 200 else 'Accepted'}", headers)
+        return [result.payload]
+
+    return route
 
 
 class PatchedEnviron:

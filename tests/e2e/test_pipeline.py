@@ -3,6 +3,7 @@
 import email
 import email.policy
 import io
+import json
 import time
 from datetime import date
 from decimal import Decimal
@@ -99,8 +100,8 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
     _wait_for_mail(outbox, "needs correcting — qc/not a workbook.xlsx")
-    listing = s3.list_objects_v2(Bucket=served["artifacts_bucket"], Prefix=f"orders/{order_id}/")["Contents"]
-    template_key = next(o["Key"] for o in listing if "/qc-" in o["Key"])
+    group_id = demo.order(order_id)["groups"][0]["group_id"]  # a group of the stored plan
+    template_key = f"orders/{order_id}/{group_id}/qc-{order_id}-{group_id}.xlsx"
     template = s3.get_object(Bucket=served["artifacts_bucket"], Key=template_key)["Body"].read()
     wrong = fill_qc_sheet(
         template,
@@ -145,3 +146,21 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     assert cards.decode().count('class="card') >= order["units_passed"]
     # And each production manager was sent her papers
     assert sum("new work" in (m["Subject"] or "") for m in _mails(outbox)) >= len(order["groups"])
+
+
+def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[str, Any]) -> None:
+    # Given the local cloud in its own process, and an operator's Lambda client pointed at it
+    lambda_ = boto3.client(
+        "lambda",
+        endpoint_url=served["aws_endpoint"],
+        region_name=served["region"],
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    # When she invokes the daily QC reminders job by hand, and a function that does not exist
+    reply = lambda_.invoke(FunctionName=served["functions"]["QcRemindersFunction"], Payload=b"{}")
+    # Then the template's handler answered, and the unknown name is Lambda's 404
+    result = json.loads(reply["Payload"].read())
+    assert "FunctionError" not in reply and {"waiting", "reminded", "no_longer_waiting"} <= set(result)
+    with pytest.raises(lambda_.exceptions.ResourceNotFoundException):
+        lambda_.invoke(FunctionName="telar-NoSuchFunction", Payload=b"{}")
