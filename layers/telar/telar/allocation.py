@@ -156,6 +156,7 @@ def split_order(
             ],
         )
         for group_id, group_portions in sorted(portions.items())
+        if group_portions
     ]
     return Plan(
         assignments=assignments,
@@ -207,6 +208,8 @@ def _attempt(
             per_maker = _share_in_group([m for m in by_group[group_id] if ln.skill in m.skills], ln, quantity)
             portions[group_id].append((ln, per_maker))
     _even_out(by_group, portions)
+    if _hand_over_whole_lines(by_group, portions):
+        _even_out(by_group, portions)
 
     finish: dict[str, int] = {}
     for m in makers:
@@ -428,6 +431,65 @@ def _even_out(by_group: dict[str, list[_Maker]], portions: dict[str, list[tuple[
                 early.load += ln.minutes
                 finish[id(late)], finish[id(early)] = _finish(late, late.load), after
                 changed = True
+
+
+def _hand_over_whole_lines(
+    by_group: dict[str, list[_Maker]], portions: dict[str, list[tuple[_Line, dict[str, int]]]], rounds: int = 20
+) -> bool:
+    """Give a line the last maker works on, held by her group alone, to a group that would finish it sooner.
+
+    Levelling never moves a line to a group that does not make it yet; when the last group has only whole lines,
+    handing one over is what brings the finish forward. Returns whether any line moved.
+    """
+    moved_any = False
+    for _ in range(rounds):
+        everyone = [m for ms in by_group.values() for m in ms if m.load > _EPS]
+        late = max(everyone, key=lambda m: _finish(m, m.load))
+        worst, group_id = _finish(late, late.load), late.maker.group_id
+        holders: dict[int, int] = defaultdict(int)
+        for group_portions in portions.values():
+            for ln, _per_maker in group_portions:
+                holders[id(ln)] += 1
+        candidates = [
+            (ln, per_maker)
+            for ln, per_maker in portions[group_id]
+            if per_maker.get(late.maker.worker_id) and holders[id(ln)] == 1
+        ]
+        moved = False
+        for ln, per_maker in sorted(candidates, key=lambda p: sum(p[1].values())):
+            for other, makers in by_group.items():
+                skilled = [m for m in makers if ln.skill in m.skills] if other != group_id else []
+                take = _fill(skilled, ln, sum(per_maker.values()), worst)
+                if take is None:
+                    continue
+                for m in by_group[group_id]:
+                    m.load -= per_maker.get(m.maker.worker_id, 0) * ln.minutes
+                portions[group_id] = [p for p in portions[group_id] if p[1] is not per_maker]
+                portions[other].append((ln, take))
+                moved = moved_any = True
+                break
+            if moved:
+                break
+        if not moved:
+            break
+    return moved_any
+
+
+def _fill(makers: list[_Maker], ln: _Line, units: int, before: float) -> dict[str, int] | None:
+    """Units per maker if ``makers`` can all finish ``units`` more of the line before ``before``; else None."""
+    if not makers:
+        return None
+    loads = {id(m): m.load for m in makers}
+    take: dict[str, int] = defaultdict(int)
+    for _ in range(units):
+        best = min(makers, key=lambda m: _finish(m, loads[id(m)] + ln.minutes))
+        loads[id(best)] += ln.minutes
+        if _finish(best, loads[id(best)]) >= before - 1e-3:
+            return None
+        take[best.maker.worker_id] += 1
+    for m in makers:
+        m.load = loads[id(m)]
+    return dict(take)
 
 
 def _finish(m: _Maker, load: float) -> float:
