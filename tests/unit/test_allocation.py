@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from telar.allocation import Plan, largest_remainder, split_order, weekly_capacity_units
+from telar.allocation import Plan, gini, largest_remainder, split_order, weekly_capacity_units
 from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes, week_of
 from telar.errors import CapacityExceeded
 from telar.intake import accept_order
@@ -225,9 +225,16 @@ def test_work_is_spread_so_every_skilled_maker_earns_in_proportion_to_her_time()
             for worker, units in line.per_maker.items():
                 work[worker] += units * minutes[line.sku]
     assert all(w > 0 for w in work.values())
+    assert plan.skilled_makers_with_work_share == 1.0 and plan.assigned_hours_gini < 0.1
     for group_id, day_minutes in ((CUSCO, 300), (CHIANG_MAI, 360)):
         days = [work[m.worker_id] / float(m.efficiency) / day_minutes for m in makers if m.group_id == group_id]
         assert max(days) - min(days) <= 240 / 0.7 / day_minutes
+
+
+def test_the_gini_of_equal_hours_is_zero_and_of_one_maker_doing_all_is_near_one() -> None:
+    assert gini([5.0, 5.0, 5.0]) == 0.0
+    assert gini([0.0, 0.0, 9.0]) == pytest.approx(2 / 3)
+    assert gini([]) == 0.0
 
 
 def test_a_new_booking_adds_to_the_ledger_drops_past_weeks_and_moves_the_version_on() -> None:

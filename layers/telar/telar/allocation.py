@@ -43,6 +43,10 @@ class Plan(BaseModel):
     finish_date: date = Field(description="the day the last maker finishes")
     bound_date: date = Field(description="no plan can finish before this day (the fractional relaxation)")
     expected_ship_date: date
+    skilled_makers_with_work_share: float = Field(
+        description="of the active makers with a skill the order needs, the share who get work (fairness)"
+    )
+    assigned_hours_gini: float = Field(description="Gini coefficient of their assigned hours: 0 = all equal")
 
     def is_late(self, order: Order) -> bool:
         return self.expected_ship_date > order.requested_ship_date
@@ -164,7 +168,20 @@ def split_order(
         finish_date=finish_date,
         bound_date=today + timedelta(days=day),
         expected_ship_date=max(order.requested_ship_date, finish_date + SHIP_AFTER_DUE),
+        skilled_makers_with_work_share=sum(1 for load in loads if load > _EPS) / len(makers),
+        assigned_hours_gini=gini(
+            [load / float(m.maker.efficiency) / 60 for m, load in zip(makers, loads, strict=True)]
+        ),
     )
+
+
+def gini(values: list[float]) -> float:
+    """Gini coefficient of non-negative ``values``: 0 when all are equal, towards 1 when one holds everything."""
+    ordered, total = sorted(values), sum(values)
+    if not ordered or total <= 0:
+        return 0.0
+    n = len(ordered)
+    return sum((2 * i - n + 1) * v for i, v in enumerate(ordered)) / (n * total)
 
 
 def _line_order(portion: tuple["_Line", dict[str, int]]) -> tuple[str, list[tuple[str, str]]]:

@@ -67,6 +67,14 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
             time.sleep(random.uniform(0.05, 0.2) * attempt)
     else:
         raise RuntimeError(f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to plan {order_id}")
+    logger.info(
+        "planned",
+        groups=len(stored),
+        finish=plan.finish_date.isoformat(),
+        bound=plan.bound_date.isoformat(),
+        skilled_makers_with_work_share=round(plan.skilled_makers_with_work_share, 3),
+        assigned_hours_gini=round(plan.assigned_hours_gini, 3),
+    )
     for a in stored:
         write_papers(ports, order, a, ref)
     detail = f"{len(stored)} group(s)" + (f"; {reason}" if late else "")
