@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from telar.allocation import Plan, split_order
+from telar.allocation import Plan, gini, split_order
 from telar.capacity import CapacityLedger, cumulative, free_minutes, group_day_minutes, week_of
 from telar.models import Maker, Order, OrderLine, ReferenceData
 from tests.factories import make_order
@@ -116,6 +116,7 @@ def lp_bound_days(order: Order, ref: ReferenceData, ledgers: dict[str, CapacityL
 
 
 def fairness(plan: Plan, order: Order, ref: ReferenceData) -> tuple[float, float]:
+    """Recomputed from the assignments' units (not from the plan's own figures, which it should equal)."""
     skills = {ref.product(line.sku).skill for line in order.lines}  # type: ignore[union-attr]
     skilled = {m.worker_id: m for m in ref.makers if m.active and set(m.skills) & skills}
     hours = dict.fromkeys(skilled, 0.0)
@@ -125,11 +126,8 @@ def fairness(plan: Plan, order: Order, ref: ReferenceData) -> tuple[float, float
             assert product is not None
             for worker, units in line.per_maker.items():
                 hours[worker] += units * float(product.standard_minutes) / float(skilled[worker].efficiency) / 60
-    values = sorted(hours.values())
-    share = sum(1 for h in values if h > 0) / len(values)
-    n, total = len(values), sum(values)
-    gini = sum((2 * (i + 1) - n - 1) * h for i, h in enumerate(values)) / (n * total)
-    return share, gini
+    share = sum(1 for h in hours.values() if h > 0) / len(hours)
+    return share, gini(list(hours.values()))
 
 
 def run() -> dict[str, float]:
