@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
+from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
 from local.lambdas import FunctionNotFound, LambdaRuntime
@@ -46,6 +47,7 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
+        _s3_events_name_their_version()
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
@@ -68,6 +70,25 @@ class MotoEndpoint:
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
         sfn_config.update(self._saved_config)
+
+
+def _s3_events_name_their_version() -> None:
+    """moto's S3 event records leave out ``s3.object.versionId``; S3 sends it for a versioned bucket, and
+    qc_upload reads exactly that version (it is how every outcome names the upload). Idempotent."""
+    original = s3_notifications._get_s3_event
+    if getattr(original, "names_version", False):
+        return
+
+    def with_version(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event = original(event_name, bucket, key, notification_id)
+        version = getattr(key, "version_id", None)
+        if version and version != "null":
+            for record in event["Records"]:
+                record["s3"]["object"]["versionId"] = version
+        return event
+
+    with_version.names_version = True  # type: ignore[attr-defined]
+    s3_notifications._get_s3_event = with_version
 
 
 def _one_dynamodb_request_at_a_time(app: Any) -> Any:

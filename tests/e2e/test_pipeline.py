@@ -114,9 +114,9 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     report = _wait_for_mail(outbox, "needs correcting — qc/first try.xlsx")
     summary = report.get_payload()[0].get_payload(decode=True).decode()
     assert "NOT-A-CODE" in summary and "QC!" in summary, summary
+    version = s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
     reports = s3.list_objects_v2(Bucket=served["uploads_bucket"], Prefix="qc-reports/").get("Contents", [])
-    assert any("first try" in o["Key"] for o in reports)
-    assert s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
+    assert any(o["Key"].startswith(f"qc-reports/first try.xlsx.{version}.errors") for o in reports), reports
     # When the managers upload corrected sheets, one unit is rejected and reworked in a second round
     demo.fill_and_upload_qc([order_id])
     [order] = demo.wait_for(
