@@ -11,7 +11,7 @@ from telar.models import Buyer, ReferenceData
 from telar.photos import CACHE_PREFIX
 from telar.ports import Ports
 from telar.stages.insert_cards import CardSettings, make_cards
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, import_sample_reference
 from tests.factories import make_assignment, make_order, make_qc_row
 
 BUYER = Buyer(buyer_id="buyer-cards", name="Tienda Sol", email="compras@example.org", language="es")
@@ -23,7 +23,7 @@ ROWS = {"CUS-01": 3, "CUS-04": 2, "CUS-06": 1, "CUS-13": 2, "AYA-05": 2}
 
 @pytest.fixture
 def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
-    aws.repo.put_reference(sample_reference)
+    import_sample_reference(aws)
     aws.repo.put_buyer(BUYER, "hash-of-cards-key")
     order = make_order("ord-cards-0001", buyer_id=BUYER.buyer_id, buyer_reference="OC-<b>7</b>")
     aws.repo.create_order(order)

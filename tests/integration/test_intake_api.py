@@ -18,7 +18,7 @@ from telar.auth import main as auth_cli
 from telar.models import Buyer, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, import_sample_reference
 from tests.template_tools import load_template
 
 KEYS = {"buyer-a": "tlr_key_for_buyer_a_0123456789abcdef", "buyer-b": "tlr_key_for_buyer_b_0123456789abcdef"}
@@ -105,7 +105,7 @@ def _gateway(handler: ModuleType, authorizer: ModuleType, ports: Ports) -> Any:
 
 
 @pytest.fixture
-def ports(aws: Ports, sample_reference: ReferenceData, monkeypatch: pytest.MonkeyPatch) -> Ports:
+def ports(aws: Ports, monkeypatch: pytest.MonkeyPatch) -> Ports:
     props = load_template()["Resources"]["IdempotencyTable"]["Properties"]
     boto3.client("dynamodb").create_table(
         TableName="telar-idempotency", **{k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode")}
@@ -114,7 +114,7 @@ def ports(aws: Ports, sample_reference: ReferenceData, monkeypatch: pytest.Monke
     # telar.observability was imported with this module, before the aws fixture set the namespace
     monkeypatch.setattr(metrics.provider, "namespace", "TelarTest")
     orders._idempotency_store.cache_clear()  # its client belongs to the previous test's moto
-    aws.repo.put_reference(sample_reference)
+    import_sample_reference(aws)
     for buyer_id, key in KEYS.items():
         aws.repo.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))
     return aws
