@@ -258,7 +258,12 @@ class Demo:
                     "units_ordered": o["units_ordered"],
                     "units_passed": o["units_passed"],
                     "assignments": [
-                        {"group": g["group_name"], "planned": g["units_planned"], "passed": g["units_passed"]}
+                        {
+                            "group": g["group_name"],
+                            "rework_round": g["rework_round"],
+                            "planned": g["units_planned"],
+                            "passed": g["units_passed"],
+                        }
                         for g in o["groups"]
                     ],
                     "state_transitions": transitions,
@@ -291,7 +296,9 @@ def print_summary(summary: dict[str, Any]) -> None:
         print(
             f"  {o['order_id']}  {o['buyer_reference']:<22} {o['status']:<15} "
             f"{o['units_passed']:>4}/{o['units_ordered']:<4} passed  "
-            f"{len(o['assignments'])} groups  {o['cards']} cards  {o['state_transitions']} state transitions"
+            f"{len({a['group'] for a in o['assignments']})} groups  "
+            f"{sum(a['rework_round'] > 0 for a in o['assignments'])} rework rounds  "
+            f"{o['cards']} cards  {o['state_transitions']} state transitions"
         )
     print("Payroll (per group and currency)")
     for p in summary["payroll"]:
