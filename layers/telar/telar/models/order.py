@@ -82,5 +82,8 @@ class Order(OrderRequest):
     expected_ship_date: date | None = Field(
         default=None, description="when the plan says it ships; later than requested when capacity is short"
     )
+    reference_version: int | None = Field(
+        default=None, description="the reference data version it was planned with (None: planned before versions)"
+    )
     artifacts: dict[str, str] = Field(default_factory=dict, description="name -> S3 key")
     timeline: dict[str, TimelineEntry] = Field(default_factory=dict, description="TimelineEntry.key -> entry")

@@ -8,6 +8,22 @@ One module per stage, so each Lambda imports only what its stage needs (openpyxl
 at cold start).
 """
 
+from telar.models import Order, ReferenceData
+from telar.planned_reference import as_planned
+from telar.ports import Ports
+
+
+def order_reference(ports: Ports, order: Order | None) -> ReferenceData:
+    """The reference data a stage of a running order reads: its planned version where planned is fair, the
+    latest where it is owed (telar/planned_reference.py). Orders planned before versions were kept read the
+    latest."""
+    current = ports.repo.reference_version()
+    latest = ports.repo.load_reference(current)
+    planned = order.reference_version if order else None
+    if planned is None or planned == current:
+        return latest
+    return as_planned(ports.repo.load_reference(planned), latest)
+
 
 def cards_key(order_id: str) -> str:
     """Where an order's insert cards print sheet is kept in the artifacts bucket."""

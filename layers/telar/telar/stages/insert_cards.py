@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from telar import cards, photos
 from telar.observability import logger
 from telar.ports import Ports
-from telar.stages import cards_key
+from telar.stages import cards_key, order_reference
 
 
 class CardSettings(BaseSettings, cards.CardOptions):
@@ -32,9 +32,9 @@ def make_cards(
     overwrites the sheet without what she withdrew.
     """
     generated_at = generated_at or datetime.now(UTC)
-    ref = ports.repo.load_reference()
     order = ports.repo.get_order(order_id)
     assert order is not None
+    ref = order_reference(ports, order)  # consent as now; the catalog (care instructions) as planned
     rows = [(a.group_id, row) for a in ports.repo.assignments_of(order_id) for row in a.qc_rows]
     loaded = photos.load_print_photos(cards.photo_files_needed(rows, ref, generated_at), ports.uploads, ports.artifacts)
     for worker_id, problem in loaded.problems.items():  # a missing photo never fails the order

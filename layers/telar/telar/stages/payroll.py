@@ -4,12 +4,14 @@ from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
 from telar.ports import Ports
 from telar.sheets.payroll_book import write_payroll_book
+from telar.stages import order_reference
 from telar.stages.notify import send_once
 
 
 def run_payroll(ports: Ports, order_id: str) -> list[str]:
     """Record each maker's earnings for the order once, write a payroll file per group, e-mail finance."""
-    ref = ports.repo.load_reference()
+    # piece rates and the group's pay terms as planned; the minimum wage in force on the QC date
+    ref = order_reference(ports, ports.repo.get_order(order_id))
     assignments = ports.repo.assignments_of(order_id)
     for a in assignments:
         assert a.inspected_on is not None, f"{a.assignment_id} has no QC sign-off"

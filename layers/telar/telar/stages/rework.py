@@ -5,6 +5,7 @@ from typing import Any
 from telar.observability import logger
 from telar.ports import Ports
 from telar.rework import plan_rework
+from telar.stages import order_reference
 from telar.stages.split_work import mail_manager_papers, write_papers
 
 
@@ -30,7 +31,7 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
         return {"rework": False, "assignment_id": assignment_id}
     order = ports.repo.get_order(signed_off.order_id)
     assert order is not None
-    ref = ports.repo.load_reference()
+    ref = order_reference(ports, order)  # the catalog as planned; the manager as now
     rework = write_papers(ports, order, rework, ref)
     if ports.repo.create_rework(rework):
         logger.info("rework round started", assignment_id=rework.assignment_id, units=rework.planned_units)

@@ -13,6 +13,7 @@ from telar.observability import logger
 from telar.ports import Ports
 from telar.sheets.qc_template import write_qc_template
 from telar.sheets.worksheet import write_worksheet
+from telar.stages import order_reference
 from telar.stages.notify import send_once
 
 PLAN_ATTEMPTS = 5  # another order booking the same groups at the same moment makes us plan again
@@ -23,8 +24,8 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     order = ports.repo.get_order(order_id)
     if order is None:
         raise LookupError(f"order {order_id} does not exist")
-    ref = ports.repo.load_reference()
     if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before its papers or e-mails
+        ref = order_reference(ports, order)
         for a in ports.repo.assignments_of(order_id):
             if a.assignment_id in order.assignment_ids:
                 if (
@@ -35,6 +36,9 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
                     write_papers(ports, order, a, ref)
                 mail_manager_papers(ports, a, order.buyer_reference, ref)  # once each: send_once remembers
         return order.assignment_ids
+    # The version is read first, then that version loaded: an import meanwhile cannot mix two versions.
+    version = ports.repo.reference_version()
+    ref = ports.repo.load_reference(version)
     today = datetime.now(UTC).date()
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         ledgers = ports.repo.capacity_ledgers(g.group_id for g in ref.groups)
@@ -53,6 +57,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
                 ledgers=[add_bookings(ledgers[g], booked, today) for g, booked in sorted(plan.bookings.items())],
                 order_fields={
                     "expected_ship_date": plan.expected_ship_date.isoformat(),
+                    "reference_version": version,  # later stages read the catalog and groups as planned
                     **({"status_reason": reason} if late else {}),
                 },
             )
