@@ -11,6 +11,7 @@ from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import read_qc_workbook, validate_qc
 from telar.sheets.error_report import annotate_problems
+from telar.stages import order_reference
 from telar.stages.notify import send_once
 
 QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
@@ -47,7 +48,8 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
             )
         if assignment.status != AssignmentStatus.AWAITING_QC:
             raise QcNotYetAwaited(assignment.assignment_id)
-        ref = ports.repo.load_reference()
+        # the group's makers, defect codes and standard minutes as planned; the manager as now
+        ref = order_reference(ports, ports.repo.get_order(assignment.order_id))
         sheet = validate_qc(parsed, assignment, ref)
     except SheetInvalid as invalid:
         _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
