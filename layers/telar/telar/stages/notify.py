@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from telar.adapters.mail import XLSX, Attachment
+from telar.errors import SheetProblem
 from telar.ports import Ports
+from telar.sheets.error_report import annotate_problems
 
 
 def send_once(ports: Ports, name: str, **message: Any) -> None:
@@ -14,3 +17,16 @@ def send_once(ports: Ports, name: str, **message: Any) -> None:
     except Exception:
         ports.repo.release(f"mail#{name}")
         raise
+
+
+def keep_error_report(
+    ports: Ports, stem: str, intro: str, upload: bytes, problems: list[SheetProblem]
+) -> tuple[str, tuple[Attachment, ...]]:
+    """Save a refused upload's report beside it in the uploads bucket: ``<stem>.txt`` (every problem) and, where
+    the upload opens, ``<stem>.xlsx`` with the bad cells marked. Returns the text and the attachments to mail."""
+    report = "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
+    ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
+    if annotated := annotate_problems(upload, problems):
+        ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
+        return report, (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
+    return report, ()

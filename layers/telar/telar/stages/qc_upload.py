@@ -3,16 +3,14 @@
 from typing import Any
 from urllib.parse import unquote_plus
 
-from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
 from telar.errors import SheetInvalid
 from telar.models import Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import read_qc_workbook, validate_qc
-from telar.sheets.error_report import annotate_problems
 from telar.stages import order_reference
-from telar.stages.notify import send_once
+from telar.stages.notify import keep_error_report, send_once
 
 QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
 
@@ -98,15 +96,9 @@ def _report_invalid_sheet(
     ports: Ports, key: str, upload_ref: str, data: bytes, invalid: SheetInvalid, assignment: Assignment | None
 ) -> None:
     """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
-    lines = [f"The QC sheet {key} could not be accepted. Please correct it and upload it again.", ""]
-    lines += [f"- {p}" for p in invalid.problems]
-    report = "\n".join(lines) + "\n"
     stem = f"{QC_REPORTS_PREFIX}{key.removeprefix('qc/')}.{upload_ref.rsplit('#', 1)[1]}.errors"
-    ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
-    attachments: tuple[Attachment, ...] = ()
-    if annotated := annotate_problems(data, invalid.problems):
-        ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
-        attachments = (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
+    intro = f"The QC sheet {key} could not be accepted. Please correct it and upload it again."
+    report, attachments = keep_error_report(ports, stem, intro, data, invalid.problems)
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
     # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
     to = (

@@ -16,9 +16,8 @@ from telar.models import Buyer
 from telar.observability import logger
 from telar.ports import Ports
 from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
-from telar.sheets.error_report import annotate_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
-from telar.stages.notify import send_once
+from telar.stages.notify import keep_error_report, send_once
 
 REFERENCE_PREFIX = "reference/"  # uploads here trigger this stage (template.yaml: UploadsBucket notifications)
 REPORTS_PREFIX = "reference-reports/"  # outside reference/, so nothing written here triggers an import
@@ -181,18 +180,9 @@ def _receipt(ports: Ports, source: str, book: ReferenceBook, result: ImportResul
 
 def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid) -> None:
     key, _, version = source.rpartition("#")
-    lines = [
-        f"The reference workbook {key} was not applied: nothing changed. Please correct it and upload it again.",
-        "",
-    ]
-    lines += [f"- {p}" for p in invalid.problems]
-    report = "\n".join(lines) + "\n"
     stem = f"{REPORTS_PREFIX}{key.removeprefix(REFERENCE_PREFIX)}.{version or 'null'}.errors"
-    ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
-    attachments: tuple[Attachment, ...] = ()
-    if annotated := annotate_problems(data, invalid.problems):
-        ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
-        attachments = (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
+    intro = f"The reference workbook {key} was not applied: nothing changed. Please correct it and upload it again."
+    report, attachments = keep_error_report(ports, stem, intro, data, invalid.problems)
     logger.warning("reference workbook refused", source=source, problems=len(invalid.problems))
     send_once(
         ports,
