@@ -253,7 +253,8 @@ def _makers(ref: ReferenceData, skills: set[str], today: date, ledgers: dict[str
     """Every active maker with a skill the order needs, with her free minutes per day."""
     makers = []
     calendars: dict[str, list[float]] = {}
-    unbooked: dict[tuple[str, Decimal], tuple[list[float], list[float]]] = {}  # most makers share a calendar
+    # most makers share a calendar
+    unbooked: dict[tuple[str, Decimal, date | None, date | None], tuple[list[float], list[float]]] = {}
     for maker in ref.makers:
         mine = frozenset(maker.skills) & skills
         if not (maker.active and mine):
@@ -266,7 +267,7 @@ def _makers(ref: ReferenceData, skills: set[str], today: date, ledgers: dict[str
             free = free_minutes(calendars[group_id], maker, today, booked)
             cum = cumulative(free)
         else:
-            key = (group_id, maker.efficiency)
+            key = (group_id, maker.efficiency, maker.active_from, maker.active_to)
             if key not in unbooked:
                 free = free_minutes(calendars[group_id], maker, today, {})
                 unbooked[key] = (free, cumulative(free))

@@ -1,9 +1,10 @@
 """Capacity: the standard minutes each maker has free on each day from today on.
 
 A maker works her group's hours on its open days (``days_per_week`` from Monday, minus ``closed_days``),
-at her ``efficiency``: a day of 5 h at 0.8 is 240 standard minutes of work. Work already booked for
-earlier orders is kept per maker and week in the group's :class:`CapacityLedger` and fills each week's
-free days from the earliest, as the earlier order would.
+within her own active dates (``active_from``/``active_to``), at her ``efficiency``: a day of 5 h at 0.8
+is 240 standard minutes of work. Work already booked for earlier orders is kept per maker and week in
+the group's :class:`CapacityLedger` and fills each week's free days from the earliest, as the earlier
+order would.
 """
 
 from collections.abc import Mapping
@@ -45,9 +46,12 @@ def group_day_minutes(group: Group, start: date, days: int = HORIZON_DAYS) -> li
 
 def free_minutes(day_minutes: list[float], maker: Maker, start: date, booked: Mapping[str, int]) -> list[float]:
     """Standard minutes ``maker`` has free on each day from ``start``: her group's day at her efficiency,
-    less the work booked in each week (taken from the week's earliest free days)."""
+    less the work booked in each week (taken from the week's earliest free days). Outside her active dates
+    she has none."""
     efficiency = float(maker.efficiency)
     free = [m * efficiency for m in day_minutes]
+    if maker.active_from or maker.active_to:
+        free = [m if maker.works_on(start + timedelta(days=i)) else 0.0 for i, m in enumerate(free)]
     for week, minutes in booked.items():
         first = (date.fromisoformat(week) - start).days
         left = float(minutes)

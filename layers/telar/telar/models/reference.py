@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 
@@ -66,6 +66,10 @@ class Maker(_Ref):
     photo_file: str | None = None
     story: str | None = None
     active: bool = True
+    active_from: date | None = Field(default=None, description="first day she works (blank: no limit)")
+    active_to: date | None = Field(
+        default=None, description="last day she works, e.g. her release date (blank: no limit; leaving = Active no)"
+    )
     efficiency: Decimal = Field(
         default=Decimal(1),
         gt=0,
@@ -80,6 +84,19 @@ class Maker(_Ref):
         if len(set(days)) != len(days):
             raise ValueError("two consent changes on the same day: which one she meant is unknown")
         return tuple(sorted(changes, key=lambda c: c.effective))
+
+    @field_validator("active_to")
+    @classmethod
+    def _not_before_active_from(cls, active_to: date | None, info: ValidationInfo) -> date | None:
+        active_from = info.data.get("active_from")
+        if active_to and active_from and active_to < active_from:  # reported at the Active to cell
+            raise ValueError(f"a day on or after Active from ({active_from.isoformat()})")
+        return active_to
+
+    def works_on(self, day: date) -> bool:
+        """Whether ``day`` is within her active dates (``active`` is checked separately: it means she left)."""
+        started = self.active_from is None or self.active_from <= day
+        return started and (self.active_to is None or day <= self.active_to)
 
     def consent_on(self, day: date) -> ConsentChange:
         """Her consent in force on ``day``: the latest change effective on or before it, else none."""
