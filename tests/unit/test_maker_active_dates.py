@@ -1,6 +1,7 @@
-"""A maker's active dates (Active from / Active to): no hours outside them, checked and kept by the workbook."""
+"""A maker's own calendar: active dates (Active from / Active to) and part-time hours, in capacity and the workbook."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import openpyxl
@@ -24,6 +25,16 @@ def test_a_maker_has_no_free_minutes_outside_her_active_dates() -> None:
     free = free_minutes(group_day_minutes(make_group(CUSCO), TODAY, days=7), maker, TODAY, {})
     # Then she works Wednesday and Thursday only
     assert free == [0.0, 0.0, 300.0, 300.0, 0.0, 0.0, 0.0]
+
+
+def test_a_part_time_maker_works_her_own_hours_on_the_group_s_open_days() -> None:
+    # Given a maker working 2 h a day at 1.5 in a 5 h, Monday-Friday workshop closed on Tuesday
+    maker = make_maker(hours_per_day=Decimal(2), efficiency=Decimal("1.5"))
+    group = make_group(CUSCO, closed_days=(TODAY + timedelta(days=1),))
+    # When her free minutes for the week are computed
+    free = free_minutes(group_day_minutes(group, TODAY, days=7), maker, TODAY, {})
+    # Then she has 2 h x 1.5 = 180 standard minutes on each open day, none when it is closed
+    assert free == [180.0, 0.0, 180.0, 180.0, 180.0, 0.0, 0.0]
 
 
 def test_a_maker_released_before_planning_gets_no_work_and_one_starting_later_only_her_days() -> None:
@@ -55,18 +66,20 @@ def test_active_to_before_active_from_is_refused() -> None:
         make_maker(active_from=TODAY, active_to=TODAY - timedelta(days=1))
 
 
-def test_active_dates_round_trip_and_a_wrong_order_is_reported_at_the_active_to_cell() -> None:
-    # Given the sample book with a maker's release date set
+def test_active_dates_and_hours_round_trip_and_a_wrong_order_is_reported_at_the_active_to_cell() -> None:
+    # Given the sample book with a maker's start and release dates and part-time hours set
     book = sample_book()
     maker = book.reference.makers[0]
-    dated = maker.model_copy(update={"active_from": date(2025, 3, 1), "active_to": date(2027, 6, 30)})
+    dated = maker.model_copy(
+        update={"active_from": date(2025, 3, 1), "active_to": date(2027, 6, 30), "hours_per_day": Decimal("3.5")}
+    )
     makers = (dated, *book.reference.makers[1:])
     data = write_reference_book(
         book.model_copy(update={"reference": book.reference.model_copy(update={"makers": makers})})
     )
     # When it is read back
     read = read_reference_book(data)
-    # Then the dates are kept
+    # Then they are kept
     assert read.reference.makers[0] == dated
     # And when Active to is edited to before Active from, the problem is at that cell
     workbook = openpyxl.load_workbook(BytesIO(data))

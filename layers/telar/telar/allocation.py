@@ -254,7 +254,7 @@ def _makers(ref: ReferenceData, skills: set[str], today: date, ledgers: dict[str
     makers = []
     calendars: dict[str, list[float]] = {}
     # most makers share a calendar
-    unbooked: dict[tuple[str, Decimal, date | None, date | None], tuple[list[float], list[float]]] = {}
+    unbooked: dict[tuple[str, Decimal, Decimal | None, date | None, date | None], tuple[list[float], list[float]]] = {}
     for maker in ref.makers:
         mine = frozenset(maker.skills) & skills
         if not (maker.active and mine):
@@ -267,7 +267,7 @@ def _makers(ref: ReferenceData, skills: set[str], today: date, ledgers: dict[str
             free = free_minutes(calendars[group_id], maker, today, booked)
             cum = cumulative(free)
         else:
-            key = (group_id, maker.efficiency, maker.active_from, maker.active_to)
+            key = (group_id, maker.efficiency, maker.hours_per_day, maker.active_from, maker.active_to)
             if key not in unbooked:
                 free = free_minutes(calendars[group_id], maker, today, {})
                 unbooked[key] = (free, cumulative(free))

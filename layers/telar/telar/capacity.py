@@ -1,10 +1,10 @@
 """Capacity: the standard minutes each maker has free on each day from today on.
 
 A maker works her group's hours on its open days (``days_per_week`` from Monday, minus ``closed_days``),
-within her own active dates (``active_from``/``active_to``), at her ``efficiency``: a day of 5 h at 0.8
-is 240 standard minutes of work. Work already booked for earlier orders is kept per maker and week in
-the group's :class:`CapacityLedger` and fills each week's free days from the earliest, as the earlier
-order would.
+within her own active dates (``active_from``/``active_to``), for her own ``hours_per_day`` if she has
+them (part-time), at her ``efficiency``: a day of 5 h at 0.8 is 240 standard minutes of work. Work
+already booked for earlier orders is kept per maker and week in the group's :class:`CapacityLedger` and
+fills each week's free days from the earliest, as the earlier order would.
 """
 
 from collections.abc import Mapping
@@ -50,6 +50,9 @@ def free_minutes(day_minutes: list[float], maker: Maker, start: date, booked: Ma
     she has none."""
     efficiency = float(maker.efficiency)
     free = [m * efficiency for m in day_minutes]
+    if maker.hours_per_day is not None:  # her own day on the group's open days
+        mine = float(maker.hours_per_day) * 60 * efficiency
+        free = [mine if m > 0 else 0.0 for m in free]
     if maker.active_from or maker.active_to:
         free = [m if maker.works_on(start + timedelta(days=i)) else 0.0 for i, m in enumerate(free)]
     for week, minutes in booked.items():

@@ -70,6 +70,9 @@ class Maker(_Ref):
     active_to: date | None = Field(
         default=None, description="last day she works, e.g. her release date (blank: no limit; leaving = Active no)"
     )
+    hours_per_day: Decimal | None = Field(
+        default=None, gt=0, le=12, description="her hours on the group's open days, if not the group's (part-time)"
+    )
     efficiency: Decimal = Field(
         default=Decimal(1),
         gt=0,
