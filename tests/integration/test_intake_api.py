@@ -421,7 +421,8 @@ def test_catalog_lists_products_with_limits_price_and_earliest_ship_date(
     assert {i["sku"] for i in body["items"]} == {p.sku for p in sample_reference.products}
     for item in body["items"]:
         assert 1 <= item["min_quantity"] <= item["max_quantity"]
-        assert date.fromisoformat(item["earliest_ship_date"]) >= date.today() + timedelta(days=14)
+        # nothing is booked yet: the work can start today and ships a week after it is done
+        assert date.fromisoformat(item["earliest_ship_date"]) >= date.today() + timedelta(days=7)
         assert float(item["unit_price_usd"]) > 0
 
 

@@ -7,13 +7,15 @@ already booked for earlier orders is kept per maker and week in the group's :cla
 fills each week's free days from the earliest, as the earlier order would.
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import accumulate
 
 from pydantic import BaseModel, Field
 
-from telar.models import Group, Maker
+from telar.models import Group, Maker, ReferenceData
 
 HORIZON_DAYS = 366  # nobody plans an order further ahead than a year
 
@@ -100,3 +102,46 @@ def add_bookings(ledger: CapacityLedger, new: Bookings, today: date) -> Capacity
     return CapacityLedger(
         group_id=ledger.group_id, version=ledger.version + 1, booked={w: b for w, b in booked.items() if b}
     )
+
+
+def skill_capacity(
+    ref: ReferenceData, ledgers: Mapping[str, CapacityLedger], today: date
+) -> dict[tuple[str, str], list[float]]:
+    """(group_id, skill) -> the free standard minutes of the group's active makers with that skill, cumulative
+    from ``today`` up to and including each day, after the work the ``ledgers`` book.
+
+    Makers with nothing booked and the same pace and own calendar share one computed calendar.
+    """
+    calendars = {g.group_id: group_day_minutes(g, today) for g in ref.groups}
+    shared: dict[tuple[object, ...], list[float]] = {}  # an unbooked maker's days at efficiency 1, by calendar
+    weight: dict[tuple[tuple[str, str], tuple[object, ...]], float] = defaultdict(float)  # sum of efficiencies
+    free: dict[tuple[str, str], list[float]] = {}
+
+    def add(group_skill: tuple[str, str], minutes: list[float], times: float = 1.0) -> None:
+        total = free.get(group_skill)
+        free[group_skill] = (
+            [m * times for m in minutes]
+            if total is None
+            else [t + m * times for t, m in zip(total, minutes, strict=True)]
+        )
+
+    for maker in ref.makers:
+        if not maker.active or maker.group_id not in calendars:
+            continue
+        ledger = ledgers.get(maker.group_id)
+        booked = ledger.booked.get(maker.worker_id) if ledger else None
+        if booked:
+            mine = free_minutes(calendars[maker.group_id], maker, today, booked)
+            for skill in maker.skills:
+                add((maker.group_id, skill), mine)
+            continue
+        # with nothing booked, her free minutes are her efficiency times the same days at efficiency 1
+        key = (maker.group_id, maker.hours_per_day, maker.active_from, maker.active_to)
+        if key not in shared:
+            at_one = maker.model_copy(update={"efficiency": Decimal(1)})
+            shared[key] = free_minutes(calendars[maker.group_id], at_one, today, {})
+        for skill in maker.skills:
+            weight[((maker.group_id, skill), key)] += float(maker.efficiency)
+    for (group_skill, key), efficiency in weight.items():
+        add(group_skill, shared[key], efficiency)
+    return {key: cumulative(minutes) for key, minutes in free.items()}

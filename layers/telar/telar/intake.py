@@ -1,10 +1,12 @@
 """Accepting a buyer's order: the rules that JSON validation alone cannot check."""
 
-import math
 import secrets
+from bisect import bisect_left
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from telar.allocation import weekly_capacity_units
+from telar.allocation import SHIP_AFTER_DUE
+from telar.capacity import HORIZON_DAYS
 from telar.errors import OrderRejected
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 
@@ -51,13 +53,26 @@ def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: d
     )
 
 
-def earliest_ship_date(ref: ReferenceData, sku: str, quantity: int, today: date) -> date | None:
-    """The first date ``quantity`` units could ship if every skilled group started today; None if none can.
+def earliest_ship_date(
+    ref: ReferenceData, capacity: Mapping[tuple[str, str], list[float]], sku: str, quantity: int, today: date
+) -> date | None:
+    """The first date ``quantity`` units of ``sku`` could ship; None if no group can make them within the horizon.
 
-    Mirrors the allocation: a group's share takes whole weeks of its capacity, and goods ship a week after
-    the work is due. Work already planned is not counted yet (issue 4 brings a capacity calendar).
+    ``capacity`` is :func:`telar.capacity.skill_capacity` (work booked for earlier orders already taken off), so
+    one read of the ledgers serves a whole catalog. Mirrors the allocation: a line under two minimum batches
+    stays with one group, a larger one may be shared among groups, and goods ship a week after the work is
+    finished. This is the plan's bound: sharing among makers in whole units can add a day.
     """
-    capacity = sum(weekly_capacity_units(ref, g.group_id, sku) for g in ref.groups)
-    if capacity <= 0:
+    product = ref.product(sku)
+    if product is None:
         return None
-    return today + timedelta(weeks=math.ceil(quantity / capacity), days=7)
+    cumulative = [c for (_group, skill), c in capacity.items() if skill == product.skill]
+    if not cumulative:
+        return None
+    if quantity >= 2 * product.min_quantity:
+        cumulative = [[sum(day) for day in zip(*cumulative, strict=True)]]
+    work = quantity * float(product.standard_minutes)
+    day = min(bisect_left(c, work - 1e-6) for c in cumulative)
+    if day >= HORIZON_DAYS:
+        return None
+    return today + timedelta(days=day) + SHIP_AFTER_DUE

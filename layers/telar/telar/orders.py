@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import BaseModel, Field
 
+from telar.capacity import skill_capacity
 from telar.errors import OrderNotFound, OrderRejected
 from telar.intake import accept_order, earliest_ship_date
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, TimelineEntry
@@ -160,11 +161,13 @@ def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> O
 
 
 def catalog(ports: Ports, today: date) -> Catalog:
-    """Products some group can make now, with the earliest ship date for their minimum quantity."""
+    """Products some group can make now, with the earliest ship date for their minimum quantity given the work
+    already booked (one read of the ledgers for the whole catalog)."""
     ref = ports.repo.load_reference()
+    capacity = skill_capacity(ref, ports.repo.capacity_ledgers(g.group_id for g in ref.groups), today)
     items = []
     for p in sorted(ref.products, key=lambda p: p.sku):
-        ship = earliest_ship_date(ref, p.sku, p.min_quantity, today)
+        ship = earliest_ship_date(ref, capacity, p.sku, p.min_quantity, today)
         if ship is None:
             continue
         items.append(

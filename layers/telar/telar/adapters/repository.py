@@ -376,12 +376,18 @@ class Repository:
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
 
     def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]:
-        """Each group's booked work as it stands (consistent reads); a group never booked gets an empty ledger."""
-        ledgers = {}
-        for group_id in group_ids:
-            key = {"pk": f"CAPACITY#{group_id}", "sk": "LEDGER"}
-            item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
-            ledgers[group_id] = _model(CapacityLedger, item) if item else CapacityLedger(group_id=group_id)
+        """Each group's booked work as it stands (consistent reads, one request per 100 groups); a group never
+        booked gets an empty ledger."""
+        ledgers = {group_id: CapacityLedger(group_id=group_id) for group_id in group_ids}
+        keys = [{"pk": f"CAPACITY#{group_id}", "sk": "LEDGER"} for group_id in ledgers]
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {self.table.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while request:
+                reply = self.table.meta.client.batch_get_item(RequestItems=request)
+                for item in reply["Responses"].get(self.table.name, []):
+                    ledger = _model(CapacityLedger, item)
+                    ledgers[ledger.group_id] = ledger
+                request = reply.get("UnprocessedKeys") or {}  # throttled keys: ask again
         return ledgers
 
     def create_rework(self, rework: Assignment) -> bool:
