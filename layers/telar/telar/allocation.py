@@ -148,6 +148,7 @@ def split_order(
             group_id=group_id,
             # a group that can finish early keeps the buyer's slack: work is due a week before shipping
             due_date=max(today + timedelta(days=finish[group_id]), earliest_due),
+            booked=bookings.get(group_id, {}),
             lines=[
                 AssignmentLine(
                     sku=ln.line.sku,

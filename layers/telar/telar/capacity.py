@@ -145,3 +145,28 @@ def skill_capacity(
     for (group_skill, key), efficiency in weight.items():
         add(group_skill, shared[key], efficiency)
     return {key: cumulative(minutes) for key, minutes in free.items()}
+
+
+def release_bookings(ledger: CapacityLedger, booked: Bookings, today: date) -> CapacityLedger | None:
+    """The ledger with ``booked`` taken off for the weeks after ``today``'s, one version on; None if none of it
+    is left there. For work finished today: what was booked for it in the weeks to come is free again. This
+    week's booking stays (it fills the week's earliest days, which may be the ones just worked)."""
+    this_week = week_of(today)
+    kept: Bookings = {
+        worker: {week: m for week, m in weeks.items() if week >= this_week} for worker, weeks in ledger.booked.items()
+    }
+    released = 0
+    for worker, weeks in booked.items():
+        mine = kept.get(worker, {})
+        for week, minutes in weeks.items():
+            if week > this_week and week in mine:
+                taken = min(minutes, mine[week])
+                mine[week] -= taken
+                released += taken
+    if not released:
+        return None
+    return CapacityLedger(
+        group_id=ledger.group_id,
+        version=ledger.version + 1,
+        booked={w: b for w, weeks in kept.items() if (b := {k: m for k, m in weeks.items() if m > 0})},
+    )

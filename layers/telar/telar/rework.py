@@ -1,8 +1,11 @@
 """Rework: the units a QC sheet rejected go back to the makers who made them, for another QC round."""
 
+from bisect import bisect_left
 from collections import defaultdict
+from datetime import date, timedelta
 
-from telar.models import Assignment, AssignmentLine
+from telar.capacity import CapacityLedger, cumulative, free_minutes, group_day_minutes, place
+from telar.models import Assignment, AssignmentLine, ReferenceData
 
 
 def rework_id(original_id: str, rework_round: int) -> str:
@@ -38,3 +41,34 @@ def plan_rework(signed_off: Assignment) -> Assignment | None:
             for sku, per_maker in sorted(rejected.items())
         ],
     )
+
+
+def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, today: date) -> Assignment:
+    """``rework`` with its makers' time booked and its due date set from it.
+
+    Reworking a unit is counted as making it again (its standard minutes): a rejected piece is unpicked and
+    redone, and no sheet records how long a repair takes. Each maker's minutes go into her earliest free days
+    from ``today``, after the work ``ledger`` already books (the earlier orders she is making), and the round
+    is due when the last of them finishes, never before the original due date. A maker who has left, or who
+    has no room within the horizon, books nothing: a person reassigns her units (the round is still sent).
+    """
+    days = group_day_minutes(ref.group(rework.group_id), today)
+    makers = {m.worker_id: m for m in ref.makers}
+    load: dict[str, float] = defaultdict(float)
+    for line in rework.lines:
+        product = ref.product(line.sku)
+        for worker_id, units in line.per_maker.items():
+            load[worker_id] += units * float(product.standard_minutes) if product else 0.0
+    booked: dict[str, dict[str, int]] = {}
+    due = rework.due_date
+    for worker_id, minutes in sorted(load.items()):
+        maker = makers.get(worker_id)
+        if maker is None or minutes <= 0:
+            continue
+        free = free_minutes(days, maker, today, ledger.booked.get(worker_id, {}))
+        finish = bisect_left(cumulative(free), minutes - 1e-6)
+        if finish >= len(free):
+            continue
+        booked[worker_id] = place(free, today, minutes)
+        due = max(due, today + timedelta(days=finish))
+    return rework.model_copy(update={"booked": booked, "due_date": due})

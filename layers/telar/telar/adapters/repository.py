@@ -333,24 +333,7 @@ class Repository:
             }
             for a in assignments
         ]
-        for ledger in ledgers:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table.name,
-                        "Item": _item(ledger, pk=f"CAPACITY#{ledger.group_id}", sk="LEDGER"),
-                        "ConditionExpression": "attribute_not_exists(pk)" if ledger.version == 1 else "#v = :v",
-                        **(
-                            {}
-                            if ledger.version == 1
-                            else {
-                                "ExpressionAttributeNames": {"#v": "version"},
-                                "ExpressionAttributeValues": {":v": ledger.version - 1},
-                            }
-                        ),
-                    }
-                }
-            )
+        items += [self._ledger_put(ledger) for ledger in ledgers]
         extra = order_fields or {}
         items.append(
             {
@@ -375,6 +358,25 @@ class Repository:
         )
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
 
+    def _ledger_put(self, ledger: CapacityLedger) -> dict[str, Any]:
+        """A transaction item writing a group's new ledger (version + 1) only if the stored one is still the
+        version it was computed from: bookings computed on a ledger another writer has changed never land."""
+        return {
+            "Put": {
+                "TableName": self.table.name,
+                "Item": _item(ledger, pk=f"CAPACITY#{ledger.group_id}", sk="LEDGER"),
+                "ConditionExpression": "attribute_not_exists(pk)" if ledger.version == 1 else "#v = :v",
+                **(
+                    {}
+                    if ledger.version == 1
+                    else {
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": {":v": ledger.version - 1},
+                    }
+                ),
+            }
+        }
+
     def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]:
         """Each group's booked work as it stands (consistent reads, one request per 100 groups); a group never
         booked gets an empty ledger."""
@@ -390,15 +392,18 @@ class Repository:
                 request = reply.get("UnprocessedKeys") or {}  # throttled keys: ask again
         return ledgers
 
-    def create_rework(self, rework: Assignment) -> bool:
-        """Store a rework round once; False when an earlier delivery of the stage stored it already."""
-        try:
-            _conditional(
-                self.table.put_item, Item=_assignment_item(rework), ConditionExpression=Attr("pk").not_exists()
-            )
-        except ConditionFailed:
-            return False
-        return True
+    def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None:
+        """Store a rework round once, with the ledger booking its makers' time, in one transaction.
+
+        Raises ConditionFailed when the round exists already (an earlier delivery of the stage stored it) or the
+        ledger changed since it was read (book again on the new one).
+        """
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table.name, "Item": _assignment_item(rework), "ConditionExpression": _NEW}}
+        ]
+        if ledger is not None:
+            items.append(self._ledger_put(ledger))
+        _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         self.table.update_item(
@@ -456,11 +461,15 @@ class Repository:
         """Take an assignment off the reminders' list (its execution ended without a QC sheet)."""
         self.table.delete_item(Key={"pk": _AWAITING_QC, "sk": assignment_id})
 
-    def record_qc(self, sheet: QcSheet, upload_ref: str) -> None:
-        """Record accepted QC results once; raises ConditionFailed if the assignment is not waiting."""
+    def record_qc(self, sheet: QcSheet, upload_ref: str, ledger: CapacityLedger | None = None) -> None:
+        """Record accepted QC results once, with ``ledger`` giving back capacity the work no longer needs.
+
+        Raises ConditionFailed if the assignment is not waiting, or the ledger changed since it was read.
+        """
         _conditional(
             self.table.meta.client.transact_write_items,
             TransactItems=[
+                *([self._ledger_put(ledger)] if ledger is not None else []),
                 {
                     "Update": {
                         "TableName": self.table.name,

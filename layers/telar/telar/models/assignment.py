@@ -40,6 +40,11 @@ class Assignment(BaseModel):
     rework_of: str | None = Field(default=None, description="the assignment whose rejected units this reworks")
     rework_round: int = Field(default=0, ge=0)
     attention: str | None = Field(default=None, description="why a person must look at it (rework exhausted)")
+    booked: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="capacity booked for it on the group's ledger: worker_id -> week's Monday -> standard minutes "
+        "(what its QC sign-off gives back for the weeks after it)",
+    )
 
     @property
     def units_passed(self) -> int:

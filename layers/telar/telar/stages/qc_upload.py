@@ -1,9 +1,11 @@
 """QC uploads: parse and validate a sheet, record it once, resume the waiting execution."""
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
 from telar.adapters.repository import ConditionFailed
+from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import SheetInvalid
 from telar.models import Assignment, AssignmentStatus
 from telar.observability import logger
@@ -53,7 +55,7 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
         return "rejected"
     try:
-        ports.repo.record_qc(sheet, upload_ref)
+        ports.repo.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))
     except ConditionFailed:
         return accept_qc_upload(ports, key, version_id)  # lost a race: decide again on fresh state
     accepted = ports.repo.get_assignment(sheet.assignment_id)
@@ -74,6 +76,15 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         ),
     )
     return "accepted"
+
+
+def _unused_capacity(ports: Ports, assignment: Assignment) -> CapacityLedger | None:
+    """The group's ledger without what was booked for this work in the weeks after this one: signed off, it needs
+    no more time (a sheet signed off early frees its makers for the next orders). None if nothing is freed."""
+    if not assignment.booked:
+        return None
+    ledger = ports.repo.capacity_ledgers([assignment.group_id])[assignment.group_id]
+    return release_bookings(ledger, assignment.booked, datetime.now(UTC).date())
 
 
 def _resume(ports: Ports, assignment: Assignment) -> None:

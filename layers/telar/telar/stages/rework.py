@@ -1,12 +1,18 @@
 """Rework: after a QC sign-off with rejects, send the rejected units back for another round, or flag them."""
 
+import random
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+from telar.adapters.repository import ConditionFailed
+from telar.capacity import add_bookings
+from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rework import plan_rework
+from telar.rework import book_rework, plan_rework
 from telar.stages import order_reference
-from telar.stages.split_work import mail_manager_papers, write_papers
+from telar.stages.split_work import PLAN_ATTEMPTS, mail_manager_papers, with_paper_keys, write_papers
 
 
 def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
@@ -32,8 +38,41 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     order = ports.repo.get_order(signed_off.order_id)
     assert order is not None
     ref = order_reference(ports, order)  # the catalog as planned; the manager as now
-    rework = write_papers(ports, order, rework, ref)
-    if ports.repo.create_rework(rework):
-        logger.info("rework round started", assignment_id=rework.assignment_id, units=rework.planned_units)
-    mail_manager_papers(ports, rework, order.buyer_reference, ref)  # once per round, whoever stored it
-    return {"rework": True, "assignment_id": rework.assignment_id}
+    stored = ports.repo.get_assignment(rework.assignment_id) or _book_and_store(
+        ports, with_paper_keys(order, rework), ref
+    )
+    # Papers once the round is stored (its due date comes from the booking); a redelivery writes the same ones.
+    write_papers(ports, order, stored, ref)
+    mail_manager_papers(ports, stored, order.buyer_reference, ref)  # once per round, whoever stored it
+    return {"rework": True, "assignment_id": stored.assignment_id}
+
+
+def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Assignment:
+    """Store the round with its makers' time booked on the group's ledger, in one transaction.
+
+    Another order booking the same group meanwhile makes us book again on its ledger; another delivery of this
+    stage storing the round first makes its round the one that stands.
+    """
+    today = datetime.now(UTC).date()
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        ledger = ports.repo.capacity_ledgers([rework.group_id])[rework.group_id]
+        booked = book_rework(rework, ref, ledger, today)
+        try:
+            ports.repo.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
+        except ConditionFailed:
+            stored = ports.repo.get_assignment(rework.assignment_id)
+            if stored is not None:
+                return stored
+            logger.info("capacity bookings changed while booking rework; booking again", attempt=attempt)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+            continue
+        logger.info(
+            "rework round started",
+            assignment_id=booked.assignment_id,
+            units=booked.planned_units,
+            due=str(booked.due_date),
+        )
+        return booked
+    raise RuntimeError(
+        f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to book {rework.assignment_id}"
+    )
