@@ -29,6 +29,7 @@ import boto3
 from local.api import ApiServer
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
 from local.lambdas import LambdaRuntime
+from local.log_keys import isolate_log_keys_per_thread
 from local.outbox import Outbox
 from local.poller import SqsEventSource
 from local.provision import Provisioner
@@ -159,6 +160,7 @@ class LocalCloud:
                 self._added_paths.append(str(layer))
 
         self.runtime = LambdaRuntime(self.stack.functions.values())
+        isolate_log_keys_per_thread()  # handlers share one process here, not on Lambda
         self.runtime.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
