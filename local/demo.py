@@ -51,6 +51,16 @@ def main() -> int:
     return 0 if all(o["status"] == "READY_TO_SHIP" for o in summary["orders"]) else 1
 
 
+def client_options(outputs: dict[str, Any]) -> dict[str, str]:
+    """Keyword arguments for a boto3 client or resource of the running local cloud (its ``outputs``)."""
+    return {  # the local cloud takes any credentials; never real ones
+        "endpoint_url": outputs["aws_endpoint"],
+        "region_name": outputs["region"],
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+
+
 class Demo:
     def __init__(self, outputs: dict[str, Any], ref: ReferenceData, out_dir: Path = OUT):
         self.out = out_dir
@@ -60,12 +70,7 @@ class Demo:
         self.ref = ref
         self.api = outputs["api_url"].rstrip("/")
         self.buyers = outputs["buyers"]
-        local = {  # the local cloud takes any credentials; never real ones
-            "endpoint_url": outputs["aws_endpoint"],
-            "region_name": outputs["region"],
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
+        local = client_options(outputs)
         self.s3 = boto3.client("s3", **local)
         self.sfn = boto3.client("stepfunctions", **local)
         self.lambda_ = boto3.client("lambda", **local)  # the local cloud answers Invoke with the real handler

@@ -29,7 +29,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from openpyxl import load_workbook
 
-from local.demo import Demo
+from local.demo import Demo, client_options
 from local.endpoint import MotoEndpoint, aws_environment
 from local.template import Pseudo, Resolver, load_template, parameter_values, resources_with_globals
 from telar.models import EarningLine, ReferenceData
@@ -93,15 +93,6 @@ def _invoke_pay_period(served: dict[str, Any], period: str, reply: Path) -> dict
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"pay run failed: {reply.read_text() if reply.exists() else ''}\n{done.stderr}"
     return dict(json.loads(reply.read_text()))
-
-
-def _local(served: dict[str, Any]) -> dict[str, str]:
-    return {
-        "endpoint_url": served["aws_endpoint"],
-        "region_name": served["region"],
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-    }
 
 
 def _lines(items: Iterable[dict[str, Any]]) -> list[EarningLine]:
@@ -180,7 +171,7 @@ def finished(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
     demo = Demo(served, ref, out_dir=tmp_path_factory.mktemp("payroll-e2e"))
     [order_id] = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[0]])
     demo.fill_and_upload_qc([order_id])  # returns once the order is ready to ship or needs attention
-    table = boto3.resource("dynamodb", **_local(served)).Table(served["resources"]["TelarTable"])
+    table = boto3.resource("dynamodb", **client_options(served)).Table(served["resources"]["TelarTable"])
     return {"demo": demo, "order": demo.order(order_id), "table": table}
 
 
@@ -264,7 +255,7 @@ def test_payslips_for_the_production_managers_print_a_page_per_paid_maker(
     served: dict[str, Any], pay_run: dict[str, Any]
 ) -> None:
     # Given the month's pay run
-    s3 = boto3.client("s3", **_local(served))
+    s3 = boto3.client("s3", **client_options(served))
     # Then each group's payslips have one printed page per maker paid in it
     for (group_id, currency), lines in _per_group(pay_run["paid"]).items():
         [slips] = [k for k in pay_run["run"]["payslips"] if k.endswith(f"-{group_id}-{currency}.html")]
@@ -277,7 +268,7 @@ def test_the_order_status_links_its_insert_cards_and_payroll_files(
 ) -> None:
     # Given the finished order, as its buyer sees it through the API
     order = finished["demo"].order(finished["order"]["order_id"])
-    s3 = boto3.client("s3", **_local(served))
+    s3 = boto3.client("s3", **client_options(served))
     # Then its status names the insert cards print sheet, which is there with a card per passed unit
     cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=order["artifacts"]["cards"])["Body"].read().decode()
     assert cards.count('<article class="card') == order["units_passed"] > 0

@@ -16,7 +16,7 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from local.demo import Demo
+from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
 from telar.models import ReferenceData
 from tests.conftest import SAMPLES
@@ -90,13 +90,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
         lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
         "every group waits for QC",
     )
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=served["aws_endpoint"],
-        region_name=served["region"],
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    s3 = demo.s3
     # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
     _wait_for_mail(outbox, "needs correcting — qc/not a workbook.xlsx")
@@ -150,13 +144,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
 
 def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[str, Any]) -> None:
     # Given the local cloud in its own process, and an operator's Lambda client pointed at it
-    lambda_ = boto3.client(
-        "lambda",
-        endpoint_url=served["aws_endpoint"],
-        region_name=served["region"],
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    lambda_ = boto3.client("lambda", **client_options(served))
     # When she invokes the daily QC reminders job by hand, and a function that does not exist
     reply = lambda_.invoke(FunctionName=served["functions"]["QcRemindersFunction"], Payload=b"{}")
     # Then the template's handler answered, and the unknown name is Lambda's 404

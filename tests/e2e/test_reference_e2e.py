@@ -14,12 +14,7 @@ from typing import Any
 import boto3
 import openpyxl
 
-
-def _s3(served: dict[str, Any]) -> Any:
-    return boto3.client(
-        "s3", endpoint_url=served["aws_endpoint"], region_name=served["region"],
-        aws_access_key_id="x", aws_secret_access_key="x",
-    )
+from local.demo import client_options
 
 
 def _wait_for_mail(outbox: Path, subject: str) -> EmailMessage:
@@ -37,7 +32,7 @@ def test_the_samples_were_imported_and_an_export_re_uploads_unchanged(served: di
     # Given the local cloud seeded through the import (receipt and API-key e-mails in the outbox)
     outbox = Path(served["outbox_dir"])
     assert "version 1" in _wait_for_mail(outbox, "Telar: reference data applied")["Subject"]
-    s3, bucket = _s3(served), served["uploads_bucket"]
+    s3, bucket = boto3.client("s3", **client_options(served)), served["uploads_bucket"]
     export = s3.get_object(Bucket=bucket, Key="reference-exports/current.xlsx")["Body"].read()
     # When staff upload the export, and then a copy with a bad cell
     s3.put_object(Bucket=bucket, Key="reference/roster-e2e.xlsx", Body=export)
