@@ -12,6 +12,7 @@ hours assigned to them (0 = all equal).
 
 import random
 import time
+from bisect import bisect_left
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -105,14 +106,7 @@ def lp_bound_days(order: Order, ref: ReferenceData, ledgers: dict[str, CapacityL
         result = linprog(np.zeros(n), A_ub=a_ub, b_ub=caps, A_eq=a_eq, b_eq=work, bounds=(0, None), method="highs")
         return bool(result.status == 0)
 
-    low, high = 0, len(cums[0]) - 1
-    while low < high:
-        middle = (low + high) // 2
-        if feasible(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low + 1
+    return bisect_left(range(len(cums[0]) - 1), True, key=feasible) + 1  # the first feasible day, counted inclusive
 
 
 def fairness(plan: Plan, order: Order, ref: ReferenceData) -> tuple[float, float]:

@@ -291,14 +291,7 @@ def _earliest_day(demand: dict[str, float], skills: list[frozenset[str]], cum: l
     last = len(cum[0]) - 1
     if not fits(last):
         return None
-    low, high = 0, last
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    return bisect_left(range(last), True, key=fits)  # the first day that fits (fits is monotone)
 
 
 def _max_flow(demand: dict[str, float], skills: list[frozenset[str]], capacity: list[float]) -> list[dict[str, float]]:
