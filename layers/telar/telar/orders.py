@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import BaseModel, Field
 
+from telar.allocation import SHIP_AFTER_DUE
 from telar.capacity import skill_capacity
 from telar.errors import OrderNotFound, OrderRejected
 from telar.intake import accept_order, earliest_ship_date
@@ -210,7 +211,7 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
         requested_ship_date=order.requested_ship_date,
         # Work due a week before the requested date ships on it; later work ships a week after it is due.
         expected_ship_date=max(
-            [order.expected_ship_date or order.requested_ship_date, *(d + timedelta(days=7) for d in due_dates)]
+            [order.expected_ship_date or order.requested_ship_date, *(d + SHIP_AFTER_DUE for d in due_dates)]
         ),
         created_at=order.created_at,
         updated_at=order.updated_at,
