@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from local.manager import RowResult, fill_qc_sheet
 from telar.models import (
     Assignment,
     AssignmentLine,
@@ -279,40 +280,31 @@ def fill_qc_template(
     template: bytes,
     results: dict[tuple[str, str], dict[str, Any]] | None = None,
     *,
-    inspected_by: Any = "Patricia Quispe",
-    inspected_on: Any = date(2025, 4, 22),
+    inspected_by: str = "Patricia Quispe",
+    inspected_on: date = date(2025, 4, 22),
     hours_per_unit: Decimal = Decimal(4),
 ) -> bytes:
     """Fill every pre-filled row of a QC template (``telar.sheets.qc_template``) and sign it off.
 
     By default each row passes all planned pieces with ``hours_per_unit`` hours a piece; ``results``
-    overrides cells per (worker id, SKU), keyed by header label, e.g. ``{"Rejected": 1}``.
+    overrides cells per (worker id, SKU), keyed by header label, e.g. ``{"Passed": 3, "Rejected": 1}``.
+    The filling is ``local.manager.fill_qc_sheet``'s, so Passed is always Produced minus Rejected.
     """
-    from io import BytesIO
 
-    from openpyxl import load_workbook
-
-    wb = load_workbook(BytesIO(template))
-    ws = wb["QC"]
-    header = next(row for row in ws.iter_rows() if any(c.value == "Worker ID" for c in row))
-    col = {c.value: c.column for c in header if c.value}
-    labels = {c.value: c for row in ws.iter_rows(max_row=header[0].row - 1) for c in row if c.value}
-    labels["Inspected by"].offset(column=1).value = inspected_by
-    labels["Date"].offset(column=1).value = inspected_on
-    for row in range(header[0].row + 1, ws.max_row + 1):
-        worker_id, sku = ws.cell(row, col["Worker ID"]).value, ws.cell(row, col["SKU"]).value
-        if not worker_id:
-            continue
-        planned = ws.cell(row, col["Planned"]).value or 0
-        values: dict[str, Any] = {
+    def result_for(worker_id: str, sku: str, planned: int) -> RowResult:
+        cells: dict[str, Any] = {
             "Produced": planned,
-            "Passed": planned,
             "Rejected": 0,
-            "Hours worked": float(hours_per_unit * planned),
+            "Defect codes": "",
+            "Hours worked": hours_per_unit * planned,
+            **(results or {}).get((worker_id, sku), {}),
         }
-        values.update((results or {}).get((worker_id, sku), {}))
-        for label, value in values.items():
-            ws.cell(row, col[label]).value = value
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        produced, rejected = cells.pop("Produced"), cells.pop("Rejected")
+        if cells.pop("Passed", produced - rejected) != produced - rejected:
+            raise ValueError(f"{worker_id}/{sku}: Passed must be Produced minus Rejected")
+        row = RowResult(produced, rejected, cells.pop("Defect codes"), Decimal(str(cells.pop("Hours worked"))))
+        if cells:
+            raise KeyError(f"no QC cells to fill for {sorted(cells)}")
+        return row
+
+    return fill_qc_sheet(template, inspected_by, inspected_on, result_for)
