@@ -9,6 +9,7 @@ XML is parsed through defusedxml (no entity expansion, no external entities).
 
 import math
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -134,6 +135,26 @@ def read_grid(
     ``max_cols`` columns are not read; content below ``max_rows`` is refused. Every failure is a
     SheetInvalid, never another exception.
     """
+    [grid] = read_grids(
+        data, (preferred_sheet,), max_bytes=max_bytes, limits=limits, max_rows=max_rows, max_cols=max_cols
+    )
+    return grid
+
+
+def read_grids(
+    data: bytes,
+    preferred_sheets: Iterable[str | None],
+    *,
+    max_bytes: int,
+    limits: ZipLimits = ZipLimits(),
+    max_rows: int = 10_000,
+    max_cols: int = 64,
+) -> Iterator[Grid]:
+    """:func:`read_grid` for each of ``preferred_sheets`` in turn, checking and opening the upload once.
+
+    A generator: each sheet is read when it is asked for, so a failure surfaces at the same point as
+    one :func:`read_grid` call per sheet would raise it.
+    """
     check_container(data, max_bytes=max_bytes, limits=limits)
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
@@ -143,25 +164,36 @@ def read_grid(
         names = workbook.sheet_names
         if not names:
             raise _refuse("a workbook without worksheets", "a worksheet named QC")
-        wanted = (preferred_sheet or "").casefold()
-        name = next((n for n in names if n.casefold() == wanted), names[0])
-        rows: dict[int, tuple[CellValue, ...]] = {}
-        # skip_empty_area=False keeps row 1 / column A at index 0, so cell references stay true
-        for number, values in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1):
-            if all(v == "" for v in values):  # calamine gives "" for an empty cell
-                continue
-            if number > max_rows:
-                raise SheetInvalid([SheetProblem(name, coordinate(number, 1), "content", f"at most {max_rows} rows")])
-            cleaned = tuple(_clean(v) for v in values[:max_cols])
-            if not all(is_blank(v) for v in cleaned):
-                rows[number] = cleaned
-        return Grid(sheet=name, rows=rows, date1904=_uses_1904_dates(data))
+        date1904: bool | None = None  # probed once, after the first sheet's rows (read_grid's order)
+        for preferred_sheet in preferred_sheets:
+            wanted = (preferred_sheet or "").casefold()
+            name = next((n for n in names if n.casefold() == wanted), names[0])
+            rows = _sheet_rows(workbook, name, max_rows=max_rows, max_cols=max_cols)
+            if date1904 is None:
+                date1904 = _uses_1904_dates(data)
+            yield Grid(sheet=name, rows=rows, date1904=date1904)
     except SheetInvalid:
         raise
     except Exception as exc:
         raise _refuse(f"a worksheet that cannot be read ({type(exc).__name__})", _XLSX) from exc
     finally:
         workbook.close()
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook, name: str, *, max_rows: int, max_cols: int
+) -> dict[int, tuple[CellValue, ...]]:
+    rows: dict[int, tuple[CellValue, ...]] = {}
+    # skip_empty_area=False keeps row 1 / column A at index 0, so cell references stay true
+    for number, values in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1):
+        if all(v == "" for v in values):  # calamine gives "" for an empty cell
+            continue
+        if number > max_rows:
+            raise SheetInvalid([SheetProblem(name, coordinate(number, 1), "content", f"at most {max_rows} rows")])
+        cleaned = tuple(_clean(v) for v in values[:max_cols])
+        if not all(is_blank(v) for v in cleaned):
+            rows[number] = cleaned
+    return rows
 
 
 def _uses_1904_dates(data: bytes) -> bool:

@@ -41,7 +41,7 @@ from telar.sheets.cells import (
     style_header_row,
     to_bytes,
 )
-from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grid
+from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grids
 
 CONSENT_SHEET: Final = "consent"
 INSTRUCTIONS_SHEET: Final = "instructions"
@@ -382,8 +382,7 @@ def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | No
     return _text(value), None  # text, literals, e-mail addresses: pydantic checks the rest
 
 
-def _read_sheet(spec: SheetSpec, data: bytes, problems: _Problems) -> list[_Row] | None:
-    grid = read_grid(data, preferred_sheet=spec.name, max_bytes=MAX_UPLOAD_BYTES)
+def _read_sheet(spec: SheetSpec, grid: Grid, problems: _Problems) -> list[_Row] | None:
     if grid.sheet.casefold() != spec.name.casefold():
         problems.add(spec.name, "", None, f"a sheet named '{spec.name}' (download the template to see them all)")
         return None
@@ -485,8 +484,9 @@ def read_reference_book(data: bytes) -> ReferenceBook:
     """
     problems = _Problems()
     sheets: dict[str, list[_Row]] = {}
-    for spec in SHEETS:
-        rows = _read_sheet(spec, data, problems)
+    grids = read_grids(data, [spec.name for spec in SHEETS], max_bytes=MAX_UPLOAD_BYTES)  # one safe open
+    for spec, grid in zip(SHEETS, grids, strict=True):  # strict: the reader runs to its end and closes
+        rows = _read_sheet(spec, grid, problems)
         if rows is None:
             continue
         _validate_rows(spec, rows, problems)
