@@ -89,12 +89,14 @@ def place(free: list[float], start: date, minutes: float) -> dict[str, int]:
     return {week: int(-(-m // 1)) for week, m in weeks.items()}
 
 
+def _from_week(booked: Bookings, this_week: str) -> Bookings:
+    """``booked`` without the weeks before ``this_week`` (past weeks free nothing and book nothing)."""
+    return {worker: {week: m for week, m in weeks.items() if week >= this_week} for worker, weeks in booked.items()}
+
+
 def add_bookings(ledger: CapacityLedger, new: Bookings, today: date) -> CapacityLedger:
     """The ledger with ``new`` bookings added and past weeks dropped, one version on."""
-    this_week = week_of(today)
-    booked: Bookings = {
-        worker: {week: m for week, m in weeks.items() if week >= this_week} for worker, weeks in ledger.booked.items()
-    }
+    booked = _from_week(ledger.booked, week_of(today))
     for worker, weeks in new.items():
         mine = booked.setdefault(worker, {})
         for week, minutes in weeks.items():
@@ -152,9 +154,7 @@ def release_bookings(ledger: CapacityLedger, booked: Bookings, today: date) -> C
     is left there. For work finished today: what was booked for it in the weeks to come is free again. This
     week's booking stays (it fills the week's earliest days, which may be the ones just worked)."""
     this_week = week_of(today)
-    kept: Bookings = {
-        worker: {week: m for week, m in weeks.items() if week >= this_week} for worker, weeks in ledger.booked.items()
-    }
+    kept = _from_week(ledger.booked, this_week)
     released = 0
     for worker, weeks in booked.items():
         mine = kept.get(worker, {})
