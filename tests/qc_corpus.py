@@ -94,7 +94,8 @@ def _set(row: int, col: int, value: Any) -> list[list[Any]]:
     return _edit(change)
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    """A zip archive of ``entries`` (name to body), deflated."""
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in entries.items():
@@ -102,23 +103,31 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _with_formulas(data: bytes, formulas: dict[str, tuple[str, str]]) -> bytes:
-    """Replace cells by formulas with a saved result, as Excel writes them (openpyxl saves none)."""
+def edit_sheet_xml(data: bytes, edit: Callable[[str], str]) -> bytes:
+    """The workbook ``data`` with its first worksheet's XML passed through ``edit``; every other part as it was."""
     source = zipfile.ZipFile(BytesIO(data))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             body = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                text = body.decode()
-                for cell, (formula, value) in formulas.items():
-                    text, count = re.subn(
-                        rf'<c r="{cell}"[^>]*>.*?</c>', f'<c r="{cell}"><f>{formula}</f><v>{value}</v></c>', text
-                    )
-                    assert count == 1, cell
-                body = text.encode()
+                body = edit(body.decode()).encode()
             target.writestr(item, body)
     return out.getvalue()
+
+
+def _with_formulas(data: bytes, formulas: dict[str, tuple[str, str]]) -> bytes:
+    """Replace cells by formulas with a saved result, as Excel writes them (openpyxl saves none)."""
+
+    def edit(text: str) -> str:
+        for cell, (formula, value) in formulas.items():
+            text, count = re.subn(
+                rf'<c r="{cell}"[^>]*>.*?</c>', f'<c r="{cell}"><f>{formula}</f><v>{value}</v></c>', text
+            )
+            assert count == 1, cell
+        return text
+
+    return edit_sheet_xml(data, edit)
 
 
 def _reordered() -> bytes:
@@ -212,11 +221,13 @@ def corpus() -> list[Case]:
         Case("csv", b"Worker ID,SKU,Planned\nCUS-01,KNT-SCARF-ALP,4\n", "CSV"),
         Case("old-xls-or-password", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ".xls"),
         Case("png-renamed", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not a spreadsheet"),
-        Case("zip-of-notes", _zip({"notes.txt": b"hello"}), "not a workbook"),
+        Case("zip-of-notes", zip_of({"notes.txt": b"hello"}), "not a workbook"),
         Case(
-            "zip-bomb", _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"0" * 40_000_000}), "zip"
+            "zip-bomb",
+            zip_of({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"0" * 40_000_000}),
+            "zip",
         ),
-        Case("too-many-entries", _zip({f"xl/media/{i}.bin": b"x" for i in range(600)}), "entries"),
+        Case("too-many-entries", zip_of({f"xl/media/{i}.bin": b"x" for i in range(600)}), "entries"),
         Case("oversize", b"PK\x03\x04" + b"\x00" * 5_100_000, "at most 5,000,000 bytes"),
         Case("content-below-row-limit", _too_many_rows(), "rows"),
     ]

@@ -21,48 +21,12 @@ from tests.factories import (
     CHIANG_MAI,
     CUSCO,
     fill_qc_template,
-    make_assignment,
     make_group,
     make_maker,
     make_makers,
     make_reference,
 )
-
-HEADER = ["Worker ID", "SKU", "Planned", "Produced", "Passed", "Rejected", "Defect codes", "Hours worked"]
-ASSIGNMENT = make_assignment()  # Cusco: 12 scarves and 6 cushions, split over CUS-01..03
-REF = make_reference()
-AID = ASSIGNMENT.assignment_id
-
-
-def qc_book(
-    rows: list[list[Any]],
-    *,
-    header: list[str] = HEADER,
-    labels: dict[str, Any] | None = None,
-    sheet: str = "QC",
-    before: tuple[str, ...] = (),
-) -> bytes:
-    """A hand-made QC workbook: the labels in A1:B3, the header in row 5, ``rows`` from row 6."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = before[0] if before else sheet
-    for name in (*before[1:], sheet) if before else ():
-        ws = wb.create_sheet(name)
-    labels = (
-        {"Assignment ID": AID, "Inspected by": "Luz Mamani", "Date": date(2025, 4, 22)} if labels is None else labels
-    )
-    for row, (label, value) in enumerate(labels.items(), start=1):
-        ws.cell(row=row, column=1, value=label)
-        ws.cell(row=row, column=2, value=value)
-    for col, text in enumerate(header, start=1):
-        ws.cell(row=5, column=col, value=text)
-    for r, values in enumerate(rows, start=6):
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value)
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+from tests.qc_corpus import AID, ASSIGNMENT, HEADER, REF, book, edit_sheet_xml, zip_of
 
 
 def good_rows() -> list[list[Any]]:
@@ -151,7 +115,7 @@ def test_columns_in_any_order_labels_in_any_case_on_an_unnamed_first_sheet() -> 
     ]
     row = [8, "Carmen", "KNT-SCARF-ALP", "CUS-01", 0, 2, 2, 4, None]
     labels = {"assignment id:": AID, "INSPECTED BY": "Luz", " date ": date(2025, 4, 22)}
-    data = qc_book([row], header=header, labels=labels, sheet="Hoja1")
+    data = book([row], header=header, labels=labels, sheet="Hoja1")
 
     # When read and validated
     sheet = validate(data)
@@ -171,7 +135,7 @@ def test_columns_in_any_order_labels_in_any_case_on_an_unnamed_first_sheet() -> 
 
 
 def test_the_sheet_named_qc_is_read_even_when_it_is_not_the_first() -> None:
-    data = qc_book(good_rows(), sheet="QC", before=("Notas",))
+    data = book(good_rows(), sheet="QC", before=("Notas",))
     assert read_qc_workbook(data).sheet == "QC"
 
 
@@ -184,7 +148,7 @@ def test_numbers_typed_as_text_with_decimals_and_spaces_are_accepted() -> None:
     ]
 
     # When validated
-    sheet = validate(qc_book(rows))
+    sheet = validate(book(rows))
 
     # Then all are whole numbers and decimal hours
     assert [(r.worker_id, r.sku, r.produced, r.passed, r.rejected) for r in sheet.rows] == [
@@ -202,28 +166,23 @@ def test_empty_and_blank_rows_between_data_rows_are_skipped_and_cells_keep_their
 
     # When validated
     with pytest.raises(SheetInvalid) as excinfo:
-        validate(qc_book(rows))
+        validate(book(rows))
 
     # Then only the row at 11 is read, and its bad hours are named at H11
     assert list(problems_of(excinfo)) == ["H11"]
-    assert len(read_qc_workbook(qc_book(rows)).rows) == 2
+    assert len(read_qc_workbook(book(rows)).rows) == 2
 
 
 def _with_cached_values(data: bytes, cached: dict[str, str]) -> bytes:
     """Add a saved result to formula cells, as Excel does (openpyxl itself writes formulas without one)."""
-    source = zipfile.ZipFile(BytesIO(data))
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = body.decode()
-                for cell, value in cached.items():
-                    text, count = re.subn(rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v\s*/>', rf"\1\2<v>{value}</v>", text)
-                    assert count == 1, cell
-                body = text.encode()
-            target.writestr(item, body)
-    return out.getvalue()
+
+    def edit(text: str) -> str:
+        for cell, value in cached.items():
+            text, count = re.subn(rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v\s*/>', rf"\1\2<v>{value}</v>", text)
+            assert count == 1, cell
+        return text
+
+    return edit_sheet_xml(data, edit)
 
 
 def test_formulas_are_read_as_the_values_the_spreadsheet_saved() -> None:
@@ -231,7 +190,7 @@ def test_formulas_are_read_as_the_values_the_spreadsheet_saved() -> None:
     rows = good_rows()
     rows[0][3] = "=E6+F6"
     rows[0][7] = "=2*8.75"
-    data = _with_cached_values(qc_book(rows), {"D6": "4", "H6": "17.5"})
+    data = _with_cached_values(book(rows), {"D6": "4", "H6": "17.5"})
 
     # When validated
     sheet = validate(data)
@@ -244,7 +203,7 @@ def test_a_formula_without_a_saved_result_is_reported_at_its_cell() -> None:
     rows = good_rows()
     rows[1][3] = "=E7+F7"  # openpyxl saves no result, as a script that never opened Excel would
     with pytest.raises(SheetInvalid) as excinfo:
-        validate(qc_book(rows))
+        validate(book(rows))
     assert "whole number" in problems_of(excinfo)["D7"].expected
 
 
@@ -265,12 +224,12 @@ def test_a_formula_without_a_saved_result_is_reported_at_its_cell() -> None:
     ],
 )
 def test_inspection_dates_as_date_cells_serials_or_text(value: object) -> None:
-    data = qc_book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "Luz", "Date": value})
+    data = book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "Luz", "Date": value})
     assert validate(data).inspected_on == date(2025, 4, 22)
 
 
 def test_serials_follow_the_1904_date_system_when_the_workbook_uses_it() -> None:
-    parsed = read_qc_workbook(qc_book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 44307}))
+    parsed = read_qc_workbook(book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 44307}))
     assert validate_qc(parsed.model_copy(update={"date1904": True}), ASSIGNMENT, REF).inspected_on == date(2025, 4, 22)
 
 
@@ -280,9 +239,7 @@ def test_serials_follow_the_1904_date_system_when_the_workbook_uses_it() -> None
 def test_a_sheet_without_assignment_id_or_some_headers_reports_all_of_it() -> None:
     # Given no Assignment ID label and a header without Passed and Hours worked
     header = [h for h in HEADER if h not in ("Passed", "Hours worked")]
-    data = qc_book(
-        [["CUS-01", "KNT-SCARF-ALP", 4, 4, 0, None]], header=header, labels={"Inspected by": "L", "Date": "x"}
-    )
+    data = book([["CUS-01", "KNT-SCARF-ALP", 4, 4, 0, None]], header=header, labels={"Inspected by": "L", "Date": "x"})
 
     # When read
     with pytest.raises(SheetInvalid) as excinfo:
@@ -298,11 +255,11 @@ def test_a_sheet_without_assignment_id_or_some_headers_reports_all_of_it() -> No
 
 def test_a_sheet_without_any_header_row_is_refused() -> None:
     with pytest.raises(SheetInvalid, match="header row"):
-        read_qc_workbook(qc_book([], header=["Nombre", "Cantidad"]))
+        read_qc_workbook(book([], header=["Nombre", "Cantidad"]))
 
 
 def test_an_empty_assignment_id_is_named_at_its_cell() -> None:
-    data = qc_book(good_rows(), labels={"Assignment ID": None, "Inspected by": "L", "Date": date(2025, 4, 22)})
+    data = book(good_rows(), labels={"Assignment ID": None, "Inspected by": "L", "Date": date(2025, 4, 22)})
     with pytest.raises(SheetInvalid) as excinfo:
         read_qc_workbook(data)
     assert list(problems_of(excinfo)) == ["B1"]
@@ -311,12 +268,12 @@ def test_an_empty_assignment_id_is_named_at_its_cell() -> None:
 def test_a_label_written_twice_is_ambiguous() -> None:
     labels = {"Assignment ID": AID, "Inspected by": "L", "Date": date(2025, 4, 22), "date": "22/04/2025"}
     with pytest.raises(SheetInvalid, match="one cell labelled 'Date'"):
-        read_qc_workbook(qc_book(good_rows(), labels=labels))
+        read_qc_workbook(book(good_rows(), labels=labels))
 
 
 def test_a_header_written_twice_is_refused() -> None:
     with pytest.raises(SheetInvalid, match="'Produced' only once"):
-        read_qc_workbook(qc_book(good_rows(), header=[*HEADER, "produced"]))
+        read_qc_workbook(book(good_rows(), header=[*HEADER, "produced"]))
 
 
 def test_an_extra_date_column_in_the_header_is_not_the_sign_off_label() -> None:
@@ -324,13 +281,13 @@ def test_an_extra_date_column_in_the_header_is_not_the_sign_off_label() -> None:
     rows = [[*row, "21/04/2025"] for row in good_rows()]
 
     # When validated, then the sign-off date is still the one right of the "Date" label at A3
-    assert validate(qc_book(rows, header=[*HEADER, "Date"])).inspected_on == date(2025, 4, 22)
+    assert validate(book(rows, header=[*HEADER, "Date"])).inspected_on == date(2025, 4, 22)
 
 
 def test_sign_off_below_the_rows_is_found_and_not_read_as_a_row() -> None:
     # Given the sign-off cells written under the table, in the Worker ID column
     rows = [*good_rows(), [], ["Inspected by", "Luz"], ["Date", "22/04/2025"]]
-    data = qc_book(rows, labels={"Assignment ID": AID})
+    data = book(rows, labels={"Assignment ID": AID})
 
     # When validated
     sheet = validate(data)
@@ -370,7 +327,7 @@ def test_each_bad_value_is_reported_at_its_cell(column: int, value: object, cell
 
     # When validated
     with pytest.raises(SheetInvalid) as excinfo:
-        validate(qc_book(rows))
+        validate(book(rows))
 
     # Then exactly that cell is named, with the value found and what was expected
     problems = excinfo.value.problems
@@ -383,7 +340,7 @@ def test_passed_and_rejected_cannot_exceed_produced() -> None:
     rows = good_rows()
     rows[0][3:6] = [4, 3, 2]
     with pytest.raises(SheetInvalid) as excinfo:
-        validate(qc_book(rows))
+        validate(book(rows))
     problem = problems_of(excinfo)["D6"]
     assert (problem.value, problem.expected) == (4, "at least Passed + Rejected = 5 (E6 + F6)")
 
@@ -394,7 +351,7 @@ def test_several_problems_are_reported_at_once() -> None:
     rows[0][0] = "CUS-99"
     rows[1][4] = -1
     rows[2][7] = "lots"
-    data = qc_book(rows, labels={"Assignment ID": "ord-other", "Inspected by": "  ", "Date": "31/02/2025"})
+    data = book(rows, labels={"Assignment ID": "ord-other", "Inspected by": "  ", "Date": "31/02/2025"})
 
     # When validated
     with pytest.raises(SheetInvalid) as excinfo:
@@ -407,13 +364,13 @@ def test_several_problems_are_reported_at_once() -> None:
 
 def test_a_sheet_without_rows_is_refused() -> None:
     with pytest.raises(SheetInvalid, match="at least one row"):
-        validate(qc_book([]))
+        validate(book([]))
 
 
 def test_defect_codes_are_matched_case_insensitively_with_commas_or_semicolons() -> None:
     rows = good_rows()
     rows[0][5:7] = [1, "loose_thread ;Stain,  wrong_size,stain"]
-    assert validate(qc_book(rows)).rows[0].defect_codes == ("LOOSE_THREAD", "STAIN", "WRONG_SIZE")
+    assert validate(book(rows)).rows[0].defect_codes == ("LOOSE_THREAD", "STAIN", "WRONG_SIZE")
 
 
 def test_a_maker_who_has_left_the_group_can_still_be_paid_for_her_work() -> None:
@@ -426,9 +383,7 @@ def test_a_maker_who_has_left_the_group_can_still_be_paid_for_her_work() -> None
         ]
     )
     # When validated, her row is accepted
-    assert [r.worker_id for r in validate_qc(read_qc_workbook(qc_book(good_rows())), ASSIGNMENT, ref).rows][
-        -1
-    ] == "CUS-03"
+    assert [r.worker_id for r in validate_qc(read_qc_workbook(book(good_rows())), ASSIGNMENT, ref).rows][-1] == "CUS-03"
 
 
 def test_the_hours_bound_is_four_working_weeks_or_more_for_large_quantities() -> None:
@@ -443,18 +398,18 @@ def test_the_hours_bound_is_four_working_weeks_or_more_for_large_quantities() ->
     rows = good_rows()
     rows[0][7] = 100.01
     with pytest.raises(SheetInvalid, match="from 0 to 100"):
-        validate(qc_book(rows))
+        validate(book(rows))
 
 
 def test_an_implausible_date_is_refused() -> None:
-    data = qc_book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 13})
+    data = book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 13})
     with pytest.raises(SheetInvalid) as excinfo:
         validate(data)
     assert list(problems_of(excinfo)) == ["B3"]
 
 
 def test_parsed_values_keep_their_cell_references() -> None:
-    parsed = read_qc_workbook(qc_book(good_rows()))
+    parsed = read_qc_workbook(book(good_rows()))
     assert isinstance(parsed, ParsedQc)
     assert parsed.assignment_id_cell.ref == "QC!B1"
     assert parsed.rows[2].cells["hours_worked"].ref == "QC!H8"
@@ -464,16 +419,8 @@ def test_parsed_values_keep_their_cell_references() -> None:
 # --- hostile or wrong files: always SheetInvalid, with a message a person understands ---------------------
 
 
-def _zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", compression) as archive:
-        for name, body in entries.items():
-            archive.writestr(name, body)
-    return out.getvalue()
-
-
 def _xlsx_parts() -> dict[str, bytes]:
-    source = zipfile.ZipFile(BytesIO(qc_book(good_rows())))
+    source = zipfile.ZipFile(BytesIO(book(good_rows())))
     return {name: source.read(name) for name in source.namelist()}
 
 
@@ -485,9 +432,9 @@ def _xlsx_parts() -> dict[str, bytes]:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "an old .xls file or a password-protected workbook"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not a spreadsheet"),
         (b"PK\x03\x04" + b"\x00" * 100, "a damaged zip file"),
-        (_zip({"notes.txt": b"hello"}), "not a workbook"),
-        (_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}), ".ods"),
-        (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"not xml"}), "cannot be read"),
+        (zip_of({"notes.txt": b"hello"}), "not a workbook"),
+        (zip_of({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}), ".ods"),
+        (zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"not xml"}), "cannot be read"),
     ],
     ids=["empty", "csv", "xls", "png", "broken-zip", "plain-zip", "ods", "broken-xlsx"],
 )
@@ -501,12 +448,12 @@ def test_files_that_are_not_xlsx_are_refused_with_a_clear_message(data: bytes, m
 
 def test_an_oversize_file_is_refused_before_it_is_opened() -> None:
     with pytest.raises(SheetInvalid, match="at most 1,000 bytes"):
-        read_qc_workbook(qc_book(good_rows()), max_bytes=1_000)
+        read_qc_workbook(book(good_rows()), max_bytes=1_000)
 
 
 def test_a_zip_bomb_is_refused_by_its_compression_ratio() -> None:
     # Given a real workbook carrying 3 MB of zeros that compress to a few kB
-    bomb = _zip({**_xlsx_parts(), "xl/media/image1.png": b"\x00" * 3_000_000})
+    bomb = zip_of({**_xlsx_parts(), "xl/media/image1.png": b"\x00" * 3_000_000})
     assert len(bomb) < 100_000
 
     # When read, then it is refused without being inflated
@@ -515,7 +462,7 @@ def test_a_zip_bomb_is_refused_by_its_compression_ratio() -> None:
 
 
 def test_a_zip_that_inflates_past_the_limit_is_refused() -> None:
-    data = _zip({**_xlsx_parts(), "xl/media/big.bin": bytes(range(256)) * 4_000})
+    data = zip_of({**_xlsx_parts(), "xl/media/big.bin": bytes(range(256)) * 4_000})
     with pytest.raises(SheetInvalid, match="inflates to"):
         check_container(data, max_bytes=5_000_000, limits=ZipLimits(max_uncompressed=500_000))
 
@@ -523,7 +470,7 @@ def test_a_zip_that_inflates_past_the_limit_is_refused() -> None:
 def test_a_zip_with_too_many_entries_is_refused() -> None:
     entries = {**_xlsx_parts(), **{f"xl/media/{i}.bin": b"x" for i in range(600)}}
     with pytest.raises(SheetInvalid, match="entries"):
-        read_qc_workbook(_zip(entries))
+        read_qc_workbook(zip_of(entries))
 
 
 def test_xml_entity_expansion_is_refused() -> None:
@@ -535,7 +482,7 @@ def test_xml_entity_expansion_is_refused() -> None:
 
     # When read
     with pytest.raises(SheetInvalid, match="cannot be read") as excinfo:
-        read_qc_workbook(_zip(parts))
+        read_qc_workbook(zip_of(parts))
 
     # Then the reader refused the entity rather than expanding it
     assert "unrecognized entity" in str(excinfo.value.__cause__)
@@ -547,7 +494,7 @@ def test_openpyxl_parses_xml_through_defusedxml() -> None:
     doctype = b'<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
     parts["xl/worksheets/sheet1.xml"] = doctype + parts["xl/worksheets/sheet1.xml"]
     with pytest.raises(ValueError) as excinfo:  # openpyxl wraps what its XML parser raised
-        openpyxl.load_workbook(BytesIO(_zip(parts)))
+        openpyxl.load_workbook(BytesIO(zip_of(parts)))
     causes, error = [], excinfo.value
     while error is not None:
         causes.append(error)
@@ -557,7 +504,7 @@ def test_openpyxl_parses_xml_through_defusedxml() -> None:
 
 def test_content_below_the_row_limit_is_refused() -> None:
     with pytest.raises(SheetInvalid, match="at most 7 rows"):
-        read_grid(qc_book(good_rows()), preferred_sheet="QC", max_bytes=5_000_000, max_rows=7)
+        read_grid(book(good_rows()), preferred_sheet="QC", max_bytes=5_000_000, max_rows=7)
 
 
 def test_a_cell_far_down_the_sheet_is_found_without_reading_a_million_rows_into_memory() -> None:
@@ -577,4 +524,4 @@ def test_a_cell_far_down_the_sheet_is_found_without_reading_a_million_rows_into_
 def test_times_of_day_as_hours_are_understood() -> None:
     rows = good_rows()
     rows[0][7] = time(7, 45)
-    assert validate(qc_book(rows)).rows[0].hours_worked == Decimal("7.75")
+    assert validate(book(rows)).rows[0].hours_worked == Decimal("7.75")
