@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
-from telar.qc import _as_date, _as_decimal, _text  # the QC sheet's forgiving cell readers, shared
+from telar.qc import _as_date, _as_decimal, _label_key, _text  # the QC sheet's forgiving cell readers, shared
 from telar.reference_book import ReferenceBook
 from telar.sheets.cells import (
     TITLE_FONT,
@@ -121,7 +121,8 @@ def _label(field: str) -> str:
 
 
 def _header_key(value: object) -> str:
-    return " ".join(str(value).replace("_", " ").split()).rstrip(":").strip().casefold()
+    """The QC sheet's label matching, with "_" read as a space ("worker_id" is the "Worker ID" column)."""
+    return _label_key(str(value).replace("_", " ")) or ""
 
 
 def _annotation(spec: SheetSpec, field: str) -> Any:
