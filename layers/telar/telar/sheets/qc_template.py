@@ -7,6 +7,7 @@ of the group's language are printed beside them. The sheet is protected without 
 the cells to fill in are unlocked.
 """
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -190,11 +191,10 @@ def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
 
 def _defect_hint(ws: Worksheet, rows: list[int], codes: tuple[str, ...], words: dict[str, str]) -> None:
     """A dropdown of the product's codes that still accepts several codes separated by commas."""
-    inline = '"' + ",".join(codes) + '"'
-    usable = codes and len(inline) <= _LIST_FORMULA_MAX and not any(("," in c or '"' in c) for c in codes)
+    inline = _list_formula(codes)
     check = DataValidation(
-        type="list" if usable else None,
-        formula1=inline if usable else None,
+        type="list" if inline else None,
+        formula1=inline,
         allow_blank=True,
         showErrorMessage=False,  # "A, B" is not in the list but is a valid answer
         showInputMessage=True,
@@ -204,6 +204,14 @@ def _defect_hint(ws: Worksheet, rows: list[int], codes: tuple[str, ...], words: 
     for row in rows:
         check.add(f"{get_column_letter(COL['defect_codes'])}{row}")
     ws.add_data_validation(check)
+
+
+def _list_formula(values: Sequence[str]) -> str | None:
+    """``values`` as a data validation's inline list, or None when there are none or Excel could not hold them."""
+    inline = '"' + ",".join(values) + '"'
+    if values and len(inline) <= _LIST_FORMULA_MAX and not any("," in v or '"' in v for v in values):
+        return inline
+    return None
 
 
 def _validations(
@@ -255,8 +263,7 @@ def _validations(
         return
     worker_ids = [m.worker_id for m in ref.makers if m.group_id == group.group_id]
     for key, values in (("worker_id", worker_ids), ("sku", [line.sku for line in assignment.lines])):
-        inline = '"' + ",".join(values) + '"'
-        if values and len(inline) <= _LIST_FORMULA_MAX and not any("," in v or '"' in v for v in values):
+        if inline := _list_formula(values):
             pick = DataValidation(type="list", formula1=inline, allow_blank=True, showErrorMessage=False)
             pick.add(span(key, spare_first, last))
             ws.add_data_validation(pick)
