@@ -292,7 +292,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
     row += 1
     put_text(ws.cell(row=row, column=1), words["worker_id"]).font = LABEL_FONT
     put_text(ws.cell(row=row, column=2), words["maker"]).font = LABEL_FONT
-    for maker in (m for m in ref.makers if m.group_id == group.group_id and m.active):
+    for maker in ref.makers_of(group.group_id):
         row += 1
         put_text(ws.cell(row=row, column=1), maker.worker_id)
         put_text(ws.cell(row=row, column=2), maker.first_name)
