@@ -63,8 +63,7 @@ def test_thai_pay_uses_the_daily_rate_in_baht(sample_reference: ReferenceData) -
     assert line.currency == "THB" and line.minimum_for_hours == Decimal("380.00") and line.top_up == Decimal("380.00")
 
 
-def test_the_wage_rule_in_force_on_the_qc_date_applies(sample_reference: ReferenceData) -> None:
-    # Given a raise of the Peruvian minimum wage from 2027-01-01
+def _peru_minimum_raised_to_1250(ref: ReferenceData, effective_from: date) -> ReferenceData:
     raised = WageRule(
         country="PE",
         region="national",
@@ -72,9 +71,14 @@ def test_the_wage_rule_in_force_on_the_qc_date_applies(sample_reference: Referen
         amount=Decimal(1250),
         unit="month",
         hours_covered=Decimal(208),
-        effective_from=date(2027, 1, 1),
+        effective_from=effective_from,
     )
-    ref = sample_reference.model_copy(update={"wage_rules": (*sample_reference.wage_rules, raised)})
+    return ref.model_copy(update={"wage_rules": (*ref.wage_rules, raised)})
+
+
+def test_the_wage_rule_in_force_on_the_qc_date_applies(sample_reference: ReferenceData) -> None:
+    # Given a raise of the Peruvian minimum wage from 2027-01-01
+    ref = _peru_minimum_raised_to_1250(sample_reference, date(2027, 1, 1))
     worker, sku = _maker(ref, "pe-cusco")
     before = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2026, 12, 31))[0]
     after = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2027, 1, 1))[0]
@@ -96,6 +100,11 @@ def test_group_totals_are_the_sum_of_rounded_lines(sample_reference: ReferenceDa
 def _group(ref: ReferenceData, group_id: str, **changes: object) -> ReferenceData:
     groups = tuple(g.model_copy(update=changes) if g.group_id == group_id else g for g in ref.groups)
     return ref.model_copy(update={"groups": groups})
+
+
+def _product(ref: ReferenceData, sku: str, **changes: object) -> ReferenceData:
+    products = tuple(p.model_copy(update=changes) if p.sku == sku else p for p in ref.products)
+    return ref.model_copy(update={"products": products})
 
 
 def test_an_hourly_base_counts_towards_the_minimum(sample_reference: ReferenceData) -> None:
@@ -127,16 +136,7 @@ def test_whole_baht_rounding_and_totals_are_sums_of_rounded_lines(sample_referen
 
 def test_a_raise_mid_period_applies_from_its_date_and_the_period_pays_both(sample_reference: ReferenceData) -> None:
     # Given the Peruvian minimum wage rises on 15 November
-    raised = WageRule(
-        country="PE",
-        region="national",
-        currency="PEN",
-        amount=Decimal(1250),
-        unit="month",
-        hours_covered=Decimal(208),
-        effective_from=date(2026, 11, 15),
-    )
-    ref = sample_reference.model_copy(update={"wage_rules": (*sample_reference.wage_rules, raised)})
+    ref = _peru_minimum_raised_to_1250(sample_reference, date(2026, 11, 15))
     worker, sku = _maker(ref, "pe-cusco")
     early = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2026, 11, 14))[0]
     late = earnings_for(_assignment("pe-cusco", sku, worker, 0, "10"), ref, date(2026, 11, 15))[0]
@@ -176,10 +176,7 @@ def test_a_group_with_its_own_piece_rate_is_paid_at_it_and_others_at_the_country
     worker, sku = _maker(sample_reference, "pe-cusco")
     product = sample_reference.product(sku)
     assert product is not None
-    own = product.model_copy(update={"group_piece_rates": {"pe-cusco": Decimal("31.50")}})
-    ref = sample_reference.model_copy(
-        update={"products": tuple(own if p.sku == sku else p for p in sample_reference.products)}
-    )
+    ref = _product(sample_reference, sku, group_piece_rates={"pe-cusco": Decimal("31.50")})
     other = next(m.worker_id for m in ref.makers_of("pe-ayacucho", product.skill))
     # When one unit passes in each group
     [cusco] = earnings_for(_assignment("pe-cusco", sku, worker, 1, "1"), ref, date(2026, 11, 23))
@@ -191,12 +188,7 @@ def test_a_group_with_its_own_piece_rate_is_paid_at_it_and_others_at_the_country
 
 def test_a_product_without_a_rate_for_the_groups_currency_is_refused(sample_reference: ReferenceData) -> None:
     worker, sku = _maker(sample_reference, "pe-cusco")
-    product = sample_reference.product(sku)
-    assert product is not None
-    thai_only = product.model_copy(update={"piece_rates": {"THB": Decimal(230)}})
-    ref = sample_reference.model_copy(
-        update={"products": tuple(thai_only if p.sku == sku else p for p in sample_reference.products)}
-    )
+    ref = _product(sample_reference, sku, piece_rates={"THB": Decimal(230)})
     with pytest.raises(LookupError, match="no piece rate in PEN for pe-cusco"):
         earnings_for(_assignment("pe-cusco", sku, worker, 1, "1"), ref, date(2026, 11, 23))
 
