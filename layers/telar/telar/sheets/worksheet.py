@@ -91,7 +91,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
                 put_value(ws.cell(row=row, column=5), line.quantity, INTEGER_FORMAT)
                 for col in range(1, len(_TABLE) + 1):
                     ws.cell(row=row, column=col).border = Border(top=THIN)
-            if index == 0:  # spreadsheets do not grow a row for wrapped text on opening: make room for it
+                # spreadsheets do not grow a row for wrapped text on opening: make room for it
                 lines = max(
                     math.ceil(len(text) / (_TABLE[col][1] - 2)) for col, text in ((2, options), (3, line.notes or ""))
                 )
