@@ -20,6 +20,7 @@ from telar.models import (
     Maker,
     Order,
     OrderLine,
+    OrderRequest,
     OrderStatus,
     Product,
     QcRow,
@@ -196,6 +197,23 @@ def make_order(order_id: str = "ord-20250303-0001", **overrides: Any) -> Order:
         "updated_at": NOW,
     }
     return Order(**{**fields, **overrides})
+
+
+def make_order_request(**overrides: Any) -> OrderRequest:
+    """A buyer's order as the API receives it (JSON fields): twelve scarves to a shop in Leeds."""
+    body: dict[str, Any] = {
+        "buyer_reference": "PO-1",
+        "requested_ship_date": "2027-02-01",
+        "ship_to": {
+            "name": "Shop",
+            "address_lines": ["1 Road"],
+            "city": "Leeds",
+            "postal_code": "LS1",
+            "country": "GB",
+        },
+        "lines": [{"sku": "KNT-SCARF-ALP", "quantity": 12}],
+    }
+    return OrderRequest.model_validate({**body, **overrides})
 
 
 def split_evenly(quantity: int, worker_ids: list[str]) -> dict[str, int]:

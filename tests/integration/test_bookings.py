@@ -11,29 +11,20 @@ from botocore.client import BaseClient
 from telar import orders
 from telar.adapters.repository import ConditionFailed, Repository
 from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes
-from telar.models import Buyer, OrderRequest
+from telar.models import Buyer
 from telar.ports import Ports
 from telar.stages.split_work import split_work
-from tests.factories import CHIANG_MAI, CUSCO, make_group, make_reference
+from tests.factories import CHIANG_MAI, CUSCO, make_group, make_order_request, make_reference
 
 BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org")
 SCARF_MINUTES = 240
 
 
 def _submit(aws: Ports, scarves: int, ship_in_days: int) -> str:
-    request = OrderRequest.model_validate(
-        {
-            "buyer_reference": f"PO-{scarves}",
-            "requested_ship_date": (datetime.now(UTC).date() + timedelta(days=ship_in_days)).isoformat(),
-            "ship_to": {
-                "name": "Shop",
-                "address_lines": ["1 Road"],
-                "city": "Leeds",
-                "postal_code": "LS1",
-                "country": "GB",
-            },
-            "lines": [{"sku": "KNT-SCARF-ALP", "quantity": scarves, "options": {"colour": "natural"}}],
-        }
+    request = make_order_request(
+        buyer_reference=f"PO-{scarves}",
+        requested_ship_date=(datetime.now(UTC).date() + timedelta(days=ship_in_days)).isoformat(),
+        lines=[{"sku": "KNT-SCARF-ALP", "quantity": scarves, "options": {"colour": "natural"}}],
     )
     return orders.submit_order(aws, BUYER, request).order_id
 

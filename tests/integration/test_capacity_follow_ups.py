@@ -9,13 +9,13 @@ import pytest
 from telar import orders
 from telar.adapters.repository import Repository
 from telar.capacity import CapacityLedger, week_of
-from telar.models import Buyer, OrderRequest
+from telar.models import Buyer
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
-from tests.factories import CUSCO, fill_qc_template, make_group, make_reference
+from tests.factories import CUSCO, fill_qc_template, make_group, make_order_request, make_reference
 
 SCARF_MINUTES = 240
 
@@ -31,19 +31,10 @@ def cusco_only(aws: Ports) -> Ports:
 
 
 def _planned_order(aws: Ports, scarves: int) -> str:
-    request = OrderRequest.model_validate(
-        {
-            "buyer_reference": f"PO-{scarves}",
-            "requested_ship_date": (datetime.now(UTC).date() + timedelta(days=10)).isoformat(),
-            "ship_to": {
-                "name": "Shop",
-                "address_lines": ["1 Road"],
-                "city": "Leeds",
-                "postal_code": "LS1",
-                "country": "GB",
-            },
-            "lines": [{"sku": "KNT-SCARF-ALP", "quantity": scarves}],
-        }
+    request = make_order_request(
+        buyer_reference=f"PO-{scarves}",
+        requested_ship_date=(datetime.now(UTC).date() + timedelta(days=10)).isoformat(),
+        lines=[{"sku": "KNT-SCARF-ALP", "quantity": scarves}],
     )
     order_id = orders.submit_order(aws, BUYER, request).order_id
     split_work(aws, order_id)

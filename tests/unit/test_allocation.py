@@ -17,10 +17,11 @@ from tests.factories import (
     make_maker,
     make_order,
     make_order_line,
+    make_order_request,
     make_product,
     make_reference,
 )
-from tests.unit.test_intake import NOW, _request
+from tests.unit.test_intake import NOW
 
 TODAY = date(2026, 11, 23)  # a Monday
 BUYER = Buyer(buyer_id="b", name="B", email="b@example.org")
@@ -78,7 +79,9 @@ def test_weekly_capacity_is_skilled_maker_minutes_at_their_pace_over_standard_mi
 def test_each_line_goes_only_to_makers_with_the_skill_and_quantities_add_up(sample_reference: ReferenceData) -> None:
     # Given an order for four products with different skills
     order = accept_order(
-        _request(lines=[{"sku": p.sku, "quantity": p.min_quantity * 3} for p in sample_reference.products[:4]]),
+        make_order_request(
+            lines=[{"sku": p.sku, "quantity": p.min_quantity * 3} for p in sample_reference.products[:4]]
+        ),
         BUYER,
         sample_reference,
         NOW,
@@ -101,7 +104,9 @@ def test_a_skill_nobody_has_is_a_capacity_error(sample_reference: ReferenceData)
     nobody = sample_reference.model_copy(
         update={"makers": tuple(m for m in sample_reference.makers if product.skill not in m.skills)}
     )
-    order = accept_order(_request(lines=[{"sku": product.sku, "quantity": product.min_quantity}]), BUYER, nobody, NOW)
+    order = accept_order(
+        make_order_request(lines=[{"sku": product.sku, "quantity": product.min_quantity}]), BUYER, nobody, NOW
+    )
     with pytest.raises(CapacityExceeded, match=product.skill):
         split_order(order, nobody, TODAY)
 
