@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from telar.cards import TEXTS, Card, CardOptions, _load_texts, build_cards, photo_files_needed, render_print_sheet
-from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
+from telar.models import ConsentChange, Maker, Product, QcRow, ReferenceData
+from tests.factories import CUSCO, make_group, make_maker, make_product, make_qc_row
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Cusco
 AGREED = date(2026, 2, 2)
@@ -21,59 +22,31 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 # --- factories -------------------------------------------------------------------------------------
 
 
-def a_group(**overrides) -> Group:
-    fields = dict(
-        group_id="pe-cusco",
-        name="Taller Cusco",
-        kind="prison",
-        place="Cusco, Peru",
-        country="PE",
-        region="national",
-        currency="PEN",
-        language="es",
-        timezone="America/Lima",
-        hours_per_day=Decimal(5),
-        days_per_week=5,
-        manager_name="Patricia Quispe",
-        manager_email="patricia@example.org",
-    )
-    return Group(**{**fields, **overrides})
-
-
 def a_maker(
     worker_id: str = "CUS-01", consent_photo=False, consent_name=False, consent_story=False, **overrides
 ) -> Maker:
-    """A maker whose consent, given on AGREED, is the three flags (unless ``consent`` is passed)."""
+    """A Cusco knitter whose consent, given on AGREED, is the three flags (unless ``consent`` is passed)."""
     fields = dict(
-        worker_id=worker_id,
         group_id="pe-cusco",
-        first_name="Carmen",
         skills=("knitting",),
         consent=(ConsentChange(effective=AGREED, photo=consent_photo, name=consent_name, story=consent_story),),
-        photo_file=f"{worker_id.lower()}.png",
         story="Carmen teaches crochet on Saturdays.",
     )
-    return Maker(**{**fields, **overrides})
+    return make_maker(worker_id, **{**fields, **overrides})
 
 
 def a_product(sku: str = "KNT-SCARF-ALP", **overrides) -> Product:
+    """The alpaca scarf (whatever ``sku``), with care instructions and no defect codes."""
     fields = dict(
-        sku=sku,
-        name="Alpaca knit scarf",
-        skill="knitting",
-        standard_minutes=Decimal(240),
-        piece_rates={"PEN": Decimal("25.00"), "THB": Decimal("230.00")},
-        unit_price_usd=Decimal("38.00"),
-        min_quantity=5,
-        max_quantity=200,
+        defect_codes=(),
         care_instructions={"en": "Hand wash cold.", "es": "Lavar a mano en agua fría.", "th": "ซักมือ"},
     )
-    return Product(**{**fields, **overrides})
+    return make_product(sku, **{**fields, **overrides})
 
 
 def reference(*makers: Maker, products: tuple[Product, ...] | None = None) -> ReferenceData:
     return ReferenceData(
-        groups=(a_group(),),
+        groups=(make_group(CUSCO),),
         makers=makers,
         products=products if products is not None else (a_product(),),
         wage_rules=(),
@@ -81,15 +54,8 @@ def reference(*makers: Maker, products: tuple[Product, ...] | None = None) -> Re
 
 
 def qc(worker_id: str = "CUS-01", sku: str = "KNT-SCARF-ALP", passed: int = 3, rejected: int = 0) -> QcRow:
-    return QcRow(
-        worker_id=worker_id,
-        sku=sku,
-        planned=passed + rejected,
-        produced=passed + rejected,
-        passed=passed,
-        rejected=rejected,
-        hours_worked=Decimal(8),
-    )
+    n = passed + rejected
+    return make_qc_row(worker_id, sku, planned=n, produced=n, passed=passed, rejected=rejected, hours_worked=Decimal(8))
 
 
 def only_card(
