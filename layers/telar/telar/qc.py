@@ -120,14 +120,12 @@ def read_qc_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Parse
     sheet = grid.sheet
 
     header_row, columns = _find_header(grid, problems)
-    found = {
-        key: _find_label(grid, label, skip_row=header_row, problems=problems)
-        for key, label in (
-            ("assignment_id", LABEL_ASSIGNMENT_ID),
-            ("inspected_by", LABEL_INSPECTED_BY),
-            ("date", LABEL_DATE),
-        )
-    }
+    found = _find_labels(
+        grid,
+        {"assignment_id": LABEL_ASSIGNMENT_ID, "inspected_by": LABEL_INSPECTED_BY, "date": LABEL_DATE},
+        skip_row=header_row,
+        problems=problems,
+    )
     singles = {key: hit[1] for key, hit in found.items() if hit}
     label_rows = {hit[0] for hit in found.values() if hit}
     assignment_cell = singles.get("assignment_id")
@@ -203,18 +201,28 @@ def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, 
     return None, {}
 
 
-def _find_label(
-    grid: Grid, label: str, *, skip_row: int | None, problems: list[SheetProblem]
+def _find_labels(
+    grid: Grid, labels: dict[str, str], *, skip_row: int | None, problems: list[SheetProblem]
+) -> dict[str, tuple[int, ParsedCell] | None]:
+    """For each of ``labels`` (key -> label), the row and the cell right of the one cell reading it.
+
+    One pass over the sheet's cells for all labels; a problem for each label found in none or several.
+    """
+    wanted = {_label_key(label): key for key, label in labels.items()}
+    places: dict[str, list[tuple[int, int]]] = {key: [] for key in labels}
+    for number, values in sorted(grid.rows.items()):
+        if number == skip_row:
+            continue
+        for col, value in enumerate(values, start=1):
+            if (key := wanted.get(_label_key(value))) is not None:
+                places[key].append((number, col))
+    return {key: _one_label(grid, label, places[key], problems) for key, label in labels.items()}
+
+
+def _one_label(
+    grid: Grid, label: str, found: list[tuple[int, int]], problems: list[SheetProblem]
 ) -> tuple[int, ParsedCell] | None:
-    """The row and the cell right of the one cell reading ``label``; a problem if there is none or several."""
-    key = _label_key(label)
-    found = [
-        (number, col)
-        for number, values in sorted(grid.rows.items())
-        if number != skip_row
-        for col, value in enumerate(values, start=1)
-        if _label_key(value) == key
-    ]
+    """The row and the cell right of the one place holding ``label``; a problem if there is none or several."""
     if not found:
         problems.append(SheetProblem(grid.sheet, "", None, f"a cell labelled '{label}' with its value to the right"))
         return None
