@@ -101,6 +101,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     # ... the run says it was not sent and the files stay in S3
     run = recorded.repo.start_pay_run("2026-11")
     assert (run.status, run.mail_sent) == ("FILED", False) and "SES unreachable" in (run.mail_error or "")
+    assert len(run.files) == len(run.payslips) == 2  # Cusco in PEN, Chiang Mai in THB
     assert all(recorded.artifacts.get(key) for key in run.files + run.payslips)
     # When it is retried with SES back
     monkeypatch.delattr(recorded.mailer, "send")  # the instance's stand-in goes; the class's method is back
