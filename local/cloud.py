@@ -145,12 +145,8 @@ class LocalCloud:
         boto3.setup_default_session(region_name=self.region)
         session = boto3.DEFAULT_SESSION
         assert session is not None
-
-        def client(service: str) -> Any:
-            return session.client(service, endpoint_url=self.endpoint.url, region_name=self.region)
-
         self.stack = Provisioner(
-            template, project_root=self.project_root, pseudo=self.pseudo, clients=client,
+            template, project_root=self.project_root, pseudo=self.pseudo, clients=self.client,
             parameters=self._parameters,
         ).provision()
         self._environ.set(self.stack.function_environment())
@@ -167,7 +163,7 @@ class LocalCloud:
         self.outbox.install(session)
         self.outbox.start(clean=self._clean_outbox)
 
-        sqs = client("sqs")
+        sqs = self.client("sqs")
         for source in self.stack.sqs_sources:
             if source.enabled:
                 poller = SqsEventSource(

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,8 @@ from typing import Any
 
 import pytest
 
+from local.cloud import free_port
 from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +21,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     out = tmp_path_factory.mktemp("serve")
     env = {
         **os.environ,
-        "TELAR_API_PORT": str(_free_port()),
-        "TELAR_AWS_PORT": str(_free_port()),
+        "TELAR_API_PORT": str(free_port()),
+        "TELAR_AWS_PORT": str(free_port()),
         "TELAR_OUT_DIR": str(out),
         "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2",  # an early upload (QcNotYetAwaited) is retried in seconds
     }
