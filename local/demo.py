@@ -222,8 +222,7 @@ class Demo:
         (self.out / "payslips").mkdir(exist_ok=True)
         for key in run["files"] + run["payslips"]:
             folder = "payslips" if key.endswith(".html") else "payroll"
-            body = self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read()
-            (self.out / folder / Path(key).name).write_bytes(body)
+            (self.out / folder / Path(key).name).write_bytes(self._artifact(key))
         print(f"Pay period {period}: {run['lines']} lines paid, e-mail sent: {run['mail_sent']}, {run['totals']}")
         return run
 
@@ -240,14 +239,11 @@ class Demo:
             cards_total += cards
             cards_key = f"cards/{o['order_id']}/cards.html"
             cards_file = self.out / "cards" / f"{o['order_id']}.html"
-            cards_file.write_bytes(
-                self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=cards_key)["Body"].read()
-            )
+            cards_file.write_bytes(self._artifact(cards_key))
             for page in self.s3.list_objects_v2(
                 Bucket=self.outputs["artifacts_bucket"], Prefix=f"payroll/{o['order_id']}/"
             ).get("Contents", []):
-                body = self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=page["Key"])["Body"].read()
-                (self.out / "payroll" / Path(page["Key"]).name).write_bytes(body)
+                (self.out / "payroll" / Path(page["Key"]).name).write_bytes(self._artifact(page["Key"]))
             for line in repo.earnings_of(o["order_id"]):
                 entry = payroll.setdefault(
                     (line.group_id, line.currency), {"makers": set(), "total": Decimal(0), "top_ups": Decimal(0)}
