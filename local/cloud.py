@@ -238,7 +238,7 @@ class LocalCloud:
         seed = importlib.import_module("local.seed")
         assert self.stack is not None
         env = {k: v for k, v in aws_environment(self.endpoint, self.region).items() if v is not None}
-        return list(seed.seed_sample_data(self.endpoint.url, self.region, {**env, **self.stack.function_environment()}))
+        return list(seed.seed_sample_data({**env, **self.stack.function_environment()}))
 
     def _outputs(self, buyers: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.stack is not None and self.api is not None and self.outbox is not None

@@ -20,7 +20,7 @@ from telar.stages.reference_upload import apply_reference_workbook
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def seed_sample_data(endpoint_url: str, region: str, env: dict[str, str]) -> list[dict[str, str]]:
+def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
     """Import the samples through the app's own use case (the environment already points at the local cloud)."""
     settings = Settings(
         table_name=env["TABLE_NAME"],
