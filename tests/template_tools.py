@@ -6,36 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
+
+import local.template
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Keeps the short intrinsic tags (!Ref, !GetAtt, !Sub...) as their long form."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    return yaml.load(path.read_text(), Loader=_CfnLoader)  # a SafeLoader subclass
+    """template.yaml (short intrinsic tags in their long form), read as the local cloud reads it."""
+    return local.template.load_template(path)
 
 
 def translate(template: dict[str, Any]) -> dict[str, Any]:
