@@ -4,11 +4,11 @@ The sheet has 5,000 maker rows (500 makers x 10 products), filled in as a manage
 from the same bytes in the same run, best of three, so the ratio holds on a noisy machine.
 """
 
-import time
 from io import BytesIO
 
 import openpyxl
 
+from bench._timing import best_of
 from telar.models import AssignmentLine
 from telar.qc import read_qc_workbook, validate_qc
 from telar.sheets.qc_template import write_qc_template
@@ -37,15 +37,6 @@ def _sheet() -> tuple[bytes, object, object]:
     return fill_qc_template(write_qc_template(assignment, group, ref)), assignment, ref
 
 
-def _best(fn: object) -> float:
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        fn()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def run() -> dict[str, float]:
     data, assignment, ref = _sheet()
     rows = MAKERS * PRODUCTS
@@ -61,6 +52,6 @@ def run() -> dict[str, float]:
         assert count >= rows
 
     return {
-        "qc.rows_per_second": round(rows / _best(validate)),
-        "qc.raw_openpyxl_rows_per_second": round(rows / _best(raw)),
+        "qc.rows_per_second": round(rows / best_of(ROUNDS, validate)),
+        "qc.raw_openpyxl_rows_per_second": round(rows / best_of(ROUNDS, raw)),
     }

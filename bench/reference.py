@@ -4,9 +4,7 @@ Best of three each, on the same bytes. Rows are every data row of the book (make
 products, wage rules, buyers).
 """
 
-import time
-from collections.abc import Callable
-
+from bench._timing import best_of
 from samples.make_reference_book import sample_book
 from telar.reference_book import ReferenceBook
 from telar.sheets.reference_book import read_reference_book, write_reference_book
@@ -25,15 +23,6 @@ def _book() -> ReferenceBook:
     return book.model_copy(update={"reference": ref.model_copy(update={"makers": makers})})
 
 
-def _best(fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def run() -> dict[str, float]:
     book = _book()
     ref = book.reference
@@ -47,8 +36,8 @@ def run() -> dict[str, float]:
     )
     data = write_reference_book(book)
     assert read_reference_book(data) == book
-    write_seconds = _best(lambda: write_reference_book(book))
-    read_seconds = _best(lambda: read_reference_book(data))
+    write_seconds = best_of(ROUNDS, lambda: write_reference_book(book))
+    read_seconds = best_of(ROUNDS, lambda: read_reference_book(data))
     return {
         "reference.book_rows": float(rows),
         "reference.book_kilobytes": len(data) / 1000,
