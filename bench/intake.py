@@ -6,6 +6,7 @@ of distinct keys. The pipeline behind the API is swapped for a single Pass state
 figures measure intake, not 1,000 runs of SplitWork on a 2-core machine.
 """
 
+import functools
 import json
 import os
 import statistics
@@ -25,8 +26,13 @@ ORDERS, CLIENTS, RETRY_EVERY = 1_000, 8, 5
 PASS_ONLY = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
 
 
+@functools.cache
+def _sample() -> str:
+    return sorted((SAMPLES / "orders").glob("*.json"))[0].read_text()
+
+
 def _body(i: int) -> bytes:
-    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[0].read_text())
+    body = json.loads(_sample())
     body["buyer_reference"] = f"BENCH-{i:05d}"
     body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
     body["lines"] = body["lines"][:2]
@@ -54,8 +60,9 @@ def run() -> dict[str, float]:
                 "content-type": "application/json",
                 "Idempotency-Key": key,
             }
+            body = _body(i)  # built before the clock starts: the latency is the API's alone
             started = time.perf_counter()
-            reply = session.post(f"{api}/orders", data=_body(i), headers=headers, timeout=60)
+            reply = session.post(f"{api}/orders", data=body, headers=headers, timeout=60)
             latencies.append((time.perf_counter() - started) * 1000)
             statuses.append(reply.status_code)
             if reply.status_code == 202:
