@@ -1,5 +1,7 @@
 """The local cloud as `make serve` runs it, shared by the e2e tests of this folder."""
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -7,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -37,3 +41,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     yield {**outputs, "out": out}
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0, "local.serve did not stop cleanly on Ctrl-C"
+
+
+def mails(outbox: Path, subject: str = "") -> list[EmailMessage]:
+    """The outbox's e-mails, oldest first, whose subject (unfolded) contains ``subject``."""
+    files = sorted(outbox.glob("*.eml"))
+    found = (cast(EmailMessage, email.message_from_bytes(p.read_bytes(), policy=email.policy.default)) for p in files)
+    return [m for m in found if subject in (m["Subject"] or "")]
+
+
+def wait_for_mails(outbox: Path, subject: str, seconds: float = 30) -> list[EmailMessage]:
+    """``mails(outbox, subject)`` once there is at least one (the outbox copies a send within tenths of a second)."""
+    deadline = time.monotonic() + seconds
+    while not (found := mails(outbox, subject)):
+        assert time.monotonic() < deadline, f"no e-mail {subject!r} in the outbox"
+        time.sleep(0.1)
+    return found

@@ -8,8 +8,6 @@ only from inside its own process (a botocore hook; moto's Lambda needs Docker), 
 as that runtime does, with its template environment, in a process of its own against the served endpoint.
 """
 
-import email
-import email.policy
 import io
 import json
 import os
@@ -34,24 +32,9 @@ from local.endpoint import MotoEndpoint, aws_environment
 from local.template import Pseudo, Resolver, load_template, parameter_values, resources_with_globals
 from telar.models import EarningLine, ReferenceData
 from tests.conftest import ROOT, SAMPLES
+from tests.e2e.conftest import mails, wait_for_mails
 
 pytestmark = pytest.mark.e2e
-
-
-def _mails(outbox: Path, subject: str) -> list[Message]:
-    files = sorted(outbox.glob("*.eml"))
-    mails = (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files)  # unfolds subjects
-    return [m for m in mails if subject in (m["Subject"] or "")]
-
-
-def _wait_for_mail(outbox: Path, subject: str) -> Message:
-    """The outbox copies a send made from another process within a few tenths of a second."""
-    deadline = time.monotonic() + 10
-    while not (found := _mails(outbox, subject)):
-        assert time.monotonic() < deadline, f"no e-mail {subject!r} in the outbox"
-        time.sleep(0.1)
-    [mail] = found
-    return mail
 
 
 _INVOKE = """
@@ -200,7 +183,9 @@ def test_the_order_payroll_e_mail_carries_workbooks_whose_figures_are_the_record
     assert recorded and any(x.top_up > 0 for x in recorded)
     assert all(x.total >= x.minimum_for_hours for x in recorded)
     # When finance opens the order's payroll e-mail
-    mail = _wait_for_mail(Path(served["outbox_dir"]), f"payroll earnings recorded for order {order['order_id']}")
+    [mail] = wait_for_mails(
+        Path(served["outbox_dir"]), f"payroll earnings recorded for order {order['order_id']}", seconds=10
+    )
     books = _attachments(mail)
     # Then it has one workbook per group and currency, each figure exactly the recorded lines' sums
     groups = _per_group(recorded)
@@ -222,7 +207,7 @@ def test_the_pay_run_e_mails_finance_workbooks_whose_figures_are_the_recorded_ea
     assert {key(x) for x in recorded} <= {key(x) for x in paid}
     assert len(paid) == len({key(x) for x in paid}) == run["lines"]
     # And finance got one e-mail with one workbook per group and currency whose figures are the paid lines'
-    mail = _wait_for_mail(Path(served["outbox_dir"]), f"payroll for pay period {period}")
+    [mail] = wait_for_mails(Path(served["outbox_dir"]), f"payroll for pay period {period}", seconds=10)
     books = _attachments(mail)
     groups = _per_group(paid)
     assert sorted(books) == sorted(f"payroll-{period}-{g}-{c}.xlsx" for g, c in groups)
@@ -248,7 +233,7 @@ def test_the_pay_run_again_pays_nothing_twice_and_sends_no_second_e_mail(
         first["lines"],
     )
     time.sleep(0.5)  # the outbox would have copied a second send by now
-    assert len(_mails(Path(served["outbox_dir"]), f"payroll for pay period {period}")) == 1
+    assert len(mails(Path(served["outbox_dir"]), f"payroll for pay period {period}")) == 1
 
 
 def test_payslips_for_the_production_managers_print_a_page_per_paid_maker(

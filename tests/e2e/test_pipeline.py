@@ -1,13 +1,9 @@
 """The whole pipeline through the local cloud, as `make serve` runs it: HTTP in, S3 uploads, e-mails out."""
 
-import email
-import email.policy
 import io
 import json
-import time
 from datetime import date
 from decimal import Decimal
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +16,9 @@ from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
 from telar.models import ReferenceData
 from tests.conftest import SAMPLES
+from tests.e2e.conftest import mails, wait_for_mails
 
 pytestmark = pytest.mark.e2e
-
-
-def _mails(outbox: Path) -> list[Message]:
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(outbox.glob("*.eml"))]
 
 
 def test_outputs_hold_the_contract_keys(served: dict[str, Any]) -> None:
@@ -71,14 +64,6 @@ class ManagersWithOneReject(Demo):
         return RowResult(produced=planned, rejected=reject, defect_codes=codes, hours_worked=result.hours_worked)
 
 
-def _wait_for_mail(outbox: Path, subject_part: str, seconds: float = 30) -> Message:
-    deadline = time.monotonic() + seconds
-    while not (found := [m for m in _mails(outbox) if subject_part in (m["Subject"] or "")]):
-        assert time.monotonic() < deadline, f"no e-mail with {subject_part!r} in its subject"
-        time.sleep(0.2)
-    return found[0]
-
-
 def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -> None:
     # Given the sample reference data and a buyer's order submitted through the API
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
@@ -93,7 +78,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     s3 = demo.s3
     # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
-    _wait_for_mail(outbox, "needs correcting — qc/not a workbook.xlsx")
+    wait_for_mails(outbox, "needs correcting — qc/not a workbook.xlsx")
     group_id = demo.order(order_id)["groups"][0]["group_id"]  # a group of the stored plan
     template_key = f"orders/{order_id}/{group_id}/qc-{order_id}-{group_id}.xlsx"
     template = s3.get_object(Bucket=served["artifacts_bucket"], Key=template_key)["Body"].read()
@@ -105,7 +90,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     )
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx", Body=wrong)
     # Then the manager is sent an error report naming the bad cell, and the upload is kept
-    report = _wait_for_mail(outbox, "needs correcting — qc/first try.xlsx")
+    report = wait_for_mails(outbox, "needs correcting — qc/first try.xlsx")[0]
     summary = report.get_payload()[0].get_payload(decode=True).decode()
     assert "NOT-A-CODE" in summary and "QC!" in summary, summary
     version = s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
@@ -124,7 +109,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     assert order["status"] == "READY_TO_SHIP", order
     assert 0 < order["units_passed"] <= order["units_ordered"]
     # And finance got a payroll e-mail whose .xlsx opens and whose total matches the lines
-    payroll_mails = [m for m in _mails(outbox) if order_id in (m["Subject"] or "") and "payroll" in m["Subject"]]
+    payroll_mails = [m for m in mails(outbox) if order_id in (m["Subject"] or "") and "payroll" in m["Subject"]]
     assert len(payroll_mails) == 1
     attachments = [p for p in payroll_mails[0].walk() if p.get_filename(" ").endswith(".xlsx")]
     assert attachments
@@ -142,7 +127,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=f"cards/{order_id}/cards.html")["Body"].read()
     assert cards.decode().count('class="card') >= order["units_passed"]
     # And each production manager was sent her papers
-    assert sum("new work" in (m["Subject"] or "") for m in _mails(outbox)) >= len(order["groups"])
+    assert sum("new work" in (m["Subject"] or "") for m in mails(outbox)) >= len(order["groups"])
 
 
 def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[str, Any]) -> None:
