@@ -102,8 +102,9 @@ def _rows(ws: Any, header_row: int) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=False)) for row in rows if any(v not in (None, "") for v in row)]
 
 
-def _figures_match(book: Any, group_id: str, currency: str, lines: list[EarningLine]) -> Decimal:
+def _figures_match(data: bytes, group_id: str, currency: str, lines: list[EarningLine]) -> Decimal:
     """Every figure of the group's workbook is the sum of the recorded lines, as numbers; returns the total."""
+    book = load_workbook(io.BytesIO(data), data_only=True)
     key = lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)  # noqa: E731
     total = sum((x.total for x in lines), Decimal(0))
     [summary] = [r for r in _rows(book["Summary"], 3) if r["Group ID"] == group_id]
@@ -126,17 +127,16 @@ def _figures_match(book: Any, group_id: str, currency: str, lines: list[EarningL
         for r in _rows(book["Audit"], 1)
     }
     assert audit == {key(x): (x.qc_upload, x.total) for x in lines}
-    # no figure is a formula a reader could break
-    assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    # no figure is a formula a reader could break (read as written: data_only shows a formula's cached value)
+    written = load_workbook(io.BytesIO(data))
+    assert not any(c.data_type == "f" for ws in written.worksheets for row in ws.iter_rows() for c in row)
     return total
 
 
-def _attachments(mail: Message) -> dict[str, Any]:
-    """Each .xlsx attached to ``mail``, opened with openpyxl, by file name."""
+def _attachments(mail: Message) -> dict[str, bytes]:
+    """Each .xlsx attached to ``mail``, by file name."""
     return {
-        p.get_filename(): load_workbook(io.BytesIO(p.get_payload(decode=True)), data_only=True)
-        for p in mail.walk()
-        if (p.get_filename() or "").endswith(".xlsx")
+        p.get_filename(): p.get_payload(decode=True) for p in mail.walk() if (p.get_filename() or "").endswith(".xlsx")
     }
 
 
