@@ -17,15 +17,16 @@ def run_payroll(ports: Ports, order_id: str) -> list[str]:
         assert a.inspected_on is not None, f"{a.assignment_id} has no QC sign-off"
         ports.repo.record_earnings(payroll.earnings_for(a, ref, a.inspected_on))
     recorded = ports.repo.earnings_of(order_id)  # what is on record is what gets paid
+    groups = payroll.by_group(recorded, ref)
     keys, attachments = [], []
-    for group_payroll in payroll.by_group(recorded, ref):
+    for group_payroll in groups:
         book = write_payroll_book([group_payroll], period_label=f"order {order_id}")
         name = f"payroll-{order_id}-{group_payroll.group_id}-{group_payroll.currency}.xlsx"
         keys.append(ports.artifacts.put(f"payroll/{order_id}/{name}", book, XLSX).key)
         attachments.append(Attachment(name, book, XLSX))
     summary = "\n".join(
         f"- {p.group_name}: {len(p.lines)} lines, total {p.currency} {p.total} (top-ups {p.top_ups})"
-        for p in payroll.by_group(recorded, ref)
+        for p in groups
     )
     send_once(
         ports,
