@@ -33,6 +33,7 @@ from telar.models import (
     WageRule,
 )
 from telar.models.api_key import ApiKey
+from telar.reference_book import ReferenceBook
 
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -169,13 +170,14 @@ class Repository:
 
     def load_reference(self, version: int | None = None) -> ReferenceData:
         """The reference data in force, or as it was in ``version`` (running orders keep theirs)."""
-        return self._reference_items(version)[0]
+        return self.load_reference_book(version).reference
 
     def load_reference_buyers(self, version: int | None = None) -> list[Buyer]:
         """The buyers as imported with a version (for export; live profiles are ``BUYER#<id>``)."""
-        return self._reference_items(version)[1]
+        return list(self.load_reference_book(version).buyers)
 
-    def _reference_items(self, version: int | None) -> tuple[ReferenceData, list[Buyer]]:
+    def load_reference_book(self, version: int | None = None) -> ReferenceBook:
+        """The reference data and the buyers imported with it, in force or as in ``version``: one read of its items."""
         version = version if version is not None else self.reference_version()
         kinds: dict[str, list[dict[str, Any]]] = {"GROUP": [], "MAKER": [], "PRODUCT": [], "WAGE": [], "BUYER": []}
         if version is not None:
@@ -188,7 +190,7 @@ class Repository:
             products=tuple(_model(Product, i) for i in kinds["PRODUCT"]),
             wage_rules=tuple(_model(WageRule, i) for i in kinds["WAGE"]),
         )
-        return ref, [_model(Buyer, i) for i in kinds["BUYER"]]
+        return ReferenceBook(reference=ref, buyers=tuple(_model(Buyer, i) for i in kinds["BUYER"]))
 
     # ------------------------------------------------------------ buyers
     def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:

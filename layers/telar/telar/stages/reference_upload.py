@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from telar.adapters.mail import XLSX, Attachment
 from telar.auth import hash_api_key, new_api_key
 from telar.errors import SheetInvalid
-from telar.models import Buyer
+from telar.models import Buyer, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
 from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
@@ -59,16 +59,13 @@ def import_reference(
                 new_keys[buyer.buyer_id] = key
         return ImportResult(applied, False, (), new_keys)
     current = ports.repo.reference_version()
-    previous = ports.repo.load_reference(current) if current else None
+    stored = ports.repo.load_reference_book(current) if current else None
+    previous = stored.reference if stored else None
     merged, _ = keep_departed_makers(previous, book.reference)
     if problems := orphaned_groups(merged):
         raise SheetInvalid(problems)
     incoming = ReferenceBook(reference=merged, buyers=book.buyers).canonical()
-    in_force = (
-        ReferenceBook(reference=previous, buyers=tuple(ports.repo.load_reference_buyers(current))).canonical()
-        if previous is not None
-        else None
-    )
+    in_force = stored.canonical() if stored else None
     if current is not None and incoming == in_force:
         version, changed = current, False
     else:
@@ -105,14 +102,6 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
     return api_key
 
 
-def export_reference(ports: Ports, version: int | None = None) -> bytes:
-    """The reference data in force (or ``version``) as the same workbook staff upload."""
-    book = ReferenceBook(
-        reference=ports.repo.load_reference(version), buyers=tuple(ports.repo.load_reference_buyers(version))
-    )
-    return write_reference_book(book)
-
-
 def apply_reference_workbook(
     ports: Ports, data: bytes, source: str, issue_key: Callable[[str], str] | None = None
 ) -> ImportResult | None:
@@ -126,7 +115,8 @@ def apply_reference_workbook(
     except SheetInvalid as invalid:
         _report_invalid(ports, source, data, invalid)
         return None
-    export = export_reference(ports, result.version)
+    exported = ports.repo.load_reference_book(result.version)
+    export = write_reference_book(exported)  # the same workbook staff upload
     ports.uploads.put(f"{EXPORTS_PREFIX}reference-v{result.version:06d}.xlsx", export, XLSX)
     if result.version == ports.repo.reference_version():  # a late redelivery leaves the newer export alone
         ports.uploads.put(CURRENT_EXPORT, export, XLSX)
@@ -144,14 +134,13 @@ def apply_reference_workbook(
         f"reference-receipt#{source}",
         to=ports.settings.finance_recipients,
         subject=f"Telar: reference data {'applied' if applied_here else 'unchanged'} — version {result.version}",
-        text=_receipt(ports, source, book, result, applied_here),
+        text=_receipt(exported.reference, source, book, result, applied_here),
         attachments=(Attachment(f"reference-v{result.version:06d}.xlsx", export, XLSX),),
     )
     return result
 
 
-def _receipt(ports: Ports, source: str, book: ReferenceBook, result: ImportResult, applied_here: bool) -> str:
-    ref = ports.repo.load_reference(result.version)
+def _receipt(ref: ReferenceData, source: str, book: ReferenceBook, result: ImportResult, applied_here: bool) -> str:
     if applied_here:
         head = f"The reference workbook {source} is now in force as version {result.version}."
     else:
