@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
@@ -123,10 +124,7 @@ def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
             return app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
-        if environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "Event":
-            result = runtime.invoke_async(match.group(1), payload)
-        else:
-            result = runtime.invoke(match.group(1), payload)
+        result = runtime.answer(match.group(1), payload, environ.get("HTTP_X_AMZ_INVOCATION_TYPE"))
         headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-RequestId", result.request_id),
@@ -134,7 +132,7 @@ def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
         ]
         if result.function_error:
             headers.append(("X-Amz-Function-Error", result.function_error))
-        start_response(f"{result.status_code} {'OK' if result.status_code == 200 else 'Accepted'}", headers)
+        start_response(f"{result.status_code} {HTTPStatus(result.status_code).phrase}", headers)
         return [result.payload]
 
     return route

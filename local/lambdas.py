@@ -233,14 +233,15 @@ class LambdaRuntime:
             payload = payload.read()
         if isinstance(payload, bytearray):
             payload = bytes(payload)
-        kind = params.get("InvocationType", "RequestResponse")
-        if kind == "DryRun":
-            result = Invocation(204, b"", str(uuid.uuid4()))
-        elif kind == "Event":
-            result = self.invoke_async(name, payload)
-        else:
-            result = self.invoke(name, payload)
-        return self._http_response(result)
+        return self._http_response(self.answer(name, payload, params.get("InvocationType")))
+
+    def answer(self, name_or_arn: str, payload: bytes | str | None, invocation_type: str | None) -> Invocation:
+        """Lambda's Invoke for its InvocationType: DryRun 204 without running, Event 202 in a thread, else run."""
+        if invocation_type == "DryRun":
+            return Invocation(204, b"", str(uuid.uuid4()))
+        if invocation_type == "Event":
+            return self.invoke_async(name_or_arn, payload)
+        return self.invoke(name_or_arn, payload)
 
     @staticmethod
     def _http_response(result: Invocation) -> tuple[AWSResponse, dict[str, Any]]:

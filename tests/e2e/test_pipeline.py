@@ -140,3 +140,6 @@ def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[s
     assert "FunctionError" not in reply and {"waiting", "reminded", "no_longer_waiting"} <= set(result)
     with pytest.raises(lambda_.exceptions.ResourceNotFoundException):
         lambda_.invoke(FunctionName="telar-NoSuchFunction", Payload=b"{}")
+    # And a DryRun is answered 204 without running the handler (its payload would fail it)
+    dry = lambda_.invoke(FunctionName=served["functions"]["PayPeriodFunction"], InvocationType="DryRun", Payload=b"[")
+    assert dry["StatusCode"] == 204 and "FunctionError" not in dry
