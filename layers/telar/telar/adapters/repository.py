@@ -117,14 +117,16 @@ class Repository:
         version = (self.reference_version() or 0) + 1
         while True:
             partition = _reference_partition(version)
-            try:  # claim the number: a concurrent import (or one that crashed before switching) has it
-                _conditional(
-                    self.table.put_item,
-                    Item={"pk": partition, "sk": "VERSION", "version": version, "source": source,
-                          "created_at": datetime.now(UTC).isoformat()},
-                    ConditionExpression=_NEW,
-                )
-            except ConditionFailed:
+            claimed = self._put_new(
+                {
+                    "pk": partition,
+                    "sk": "VERSION",
+                    "version": version,
+                    "source": source,
+                    "created_at": datetime.now(UTC).isoformat(),
+                }
+            )
+            if not claimed:  # a concurrent import (or one that crashed before switching) has the number
                 version += 1
                 continue
             with self.table.batch_writer() as batch:
@@ -330,7 +332,7 @@ class Repository:
                 "Put": {
                     "TableName": self.table.name,
                     "Item": _assignment_item(a),
-                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ConditionExpression": _NEW,
                 }
             }
             for a in assignments
@@ -367,7 +369,7 @@ class Repository:
             "Put": {
                 "TableName": self.table.name,
                 "Item": _item(ledger, pk=f"CAPACITY#{ledger.group_id}", sk="LEDGER"),
-                "ConditionExpression": "attribute_not_exists(pk)" if ledger.version == 1 else "#v = :v",
+                "ConditionExpression": _NEW if ledger.version == 1 else "#v = :v",
                 **(
                     {}
                     if ledger.version == 1
@@ -503,21 +505,8 @@ class Repository:
         new = 0
         for line in lines:
             sk = _earning_sk(line)
-            try:
-                _conditional(
-                    self.table.put_item,
-                    Item=_item(
-                        line,
-                        pk=f"ORDER#{line.order_id}",
-                        sk=sk,
-                        gsi1pk=_UNPAID,
-                        gsi1sk=f"{line.group_id}#{line.order_id}#{sk}",
-                    ),
-                    ConditionExpression=Attr("pk").not_exists(),
-                )
-                new += 1
-            except ConditionFailed:
-                continue
+            gsi1sk = f"{line.group_id}#{line.order_id}#{sk}"
+            new += self._put_new(_item(line, pk=f"ORDER#{line.order_id}", sk=sk, gsi1pk=_UNPAID, gsi1sk=gsi1sk))
         return new
 
     def earnings_of(self, order_id: str) -> list[EarningLine]:
@@ -559,16 +548,10 @@ class Repository:
     def start_pay_run(self, period: str) -> PayRun:
         """The run for ``period``: created COLLECTING the first time, as it stands on any later call."""
         run = PayRun(period=period, status="COLLECTING")
-        try:
-            _conditional(
-                self.table.put_item,
-                Item=_item(run, pk=f"PAYRUN#{period}", sk="RUN"),
-                ConditionExpression=Attr("pk").not_exists(),
-            )
+        if self._put_new(_item(run, pk=f"PAYRUN#{period}", sk="RUN")):
             return run
-        except ConditionFailed:
-            item = self.table.get_item(Key={"pk": f"PAYRUN#{period}", "sk": "RUN"}, ConsistentRead=True)["Item"]
-            return _model(PayRun, item)
+        item = self.table.get_item(Key={"pk": f"PAYRUN#{period}", "sk": "RUN"}, ConsistentRead=True)["Item"]
+        return _model(PayRun, item)
 
     def save_pay_run(self, run: PayRun) -> None:
         self.table.put_item(Item=_item(run, pk=f"PAYRUN#{run.period}", sk="RUN"))
@@ -576,21 +559,21 @@ class Repository:
     # ------------------------------------------------------------ once-only side effects
     def claim(self, name: str) -> bool:
         """Claim a once-only action (an e-mail, say); False if it was claimed before."""
-        try:
-            _conditional(
-                self.table.put_item,
-                Item={"pk": f"ONCE#{name}", "sk": "ONCE", "at": datetime.now(UTC).isoformat()},
-                ConditionExpression=Attr("pk").not_exists(),
-            )
-        except ConditionFailed:
-            return False
-        return True
+        return self._put_new({"pk": f"ONCE#{name}", "sk": "ONCE", "at": datetime.now(UTC).isoformat()})
 
     def release(self, name: str) -> None:
         """Undo a claim whose action failed, so that a retry performs it."""
         self.table.delete_item(Key={"pk": f"ONCE#{name}", "sk": "ONCE"})
 
     # ------------------------------------------------------------ helpers
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put ``item`` unless an item with its key exists; False if one did (an earlier attempt, another writer)."""
+        try:
+            _conditional(self.table.put_item, Item=item, ConditionExpression=_NEW)
+        except ConditionFailed:
+            return False
+        return True
+
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         while True:
             reply = self.table.query(**kwargs)
