@@ -174,7 +174,12 @@ class LocalCloud:
                 poller.start()
 
         self.api = ApiServer(
-            self.stack.routes, self.runtime, host=self.host, port=self._api_port, account_id=self.pseudo.account_id
+            self.stack.routes,
+            self.runtime,
+            host=self.host,
+            port=self._api_port,
+            account_id=self.pseudo.account_id,
+            region=self.region,
         )
         self.api.start()
         buyers = self._run_seed() if self._seed else []
