@@ -196,7 +196,7 @@ class Repository:
 
     # ------------------------------------------------------------ buyers
     def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:
-        self.table.put_item(Item=_item(buyer, pk=f"BUYER#{buyer.buyer_id}", sk="PROFILE"))
+        self.put_buyer_profile(buyer)
         self.put_api_key(buyer.buyer_id, api_key_hash)
 
     def put_buyer_profile(self, buyer: Buyer) -> None:
