@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar.observability import logger, tracer
 from telar.ports import default_ports
-from telar.stages.qc_upload import accept_qc_upload, s3_records
+from telar.stages import s3_records
+from telar.stages.qc_upload import accept_qc_upload
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

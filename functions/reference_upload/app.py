@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar.observability import logger, tracer
 from telar.ports import default_ports
-from telar.stages.qc_upload import s3_records
+from telar.stages import s3_records
 from telar.stages.reference_upload import accept_reference_upload
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -1,8 +1,6 @@
 """QC uploads: parse and validate a sheet, record it once, resume the waiting execution."""
 
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import unquote_plus
 
 from telar.adapters.repository import ConditionFailed
 from telar.capacity import CapacityLedger, release_bookings
@@ -125,12 +123,3 @@ def _report_invalid_sheet(
         text=report,
         attachments=attachments,
     )
-
-
-def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(bucket, key, version id) of each S3 record in an SQS message body; test events give none."""
-    return [
-        (r["s3"]["bucket"]["name"], unquote_plus(r["s3"]["object"]["key"]), r["s3"]["object"].get("versionId"))
-        for r in event_body.get("Records", [])
-        if r.get("eventName", "").startswith("ObjectCreated")
-    ]
