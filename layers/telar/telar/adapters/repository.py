@@ -76,17 +76,21 @@ class ConditionFailed(Exception):
     """A conditional write lost (the item exists already, or is not in the expected state)."""
 
 
+def _order_key(order_id: str) -> dict[str, str]:
+    return {"pk": f"ORDER#{order_id}", "sk": "ORDER"}
+
+
+def _assignment_key(assignment_id: str) -> dict[str, str]:
+    return {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"}
+
+
 def _item(model: BaseModel, **keys: str) -> dict[str, Any]:
     return {**model.model_dump(mode="json"), **keys}
 
 
 def _assignment_item(a: Assignment) -> dict[str, Any]:
     return _item(
-        a,
-        pk=f"ASSIGNMENT#{a.assignment_id}",
-        sk="ASSIGNMENT",
-        gsi1pk=f"ORDER#{a.order_id}",
-        gsi1sk=f"ASSIGNMENT#{a.assignment_id}",
+        a, **_assignment_key(a.assignment_id), gsi1pk=f"ORDER#{a.order_id}", gsi1sk=f"ASSIGNMENT#{a.assignment_id}"
     )
 
 
@@ -236,8 +240,7 @@ class Repository:
         """Store a new order and its start-pending marker together: an order is never stored unstarted and lost."""
         item = _item(
             order,
-            pk=f"ORDER#{order.order_id}",
-            sk="ORDER",
+            **_order_key(order.order_id),
             gsi1pk=f"BUYER#{order.buyer_id}",
             gsi1sk=f"{order.created_at.isoformat()}#{order.order_id}",
         )
@@ -271,7 +274,7 @@ class Repository:
         with contextlib.suppress(ConditionFailed):
             _conditional(
                 self.table.update_item,
-                Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"},
+                Key=_order_key(order_id),
                 UpdateExpression="SET timeline.#k = if_not_exists(timeline.#k, :e)",
                 ConditionExpression=Attr("timeline").exists(),
                 ExpressionAttributeNames={"#k": entry.key},
@@ -279,7 +282,7 @@ class Repository:
             )
 
     def get_order(self, order_id: str) -> Order | None:
-        item = self.table.get_item(Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=_order_key(order_id), ConsistentRead=True).get("Item")
         return _model(Order, item) if item else None
 
     def list_orders(self, buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
@@ -304,7 +307,7 @@ class Repository:
         values = {f":v{i}": value for i, value in enumerate(fields.values())}
         _conditional(
             self.table.update_item,
-            Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"},
+            Key=_order_key(order_id),
             UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -343,7 +346,7 @@ class Repository:
             {
                 "Update": {
                     "TableName": self.table.name,
-                    "Key": {"pk": f"ORDER#{order_id}", "sk": "ORDER"},
+                    "Key": _order_key(order_id),
                     "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now"
                     + "".join(f", #x{i} = :x{i}" for i in range(len(extra))),
                     "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero",
@@ -411,14 +414,13 @@ class Repository:
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         self.table.update_item(
-            Key={"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
+            Key=_assignment_key(assignment_id),
             UpdateExpression="SET attention = :reason",
             ExpressionAttributeValues={":reason": reason},
         )
 
     def get_assignment(self, assignment_id: str) -> Assignment | None:
-        key = {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"}
-        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=_assignment_key(assignment_id), ConsistentRead=True).get("Item")
         return _model(Assignment, item) if item else None
 
     def assignments_of(self, order_id: str) -> list[Assignment]:
@@ -438,7 +440,7 @@ class Repository:
                 {
                     "Update": {
                         "TableName": self.table.name,
-                        "Key": {"pk": f"ASSIGNMENT#{assignment_id}", "sk": "ASSIGNMENT"},
+                        "Key": _assignment_key(assignment_id),
                         "UpdateExpression": "SET task_token = :t, #s = :waiting, awaiting_since = :since",
                         "ConditionExpression": "attribute_exists(pk) AND #s IN (:planned, :waiting)",
                         "ExpressionAttributeNames": {"#s": "status"},
@@ -477,7 +479,7 @@ class Repository:
                 {
                     "Update": {
                         "TableName": self.table.name,
-                        "Key": {"pk": f"ASSIGNMENT#{sheet.assignment_id}", "sk": "ASSIGNMENT"},
+                        "Key": _assignment_key(sheet.assignment_id),
                         "UpdateExpression": "SET qc_rows = :rows, inspected_by = :by, inspected_on = :on, "
                         "qc_upload = :upload, #s = :done",
                         "ConditionExpression": "#s = :waiting",
