@@ -25,8 +25,7 @@ def run_payroll(ports: Ports, order_id: str) -> list[str]:
         keys.append(ports.artifacts.put(f"payroll/{order_id}/{name}", book, XLSX).key)
         attachments.append(Attachment(name, book, XLSX))
     summary = "\n".join(
-        f"- {p.group_name}: {len(p.lines)} lines, total {p.currency} {p.total} (top-ups {p.top_ups})"
-        for p in groups
+        f"- {p.group_name}: {len(p.lines)} lines, total {p.currency} {p.total} (top-ups {p.top_ups})" for p in groups
     )
     send_once(
         ports,
