@@ -41,7 +41,3 @@ class Storage:
                 return None
             raise
         return StoredObject(key, reply.get("VersionId"), reply.get("ETag"))
-
-    def size(self, key: str, version_id: str | None = None) -> int:
-        extra = {"VersionId": version_id} if version_id else {}
-        return int(client("s3").head_object(Bucket=self.bucket, Key=key, **extra)["ContentLength"])
