@@ -43,8 +43,9 @@ class RecordingWorkflow(Workflow):
         self.started.append(order_id)
         return first
 
-    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
         self.resumed.append((task_token, output))
+        return task_token not in self.ended
 
     def heartbeat(self, task_token: str) -> bool:
         self.heartbeats.append(task_token)

@@ -431,6 +431,17 @@ class TestRunningCloud:
             "order": "order-42", "n": 21, "doubled": {"n": 42}, "approval": {"approved": True},
         }
 
+    def test_a_task_that_no_longer_waits_is_an_answer_not_an_error(self, cloud: LocalCloud) -> None:
+        # Given Step Functions executing for real, and a task token it does not know (resumed and gone)
+        from telar.adapters.aws import client
+        from telar.adapters.workflow import Workflow
+
+        client.cache_clear()  # clients cached by earlier tests point at their own endpoints
+        workflow = Workflow(cloud.outputs["state_machine_arn"])
+        # When a redelivered QC sheet resumes it, and the reminders job beats for it, then both say False
+        assert workflow.resume("AAAAno-such-token", {"order_id": "x"}) is False
+        assert workflow.heartbeat("AAAAno-such-token") is False
+
     def test_lambda_invoke_runs_the_handler_in_process(self, cloud: LocalCloud) -> None:
         # Given a Lambda client (boto3's default session carries the hook)
         client = cloud.client("lambda")

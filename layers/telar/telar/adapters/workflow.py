@@ -24,14 +24,25 @@ class Workflow:
             return False
         return True
 
-    def resume(self, task_token: str, output: dict[str, Any]) -> None:
-        client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))
+    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
+        """Resume the waiting task; False if it no longer waits (resumed before, timed out, or stopped)."""
+        sfn = client("stepfunctions")
+        try:
+            sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except _task_gone(sfn):
+            return False
+        return True
 
     def heartbeat(self, task_token: str) -> bool:
         """Tell Step Functions the task still waits (for days, on a person); False if it no longer exists."""
         sfn = client("stepfunctions")
         try:
             sfn.send_task_heartbeat(taskToken=task_token)
-        except (sfn.exceptions.TaskTimedOut, sfn.exceptions.TaskDoesNotExist, sfn.exceptions.InvalidToken):
+        except _task_gone(sfn):
             return False
         return True
+
+
+def _task_gone(sfn: Any) -> tuple[type[Exception], ...]:
+    """What Step Functions answers for a task token whose task no longer waits."""
+    return (sfn.exceptions.TaskTimedOut, sfn.exceptions.TaskDoesNotExist, sfn.exceptions.InvalidToken)

@@ -93,12 +93,8 @@ def _resume(ports: Ports, assignment: Assignment) -> None:
         "units_passed": assignment.units_passed,
         "units_rejected": assignment.units_rejected,
     }
-    try:
-        ports.workflow.resume(assignment.task_token, output)
-    except Exception as e:  # an already-resumed task answers with an error we can ignore
-        if type(e).__name__ not in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-            raise
-        logger.info("task already resumed", assignment_id=assignment.assignment_id, error=type(e).__name__)
+    if not ports.workflow.resume(assignment.task_token, output):
+        logger.info("task no longer waiting (resumed before)", assignment_id=assignment.assignment_id)
 
 
 def _report_invalid_sheet(
