@@ -28,6 +28,8 @@ import requests
 
 from local.cloud import PROJECT_ROOT, LocalCloud
 from local.template import UnsupportedIntrinsic
+from telar.adapters.aws import client
+from telar.adapters.workflow import Workflow
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -433,9 +435,6 @@ class TestRunningCloud:
 
     def test_a_task_that_no_longer_waits_is_an_answer_not_an_error(self, cloud: LocalCloud) -> None:
         # Given Step Functions executing for real, and a task token it does not know (resumed and gone)
-        from telar.adapters.aws import client
-        from telar.adapters.workflow import Workflow
-
         client.cache_clear()  # clients cached by earlier tests point at their own endpoints
         workflow = Workflow(cloud.outputs["state_machine_arn"])
         # When a redelivered QC sheet resumes it, and the reminders job beats for it, then both say False
