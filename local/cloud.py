@@ -28,6 +28,7 @@ import boto3
 
 from local.api import ApiServer
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
+from local.files import write_atomically
 from local.lambdas import LambdaRuntime
 from local.log_keys import isolate_log_keys_per_thread
 from local.outbox import Outbox
@@ -135,7 +136,14 @@ class LocalCloud:
             raise
         return self
 
+    @property
+    def outputs_file(self) -> Path:
+        """Written, whole, once everything is up; absent while starting and after stopping."""
+        return self.out_dir / "outputs.json"
+
     def _start(self) -> None:
+        # A file left by an earlier run names ports that are gone: nobody may read it as ours.
+        self.outputs_file.unlink(missing_ok=True)
         template = load_template(self.template_path)  # fail on a bad template before starting anything
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: a line per call and poll
         self.endpoint.start()
@@ -184,11 +192,12 @@ class LocalCloud:
         self.api.start()
         buyers = self._run_seed() if self._seed else []
         self.outputs = self._outputs(buyers)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n", encoding="utf-8")
+        write_atomically(self.outputs_file, json.dumps(self.outputs, indent=2) + "\n")
 
     def stop(self) -> None:
         """Stop everything that was started, in reverse order; safe to call twice."""
+        if self._owns_lock:  # what outputs.json names is about to go away
+            self.outputs_file.unlink(missing_ok=True)
         if self.api is not None:
             self.api.stop()
             self.api = None

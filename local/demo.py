@@ -22,6 +22,7 @@ import boto3
 import requests
 
 from local.cloud import LocalCloud
+from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar.adapters.repository import Repository
 from telar.models import ReferenceData
@@ -46,7 +47,7 @@ def main() -> int:
         summary = demo.collect(finished)
         summary["pay_period"] = demo.run_pay_period(datetime.now(UTC).strftime("%Y-%m"))
     summary["wall_seconds"] = round(time.monotonic() - started, 1)
-    (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    write_atomically(OUT / "summary.json", json.dumps(summary, indent=2, default=str))
     print_summary(summary)
     return 0 if all(o["status"] == "READY_TO_SHIP" for o in summary["orders"]) else 1
 

@@ -22,6 +22,8 @@ from typing import Any
 
 from moto.ses.models import Message, RawMessage, ses_backends
 
+from local.files import write_atomically
+
 log = logging.getLogger(__name__)
 
 _SEND_EVENTS = (
@@ -118,7 +120,6 @@ class Outbox:
         self._sequence += 1
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.directory / f"{stamp}-{self._sequence:04d}-{_slug(str(subject))}.eml"
-        with path.open("xb") as file:  # "x": never overwrite
-            file.write(data)
+        write_atomically(path, data, replace=False)  # a reader globbing *.eml never sees half a message
         log.info("e-mail %r -> %s", str(subject), path)
         return path

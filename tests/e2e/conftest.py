@@ -2,12 +2,10 @@
 
 import email
 import email.policy
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 
 from local.cloud import free_port
 from tests.conftest import ROOT
+from tests.waiting import read_outputs, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -31,13 +30,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2",  # an early upload (QcNotYetAwaited) is retried in seconds
     }
     process = subprocess.Popen([sys.executable, "-m", "local.serve"], cwd=ROOT, env=env)
-    outputs_file = out / "outputs.json"
-    deadline = time.monotonic() + 60
-    while not outputs_file.exists():
-        assert process.poll() is None, "local.serve exited before it was ready"
-        assert time.monotonic() < deadline, "local.serve did not write outputs.json within 60 s"
-        time.sleep(0.1)
-    outputs = json.loads(outputs_file.read_text())
+    outputs = read_outputs(out / "outputs.json", process)
     yield {**outputs, "out": out}
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0, "local.serve did not stop cleanly on Ctrl-C"
@@ -52,8 +45,4 @@ def mails(outbox: Path, subject: str = "") -> list[EmailMessage]:
 
 def wait_for_mails(outbox: Path, subject: str, seconds: float = 30) -> list[EmailMessage]:
     """``mails(outbox, subject)`` once there is at least one (the outbox copies a send within tenths of a second)."""
-    deadline = time.monotonic() + seconds
-    while not (found := mails(outbox, subject)):
-        assert time.monotonic() < deadline, f"no e-mail {subject!r} in the outbox"
-        time.sleep(0.1)
-    return found
+    return list(wait_for(lambda: mails(outbox, subject), timeout=seconds, what=f"an e-mail {subject!r} in the outbox"))

@@ -16,10 +16,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote_plus
 
 import boto3
@@ -30,6 +28,7 @@ from local.cloud import PROJECT_ROOT, LocalCloud
 from local.template import UnsupportedIntrinsic
 from telar.adapters.aws import client
 from telar.adapters.workflow import Workflow
+from tests.waiting import read_outputs, wait_for
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -266,16 +265,6 @@ def write_project(root: Path) -> Path:
         (root / "fns" / name).mkdir(parents=True)
         (root / "fns" / name / "app.py").write_text(source)
     return root / "template.yaml"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def port_open(url: str) -> bool:
@@ -535,28 +524,69 @@ def test_an_unsupported_intrinsic_fails_start_and_leaves_nothing_running(tmp_pat
 
 
 def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    # Given `python -m local.serve` on the throwaway project
+    # Given `python -m local.serve` on the throwaway project (its output to a file: a pipe nobody reads fills up)
     write_project(tmp_path)
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.serve", "--project-root", str(tmp_path), "--api-port", "0",
-         "--aws-port", "0", "--out-dir", str(out), "--no-seed"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log_file = tmp_path / "serve.log"
+    with log_file.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.serve", "--project-root", str(tmp_path), "--api-port", "0",
+             "--aws-port", "0", "--out-dir", str(out), "--no-seed"],
+            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
     try:
-        outputs_file = out / "outputs.json"
-        wait_for(outputs_file.exists, timeout=30)
-        outputs = json.loads(outputs_file.read_text())
+        outputs = read_outputs(out / "outputs.json", process, timeout=30)
         assert requests.get(f"{outputs['api_url']}/items/1", timeout=10).status_code == 200
 
         # When it receives SIGTERM
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
+        process.wait(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
 
-    # Then it exits 0 and its ports are free
+    # Then it exits 0, its ports are free, and outputs.json no longer names them
+    output = log_file.read_text()
     assert process.returncode == 0, output
     assert "Telar local cloud stopped." in output
     assert not port_open(outputs["api_url"]) and not port_open(outputs["aws_endpoint"])
+    assert not (out / "outputs.json").exists()
+
+
+def test_outputs_json_is_complete_the_instant_it_appears_and_never_stale(tmp_path: Path) -> None:
+    # Given an outputs.json left by an earlier run, and a reader polling it as fast as it can
+    write_project(tmp_path)
+    outputs_file = tmp_path / "out" / "outputs.json"
+    outputs_file.parent.mkdir()
+    outputs_file.write_text('{"api_url": "http://127.0.0.1:1"}')
+    reads: list[str] = []
+    started = threading.Event()
+    stop_reading = threading.Event()
+
+    def read_as_fast_as_possible() -> None:
+        cloud_started = False
+        while not stop_reading.is_set():
+            try:
+                text = outputs_file.read_text()
+            except FileNotFoundError:
+                cloud_started = True  # the stale file is gone: from now on every read counts
+                continue
+            if cloud_started or started.is_set():
+                reads.append(text)
+
+    reader = threading.Thread(target=read_as_fast_as_possible)
+    reader.start()
+    try:
+        # When a local cloud starts and stops
+        with LocalCloud(project_root=tmp_path, out_dir=tmp_path / "out", api_port=0, aws_port=0, seed=False) as cloud:
+            started.set()
+            wait_for(lambda: len(reads) > 10, what="the reader saw outputs.json")
+            outputs = cloud.outputs
+    finally:
+        stop_reading.set()
+        reader.join()
+
+    # Then every read after the stale file went was the whole new JSON, never empty, half or old
+    assert reads and all(json.loads(text) == outputs for text in reads)
+    # And once stopped, no outputs.json names ports that are gone
+    assert not outputs_file.exists()
