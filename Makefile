@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The shared layer is importable as on Lambda (/opt/python); pytest gets the same from pyproject.toml.
 export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 
-.PHONY: demo serve test lint unit integration e2e bench clean
+.PHONY: demo serve test lint unit integration e2e bench mutants clean
 
 $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
 
-test: lint  ## everything: lint, template checks, unit, integration and e2e tests
+# Each step says how long it took; pytest ends with the time per layer and the ten slowest tests.
+test: $(STAMP)  ## everything: lint, template checks, unit, integration and e2e tests
+	@start=$$(date +%s); $(MAKE) --no-print-directory lint && echo "lint took $$(( $$(date +%s) - start )) s"
 	$(PY) -m pytest
 
 unit: $(STAMP)
@@ -38,6 +40,14 @@ e2e: $(STAMP)
 
 bench: $(STAMP)  ## every benchmark in bench/; figures in out/bench/results.json
 	$(PY) -m bench
+
+# Slow (tens of minutes), so not in `make test` or CI. Mutants of the domain modules (tests/mutation.py)
+# each run the unit tests that cover them, in out/mutation/; results are kept there between runs.
+# mutmut imports the mutated copy of the layer, so the layer on PYTHONPATH must not shadow it.
+mutants: $(STAMP)  ## mutation testing; prints the score per module (docs/mutation.md lists the survivors kept)
+	$(PY) -m tests.mutation stage
+	cd out/mutation && env -u PYTHONPATH $(CURDIR)/$(VENV)/bin/mutmut run --max-children 2
+	$(PY) -m tests.mutation score
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import threading
+import uuid
 
 from aws_lambda_powertools import Logger
 
@@ -14,7 +15,10 @@ def test_each_thread_logs_its_own_keys_and_clearing_one_leaves_the_others() -> N
     # Given the per-thread keys and one module-level logger shared by two "invocations" in two threads
     isolate_log_keys_per_thread()
     out = io.StringIO()
-    logger = Logger(service="telar-test-keys", logger_handler=logging.StreamHandler(out))
+    # A service name of its own: powertools re-uses a logger of the same name already set up in this
+    # process (a second run of this test, as mutmut does) and would leave this one without a formatter.
+    service = f"telar-test-keys-{uuid.uuid4().hex}"
+    logger = Logger(service=service, logger_handler=logging.StreamHandler(out))
     both_keyed = threading.Barrier(2)
     first_cleared = threading.Event()
 
@@ -40,4 +44,4 @@ def test_each_thread_logs_its_own_keys_and_clearing_one_leaves_the_others() -> N
     records = {r["message"]: r for r in map(json.loads, out.getvalue().splitlines())}
     assert records["still keyed"]["function_name"] == "b" and records["still keyed"]["order_id"] == "ord-b"
     assert "function_name" not in records["after clearing"]
-    assert records["after clearing"]["service"] == records["still keyed"]["service"] == "telar-test-keys"
+    assert records["after clearing"]["service"] == records["still keyed"]["service"] == service

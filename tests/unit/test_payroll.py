@@ -6,9 +6,17 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from telar.models import Assignment, AssignmentLine, PayPeriod, QcRow, ReferenceData, WageRule
+from telar.models import Assignment, AssignmentLine, EarningLine, PayPeriod, QcRow, ReferenceData, WageRule
 from telar.payroll import by_group, due_in, earnings_for, payslips
-from tests.factories import make_earning_line
+from tests.factories import (
+    CHIANG_MAI,
+    CUSCO,
+    make_earning_line,
+    make_group,
+    make_product,
+    make_qc_row,
+    make_reference,
+)
 
 
 def _assignment(group_id: str, sku: str, worker_id: str, passed: int, hours: str) -> Assignment:
@@ -210,3 +218,59 @@ def test_rejected_units_are_not_paid_and_a_reworked_unit_is_paid_once_when_it_pa
     assert [line.units_passed for line in lines] == [3, 2]
     assert sum(line.piece_earnings for line in lines) == 5 * rate
     assert sum(line.hours_worked for line in lines) == 23
+
+
+# Rounding (docs/decisions.md, issue 6): each amount is rounded half-up to the group's pay rounding. Banker's
+# rounding (half-even) would short a maker a cent, or a whole baht, every time an amount ends in exactly .5.
+def _one_row_at(group_rounding: str, piece_rate: str, passed: int, hours: str, hourly_base: str) -> EarningLine:
+    group = make_group(CUSCO, pay_rounding=group_rounding, hourly_base=Decimal(hourly_base))
+    scarf = make_product("KNT-SCARF-ALP", piece_rates={"PEN": Decimal(piece_rate)})
+    ref = make_reference(groups=[group], products=[scarf])
+    assignment = _assignment(CUSCO, "KNT-SCARF-ALP", "CUS-01", passed, hours)
+    [line] = earnings_for(assignment, ref, date(2026, 11, 23))
+    return line
+
+
+@pytest.mark.parametrize(
+    ("rounding", "piece_rate", "passed", "expected"),
+    [
+        ("0.01", "0.125", 1, Decimal("0.13")),  # half-even would give 0.12
+        ("0.01", "0.105", 1, Decimal("0.11")),  # half-even would give 0.10
+        ("0.01", "0.0125", 2, Decimal("0.03")),  # 0.025: half-even 0.02, half-down 0.02
+        ("1", "0.5", 1, Decimal("1")),  # whole baht: 0.5 -> 1, half-even 0
+        ("1", "2.5", 1, Decimal("3")),  # 2.5 -> 3, half-even 2
+        ("0.01", "0.124", 1, Decimal("0.12")),  # just under the boundary rounds down (not up, not ceiling)
+    ],
+)
+def test_piece_earnings_round_half_up_at_the_boundary(
+    rounding: str, piece_rate: str, passed: int, expected: Decimal
+) -> None:
+    # Given piece earnings that end exactly on (or just under) a half of the group's pay unit
+    line = _one_row_at(rounding, piece_rate, passed, hours="0", hourly_base="0")
+    # Then they are rounded half-up, to the unit
+    assert line.piece_earnings == expected
+    assert line.piece_earnings.as_tuple().exponent == Decimal(rounding).as_tuple().exponent
+
+
+def test_the_hourly_base_and_the_minimum_for_hours_round_half_up_too() -> None:
+    # Given a half hour at a base of 0.25 an hour (0.125) in Peru, whose minimum is S/ 1,130 for 208 hours
+    line = _one_row_at("0.01", "0", 0, hours="0.5", hourly_base="0.25")
+    # Then the base is 0.13, not 0.12
+    assert line.hourly_base == Decimal("0.13")
+    # And the minimum for 0.5 h (2.716346...) is 2.72, and the top-up tops the line up to exactly it
+    assert line.minimum_for_hours == Decimal("2.72")
+    assert line.top_up == Decimal("2.72") - Decimal("0.13")
+    assert line.total == line.minimum_for_hours
+
+
+def test_a_minimum_for_hours_on_the_half_baht_rounds_up() -> None:
+    # Given whole-baht rounding and hours whose minimum is exactly 0.5 baht (1/760 of a 380-baht, 8-hour day)
+    group = make_group(CHIANG_MAI, pay_rounding="1")
+    ref = make_reference(groups=[group], products=[make_product("KNT-SCARF-ALP")])
+    hours = Decimal(8) / Decimal(760)  # 0.0105263...: not a value a sheet gives, so build the row directly
+    assignment = _assignment(CHIANG_MAI, "KNT-SCARF-ALP", "CNX-01", 0, "0").model_copy(
+        update={"qc_rows": [make_qc_row("CNX-01", passed=0, produced=0, planned=0, hours_worked=hours)]}
+    )
+    [line] = earnings_for(assignment, ref, date(2026, 11, 23))
+    # Then the minimum and the top-up are 1 baht, not 0
+    assert line.minimum_for_hours == Decimal(1) and line.top_up == Decimal(1)
