@@ -56,7 +56,7 @@ def revoke_api_key(repo: Repository, buyer_id: str, key_id: str) -> ApiKey:
     """
     matches = [k for k in repo.api_keys_of(buyer_id) if key_id and k.key_hash.startswith(key_id)]
     if len(matches) != 1:
-        raise ValueError(f"{key_id!r} names {len(matches)} of {buyer_id!r}'s keys; see `list {buyer_id}`")
+        raise ValueError(f"{key_id!r} names {len(matches)} of the keys of {buyer_id!r}; see `list {buyer_id}`")
     repo.revoke_api_key(matches[0].key_hash)
     return matches[0]
 
