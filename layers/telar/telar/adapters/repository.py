@@ -412,6 +412,34 @@ class Repository:
             items.append(self._ledger_put(ledger))
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
 
+    def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None:
+        """Cancel an assignment not yet signed off, with ``ledger`` giving its bookings back, in one transaction;
+        it leaves the reminders' list too.
+
+        Raises ConditionFailed if it is signed off or cancelled already, or the ledger changed since it was read.
+        """
+        _conditional(
+            self.table.meta.client.transact_write_items,
+            TransactItems=[
+                *([self._ledger_put(ledger)] if ledger is not None else []),
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": _assignment_key(assignment_id),
+                        "UpdateExpression": "SET #s = :cancelled",
+                        "ConditionExpression": "#s IN (:planned, :waiting)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":cancelled": AssignmentStatus.CANCELLED.value,
+                            ":planned": AssignmentStatus.PLANNED.value,
+                            ":waiting": AssignmentStatus.AWAITING_QC.value,
+                        },
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": _AWAITING_QC, "sk": assignment_id}}},
+            ],
+        )
+
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         self.table.update_item(
             Key=_assignment_key(assignment_id),
