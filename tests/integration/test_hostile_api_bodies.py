@@ -36,7 +36,11 @@ def _assert_refused(reply: tuple[int, str, Any], field: str, words: str) -> None
     ],
 )
 def test_hostile_body_gets_a_422_problem_naming_the_body_and_nothing_is_stored(
-    api: Any, ports: Ports, name: str, raw: bytes, words: str
+    api: Any,  # noqa: F811
+    ports: Ports,  # noqa: F811
+    name: str,
+    raw: bytes,
+    words: str,
 ) -> None:
     # Given a buyer with a valid key; When she sends raw bytes no JSON parser should be given
     reply = api("POST", "/orders", KEY, raw)
@@ -46,7 +50,11 @@ def test_hostile_body_gets_a_422_problem_naming_the_body_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize("text", ["Spring\r\nBcc: victim@example.org", "a\nb", "tab\there", "nul\x00", "ls\u2028x"])
-def test_single_line_fields_refuse_line_breaks_and_control_characters(api: Any, ports: Ports, text: str) -> None:
+def test_single_line_fields_refuse_line_breaks_and_control_characters(
+    api: Any,  # noqa: F811
+    ports: Ports,  # noqa: F811
+    text: str,
+) -> None:
     # Given an order whose reference and city carry a line break or a control character (JSON-escaped)
     body = _order(buyer_reference=text)
     body["ship_to"]["city"] = text
@@ -58,7 +66,7 @@ def test_single_line_fields_refuse_line_breaks_and_control_characters(api: Any, 
     assert _stored_orders(ports) == []
 
 
-def test_notes_keep_their_line_breaks(api: Any) -> None:
+def test_notes_keep_their_line_breaks(api: Any) -> None:  # noqa: F811
     # Given an order line with a two-line note; When sent; Then it is accepted
     body = _order()
     body["lines"][0]["notes"] = "first line\nsecond line"
@@ -78,13 +86,16 @@ def test_notes_keep_their_line_breaks(api: Any) -> None:
         st.text(max_size=100).map(lambda t: t.encode("utf-16")),
         st.text(max_size=100).map(lambda t: t.encode("utf-32")),
         st.text(max_size=100).map(lambda t: t.encode("latin-1", "replace")),
-        st.builds(lambda n, o: (o * n + b"1" + (b"]" if o == b"[" else b"}") * n), st.integers(1, 3000),
-                  st.sampled_from([b"[", b'{"a":'])),
+        st.builds(
+            lambda n, o: o * n + b"1" + (b"]" if o == b"[" else b"}") * n,
+            st.integers(1, 3000),
+            st.sampled_from([b"[", b'{"a":']),
+        ),
         st.integers(1, 6000).map(lambda n: b'{"lines": [{"quantity": 1' + b"0" * n + b"}]}"),
         st.binary(max_size=60).map(lambda b: json.dumps(_order()).encode()[:-1] + b', "x": "' + b + b'"}'),
     )
 )
-def test_raw_bytes_never_get_a_5xx(api: Any, raw: bytes) -> None:
+def test_raw_bytes_never_get_a_5xx(api: Any, raw: bytes) -> None:  # noqa: F811
     # Given any bytes at all as the body; When posted; Then the reply is a 4xx problem+json or an accepted order
     status, content_type, _body = api("POST", "/orders", KEY, raw)
     assert status < 500
