@@ -25,6 +25,7 @@ from telar.models import (
     Group,
     Maker,
     Order,
+    OrderStatus,
     PayRun,
     Product,
     QcSheet,
@@ -34,6 +35,7 @@ from telar.models import (
 )
 from telar.models.api_key import ApiKey
 from telar.reference_book import ReferenceBook
+from telar.reference_guards import OpenWork
 
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -439,6 +441,30 @@ class Repository:
                 {"Delete": {"TableName": self.table.name, "Key": {"pk": _AWAITING_QC, "sk": assignment_id}}},
             ],
         )
+
+    def open_work(self) -> OpenWork:
+        """The groups and products of work waiting for QC (from the reminders' list: no table scan); buyers are
+        asked for one by one (:meth:`buyers_with_open_orders`)."""
+        groups: set[str] = set()
+        skus: set[str] = set()
+        for a in self.awaiting_qc():
+            groups.add(a.group_id)
+            skus |= a.skus
+        return OpenWork(frozenset(groups), frozenset(skus))
+
+    def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
+        """Those of ``buyer_ids`` with an order not yet READY_TO_SHIP or NEEDS_ATTENTION."""
+        ended = {OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION}
+        found: set[str] = set()
+        for buyer_id in buyer_ids:
+            cursor: str | None = None
+            while buyer_id not in found:
+                page, cursor = self.list_orders(buyer_id, 100, cursor)
+                if any(o.status not in ended for o in page):
+                    found.add(buyer_id)
+                if cursor is None:
+                    break
+        return found
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         self.table.update_item(
