@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 
+from local.alarms import AlarmWatcher, watched_alarms
 from local.api import ApiServer
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
 from local.lambdas import LambdaRuntime
@@ -114,6 +115,7 @@ class LocalCloud:
         self.api: ApiServer | None = None
         self.outbox: Outbox | None = None
         self.pollers: list[SqsEventSource] = []
+        self.alarms: AlarmWatcher | None = None
         self.outputs: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -173,6 +175,10 @@ class LocalCloud:
                 self.pollers.append(poller)
                 poller.start()
 
+        refs = {r.logical_id: r.ref for r in self.stack.resources.values() if r.created}
+        self.alarms = AlarmWatcher(watched_alarms(template, refs), self.client)
+        self.alarms.start()
+
         self.api = ApiServer(
             self.stack.routes,
             self.runtime,
@@ -189,6 +195,9 @@ class LocalCloud:
 
     def stop(self) -> None:
         """Stop everything that was started, in reverse order; safe to call twice."""
+        if self.alarms is not None:
+            self.alarms.stop()
+            self.alarms = None
         if self.api is not None:
             self.api.stop()
             self.api = None
