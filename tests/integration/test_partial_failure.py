@@ -21,6 +21,7 @@ from telar.errors import CapacityContention
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
+from telar.stages.notify import send_once
 from telar.stages.order_status import record_outcome
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.split_work import split_work
@@ -235,3 +236,23 @@ def test_twelve_orders_from_two_buyers_sent_at_once_are_all_planned_without_over
             assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
             booked_total += minutes
     assert 12 * 10 * SCARF_MINUTES <= booked_total < 12 * 10 * SCARF_MINUTES + 12 * 3 * 10
+
+
+# ------------------------------------------------------------------ send-once claims that cannot stick
+def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_retry(aws: Ports) -> None:
+    # Given an attempt that claimed an e-mail and died before sending it (its lease has run out)
+    assert aws.repo.claim("mail#papers#a-1", lease=timedelta(0))
+    # When the stage is retried
+    send_once(aws, "papers#a-1", to=["manager@example.org"], subject="papers", text="hello")
+    # Then the e-mail goes out, once: a third attempt sends nothing
+    send_once(aws, "papers#a-1", to=["manager@example.org"], subject="papers", text="hello")
+    subjects = [email.message_from_string(m.raw_data, policy=email.policy.default)["Subject"] for m in _sent_mails()]
+    assert subjects == ["papers"]
+
+
+def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over(aws: Ports) -> None:
+    # Given an attempt that holds the claim within its lease (still running)
+    assert aws.repo.claim("mail#papers#a-2")
+    # When another delivery of the stage runs; Then it sends nothing
+    send_once(aws, "papers#a-2", to=["manager@example.org"], subject="papers", text="hello")
+    assert _sent_mails() == []

@@ -8,7 +8,7 @@ import base64
 import contextlib
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -72,6 +72,9 @@ def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
 
 def _reference_partition(version: int) -> str:
     return f"{_REFERENCE}#{version:06d}"
+
+
+CLAIM_LEASE = timedelta(minutes=20)  # longer than any Lambda invocation (15 minutes at most)
 
 
 class ConditionFailed(Exception):
@@ -613,9 +616,43 @@ class Repository:
         self.table.put_item(Item=_item(run, pk=f"PAYRUN#{run.period}", sk="RUN"))
 
     # ------------------------------------------------------------ once-only side effects
-    def claim(self, name: str) -> bool:
-        """Claim a once-only action (an e-mail, say); False if it was claimed before."""
-        return self._put_new({"pk": f"ONCE#{name}", "sk": "ONCE", "at": datetime.now(UTC).isoformat()})
+    def claim(self, name: str, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Claim a once-only action (an e-mail, say) for ``lease``; False if it is done, or held by a live holder.
+
+        A claim is a lease until :meth:`complete` marks the action done: a holder that died (a timeout, a crash)
+        before completing it leaves a claim that expires, and the next attempt takes it over and performs the
+        action. The lease outlasts any invocation (Lambda stops a function after 15 minutes at most), so a holder
+        still alive never sees its action taken over.
+        """
+        now = datetime.now(UTC)
+        try:
+            _conditional(
+                self.table.put_item,
+                Item={
+                    "pk": f"ONCE#{name}",
+                    "sk": "ONCE",
+                    "at": now.isoformat(),
+                    "state": "held",
+                    "lease_until": (now + lease).isoformat(),
+                },
+                # new, or held by an attempt whose lease ran out (claims stored before leases have no state:
+                # they are done)
+                ConditionExpression="attribute_not_exists(pk) OR (#state = :held AND lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":held": "held", ":now": now.isoformat()},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def complete(self, name: str) -> None:
+        """Mark a claimed action done: the claim never expires any more."""
+        self.table.update_item(
+            Key={"pk": f"ONCE#{name}", "sk": "ONCE"},
+            UpdateExpression="SET #state = :done, done_at = :now REMOVE lease_until",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": "done", ":now": datetime.now(UTC).isoformat()},
+        )
 
     def release(self, name: str) -> None:
         """Undo a claim whose action failed, so that a retry performs it."""

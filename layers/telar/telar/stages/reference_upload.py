@@ -115,6 +115,7 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
         ports.repo.revoke_api_key(key_hash)
         ports.repo.release(claim)
         raise
+    ports.repo.complete(claim)
     return api_key
 
 
