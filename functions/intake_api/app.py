@@ -175,10 +175,23 @@ def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
     return _problem(HTTPStatus.CONFLICT, "a request with this Idempotency-Key is still in progress; retry shortly")
 
 
+def _parsed_body() -> Any:
+    """The body as JSON (it passed the limits in lambda_handler already); None if it does not parse."""
+    event = app.current_event.raw_event
+    try:
+        return parse_json_body(decode_body(event.get("body"), bool(event.get("isBase64Encoded"))))
+    except BodyInvalid:
+        return None
+
+
 @app.exception_handler(RequestValidationError)
 def _invalid(e: RequestValidationError) -> Response[Any]:
     _count_rejected_order()
     errors = [{"field": _field(err["loc"]), "message": err["msg"]} for err in e.errors()]
+    if app.current_event.http_method == "POST":  # one reply names the catalog's problems too
+        errors += orders.refused_line_problems(
+            default_ports(), app.current_event.json_body, {e["field"] for e in errors}
+        )
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
 

@@ -100,3 +100,17 @@ def test_raw_bytes_never_get_a_5xx(api: Any, raw: bytes) -> None:  # noqa: F811
     status, content_type, _body = api("POST", "/orders", KEY, raw)
     assert status < 500
     assert status == 202 or (400 <= status < 500 and content_type == PROBLEM)
+
+
+def test_schema_and_catalog_problems_of_one_line_are_named_in_one_reply(api: Any) -> None:  # noqa: F811
+    # Given an order whose first line has an unknown SKU and a negative quantity, and whose second line asks
+    # for more than the product's maximum while the ship date is malformed
+    body = _order(requested_ship_date="soon")
+    body["lines"][0].update(sku="NOPE-123", quantity=-1)
+    body["lines"][1]["quantity"] = 10**5
+    # When it is sent
+    status, _, reply = api("POST", "/orders", KEY, json.dumps(body))
+    # Then one 422 names the schema's problems and the catalog's
+    fields = {e["field"] for e in reply["errors"]}
+    assert status == 422
+    assert {"requested_ship_date", "lines[0].quantity", "lines[0].sku", "lines[1].quantity"} <= fields, fields
