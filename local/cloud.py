@@ -29,6 +29,7 @@ import boto3
 from local.alarms import AlarmWatcher, watched_alarms
 from local.api import ApiServer
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
+from local.faults import FaultInjector
 from local.lambdas import LambdaRuntime
 from local.log_keys import isolate_log_keys_per_thread
 from local.outbox import Outbox
@@ -116,6 +117,7 @@ class LocalCloud:
         self.outbox: Outbox | None = None
         self.pollers: list[SqsEventSource] = []
         self.alarms: AlarmWatcher | None = None
+        self.faults: FaultInjector | None = None
         self.outputs: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -160,6 +162,8 @@ class LocalCloud:
         self.runtime = LambdaRuntime(self.stack.functions.values())
         isolate_log_keys_per_thread()  # handlers share one process here, not on Lambda
         self.runtime.install(session)
+        self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default
+        self.faults.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
