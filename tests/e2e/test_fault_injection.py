@@ -136,3 +136,15 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
     while not all(any(o in line for line in cloud.alarms.raised) for o in failed):
         assert time.monotonic() < deadline, (failed, cloud.alarms.raised)
         time.sleep(0.2)
+
+
+def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud) -> None:
+    assert cloud.alarms is not None
+    # Given the local cloud running the template; When a message lands in the uploads DLQ
+    dlq = cloud.outputs["resources"]["UploadsDeadLetterQueue"]
+    cloud.client("sqs").send_message(QueueUrl=dlq, MessageBody=json.dumps({"Records": []}))
+    # Then the watcher of the template's DLQ alarm logs an ALARM line naming it
+    deadline = time.monotonic() + 10
+    while not any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised):
+        assert time.monotonic() < deadline, cloud.alarms.raised
+        time.sleep(0.2)
