@@ -26,8 +26,10 @@ from typing import Any
 
 import boto3
 
+from local.alarms import AlarmWatcher, watched_alarms
 from local.api import ApiServer
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
+from local.faults import FaultInjector
 from local.files import write_atomically
 from local.lambdas import LambdaRuntime
 from local.log_keys import isolate_log_keys_per_thread
@@ -115,6 +117,8 @@ class LocalCloud:
         self.api: ApiServer | None = None
         self.outbox: Outbox | None = None
         self.pollers: list[SqsEventSource] = []
+        self.alarms: AlarmWatcher | None = None
+        self.faults: FaultInjector | None = None
         self.outputs: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -166,6 +170,8 @@ class LocalCloud:
         self.runtime = LambdaRuntime(self.stack.functions.values())
         isolate_log_keys_per_thread()  # handlers share one process here, not on Lambda
         self.runtime.install(session)
+        self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default
+        self.faults.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
@@ -180,6 +186,10 @@ class LocalCloud:
                 )
                 self.pollers.append(poller)
                 poller.start()
+
+        refs = {r.logical_id: r.ref for r in self.stack.resources.values() if r.created}
+        self.alarms = AlarmWatcher(watched_alarms(template, refs), self.client)
+        self.alarms.start()
 
         self.api = ApiServer(
             self.stack.routes,
@@ -198,6 +208,9 @@ class LocalCloud:
         """Stop everything that was started, in reverse order; safe to call twice."""
         if self._owns_lock:  # what outputs.json names is about to go away
             self.outputs_file.unlink(missing_ok=True)
+        if self.alarms is not None:
+            self.alarms.stop()
+            self.alarms = None
         if self.api is not None:
             self.api.stop()
             self.api = None

@@ -43,6 +43,11 @@ _NOT_NEEDED_LOCALLY = {
     "AWS::Lambda::LayerVersion": "layers are imported from the source tree",
     "AWS::Lambda::Permission": "moto does not enforce permissions",
     "AWS::Logs::LogGroup": "handlers log to the console",
+    "AWS::CloudWatch::Alarm": "DLQ and execution alarms are watched by local.alarms (an ALARM log line)",
+    "AWS::SNS::Topic": "alarms are log lines locally",
+    "AWS::SNS::TopicPolicy": "alarms are log lines locally",
+    "AWS::Lambda::EventInvokeConfig": "schedules are not run locally",
+    "AWS::ApiGateway::Account": "the local API server logs its own requests",
 }
 
 

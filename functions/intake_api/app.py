@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from telar import orders
 from telar.auth import API_KEY_HEADER, buyer_from_context
 from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
+from telar.json_body import BodyInvalid, decode_body, parse_json_body
 from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics, tracer
 from telar.ports import default_ports
@@ -174,25 +175,47 @@ def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
     return _problem(HTTPStatus.CONFLICT, "a request with this Idempotency-Key is still in progress; retry shortly")
 
 
+def _parsed_body() -> Any:
+    """The body as JSON (it passed the limits in lambda_handler already); None if it does not parse."""
+    event = app.current_event.raw_event
+    try:
+        return parse_json_body(decode_body(event.get("body"), bool(event.get("isBase64Encoded"))))
+    except BodyInvalid:
+        return None
+
+
 @app.exception_handler(RequestValidationError)
 def _invalid(e: RequestValidationError) -> Response[Any]:
     _count_rejected_order()
     errors = [{"field": _field(err["loc"]), "message": err["msg"]} for err in e.errors()]
+    if app.current_event.http_method == "POST":  # one reply names the catalog's problems too
+        errors += orders.refused_line_problems(
+            default_ports(), app.current_event.json_body, {e["field"] for e in errors}
+        )
     return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
 
 
 def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """415/413 for a body that is not JSON or too large, before validation tries to parse it."""
+    """415/413/422 for a body that is not JSON, too large or not parseable within limits, before validation
+    parses it."""
     if event.get("httpMethod") not in ("POST", "PUT", "PATCH"):
         return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media_type not in ("", "application/json"):  # no content type at all is read as JSON, as powertools does
         status, detail = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"
-    elif len((event.get("body") or "").encode()) > MAX_BODY_BYTES:
+    elif len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         status, detail = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body is over {MAX_BODY_BYTES // 1024} KiB"
     else:
-        return None
+        try:  # bytes no JSON parser should be given (bad encodings, deep nesting, huge numbers): 422, never a 5xx
+            parse_json_body(decode_body(event.get("body"), bool(event.get("isBase64Encoded"))))
+            return None
+        except BodyInvalid as invalid:
+            status, detail = HTTPStatus.UNPROCESSABLE_ENTITY, str(invalid)
+            errors = [{"field": "body", "message": detail}]
+            metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+            body = _problem_json(status, "the request is not valid", errors)
+            return {"statusCode": status.value, "headers": {"Content-Type": PROBLEM}, "body": body}
     metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
     return {"statusCode": status.value, "headers": {"Content-Type": PROBLEM}, "body": _problem_json(status, detail)}
 

@@ -1,6 +1,7 @@
 """The buyers' API against moto, behind its authorizer as API Gateway runs it: authentication, isolation,
 validation, idempotency, pagination, status, the OpenAPI document and the start sweeper."""
 
+import base64
 import importlib.util
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +50,12 @@ def _load(name: str) -> ModuleType:
     return module
 
 
+def _event_body(body: Any) -> str | None:
+    if isinstance(body, bytes):
+        return base64.b64encode(body).decode("ascii")
+    return body if body is None or isinstance(body, str) else json.dumps(body)
+
+
 def _gateway(handler: ModuleType, authorizer: ModuleType, ports: Ports) -> Any:
     """Call the handler as API Gateway does: the authorizer first (401 if it refuses), its context passed on."""
 
@@ -90,8 +97,9 @@ def _gateway(handler: ModuleType, authorizer: ModuleType, ports: Ports) -> Any:
             "queryStringParameters": query,
             "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
             "pathParameters": None,
-            "body": body if body is None or isinstance(body, str) else json.dumps(body),
-            "isBase64Encoded": False,
+            # bytes go base64-encoded, as API Gateway (and the local API) pass a body that is not UTF-8 text
+            "body": _event_body(body),
+            "isBase64Encoded": isinstance(body, bytes),
             "requestContext": context,
         }
         reply = handler.lambda_handler(event, _Context())

@@ -188,7 +188,8 @@ def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
     order = aws.repo.get_order(order_id)
     assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
-    assert order.status_reason == "CapacityExceeded: no knitters"
+    assert order.status_reason is not None and order.status_reason.startswith("We cannot plan this order")
+    assert order.attention_detail == "CapacityExceeded: no knitters"
 
 
 def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(

@@ -52,3 +52,14 @@ def test_a_missing_column_marks_its_header_row_and_a_range_its_first_cell() -> N
     assert report is not None
     sheet = openpyxl.load_workbook(BytesIO(report))["QC"]
     assert "'Passed'" in sheet["A7"].comment.text and "a name" in sheet["E7"].comment.text
+
+
+def test_annotated_copy_is_left_out_when_the_upload_holds_more_values_than_openpyxl_may_load(monkeypatch) -> None:
+    # Given an upload with more values than the annotator's bound (lowered here to keep the test small)
+    import telar.sheets.error_report as error_report
+
+    monkeypatch.setattr(error_report, "MAX_ANNOTATED_CELLS", 2)
+    # When its problems are annotated
+    report = error_report.annotate_problems(_upload(), [SheetProblem("QC", "B2", "x", "y")])
+    # Then no copy is built (the text report carries the problems)
+    assert report is None

@@ -81,6 +81,18 @@ def test_translated_template_passes_cfn_lint(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+LOG_DELIVERY = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
 def test_no_wildcard_resource_except_task_token_callbacks() -> None:
     translated = translate(TEMPLATE)
     checked = 0
@@ -93,7 +105,8 @@ def test_no_wildcard_resource_except_task_token_callbacks() -> None:
                 resources = statement.get("Resource")
                 if "*" in (resources if isinstance(resources, list) else [resources]):
                     actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                    assert all(a.startswith("states:SendTask") for a in actions), (name, statement)
+                    # task-token callbacks, and Step Functions' log delivery: neither takes a resource-level ARN
+                    assert all(a.startswith("states:SendTask") or a in LOG_DELIVERY for a in actions), (name, statement)
     assert checked > 0  # the roles' inline statements were found
 
 
@@ -114,3 +127,75 @@ def test_queue_visibility_is_at_least_six_times_the_consumer_timeout() -> None:
     timeout = FUNCTIONS["QcUploadFunction"]["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])
     assert queue["VisibilityTimeout"] >= 6 * timeout
     assert queue["RedrivePolicy"]["maxReceiveCount"] >= 1
+
+
+# ---------------------------------------------------------------- an operator is told (issue 12)
+def _alarms() -> list[dict]:
+    return [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+
+
+def _dimension_refs(alarm: dict) -> set[str]:
+    found = set()
+    for d in alarm.get("Dimensions", []):
+        value = d["Value"]
+        if isinstance(value, dict):
+            found.add(value.get("Ref") or value.get("Fn::GetAtt", [""])[0])
+    return found
+
+
+def test_every_alarm_tells_the_ops_topic_which_e_mails_ops_email() -> None:
+    # Given the template; Then every alarm notifies AlarmTopic, subscribed by the OpsEmail parameter
+    assert "OpsEmail" in TEMPLATE["Parameters"]
+    assert RESOURCES["AlarmTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "OpsEmail"}}
+    ]
+    assert _alarms() and all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in _alarms())
+
+
+def test_every_dead_letter_queue_has_a_depth_alarm() -> None:
+    dlqs = {
+        r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]
+    }
+    watched = {
+        q for a in _alarms() if a["MetricName"] == "ApproximateNumberOfMessagesVisible" for q in _dimension_refs(a)
+    }
+    assert dlqs and dlqs <= watched
+
+
+def test_every_function_has_error_and_throttle_alarms_and_a_log_group_with_retention() -> None:
+    for metric in ("Errors", "Throttles"):
+        watched = {f for a in _alarms() if a["MetricName"] == metric for f in _dimension_refs(a)}
+        assert set(FUNCTIONS) <= watched, (metric, set(FUNCTIONS) - watched)
+    groups = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    named = {g["LogGroupName"]["Fn::Sub"] for g in groups if "LogGroupName" in g}
+    assert {f"/aws/lambda/${{{f}}}" for f in FUNCTIONS} <= named
+    assert all(g["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups)
+
+
+def test_failed_timed_out_and_aborted_executions_and_api_5xx_raise_alarms() -> None:
+    pipeline = {a["MetricName"] for a in _alarms() if "OrderPipeline" in _dimension_refs(a)}
+    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= pipeline
+    assert any(a["Namespace"] == "AWS/ApiGateway" and a["MetricName"] == "5XXError" for a in _alarms())
+
+
+def test_state_machine_logs_errors_without_execution_data_and_the_api_logs_access() -> None:
+    logging = STATE_MACHINE["Logging"]
+    assert logging["Level"] == "ERROR" and logging["IncludeExecutionData"] is False
+    assert RESOURCES["OrdersApi"]["Properties"]["AccessLogSetting"]["DestinationArn"]
+
+
+def test_every_scheduled_function_sends_its_failures_to_the_alarm_topic() -> None:
+    scheduled = {
+        name
+        for name, f in FUNCTIONS.items()
+        if any(e["Type"] == "Schedule" for e in f["Properties"].get("Events", {}).values())
+    }
+    configured = {
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and r["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {"Ref": "AlarmTopic"}
+    }
+    assert scheduled and scheduled == configured

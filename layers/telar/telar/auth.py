@@ -69,11 +69,11 @@ def authorize(ports: Ports, headers: dict[str, str] | None, method_arn: str) -> 
     Raises
     ------
     NotAuthenticated
-        no key, or a key that belongs to no buyer.
+        no key, a key that belongs to no buyer, or to a buyer no longer active.
     """
     api_key = next((v for k, v in (headers or {}).items() if k.lower() == API_KEY_HEADER), None)
     buyer = ports.repo.buyer_for_key(hash_api_key(api_key)) if api_key else None
-    if buyer is None:
+    if buyer is None or not buyer.active:  # a buyer removed or deactivated by a reference import: no access
         raise NotAuthenticated(f"a valid {API_KEY_HEADER} header is required")
     arn, _, path = method_arn.partition("/")  # arn:...:execute-api:region:account:api_id / stage/METHOD/resource
     stage = path.split("/", 1)[0]

@@ -149,17 +149,20 @@ def skill_capacity(
     return {key: cumulative(minutes) for key, minutes in free.items()}
 
 
-def release_bookings(ledger: CapacityLedger, booked: Bookings, today: date) -> CapacityLedger | None:
+def release_bookings(
+    ledger: CapacityLedger, booked: Bookings, today: date, *, this_week_too: bool = False
+) -> CapacityLedger | None:
     """The ledger with ``booked`` taken off for the weeks after ``today``'s, one version on; None if none of it
     is left there. For work finished today: what was booked for it in the weeks to come is free again. This
-    week's booking stays (it fills the week's earliest days, which may be the ones just worked)."""
+    week's booking stays (it fills the week's earliest days, which may be the ones just worked), unless
+    ``this_week_too``: work cancelled will not be done on this week's remaining days either."""
     this_week = week_of(today)
     kept = _from_week(ledger.booked, this_week)
     released = 0
     for worker, weeks in booked.items():
         mine = kept.get(worker, {})
         for week, minutes in weeks.items():
-            if week > this_week and week in mine:
+            if (week > this_week or (this_week_too and week == this_week)) and week in mine:
                 taken = min(minutes, mine[week])
                 mine[week] -= taken
                 released += taken

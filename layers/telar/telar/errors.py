@@ -25,6 +25,14 @@ class CapacityExceeded(TelarError):
     """No group has the skill a product needs."""
 
 
+class CapacityContention(TelarError):
+    """Other orders kept booking the same makers while this one was planned (or released): try again later.
+
+    Raised under this name on purpose: the state machine retries it with backoff and jitter, so losing a race
+    for capacity is waiting, not failure. Only a real lack of capacity (CapacityExceeded) reaches a person.
+    """
+
+
 class AssignmentNotFound(TelarError):
     """A QC sheet names an assignment Telar does not know."""
 

@@ -4,6 +4,7 @@ import secrets
 from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from telar.allocation import SHIP_AFTER_DUE
 from telar.capacity import HORIZON_DAYS
@@ -28,18 +29,7 @@ def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: d
     today: date = now.date()
     if request.requested_ship_date <= today:
         problems.append({"field": "requested_ship_date", "message": f"must be after today ({today.isoformat()})"})
-    for i, line in enumerate(request.lines):
-        product = ref.product(line.sku)
-        if product is None:
-            problems.append({"field": f"lines[{i}].sku", "message": f"unknown SKU {line.sku!r}; see GET /catalog"})
-        elif not product.min_quantity <= line.quantity <= product.max_quantity:
-            problems.append(
-                {
-                    "field": f"lines[{i}].quantity",
-                    "message": f"{line.quantity} is outside {product.min_quantity}..{product.max_quantity} "
-                    f"for {line.sku}",
-                }
-            )
+    problems += _line_problems([line.model_dump() for line in request.lines], ref)
     if problems:
         raise OrderRejected(problems)
     return Order(
@@ -51,6 +41,35 @@ def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: d
         updated_at=now,
         timeline={OrderStatus.RECEIVED.value: TimelineEntry(stage=OrderStatus.RECEIVED.value, at=now)},
     )
+
+
+def _line_problems(lines: list[Any], ref: ReferenceData) -> list[dict[str, str]]:
+    """Unknown SKUs and quantities outside a product's limits, for lines as parsed or as raw JSON objects."""
+    problems: list[dict[str, str]] = []
+    for i, line in enumerate(lines):
+        sku, quantity = (line.get("sku"), line.get("quantity")) if isinstance(line, dict) else (None, None)
+        if not isinstance(sku, str):
+            continue
+        product = ref.product(sku.strip())
+        if product is None:
+            problems.append({"field": f"lines[{i}].sku", "message": f"unknown SKU {sku!r}; see GET /catalog"})
+        elif type(quantity) is int and not product.min_quantity <= quantity <= product.max_quantity:
+            problems.append(
+                {
+                    "field": f"lines[{i}].quantity",
+                    "message": f"{quantity} is outside {product.min_quantity}..{product.max_quantity} for {sku}",
+                }
+            )
+    return problems
+
+
+def catalog_problems(body: Any, ref: ReferenceData, already: set[str]) -> list[dict[str, str]]:
+    """For a body the schema refused: the catalog's problems with its lines, so one reply names both kinds
+    (an unknown SKU and a bad quantity on the same line). Fields in ``already`` were named by the schema."""
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if not isinstance(lines, list):
+        return []
+    return [p for p in _line_problems(lines[:50], ref) if p["field"] not in already]
 
 
 def earliest_ship_date(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from telar.allocation import SHIP_AFTER_DUE
 from telar.capacity import skill_capacity
 from telar.errors import OrderNotFound, OrderRejected
-from telar.intake import accept_order, earliest_ship_date
+from telar.intake import accept_order, catalog_problems, earliest_ship_date
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
@@ -80,6 +80,12 @@ class CatalogItem(BaseModel):
 
 class Catalog(BaseModel):
     items: list[CatalogItem]
+
+
+def refused_line_problems(ports: Ports, body: Any, already: set[str]) -> list[dict[str, str]]:
+    """The catalog's problems with a body the schema refused, beyond the fields it named (see
+    :func:`telar.intake.catalog_problems`)."""
+    return catalog_problems(body, ports.repo.load_reference(), already)
 
 
 def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_key: str | None = None) -> OrderView:

@@ -17,6 +17,7 @@ class ReferenceBook(BaseModel):
 
     reference: ReferenceData
     buyers: tuple[Buyer, ...] = ()
+    confirmed: bool = False  # "Confirm: yes" on the instructions sheet: apply changes the guards would refuse
 
     def canonical(self) -> "ReferenceBook":
         """The same data in key order, so two books compare equal whatever order their rows were in."""

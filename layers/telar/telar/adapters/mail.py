@@ -1,5 +1,6 @@
 """SES raw e-mail with attachments."""
 
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -16,6 +17,16 @@ class Attachment:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def header_text(text: str, limit: int = 200) -> str:
+    """One line for a mail header: every control character and line break becomes a space, runs of spaces one.
+
+    Subjects carry user text (a buyer's reference, a group's name from the reference workbook); a CR or LF in
+    a header is refused by the e-mail library, and would be header injection if it were not.
+    """
+    flat = "".join(" " if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} else ch for ch in text)
+    return " ".join(flat.split())[:limit]
+
+
 class Mailer:
     def __init__(self, sender: str):
         self.sender = sender
@@ -24,7 +35,7 @@ class Mailer:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(to)
-        message["Subject"] = subject
+        message["Subject"] = header_text(subject)
         message.set_content(text)
         for a in attachments:
             maintype, subtype = a.mime_type.split("/", 1)

@@ -8,7 +8,7 @@ import base64
 import contextlib
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -25,6 +25,7 @@ from telar.models import (
     Group,
     Maker,
     Order,
+    OrderStatus,
     PayRun,
     Product,
     QcSheet,
@@ -34,6 +35,7 @@ from telar.models import (
 )
 from telar.models.api_key import ApiKey
 from telar.reference_book import ReferenceBook
+from telar.reference_guards import OpenWork
 
 M = TypeVar("M", bound=BaseModel)
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -70,6 +72,9 @@ def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
 
 def _reference_partition(version: int) -> str:
     return f"{_REFERENCE}#{version:06d}"
+
+
+CLAIM_LEASE = timedelta(minutes=20)  # longer than any Lambda invocation (15 minutes at most)
 
 
 class ConditionFailed(Exception):
@@ -412,6 +417,58 @@ class Repository:
             items.append(self._ledger_put(ledger))
         _conditional(self.table.meta.client.transact_write_items, TransactItems=items)
 
+    def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None:
+        """Cancel an assignment not yet signed off, with ``ledger`` giving its bookings back, in one transaction;
+        it leaves the reminders' list too.
+
+        Raises ConditionFailed if it is signed off or cancelled already, or the ledger changed since it was read.
+        """
+        _conditional(
+            self.table.meta.client.transact_write_items,
+            TransactItems=[
+                *([self._ledger_put(ledger)] if ledger is not None else []),
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": _assignment_key(assignment_id),
+                        "UpdateExpression": "SET #s = :cancelled",
+                        "ConditionExpression": "#s IN (:planned, :waiting)",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":cancelled": AssignmentStatus.CANCELLED.value,
+                            ":planned": AssignmentStatus.PLANNED.value,
+                            ":waiting": AssignmentStatus.AWAITING_QC.value,
+                        },
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": {"pk": _AWAITING_QC, "sk": assignment_id}}},
+            ],
+        )
+
+    def open_work(self) -> OpenWork:
+        """The groups and products of work waiting for QC (from the reminders' list: no table scan); buyers are
+        asked for one by one (:meth:`buyers_with_open_orders`)."""
+        groups: set[str] = set()
+        skus: set[str] = set()
+        for a in self.awaiting_qc():
+            groups.add(a.group_id)
+            skus |= a.skus
+        return OpenWork(frozenset(groups), frozenset(skus))
+
+    def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
+        """Those of ``buyer_ids`` with an order not yet READY_TO_SHIP or NEEDS_ATTENTION."""
+        ended = {OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION}
+        found: set[str] = set()
+        for buyer_id in buyer_ids:
+            cursor: str | None = None
+            while buyer_id not in found:
+                page, cursor = self.list_orders(buyer_id, 100, cursor)
+                if any(o.status not in ended for o in page):
+                    found.add(buyer_id)
+                if cursor is None:
+                    break
+        return found
+
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         self.table.update_item(
             Key=_assignment_key(assignment_id),
@@ -559,9 +616,43 @@ class Repository:
         self.table.put_item(Item=_item(run, pk=f"PAYRUN#{run.period}", sk="RUN"))
 
     # ------------------------------------------------------------ once-only side effects
-    def claim(self, name: str) -> bool:
-        """Claim a once-only action (an e-mail, say); False if it was claimed before."""
-        return self._put_new({"pk": f"ONCE#{name}", "sk": "ONCE", "at": datetime.now(UTC).isoformat()})
+    def claim(self, name: str, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Claim a once-only action (an e-mail, say) for ``lease``; False if it is done, or held by a live holder.
+
+        A claim is a lease until :meth:`complete` marks the action done: a holder that died (a timeout, a crash)
+        before completing it leaves a claim that expires, and the next attempt takes it over and performs the
+        action. The lease outlasts any invocation (Lambda stops a function after 15 minutes at most), so a holder
+        still alive never sees its action taken over.
+        """
+        now = datetime.now(UTC)
+        try:
+            _conditional(
+                self.table.put_item,
+                Item={
+                    "pk": f"ONCE#{name}",
+                    "sk": "ONCE",
+                    "at": now.isoformat(),
+                    "state": "held",
+                    "lease_until": (now + lease).isoformat(),
+                },
+                # new, or held by an attempt whose lease ran out (claims stored before leases have no state:
+                # they are done)
+                ConditionExpression="attribute_not_exists(pk) OR (#state = :held AND lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":held": "held", ":now": now.isoformat()},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def complete(self, name: str) -> None:
+        """Mark a claimed action done: the claim never expires any more."""
+        self.table.update_item(
+            Key={"pk": f"ONCE#{name}", "sk": "ONCE"},
+            UpdateExpression="SET #state = :done, done_at = :now REMOVE lease_until",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": "done", ":now": datetime.now(UTC).isoformat()},
+        )
 
     def release(self, name: str) -> None:
         """Undo a claim whose action failed, so that a retry performs it."""

@@ -12,6 +12,7 @@ class AssignmentStatus(StrEnum):
     PLANNED = "PLANNED"
     AWAITING_QC = "AWAITING_QC"
     QC_DONE = "QC_DONE"
+    CANCELLED = "CANCELLED"  # its order failed before QC: its bookings were given back, no sheet is awaited
 
 
 class AssignmentLine(BaseModel):

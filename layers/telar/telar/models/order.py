@@ -1,9 +1,32 @@
 """Orders as buyers send them and as Telar keeps them."""
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+_LINE_BREAKS_AND_CONTROLS = {"Cc", "Cs", "Zl", "Zp"}  # controls (CR, LF, TAB, NUL...), lone surrogates, U+2028/9
+
+
+def _single_line(text: str) -> str:
+    """Refuse what would break a line anywhere the text goes later: an e-mail header, a sheet cell, a log."""
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in _LINE_BREAKS_AND_CONTROLS:
+            raise ValueError(f"must be one line without control characters (found U+{ord(ch):04X} at {i})")
+    return text
+
+
+def _multi_line(text: str) -> str:
+    for i, ch in enumerate(text):
+        if ch not in "\n\t" and unicodedata.category(ch) in _LINE_BREAKS_AND_CONTROLS - {"Zl", "Zp"}:
+            raise ValueError(f"must not contain control characters (found U+{ord(ch):04X} at {i})")
+    return text
+
+
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+MultiLine = Annotated[str, AfterValidator(_multi_line)]
 
 
 class OrderStatus(StrEnum):
@@ -17,20 +40,22 @@ class OrderStatus(StrEnum):
 class ShipTo(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
-    address_lines: list[str] = Field(min_length=1, max_length=4)
-    city: str = Field(min_length=1, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=20)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    address_lines: list[Annotated[SingleLine, Field(max_length=200)]] = Field(min_length=1, max_length=4)
+    city: SingleLine = Field(min_length=1, max_length=100)
+    postal_code: SingleLine = Field(min_length=1, max_length=20)
     country: str = Field(min_length=2, max_length=2, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
 class OrderLine(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: str = Field(min_length=1, max_length=40)
+    sku: SingleLine = Field(min_length=1, max_length=40)
     quantity: int = Field(gt=0, le=100_000)
-    options: dict[str, str] = Field(default_factory=dict, max_length=5, description="e.g. colour, size")
-    notes: str | None = Field(default=None, max_length=500)
+    options: dict[Annotated[SingleLine, Field(max_length=40)], Annotated[SingleLine, Field(max_length=100)]] = Field(
+        default_factory=dict, max_length=5, description="e.g. colour, size"
+    )
+    notes: MultiLine | None = Field(default=None, max_length=500)
 
 
 class OrderRequest(BaseModel):
@@ -38,7 +63,7 @@ class OrderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    buyer_reference: str = Field(min_length=1, max_length=100)
+    buyer_reference: SingleLine = Field(min_length=1, max_length=100)
     requested_ship_date: date
     ship_to: ShipTo
     lines: list[OrderLine] = Field(min_length=1, max_length=50)
@@ -76,7 +101,10 @@ class Order(OrderRequest):
     status: OrderStatus
     created_at: datetime
     updated_at: datetime
-    status_reason: str | None = None
+    status_reason: str | None = Field(default=None, description="why, in words for the buyer")
+    attention_detail: str | None = Field(
+        default=None, description="the internal cause of NEEDS_ATTENTION, for staff; never shown to the buyer"
+    )
     units_passed: int = 0
     assignment_ids: list[str] = Field(default_factory=list)
     expected_ship_date: date | None = Field(

@@ -150,6 +150,7 @@ class Buyer(_Ref):
     name: str
     email: EmailStr
     language: Literal["es", "en", "th"] = "en"
+    active: bool = Field(default=True, description="no: her API keys stop working at once (within a minute)")
 
 
 class ReferenceData(_Ref):

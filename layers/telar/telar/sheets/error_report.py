@@ -10,16 +10,22 @@ from telar.errors import SheetProblem
 from telar.sheets.cells import to_bytes
 from telar.sheets.reading import MAX_UPLOAD_BYTES, check_container
 
+# openpyxl keeps every cell as an object (~0.5 kB): 100,000 cells is ~50 MB; a larger upload gets the text only
+MAX_ANNOTATED_CELLS = 100_000
 _PROBLEM_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 
 
 def annotate_problems(upload: bytes, problems: list[SheetProblem]) -> bytes | None:
     """The upload with every located problem marked; None when the upload is no workbook to annotate.
 
-    Problems about the file as a whole (no cell, or a sheet that is not in it) stay in the text summary.
+    Problems about the file as a whole (no cell, or a sheet that is not in it) stay in the text summary, and so
+    does everything when the upload holds more than ``MAX_ANNOTATED_CELLS`` values (openpyxl loads all of them).
     """
     try:
-        check_container(upload, max_bytes=MAX_UPLOAD_BYTES)  # openpyxl loads all of it: never a zip bomb
+        # openpyxl loads all of it: never a zip bomb, a far cell or a huge grid
+        extents = check_container(upload, max_bytes=MAX_UPLOAD_BYTES)
+        if sum(e.cells for e in extents.values()) > MAX_ANNOTATED_CELLS:
+            return None
         workbook = openpyxl.load_workbook(BytesIO(upload))
     except Exception:  # not a workbook to annotate: the text report says why
         return None

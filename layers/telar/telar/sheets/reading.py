@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from telar.errors import SheetInvalid, SheetProblem
+from telar.sheets.extent import Extent, check_extents
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by the unit tests
     raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False') before reading uploads")
@@ -68,12 +69,19 @@ def _refuse(found: object, expected: str) -> SheetInvalid:
 _XLSX = "an .xlsx workbook (Excel, LibreOffice or Google Sheets: File > Save as / Download > .xlsx)"
 
 
-def check_container(data: bytes, *, max_bytes: int, limits: ZipLimits = ZipLimits()) -> None:
-    """Raise SheetInvalid unless ``data`` is a zip of reasonable size that looks like an .xlsx."""
+def check_container(
+    data: bytes, *, max_bytes: int, limits: ZipLimits = ZipLimits(), max_rows: int = 10_000
+) -> dict[str, Extent]:
+    """Raise SheetInvalid unless ``data`` is a zip of reasonable size that looks like an .xlsx whose sheets hold
+    nothing below ``max_rows`` or right of column IV (read as a stream: see :mod:`telar.sheets.extent`).
+
+    Returns each worksheet's real extent by sheet name.
+    """
     if len(data) > max_bytes:
         raise _refuse(f"a file of {len(data):,} bytes", f"at most {max_bytes:,} bytes")
     if not data:
         raise _refuse("an empty file", _XLSX)
+    extents: dict[str, Extent] = {}
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise _refuse(
             "an old .xls file or a password-protected workbook",
@@ -100,6 +108,8 @@ def check_container(data: bytes, *, max_bytes: int, limits: ZipLimits = ZipLimit
                 if entry.flag_bits & 0x1:
                     raise _refuse("an encrypted zip", f"{_XLSX}, without a password")
             names = {e.filename for e in entries}
+            if "[Content_Types].xml" in names:
+                extents = check_extents(archive, max_rows=max_rows)
     except SheetInvalid:
         raise
     except Exception as exc:  # BadZipFile, or ValueError/OSError on a corrupt central directory
@@ -108,6 +118,7 @@ def check_container(data: bytes, *, max_bytes: int, limits: ZipLimits = ZipLimit
         raise _refuse("an OpenDocument (.ods) file", _XLSX)
     if "[Content_Types].xml" not in names:
         raise _refuse("a zip file that is not a workbook", _XLSX)
+    return extents
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -155,7 +166,7 @@ def read_grids(
     A generator: each sheet is read when it is asked for, so a failure surfaces at the same point as
     one :func:`read_grid` call per sheet would raise it.
     """
-    check_container(data, max_bytes=max_bytes, limits=limits)
+    check_container(data, max_bytes=max_bytes, limits=limits, max_rows=max_rows)
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
     except Exception as exc:  # any parse failure means "not readable"

@@ -32,6 +32,7 @@ from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
 from telar.qc import _as_date, _as_decimal, _label_key, _text  # the QC sheet's forgiving cell readers, shared
 from telar.reference_book import ReferenceBook
+from telar.reference_guards import CONFIRM_LABEL
 from telar.sheets.cells import (
     TITLE_FONT,
     WRAP,
@@ -231,6 +232,13 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         "columns starting with 'Note' are yours. Yes/no cells take yes or no; lists are comma-separated; "
         "dates are YYYY-MM-DD.",
     ).alignment = WRAP
+    put_text(guide.cell(row=3, column=1), CONFIRM_LABEL).font = TITLE_FONT
+    guide.cell(row=3, column=1).comment = Comment(
+        "Leave empty. Write yes in the cell to the right only to apply a change Telar refused as risky "
+        "(an empty catalog, most makers of a busy group deactivated, a product, group or buyer with open "
+        "orders removed).",
+        "Telar",
+    )
     line = 4
     for spec in SHEETS:
         rows = _rows(spec, book)
@@ -485,8 +493,10 @@ def read_reference_book(data: bytes) -> ReferenceBook:
     """
     problems = _Problems()
     sheets: dict[str, list[_Row]] = {}
-    grids = read_grids(data, [spec.name for spec in SHEETS], max_bytes=MAX_UPLOAD_BYTES)  # one safe open
-    for spec, grid in zip(SHEETS, grids, strict=True):  # strict: the reader runs to its end and closes
+    grids = read_grids(
+        data, [*(spec.name for spec in SHEETS), INSTRUCTIONS_SHEET], max_bytes=MAX_UPLOAD_BYTES
+    )  # one safe open
+    for spec, grid in zip(SHEETS, grids, strict=False):  # the instructions grid is read after the loop
         rows = _read_sheet(spec, grid, problems)
         if rows is None:
             continue
@@ -549,4 +559,17 @@ def read_reference_book(data: bytes) -> ReferenceBook:
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())
-    return ReferenceBook(reference=reference, buyers=tuple(b for _, b in items("buyers")))
+    buyers = tuple(b for _, b in items("buyers"))
+    return ReferenceBook(reference=reference, buyers=buyers, confirmed=_confirmed(next(grids, None)))
+
+
+def _confirmed(guide: Grid | None) -> bool:
+    """Whether the instructions sheet says yes right of its 'Confirm' label (risky changes are then applied)."""
+    if guide is None or guide.sheet.casefold() != INSTRUCTIONS_SHEET:
+        return False
+    for number, values in guide.rows.items():
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str) and value.strip().rstrip(":").casefold() == CONFIRM_LABEL.casefold():
+                answer = guide.value(number, column + 1)
+                return isinstance(answer, str) and answer.strip().casefold() in ("yes", "y", "sí", "si", "ใช่")
+    return False

@@ -9,7 +9,8 @@ from telar.sheets.error_report import annotate_problems
 
 
 def send_once(ports: Ports, name: str, **message: Any) -> None:
-    """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it."""
+    """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it, and a
+    claim whose holder died before completing it expires (see Repository.claim), so a later retry sends it."""
     if not ports.repo.claim(f"mail#{name}"):
         return
     try:
@@ -17,6 +18,7 @@ def send_once(ports: Ports, name: str, **message: Any) -> None:
     except Exception:
         ports.repo.release(f"mail#{name}")
         raise
+    ports.repo.complete(f"mail#{name}")
 
 
 def keep_error_report(

@@ -1,19 +1,88 @@
-"""The pipeline's outcome on the order: READY_TO_SHIP, or NEEDS_ATTENTION with the reason."""
+"""The pipeline's outcome on the order: READY_TO_SHIP, or NEEDS_ATTENTION with the reason.
 
+An order that fails gives back the capacity its unfinished assignments booked (compensation), so no group
+stays booked for work that will never come. The buyer reads a reason written for her; the internal cause
+(error name, message, stack) goes to the logs and to the order's ``attention_detail``, the staff's view.
+"""
+
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-from telar.models import OrderStatus
+from telar.adapters.repository import ConditionFailed
+from telar.capacity import release_bookings
+from telar.errors import CapacityContention
+from telar.models import Assignment, AssignmentStatus, OrderStatus
+from telar.observability import logger
 from telar.ports import Ports
 from telar.stages import cards_key
+
+RELEASE_ATTEMPTS = 5
+
+# What a buyer reads, by the error the stage raised. Anything else is a fault of ours, told as such.
+BUYER_REASONS = {
+    "CapacityExceeded": "We cannot plan this order with the makers and time available. Our team will contact you "
+    "about quantities or dates.",
+    "States.Timeout": "A production group has not reported its quality check in time. Our team is following it up.",
+    "States.HeartbeatTimeout": "A production group has not reported its quality check in time. Our team is "
+    "following it up.",
+}
+DEFAULT_BUYER_REASON = "Production stopped on a problem on our side. Our team has been told and will contact you."
+
+
+def buyer_reason(error: dict[str, Any]) -> str:
+    return BUYER_REASONS.get(str(error.get("Error", "")), DEFAULT_BUYER_REASON)
+
+
+def staff_detail(error: dict[str, Any]) -> str:
+    """The internal cause as Step Functions caught it (a Lambda error's Cause is JSON with the message)."""
+    name, cause = str(error.get("Error", "Error")), str(error.get("Cause", ""))
+    return f"{name}: {cause}"[:2000]
+
+
+def release_order_bookings(ports: Ports, order_id: str) -> list[str]:
+    """Cancel the order's assignments not yet signed off, each with its bookings given back in the same
+    transaction; returns the ids cancelled now. Idempotent: a cancelled or signed-off one is left as it is.
+
+    Raises
+    ------
+    CapacityContention
+        when the group's ledger kept changing under us (the state machine retries).
+    """
+    cancelled: list[str] = []
+    for a in ports.repo.assignments_of(order_id):
+        if a.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC) and _cancel(ports, a):
+            cancelled.append(a.assignment_id)
+    return cancelled
+
+
+def _cancel(ports: Ports, a: Assignment) -> bool:
+    for attempt in range(1, RELEASE_ATTEMPTS + 1):
+        ledger = ports.repo.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
+        released = release_bookings(ledger, a.booked, datetime.now(UTC).date(), this_week_too=True) if ledger else None
+        try:
+            ports.repo.cancel_assignment(a.assignment_id, released)
+            return True
+        except ConditionFailed:
+            current = ports.repo.get_assignment(a.assignment_id)
+            if current is None or current.status not in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC):
+                return False  # signed off or cancelled meanwhile: nothing of it to give back here
+            time.sleep(0.05 * attempt)  # the ledger changed: read it again
+    raise CapacityContention(f"the ledger of {a.group_id} kept changing while releasing {a.assignment_id}")
 
 
 def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, Any] | None = None) -> str:
     status = OrderStatus(outcome)
     fields: dict[str, Any] = {"status": status.value}
+    if status is OrderStatus.NEEDS_ATTENTION:
+        released = release_order_bookings(ports, order_id)
+        logger.info("bookings released", order_id=order_id, assignments=released)
     assignments = ports.repo.assignments_of(order_id)
     fields["units_passed"] = sum(a.units_passed for a in assignments)
     if error:
-        fields["status_reason"] = f"{error.get('Error', 'Error')}: {str(error.get('Cause', ''))[:500]}"
+        fields["status_reason"] = buyer_reason(error)
+        fields["attention_detail"] = staff_detail(error)
+        logger.error("order needs attention", order_id=order_id, error=error.get("Error"), cause=error.get("Cause"))
     if status is OrderStatus.READY_TO_SHIP:
         fields["artifacts"] = {"cards": cards_key(order_id), "payroll": f"payroll/{order_id}/"}
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from telar.adapters.repository import ConditionFailed
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import SheetInvalid
-from telar.models import Assignment, AssignmentStatus
+from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import read_qc_workbook, validate_qc
@@ -13,6 +13,7 @@ from telar.stages import order_reference
 from telar.stages.notify import keep_error_report, send_once
 
 QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
+_ENDED = (OrderStatus.NEEDS_ATTENTION, OrderStatus.READY_TO_SHIP)
 
 
 class QcNotYetAwaited(Exception):
@@ -44,10 +45,16 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
                     )
                 ]
             )
+        order = ports.repo.get_order(assignment.order_id)
+        if assignment.status == AssignmentStatus.CANCELLED or (
+            assignment.status == AssignmentStatus.PLANNED and order is not None and order.status in _ENDED
+        ):
+            _report_not_awaited(ports, key, upload_ref, assignment)  # retrying would never help: say so now
+            return "not_awaited"
         if assignment.status != AssignmentStatus.AWAITING_QC:
             raise QcNotYetAwaited(assignment.assignment_id)
         # the group's makers, defect codes and standard minutes as planned; the manager as now
-        ref = order_reference(ports, ports.repo.get_order(assignment.order_id))
+        ref = order_reference(ports, order)
         sheet = validate_qc(parsed, assignment, ref)
     except SheetInvalid as invalid:
         _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
@@ -95,6 +102,27 @@ def _resume(ports: Ports, assignment: Assignment) -> None:
     }
     if not ports.workflow.resume(assignment.task_token, output):
         logger.info("task no longer waiting (resumed before)", assignment_id=assignment.assignment_id)
+
+
+def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Assignment) -> None:
+    """A sheet for work whose order stopped: the manager and the office are told on the first delivery (an SQS
+    retry would never make it acceptable). The upload stays in the bucket; nothing is recorded or paid from it."""
+    order = ports.repo.get_order(assignment.order_id)
+    reason = order.status_reason if order and order.status_reason else "it was stopped"
+    group = ports.repo.load_reference().group(assignment.group_id)
+    logger.warning("QC sheet for work no longer in production", key=key, assignment_id=assignment.assignment_id)
+    send_once(
+        ports,
+        f"qc-not-awaited#{upload_ref}",
+        to=[group.manager_email, *ports.settings.finance_recipients],
+        subject=f"Telar: QC sheet received for work that is no longer in production — {assignment.assignment_id}",
+        text=(
+            f"Hello {group.manager_name},\n\nThe QC sheet {key} for {assignment.assignment_id} arrived, but its order "
+            f"{assignment.order_id} is no longer in production ({reason}). Nothing was recorded from it yet and the "
+            "sheet is kept as it was uploaded. The office (copied) will tell you what happens with this work and "
+            "with the makers' pay; there is no need to upload it again.\n"
+        ),
+    )
 
 
 def _report_invalid_sheet(

@@ -1,13 +1,15 @@
 """Reference workbooks uploaded to ``reference/``: validate the whole book, apply it as a new version, reply.
 
-Nothing is applied unless the whole book is valid; a valid book becomes the new version in one switch
-(see Repository.put_reference) and earlier versions stay readable. Makers left out are kept, inactive.
+Nothing is applied unless the whole book is valid, and nothing that would break open work (see
+telar.reference_guards) unless the workbook confirms it; a valid book becomes the new version in one switch
+(see Repository.put_reference) and earlier versions stay readable. Makers left out are kept, inactive;
+buyers left out or deactivated lose API access at once.
 New buyers get an API key by e-mail, once; only its hash is stored. Every step is safe to repeat: an
 upload delivered twice finds its data already in force and its e-mails already sent.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telar.adapters.mail import XLSX, Attachment
 from telar.auth import hash_api_key, new_api_key
@@ -16,6 +18,7 @@ from telar.models import Buyer, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
 from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
+from telar.reference_guards import revoked_buyers, risky_changes
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.notify import keep_error_report, send_once
 
@@ -64,6 +67,15 @@ def import_reference(
     merged, _ = keep_departed_makers(previous, book.reference)
     if problems := orphaned_groups(merged):
         raise SheetInvalid(problems)
+    previous_buyers = stored.buyers if stored else ()
+    open_work = ports.repo.open_work()
+    leaving = ports.repo.buyers_with_open_orders(revoked_buyers(previous_buyers, book.buyers))
+    open_work = replace(open_work, buyers=open_work.buyers | leaving)
+    risky = risky_changes(previous, merged, previous_buyers, book.buyers, open_work)
+    if risky and not book.confirmed:
+        raise SheetInvalid(risky)
+    if risky:
+        logger.warning("risky reference changes confirmed in the workbook", changes=[str(p) for p in risky])
     incoming = ReferenceBook(reference=merged, buyers=book.buyers).canonical()
     in_force = stored.canonical() if stored else None
     if current is not None and incoming == in_force:
@@ -72,8 +84,12 @@ def import_reference(
         version, changed = ports.repo.put_reference(incoming.reference, incoming.buyers, source), True
     for buyer in incoming.buyers:
         ports.repo.put_buyer_profile(buyer)
-        if (key := _deliver_key(ports, buyer, issue_key)) is not None:
+        if buyer.active and (key := _deliver_key(ports, buyer, issue_key)) is not None:
             new_keys[buyer.buyer_id] = key
+    removed = {b.buyer_id for b in incoming.buyers}
+    for buyer in previous_buyers:  # left out of the book: her access ends now (the authorizer checks `active`)
+        if buyer.buyer_id not in removed and buyer.active:
+            ports.repo.put_buyer_profile(buyer.model_copy(update={"active": False}))
     return ImportResult(version, changed, tuple(deactivated(previous, incoming.reference)), new_keys)
 
 
@@ -99,6 +115,7 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
         ports.repo.revoke_api_key(key_hash)
         ports.repo.release(claim)
         raise
+    ports.repo.complete(claim)
     return api_key
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from telar.adapters.repository import ConditionFailed
 from telar.capacity import add_bookings
+from telar.errors import CapacityContention
 from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
@@ -73,6 +74,6 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
             due=str(booked.due_date),
         )
         return booked
-    raise RuntimeError(
+    raise CapacityContention(
         f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to book {rework.assignment_id}"
     )

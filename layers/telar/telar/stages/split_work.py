@@ -8,6 +8,7 @@ from telar import allocation
 from telar.adapters.mail import XLSX, Attachment
 from telar.adapters.repository import ConditionFailed
 from telar.capacity import add_bookings
+from telar.errors import CapacityContention
 from telar.models import Assignment, Order, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
@@ -71,7 +72,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
             logger.info("capacity bookings changed while planning; planning again", attempt=attempt)
             time.sleep(random.uniform(0.05, 0.2) * attempt)
     else:
-        raise RuntimeError(f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to plan {order_id}")
+        raise CapacityContention(f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to plan {order_id}")
     logger.info(
         "planned",
         groups=len(stored),
