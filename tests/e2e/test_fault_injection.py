@@ -24,6 +24,7 @@ from telar.adapters.repository import Repository
 from telar.models import ReferenceData
 from telar.observability import metrics
 from tests.conftest import ROOT, SAMPLES
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -132,10 +133,10 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
     assert not twice, twice
     # and each execution that failed raised an ALARM line
     failed = {o for o, v in orders.items() if v["status"] == "NEEDS_ATTENTION"}
-    deadline = time.monotonic() + 10
-    while not all(any(o in line for line in cloud.alarms.raised) for o in failed):
-        assert time.monotonic() < deadline, (failed, cloud.alarms.raised)
-        time.sleep(0.2)
+    wait_for(
+        lambda: all(any(o in line for line in cloud.alarms.raised) for o in failed),
+        timeout=30, what=f"an ALARM line for each of {failed}",
+    )
 
 
 def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud) -> None:
@@ -144,7 +145,7 @@ def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud
     dlq = cloud.outputs["resources"]["UploadsDeadLetterQueue"]
     cloud.client("sqs").send_message(QueueUrl=dlq, MessageBody=json.dumps({"Records": []}))
     # Then the watcher of the template's DLQ alarm logs an ALARM line naming it
-    deadline = time.monotonic() + 10
-    while not any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised):
-        assert time.monotonic() < deadline, cloud.alarms.raised
-        time.sleep(0.2)
+    wait_for(
+        lambda: any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
+        timeout=30, what="an ALARM line for the uploads DLQ",
+    )
