@@ -359,7 +359,7 @@ def test_a_thai_buyer_gets_the_card_in_thai_from_its_texts_file():
 @pytest.mark.parametrize(
     ("broken", "problem"),
     [
-        ({"made_by": "Hecho por {maker}"}, "differ from en"),
+        ({"made_by": "Hecho por {maker}"}, r"keys \[.*'message_named'.*\] differ from en"),
         ({**TEXTS["es"], "made_by": "Hecho por {nombre}"}, "placeholders of en"),
     ],
 )
@@ -469,7 +469,7 @@ def test_two_consent_changes_on_one_day_are_refused():
 
 
 def test_generation_time_must_be_timezone_aware():
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(ValueError, match=r"^generated_at must be timezone-aware$"):
         only_card(a_maker(), at=datetime(2026, 9, 1, 12))
 
 
@@ -529,3 +529,96 @@ def test_letter_paper_and_a_qr_code_to_the_story_page():
 def test_a_story_url_that_is_not_a_web_address_is_refused():
     with pytest.raises(ValueError, match="URL"):
         CardOptions(story_url="javascript:alert(1)")
+
+
+# --- found by mutation testing (make mutants): each states a rule no test pinned -----------------------
+
+
+def test_a_photo_is_loaded_for_one_passed_unit_and_never_for_none():
+    # Given two consenting makers with photos, one with a single passed unit and one with none passed
+    ref = reference(
+        a_maker("CUS-01", consent_photo=True, photo_file="cusco-01.png"),
+        a_maker("CUS-02", consent_photo=True, photo_file="cusco-02.png"),
+    )
+    rows = [("pe-cusco", qc("CUS-01", passed=1)), ("pe-cusco", qc("CUS-02", passed=0, rejected=2))]
+    # When the handler asks which photos to load
+    # Then only the photo of the maker who will have a card is loaded
+    assert photo_files_needed(rows, ref, NOW) == {"CUS-01": "cusco-01.png"}
+
+
+def test_a_card_belongs_to_the_makers_own_group_whatever_group_the_qc_row_came_with():
+    # Given a Cusco maker whose rows arrive under another group's id (a sheet filed under the wrong group)
+    ayacucho = make_group("pe-ayacucho", name="Taller Ayacucho")
+    ref = ReferenceData(
+        groups=(make_group(CUSCO), ayacucho),
+        makers=(a_maker("CUS-01", consent_name=True),),
+        products=(a_product(),),
+        wage_rules=(),
+    )
+    rows = [("pe-ayacucho", qc("CUS-01", passed=2)), ("pe-cusco", qc("CUS-01", passed=1))]
+    # When cards are built
+    [card] = build_cards(rows, ref, {}, "en", NOW)
+    # Then her units add up on one card of her own group
+    assert (card.group_id, card.group_name, card.copies) == (CUSCO, "Taller Cusco", 3)
+
+
+def test_qc_rows_of_a_group_not_in_the_reference_data_are_refused_by_name():
+    with pytest.raises(LookupError, match="'pe-nowhere'"):
+        build_cards([("pe-nowhere", qc("XX-01"))], reference(), {}, "en", NOW)
+
+
+def test_a_product_not_in_the_catalog_prints_its_sku_without_care_instructions_and_warns():
+    # Given a QC row for a SKU the catalog no longer has
+    ref = reference(a_maker(consent_name=True))
+    # When the card is built
+    [card] = build_cards([("pe-cusco", qc(sku="OLD-SKU-1"))], ref, {}, "en", NOW)
+    # Then it shows the SKU as the product, no care instructions, and says why
+    assert (card.product_name, card.care_instructions) == ("OLD-SKU-1", "")
+    assert "SKU OLD-SKU-1 is not in the catalog: card shows the SKU and no care instructions" in card.warnings
+
+
+def test_care_instructions_in_neither_the_buyers_language_nor_english_print_none():
+    ref = reference(a_maker(), products=(a_product(care_instructions={"th": "ซักมือ"}),))
+    [card] = build_cards([("pe-cusco", qc())], ref, {}, "es", NOW)
+    assert card.care_instructions == ""
+
+
+def test_a_photo_of_exactly_the_size_limit_is_printed_and_one_byte_more_is_not():
+    from telar.cards import MAX_PHOTO_BYTES
+
+    maker = a_maker(consent_photo=True, photo_file="cusco-01.png")
+    at_limit = PNG + b"\x00" * (MAX_PHOTO_BYTES - len(PNG))
+    assert only_card(maker, {"CUS-01": at_limit}).photo_data_uri is not None
+    over = only_card(maker, {"CUS-01": at_limit + b"\x00"})
+    assert over.photo_data_uri is None
+    assert over.warnings == (
+        f"photo cusco-01.png of CUS-01 is {MAX_PHOTO_BYTES + 1} bytes (limit {MAX_PHOTO_BYTES}): "
+        "card printed without it",
+    )
+
+
+def test_the_card_grid_is_centred_on_the_page_and_the_sheets_count_every_card():
+    # Given 10 copies of one card (two sheets)
+    card = build_cards([("pe-cusco", qc(passed=10))], reference(a_maker(consent_name=True)), {}, "en", NOW)[0]
+    for paper, top, left in (("A4", 19.5, 12.0), ("Letter", 10.7, 14.95)):
+        # When printed on A4 or Letter
+        html = render_print_sheet([card], title="t", options=CardOptions(paper=paper))
+        # Then the 186 x 258 mm grid sits in the middle of the page
+        assert f"top: {top}mm;" in html and f"left: {left}mm;" in html
+        # And each sheet's footer counts its cards out of all 10
+        assert "1–8 / 10" in html and "9–10 / 10" in html
+
+
+def test_a_sheet_of_cards_without_photos_defines_no_photo():
+    card = only_card(a_maker(consent_name=True))
+    html = render_print_sheet([card], title="t")
+    assert 'id="photo-' not in html and "<defs>" not in html
+
+
+def test_a_card_in_a_language_the_sheet_does_not_know_uses_the_english_texts():
+    # Given a card built for Spanish whose language is not among the card texts when printed
+    card = only_card(a_maker(consent_name=True), language="es").model_copy(update={"language": "xx"})
+    # When the sheet is rendered
+    html = render_print_sheet([card], title="t")
+    # Then its labels are the English ones rather than an error
+    assert TEXTS["en"]["sheet"] in html

@@ -274,3 +274,25 @@ def test_a_minimum_for_hours_on_the_half_baht_rounds_up() -> None:
     [line] = earnings_for(assignment, ref, date(2026, 11, 23))
     # Then the minimum and the top-up are 1 baht, not 0
     assert line.minimum_for_hours == Decimal(1) and line.top_up == Decimal(1)
+
+
+def test_each_line_names_its_maker_and_traces_back_to_the_qc_sheet_and_its_date() -> None:
+    # Given a QC sheet (upload recorded) with a row for a maker of the group and one for an id no one has
+    ref = make_reference()
+    assignment = _assignment(CUSCO, "KNT-SCARF-ALP", "CUS-02", 2, "3").model_copy(
+        update={
+            "qc_upload": "qc/cusco.xlsx#v7",
+            "qc_rows": [
+                make_qc_row("CUS-02", hours_worked=Decimal(3)),
+                make_qc_row("CUS-99", hours_worked=Decimal(3)),
+            ],
+        }
+    )
+    # When earnings are computed for the sheet signed off on 23 November
+    luz, unknown = earnings_for(assignment, ref, date(2026, 11, 23))
+    # Then each line names the maker as her payslip will (her first name, or her id when she is not on file)
+    assert (luz.worker_id, luz.maker_name) == ("CUS-02", "Luz")
+    assert (unknown.worker_id, unknown.maker_name) == ("CUS-99", "CUS-99")
+    # And each line keeps the upload it came from and the sign-off date that decides its pay period
+    assert {line.qc_upload for line in (luz, unknown)} == {"qc/cusco.xlsx#v7"}
+    assert {line.inspected_on for line in (luz, unknown)} == {date(2026, 11, 23)}
