@@ -229,7 +229,9 @@ def _one_label(
     if len(found) > 1:
         where = ", ".join(coordinate(r, c) for r, c in found)
         problems.append(
-            SheetProblem(grid.sheet, coordinate(*found[1]), label, f"one cell labelled '{label}' (found {where})")
+            SheetProblem(
+                grid.sheet, coordinate(*found[1]), grid.value(*found[1]), f"one cell labelled '{label}' (found {where})"
+            )
         )
         return None
     number, col = found[0]
