@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 # The shared layer is importable as on Lambda (/opt/python); pytest gets the same from pyproject.toml.
 export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 
-.PHONY: demo serve test lint unit integration e2e bench clean
+BUILD := out/build
+BUILT := $(BUILD)/.built
+
+.PHONY: build demo serve test lint unit integration e2e bench clean
 
 $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,29 +17,37 @@ $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-demo: $(STAMP)  ## run a realistic scenario end to end on the local cloud; artifacts in out/demo/
+# The layers' requirements installed as `sam build` installs them, and the runtime's boto3: what the handlers
+# import from, locally as on Lambda (local/build.py). Nothing from the dev venv reaches a handler.
+build: $(BUILT)  ## install the layers' requirements into out/build (no dev packages), as sam build does
+
+$(BUILT): $(STAMP) template.yaml layers/telar/requirements.txt $(wildcard functions/*/requirements.txt) local/build.py
+	$(PY) -m local.build
+	touch $(BUILT)
+
+demo: $(BUILT)  ## run a realistic scenario end to end on the local cloud; artifacts in out/demo/
 	$(PY) -m local.demo
 
-serve: $(STAMP)  ## the local cloud in the foreground (API on :3000, AWS on :4566)
+serve: $(BUILT)  ## the local cloud in the foreground (API on :3000, AWS on :4566)
 	$(PY) -m local.serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
 
-test: lint  ## everything: lint, template checks, unit, integration and e2e tests
+test: lint $(BUILT)  ## everything: lint, template checks, unit, integration and e2e tests
 	$(PY) -m pytest
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-integration: $(STAMP)
+integration: $(BUILT)
 	$(PY) -m pytest tests/integration
 
-e2e: $(STAMP)
+e2e: $(BUILT)
 	$(PY) -m pytest tests/e2e
 
-bench: $(STAMP)  ## every benchmark in bench/; figures in out/bench/results.json
+bench: $(BUILT)  ## every benchmark in bench/; figures in out/bench/results.json
 	$(PY) -m bench
 
 clean:

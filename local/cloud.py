@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import socket
-import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,9 +26,10 @@ from typing import Any
 import boto3
 
 from local.api import ApiServer
+from local.build import BUILD_DIR, function_path
+from local.build import check as check_build
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
 from local.lambdas import LambdaRuntime
-from local.log_keys import isolate_log_keys_per_thread
 from local.outbox import Outbox
 from local.poller import SqsEventSource
 from local.provision import Provisioner
@@ -70,6 +70,8 @@ class LocalCloud:
         Explicit local override of the SQS visibility timeout used by the pollers, to make retries
         and redrive quick; None reads TELAR_LOCAL_VISIBILITY_TIMEOUT, and without it the queue's own
         (template) value applies.
+    build_dir
+        Where ``make build`` put the layers' dependencies and the runtime's packages (local.build).
     seed
         Run ``local.seed.seed_sample_data`` (if that module exists) and list its buyers in outputs.
     """
@@ -88,6 +90,7 @@ class LocalCloud:
         parameters: Mapping[str, str] | None = None,
         visibility_timeout: int | None = None,
         seed: bool = True,
+        build_dir: Path | None = None,
         clean_outbox: bool = True,
     ) -> None:
         self.project_root = (project_root or PROJECT_ROOT).resolve()
@@ -101,11 +104,11 @@ class LocalCloud:
             visibility_timeout = int(os.environ[VISIBILITY_TIMEOUT_ENV])
         self.visibility_timeout = visibility_timeout
         self._seed = seed
+        self.build_dir = (build_dir or BUILD_DIR).resolve()
         self._clean_outbox = clean_outbox
         self._api_port = api_port
         self.endpoint = MotoEndpoint(host, aws_port)
         self._environ = PatchedEnviron()
-        self._added_paths: list[str] = []
         self._saved_session: Any = None
         self._session_swapped = False
         self._owns_lock = False
@@ -137,6 +140,7 @@ class LocalCloud:
 
     def _start(self) -> None:
         template = load_template(self.template_path)  # fail on a bad template before starting anything
+        check_build(self.template_path, self.build_dir)  # or on a build that is not what would deploy
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: a line per call and poll
         self.endpoint.start()
         self._environ.set(aws_environment(self.endpoint, self.region))
@@ -149,14 +153,15 @@ class LocalCloud:
             template, project_root=self.project_root, pseudo=self.pseudo, clients=self.client,
             parameters=self._parameters,
         ).provision()
-        self._environ.set(self.stack.function_environment())
-        for layer in self.stack.layer_dirs:  # like /opt/python on Lambda
-            if str(layer) not in sys.path:
-                sys.path.insert(0, str(layer))
-                self._added_paths.append(str(layer))
-
-        self.runtime = LambdaRuntime(self.stack.functions.values())
-        isolate_log_keys_per_thread()  # handlers share one process here, not on Lambda
+        self.runtime = LambdaRuntime(
+            self.stack.functions.values(),
+            python_paths={
+                spec.logical_id: function_path(self.stack, spec, self.build_dir)
+                for spec in self.stack.functions.values()
+            },
+            region=self.region,
+            endpoint_url=self.endpoint.url,
+        )
         self.runtime.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
@@ -200,16 +205,13 @@ class LocalCloud:
         if self.stack is not None and self.endpoint.port:
             self._stop_executions()
         if self.runtime is not None:
-            self.runtime.join()
+            self.runtime.stop()
+            self.runtime = None
         if self.outbox is not None:
             self.outbox.stop()
             self.outbox = None
         self.endpoint.stop()
         self._environ.restore()
-        for path in self._added_paths:
-            if path in sys.path:
-                sys.path.remove(path)
-        self._added_paths = []
         if self._session_swapped:  # our hooks leave with our session
             boto3.DEFAULT_SESSION = self._saved_session
             self._saved_session, self._session_swapped = None, False
@@ -242,8 +244,11 @@ class LocalCloud:
             return []
         seed = importlib.import_module("local.seed")
         assert self.stack is not None
+        # The seed stands for staff loading the samples: it needs the names the functions are given.
         env = {k: v for k, v in aws_environment(self.endpoint, self.region).items() if v is not None}
-        return list(seed.seed_sample_data({**env, **self.stack.function_environment()}))
+        for spec in self.stack.functions.values():
+            env = {**spec.environment, **env}
+        return list(seed.seed_sample_data(env))
 
     def _outputs(self, buyers: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.stack is not None and self.api is not None and self.outbox is not None

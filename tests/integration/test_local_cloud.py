@@ -338,9 +338,11 @@ class TestRunningCloud:
         # And the sender identity is verified, and outputs.json was written
         assert "sender@example.org" in cloud.client("ses").list_identities()["Identities"]
         assert json.loads((cloud.out_dir / "outputs.json").read_text())["api_url"] == outputs["api_url"]
-        # And the handlers see the template's environment
-        assert os.environ["TABLE_NAME"] == "telar-Table"
-        assert os.environ["AWS_ENDPOINT_URL"] == outputs["aws_endpoint"]
+        # And the handlers see the template's environment, pointed at the local endpoint
+        assert cloud.runtime is not None
+        variables = cloud.runtime.environment("telar-ApiFunction").variables
+        assert variables["TABLE_NAME"] == "telar-Table"
+        assert variables["AWS_ENDPOINT_URL"] == outputs["aws_endpoint"]
 
     def test_api_route_reaches_the_handler_and_returns_its_response(self, cloud: LocalCloud) -> None:
         # Given the API URL
@@ -441,7 +443,7 @@ class TestRunningCloud:
         assert workflow.resume("AAAAno-such-token", {"order_id": "x"}) is False
         assert workflow.heartbeat("AAAAno-such-token") is False
 
-    def test_lambda_invoke_runs_the_handler_in_process(self, cloud: LocalCloud) -> None:
+    def test_lambda_invoke_runs_the_handler(self, cloud: LocalCloud) -> None:
         # Given a Lambda client (boto3's default session carries the hook)
         client = cloud.client("lambda")
         arn = "arn:aws:lambda:us-east-1:123456789012:function:telar-StepFunction"
