@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +142,64 @@ def function_path(
             path.append(build_dir / layer.logical_id / "python")
     path.append(build_dir / "runtime")
     return tuple(own), tuple(path)
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """A template function as Lambda would run it: its handler and its import path."""
+
+    logical_id: str
+    handler: str
+    code_dir: Path
+    python_path: tuple[Path, ...]
+
+
+def deployed_functions(template_path: Path, build_dir: Path = BUILD_DIR) -> list[DeployedFunction]:
+    """Every function of the template with the import path the local cloud gives it, read from the template alone.
+
+    Layers are followed through ``Ref`` to the template's own LayerVersions (the only kind Telar uses).
+    """
+    root = template_path.parent
+    resources = resources_with_globals(load_template(template_path))
+    functions = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties") or {}
+        code_dir = (root / props["CodeUri"]).resolve()
+        path = [code_dir]
+        if (build_dir / logical_id).is_dir():
+            path.append(build_dir / logical_id)
+        for layer in props.get("Layers") or ():
+            layer_id = layer.get("Ref") if isinstance(layer, dict) else None
+            if layer_id not in resources:
+                raise BuildOutdated(f"{logical_id}: layer {layer!r} is not a LayerVersion of this template")
+            content = (root / resources[layer_id]["Properties"]["ContentUri"]).resolve()
+            path.append(content / "python" if (content / "python").is_dir() else content)
+            if (build_dir / layer_id / "python").is_dir():
+                path.append(build_dir / layer_id / "python")
+        path.append(build_dir / "runtime")
+        functions.append(DeployedFunction(logical_id, str(props["Handler"]), code_dir, tuple(path)))
+    return functions
+
+
+IMPORT_CHECK = """
+import importlib, sys
+sys.path[:0] = sys.argv[2:]
+module, _, name = sys.argv[1].rpartition(".")
+getattr(importlib.import_module(module), name)
+"""
+"""Imports a handler as Lambda's Python runtime does, in ``python -I -S`` (no site-packages, no PYTHON* variables)."""
+
+
+def import_handler(handler: str, python_path: Iterable[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Import ``handler`` in a fresh interpreter whose path holds only ``python_path`` and the standard library."""
+    return subprocess.run(
+        [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, handler, *(str(p) for p in python_path)],
+        cwd=cwd, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_REGION": "us-east-1",
+                      "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True, text=True, check=False, timeout=120,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
