@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 BUILD := out/build
 BUILT := $(BUILD)/.built
 
-.PHONY: build demo serve test lint unit integration e2e bench clean
+.PHONY: build demo serve test lint unit integration e2e bench iam-unused clean
 
 $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ e2e: $(BUILT)
 
 bench: $(BUILT)  ## every benchmark in bench/; figures in out/bench/results.json
 	$(PY) -m bench
+
+# Every AWS call a function makes on the local cloud is checked against its role (local/iam.py); this runs the
+# integration and e2e suites recording the calls allowed, then lists each granted action that none of them used.
+iam-unused: $(BUILT)  ## granted IAM actions that no test exercised
+	rm -rf out/iam-audit
+	TELAR_IAM_AUDIT_DIR=$(CURDIR)/out/iam-audit $(PY) -m pytest -q tests/integration tests/e2e
+	$(PY) -m local.iam unused --audit out/iam-audit --ignore-managed
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +35,7 @@ from local.outbox import Outbox
 from local.poller import SqsEventSource
 from local.provision import Provisioner
 from local.stack import Stack
-from local.template import Pseudo, load_template
+from local.template import Pseudo, load_template, resources_with_globals
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def _partition_keys(template: Mapping[str, Any], stack: Stack) -> dict[str, str]:
+    """Each table's partition key attribute, by table name (IAM's dynamodb:LeadingKeys names its value)."""
+    keys = {}
+    for logical_id, resource in resources_with_globals(template).items():
+        if resource.get("Type") == "AWS::DynamoDB::Table" and logical_id in stack.resources:
+            schema = (resource.get("Properties") or {}).get("KeySchema") or []
+            hash_key = next((k["AttributeName"] for k in schema if k.get("KeyType") == "HASH"), None)
+            if hash_key:
+                keys[str(stack.ref(logical_id))] = str(hash_key)
+    return keys
 
 
 class LocalCloud:
@@ -109,11 +122,13 @@ class LocalCloud:
         self._api_port = api_port
         self.endpoint = MotoEndpoint(host, aws_port)
         self._environ = PatchedEnviron()
+        self._added_paths: list[str] = []
         self._saved_session: Any = None
         self._session_swapped = False
         self._owns_lock = False
         self.stack: Stack | None = None
         self.runtime: LambdaRuntime | None = None
+        self.iam: Any = None  # local.iam.Enforcer once started
         self.api: ApiServer | None = None
         self.outbox: Outbox | None = None
         self.pollers: list[SqsEventSource] = []
@@ -153,6 +168,10 @@ class LocalCloud:
             template, project_root=self.project_root, pseudo=self.pseudo, clients=self.client,
             parameters=self._parameters,
         ).provision()
+        for layer in self.stack.layers.values():  # the seed runs the app's own import use case, in this process
+            if str(layer.content_dir) not in sys.path:
+                sys.path.append(str(layer.content_dir))
+                self._added_paths.append(str(layer.content_dir))
         self.runtime = LambdaRuntime(
             self.stack.functions.values(),
             python_paths={
@@ -164,6 +183,21 @@ class LocalCloud:
         )
         self.runtime.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
+        # Imported here: the SAM translator and moto's IAM models are half of this module's import time.
+        from local.iam import AUDIT_DIR_ENV, Enforcer
+        from local.iam import roles as iam_roles
+
+        audit = os.environ.get(AUDIT_DIR_ENV)
+        self.iam = Enforcer(
+            iam_roles(template, self.stack, self.pseudo, self._parameters),
+            {logical_id: c.access_key_id for logical_id, c in self.runtime.credentials.items()},
+            account=self.pseudo.account_id,
+            partition=self.pseudo.partition,
+            hash_keys=_partition_keys(template, self.stack),
+            audit_dir=Path(audit).resolve() if audit else None,
+            template=self.template_path,
+        )
+        self.endpoint.wrap(self.iam.wrap)  # outermost: the Lambda API is checked too
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
         self.outbox.start(clean=self._clean_outbox)
@@ -211,7 +245,14 @@ class LocalCloud:
             self.outbox.stop()
             self.outbox = None
         self.endpoint.stop()
+        if self.iam is not None:
+            self.iam.close()
+            self.iam = None
         self._environ.restore()
+        for path in self._added_paths:
+            if path in sys.path:
+                sys.path.remove(path)
+        self._added_paths = []
         if self._session_swapped:  # our hooks leave with our session
             boto3.DEFAULT_SESSION = self._saved_session
             self._saved_session, self._session_swapped = None, False

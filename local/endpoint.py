@@ -65,6 +65,12 @@ class MotoEndpoint:
         wsgi: Any = self._server._server
         wsgi.app = _lambda_invocations(wsgi.app, runtime)
 
+    def wrap(self, middleware: Any) -> None:
+        """Put ``middleware`` (app -> app) in front of everything the endpoint answers, the Lambda API included."""
+        assert self._server is not None, "start() first"
+        wsgi: Any = self._server._server
+        wsgi.app = middleware(wsgi.app)
+
     def stop(self) -> None:
         if self._server is None:
             return

@@ -99,7 +99,15 @@ Resources:
     Properties: {EmailIdentity: !Ref SenderEmail}
   HandlerRole:
     Type: AWS::IAM::Role
-    Properties: {AssumeRolePolicyDocument: {}}
+    Properties:
+      AssumeRolePolicyDocument: {}
+      Policies:
+        - PolicyName: send-mail
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: ses:SendRawEmail
+                Resource: !Sub "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}"
   Api:
     Type: AWS::Serverless::Api
     Properties: {StageName: v1}
@@ -118,6 +126,8 @@ Resources:
     Properties:
       CodeUri: fns/upload/
       Handler: app.lambda_handler
+      Policies:
+        - DynamoDBWritePolicy: {TableName: !Ref Table}
       Events:
         Uploads:
           Type: SQS
@@ -127,6 +137,8 @@ Resources:
     Properties:
       CodeUri: fns/step/
       Handler: app.lambda_handler
+      Policies:
+        - DynamoDBWritePolicy: {TableName: !Ref Table}
       Timeout: 30
   Machine:
     Type: AWS::Serverless::StateMachine
