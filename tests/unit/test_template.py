@@ -114,3 +114,12 @@ def test_queue_visibility_is_at_least_six_times_the_consumer_timeout() -> None:
     timeout = FUNCTIONS["QcUploadFunction"]["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])
     assert queue["VisibilityTimeout"] >= 6 * timeout
     assert queue["RedrivePolicy"]["maxReceiveCount"] >= 1
+
+
+def test_tables_and_buckets_outlive_the_stack() -> None:
+    # Orders, pay records and uploads must survive a deleted stack or a replacing update
+    resources = load_template()["Resources"]
+    stateful = {k: r for k, r in resources.items() if r["Type"] in ("AWS::DynamoDB::Table", "AWS::S3::Bucket")}
+    assert len(stateful) == 4
+    for logical_id, resource in stateful.items():
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id
