@@ -192,14 +192,38 @@ getattr(importlib.import_module(module), name)
 """Imports a handler as Lambda's Python runtime does, in ``python -I -S`` (no site-packages, no PYTHON* variables)."""
 
 
-def import_handler(handler: str, python_path: Iterable[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+def import_handler(
+    handler: str, python_path: Iterable[Path], cwd: Path, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
     """Import ``handler`` in a fresh interpreter whose path holds only ``python_path`` and the standard library."""
     return subprocess.run(
-        [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, handler, *(str(p) for p in python_path)],
+        [python, "-I", "-S", "-c", IMPORT_CHECK, handler, *(str(p) for p in python_path)],
         cwd=cwd, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_REGION": "us-east-1",
                       "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True, text=True, check=False, timeout=120,
     )
+
+
+def sam_built_functions(template_path: Path, sam_build_dir: Path) -> list[DeployedFunction]:
+    """Every function of the template as `sam build` laid it out: <dir>/<Function>, then <dir>/<Layer>/python."""
+    functions = []
+    for function in deployed_functions(template_path):
+        resource = resources_with_globals(load_template(template_path))[function.logical_id]
+        layers = [layer["Ref"] for layer in (resource.get("Properties") or {}).get("Layers") or ()
+                  if isinstance(layer, dict) and "Ref" in layer]
+        path = (sam_build_dir / function.logical_id, *(sam_build_dir / layer / "python" for layer in layers))
+        functions.append(DeployedFunction(function.logical_id, function.handler, path[0], path))
+    return functions
+
+
+def check_imports(functions: Iterable[DeployedFunction], python: str = sys.executable) -> list[str]:
+    """The functions whose handler does not import on their own path, each with the error's last line."""
+    failed = []
+    for function in functions:
+        result = import_handler(function.handler, function.python_path, function.code_dir, python)
+        if result.returncode != 0:
+            failed.append(f"{function.logical_id}: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +231,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, default=PROJECT_ROOT / "template.yaml")
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
+    parser.add_argument("--check-imports", type=Path, metavar="SAM_BUILD_DIR",
+                        help="build nothing: import every handler from this `sam build` output instead")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter for --check-imports (the runtime's)")
     args = parser.parse_args(argv)
+    if args.check_imports:
+        failed = check_imports(sam_built_functions(args.template.resolve(), args.check_imports.resolve()), args.python)
+        for line in failed:
+            print(line, file=sys.stderr)
+        where = args.check_imports
+        print(f"{len(failed)} handler(s) do not import from {where}" if failed
+              else f"every handler imports from {where}")
+        return 1 if failed else 0
     built = build(args.template.resolve(), args.build_dir.resolve(), force=args.force)
     print(f"built {', '.join(built)} in {args.build_dir}" if built else f"{args.build_dir} is up to date")
     return 0
