@@ -290,6 +290,11 @@ def wait_for(condition: Callable[[], Any], timeout: float = 15.0, interval: floa
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+def child_processes() -> set[str]:
+    """The pids of this process's children (Linux)."""
+    return {pid for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+
+
 def port_open(url: str) -> bool:
     host, port = url.removeprefix("http://").split(":")
     with socket.socket() as probe:
@@ -511,10 +516,13 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     write_project(tmp_path)
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
     session_before = boto3.DEFAULT_SESSION
+    children_before = child_processes()
     cloud = LocalCloud(project_root=tmp_path, out_dir=tmp_path / "out", api_port=0, aws_port=0, seed=False)
     cloud.start()
     api, aws = cloud.outputs["api_url"], cloud.outputs["aws_endpoint"]
     assert port_open(api) and port_open(aws)
+    assert requests.get(f"{api}/items/1", timeout=10).status_code == 200  # a function's environment is running
+    assert child_processes() - children_before
 
     # When it stops
     cloud.stop()
@@ -526,6 +534,8 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
     assert boto3.DEFAULT_SESSION is session_before
     assert str(tmp_path / "layer") not in sys.path
+    # And no process it started is left: the functions' environments and their zygote have ended
+    assert not child_processes() - children_before
 
 
 def test_an_unsupported_intrinsic_fails_start_and_leaves_nothing_running(tmp_path: Path) -> None:
