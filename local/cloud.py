@@ -28,16 +28,17 @@ import boto3
 
 from local.alarms import AlarmWatcher, watched_alarms
 from local.api import ApiServer
+from local.build import BUILD_DIR, function_path
+from local.build import check as check_build
 from local.endpoint import ACCOUNT_ID, MotoEndpoint, PatchedEnviron, aws_environment
 from local.faults import FaultInjector
 from local.files import write_atomically
 from local.lambdas import LambdaRuntime
-from local.log_keys import isolate_log_keys_per_thread
 from local.outbox import Outbox
 from local.poller import SqsEventSource
 from local.provision import Provisioner
 from local.stack import Stack
-from local.template import Pseudo, load_template
+from local.template import Pseudo, load_template, resources_with_globals
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def _partition_keys(template: Mapping[str, Any], stack: Stack) -> dict[str, str]:
+    """Each table's partition key attribute, by table name (IAM's dynamodb:LeadingKeys names its value)."""
+    keys = {}
+    for logical_id, resource in resources_with_globals(template).items():
+        if resource.get("Type") == "AWS::DynamoDB::Table" and logical_id in stack.resources:
+            schema = (resource.get("Properties") or {}).get("KeySchema") or []
+            hash_key = next((k["AttributeName"] for k in schema if k.get("KeyType") == "HASH"), None)
+            if hash_key:
+                keys[str(stack.ref(logical_id))] = str(hash_key)
+    return keys
 
 
 class LocalCloud:
@@ -73,6 +86,8 @@ class LocalCloud:
         Explicit local override of the SQS visibility timeout used by the pollers, to make retries
         and redrive quick; None reads TELAR_LOCAL_VISIBILITY_TIMEOUT, and without it the queue's own
         (template) value applies.
+    build_dir
+        Where ``make build`` put the layers' dependencies and the runtime's packages (local.build).
     seed
         Run ``local.seed.seed_sample_data`` (if that module exists) and list its buyers in outputs.
     """
@@ -91,6 +106,7 @@ class LocalCloud:
         parameters: Mapping[str, str] | None = None,
         visibility_timeout: int | None = None,
         seed: bool = True,
+        build_dir: Path | None = None,
         clean_outbox: bool = True,
     ) -> None:
         self.project_root = (project_root or PROJECT_ROOT).resolve()
@@ -104,6 +120,7 @@ class LocalCloud:
             visibility_timeout = int(os.environ[VISIBILITY_TIMEOUT_ENV])
         self.visibility_timeout = visibility_timeout
         self._seed = seed
+        self.build_dir = (build_dir or BUILD_DIR).resolve()
         self._clean_outbox = clean_outbox
         self._api_port = api_port
         self.endpoint = MotoEndpoint(host, aws_port)
@@ -114,6 +131,7 @@ class LocalCloud:
         self._owns_lock = False
         self.stack: Stack | None = None
         self.runtime: LambdaRuntime | None = None
+        self.iam: Any = None  # local.iam.Enforcer once started
         self.api: ApiServer | None = None
         self.outbox: Outbox | None = None
         self.pollers: list[SqsEventSource] = []
@@ -149,6 +167,7 @@ class LocalCloud:
         # A file left by an earlier run names ports that are gone: nobody may read it as ours.
         self.outputs_file.unlink(missing_ok=True)
         template = load_template(self.template_path)  # fail on a bad template before starting anything
+        check_build(self.template_path, self.build_dir)  # or on a build that is not what would deploy
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: a line per call and poll
         self.endpoint.start()
         self._environ.set(aws_environment(self.endpoint, self.region))
@@ -161,21 +180,42 @@ class LocalCloud:
             template, project_root=self.project_root, pseudo=self.pseudo, clients=self.client,
             parameters=self._parameters,
         ).provision()
-        self._environ.set(self.stack.function_environment())
-        for layer in self.stack.layer_dirs:  # like /opt/python on Lambda
-            if str(layer) not in sys.path:
-                sys.path.insert(0, str(layer))
-                self._added_paths.append(str(layer))
-
-        self.runtime = LambdaRuntime(self.stack.functions.values())
-        isolate_log_keys_per_thread()  # handlers share one process here, not on Lambda
+        for layer in self.stack.layers.values():  # the seed runs the app's own import use case, in this process
+            if str(layer.content_dir) not in sys.path:
+                sys.path.append(str(layer.content_dir))
+                self._added_paths.append(str(layer.content_dir))
+        self.runtime = LambdaRuntime(
+            self.stack.functions.values(),
+            python_paths={
+                spec.logical_id: function_path(self.stack, spec, self.build_dir)
+                for spec in self.stack.functions.values()
+            },
+            region=self.region,
+            endpoint_url=self.endpoint.url,
+        )
         self.runtime.install(session)
         self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default
         self.faults.install(session)
         self.endpoint.answer_lambda_invoke(self.runtime)
+        # Imported here: the SAM translator and moto's IAM models are half of this module's import time.
+        from local.iam import AUDIT_DIR_ENV, Enforcer
+        from local.iam import roles as iam_roles
+
+        audit = os.environ.get(AUDIT_DIR_ENV)
+        self.iam = Enforcer(
+            iam_roles(template, self.stack, self.pseudo, self._parameters),
+            {logical_id: c.access_key_id for logical_id, c in self.runtime.credentials.items()},
+            account=self.pseudo.account_id,
+            partition=self.pseudo.partition,
+            hash_keys=_partition_keys(template, self.stack),
+            audit_dir=Path(audit).resolve() if audit else None,
+            template=self.template_path,
+        )
+        self.endpoint.wrap(self.iam.wrap)  # outermost: the Lambda API is checked too
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
         self.outbox.start(clean=self._clean_outbox)
+        self.runtime.after_invocation = self.outbox.flush
 
         sqs = self.client("sqs")
         for source in self.stack.sqs_sources:
@@ -222,11 +262,15 @@ class LocalCloud:
         if self.stack is not None and self.endpoint.port:
             self._stop_executions()
         if self.runtime is not None:
-            self.runtime.join()
+            self.runtime.stop()
+            self.runtime = None
         if self.outbox is not None:
             self.outbox.stop()
             self.outbox = None
         self.endpoint.stop()
+        if self.iam is not None:
+            self.iam.close()
+            self.iam = None
         self._environ.restore()
         for path in self._added_paths:
             if path in sys.path:
@@ -264,8 +308,11 @@ class LocalCloud:
             return []
         seed = importlib.import_module("local.seed")
         assert self.stack is not None
+        # The seed stands for staff loading the samples: it needs the names the functions are given.
         env = {k: v for k, v in aws_environment(self.endpoint, self.region).items() if v is not None}
-        return list(seed.seed_sample_data({**env, **self.stack.function_environment()}))
+        for spec in self.stack.functions.values():
+            env = {**spec.environment, **env}
+        return list(seed.seed_sample_data(env))
 
     def _outputs(self, buyers: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.stack is not None and self.api is not None and self.outbox is not None

@@ -8,7 +8,6 @@ e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts
 import functools
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
@@ -228,7 +227,7 @@ class Demo:
         return run
 
     def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
-        repo = Repository(os.environ["TABLE_NAME"])  # the local cloud runs in this process, with the template's env
+        repo = Repository(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
         payroll: dict[tuple[str, str], dict[str, Any]] = {}
         summary_orders, cards_total = [], 0
         for o in orders:

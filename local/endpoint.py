@@ -8,6 +8,7 @@ through http://localhost:$MOTO_PORT.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -22,7 +23,8 @@ from moto.core.config import default_user_config
 from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
-from local.lambdas import FunctionNotFound, LambdaRuntime
+from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
+from local.stack import FunctionSpec
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 """moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
@@ -62,6 +64,12 @@ class MotoEndpoint:
         assert self._server is not None, "start() first"
         wsgi: Any = self._server._server
         wsgi.app = _lambda_invocations(wsgi.app, runtime)
+
+    def wrap(self, middleware: Any) -> None:
+        """Put ``middleware`` (app -> app) in front of everything the endpoint answers, the Lambda API included."""
+        assert self._server is not None, "start() first"
+        wsgi: Any = self._server._server
+        wsgi.app = middleware(wsgi.app)
 
     def stop(self) -> None:
         if self._server is None:
@@ -108,32 +116,65 @@ def _one_dynamodb_request_at_a_time(app: Any) -> Any:
 
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+_FUNCTIONS_PATH = re.compile(r"^/2015-03-31/functions/?$")
+_FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/?$")
+
+
+def function_configuration(spec: FunctionSpec) -> dict[str, Any]:
+    """Lambda's FunctionConfiguration for a template function (what list-functions and get-function show)."""
+    return {
+        "FunctionName": spec.name,
+        "FunctionArn": spec.arn,
+        "Runtime": spec.runtime,
+        "Handler": spec.handler,
+        "Timeout": spec.timeout_seconds,
+        "MemorySize": spec.memory_mb,
+        "Version": "$LATEST",
+        "PackageType": "Zip",
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "Environment": {"Variables": dict(spec.environment)},
+        "Layers": [{"Arn": arn} for arn in spec.layers],
+    }
 
 
 def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
-    """Lambda's Invoke (POST /2015-03-31/functions/<name>/invocations) answered by the real handlers;
-    moto's own Lambda would need Docker. Functions not in the template go on to moto (404 there)."""
+    """Lambda's Invoke (POST /2015-03-31/functions/<name>/invocations), ListFunctions and GetFunction answered
+    from the template's functions; moto's own Lambda would need Docker. Functions not in the template go on to
+    moto (404 there)."""
+
+    def reply(start_response: Any, status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> Any:
+        start_response(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "application/json"),
+                                                                  *(headers or [])])
+        return [body if isinstance(body, bytes) else json.dumps(body).encode()]
 
     def route(environ: dict[str, Any], start_response: Any) -> Any:
-        match = _INVOKE_PATH.match(unquote(environ.get("PATH_INFO", "")))
-        if environ.get("REQUEST_METHOD") != "POST" or not match:
+        path, method = unquote(environ.get("PATH_INFO", "")), environ.get("REQUEST_METHOD")
+        if method == "GET" and _FUNCTIONS_PATH.match(path):
+            return reply(start_response, 200, {"Functions": [function_configuration(f) for f in runtime.functions]})
+        match = _FUNCTION_PATH.match(path) if method == "GET" else _INVOKE_PATH.match(path)
+        if method not in ("GET", "POST") or not match:
             return app(environ, start_response)
         try:
-            runtime.find(match.group(1))
+            spec = runtime.find(match.group(1))
         except FunctionNotFound:
             return app(environ, start_response)
+        if method == "GET":
+            return reply(start_response, 200, {
+                "Configuration": function_configuration(spec),
+                "Code": {"RepositoryType": "S3", "Location": spec.code_dir.as_uri()},
+            })
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
-        result = runtime.answer(match.group(1), payload, environ.get("HTTP_X_AMZ_INVOCATION_TYPE"))
-        headers = [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", result.request_id),
-            ("X-Amz-Executed-Version", result.executed_version),
-        ]
+        try:
+            result = runtime.answer(match.group(1), payload, environ.get("HTTP_X_AMZ_INVOCATION_TYPE"))
+        except InvalidRequestContent as exc:
+            return reply(start_response, 400, {"Type": "User", "message": str(exc)},
+                         [("x-amzn-ErrorType", "InvalidRequestContentException")])
+        headers = [("x-amzn-RequestId", result.request_id), ("X-Amz-Executed-Version", result.executed_version)]
         if result.function_error:
             headers.append(("X-Amz-Function-Error", result.function_error))
-        start_response(f"{result.status_code} {HTTPStatus(result.status_code).phrase}", headers)
-        return [result.payload]
+        return reply(start_response, result.status_code, result.payload, headers)
 
     return route
 
@@ -180,5 +221,4 @@ def aws_environment(endpoint: MotoEndpoint, region: str) -> dict[str, str | None
         "AWS_PROFILE": None,
         "AWS_DEFAULT_PROFILE": None,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
     }

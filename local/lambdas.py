@@ -1,60 +1,57 @@
-"""The local Lambda runtime: the real handlers in functions/, run in this process.
+"""The local Lambda runtime: each function's handler runs in worker processes of its own, as on Lambda.
 
-Why a botocore hook: moto's Lambda needs Docker to invoke. Every Invoke made through boto3's default
-session (moto's ASL interpreter, and any handler that invokes another) is answered here instead:
-``before-call.lambda.Invoke`` short-circuits the HTTP request with a response shaped like Lambda's
-(StatusCode, Payload stream, FunctionError, ExecutedVersion). The API server and the SQS poller
-call ``LambdaRuntime.invoke`` directly, so all three paths run a handler the same way: the event
-goes through JSON, the handler gets a Lambda-like context, an exception becomes an "Unhandled"
-function error with Lambda's error payload.
+Why processes: on Lambda a handler runs in an execution environment that holds only its own code, its
+layers and the runtime's packages, sees only its own environment variables, and is killed when it passes
+its MemorySize or its Timeout. A handler run inside the test process would see the dev venv, every other
+function's variables and no limits, so a deploy could fail where every test passed. Here each function has
+a pool of workers (local.worker): a warm one is reused, a new one starts (a cold start) when all are busy.
+The parent watches each invocation: past the deadline, or past MemorySize (peak resident memory), the
+worker is killed and the caller gets Lambda's error for it.
+
+Three paths invoke: a botocore ``before-call.lambda.Invoke`` hook on boto3's default session (moto's ASL
+interpreter runs in this process; moto's own Lambda needs Docker), Lambda's Invoke URL on the local
+endpoint (other processes, `aws lambda invoke`), and the API server and SQS poller, which call
+``LambdaRuntime.invoke`` directly. All get the same ``Invocation``: Lambda's status, payload and
+FunctionError.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import contextlib
+import functools
+import hashlib
 import io
 import json
 import logging
-import re
+import os
+import select
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
+from local import worker as protocol
 from local.stack import FunctionSpec
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any, Any], Any]
 _PARAMS_KEY = "telar_local_invoke_params"
-
-
-@dataclass
-class LambdaContext:
-    """The attributes and method of the Python runtime's context object that handlers use."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    function_version: str = "$LATEST"
-    identity: Any = None
-    client_context: Any = None
-    _deadline: float = field(default=0.0, repr=False)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+WORKER_SCRIPT = Path(protocol.__file__).resolve()
+INIT_SECONDS = 10
+"""Lambda's limit on an execution environment's init phase (on-demand functions)."""
+_WATCH_SECONDS = 0.02
+"""How often the parent checks a running invocation's memory (it wakes at once when the answer comes)."""
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -75,30 +72,289 @@ class FunctionNotFound(LookupError):
     """No function in the template has this name or ARN."""
 
 
-def _error_payload(exc: BaseException, request_id: str) -> bytes:
-    """Lambda's payload for an unhandled exception."""
-    frames = traceback.format_list(traceback.extract_tb(exc.__traceback__))
-    return json.dumps({
-        "errorMessage": str(exc),
-        "errorType": type(exc).__name__,
-        "requestId": request_id,
-        "stackTrace": [frame.rstrip("\n") for frame in frames],
-    }).encode()
+class InvalidRequestContent(ValueError):
+    """The payload is not JSON: Lambda's Invoke answers 400 InvalidRequestContentException."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The temporary credentials a function's execution role gives its environment (local.iam checks them)."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    @classmethod
+    def for_function(cls, spec: FunctionSpec) -> Credentials:
+        digest = hashlib.sha256(spec.arn.encode()).hexdigest().upper()
+        return cls(f"ASIA{digest[:16]}", digest[16:56], f"local-session-{spec.logical_id}")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What every worker of a function starts from: its import path and its process environment."""
+
+    own_path: tuple[Path, ...]  # the function's code (/var/task), and its own dependencies if it has any
+    shared_path: tuple[Path, ...]  # its layers (/opt/python) and the runtime's packages: what its zygote holds
+    variables: Mapping[str, str]
+
+    @property
+    def python_path(self) -> tuple[Path, ...]:
+        return self.own_path + self.shared_path
+
+
+class _Killed(Exception):
+    """The worker was killed or died; ``error`` is what Lambda reports for it."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class Zygote:
+    """The template process (local.worker) that forks a function's execution environments.
+
+    One per set of layers: it imports what the layers and the runtime hold once, with only the variables
+    Lambda gives every function; each environment then takes its function's own (local.worker).
+    """
+
+    def __init__(self, python_path: tuple[Path, ...], variables: Mapping[str, str]) -> None:
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(WORKER_SCRIPT), str(theirs.fileno()), *(str(p) for p in python_path)],
+            env=dict(variables), pass_fds=(theirs.fileno(),),
+        )
+        theirs.close()
+        self._lock = threading.Lock()
+        self._control.settimeout(60)
+        if not self._control.recv(1024):
+            raise RuntimeError(f"the local Lambda runtime could not start (exit {self.process.wait()})")
+        self._control.settimeout(None)
+
+    def spawn(self, variables: Mapping[str, str], paths: tuple[Path, ...], cwd: Path) -> socket.socket:
+        """A new execution environment; returns its channel."""
+        ours, theirs = socket.socketpair()
+        request = json.dumps({"env": dict(variables), "paths": [str(p) for p in paths], "cwd": str(cwd)})
+        with self._lock:
+            socket.send_fds(self._control, [request.encode()], [theirs.fileno()])
+        theirs.close()
+        return ours
+
+    def close(self) -> None:
+        self._control.close()  # the zygote returns when its control closes
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Worker:
+    """One execution environment of one function (a process forked by its Zygote)."""
+
+    def __init__(self, spec: FunctionSpec, environment: Environment, zygote: Zygote) -> None:
+        self.spec = spec
+        started = time.monotonic()
+        self._channel = zygote.spawn(environment.variables, environment.own_path, spec.code_dir)
+        self._fd = self._channel.fileno()
+        self.pid: int | None = None
+        self.peak_mb = 0.0
+        self.init_error: dict[str, Any] | None = None
+        self._ended = False
+        try:
+            self.pid = int(self._wait(started + INIT_SECONDS, "init")["pid"])
+            reply = self._wait(started + max(INIT_SECONDS, spec.timeout_seconds), "init")
+        except _Killed as killed:
+            self.init_error = {"errorType": killed.error_type, "errorMessage": str(killed)}
+        else:
+            self.init_error = reply["init"]
+        self.init_seconds = time.monotonic() - started
+
+    @property
+    def alive(self) -> bool:
+        return not self._ended and self.init_error is None
+
+    def invoke(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Send one request and wait for its answer; raises _Killed past the deadline or MemorySize."""
+        protocol.send(self._fd, request)
+        return self._wait(deadline, request["request_id"])
+
+    def _wait(self, deadline: float, request_id: str) -> dict[str, Any]:
+        limit_mb = self.spec.memory_mb
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise _Killed("Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after "
+                              f"{self.spec.timeout_seconds:.2f} seconds")
+            readable, _, _ = select.select([self._fd], [], [], min(left, _WATCH_SECONDS))
+            self.peak_mb = max(self.peak_mb, self._resident_mb())
+            if self.peak_mb > limit_mb:
+                self.kill()
+                raise _Killed("Runtime.OutOfMemory",
+                              f"RequestId: {request_id} Error: Runtime exited with error: signal: killed")
+            if readable:
+                message = protocol.receive(self._fd)
+                if message is None:
+                    self._ended = True
+                    raise _Killed("Runtime.ExitError",
+                                  f"RequestId: {request_id} Error: Runtime exited without providing a reason")
+                return dict(message)
+
+    def _resident_mb(self) -> float:
+        """The process's resident set now, in MB (0 before it said its pid, or once it is gone)."""
+        if self.pid is None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.pid}/statm", encoding="ascii") as statm:
+                return int(statm.read().split()[1]) * _PAGE / 2**20
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return 0.0
+
+    def kill(self) -> None:
+        """SIGKILL, as Lambda ends an environment (the zygote reaps it)."""
+        self._ended = True
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        self.kill()
+        self._channel.close()
+
+
+@dataclass
+class _Pool:
+    """A function's execution environments: idle ones are reused, a new one starts when all are busy."""
+
+    spec: FunctionSpec
+    environment: Environment
+    zygote: Callable[[], Zygote]
+    idle: list[Worker] = field(default_factory=list)
+    every: set[Worker] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+    def acquire(self) -> tuple[Worker, bool]:
+        """A warm worker if one is idle, else a new one (cold); the flag says which."""
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("the local Lambda runtime is stopped")
+            while self.idle:
+                worker = self.idle.pop()
+                if worker.alive:
+                    return worker, False
+                self.every.discard(worker)
+        worker = Worker(self.spec, self.environment, self.zygote())
+        with self.lock:
+            self.every.add(worker)
+        return worker, True
+
+    def release(self, worker: Worker) -> None:
+        with self.lock:
+            if worker.alive and not self.closed:
+                self.idle.append(worker)
+                return
+            self.every.discard(worker)
+        worker.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            workers, self.every, self.idle = list(self.every), set(), []
+        for worker in workers:
+            worker.close()
+
+
+_SHARED_VARIABLES = ("PATH", "LANG", "TZ", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_ENDPOINT_URL")
+"""What a zygote's environment holds: variables that are the same for every function (no names, no credentials)."""
+
+
+def _lambda_variables(spec: FunctionSpec, code_dir: Path, credentials: Credentials, region: str) -> dict[str, str]:
+    """The variables Lambda itself sets in every execution environment of a function."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "_HANDLER": spec.handler,
+        "LAMBDA_TASK_ROOT": str(code_dir),
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_SESSION_TOKEN": credentials.session_token,
+    }
 
 
 class LambdaRuntime:
-    """Finds a function by name or ARN, imports its handler once, and invokes it."""
+    """Finds a function by name or ARN and runs its invocations in its own worker processes.
 
-    def __init__(self, functions: Iterable[FunctionSpec]) -> None:
+    Parameters
+    ----------
+    functions
+        The template's functions.
+    python_paths
+        Each function's import path (logical id -> its own folders, then the shared ones), as Lambda's: its
+        CodeUri, then its layers and the runtime's packages. A function missing here imports from its
+        CodeUri alone.
+    region
+        AWS_REGION in every environment.
+    endpoint_url
+        The local AWS endpoint, set as AWS_ENDPOINT_URL in every environment (the one variable Lambda would
+        not set: SDK calls must reach the local cloud, not AWS).
+    """
+
+    def __init__(
+        self,
+        functions: Iterable[FunctionSpec],
+        *,
+        python_paths: Mapping[str, tuple[tuple[Path, ...], tuple[Path, ...]]] | None = None,
+        region: str = "us-east-1",
+        endpoint_url: str | None = None,
+    ) -> None:
         self._by_name: dict[str, FunctionSpec] = {}
+        self._pools: dict[str, _Pool] = {}
+        self.credentials: dict[str, Credentials] = {}
         for spec in functions:
             self._by_name[spec.name] = spec
-        self._handlers: dict[str, Handler] = {}
-        self._import_lock = threading.Lock()
+            credentials = Credentials.for_function(spec)
+            self.credentials[spec.logical_id] = credentials
+            variables = {**_lambda_variables(spec, spec.code_dir, credentials, region), **spec.environment}
+            if endpoint_url:
+                variables["AWS_ENDPOINT_URL"] = endpoint_url
+            own, shared = (python_paths or {}).get(spec.logical_id, ((spec.code_dir,), ()))
+            environment = Environment(tuple(own), tuple(shared), variables)
+            self._pools[spec.name] = _Pool(spec, environment, functools.partial(self._zygote, environment))
+        self._zygotes: dict[tuple[Path, ...], Zygote] = {}
+        self._zygotes_lock = threading.Lock()
         self._async: set[threading.Thread] = set()
         self._async_lock = threading.Lock()
+        # Called when an invocation ends, before its caller hears back: the local cloud copies the e-mails the
+        # worker sent into the outbox here, so they are on disk when the Invoke that sent them returns.
+        self.after_invocation: Callable[[], object] | None = None
 
-    # -- lookup and loading -----------------------------------------------------------------------
+    def _zygote(self, environment: Environment) -> Zygote:
+        """The zygote for these layers, started on first use."""
+        with self._zygotes_lock:
+            if environment.shared_path not in self._zygotes:
+                shared = {k: v for k, v in environment.variables.items() if k in _SHARED_VARIABLES}
+                self._zygotes[environment.shared_path] = Zygote(environment.shared_path, shared)
+            return self._zygotes[environment.shared_path]
+
+    @property
+    def functions(self) -> list[FunctionSpec]:
+        return list(self._by_name.values())
+
+    def environment(self, name_or_arn: str) -> Environment:
+        return self._pools[self.find(name_or_arn).name].environment
+
+    # -- lookup -----------------------------------------------------------------------------------
 
     def find(self, name_or_arn: str) -> FunctionSpec:
         """A function from its name, its ARN (with or without a qualifier) or a partial ARN."""
@@ -110,73 +366,57 @@ class LambdaRuntime:
         except KeyError:
             raise FunctionNotFound(f"Function not found: {name_or_arn}") from None
 
-    def handler(self, spec: FunctionSpec) -> Handler:
-        """Import the handler's module once (a cold start), under a name unique to the function.
-
-        Every function folder has an app.py; importing each by file path under its own module name
-        keeps them apart. The folder is on sys.path while the module loads, as it is on Lambda, so
-        that the handler's own sibling modules import.
-        """
-        with self._import_lock:
-            if spec.name in self._handlers:
-                return self._handlers[spec.name]
-            module_path, _, attribute = spec.handler.rpartition(".")
-            if not module_path:
-                raise ValueError(f"{spec.logical_id}: Handler {spec.handler!r} is not module.function")
-            source = spec.code_dir / Path(*module_path.split(".")).with_suffix(".py")
-            unique = re.sub(r"\W", "_", f"telar_local_fn_{spec.logical_id}__{module_path}")
-            module = self._import(unique, source, spec.code_dir)
-            handler = getattr(module, attribute)
-            self._handlers[spec.name] = handler
-            return handler
-
-    @staticmethod
-    def _import(name: str, source: Path, code_dir: Path) -> ModuleType:
-        module_spec = importlib.util.spec_from_file_location(name, source)
-        if module_spec is None or module_spec.loader is None:
-            raise ImportError(f"cannot import {source}")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        sys.path.insert(0, str(code_dir))
-        try:
-            module_spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop(name, None)
-            raise
-        finally:
-            sys.path.remove(str(code_dir))
-        return module
-
     # -- invoking ---------------------------------------------------------------------------------
 
     def invoke(self, name_or_arn: str, payload: bytes | str | None = None) -> Invocation:
-        """Run the handler synchronously (RequestResponse); handler errors come back as FunctionError."""
+        """Run one invocation synchronously (RequestResponse); failures come back as FunctionError."""
         spec = self.find(name_or_arn)
-        request_id = str(uuid.uuid4())
-        started = time.monotonic()
-        context = LambdaContext(
-            function_name=spec.name,
-            invoked_function_arn=name_or_arn if name_or_arn.startswith("arn:") else spec.arn,
-            memory_limit_in_mb=spec.memory_mb,
-            aws_request_id=request_id,
-            log_group_name=f"/aws/lambda/{spec.name}",
-            log_stream_name=time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex,
-            _deadline=started + spec.timeout_seconds,
-        )
+        raw = payload.encode() if isinstance(payload, str) else (payload or b"")
         try:
-            raw = payload.encode() if isinstance(payload, str) else (payload or b"")
-            event = json.loads(raw) if raw.strip() else {}
-            result = self.handler(spec)(event, context)
-            body = json.dumps(result).encode()
-        except Exception as exc:
-            log.exception("%s failed (request %s)", spec.name, request_id)
-            return Invocation(200, _error_payload(exc, request_id), request_id, function_error="Unhandled")
+            text = raw.decode("utf-8")
+            if text.strip():
+                json.loads(text)
+        except ValueError as exc:
+            raise InvalidRequestContent(f"Could not parse request body into json: {exc}") from None
+        request_id = str(uuid.uuid4())
+        pool = self._pools[spec.name]
+        worker, cold = pool.acquire()
+        started = time.monotonic()
+        try:
+            if worker.init_error is not None:
+                return self._failed(spec, request_id, worker.init_error)
+            request = {
+                "request_id": request_id,
+                "payload": text,
+                "deadline_ms": int(time.time() * 1000) + spec.timeout_seconds * 1000,
+                "invoked_function_arn": name_or_arn if name_or_arn.startswith("arn:") else spec.arn,
+            }
+            try:
+                reply = worker.invoke(request, started + spec.timeout_seconds)
+            except _Killed as killed:
+                return self._failed(spec, request_id, {"errorType": killed.error_type, "errorMessage": str(killed)})
+            if "error" in reply:
+                return self._failed(spec, request_id, reply["error"])
+            return Invocation(200, reply["result"].encode(), request_id)
         finally:
-            elapsed = time.monotonic() - started
-            if elapsed > spec.timeout_seconds:
-                log.warning("%s took %.1fs: on Lambda it would have timed out after %ss",
-                            spec.name, elapsed, spec.timeout_seconds)
-        return Invocation(200, body, request_id)
+            self._report(spec, request_id, worker, started, cold)
+            pool.release(worker)
+            if self.after_invocation is not None:
+                self.after_invocation()
+
+    @staticmethod
+    def _failed(spec: FunctionSpec, request_id: str, error: dict[str, Any]) -> Invocation:
+        log.warning("%s failed (request %s): %s: %s", spec.name, request_id, error.get("errorType"),
+                    error.get("errorMessage"))
+        return Invocation(200, json.dumps(error).encode(), request_id, function_error="Unhandled")
+
+    @staticmethod
+    def _report(spec: FunctionSpec, request_id: str, worker: Worker, started: float, cold: bool) -> None:
+        """Lambda's REPORT line (logged at INFO; `make serve` shows it)."""
+        init = f"\tInit Duration: {worker.init_seconds * 1000:.2f} ms" if cold else ""
+        log.info("REPORT RequestId: %s\tFunction: %s\tDuration: %.2f ms\tMemory Size: %d MB\t"
+                 "Max Memory Used: %d MB%s", request_id, spec.name, (time.monotonic() - started) * 1000,
+                 spec.memory_mb, worker.peak_mb, init)
 
     def invoke_async(self, name_or_arn: str, payload: bytes | str | None = None) -> Invocation:
         """InvocationType Event: queue the run in a thread and answer 202 at once."""
@@ -196,6 +436,15 @@ class LambdaRuntime:
         thread.start()
         return Invocation(202, b"", request_id)
 
+    def answer(self, name_or_arn: str, payload: bytes | str | None, invocation_type: str | None) -> Invocation:
+        """Lambda's Invoke for its InvocationType: DryRun 204 without running, Event 202 in a thread, else run."""
+        if invocation_type == "DryRun":
+            self.find(name_or_arn)
+            return Invocation(204, b"", str(uuid.uuid4()))
+        if invocation_type == "Event":
+            return self.invoke_async(name_or_arn, payload)
+        return self.invoke(name_or_arn, payload)
+
     def join(self, timeout: float = 10.0) -> None:
         """Wait for Event invocations still running (at shutdown)."""
         deadline = time.monotonic() + timeout
@@ -203,6 +452,22 @@ class LambdaRuntime:
             threads = list(self._async)
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        """Wait for Event invocations, then end every worker (idle or busy: a stop is a stop)."""
+        self.join()
+        for pool in self._pools.values():
+            pool.close()
+        with self._zygotes_lock:
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
+        for zygote in zygotes:
+            zygote.close()
+
+    def workers(self, name_or_arn: str) -> int:
+        """How many execution environments the function has now (busy or idle)."""
+        pool = self._pools[self.find(name_or_arn).name]
+        with pool.lock:
+            return len(pool.every)
 
     # -- the botocore hook ------------------------------------------------------------------------
 
@@ -233,15 +498,11 @@ class LambdaRuntime:
             payload = payload.read()
         if isinstance(payload, bytearray):
             payload = bytes(payload)
-        return self._http_response(self.answer(name, payload, params.get("InvocationType")))
-
-    def answer(self, name_or_arn: str, payload: bytes | str | None, invocation_type: str | None) -> Invocation:
-        """Lambda's Invoke for its InvocationType: DryRun 204 without running, Event 202 in a thread, else run."""
-        if invocation_type == "DryRun":
-            return Invocation(204, b"", str(uuid.uuid4()))
-        if invocation_type == "Event":
-            return self.invoke_async(name_or_arn, payload)
-        return self.invoke(name_or_arn, payload)
+        try:
+            result = self.answer(name, payload, params.get("InvocationType"))
+        except InvalidRequestContent as exc:
+            return self._error_response(400, "InvalidRequestContentException", str(exc))
+        return self._http_response(result)
 
     @staticmethod
     def _http_response(result: Invocation) -> tuple[AWSResponse, dict[str, Any]]:
@@ -262,3 +523,13 @@ class LambdaRuntime:
         if result.function_error:
             parsed["FunctionError"] = result.function_error
         return AWSResponse("http://local-lambda/", result.status_code, headers, None), parsed
+
+    @staticmethod
+    def _error_response(status: int, code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
+        request_id = str(uuid.uuid4())
+        parsed = {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status, "HTTPHeaders": {},
+                                 "RetryAttempts": 0},
+        }
+        return AWSResponse("http://local-lambda/", status, {}, None), parsed

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.stack import ApiRoute, Authorizer, FunctionSpec, GatewayResponse, Resource, SqsSource, Stack
+from local.stack import (
+    ApiRoute,
+    Authorizer,
+    FunctionSpec,
+    GatewayResponse,
+    LayerSpec,
+    Resource,
+    SqsSource,
+    Stack,
+)
 from local.template import (
     Pseudo,
     Resolver,
@@ -39,7 +48,6 @@ _NOT_NEEDED_LOCALLY = {
     "AWS::Serverless::Api": "served by the local API server (local.api)",
     "AWS::Serverless::HttpApi": "not served locally",
     "AWS::ApiGateway::RestApi": "served by the local API server (local.api)",
-    "AWS::Serverless::LayerVersion": "its ContentUri goes on sys.path, like /opt/python",
     "AWS::Lambda::LayerVersion": "layers are imported from the source tree",
     "AWS::Lambda::Permission": "moto does not enforce permissions",
     "AWS::Logs::LogGroup": "handlers log to the console",
@@ -157,11 +165,12 @@ class Provisioner:
 
     def _layer(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
         # On Lambda a layer's python/ folder is /opt/python; with SAM's BuildMethod the ContentUri
-        # itself becomes that folder. Either way the importable root goes on sys.path.
+        # itself becomes that folder (its requirements installed next to it: local.build).
         content = self._path(props.get("ContentUri"), f"{logical_id}.ContentUri")
-        self.stack.layer_dirs.append(content / "python" if (content / "python").is_dir() else content)
         name = self._name(logical_id, props.get("LayerName"))
-        return Created(self._arn("lambda", f"layer:{name}:1"), {})
+        arn = self._arn("lambda", f"layer:{name}:1")
+        self.stack.layers[arn] = LayerSpec(logical_id, content / "python" if (content / "python").is_dir() else content)
+        return Created(arn, {})
 
     def _dynamodb_table(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
         self._ignore(logical_id, props, {
@@ -364,6 +373,7 @@ class Provisioner:
             timeout_seconds=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
             environment={k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in variables.items()},
+            layers=tuple(str(arn) for arn in props.get("Layers") or ()),
         )
         self.stack.functions[logical_id] = spec
         for event_id, event in (props.get("Events") or {}).items():

@@ -23,7 +23,16 @@ class FunctionSpec:
     runtime: str
     timeout_seconds: int
     memory_mb: int
-    environment: dict[str, str]
+    environment: dict[str, str]  # Globals merged with the function's own: all its environment has
+    layers: tuple[str, ...] = ()  # layer version ARNs, in order
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """An AWS::Serverless::LayerVersion: the folder its code imports from (like /opt/python)."""
+
+    logical_id: str
+    content_dir: Path
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ class Stack:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     routes: list[ApiRoute] = field(default_factory=list)
     sqs_sources: list[SqsSource] = field(default_factory=list)
-    layer_dirs: list[Path] = field(default_factory=list)
+    layers: dict[str, LayerSpec] = field(default_factory=dict)  # by version ARN
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def ref(self, logical_id: str) -> Any:
@@ -102,22 +111,3 @@ class Stack:
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == resource_type]
-
-    def function_environment(self) -> dict[str, str]:
-        """The union of all functions' environment variables.
-
-        The handlers share one process, so they share os.environ: two functions that set the same
-        variable to different values cannot both be honoured, and that is an error, not a guess.
-        """
-        merged: dict[str, str] = {}
-        owner: dict[str, str] = {}
-        for spec in self.functions.values():
-            for key, value in spec.environment.items():
-                if key in merged and merged[key] != value:
-                    raise ValueError(
-                        f"environment variable {key} is {merged[key]!r} in {owner[key]} but {value!r} in "
-                        f"{spec.logical_id}; the local cloud runs all handlers in one process"
-                    )
-                merged[key] = value
-                owner.setdefault(key, spec.logical_id)
-        return merged

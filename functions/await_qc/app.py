@@ -4,13 +4,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.await_qc import await_qc
 
 
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     await_qc(default_ports(), event["assignment_id"], event["task_token"])
     return {"assignment_id": event["assignment_id"], "status": "AWAITING_QC"}

@@ -25,7 +25,7 @@ from telar.auth import API_KEY_HEADER, buyer_from_context
 from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
 from telar.json_body import BodyInvalid, decode_body, parse_json_body
 from telar.models import Buyer, OrderRequest
-from telar.observability import logger, metrics, tracer
+from telar.observability import logger, metrics
 from telar.ports import default_ports
 
 TITLE, VERSION = "Telar wholesale orders API", "1.0.0"
@@ -221,7 +221,6 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     orders.IDEMPOTENCY.register_lambda_context(context)  # an interrupted request's key frees up when it times out

@@ -6,13 +6,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar.models import PayPeriod
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.pay_period import run_pay_period
 
 
 @logger.inject_lambda_context(correlation_id_path="period", clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("period"):
         period = PayPeriod(period=str(event["period"]))

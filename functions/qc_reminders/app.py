@@ -5,12 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.qc_reminders import send_qc_reminders
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return send_qc_reminders(default_ports(), datetime.now(UTC))

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages import s3_records
 from telar.stages.reference_upload import accept_reference_upload
@@ -22,6 +22,5 @@ def handle_message(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=handle_message, processor=processor, context=context)

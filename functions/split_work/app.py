@@ -4,12 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.split_work import split_work
 
 
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"assignment_ids": split_work(default_ports(), event["order_id"])}

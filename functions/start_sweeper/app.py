@@ -6,12 +6,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar import orders
-from telar.observability import logger, tracer
+from telar.observability import logger
 from telar.ports import default_ports
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = orders.sweep_start_pending(default_ports(), datetime.now(UTC))
     if started:

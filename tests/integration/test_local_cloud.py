@@ -98,7 +98,15 @@ Resources:
     Properties: {EmailIdentity: !Ref SenderEmail}
   HandlerRole:
     Type: AWS::IAM::Role
-    Properties: {AssumeRolePolicyDocument: {}}
+    Properties:
+      AssumeRolePolicyDocument: {}
+      Policies:
+        - PolicyName: send-mail
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: ses:SendRawEmail
+                Resource: !Sub "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}"
   Api:
     Type: AWS::Serverless::Api
     Properties: {StageName: v1}
@@ -117,6 +125,8 @@ Resources:
     Properties:
       CodeUri: fns/upload/
       Handler: app.lambda_handler
+      Policies:
+        - DynamoDBWritePolicy: {TableName: !Ref Table}
       Events:
         Uploads:
           Type: SQS
@@ -126,6 +136,8 @@ Resources:
     Properties:
       CodeUri: fns/step/
       Handler: app.lambda_handler
+      Policies:
+        - DynamoDBWritePolicy: {TableName: !Ref Table}
       Timeout: 30
   Machine:
     Type: AWS::Serverless::StateMachine
@@ -267,6 +279,11 @@ def write_project(root: Path) -> Path:
     return root / "template.yaml"
 
 
+def child_processes() -> set[str]:
+    """The pids of this process's children (Linux)."""
+    return {pid for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+
+
 def port_open(url: str) -> bool:
     host, port = url.removeprefix("http://").split(":")
     with socket.socket() as probe:
@@ -327,9 +344,11 @@ class TestRunningCloud:
         # And the sender identity is verified, and outputs.json was written
         assert "sender@example.org" in cloud.client("ses").list_identities()["Identities"]
         assert json.loads((cloud.out_dir / "outputs.json").read_text())["api_url"] == outputs["api_url"]
-        # And the handlers see the template's environment
-        assert os.environ["TABLE_NAME"] == "telar-Table"
-        assert os.environ["AWS_ENDPOINT_URL"] == outputs["aws_endpoint"]
+        # And the handlers see the template's environment, pointed at the local endpoint
+        assert cloud.runtime is not None
+        variables = cloud.runtime.environment("telar-ApiFunction").variables
+        assert variables["TABLE_NAME"] == "telar-Table"
+        assert variables["AWS_ENDPOINT_URL"] == outputs["aws_endpoint"]
 
     def test_api_route_reaches_the_handler_and_returns_its_response(self, cloud: LocalCloud) -> None:
         # Given the API URL
@@ -430,7 +449,7 @@ class TestRunningCloud:
         assert workflow.resume("AAAAno-such-token", {"order_id": "x"}) is False
         assert workflow.heartbeat("AAAAno-such-token") is False
 
-    def test_lambda_invoke_runs_the_handler_in_process(self, cloud: LocalCloud) -> None:
+    def test_lambda_invoke_runs_the_handler(self, cloud: LocalCloud) -> None:
         # Given a Lambda client (boto3's default session carries the hook)
         client = cloud.client("lambda")
         arn = "arn:aws:lambda:us-east-1:123456789012:function:telar-StepFunction"
@@ -486,10 +505,13 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     write_project(tmp_path)
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
     session_before = boto3.DEFAULT_SESSION
+    children_before = child_processes()
     cloud = LocalCloud(project_root=tmp_path, out_dir=tmp_path / "out", api_port=0, aws_port=0, seed=False)
     cloud.start()
     api, aws = cloud.outputs["api_url"], cloud.outputs["aws_endpoint"]
     assert port_open(api) and port_open(aws)
+    assert requests.get(f"{api}/items/1", timeout=10).status_code == 200  # a function's environment is running
+    assert child_processes() - children_before
 
     # When it stops
     cloud.stop()
@@ -501,6 +523,8 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
     assert boto3.DEFAULT_SESSION is session_before
     assert str(tmp_path / "layer") not in sys.path
+    # And no process it started is left: the functions' environments and their zygote have ended
+    assert not child_processes() - children_before
 
 
 def test_an_unsupported_intrinsic_fails_start_and_leaves_nothing_running(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from local.stack import FunctionSpec, Stack
 from local.template import (
     NO_VALUE,
     Pseudo,
@@ -133,15 +132,3 @@ def test_parameters_take_defaults_overrides_and_list_types(template: dict) -> No
     assert parameter_values(template, {"Sender": "b@example.org"})["Sender"] == "b@example.org"
     with pytest.raises(TemplateError, match="unknown parameters"):
         parameter_values(template, {"Nope": "1"})
-
-
-def test_functions_setting_one_variable_two_ways_cannot_share_the_process(tmp_path: Path) -> None:
-    def spec(logical_id: str, env: dict[str, str]) -> FunctionSpec:
-        return FunctionSpec(logical_id, logical_id, f"arn:{logical_id}", tmp_path, "app.h", "python3.12", 3, 128, env)
-
-    stack = Stack("telar", "123456789012", "us-east-1")
-    stack.functions = {"A": spec("A", {"X": "1", "Y": "y"}), "B": spec("B", {"X": "1", "Z": "z"})}
-    assert stack.function_environment() == {"X": "1", "Y": "y", "Z": "z"}
-    stack.functions["C"] = spec("C", {"X": "2"})
-    with pytest.raises(ValueError, match="X is '1' in A but '2' in C"):
-        stack.function_environment()

@@ -199,3 +199,12 @@ def test_every_scheduled_function_sends_its_failures_to_the_alarm_topic() -> Non
         and r["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {"Ref": "AlarmTopic"}
     }
     assert scheduled and scheduled == configured
+
+
+def test_tables_and_buckets_outlive_the_stack() -> None:
+    # Orders, pay records and uploads must survive a deleted stack or a replacing update
+    resources = load_template()["Resources"]
+    stateful = {k: r for k, r in resources.items() if r["Type"] in ("AWS::DynamoDB::Table", "AWS::S3::Bucket")}
+    assert len(stateful) == 4
+    for logical_id, resource in stateful.items():
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical_id

@@ -1,0 +1,43 @@
+"""Every handler imports from what deploys: the built layer, its own CodeUri and the runtime's boto3, nothing else.
+
+Why: the development venv holds moto, pytest and their dependencies; a handler importing one of them by
+accident (aws_xray_sdk came in with moto) passes every in-process test and fails on Lambda at init.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from local.build import BUILD_DIR, DeployedFunction, check, deployed_functions, import_handler
+from tests.conftest import ROOT
+
+TEMPLATE = ROOT / "template.yaml"
+FUNCTIONS = deployed_functions(TEMPLATE, BUILD_DIR)
+
+
+def test_the_build_is_current() -> None:
+    check(TEMPLATE, BUILD_DIR)  # raises, naming `make build`, when it is not
+
+
+def test_the_template_has_functions_with_the_layer() -> None:
+    assert len(FUNCTIONS) >= 13
+    assert all(BUILD_DIR / "TelarLayer" / "python" in f.python_path for f in FUNCTIONS)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.logical_id)
+def test_the_handler_imports_in_a_fresh_interpreter_from_the_deployed_path_alone(function: DeployedFunction) -> None:
+    # Given a fresh interpreter whose path is the function's CodeUri, the built layer and the runtime's packages
+    # When it imports the handler as Lambda's Python runtime does
+    result = import_handler(function.handler, function.python_path, function.code_dir)
+    # Then the import succeeds
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_package_only_the_dev_venv_has_does_not_import(tmp_path: Path) -> None:
+    # Given a handler that imports moto (in the dev venv, not in the layer)
+    (tmp_path / "app.py").write_text("import moto\n\ndef lambda_handler(event, context):\n    return {}\n")
+    layer = next(iter(FUNCTIONS)).python_path[1:]
+    # When it is imported on the deployed path, Then it fails as it would on Lambda
+    result = import_handler("app.lambda_handler", (tmp_path, *layer), tmp_path)
+    assert result.returncode != 0
+    assert "No module named 'moto'" in result.stderr

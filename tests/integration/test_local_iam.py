@@ -1,0 +1,154 @@
+"""IAM as deployed: a function's AWS call outside its role gets the service's AccessDenied, as on AWS.
+
+A throwaway project whose stub handler makes the calls it is told to (template.yaml's own roles:
+test_template_roles.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.cloud import LocalCloud
+from local.iam import unused_grants
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.lambda_handler
+    Timeout: 10
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref Table
+        OTHER_TABLE: !Ref OtherTable
+        BUCKET: !Ref Bucket
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  OtherTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  Bucket:
+    Type: AWS::S3::Bucket
+  CallerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fns/caller/
+      Policies:
+        - DynamoDBReadPolicy: {TableName: !Ref Table}
+        - Statement:
+            - Effect: Allow
+              Action: [dynamodb:PutItem]
+              Resource: !GetAtt Table.Arn
+              Condition:
+                ForAllValues:StringLike:
+                  dynamodb:LeadingKeys: ["MINE#*"]
+            - Effect: Allow
+              Action: [s3:GetObject, s3:PutObject]
+              Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/mine/*"
+            - Effect: Deny
+              Action: [s3:PutObject]
+              Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/mine/locked/*"
+"""
+
+CALLER = '''
+import os
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+def lambda_handler(event, context):
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    calls = {
+        "get": lambda: dynamodb.get_item(TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": "x"}}),
+        "put_mine": lambda: dynamodb.put_item(TableName=os.environ["TABLE_NAME"], Item={"pk": {"S": "MINE#1"}}),
+        "put_theirs": lambda: dynamodb.put_item(TableName=os.environ["TABLE_NAME"], Item={"pk": {"S": "ORDER#1"}}),
+        "delete": lambda: dynamodb.delete_item(TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": "MINE#1"}}),
+        "other_table": lambda: dynamodb.get_item(TableName=os.environ["OTHER_TABLE"], Key={"pk": {"S": "x"}}),
+        "s3_put_mine": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/a.txt", Body=b"a"),
+        "s3_get_mine": lambda: s3.get_object(Bucket=os.environ["BUCKET"], Key="mine/a.txt")["Body"].read(),
+        "s3_put_theirs": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="theirs/a.txt", Body=b"a"),
+        "s3_put_locked": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/locked/a.txt", Body=b"a"),
+    }
+    try:
+        calls[event["call"]]()
+    except ClientError as error:
+        error_ = error.response["Error"]
+        return {"allowed": False, "code": error_["Code"], "message": error_["Message"],
+                "status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
+    return {"allowed": True}
+'''
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    root = tmp_path_factory.mktemp("iam")
+    (root / "template.yaml").write_text(TEMPLATE)
+    (root / "fns" / "caller").mkdir(parents=True)
+    (root / "fns" / "caller" / "app.py").write_text(CALLER)
+    with LocalCloud(project_root=root, out_dir=root / "out", api_port=0, aws_port=0, seed=False) as running:
+        yield running
+
+
+def call(cloud: LocalCloud, name: str) -> dict[str, Any]:
+    reply = cloud.client("lambda").invoke(FunctionName="telar-CallerFunction", Payload=json.dumps({"call": name}))
+    assert "FunctionError" not in reply
+    return dict(json.load(reply["Payload"]))
+
+
+@pytest.mark.parametrize("name", ["get", "put_mine", "s3_put_mine", "s3_get_mine"])
+def test_calls_the_role_grants_are_allowed(cloud: LocalCloud, name: str) -> None:
+    # Given the function's role (SAM's DynamoDBReadPolicy plus its own statements)
+    # When it makes a call the role grants, Then it succeeds
+    assert call(cloud, name) == {"allowed": True}
+
+
+@pytest.mark.parametrize(("name", "code", "status"), [
+    ("put_theirs", "AccessDeniedException", 400),  # the LeadingKeys condition does not match
+    ("delete", "AccessDeniedException", 400),  # no statement grants DeleteItem
+    ("other_table", "AccessDeniedException", 400),  # another table
+    ("s3_put_theirs", "AccessDenied", 403),  # another prefix
+    ("s3_put_locked", "AccessDenied", 403),  # an explicit Deny wins over the Allow
+])
+def test_a_call_outside_the_role_gets_the_services_access_denied(
+    cloud: LocalCloud, name: str, code: str, status: int
+) -> None:
+    # When the function makes a call its role does not allow
+    refused = call(cloud, name)
+    # Then the service refuses it as AWS does, naming the role's session and the action
+    assert (refused["allowed"], refused["code"], refused["status"]) == (False, code, status)
+    session = "assumed-role/telar-CallerFunctionRole/telar-CallerFunction"
+    assert f"{session} is not authorized to perform" in refused["message"]
+
+
+def test_callers_that_are_not_functions_are_not_checked(cloud: LocalCloud) -> None:
+    # Given the test process's own credentials (an administrator, as `aws --endpoint-url` is)
+    # When it writes where the function may not, Then it may
+    cloud.client("s3").put_object(Bucket=cloud.outputs["resources"]["Bucket"], Key="theirs/b.txt", Body=b"b")
+
+
+def test_the_audit_records_what_was_granted_and_used(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    lines = [
+        {"template": str(template), "granted": True, "function": "F", "policy": "P", "statement": 0,
+         "actions": ["s3:GetObject", "s3:PutObject"]},
+        {"template": str(template), "function": "F", "policy": "P", "statement": 0, "action": "s3:GetObject",
+         "resource": "arn:aws:s3:::b/k"},
+    ]
+    (tmp_path / "1.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert unused_grants(tmp_path, template) == {"F": ["P#0: s3:PutObject"]}

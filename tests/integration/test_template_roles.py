@@ -1,0 +1,63 @@
+"""template.yaml's roles, as the local cloud enforces them (aws-sam-translator expands the policy templates, then
+intrinsics are resolved against the provisioned stack): each function gets what it needs, nothing it must not have.
+
+The e2e suite proves the roles are sufficient (every call is checked there); these tests pin what they refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from local.cloud import PROJECT_ROOT, LocalCloud
+from local.iam import Call
+
+
+@pytest.fixture(scope="module")
+def telar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    out = tmp_path_factory.mktemp("telar-roles")
+    with LocalCloud(project_root=PROJECT_ROOT, out_dir=out, api_port=0, aws_port=0, seed=False) as running:
+        yield running
+
+
+def allowed(telar: LocalCloud, function: str, action: str, resource: str, **context: str) -> bool:
+    return telar.iam.roles[function].decide(Call(action, resource, context)) is not None
+
+
+def test_internet_facing_functions_cannot_scan_or_delete_orders(telar: LocalCloud) -> None:
+    table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{telar.outputs['resources']['TelarTable']}"
+    for function in ("IntakeApiFunction", "AuthorizerFunction"):
+        assert not allowed(telar, function, "dynamodb:Scan", table)
+        assert not allowed(telar, function, "dynamodb:DeleteItem", table, **{"dynamodb:LeadingKeys": "ORDER#1"})
+    # The intake may remove only the marker of an order whose start is confirmed
+    marker = {"dynamodb:LeadingKeys": "START#PENDING"}
+    assert allowed(telar, "IntakeApiFunction", "dynamodb:DeleteItem", table, **marker)
+    # And the authorizer reads keys and buyers only
+    assert allowed(telar, "AuthorizerFunction", "dynamodb:GetItem", table, **{"dynamodb:LeadingKeys": "APIKEY#abc"})
+    assert not allowed(telar, "AuthorizerFunction", "dynamodb:GetItem", table, **{"dynamodb:LeadingKeys": "ORDER#1"})
+
+
+def test_qc_uploads_cannot_touch_reference_data_and_no_function_scans(telar: LocalCloud) -> None:
+    uploads = f"arn:aws:s3:::{telar.outputs['uploads_bucket']}"
+    assert allowed(telar, "QcUploadFunction", "s3:GetObjectVersion", f"{uploads}/qc/sheet.xlsx")
+    assert not allowed(telar, "QcUploadFunction", "s3:PutObject", f"{uploads}/reference/reference.xlsx")
+    assert not allowed(telar, "QcUploadFunction", "s3:GetObject", f"{uploads}/reference/reference.xlsx")
+    table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{telar.outputs['resources']['TelarTable']}"
+    assert not [f for f in telar.iam.roles if allowed(telar, f, "dynamodb:Scan", table)]
+
+
+def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud) -> None:
+    wildcard = {
+        action for role in telar.iam.roles.values() for grant in role.grants
+        if grant.statement.get("Resource") == "*" and not grant.policy.startswith("arn:aws:iam::aws:policy/")
+        for action in grant.actions
+    }
+    assert wildcard == {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+
+
+def test_insert_cards_cannot_write_uploads_or_the_table(telar: LocalCloud) -> None:
+    uploads = f"arn:aws:s3:::{telar.outputs['uploads_bucket']}"
+    table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{telar.outputs['resources']['TelarTable']}"
+    assert not allowed(telar, "InsertCardsFunction", "s3:PutObject", f"{uploads}/photos/p.png")
+    assert not allowed(telar, "InsertCardsFunction", "dynamodb:PutItem", table)
