@@ -135,3 +135,26 @@ def test_a_command_line_without_table_or_known_command_is_refused_by_argparse(ar
     with pytest.raises(SystemExit) as exited:
         auth.main(argv)
     assert exited.value.code == 2
+
+
+def test_help_tells_an_operator_what_each_command_does(capsys: pytest.CaptureFixture[str]) -> None:
+    # When an operator asks for help, on the command and on each subcommand
+    with pytest.raises(SystemExit) as exited:
+        auth.main(["--help"])
+    assert exited.value.code == 0
+    top = " ".join(capsys.readouterr().out.split())
+    # Then the usage names the command to type, says what it is for, and explains every option and command
+    for text in (
+        "usage: python -m telar.auth [-h] --table TABLE {issue,list,revoke}",
+        "Issue, list and revoke buyers' keys.",
+        "--table TABLE the stack's TelarTable name",
+        "issue a new key for a buyer (printed once)",
+        "list a buyer's key ids, newest first",
+        "revoke revoke one of a buyer's keys by its id",
+    ):
+        assert text in top, (text, top)
+
+
+def test_a_key_carries_256_random_bits() -> None:
+    key = auth.new_api_key()
+    assert len(key) == len("tlr_") + 43  # 32 bytes in URL-safe base64, unpadded

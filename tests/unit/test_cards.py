@@ -622,3 +622,16 @@ def test_a_card_in_a_language_the_sheet_does_not_know_uses_the_english_texts():
     html = render_print_sheet([card], title="t")
     # Then its labels are the English ones rather than an error
     assert TEXTS["en"]["sheet"] in html
+
+
+def test_a_card_names_the_product_as_the_catalog_does():
+    assert only_card(a_maker(consent_name=True)).product_name == "Alpaca knit scarf"
+
+
+def test_the_qr_code_encodes_the_story_page():
+    from telar.cards import qr_svg
+
+    options = CardOptions(story_url="https://example.org/stories")
+    html = render_print_sheet([only_card(a_maker(consent_name=True))], title="t", options=options)
+    assert str(qr_svg(str(options.story_url))[0]) in html
+    assert str(qr_svg("None")[0]) not in html

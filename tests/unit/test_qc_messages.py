@@ -277,3 +277,32 @@ def test_the_hours_bound_for_one_long_piece_is_three_times_its_standard_time_rou
     # Then a row of one piece may claim 121 h (rounded up), more than the group's four weeks (100 h)
     assert max_hours_per_row(make_group(CUSCO), tapestry, 1) == Decimal(121)
     assert max_hours_per_row(make_group(CUSCO), tapestry, 0) == Decimal(100)
+
+
+def test_a_header_of_only_worker_id_and_sku_is_found_and_the_missing_columns_named() -> None:
+    problems = _structure_problems(book([["CUS-01", "KNT-SCARF-ALP"]], header=["Worker ID", "SKU"]))
+    assert [(cell, expected) for _, cell, _, expected in problems] == [
+        ("5:5", f"a column headed '{label}' in the header row")
+        for label in ("Planned", "Produced", "Passed", "Rejected", "Defect codes", "Hours worked")
+    ]
+
+
+def test_a_row_with_only_a_note_beside_the_table_is_skipped_and_the_rows_after_it_are_read() -> None:
+    # Given a note in column J on the row between the first and second maker's rows
+    rows = _rows()
+    rows.insert(1, [None] * 9 + ["checked twice"])
+    sheet = validate_qc(read_qc_workbook(book(rows)), ASSIGNMENT, REF)
+    assert [r.worker_id for r in sheet.rows] == ["CUS-01", "CUS-02", "CUS-03"]
+
+
+def test_a_date_typed_as_a_plain_number_follows_the_workbooks_1904_date_system() -> None:
+    # Given an old Mac Excel workbook (1904 dates) whose Date cell holds the serial number as a plain number
+    data = book(_rows(), labels={"Assignment ID": AID, "Inspected by": "Luz", "Date": 44000}, date1904=True)
+    # Then the day is counted from 1 January 1904, not from 1900
+    assert validate_qc(read_qc_workbook(data), ASSIGNMENT, REF).inspected_on == date(1904, 1, 1) + timedelta(44000)
+
+
+def test_the_no_rows_problem_is_on_the_qc_sheet() -> None:
+    with pytest.raises(SheetInvalid) as excinfo:
+        validate_qc(read_qc_workbook(book([])), ASSIGNMENT, REF)
+    assert [(p.sheet, p.cell) for p in excinfo.value.problems] == [("QC", "6:6")]
