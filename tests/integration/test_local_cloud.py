@@ -280,8 +280,14 @@ def write_project(root: Path) -> Path:
 
 
 def child_processes() -> set[str]:
-    """The pids of this process's children (Linux)."""
-    return {pid for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+    """The pids of this process's children (Linux), read per thread; a thread may end while it is read."""
+    pids: set[str] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids.update((task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return pids
 
 
 def port_open(url: str) -> bool:
@@ -508,13 +514,15 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     children_before = child_processes()
     cloud = LocalCloud(project_root=tmp_path, out_dir=tmp_path / "out", api_port=0, aws_port=0, seed=False)
     cloud.start()
-    api, aws = cloud.outputs["api_url"], cloud.outputs["aws_endpoint"]
-    assert port_open(api) and port_open(aws)
-    assert requests.get(f"{api}/items/1", timeout=10).status_code == 200  # a function's environment is running
-    assert child_processes() - children_before
-
-    # When it stops
-    cloud.stop()
+    try:
+        api, aws = cloud.outputs["api_url"], cloud.outputs["aws_endpoint"]
+        assert port_open(api) and port_open(aws)
+        assert requests.get(f"{api}/items/1", timeout=10).status_code == 200  # a function's environment is running
+        assert child_processes() - children_before
+    finally:
+        # When it stops (also when a check above failed: a cloud left running holds the one-per-process lock
+        # and every later local-cloud test of this run would fail to start)
+        cloud.stop()
 
     # Then its servers are closed, its threads have ended, and the process is as it was
     assert not port_open(api) and not port_open(aws)

@@ -81,7 +81,11 @@ def lambda_handler(event, context):
         "delete": lambda: dynamodb.delete_item(TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": "MINE#1"}}),
         "other_table": lambda: dynamodb.get_item(TableName=os.environ["OTHER_TABLE"], Key={"pk": {"S": "x"}}),
         "s3_put_mine": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/a.txt", Body=b"a"),
-        "s3_get_mine": lambda: s3.get_object(Bucket=os.environ["BUCKET"], Key="mine/a.txt")["Body"].read(),
+        # writes what it reads: tests run in any order, so it cannot count on s3_put_mine having run first
+        "s3_get_mine": lambda: (
+            s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/b.txt", Body=b"b"),
+            s3.get_object(Bucket=os.environ["BUCKET"], Key="mine/b.txt")["Body"].read(),
+        ),
         "s3_put_theirs": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="theirs/a.txt", Body=b"a"),
         "s3_put_locked": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/locked/a.txt", Body=b"a"),
     }
