@@ -15,9 +15,9 @@ from botocore.client import BaseClient
 
 from local.manager import fill_qc_sheet
 from telar import orders
-from telar.adapters.repository import ConditionFailed, Repository
+from telar.adapters.repository import Repository
 from telar.capacity import free_minutes, group_day_minutes, week_of
-from telar.errors import CapacityContention
+from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc

@@ -112,9 +112,9 @@ def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None
     outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
     # Then it is version 2, and version 1 (what running orders were planned with) still has the old rate
     assert outcome == "applied" and imported.repo.reference_version() == 2
-    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)  # type: ignore[union-attr]
-    old = sample_book().reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
-    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old  # type: ignore[union-attr]
+    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
+    old = sample_book().reference.product(sku).piece_rates["PEN"]
+    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old
 
 
 def test_re_uploading_an_export_gives_identical_data(imported: Ports) -> None:
@@ -194,7 +194,7 @@ def test_an_import_that_crashed_before_switching_does_not_block_the_next(importe
     outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
     # Then it becomes version 3, whole, and version 1 is still as it was
     assert outcome == "applied" and imported.repo.reference_version() == 3
-    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99  # type: ignore[union-attr]
+    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
     assert imported.repo.load_reference(1) == sample_book().canonical().reference
 
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from local.manager import RowResult, fill_qc_sheet
 from telar import orders
+from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
@@ -308,3 +309,15 @@ def test_reminders_know_the_state_machine_qc_timeout() -> None:
     # Then the reminders count down to the same timeout, and the daily job beats well inside the heartbeat
     assert await_qc_state["TimeoutSeconds"] == QC_TIMEOUT.total_seconds()
     assert await_qc_state["HeartbeatSeconds"] >= 2 * 24 * 3600
+
+
+def test_a_stage_given_an_id_nobody_stored_raises_not_found_of_that_kind(aws: Ports) -> None:
+    # Given a table with the reference data and no orders
+    import_sample_reference(aws)
+    # When each stage is started for an order or assignment that does not exist, Then each says which is missing
+    with pytest.raises(OrderNotFound, match="ord-missing"):
+        split_work(aws, "ord-missing")
+    with pytest.raises(OrderNotFound, match="ord-missing"):
+        make_cards(aws, "ord-missing")
+    with pytest.raises(AssignmentNotFound, match="ord-missing-pe-cusco"):
+        start_rework(aws, "ord-missing-pe-cusco")

@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from telar.errors import GroupNotFound
 from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
 from telar.models.reference import NO_CONSENT
 
@@ -203,7 +204,7 @@ def build_cards(
     for (group_id, sku, worker_id), copies in sorted(passed.items()):
         group = groups.get(group_id)
         if group is None:
-            raise LookupError(f"QC rows name group {group_id!r}, which is not in the reference data")
+            raise GroupNotFound(f"QC rows name group {group_id!r}, which is not in the reference data")
         maker = makers.get(worker_id)
         cards.append(
             _card(
@@ -213,7 +214,7 @@ def build_cards(
                 worker_id=worker_id,
                 group=group,
                 sku=sku,
-                product=ref.product(sku),
+                product=ref.find_product(sku),
                 photo=photos.get(worker_id),
                 lang=lang,
                 texts=texts,

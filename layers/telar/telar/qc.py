@@ -248,9 +248,7 @@ def validate_qc(parsed: ParsedQc, assignment: Assignment, ref: ReferenceData) ->
     Passed + Rejected may not exceed Produced; defect codes (comma or semicolon separated) must be
     the product's; hours go from 0 to :func:`max_hours_per_row`, rounded to hundredths.
     """
-    group = next((g for g in ref.groups if g.group_id == assignment.group_id), None)
-    if group is None:
-        raise LookupError(f"group {assignment.group_id!r} of assignment {assignment.assignment_id} is unknown")
+    group = ref.group(assignment.group_id)
     problems: list[SheetProblem] = []
 
     if parsed.assignment_id != assignment.assignment_id:
@@ -286,9 +284,8 @@ def validate_qc(parsed: ParsedQc, assignment: Assignment, ref: ReferenceData) ->
             )
         )
 
-    if problems:
+    if problems or inspected_on is None:  # a missing date is among the problems
         raise SheetInvalid(problems)
-    assert inspected_on is not None
     return QcSheet(
         assignment_id=assignment.assignment_id,
         inspected_by=inspected_by,
@@ -317,7 +314,7 @@ def _validate_row(
     sku = skus.get(_text(cells["sku"].value).casefold())
     if sku is None:
         problems.append(cells["sku"].problem("a SKU of this assignment: " + ", ".join(sorted(skus.values()))))
-    product = ref.product(sku) if sku is not None else None
+    product = ref.find_product(sku) if sku is not None else None
 
     counts: dict[str, int] = {}
     for field in ("planned", "produced", "passed", "rejected"):

@@ -133,7 +133,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     rows_by_codes: dict[tuple[str, ...], list[int]] = {}
     rows_by_bound: dict[Decimal, list[int]] = {}
     for line in assignment.lines:
-        product = ref.product(line.sku)
+        product = ref.find_product(line.sku)
         codes_by_sku[line.sku] = product.defect_codes if product else ()
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for worker_id, planned in line.per_maker.items():
@@ -284,7 +284,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
             ws.row_dimensions[row].height = 30
         row += 1
     for sku, codes in codes_by_sku.items():
-        product = ref.product(sku)
+        product = ref.find_product(sku)
         put_text(ws.cell(row=row, column=1), sku)
         put_text(ws.cell(row=row, column=2), product.name if product else "")
         put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")

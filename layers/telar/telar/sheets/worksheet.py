@@ -80,7 +80,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     makers = {m.worker_id: m for m in ref.makers}
     row = header + 1
     for line in assignment.lines:
-        product = ref.product(line.sku)
+        product = ref.find_product(line.sku)
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
             put_text(ws.cell(row=row, column=1), line.sku)

@@ -9,9 +9,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from telar.adapters.repository import ConditionFailed
 from telar.capacity import release_bookings
-from telar.errors import CapacityContention
+from telar.errors import CapacityContention, ConditionFailed
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
@@ -19,10 +18,14 @@ from telar.stages import cards_key
 
 RELEASE_ATTEMPTS = 5
 
+CANNOT_PLAN = (
+    "We cannot plan this order with the makers and time available. Our team will contact you about quantities or "
+    "dates."
+)
 # What a buyer reads, by the error the stage raised. Anything else is a fault of ours, told as such.
 BUYER_REASONS = {
-    "CapacityExceeded": "We cannot plan this order with the makers and time available. Our team will contact you "
-    "about quantities or dates.",
+    "CapacityExceeded": CANNOT_PLAN,
+    "ProductNotFound": CANNOT_PLAN,  # a product left the catalog (a confirmed import) before the order was planned
     "States.Timeout": "A production group has not reported its quality check in time. Our team is following it up.",
     "States.HeartbeatTimeout": "A production group has not reported its quality check in time. Our team is "
     "following it up.",

@@ -2,9 +2,8 @@
 
 from datetime import UTC, datetime
 
-from telar.adapters.repository import ConditionFailed
 from telar.capacity import CapacityLedger, release_bookings
-from telar.errors import SheetInvalid
+from telar.errors import ConditionFailed, QcNotYetAwaited, SheetInvalid
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
@@ -14,10 +13,6 @@ from telar.stages.notify import keep_error_report, send_once
 
 QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
 _ENDED = (OrderStatus.NEEDS_ATTENTION, OrderStatus.READY_TO_SHIP)
-
-
-class QcNotYetAwaited(Exception):
-    """The sheet arrived before the pipeline started waiting for it: retry later (SQS redelivers)."""
 
 
 def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:

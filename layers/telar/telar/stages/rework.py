@@ -5,9 +5,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from telar.adapters.repository import ConditionFailed
 from telar.capacity import add_bookings
-from telar.errors import CapacityContention
+from telar.errors import AssignmentNotFound, CapacityContention, ConditionFailed, OrderNotFound
 from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
@@ -24,7 +23,8 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     rework or the rounds are used up; then the assignment is flagged and the order ends NEEDS_ATTENTION.
     """
     signed_off = ports.repo.get_assignment(assignment_id)
-    assert signed_off is not None, f"assignment {assignment_id} does not exist"
+    if signed_off is None:
+        raise AssignmentNotFound(f"assignment {assignment_id} does not exist")
     rework = plan_rework(signed_off)
     if rework is None:
         return {"rework": False, "assignment_id": assignment_id}
@@ -37,7 +37,8 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
         logger.warning("rework rounds used up", assignment_id=assignment_id, reason=reason)
         return {"rework": False, "assignment_id": assignment_id}
     order = ports.repo.get_order(signed_off.order_id)
-    assert order is not None
+    if order is None:
+        raise OrderNotFound(f"order {signed_off.order_id} of {assignment_id} does not exist")
     ref = order_reference(ports, order)  # the catalog as planned; the manager as now
     stored = ports.repo.get_assignment(rework.assignment_id) or _book_and_store(
         ports, with_paper_keys(order, rework), ref

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 from telar import allocation
 from telar.adapters.mail import XLSX, Attachment
-from telar.adapters.repository import ConditionFailed
 from telar.capacity import add_bookings
-from telar.errors import CapacityContention
+from telar.errors import CapacityContention, ConditionFailed, OrderNotFound
 from telar.models import Assignment, Order, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
@@ -24,7 +23,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     """Plan the order's assignments and book their capacity, write their papers, tell the managers."""
     order = ports.repo.get_order(order_id)
     if order is None:
-        raise LookupError(f"order {order_id} does not exist")
+        raise OrderNotFound(f"order {order_id} does not exist")
     if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before its papers or e-mails
         ref = order_reference(ports, order)
         for a in ports.repo.assignments_of(order_id):
