@@ -5,9 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from telar import orders
-from telar.models import ConsentChange, Group, ReferenceData, WageRule
+from telar.models import ConsentChange, Group, ReferenceBook, ReferenceData, WageRule
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
 from telar.stages.payroll import run_payroll

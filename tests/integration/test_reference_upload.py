@@ -15,9 +15,8 @@ from moto.ses.models import ses_backends
 
 from samples.make_reference_book import sample_book
 from telar.auth import hash_api_key
-from telar.models import PayPeriod
+from telar.models import PayPeriod, ReferenceBook
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.pay_period import run_pay_period
 from telar.stages.reference_upload import CURRENT_EXPORT, accept_reference_upload

@@ -30,12 +30,12 @@ from telar.models import (
     PayRun,
     Product,
     QcSheet,
+    ReferenceBook,
     ReferenceData,
     TimelineEntry,
     WageRule,
 )
 from telar.models.api_key import ApiKey
-from telar.reference_book import ReferenceBook
 from telar.reference_guards import OpenWork
 
 M = TypeVar("M", bound=BaseModel)

@@ -194,3 +194,31 @@ class ReferenceData(_Ref):
         if not rules:
             raise WageRuleNotFound(f"no minimum wage for {group.country}/{group.region} on {on}")
         return max(rules, key=lambda r: r.effective_from)
+
+
+CONFIRM_LABEL = "Confirm"  # the instructions sheet's cell a person writes yes beside to apply a risky import
+
+
+class ReferenceBook(BaseModel):
+    """Everything one reference workbook holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: ReferenceData
+    buyers: tuple[Buyer, ...] = ()
+    confirmed: bool = False  # CONFIRM_LABEL: yes on the instructions sheet: apply changes the guards would refuse
+
+    def canonical(self) -> "ReferenceBook":
+        """The same data in key order, so two books compare equal whatever order their rows were in."""
+        ref = self.reference
+        return ReferenceBook(
+            reference=ref.model_copy(
+                update={
+                    "groups": tuple(sorted(ref.groups, key=lambda g: g.group_id)),
+                    "makers": tuple(sorted(ref.makers, key=lambda m: m.worker_id)),
+                    "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
+                    "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
+                }
+            ),
+            buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),
+        )

@@ -1,4 +1,9 @@
-"""The printable work sheet a production manager hands out: what to make, for whom, by when."""
+"""The work sheet: the printable sheet a production manager hands out, what to make, for whom, by when.
+
+Written only (never read back). One sheet in the group's language (es, th, else en), A4 and one page wide,
+its header row repeated on every page: the order's buyer reference, order and assignment ids, group, due date
+and total units, then a table of `SKU`, `Product`, `Options`, `Notes`, `Total quantity`, `Maker`, `Worker ID`,
+`Quantity` and a `Done ✓` box, one row per product and maker (the product's details on its first row)."""
 
 import math
 

@@ -7,7 +7,8 @@ from telar.errors import ConditionFailed, QcNotYetAwaited, SheetInvalid
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
-from telar.qc import read_qc_workbook, validate_qc
+from telar.qc import validate_qc
+from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
 from telar.stages.notify import keep_error_report, send_once
 

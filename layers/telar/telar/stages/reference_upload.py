@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from telar.adapters.mail import XLSX, Attachment
 from telar.auth import hash_api_key, new_api_key
 from telar.errors import SheetInvalid
-from telar.models import Buyer, ReferenceData
+from telar.models import Buyer, ReferenceBook, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
+from telar.reference_book import deactivated, keep_departed_makers, orphaned_groups
 from telar.reference_guards import revoked_buyers, risky_changes
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.notify import keep_error_report, send_once
