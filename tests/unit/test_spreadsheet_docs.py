@@ -1,30 +1,8 @@
 """The spreadsheet formats have one home: each format module's docstring, gathered into docs/spreadsheets.md."""
 
-import ast
-from pathlib import Path
-
-import pytest
-
 from telar.sheets import payroll_book, qc_sheet, reference_book
 from telar.sheets.reading import MAX_UPLOAD_BYTES
-from tests.spreadsheet_docs import DOC, ROOT, contract, render
-
-SHEETS = ROOT / "layers" / "telar" / "telar" / "sheets"
-
-
-def _runtime_imports(path: Path) -> set[str]:
-    """The modules ``path`` imports when it runs (names imported only for type checking are not)."""
-    tree = ast.parse(path.read_text())
-    typing_only = {
-        id(n)
-        for block in ast.walk(tree)
-        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
-        for n in ast.walk(block)
-    }
-    nodes = [n for n in ast.walk(tree) if id(n) not in typing_only]
-    return {n.module or "" for n in nodes if isinstance(n, ast.ImportFrom)} | {
-        a.name for n in nodes if isinstance(n, ast.Import) for a in n.names
-    }
+from tests.spreadsheet_docs import DOC, contract, render
 
 
 def test_docs_spreadsheets_md_is_generated_from_the_format_docstrings() -> None:
@@ -60,24 +38,3 @@ def test_the_payroll_book_contract_names_every_sheet() -> None:
 
 def test_the_upload_limits_are_the_ones_the_reader_enforces() -> None:
     assert f"{MAX_UPLOAD_BYTES // 1_000_000} MB" in contract("telar.sheets.reading")
-
-
-@pytest.mark.parametrize("module", sorted(p.stem for p in SHEETS.glob("*.py") if p.stem != "__init__"))
-def test_every_module_of_sheets_depends_on_models_errors_and_sheets_only(module: str) -> None:
-    # Given the imports of a module in telar/sheets/
-    imported = _runtime_imports(SHEETS / f"{module}.py")
-    # Then none of them is a domain module, a stage or an adapter
-    telar = {m for m in imported if m == "telar" or m.startswith("telar.")}
-    allowed = ("telar.models", "telar.errors", "telar.sheets")
-    assert [m for m in telar if not m.startswith(allowed)] == []
-
-
-def test_no_domain_module_opens_a_workbook_or_touches_an_adapter() -> None:
-    # Given the pure domain modules (telar/*.py but the wiring, the CLI-bearing auth and the settings;
-    # photos.py names the store's StoredObject for type checking only)
-    domain = [p for p in SHEETS.parent.glob("*.py") if p.stem not in ("__init__", "ports", "auth", "settings")]
-    for path in domain:
-        imported = _runtime_imports(path)
-        # Then none imports sheets/, adapters/, openpyxl or boto3
-        bad = [m for m in imported if m.startswith(("telar.sheets", "telar.adapters", "openpyxl", "boto3"))]
-        assert bad == [], path.name

@@ -43,14 +43,7 @@ SUMMARY_HEADERS = (
     "Minimum-wage top-ups",
     "Total to pay",
 )
-DETAIL_HEADERS = (
-    "Group ID",
-    "Group",
-    "Worker ID",
-    "Maker",
-    "Currency",
-    "SKU",
-    "Orders",
+_PAY_HEADERS = (  # the last columns of Detail and Audit: what was made and what it pays
     "Units passed",
     "Hours",
     "Piece earnings",
@@ -59,22 +52,8 @@ DETAIL_HEADERS = (
     "Top-up",
     "Total",
 )
-AUDIT_HEADERS = (
-    "Order",
-    "Assignment",
-    "Group ID",
-    "Worker ID",
-    "SKU",
-    "QC date",
-    "QC upload",
-    "Units passed",
-    "Hours",
-    "Piece earnings",
-    "Hourly base",
-    "Minimum for hours",
-    "Top-up",
-    "Total",
-)
+DETAIL_HEADERS = ("Group ID", "Group", "Worker ID", "Maker", "Currency", "SKU", "Orders", *_PAY_HEADERS)
+AUDIT_HEADERS = ("Order", "Assignment", "Group ID", "Worker ID", "SKU", "QC date", "QC upload", *_PAY_HEADERS)
 DATE_FORMAT = "yyyy-mm-dd"  # read by finance across countries: unambiguous
 AMOUNTS = ("piece_earnings", "hourly_base", "minimum_for_hours", "top_up", "total")
 SUMMARY_HEADER_ROW = 3

@@ -6,10 +6,11 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from telar import cards, photos
+from telar.artifacts import cards_key
 from telar.errors import OrderNotFound
 from telar.observability import logger
 from telar.ports import Ports
-from telar.stages import cards_key, order_reference
+from telar.stages import order_reference
 
 
 class CardSettings(BaseSettings, cards.CardOptions):
