@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from telar import payroll
 from telar.models import Assignment, AssignmentLine, EarningLine, PayPeriod, QcRow, ReferenceData
+from telar.models.payroll import MakerProductPay
 from telar.sheets.payroll_book import write_payroll_book
 from tests.factories import CHIANG_MAI, CUSCO, make_group, make_maker, make_product, make_reference
 
@@ -71,7 +72,7 @@ def _bare(lines: list[EarningLine]) -> int:
     wb = Workbook()
     detail = wb.active
     audit = wb.create_sheet("Audit")
-    rows = payroll.per_maker_product(lines)
+    rows = MakerProductPay.per_maker_product(lines)
     for pay in rows:
         x = pay.first
         detail.append(
@@ -93,7 +94,7 @@ def run() -> dict[str, float]:
     compute = time.perf_counter() - started
     assert len(lines) == 100_000 and len({(x.group_id, x.worker_id) for x in lines}) == 10_000
 
-    rows = sum(len(payroll.per_maker_product(g.lines)) + len(g.lines) for g in groups)
+    rows = sum(len(MakerProductPay.per_maker_product(g.lines)) + len(g.lines) for g in groups)
     started = time.perf_counter()
     for group_payroll in groups:
         write_payroll_book([group_payroll], period_label="pay period 2026-11")

@@ -10,7 +10,8 @@ import openpyxl
 
 from bench._timing import best_of
 from telar.models import AssignmentLine
-from telar.qc import read_qc_workbook, validate_qc
+from telar.qc import validate_qc
+from telar.sheets.qc_sheet import read_qc_workbook
 from telar.sheets.qc_template import write_qc_template
 from tests.factories import (
     CUSCO,

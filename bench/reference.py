@@ -6,7 +6,7 @@ products, wage rules, buyers).
 
 from bench._timing import best_of
 from samples.make_reference_book import sample_book
-from telar.reference_book import ReferenceBook
+from telar.models import ReferenceBook
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 
 MAKERS, ROUNDS = 5_000, 3

@@ -82,7 +82,7 @@ def instance(seed: int = 4) -> tuple[Order, ReferenceData, dict[str, CapacityLed
 
 def lp_bound_days(order: Order, ref: ReferenceData, ledgers: dict[str, CapacityLedger]) -> int:
     """Smallest day count by which the LP relaxation (lines -> makers, fractional) is feasible."""
-    skills = {ref.product(line.sku).skill for line in order.lines}  # type: ignore[union-attr]
+    skills = {ref.product(line.sku).skill for line in order.lines}
     makers = [m for m in ref.makers if m.active and set(m.skills) & skills]
     cums = []
     for m in makers:
@@ -91,7 +91,6 @@ def lp_bound_days(order: Order, ref: ReferenceData, ledgers: dict[str, CapacityL
     rows, cols, work = [], [], []
     for i, line in enumerate(order.lines):
         product = ref.product(line.sku)
-        assert product is not None
         work.append(line.quantity * float(product.standard_minutes))
         for j, m in enumerate(makers):
             if product.skill in m.skills:
@@ -111,13 +110,12 @@ def lp_bound_days(order: Order, ref: ReferenceData, ledgers: dict[str, CapacityL
 
 def fairness(plan: Plan, order: Order, ref: ReferenceData) -> tuple[float, float]:
     """Recomputed from the assignments' units (not from the plan's own figures, which it should equal)."""
-    skills = {ref.product(line.sku).skill for line in order.lines}  # type: ignore[union-attr]
+    skills = {ref.product(line.sku).skill for line in order.lines}
     skilled = {m.worker_id: m for m in ref.makers if m.active and set(m.skills) & skills}
     hours = dict.fromkeys(skilled, 0.0)
     for a in plan.assignments:
         for line in a.lines:
             product = ref.product(line.sku)
-            assert product is not None
             for worker, units in line.per_maker.items():
                 hours[worker] += units * float(product.standard_minutes) / float(skilled[worker].efficiency) / 60
     share = sum(1 for h in hours.values() if h > 0) / len(hours)

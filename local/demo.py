@@ -2,7 +2,7 @@
 
 Orders go in through the HTTP API, production managers' QC sheets are filled in (some rejects, some slow
 makers whose piece earnings fall under the minimum wage) and uploaded, and the run waits for payroll
-e-mails and insert cards. Artifacts land in out/demo/ (see DESIGN.md, "Contracts").
+e-mails and insert cards. Artifacts land in out/demo/ (listed in README.md, "Running each part").
 """
 
 import functools

@@ -1,6 +1,6 @@
 """A production manager, simulated: fills in a QC template the way staff do in a spreadsheet program.
 
-Works only from the QC sheet contract in DESIGN.md (labels, any column order), not from how Telar
+Works only from the QC sheet format in docs/spreadsheets.md (labels, any column order), not from how Telar
 happens to lay the template out, so the demo and the e2e tests exercise the contract itself.
 """
 

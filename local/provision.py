@@ -2,7 +2,8 @@
 
 Why resource by resource: this keeps template.yaml the only list of resources (nothing is kept by
 hand here: every table, bucket, queue and state machine comes from the template's properties) while
-avoiding moto's CloudFormation, which cannot run our template (see DESIGN.md, "Known moto quirks").
+avoiding moto's CloudFormation, which cannot run our template (it ignores DefinitionSubstitutions, its
+state machines do not execute, and REST API resources break its create_stack).
 Resources that mean nothing locally (IAM, API Gateway, layers) get a Ref and attributes so that
 the rest of the template still resolves, and are otherwise skipped.
 """

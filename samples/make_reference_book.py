@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from telar.models import Buyer, ReferenceData
-from telar.reference_book import ReferenceBook
+from telar.models import Buyer, ReferenceBook, ReferenceData
 from telar.sheets.reference_book import write_reference_book
 
 HERE = Path(__file__).resolve().parent

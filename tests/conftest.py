@@ -15,9 +15,8 @@ from telar.adapters.mail import Mailer
 from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
 from telar.adapters.workflow import Workflow
-from telar.models import ReferenceData
+from telar.models import ReferenceBook, ReferenceData
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook
 from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
 from telar.stages.reference_upload import apply_reference_workbook, import_reference

@@ -60,7 +60,7 @@ class ManagersWithOneReject(Demo):
         result = super().manager_counts(worker_id, sku, planned, rework)
         reject = 0 if rework or self.rejected_once or planned < 2 else 1
         self.rejected_once = self.rejected_once or bool(reject)
-        codes = (self.ref.product(sku).defect_codes or [""])[0] if reject else ""  # type: ignore[union-attr]
+        codes = (self.ref.product(sku).defect_codes or [""])[0] if reject else ""
         return RowResult(produced=planned, rejected=reject, defect_codes=codes, hours_worked=result.hours_worked)
 
 

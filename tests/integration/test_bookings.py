@@ -9,8 +9,9 @@ import pytest
 from botocore.client import BaseClient
 
 from telar import orders
-from telar.adapters.repository import ConditionFailed, Repository
+from telar.adapters.repository import Repository
 from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes
+from telar.errors import ConditionFailed
 from telar.models import Buyer
 from telar.ports import Ports
 from telar.stages.split_work import split_work

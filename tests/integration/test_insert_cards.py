@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from telar.artifacts import PHOTO_CACHE
 from telar.models import Buyer, ReferenceData
-from telar.photos import CACHE_PREFIX
 from telar.ports import Ports
 from telar.stages.insert_cards import CardSettings, make_cards
 from tests.conftest import SAMPLES, import_sample_reference
@@ -48,7 +48,7 @@ def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
 
 
 def _cache_versions() -> list[dict]:
-    reply = boto3.client("s3").list_object_versions(Bucket="telar-artifacts", Prefix=CACHE_PREFIX)
+    reply = boto3.client("s3").list_object_versions(Bucket="telar-artifacts", Prefix=PHOTO_CACHE)
     return reply.get("Versions", [])
 
 

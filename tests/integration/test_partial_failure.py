@@ -15,11 +15,12 @@ from botocore.client import BaseClient
 
 from local.manager import fill_qc_sheet
 from telar import orders
-from telar.adapters.repository import ConditionFailed, Repository
+from telar.adapters.repository import Repository
 from telar.capacity import free_minutes, group_day_minutes, week_of
-from telar.errors import CapacityContention
+from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
+from telar.rendering import Mail
 from telar.stages.await_qc import await_qc
 from telar.stages.notify import send_once
 from telar.stages.order_status import record_outcome
@@ -142,7 +143,7 @@ def test_a_plan_that_keeps_losing_the_race_raises_capacity_contention_which_the_
         raise ConditionFailed("ledger version changed")
 
     monkeypatch.setattr(Repository, "create_assignments", always_lost)
-    monkeypatch.setattr("telar.stages.split_work.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("telar.stages.conflicts.time.sleep", lambda seconds: None)
     # When SplitWork runs, Then it raises the named error (not a generic one the state machine would not retry)
     with pytest.raises(CapacityContention):
         split_work(aws, order.order_id)
@@ -243,9 +244,9 @@ def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_re
     # Given an attempt that claimed an e-mail and died before sending it (its lease has run out)
     assert aws.repo.claim("mail#papers#a-1", lease=timedelta(0))
     # When the stage is retried
-    send_once(aws, "papers#a-1", to=["manager@example.org"], subject="papers", text="hello")
+    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     # Then the e-mail goes out, once: a third attempt sends nothing
-    send_once(aws, "papers#a-1", to=["manager@example.org"], subject="papers", text="hello")
+    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     subjects = [email.message_from_string(m.raw_data, policy=email.policy.default)["Subject"] for m in _sent_mails()]
     assert subjects == ["papers"]
 
@@ -254,5 +255,5 @@ def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over(aws: Ports) 
     # Given an attempt that holds the claim within its lease (still running)
     assert aws.repo.claim("mail#papers#a-2")
     # When another delivery of the stage runs; Then it sends nothing
-    send_once(aws, "papers#a-2", to=["manager@example.org"], subject="papers", text="hello")
+    send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     assert _sent_mails() == []

@@ -14,13 +14,13 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from samples.make_reference_book import sample_book
+from telar.artifacts import CURRENT_REFERENCE_EXPORT
 from telar.auth import hash_api_key
-from telar.models import PayPeriod
+from telar.models import PayPeriod, ReferenceBook
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.pay_period import run_pay_period
-from telar.stages.reference_upload import CURRENT_EXPORT, accept_reference_upload
+from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import make_earning_line
 
@@ -112,14 +112,14 @@ def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None
     outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
     # Then it is version 2, and version 1 (what running orders were planned with) still has the old rate
     assert outcome == "applied" and imported.repo.reference_version() == 2
-    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)  # type: ignore[union-attr]
-    old = sample_book().reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
-    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old  # type: ignore[union-attr]
+    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
+    old = sample_book().reference.product(sku).piece_rates["PEN"]
+    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old
 
 
 def test_re_uploading_an_export_gives_identical_data(imported: Ports) -> None:
     # Given the export Telar wrote of the data in force
-    export = imported.uploads.get(CURRENT_EXPORT)
+    export = imported.uploads.get(CURRENT_REFERENCE_EXPORT)
     before = (imported.repo.load_reference(), imported.repo.load_reference_buyers())
     # When staff upload it unchanged
     outcome, _, _ = _upload(imported, export, "reference/export-back.xlsx")
@@ -154,7 +154,7 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     paid = imported.repo.earnings_paid_in("2026-11")
     assert [p.worker_id for p in paid] == [maker.worker_id] and run.status == "SENT"
     # And exporting and re-uploading keeps her inactive (never deleted)
-    assert _upload(imported, imported.uploads.get(CURRENT_EXPORT), "reference/again.xlsx")[0] == "unchanged"
+    assert _upload(imported, imported.uploads.get(CURRENT_REFERENCE_EXPORT), "reference/again.xlsx")[0] == "unchanged"
 
 
 def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
@@ -194,7 +194,7 @@ def test_an_import_that_crashed_before_switching_does_not_block_the_next(importe
     outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
     # Then it becomes version 3, whole, and version 1 is still as it was
     assert outcome == "applied" and imported.repo.reference_version() == 3
-    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99  # type: ignore[union-attr]
+    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
     assert imported.repo.load_reference(1) == sample_book().canonical().reference
 
 
@@ -227,4 +227,4 @@ def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(a
     outcome = accept_reference_upload(aws, "reference/a.xlsx", first.version_id)
     # Then version 2 stays in force, and so does its export
     assert outcome == "unchanged" and aws.repo.load_reference() == newer
-    assert read_reference_book(aws.uploads.get(CURRENT_EXPORT)).reference == newer
+    assert read_reference_book(aws.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer

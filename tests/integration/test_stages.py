@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from local.manager import RowResult, fill_qc_sheet
 from telar import orders
+from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
@@ -265,8 +266,13 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
     import_sample_reference(aws)
     aws.repo.put_buyer(BUYER, "hash-of-key")
-    view = orders.submit_order(aws, BUYER, _order_request(sample=1))  # the sample order made by three groups
-    assignment_ids = split_work(aws, view.order_id)
+    # two sample orders: how many groups one is split among depends on the day it is planned (planned on Saturday
+    # 2026-12-05, the sample order of three groups went to two), and three assignments are needed here
+    assignment_ids = [
+        a
+        for sample in (1, 0)
+        for a in split_work(aws, orders.submit_order(aws, BUYER, _order_request(sample)).order_id)
+    ]
     on_time, overdue, ended = assignment_ids[:3]
     for i, assignment_id in enumerate((on_time, overdue, ended)):
         await_qc(aws, assignment_id, f"token-{i}")
@@ -308,3 +314,15 @@ def test_reminders_know_the_state_machine_qc_timeout() -> None:
     # Then the reminders count down to the same timeout, and the daily job beats well inside the heartbeat
     assert await_qc_state["TimeoutSeconds"] == QC_TIMEOUT.total_seconds()
     assert await_qc_state["HeartbeatSeconds"] >= 2 * 24 * 3600
+
+
+def test_a_stage_given_an_id_nobody_stored_raises_not_found_of_that_kind(aws: Ports) -> None:
+    # Given a table with the reference data and no orders
+    import_sample_reference(aws)
+    # When each stage is started for an order or assignment that does not exist, Then each says which is missing
+    with pytest.raises(OrderNotFound, match="ord-missing"):
+        split_work(aws, "ord-missing")
+    with pytest.raises(OrderNotFound, match="ord-missing"):
+        make_cards(aws, "ord-missing")
+    with pytest.raises(AssignmentNotFound, match="ord-missing-pe-cusco"):
+        start_rework(aws, "ord-missing-pe-cusco")

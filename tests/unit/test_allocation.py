@@ -92,7 +92,6 @@ def test_each_line_goes_only_to_makers_with_the_skill_and_quantities_add_up(samp
     for a in plan.assignments:
         for line in a.lines:
             product = sample_reference.product(line.sku)
-            assert product is not None
             skilled = {m.worker_id for m in sample_reference.makers_of(a.group_id, product.skill)}
             assert set(line.per_maker) <= skilled and sum(line.per_maker.values()) == line.quantity
         assert a.due_date >= TODAY

@@ -67,7 +67,6 @@ def test_a_line_under_two_batches_stays_with_one_group_a_larger_one_may_share() 
     # Given two groups with the skill
     ref = make_reference()
     product = ref.product("KNT-SCARF-ALP")
-    assert product is not None
     small, large = 2 * product.min_quantity - 1, 2 * product.min_quantity
     per_group = {g.group_id: _ship(make_reference(groups=[g]), "KNT-SCARF-ALP", small) for g in ref.groups}
     # When and Then: the small line ships when the best single group could finish it

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from telar.errors import SheetInvalid
-from telar.qc import read_qc_workbook
 from telar.sheets.error_report import annotate_problems
+from telar.sheets.qc_sheet import read_qc_workbook
 from telar.sheets.reference_book import read_reference_book
 from tests.hostile_workbooks import CORPUS, Hostile
 

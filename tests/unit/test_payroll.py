@@ -49,7 +49,7 @@ def _maker(ref: ReferenceData, group_id: str) -> tuple[str, str]:
 def test_no_top_up_when_piece_earnings_exceed_the_minimum(sample_reference: ReferenceData) -> None:
     worker, sku = _maker(sample_reference, "pe-cusco")
     [line] = earnings_for(_assignment("pe-cusco", sku, worker, 10, "1"), sample_reference, date(2026, 11, 23))
-    rate = sample_reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
+    rate = sample_reference.product(sku).piece_rates["PEN"]
     assert line.piece_earnings == (10 * rate).quantize(Decimal("0.01")) and line.top_up == 0
     assert line.total == line.piece_earnings
 
@@ -183,7 +183,6 @@ def test_a_group_with_its_own_piece_rate_is_paid_at_it_and_others_at_the_country
     # Given Cusco negotiated its own rate for a product, while Ayacucho pays Peru's rate for it
     worker, sku = _maker(sample_reference, "pe-cusco")
     product = sample_reference.product(sku)
-    assert product is not None
     ref = _product(sample_reference, sku, group_piece_rates={"pe-cusco": Decimal("31.50")})
     other = next(m.worker_id for m in ref.makers_of("pe-ayacucho", product.skill))
     # When one unit passes in each group
@@ -214,7 +213,7 @@ def test_rejected_units_are_not_paid_and_a_reworked_unit_is_paid_once_when_it_pa
     # When both rounds are paid
     lines = [line for a in (first, rework) for line in earnings_for(a, sample_reference, date(2026, 11, 23))]
     # Then she is paid for 5 units, each once, and for all 23 hours she worked (rework time counts)
-    rate = sample_reference.product(sku).piece_rates["PEN"]  # type: ignore[union-attr]
+    rate = sample_reference.product(sku).piece_rates["PEN"]
     assert [line.units_passed for line in lines] == [3, 2]
     assert sum(line.piece_earnings for line in lines) == 5 * rate
     assert sum(line.hours_worked for line in lines) == 23

@@ -30,7 +30,7 @@ def test_planned_catalog_and_membership_with_latest_consent_wages_and_managers()
     # When a running order's view is built
     view = as_planned(planned, latest)
     # Then the catalog, the group's terms and membership are as planned
-    assert view.product("KNT-SCARF-ALP").piece_rates["PEN"] == Decimal("25.00")  # type: ignore[union-attr]
+    assert view.product("KNT-SCARF-ALP").piece_rates["PEN"] == Decimal("25.00")
     assert view.product("SEW-TOTE") is not None
     assert view.group(CUSCO).hours_per_day == Decimal(5)
     assert {m.worker_id for m in view.makers_of(CUSCO)} == {"CUS-01", "CUS-02", "CUS-09"}

@@ -1,4 +1,4 @@
-"""Reading and validating uploaded QC sheets (DESIGN.md contract), including hostile uploads."""
+"""Reading and validating uploaded QC sheets (the format in docs/spreadsheets.md), including hostile uploads."""
 
 import re
 import zipfile
@@ -13,8 +13,9 @@ from defusedxml import EntitiesForbidden
 from openpyxl import Workbook
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import QcRow
-from telar.qc import ParsedQc, max_hours_per_row, read_qc_workbook, validate_qc
+from telar.models import ParsedQc, QcRow
+from telar.qc import max_hours_per_row, validate_qc
+from telar.sheets.qc_sheet import read_qc_workbook
 from telar.sheets.qc_template import write_qc_template
 from telar.sheets.reading import ZipLimits, check_container, read_grid
 from tests.factories import (
@@ -229,8 +230,10 @@ def test_inspection_dates_as_date_cells_serials_or_text(value: object) -> None:
 
 
 def test_serials_follow_the_1904_date_system_when_the_workbook_uses_it() -> None:
-    parsed = read_qc_workbook(book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 44307}))
-    assert validate_qc(parsed.model_copy(update={"date1904": True}), ASSIGNMENT, REF).inspected_on == date(2025, 4, 22)
+    # Given a workbook saved in the 1904 date system (old Mac Excel) whose Date cell holds the serial 44307
+    data = book(good_rows(), labels={"Assignment ID": AID, "Inspected by": "L", "Date": 44307}, date1904=True)
+    # Then the serial counts from 1904: 22 April 2025 (in the 1900 system it would be 21 April 2021)
+    assert validate(data).inspected_on == date(2025, 4, 22)
 
 
 # --- structure: SheetInvalid before any value is looked at ---------------------------------------------
@@ -414,6 +417,12 @@ def test_parsed_values_keep_their_cell_references() -> None:
     assert parsed.assignment_id_cell.ref == "QC!B1"
     assert parsed.rows[2].cells["hours_worked"].ref == "QC!H8"
     assert parsed.rows[2].cells["hours_worked"].value == 6
+    # And each value is already read as its column's kind (the reader's job; telar.qc checks meaning)
+    first = parsed.rows[0]
+    assert (first.worker_id, first.sku, first.defect_codes) == ("CUS-01", "KNT-SCARF-ALP", ("LOOSE_THREAD",))
+    assert first.counts == {"planned": 4, "produced": 4, "passed": 3, "rejected": 1}
+    assert first.hours_worked == Decimal("17.50")
+    assert (parsed.inspector, parsed.inspection_date) == ("Luz Mamani", date(2025, 4, 22))
 
 
 # --- hostile or wrong files: always SheetInvalid, with a message a person understands ---------------------

@@ -3,7 +3,8 @@
 import pytest
 
 from telar.errors import SheetInvalid
-from telar.qc import read_qc_workbook, validate_qc
+from telar.qc import validate_qc
+from telar.sheets.qc_sheet import read_qc_workbook
 from tests.qc_corpus import ACCEPTED, ASSIGNMENT, REF, Case, corpus
 
 CASES = corpus()

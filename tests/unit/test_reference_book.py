@@ -11,8 +11,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from samples.make_reference_book import sample_book
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import Maker
-from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers
+from telar.models import Maker, ReferenceBook
+from telar.reference_book import deactivated, keep_departed_makers
 from telar.sheets.reference_book import SHEETS, read_reference_book, write_reference_book
 from tests.conftest import SAMPLES
 

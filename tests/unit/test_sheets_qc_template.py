@@ -1,4 +1,4 @@
-"""The QC template Telar sends: the DESIGN.md contract, validation hints, protection, language."""
+"""The QC template Telar sends: the QC sheet format (docs/spreadsheets.md), validation hints, protection, language."""
 
 from io import BytesIO
 from typing import Any
@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from telar.qc import QC_COLUMNS, read_qc_workbook
+from telar.sheets.qc_sheet import QC_COLUMNS, read_qc_workbook
 from telar.sheets.qc_template import SPARE_ROWS, write_qc_template
 from tests.factories import (
     CHIANG_MAI,

@@ -25,12 +25,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from telar.errors import GroupNotFound
 from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
 from telar.models.reference import NO_CONSENT
+from telar.rendering import TEMPLATES, environment
 
 DEFAULT_LANGUAGE = "en"
 CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm: fits A4 and Letter portrait
@@ -38,7 +39,6 @@ CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm: fits A4 and Letter portrait
 PAPER: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MAX_PHOTO_BYTES = 2_000_000  # the photo is repeated on every copy; a print-size portrait needs far less
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -68,14 +68,6 @@ _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "image/gif"),
 )
 
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=True,  # names and stories come from spreadsheets: never trust them as HTML
-    undefined=StrictUndefined,
-    auto_reload=False,  # templates ship with the layer and never change under a running function
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 class CardOptions(BaseModel):
@@ -203,7 +195,7 @@ def build_cards(
     for (group_id, sku, worker_id), copies in sorted(passed.items()):
         group = groups.get(group_id)
         if group is None:
-            raise LookupError(f"QC rows name group {group_id!r}, which is not in the reference data")
+            raise GroupNotFound(f"QC rows name group {group_id!r}, which is not in the reference data")
         maker = makers.get(worker_id)
         cards.append(
             _card(
@@ -213,7 +205,7 @@ def build_cards(
                 worker_id=worker_id,
                 group=group,
                 sku=sku,
-                product=ref.product(sku),
+                product=ref.find_product(sku),
                 photo=photos.get(worker_id),
                 lang=lang,
                 texts=texts,
@@ -350,7 +342,7 @@ def render_print_sheet(
         if card.photo_data_uri and card.photo_data_uri not in photo_ids:
             photo_ids[card.photo_data_uri] = f"photo-{len(photo_ids) + 1}"
     width, height = PAPER[options.paper]
-    return _environment.get_template("cards.html.j2").render(
+    return environment.get_template("cards.html.j2").render(
         title=title,
         sheets=sheets,
         language=language,

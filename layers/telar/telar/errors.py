@@ -9,8 +9,37 @@ class NotAuthenticated(TelarError):
     """No API key, or one that belongs to no buyer."""
 
 
-class OrderNotFound(TelarError):
+class NotFound(TelarError, LookupError):
+    """A record looked up by its id does not exist.
+
+    Every lookup by id raises a subclass (``ReferenceData.group``, ``.product``, a stage reading its order or
+    assignment); a ``find_...`` method returns None instead where absence is an answer, not a fault (an
+    order line naming an unknown SKU). Also a LookupError, what callers caught before the family existed.
+    """
+
+
+class OrderNotFound(NotFound):
     """The order does not exist, or belongs to another buyer (the two look the same on purpose)."""
+
+
+class AssignmentNotFound(NotFound):
+    """An assignment a stage was given, or a QC sheet names, does not exist."""
+
+
+class GroupNotFound(NotFound):
+    """A production group is not in the reference data."""
+
+
+class ProductNotFound(NotFound):
+    """A SKU is not in the catalog (for instance removed by a confirmed import while an order waited to be planned)."""
+
+
+class WageRuleNotFound(NotFound):
+    """No minimum-wage rule is in force for a group's country and region on a day."""
+
+
+class PieceRateNotFound(NotFound):
+    """A product has no piece rate for a group (neither the group's own nor one in its currency)."""
 
 
 class OrderRejected(TelarError):
@@ -22,7 +51,7 @@ class OrderRejected(TelarError):
 
 
 class CapacityExceeded(TelarError):
-    """No group has the skill a product needs."""
+    """No group has an active maker with the skill a product needs, or the work does not fit in the horizon."""
 
 
 class CapacityContention(TelarError):
@@ -33,8 +62,15 @@ class CapacityContention(TelarError):
     """
 
 
-class AssignmentNotFound(TelarError):
-    """A QC sheet names an assignment Telar does not know."""
+class ConditionFailed(TelarError):
+    """A conditional write found the record changed since it was read (another delivery or order got there first).
+
+    Raised by the store; the stage reads again and decides on fresh state.
+    """
+
+
+class QcNotYetAwaited(TelarError):
+    """A QC sheet arrived before the pipeline started waiting for it: retry later (SQS redelivers)."""
 
 
 class SheetInvalid(TelarError):

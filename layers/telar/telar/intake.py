@@ -50,7 +50,7 @@ def _line_problems(lines: list[Any], ref: ReferenceData) -> list[dict[str, str]]
         sku, quantity = (line.get("sku"), line.get("quantity")) if isinstance(line, dict) else (None, None)
         if not isinstance(sku, str):
             continue
-        product = ref.product(sku.strip())
+        product = ref.find_product(sku.strip())
         if product is None:
             problems.append({"field": f"lines[{i}].sku", "message": f"unknown SKU {sku!r}; see GET /catalog"})
         elif type(quantity) is int and not product.min_quantity <= quantity <= product.max_quantity:
@@ -82,7 +82,7 @@ def earliest_ship_date(
     stays with one group, a larger one may be shared among groups, and goods ship a week after the work is
     finished. This is the plan's bound: sharing among makers in whole units can add a day.
     """
-    product = ref.product(sku)
+    product = ref.find_product(sku)
     if product is None:
         return None
     cumulative = [c for (_group, skill), c in capacity.items() if skill == product.skill]

@@ -19,7 +19,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from telar.models import Assignment, EarningLine, Group, GroupPayroll, PayPeriod, ReferenceData
-from telar.models.payroll import MakerProductPay
 
 
 def _round(amount: Decimal, group: Group) -> Decimal:
@@ -39,7 +38,6 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
     lines = []
     for row in assignment.qc_rows:
         product = ref.product(row.sku)
-        assert product is not None, f"{row.sku} vanished from the catalog"
         piece = _round(row.passed * product.piece_rate(group), group)
         base = _round(row.hours_worked * group.hourly_base, group)
         minimum = _round(row.hours_worked * hourly, group)
@@ -92,10 +90,3 @@ def payslips(payroll: GroupPayroll) -> dict[str, list[EarningLine]]:
         mine[line.worker_id].append(line)
     return dict(mine)
 
-
-def per_maker_product(lines: Iterable[EarningLine]) -> list[MakerProductPay]:
-    """Lines summed per group, currency, maker and product (a payroll file's Detail rows), in that order."""
-    grouped: dict[tuple[str, str, str, str], list[EarningLine]] = defaultdict(list)
-    for line in sorted(lines, key=lambda x: (x.group_id, x.currency, x.worker_id, x.sku, x.order_id, x.assignment_id)):
-        grouped[(line.group_id, line.currency, line.worker_id, line.sku)].append(line)
-    return [MakerProductPay(lines=ls) for ls in grouped.values()]

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from telar.artifacts import PHOTOS, photo_cache_key
+
 if TYPE_CHECKING:  # the domain never imports boto3; only the shape of a stored object
     from telar.adapters.storage import StoredObject
 
@@ -27,7 +29,6 @@ JPEG_QUALITY = 85
 RENDITION = f"{PRINT_SIZE[0]}x{PRINT_SIZE[1]}-q{JPEG_QUALITY}-v1"  # part of the cache key: change it to re-render
 MAX_SOURCE_BYTES = 25_000_000  # a phone photo is a few MB; anything far bigger is not a portrait
 MAX_SOURCE_PIXELS = 50_000_000  # refuse decompression bombs before decoding
-CACHE_PREFIX = "cards/photo-cache/"
 
 
 class PhotoUnreadable(ValueError):
@@ -80,7 +81,7 @@ def _on_white(image: Image.Image) -> Image.Image:
 
 def cache_key(source_key: str, version_tag: str) -> str:
     digest = hashlib.sha256(f"{source_key}\n{version_tag}\n{RENDITION}".encode()).hexdigest()
-    return f"{CACHE_PREFIX}{digest}.jpg"
+    return photo_cache_key(digest)
 
 
 @dataclass
@@ -93,7 +94,7 @@ class PrintPhotos:
 
 
 def load_print_photos(
-    needed: Mapping[str, str], uploads: PhotoSource, cache: PhotoCache, prefix: str = "photos/"
+    needed: Mapping[str, str], uploads: PhotoSource, cache: PhotoCache, prefix: str = PHOTOS
 ) -> PrintPhotos:
     """Print-size photos for ``needed`` (``worker_id -> photo file``), from the cache or resized now.
 

@@ -4,35 +4,8 @@ Pure rules for applying an uploaded book over the version in force (no I/O): mak
 upload are kept, deactivated (payroll history needs them); comparison ignores row order.
 """
 
-from pydantic import BaseModel, ConfigDict
-
 from telar.errors import SheetProblem
-from telar.models import Buyer, Maker, ReferenceData
-
-
-class ReferenceBook(BaseModel):
-    """Everything one reference workbook holds."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    reference: ReferenceData
-    buyers: tuple[Buyer, ...] = ()
-    confirmed: bool = False  # "Confirm: yes" on the instructions sheet: apply changes the guards would refuse
-
-    def canonical(self) -> "ReferenceBook":
-        """The same data in key order, so two books compare equal whatever order their rows were in."""
-        ref = self.reference
-        return ReferenceBook(
-            reference=ref.model_copy(
-                update={
-                    "groups": tuple(sorted(ref.groups, key=lambda g: g.group_id)),
-                    "makers": tuple(sorted(ref.makers, key=lambda m: m.worker_id)),
-                    "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
-                    "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
-                }
-            ),
-            buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),
-        )
+from telar.models import Maker, ReferenceData
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from telar.errors import SheetProblem
 from telar.models import Buyer, ReferenceData
 
-CONFIRM_LABEL = "Confirm"
 CONFIRM_HINT = (
     "if this is meant, write yes in the cell right of 'Confirm' on the instructions sheet and upload it again"
 )

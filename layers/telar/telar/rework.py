@@ -56,7 +56,7 @@ def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, 
     makers = {m.worker_id: m for m in ref.makers}
     load: dict[str, float] = defaultdict(float)
     for line in rework.lines:
-        product = ref.product(line.sku)
+        product = ref.find_product(line.sku)
         for worker_id, units in line.per_maker.items():
             load[worker_id] += units * float(product.standard_minutes) if product else 0.0
     booked: dict[str, dict[str, int]] = {}

@@ -18,8 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from telar.adapters.aws import client
-
-QC_PREFIX, REFERENCE_PREFIX = "qc/", "reference/"
+from telar.artifacts import QC_UPLOADS, REFERENCE_UPLOADS
 
 
 def route(body: str) -> str | None:
@@ -29,9 +28,9 @@ def route(body: str) -> str | None:
         keys = [unquote_plus(r["s3"]["object"]["key"]) for r in records if r.get("eventName", "").startswith("Object")]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if keys and all(k.startswith(QC_PREFIX) for k in keys):
+    if keys and all(k.startswith(QC_UPLOADS) for k in keys):
         return "qc"
-    if keys and all(k.startswith(REFERENCE_PREFIX) for k in keys):
+    if keys and all(k.startswith(REFERENCE_UPLOADS) for k in keys):
         return "reference"
     return None
 

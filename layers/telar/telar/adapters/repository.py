@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from telar.adapters.aws import table
 from telar.capacity import CapacityLedger
+from telar.errors import ConditionFailed
 from telar.models import (
     Assignment,
     AssignmentStatus,
@@ -29,12 +30,12 @@ from telar.models import (
     PayRun,
     Product,
     QcSheet,
+    ReferenceBook,
     ReferenceData,
     TimelineEntry,
     WageRule,
 )
 from telar.models.api_key import ApiKey
-from telar.reference_book import ReferenceBook
 from telar.reference_guards import OpenWork
 
 M = TypeVar("M", bound=BaseModel)
@@ -75,10 +76,6 @@ def _reference_partition(version: int) -> str:
 
 
 CLAIM_LEASE = timedelta(minutes=20)  # longer than any Lambda invocation (15 minutes at most)
-
-
-class ConditionFailed(Exception):
-    """A conditional write lost (the item exists already, or is not in the expected state)."""
 
 
 def _order_key(order_id: str) -> dict[str, str]:

@@ -3,8 +3,17 @@
 from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus
 from telar.models.order import Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
 from telar.models.payroll import EarningLine, GroupPayroll, PayPeriod, PayRun
-from telar.models.qc import QcRow, QcSheet
-from telar.models.reference import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
+from telar.models.qc import ParsedCell, ParsedQc, ParsedRow, QcRow, QcSheet
+from telar.models.reference import (
+    Buyer,
+    ConsentChange,
+    Group,
+    Maker,
+    Product,
+    ReferenceBook,
+    ReferenceData,
+    WageRule,
+)
 
 __all__ = [
     "Assignment",
@@ -20,11 +29,15 @@ __all__ = [
     "OrderLine",
     "OrderRequest",
     "OrderStatus",
+    "ParsedCell",
+    "ParsedQc",
+    "ParsedRow",
     "PayPeriod",
     "PayRun",
     "Product",
     "QcRow",
     "QcSheet",
+    "ReferenceBook",
     "ReferenceData",
     "ShipTo",
     "TimelineEntry",

@@ -1,6 +1,8 @@
 """Earnings: what each maker is owed for the accepted work of one order, and the monthly pay runs."""
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -51,6 +53,16 @@ class MakerProductPay(BaseModel):
     def total_of(self, amount: str) -> Decimal:
         """The sum of one amount field (``piece_earnings``, ``top_up``, ``total``...) over the lines."""
         return sum((Decimal(getattr(line, amount)) for line in self.lines), Decimal(0))
+
+    @classmethod
+    def per_maker_product(cls, lines: Iterable[EarningLine]) -> list["MakerProductPay"]:
+        """Lines summed per group, currency, maker and product (a payroll file's Detail rows), in that order."""
+        grouped: dict[tuple[str, str, str, str], list[EarningLine]] = defaultdict(list)
+        for line in sorted(
+            lines, key=lambda x: (x.group_id, x.currency, x.worker_id, x.sku, x.order_id, x.assignment_id)
+        ):
+            grouped[(line.group_id, line.currency, line.worker_id, line.sku)].append(line)
+        return [cls(lines=ls) for ls in grouped.values()]
 
 
 class GroupPayroll(BaseModel):

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
+from telar.errors import GroupNotFound, PieceRateNotFound, ProductNotFound, WageRuleNotFound
+
 Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 
 
@@ -125,7 +127,7 @@ class Product(_Ref):
         """What ``group`` pays per passed unit: its own rate if it has one, else its currency's."""
         rate = self.group_piece_rates.get(group.group_id, self.piece_rates.get(group.currency))
         if rate is None:
-            raise LookupError(f"{self.sku} has no piece rate in {group.currency} for {group.group_id}")
+            raise PieceRateNotFound(f"{self.sku} has no piece rate in {group.currency} for {group.group_id}")
         return rate
 
 
@@ -162,9 +164,21 @@ class ReferenceData(_Ref):
     wage_rules: tuple[WageRule, ...]
 
     def group(self, group_id: str) -> Group:
-        return next(g for g in self.groups if g.group_id == group_id)
+        """The group ``group_id``; raises GroupNotFound if the reference data has none."""
+        found = next((g for g in self.groups if g.group_id == group_id), None)
+        if found is None:
+            raise GroupNotFound(f"group {group_id!r} is not in the reference data")
+        return found
 
-    def product(self, sku: str) -> Product | None:
+    def product(self, sku: str) -> Product:
+        """The catalog's product ``sku``; raises ProductNotFound if the catalog has none."""
+        found = self.find_product(sku)
+        if found is None:
+            raise ProductNotFound(f"{sku} is not in the catalog")
+        return found
+
+    def find_product(self, sku: str) -> Product | None:
+        """The catalog's product ``sku``, or None where an unknown SKU is an answer (an order line, a QC row)."""
         return next((p for p in self.products if p.sku == sku), None)
 
     def makers_of(self, group_id: str, skill: str | None = None) -> list[Maker]:
@@ -178,5 +192,33 @@ class ReferenceData(_Ref):
             if r.country == group.country and r.region == group.region and r.effective_from <= on
         ]
         if not rules:
-            raise LookupError(f"no minimum wage for {group.country}/{group.region} on {on}")
+            raise WageRuleNotFound(f"no minimum wage for {group.country}/{group.region} on {on}")
         return max(rules, key=lambda r: r.effective_from)
+
+
+CONFIRM_LABEL = "Confirm"  # the instructions sheet's cell a person writes yes beside to apply a risky import
+
+
+class ReferenceBook(BaseModel):
+    """Everything one reference workbook holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: ReferenceData
+    buyers: tuple[Buyer, ...] = ()
+    confirmed: bool = False  # CONFIRM_LABEL: yes on the instructions sheet: apply changes the guards would refuse
+
+    def canonical(self) -> "ReferenceBook":
+        """The same data in key order, so two books compare equal whatever order their rows were in."""
+        ref = self.reference
+        return ReferenceBook(
+            reference=ref.model_copy(
+                update={
+                    "groups": tuple(sorted(ref.groups, key=lambda g: g.group_id)),
+                    "makers": tuple(sorted(ref.makers, key=lambda m: m.worker_id)),
+                    "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
+                    "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
+                }
+            ),
+            buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),
+        )

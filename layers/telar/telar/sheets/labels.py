@@ -1,38 +1,34 @@
 """Words printed on the sheets production managers use, per group language (es, th; en as fallback).
 
-The QC column headers themselves are the English contract labels (DESIGN.md) so any upload can be
-read; the words here are the human hints printed next to them.
+The QC column headers themselves are the English contract labels (``telar.sheets.qc_sheet``, documented in
+docs/spreadsheets.md) so any upload can be read; the words here are the human hints printed next to them.
+English uses the contract labels themselves.
 """
 
 from typing import Final
 
+from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS
+
 LABELS: Final[dict[str, dict[str, str]]] = {
     "en": {
+        **QC_COLUMNS,  # the contract's own labels, where they are printed
+        "assignment_id": LABEL_ASSIGNMENT_ID,
+        "inspected_by": LABEL_INSPECTED_BY,
+        "date": LABEL_DATE,
         "worksheet_title": "Work sheet",
         "buyer_reference": "Buyer reference",
         "order_id": "Order ID",
-        "assignment_id": "Assignment ID",
         "group": "Group",
         "due_date": "Due date",
-        "sku": "SKU",
         "product": "Product",
         "line_quantity": "Total quantity",
         "options": "Options",
         "notes": "Notes",
         "maker": "Maker",
-        "worker_id": "Worker ID",
         "quantity": "Quantity",
         "done": "Done ✓",
         "total_units": "Total units",
         "qc_title": "Quality control",
-        "planned": "Planned",
-        "produced": "Produced",
-        "passed": "Passed",
-        "rejected": "Rejected",
-        "defect_codes": "Defect codes",
-        "hours_worked": "Hours worked",
-        "inspected_by": "Inspected by",
-        "date": "Date",
         "instructions": "Instructions",
         "defect_prompt": "Codes, separated by commas",
     },

@@ -1,9 +1,12 @@
-"""The payroll workbook finance pays from: Summary, Detail and Audit sheets.
+"""The payroll book: the workbook finance pays from, with `Summary`, `Detail` and `Audit` sheets.
 
-Amounts are written as numbers (the Decimal values, already quantized per currency) with the
-currency's number format; totals are computed here and written as numbers, not formulas, so every
-reader (Excel, LibreOffice, Google Sheets, a script) sees the same figures without recalculating.
-Totals never mix currencies.
+Written only. `Summary`: one row per group and currency (makers, hours, units passed, piece earnings, hourly
+base, minimum-wage top-ups, total to pay). `Detail`: one row per maker and product (the orders it covers,
+units, hours, each amount and the total). `Audit`: one row per earning line (order, assignment, QC date and
+the QC upload it came from). Amounts are written as numbers (the Decimal values, already quantized per
+currency) with the currency's number format; totals are computed here and written as numbers, not formulas,
+so every reader (Excel, LibreOffice, Google Sheets, a script) sees the same figures without recalculating.
+Totals never mix currencies; dates are year-month-day.
 """
 
 from collections.abc import Iterable
@@ -12,7 +15,6 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from telar import payroll
 from telar.models import EarningLine, GroupPayroll
 from telar.models.payroll import MakerProductPay
 from telar.sheets.cells import (
@@ -41,14 +43,7 @@ SUMMARY_HEADERS = (
     "Minimum-wage top-ups",
     "Total to pay",
 )
-DETAIL_HEADERS = (
-    "Group ID",
-    "Group",
-    "Worker ID",
-    "Maker",
-    "Currency",
-    "SKU",
-    "Orders",
+_PAY_HEADERS = (  # the last columns of Detail and Audit: what was made and what it pays
     "Units passed",
     "Hours",
     "Piece earnings",
@@ -57,22 +52,8 @@ DETAIL_HEADERS = (
     "Top-up",
     "Total",
 )
-AUDIT_HEADERS = (
-    "Order",
-    "Assignment",
-    "Group ID",
-    "Worker ID",
-    "SKU",
-    "QC date",
-    "QC upload",
-    "Units passed",
-    "Hours",
-    "Piece earnings",
-    "Hourly base",
-    "Minimum for hours",
-    "Top-up",
-    "Total",
-)
+DETAIL_HEADERS = ("Group ID", "Group", "Worker ID", "Maker", "Currency", "SKU", "Orders", *_PAY_HEADERS)
+AUDIT_HEADERS = ("Order", "Assignment", "Group ID", "Worker ID", "SKU", "QC date", "QC upload", *_PAY_HEADERS)
 DATE_FORMAT = "yyyy-mm-dd"  # read by finance across countries: unambiguous
 AMOUNTS = ("piece_earnings", "hourly_base", "minimum_for_hours", "top_up", "total")
 SUMMARY_HEADER_ROW = 3
@@ -92,7 +73,7 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str) -> bytes
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, ordered, period_label)
-    _detail(wb.create_sheet("Detail"), payroll.per_maker_product(lines), names)
+    _detail(wb.create_sheet("Detail"), MakerProductPay.per_maker_product(lines), names)
     _audit(wb.create_sheet("Audit"), sorted(lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)))
     return to_bytes(wb)
 

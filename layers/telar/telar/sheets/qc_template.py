@@ -1,10 +1,12 @@
-"""The QC sheet Telar sends with each assignment, laid out as the contract in DESIGN.md says.
+"""The QC template: the QC sheet Telar sends with each assignment, laid out as the QC sheet format says.
 
-Sheet "QC": the labelled cells (``Assignment ID``, ``Inspected by``, ``Date``, each value to the right)
-above a header row of the contract's labels, one pre-filled row per maker and product, then a few
-spare rows for a maker who stepped in. Labels stay in English so any upload can be read; the words
-of the group's language are printed beside them. The sheet is protected without a password: only
-the cells to fill in are unlocked.
+Sheet `QC`: the labelled cells (`Assignment ID`, `Inspected by`, `Date`, each value to the right) above a
+header row of the format's labels, one pre-filled row per maker and product, then five spare rows for a
+maker who stepped in. Labels stay in English so any upload can be read; the words of the group's language
+are printed beside them. The sheet is protected without a password: only the cells to fill in are unlocked,
+and they carry data validation (whole numbers, the hours bound, dates from 2000 to 2100, the product's defect
+codes). A second sheet of instructions, in the group's language, explains each column and lists the defect
+codes per product.
 """
 
 from collections.abc import Sequence
@@ -19,16 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Assignment, Group, ReferenceData
-from telar.qc import (
-    EARLIEST_DATE,
-    LABEL_ASSIGNMENT_ID,
-    LABEL_DATE,
-    LABEL_INSPECTED_BY,
-    LATEST_DATE,
-    QC_COLUMNS,
-    QC_SHEET,
-    max_hours_per_row,
-)
+from telar.models.qc import EARLIEST_DATE, LATEST_DATE, max_hours_per_row
 from telar.sheets.cells import (
     BOX,
     HINT_FONT,
@@ -45,6 +38,7 @@ from telar.sheets.cells import (
     to_bytes,
 )
 from telar.sheets.labels import instructions_for, labels_for
+from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
 
 SPARE_ROWS = 5
 _VALUE_COLUMNS = 3  # a labelled value spans B:D
@@ -133,7 +127,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     rows_by_codes: dict[tuple[str, ...], list[int]] = {}
     rows_by_bound: dict[Decimal, list[int]] = {}
     for line in assignment.lines:
-        product = ref.product(line.sku)
+        product = ref.find_product(line.sku)
         codes_by_sku[line.sku] = product.defect_codes if product else ()
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for worker_id, planned in line.per_maker.items():
@@ -284,7 +278,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
             ws.row_dimensions[row].height = 30
         row += 1
     for sku, codes in codes_by_sku.items():
-        product = ref.product(sku)
+        product = ref.find_product(sku)
         put_text(ws.cell(row=row, column=1), sku)
         put_text(ws.cell(row=row, column=2), product.name if product else "")
         put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")

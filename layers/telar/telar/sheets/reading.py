@@ -1,4 +1,10 @@
-"""Open an uploaded .xlsx safely and return one sheet's values, each with its row and column.
+"""Uploads: open an uploaded .xlsx safely and return one sheet's values, each with its row and column.
+
+Every upload (QC sheet, reference book) is refused with a message before any value is read unless it is an
+.xlsx of at most 5 MB (an old .xls, a password-protected file, CSV and .ods each get their own message), with
+at most 500 zip entries, 30 MB unpacked and a 200:1 compression ratio for entries over 1 MB. A sheet is read
+to 10,000 rows and 64 columns (content below row 10,000 is refused, beyond column 64 ignored); formulas are
+read as the values the spreadsheet saved.
 
 Uploads come from people and from anyone who can write to the bucket, so nothing reaches openpyxl
 before the bytes are known to be a modest zip: size, container type, entry count, uncompressed size

@@ -1,14 +1,19 @@
-"""The reference workbook: written as a template or an export, read back from an upload.
+"""The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
+export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (groups, makers, consent, catalog, wage_rules, buyers) after an
-instructions sheet. Row 1 of each sheet is the header, one row per item below it. Columns come from
-the pydantic models' own fields, so a field added to a model appears in the book without code here:
-scalars take one column, lists one comma-separated cell, dicts one column per key ("Piece rates PEN"),
-and a maker's consent history has its own sheet (one row per change). Headers are matched
-case-insensitively, in any order; unknown columns are refused (a misspelt header would lose data)
-unless they start with "Note".
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `wage_rules`, `buyers`) after an
+`instructions` sheet. Row 1 of each sheet is the header, one row per item below it. Columns come from the
+pydantic models' own fields, so a field added to a model appears in the book without code here: scalars take
+one column, lists one comma-separated cell, dicts one column per key (`Piece rates PEN`), and a maker's
+consent history has its own sheet (one row per change). Headers are matched case-insensitively, in any order;
+unknown columns are refused (a misspelt header would lose data) unless they start with `Note`. Yes/no cells
+take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read as on the QC sheet.
 
-Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell.
+Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
+are unique per sheet, every maker's group and every consent row's maker exist, each group has a minimum-wage
+rule in its currency, each product a piece rate for every group and a minimum not above its maximum, and time
+zones are real IANA names. To apply a change Telar refuses as risky (an empty catalog, most makers of a busy
+group gone), write yes in the cell right of `Confirm` on the instructions sheet.
 """
 
 import dataclasses
@@ -29,10 +34,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceData, WageRule
-from telar.qc import _as_date, _as_decimal, _label_key, _text  # the QC sheet's forgiving cell readers, shared
-from telar.reference_book import ReferenceBook
-from telar.reference_guards import CONFIRM_LABEL
+from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceBook, ReferenceData, WageRule
+from telar.models.reference import CONFIRM_LABEL
+from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
     WRAP,
@@ -123,7 +127,7 @@ def _label(field: str) -> str:
 
 def _header_key(value: object) -> str:
     """The QC sheet's label matching, with "_" read as a space ("worker_id" is the "Worker ID" column)."""
-    return _label_key(str(value).replace("_", " ")) or ""
+    return label_key(str(value).replace("_", " ")) or ""
 
 
 def _annotation(spec: SheetSpec, field: str) -> Any:
@@ -350,14 +354,14 @@ def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | No
     if annotation is bool:
         if isinstance(value, bool):
             return value, None
-        text = _text(value).casefold()
-        if text in _YES:
+        answer = text(value).casefold()
+        if answer in _YES:
             return True, None
-        if text in _NO:
+        if answer in _NO:
             return False, None
         return None, "yes or no"
     if annotation is int or annotation is Decimal:
-        number = _as_decimal(value)
+        number = as_decimal(value)
         if number is None:
             return None, "a number"
         if annotation is int:
@@ -366,16 +370,16 @@ def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | No
             return int(number), None
         return number, None
     if annotation is date:
-        found = _as_date(value, date1904=date1904)
+        found = as_date(value, date1904=date1904)
         return (found, None) if found else (None, "a date such as 2026-03-01")
     item = _item_type(annotation)
     if item is not None:
         if isinstance(item, type) and issubclass(item, BaseModel):
             try:
-                return json.loads(_text(value)), None
+                return json.loads(text(value)), None
             except ValueError:
                 return None, "the JSON list Telar exported in this cell"
-        parts = [p.strip() for p in _text(value).replace(";", ",").split(",") if p.strip()]
+        parts = [p.strip() for p in text(value).replace(";", ",").split(",") if p.strip()]
         converted = []
         for part in parts:
             one, problem = _convert(item, part, date1904)
@@ -385,10 +389,10 @@ def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | No
         return converted, None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         try:
-            return json.loads(_text(value)), None
+            return json.loads(text(value)), None
         except ValueError:
             return None, "the JSON Telar exported in this cell"
-    return _text(value), None  # text, literals, e-mail addresses: pydantic checks the rest
+    return text(value), None  # text, literals, e-mail addresses: pydantic checks the rest
 
 
 def _read_sheet(spec: SheetSpec, grid: Grid, problems: _Problems) -> list[_Row] | None:

@@ -1,4 +1,9 @@
-"""The printable work sheet a production manager hands out: what to make, for whom, by when."""
+"""The work sheet: the printable sheet a production manager hands out, what to make, for whom, by when.
+
+Written only (never read back). One sheet in the group's language (es, th, else en), A4 and one page wide,
+its header row repeated on every page: the order's buyer reference, order and assignment ids, group, due date
+and total units, then a table of `SKU`, `Product`, `Options`, `Notes`, `Total quantity`, `Maker`, `Worker ID`,
+`Quantity` and a `Done ✓` box, one row per product and maker (the product's details on its first row)."""
 
 import math
 
@@ -80,7 +85,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     makers = {m.worker_id: m for m in ref.makers}
     row = header + 1
     for line in assignment.lines:
-        product = ref.product(line.sku)
+        product = ref.find_product(line.sku)
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
             put_text(ws.cell(row=row, column=1), line.sku)

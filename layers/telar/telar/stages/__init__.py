@@ -28,11 +28,6 @@ def order_reference(ports: Ports, order: Order | None) -> ReferenceData:
     return as_planned(ports.repo.load_reference(planned), latest)
 
 
-def cards_key(order_id: str) -> str:
-    """Where an order's insert cards print sheet is kept in the artifacts bucket."""
-    return f"cards/{order_id}/cards.html"
-
-
 def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(bucket, key, version id) of each S3 record in an SQS message body; test events give none."""
     return [

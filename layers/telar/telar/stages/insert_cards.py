@@ -6,9 +6,11 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from telar import cards, photos
+from telar.artifacts import cards_key
+from telar.errors import OrderNotFound
 from telar.observability import logger
 from telar.ports import Ports
-from telar.stages import cards_key, order_reference
+from telar.stages import order_reference
 
 
 class CardSettings(BaseSettings, cards.CardOptions):
@@ -33,7 +35,8 @@ def make_cards(
     """
     generated_at = generated_at or datetime.now(UTC)
     order = ports.repo.get_order(order_id)
-    assert order is not None
+    if order is None:
+        raise OrderNotFound(f"order {order_id} does not exist")
     ref = order_reference(ports, order)  # consent as now; the catalog (care instructions) as planned
     rows = [(a.group_id, row) for a in ports.repo.assignments_of(order_id) for row in a.qc_rows]
     loaded = photos.load_print_photos(cards.photo_files_needed(rows, ref, generated_at), ports.uploads, ports.artifacts)

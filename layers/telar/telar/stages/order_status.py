@@ -9,20 +9,22 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from telar.adapters.repository import ConditionFailed
+from telar.artifacts import cards_key, order_payroll_prefix
 from telar.capacity import release_bookings
-from telar.errors import CapacityContention
+from telar.errors import CapacityContention, ConditionFailed
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
-from telar.stages import cards_key
 
 RELEASE_ATTEMPTS = 5
 
+CANNOT_PLAN = (
+    "We cannot plan this order with the makers and time available. Our team will contact you about quantities or dates."
+)
 # What a buyer reads, by the error the stage raised. Anything else is a fault of ours, told as such.
 BUYER_REASONS = {
-    "CapacityExceeded": "We cannot plan this order with the makers and time available. Our team will contact you "
-    "about quantities or dates.",
+    "CapacityExceeded": CANNOT_PLAN,
+    "ProductNotFound": CANNOT_PLAN,  # a product left the catalog (a confirmed import) before the order was planned
     "States.Timeout": "A production group has not reported its quality check in time. Our team is following it up.",
     "States.HeartbeatTimeout": "A production group has not reported its quality check in time. Our team is "
     "following it up.",
@@ -84,7 +86,7 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         fields["attention_detail"] = staff_detail(error)
         logger.error("order needs attention", order_id=order_id, error=error.get("Error"), cause=error.get("Cause"))
     if status is OrderStatus.READY_TO_SHIP:
-        fields["artifacts"] = {"cards": cards_key(order_id), "payroll": f"payroll/{order_id}/"}
+        fields["artifacts"] = {"cards": cards_key(order_id), "payroll": order_payroll_prefix(order_id)}
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}

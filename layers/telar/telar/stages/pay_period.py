@@ -8,27 +8,18 @@ is retried, while the files stay in S3.
 """
 
 from decimal import Decimal
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
+from telar.artifacts import pay_period_names, pay_period_prefix
 from telar.models import EarningLine, GroupPayroll, PayPeriod, PayRun, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.rendering import environment, render_mail
 from telar.sheets.payroll_book import write_payroll_book
 from telar.stages.notify import send_once
 
 HTML = "text/html; charset=utf-8"
-_environment = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=True,  # maker names come from spreadsheets
-    undefined=StrictUndefined,
-    auto_reload=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str) -> str:
@@ -44,7 +35,7 @@ def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str
         }
         for worker_id, lines in payroll.payslips(group_payroll).items()
     ]
-    return _environment.get_template("payslips.html.j2").render(
+    return environment.get_template("payslips.html.j2").render(
         language=group.language,
         group_name=group.name,
         period=period,
@@ -63,15 +54,15 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
     paid = {_key(line): line for line in [*ports.repo.earnings_paid_in(period.period), *moved]}
     ref = ports.repo.load_reference()
     groups = payroll.by_group(sorted(paid.values(), key=_key), ref)
-    prefix = f"payroll/periods/{period.period}"
+    prefix = pay_period_prefix(period.period)
     attachments, files, slips, totals = [], [], [], {}
     for group_payroll in groups:
-        stem = f"{period.period}-{group_payroll.group_id}-{group_payroll.currency}"
+        book_name, slips_name = pay_period_names(period.period, group_payroll.group_id, group_payroll.currency)
         book = write_payroll_book([group_payroll], period_label=f"pay period {period.period}")
-        files.append(ports.artifacts.put(f"{prefix}/payroll-{stem}.xlsx", book, XLSX).key)
-        attachments.append(Attachment(f"payroll-{stem}.xlsx", book, XLSX))
+        files.append(ports.artifacts.put(prefix + book_name, book, XLSX).key)
+        attachments.append(Attachment(book_name, book, XLSX))
         html = render_payslips(group_payroll, ref, period.period).encode()
-        slips.append(ports.artifacts.put(f"{prefix}/payslips-{stem}.html", html, HTML).key)
+        slips.append(ports.artifacts.put(prefix + slips_name, html, HTML).key)
         totals[f"{group_payroll.group_id} {group_payroll.currency}"] = str(group_payroll.total)
     run = run.model_copy(
         update={
@@ -85,13 +76,13 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
     ports.repo.save_pay_run(run)
     if run.mail_sent:
         return run
+    mail = render_mail("pay_run", period=period.period, groups=groups)
     try:
         send_once(
             ports,
             f"payrun#{period.period}",
             to=ports.settings.finance_recipients,
-            subject=f"Telar: payroll for pay period {period.period}",
-            text=_summary(period.period, groups),
+            mail=mail,
             attachments=tuple(attachments),
         )
     except Exception as e:
@@ -105,18 +96,3 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
 
 def _key(line: EarningLine) -> tuple[str, str, str, str]:
     return (line.order_id, line.assignment_id, line.worker_id, line.sku)
-
-
-def _summary(period: str, groups: list[GroupPayroll]) -> str:
-    if not groups:
-        return f"Pay period {period}: no unpaid earnings were due. Nothing to pay.\n"
-    rows = "\n".join(
-        f"- {p.group_name}: {len(p.makers)} makers, {len(p.lines)} lines, total {p.currency} {p.total} "
-        f"(minimum-wage top-ups {p.top_ups})"
-        for p in groups
-    )
-    return (
-        f"Payroll for pay period {period}, per group and currency:\n\n{rows}\n\n"
-        "One file per group and currency is attached; payslips for the production managers to print are "
-        "in the artifacts bucket next to the files.\n"
-    )

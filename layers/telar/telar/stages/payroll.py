@@ -2,7 +2,9 @@
 
 from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
+from telar.artifacts import order_payroll_name, order_payroll_prefix
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.sheets.payroll_book import write_payroll_book
 from telar.stages import order_reference
 from telar.stages.notify import send_once
@@ -21,22 +23,11 @@ def run_payroll(ports: Ports, order_id: str) -> list[str]:
     keys, attachments = [], []
     for group_payroll in groups:
         book = write_payroll_book([group_payroll], period_label=f"order {order_id}")
-        name = f"payroll-{order_id}-{group_payroll.group_id}-{group_payroll.currency}.xlsx"
-        keys.append(ports.artifacts.put(f"payroll/{order_id}/{name}", book, XLSX).key)
+        name = order_payroll_name(order_id, group_payroll.group_id, group_payroll.currency)
+        keys.append(ports.artifacts.put(order_payroll_prefix(order_id) + name, book, XLSX).key)
         attachments.append(Attachment(name, book, XLSX))
-    summary = "\n".join(
-        f"- {p.group_name}: {len(p.lines)} lines, total {p.currency} {p.total} (top-ups {p.top_ups})" for p in groups
-    )
+    mail = render_mail("order_payroll", order_id=order_id, groups=groups)
     send_once(
-        ports,
-        f"payroll#{order_id}",
-        to=ports.settings.finance_recipients,
-        subject=f"Telar: payroll earnings recorded for order {order_id} (for reference)",
-        text=(
-            f"Earnings recorded for order {order_id}, per group and currency:\n\n{summary}\n\n"
-            "Files attached for reference. Do not pay from them: these lines are paid once, in the monthly "
-            "pay-period run, whose e-mail carries the files to pay from.\n"
-        ),
-        attachments=tuple(attachments),
+        ports, f"payroll#{order_id}", to=ports.settings.finance_recipients, mail=mail, attachments=tuple(attachments)
     )
     return keys

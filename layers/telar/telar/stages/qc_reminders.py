@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telar.adapters.mail import XLSX, Attachment
+from telar.artifacts import qc_template_name
 from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
 QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.asl.json (tested)
@@ -44,22 +46,21 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
     group = ref.group(a.group_id)
     order = ports.repo.get_order(a.order_id)
     reference = order.buyer_reference if order else a.order_id
-    late = (now.date() - a.due_date).days
-    status = f"{late} day(s) past its due date ({a.due_date.isoformat()})" if late > 0 else "not yet uploaded"
     attachments = ()
     if a.qc_template_key:
-        attachments = (Attachment(f"qc-{a.assignment_id}.xlsx", ports.artifacts.get(a.qc_template_key), XLSX),)
+        attachments = (Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),)
+    mail = render_mail(
+        "qc_reminder",
+        group=group,
+        assignment=a,
+        reference=reference,
+        days_late=(now.date() - a.due_date).days,
+        deadline=deadline,
+    )
     send_once(
         ports,
         f"qc-reminder#{a.assignment_id}#{now.date().isoformat()}",  # at most one a day, whatever the retries
         to=[group.manager_email],
-        subject=f"Telar: QC sheet overdue — {group.name}, order {reference}",
-        text=(
-            f"Hello {group.manager_name},\n\n"
-            f"The QC sheet for {a.assignment_id} ({a.planned_units} units of order {reference}) is {status}.\n"
-            f"Please upload the filled QC sheet under qc/ in the uploads bucket before "
-            f"{deadline.strftime('%Y-%m-%d %H:%M')} UTC; after that the order stops waiting and a person at "
-            f"Telar follows it up with you. The QC sheet is attached again in case you need a fresh copy.\n"
-        ),
+        mail=mail,
         attachments=attachments,
     )

@@ -2,22 +2,19 @@
 
 from datetime import UTC, datetime
 
-from telar.adapters.repository import ConditionFailed
+from telar.artifacts import qc_report_stem
 from telar.capacity import CapacityLedger, release_bookings
-from telar.errors import SheetInvalid
+from telar.errors import ConditionFailed, QcNotYetAwaited, SheetInvalid
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
-from telar.qc import read_qc_workbook, validate_qc
+from telar.qc import validate_qc
+from telar.rendering import render_mail
+from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
 from telar.stages.notify import keep_error_report, send_once
 
-QC_REPORTS_PREFIX = "qc-reports/"  # outside qc/, so a report never triggers another QC run
 _ENDED = (OrderStatus.NEEDS_ATTENTION, OrderStatus.READY_TO_SHIP)
-
-
-class QcNotYetAwaited(Exception):
-    """The sheet arrived before the pipeline started waiting for it: retry later (SQS redelivers)."""
 
 
 def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
@@ -69,17 +66,8 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
-    send_once(
-        ports,
-        f"qc-receipt#{upload_ref}",
-        to=[group.manager_email],
-        subject=f"Telar: QC sheet accepted — {accepted.assignment_id}",
-        text=(
-            f"Thank you, {group.manager_name}. The QC sheet {key} signed by {sheet.inspected_by} on "
-            f"{sheet.inspected_on.isoformat()} is recorded: {sheet.passed} units passed, {sheet.rejected} rejected, "
-            f"{len(sheet.rows)} rows.\n"
-        ),
-    )
+    mail = render_mail("qc_receipt", assignment_id=accepted.assignment_id, group=group, key=key, sheet=sheet)
+    send_once(ports, f"qc-receipt#{upload_ref}", to=[group.manager_email], mail=mail)
     return "accepted"
 
 
@@ -111,17 +99,9 @@ def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Ass
     reason = order.status_reason if order and order.status_reason else "it was stopped"
     group = ports.repo.load_reference().group(assignment.group_id)
     logger.warning("QC sheet for work no longer in production", key=key, assignment_id=assignment.assignment_id)
+    mail = render_mail("qc_not_awaited", assignment=assignment, group=group, key=key, reason=reason)
     send_once(
-        ports,
-        f"qc-not-awaited#{upload_ref}",
-        to=[group.manager_email, *ports.settings.finance_recipients],
-        subject=f"Telar: QC sheet received for work that is no longer in production — {assignment.assignment_id}",
-        text=(
-            f"Hello {group.manager_name},\n\nThe QC sheet {key} for {assignment.assignment_id} arrived, but its order "
-            f"{assignment.order_id} is no longer in production ({reason}). Nothing was recorded from it yet and the "
-            "sheet is kept as it was uploaded. The office (copied) will tell you what happens with this work and "
-            "with the makers' pay; there is no need to upload it again.\n"
-        ),
+        ports, f"qc-not-awaited#{upload_ref}", to=[group.manager_email, *ports.settings.finance_recipients], mail=mail
     )
 
 
@@ -129,9 +109,10 @@ def _report_invalid_sheet(
     ports: Ports, key: str, upload_ref: str, data: bytes, invalid: SheetInvalid, assignment: Assignment | None
 ) -> None:
     """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
-    stem = f"{QC_REPORTS_PREFIX}{key.removeprefix('qc/')}.{upload_ref.rsplit('#', 1)[1]}.errors"
-    intro = f"The QC sheet {key} could not be accepted. Please correct it and upload it again."
-    report, attachments = keep_error_report(ports, stem, intro, data, invalid.problems)
+    mail = render_mail("qc_report", key=key, problems=invalid.problems)
+    attachments = keep_error_report(
+        ports, qc_report_stem(key, upload_ref.rsplit("#", 1)[1]), mail.text, data, invalid.problems
+    )
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
     # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
     to = (
@@ -139,11 +120,4 @@ def _report_invalid_sheet(
         if assignment
         else ports.settings.finance_recipients
     )
-    send_once(
-        ports,
-        f"qc-report#{upload_ref}",
-        to=to,
-        subject=f"Telar: QC sheet needs correcting — {key}",
-        text=report,
-        attachments=attachments,
-    )
+    send_once(ports, f"qc-report#{upload_ref}", to=to, mail=mail, attachments=attachments)

@@ -12,20 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from telar.adapters.mail import XLSX, Attachment
+from telar.artifacts import (
+    CURRENT_REFERENCE_EXPORT,
+    REFERENCE_EXPORTS,
+    reference_export_name,
+    reference_report_stem,
+)
 from telar.auth import hash_api_key, new_api_key
 from telar.errors import SheetInvalid
-from telar.models import Buyer, ReferenceData
+from telar.models import Buyer, ReferenceBook
 from telar.observability import logger
 from telar.ports import Ports
-from telar.reference_book import ReferenceBook, deactivated, keep_departed_makers, orphaned_groups
+from telar.reference_book import deactivated, keep_departed_makers, orphaned_groups
 from telar.reference_guards import revoked_buyers, risky_changes
+from telar.rendering import render_mail
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.notify import keep_error_report, send_once
-
-REFERENCE_PREFIX = "reference/"  # uploads here trigger this stage (template.yaml: UploadsBucket notifications)
-REPORTS_PREFIX = "reference-reports/"  # outside reference/, so nothing written here triggers an import
-EXPORTS_PREFIX = "reference-exports/"
-CURRENT_EXPORT = f"{EXPORTS_PREFIX}current.xlsx"
 
 
 @dataclass(frozen=True)
@@ -102,15 +104,8 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
     key_hash = hash_api_key(api_key)
     ports.repo.put_api_key(buyer.buyer_id, key_hash)
     try:
-        ports.mailer.send(
-            to=[str(buyer.email)],
-            subject="Telar: your API key",
-            text=(
-                f"Hello {buyer.name},\n\nyour Telar API key (send it in the x-api-key header):\n\n    {api_key}\n\n"
-                "Telar keeps only a fingerprint of it and cannot send it again: store it safely. "
-                "If it is lost or exposed, ask us for a new one.\n"
-            ),
-        )
+        mail = render_mail("api_key", buyer=buyer, api_key=api_key)
+        ports.mailer.send(to=[str(buyer.email)], subject=mail.subject, text=mail.text)
     except Exception:  # not delivered: the key must not stay valid, and a retry issues a fresh one
         ports.repo.revoke_api_key(key_hash)
         ports.repo.release(claim)
@@ -134,9 +129,9 @@ def apply_reference_workbook(
         return None
     exported = ports.repo.load_reference_book(result.version)
     export = write_reference_book(exported)  # the same workbook staff upload
-    ports.uploads.put(f"{EXPORTS_PREFIX}reference-v{result.version:06d}.xlsx", export, XLSX)
+    ports.uploads.put(REFERENCE_EXPORTS + reference_export_name(result.version), export, XLSX)
     if result.version == ports.repo.reference_version():  # a late redelivery leaves the newer export alone
-        ports.uploads.put(CURRENT_EXPORT, export, XLSX)
+        ports.uploads.put(CURRENT_REFERENCE_EXPORT, export, XLSX)
     logger.info(
         "reference workbook applied",
         source=source,
@@ -146,57 +141,35 @@ def apply_reference_workbook(
         new_buyers=sorted(result.new_keys),
     )
     applied_here = result.changed or ports.repo.reference_source(result.version) == source
+    mail = render_mail(
+        "reference_receipt",
+        ref=exported.reference,
+        source=source,
+        version=result.version,
+        buyers=book.buyers,
+        deactivated=result.deactivated,
+        new_buyers=sorted(result.new_keys),
+        applied_here=applied_here,
+    )
     send_once(
         ports,
         f"reference-receipt#{source}",
         to=ports.settings.finance_recipients,
-        subject=f"Telar: reference data {'applied' if applied_here else 'unchanged'} — version {result.version}",
-        text=_receipt(exported.reference, source, book, result, applied_here),
-        attachments=(Attachment(f"reference-v{result.version:06d}.xlsx", export, XLSX),),
+        mail=mail,
+        attachments=(Attachment(reference_export_name(result.version), export, XLSX),),
     )
     return result
 
 
-def _receipt(ref: ReferenceData, source: str, book: ReferenceBook, result: ImportResult, applied_here: bool) -> str:
-    if applied_here:
-        head = f"The reference workbook {source} is now in force as version {result.version}."
-    else:
-        head = f"The reference workbook {source} holds the data of version {result.version}, in force: nothing changed."
-    active = sum(m.active for m in ref.makers)
-    lines = [
-        head,
-        "",
-        f"- groups: {len(ref.groups)}",
-        f"- makers: {active} active, {len(ref.makers) - active} inactive",
-        f"- catalog: {len(ref.products)} products",
-        f"- wage rules: {len(ref.wage_rules)}",
-        f"- buyers: {len(book.buyers)}",
-    ]
-    if result.deactivated:
-        lines += ["", "Deactivated (kept for payroll history): " + ", ".join(result.deactivated)]
-    if result.new_keys:
-        lines += ["", "New buyers, each sent an API key by e-mail: " + ", ".join(sorted(result.new_keys))]
-    lines += [
-        "",
-        "Orders already planned keep the version they were planned with.",
-        "The attached workbook is the data now in force: edit it and upload it again to make changes.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid) -> None:
     key, _, version = source.rpartition("#")
-    stem = f"{REPORTS_PREFIX}{key.removeprefix(REFERENCE_PREFIX)}.{version or 'null'}.errors"
-    intro = f"The reference workbook {key} was not applied: nothing changed. Please correct it and upload it again."
-    report, attachments = keep_error_report(ports, stem, intro, data, invalid.problems)
+    mail = render_mail("reference_report", key=key, problems=invalid.problems)
+    attachments = keep_error_report(
+        ports, reference_report_stem(key, version or "null"), mail.text, data, invalid.problems
+    )
     logger.warning("reference workbook refused", source=source, problems=len(invalid.problems))
     send_once(
-        ports,
-        f"reference-report#{source}",
-        to=ports.settings.finance_recipients,
-        subject=f"Telar: reference workbook needs correcting — {key}",
-        text=report,
-        attachments=attachments,
+        ports, f"reference-report#{source}", to=ports.settings.finance_recipients, mail=mail, attachments=attachments
     )
 
 

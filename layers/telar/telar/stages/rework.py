@@ -1,19 +1,17 @@
 """Rework: after a QC sign-off with rejects, send the rejected units back for another round, or flag them."""
 
-import random
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-from telar.adapters.repository import ConditionFailed
 from telar.capacity import add_bookings
-from telar.errors import CapacityContention
+from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
 from telar.rework import book_rework, plan_rework
 from telar.stages import order_reference
-from telar.stages.split_work import PLAN_ATTEMPTS, mail_manager_papers, with_paper_keys, write_papers
+from telar.stages.conflicts import retry_on_conflict
+from telar.stages.papers import mail_manager_papers, with_paper_keys, write_papers
 
 
 def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
@@ -24,7 +22,8 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     rework or the rounds are used up; then the assignment is flagged and the order ends NEEDS_ATTENTION.
     """
     signed_off = ports.repo.get_assignment(assignment_id)
-    assert signed_off is not None, f"assignment {assignment_id} does not exist"
+    if signed_off is None:
+        raise AssignmentNotFound(f"assignment {assignment_id} does not exist")
     rework = plan_rework(signed_off)
     if rework is None:
         return {"rework": False, "assignment_id": assignment_id}
@@ -37,7 +36,8 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
         logger.warning("rework rounds used up", assignment_id=assignment_id, reason=reason)
         return {"rework": False, "assignment_id": assignment_id}
     order = ports.repo.get_order(signed_off.order_id)
-    assert order is not None
+    if order is None:
+        raise OrderNotFound(f"order {signed_off.order_id} of {assignment_id} does not exist")
     ref = order_reference(ports, order)  # the catalog as planned; the manager as now
     stored = ports.repo.get_assignment(rework.assignment_id) or _book_and_store(
         ports, with_paper_keys(order, rework), ref
@@ -55,18 +55,11 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
     stage storing the round first makes its round the one that stands.
     """
     today = datetime.now(UTC).date()
-    for attempt in range(1, PLAN_ATTEMPTS + 1):
+
+    def book_and_store() -> Assignment:
         ledger = ports.repo.capacity_ledgers([rework.group_id])[rework.group_id]
         booked = book_rework(rework, ref, ledger, today)
-        try:
-            ports.repo.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
-        except ConditionFailed:
-            stored = ports.repo.get_assignment(rework.assignment_id)
-            if stored is not None:
-                return stored
-            logger.info("capacity bookings changed while booking rework; booking again", attempt=attempt)
-            time.sleep(random.uniform(0.05, 0.2) * attempt)
-            continue
+        ports.repo.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
         logger.info(
             "rework round started",
             assignment_id=booked.assignment_id,
@@ -74,6 +67,8 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
             due=str(booked.due_date),
         )
         return booked
-    raise CapacityContention(
-        f"capacity bookings kept changing during {PLAN_ATTEMPTS} attempts to book {rework.assignment_id}"
-    )
+
+    def stored_meanwhile() -> Assignment | None:
+        return ports.repo.get_assignment(rework.assignment_id)
+
+    return retry_on_conflict(book_and_store, stored_meanwhile, what=f"book {rework.assignment_id}")

@@ -1,0 +1,87 @@
+"""Every S3 key Telar reads or writes: the layout of both buckets, in one place.
+
+Uploads bucket (people write here; template.yaml's notifications fire on the first two prefixes):
+
+- ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks;
+- ``photos/<file>``: makers' portraits, as the makers sheet names them;
+- ``qc-reports/`` and ``reference-reports/``: an upload's error report (``.txt``, and ``.xlsx`` with the cells
+  marked), outside the watched prefixes so a report never triggers another run;
+- ``reference-exports/``: each reference version as a workbook, and ``current.xlsx``, the one in force.
+
+Artifacts bucket (Telar writes, people download):
+
+- ``orders/<order>/<group>/``: an assignment's work sheet and QC template;
+- ``payroll/<order>/``: an order's payroll files, for reference; ``payroll/periods/<period>/``: the pay run's
+  files to pay from, and payslips;
+- ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size.
+
+Keys are deterministic: a stage that runs again writes the same keys with the same content.
+"""
+
+from typing import Final
+
+QC_UPLOADS: Final = "qc/"
+REFERENCE_UPLOADS: Final = "reference/"
+PHOTOS: Final = "photos/"
+QC_REPORTS: Final = "qc-reports/"
+REFERENCE_REPORTS: Final = "reference-reports/"
+REFERENCE_EXPORTS: Final = "reference-exports/"
+CURRENT_REFERENCE_EXPORT: Final = f"{REFERENCE_EXPORTS}current.xlsx"
+PHOTO_CACHE: Final = "cards/photo-cache/"
+
+
+def papers_prefix(order_id: str, group_id: str) -> str:
+    """Where the papers of an order's assignments for one group are kept (each named below)."""
+    return f"orders/{order_id}/{group_id}/"
+
+
+def worksheet_name(assignment_id: str) -> str:
+    """The work sheet's file name, in S3 and as an e-mail attachment."""
+    return f"worksheet-{assignment_id}.xlsx"
+
+
+def qc_template_name(assignment_id: str) -> str:
+    """The QC template's file name, in S3 and as an e-mail attachment."""
+    return f"qc-{assignment_id}.xlsx"
+
+
+def order_payroll_prefix(order_id: str) -> str:
+    return f"payroll/{order_id}/"
+
+
+def order_payroll_name(order_id: str, group_id: str, currency: str) -> str:
+    return f"payroll-{order_id}-{group_id}-{currency}.xlsx"
+
+
+def pay_period_prefix(period: str) -> str:
+    return f"payroll/periods/{period}/"
+
+
+def pay_period_names(period: str, group_id: str, currency: str) -> tuple[str, str]:
+    """The pay run's payroll file and payslips page for one group and currency."""
+    stem = f"{period}-{group_id}-{currency}"
+    return f"payroll-{stem}.xlsx", f"payslips-{stem}.html"
+
+
+def cards_key(order_id: str) -> str:
+    """Where an order's insert cards print sheet is kept in the artifacts bucket."""
+    return f"cards/{order_id}/cards.html"
+
+
+def photo_cache_key(digest: str) -> str:
+    return f"{PHOTO_CACHE}{digest}.jpg"
+
+
+def qc_report_stem(upload_key: str, version: str) -> str:
+    """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under qc/."""
+    return f"{QC_REPORTS}{upload_key.removeprefix(QC_UPLOADS)}.{version}.errors"
+
+
+def reference_report_stem(upload_key: str, version: str) -> str:
+    """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
+    return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"
+
+
+def reference_export_name(version: int) -> str:
+    """A reference version's workbook: its file name in reference-exports/ and as an e-mail attachment."""
+    return f"reference-v{version:06d}.xlsx"

@@ -1,0 +1,172 @@
+"""Every e-mail is a template under telar/templates/mail/: the words the stages sent as f-strings, unchanged.
+
+Each expected text below is the f-string the stage built before the templates existed, kept as the oracle.
+"""
+
+from datetime import UTC, date, datetime
+
+from telar.errors import SheetProblem
+from telar.models import Buyer, GroupPayroll, QcSheet
+from telar.rendering import TEMPLATES, environment, render_mail
+from tests.factories import CUSCO, make_assignment, make_earning_line, make_group, make_qc_row, make_reference
+
+GROUP = make_group(CUSCO)
+ASSIGNMENT = make_assignment()
+
+
+def _payrolls() -> list[GroupPayroll]:
+    lines = [make_earning_line("CUS-01"), make_earning_line("CUS-02")]
+    return [GroupPayroll(group_id=CUSCO, group_name=GROUP.name, currency="PEN", lines=lines)]
+
+
+def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
+    rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
+    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key"}
+    assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
+
+
+def test_qc_mails_read_as_before() -> None:
+    sheet = QcSheet(
+        assignment_id="a-1", inspected_by="Luz", inspected_on=date(2025, 4, 22), rows=[make_qc_row(), make_qc_row()]
+    )
+    mail = render_mail("qc_receipt", assignment_id="a-1", group=GROUP, key="qc/x.xlsx", sheet=sheet)
+    assert mail.subject == "Telar: QC sheet accepted — a-1"
+    assert mail.text == (
+        f"Thank you, {GROUP.manager_name}. The QC sheet qc/x.xlsx signed by Luz on "
+        f"2025-04-22 is recorded: {sheet.passed} units passed, {sheet.rejected} rejected, "
+        f"2 rows.\n"
+    )
+    a = ASSIGNMENT
+    mail = render_mail("qc_not_awaited", assignment=a, group=GROUP, key="qc/x.xlsx", reason="it was stopped")
+    assert mail.subject == (f"Telar: QC sheet received for work that is no longer in production — {a.assignment_id}")
+    assert mail.text == (
+        f"Hello {GROUP.manager_name},\n\nThe QC sheet qc/x.xlsx for {a.assignment_id} arrived, but its order "
+        f"{a.order_id} is no longer in production (it was stopped). Nothing was recorded from it yet and the "
+        "sheet is kept as it was uploaded. The office (copied) will tell you what happens with this work and "
+        "with the makers' pay; there is no need to upload it again.\n"
+    )
+    deadline = datetime(2025, 5, 2, 7, 5, tzinfo=UTC)
+    for days_late, status in ((3, f"3 day(s) past its due date ({a.due_date.isoformat()})"), (0, "not yet uploaded")):
+        mail = render_mail(
+            "qc_reminder", group=GROUP, assignment=a, reference="PO-1", days_late=days_late, deadline=deadline
+        )
+        assert mail.subject == f"Telar: QC sheet overdue — {GROUP.name}, order PO-1"
+        assert mail.text == (
+            f"Hello {GROUP.manager_name},\n\n"
+            f"The QC sheet for {a.assignment_id} ({a.planned_units} units of order PO-1) is {status}.\n"
+            f"Please upload the filled QC sheet under qc/ in the uploads bucket before "
+            f"2025-05-02 07:05 UTC; after that the order stops waiting and a person at "
+            f"Telar follows it up with you. The QC sheet is attached again in case you need a fresh copy.\n"
+        )
+
+
+def test_error_reports_list_every_problem_under_their_intro() -> None:
+    problems = [SheetProblem("QC", "E7", "x", "a whole number"), SheetProblem("QC", "", None, "a header row")]
+    qc = render_mail("qc_report", key="qc/x.xlsx", problems=problems)
+    assert qc.subject == "Telar: QC sheet needs correcting — qc/x.xlsx"
+    intro = "The QC sheet qc/x.xlsx could not be accepted. Please correct it and upload it again."
+    assert qc.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
+    ref = render_mail("reference_report", key="reference/b.xlsx", problems=problems)
+    assert ref.subject == "Telar: reference workbook needs correcting — reference/b.xlsx"
+    intro = (
+        "The reference workbook reference/b.xlsx was not applied: nothing changed. "
+        "Please correct it and upload it again."
+    )
+    assert ref.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
+
+
+def test_papers_mail_reads_as_before() -> None:
+    a = ASSIGNMENT
+    mail = render_mail("papers", group=GROUP, assignment=a, buyer_reference="PO-1")
+    assert mail.subject == f"Telar: new work for {GROUP.name} — order PO-1"
+    assert mail.text == (
+        f"Hello {GROUP.manager_name},\n\n{GROUP.name} has new work ({a.planned_units} units, due "
+        f"{a.due_date.isoformat()}). The work sheet to print and the QC sheet to fill in are attached.\n"
+        f"When QC is done, upload the filled QC sheet to the uploads bucket under qc/.\n"
+    )
+
+
+def test_payroll_mails_read_as_before() -> None:
+    [p] = groups = _payrolls()
+    order = render_mail("order_payroll", order_id="ord-1", groups=groups)
+    run = render_mail("pay_run", period="2026-11", groups=groups)
+    assert (order.subject, run.subject) == (
+        "Telar: payroll earnings recorded for order ord-1 (for reference)",
+        "Telar: payroll for pay period 2026-11",
+    )
+    assert order.text == (
+        f"Earnings recorded for order ord-1, per group and currency:\n\n"
+        f"- {GROUP.name}: 2 lines, total PEN {p.total} (top-ups {p.top_ups})\n\n"
+        "Files attached for reference. Do not pay from them: these lines are paid once, in the monthly "
+        "pay-period run, whose e-mail carries the files to pay from.\n"
+    )
+    assert run.text == (
+        f"Payroll for pay period 2026-11, per group and currency:\n\n"
+        f"- {GROUP.name}: 2 makers, 2 lines, total PEN {p.total} (minimum-wage top-ups {p.top_ups})\n\n"
+        "One file per group and currency is attached; payslips for the production managers to print are "
+        "in the artifacts bucket next to the files.\n"
+    )
+    nothing = render_mail("pay_run", period="2026-11", groups=[])
+    assert nothing.text == "Pay period 2026-11: no unpaid earnings were due. Nothing to pay.\n"
+
+
+def test_reference_mails_read_as_before() -> None:
+    ref = make_reference()
+    ref = ref.model_copy(update={"makers": (ref.makers[0].model_copy(update={"active": False}), *ref.makers[1:])})
+    buyers = (Buyer(buyer_id="b1", name="B", email="b@example.org"),)
+    for applied_here, deactivated, new_buyers in ((True, ("CUS-01",), ["b1"]), (False, (), [])):
+        mail = render_mail(
+            "reference_receipt",
+            ref=ref,
+            source="reference/book.xlsx#v1",
+            version=3,
+            buyers=buyers,
+            deactivated=deactivated,
+            new_buyers=new_buyers,
+            applied_here=applied_here,
+        )
+        assert mail.subject == f"Telar: reference data {'applied' if applied_here else 'unchanged'} — version 3"
+        head = (
+            "The reference workbook reference/book.xlsx#v1 is now in force as version 3."
+            if applied_here
+            else "The reference workbook reference/book.xlsx#v1 holds the data of version 3, in force: nothing changed."
+        )
+        active = sum(m.active for m in ref.makers)
+        lines = [
+            head,
+            "",
+            f"- groups: {len(ref.groups)}",
+            f"- makers: {active} active, {len(ref.makers) - active} inactive",
+            f"- catalog: {len(ref.products)} products",
+            f"- wage rules: {len(ref.wage_rules)}",
+            f"- buyers: {len(buyers)}",
+        ]
+        if deactivated:
+            lines += ["", "Deactivated (kept for payroll history): " + ", ".join(deactivated)]
+        if new_buyers:
+            lines += ["", "New buyers, each sent an API key by e-mail: " + ", ".join(sorted(new_buyers))]
+        lines += [
+            "",
+            "Orders already planned keep the version they were planned with.",
+            "The attached workbook is the data now in force: edit it and upload it again to make changes.",
+        ]
+        assert mail.text == "\n".join(lines) + "\n"
+    key = render_mail("api_key", buyer=buyers[0], api_key="tk_123")
+    assert key.subject == "Telar: your API key"
+    assert key.text == (
+        "Hello B,\n\nyour Telar API key (send it in the x-api-key header):\n\n    tk_123\n\n"
+        "Telar keeps only a fingerprint of it and cannot send it again: store it safely. "
+        "If it is lost or exposed, ask us for a new one.\n"
+    )
+
+
+def test_html_is_escaped_and_mail_text_is_not() -> None:
+    # Given a maker's name typed into a spreadsheet as markup
+    name = "<b>Luz</b> & Co"
+    group = GROUP.model_copy(update={"manager_name": name})
+    # When it goes into an e-mail, Then it reads as typed; When it goes into HTML, Then it is escaped
+    assert name in render_mail("papers", group=group, assignment=ASSIGNMENT, buyer_reference="PO").text
+    html = environment.from_string("{{ name }}").render(name=name)
+    assert html == "&lt;b&gt;Luz&lt;/b&gt; &amp; Co"
+    assert environment.autoescape("payslips.html.j2") is True
+    assert environment.autoescape("mail/papers.txt.j2") is False
