@@ -463,6 +463,14 @@ class LambdaRuntime:
         for zygote in zygotes:
             zygote.close()
 
+    def process_ids(self) -> set[int]:
+        """The processes this runtime started and has not ended: its zygotes and every function's workers."""
+        pids = {zygote.process.pid for zygote in self._zygotes.values() if zygote.process.poll() is None}
+        for pool in self._pools.values():
+            with pool.lock:
+                pids |= {worker.pid for worker in pool.every if worker.pid is not None and not worker._ended}
+        return pids
+
     def workers(self, name_or_arn: str) -> int:
         """How many execution environments the function has now (busy or idle)."""
         pool = self._pools[self.find(name_or_arn).name]

@@ -16,6 +16,7 @@ from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
 from telar.adapters.workflow import Workflow
 from telar.models import ReferenceBook, ReferenceData
+from telar.observability import metrics
 from telar.ports import Ports
 from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
@@ -72,6 +73,15 @@ def import_samples(ports: Ports) -> dict[str, str]:
     keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
     assert apply_reference_workbook(ports, (SAMPLES / "reference.xlsx").read_bytes(), "samples#test", keys.__getitem__)
     return keys
+
+
+@pytest.fixture(autouse=True)
+def no_metrics_left_by_earlier_tests() -> Iterator[None]:
+    """powertools' Metrics is one object per process: a test that records metrics without a handler flushing
+    them would otherwise hand them to whichever test flushes next (tests run in a random order)."""
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ once per QC row; no e-mail goes out twice; and each failed execution raised a lo
 import email
 import email.policy
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -124,7 +123,7 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
             # and none of its work stays booked: unfinished assignments were cancelled, their capacity given back
             assert all(g["stage"] in ("CANCELLED", "QC_DONE") for g in view["groups"]), view["groups"]
     # and payroll recorded each QC row once, for the orders whose payroll ran
-    repo = Repository(os.environ["TABLE_NAME"])
+    repo = Repository(outputs["resources"]["TelarTable"])  # the functions' variables are theirs alone now
     for order_id, view in orders.items():
         lines = repo.earnings_of(order_id)
         keys = [(line.assignment_id, line.worker_id, line.sku) for line in lines]

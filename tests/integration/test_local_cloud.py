@@ -279,15 +279,16 @@ def write_project(root: Path) -> Path:
     return root / "template.yaml"
 
 
-def child_processes() -> set[str]:
-    """The pids of this process's children (Linux), read per thread; a thread may end while it is read."""
-    pids: set[str] = set()
-    for task in Path("/proc/self/task").iterdir():
+def running(pids: set[int]) -> set[int]:
+    """Those of ``pids`` that are still processes (not ended, not reaped)."""
+    alive = set()
+    for pid in pids:
         try:
-            pids.update((task / "children").read_text().split())
-        except FileNotFoundError:
+            os.kill(pid, 0)
+        except ProcessLookupError:
             continue
-    return pids
+        alive.add(pid)
+    return alive
 
 
 def port_open(url: str) -> bool:
@@ -511,14 +512,15 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     write_project(tmp_path)
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
     session_before = boto3.DEFAULT_SESSION
-    children_before = child_processes()
     cloud = LocalCloud(project_root=tmp_path, out_dir=tmp_path / "out", api_port=0, aws_port=0, seed=False)
     cloud.start()
     try:
         api, aws = cloud.outputs["api_url"], cloud.outputs["aws_endpoint"]
         assert port_open(api) and port_open(aws)
         assert requests.get(f"{api}/items/1", timeout=10).status_code == 200  # a function's environment is running
-        assert child_processes() - children_before
+        assert cloud.runtime is not None
+        started = cloud.runtime.process_ids()
+        assert started  # the zygote and the function's worker
     finally:
         # When it stops (also when a check above failed: a cloud left running holds the one-per-process lock
         # and every later local-cloud test of this run would fail to start)
@@ -532,7 +534,7 @@ def test_stop_shuts_everything_down_and_restores_the_process(tmp_path: Path) -> 
     assert boto3.DEFAULT_SESSION is session_before
     assert str(tmp_path / "layer") not in sys.path
     # And no process it started is left: the functions' environments and their zygote have ended
-    assert not child_processes() - children_before
+    assert not running(started)
 
 
 def test_an_unsupported_intrinsic_fails_start_and_leaves_nothing_running(tmp_path: Path) -> None:

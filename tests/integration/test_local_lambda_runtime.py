@@ -139,9 +139,11 @@ def invoke(cloud: LocalCloud, function: str, event: dict[str, Any]) -> tuple[str
 
 
 def test_a_handler_past_its_timeout_is_killed_with_lambdas_error(cloud: LocalCloud) -> None:
-    # Given a function with Timeout: 1, warm
+    # Given a function with Timeout: 1, warm (other tests of this module may have left environments of it too)
     assert invoke(cloud, "SleeperFunction", {})[0] is None
-    assert cloud.runtime is not None and cloud.runtime.workers("telar-SleeperFunction") == 1
+    assert cloud.runtime is not None
+    warm = cloud.runtime.workers("telar-SleeperFunction")
+    assert warm >= 1
 
     # When an invocation would run for 30 seconds
     started = time.monotonic()
@@ -152,7 +154,7 @@ def test_a_handler_past_its_timeout_is_killed_with_lambdas_error(cloud: LocalClo
     assert error == "Unhandled"
     assert payload["errorType"] == "Sandbox.Timedout"
     assert payload["errorMessage"].endswith("Task timed out after 1.00 seconds")
-    assert cloud.runtime.workers("telar-SleeperFunction") == 0
+    assert cloud.runtime.workers("telar-SleeperFunction") == warm - 1
 
 
 def test_step_functions_retries_a_timed_out_lambda_as_its_asl_says(cloud: LocalCloud, tmp_path: Path) -> None:
