@@ -19,10 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.lambdas import _PARAMS_KEY as RUNTIME_PARAMS_KEY
-from local.lambdas import Invocation, LambdaRuntime
+from local.lambdas import INVOKE_PARAMS_KEY, Invocation, LambdaRuntime
 
-_PARAMS_KEY = "telar_fault_params"
 TRANSIENT_ERROR = "Sandbox.Timedout"  # what Step Functions reports when an invocation timed out
 PERMANENT_ERROR = "InjectedFault"  # no retrier matches it: the state machine's Catch takes over
 
@@ -57,14 +55,12 @@ class FaultInjector:
             return {s.order_id: s for s in self.slots if s.order_id}
 
     def install(self, session: Any) -> None:
-        """Answer lambda.Invoke ahead of the runtime's own hook (registered first) for the faults declared."""
-        events = getattr(session, "events", None) or session.get_component("event_emitter")
-        events.register("before-parameter-build.lambda.Invoke", self._remember, unique_id=_PARAMS_KEY)
-        events.register_first("before-call.lambda.Invoke", self._maybe_fail, unique_id="telar_fault_injection")
+        """Answer lambda.Invoke ahead of the runtime's own hook (registered first) for the faults declared.
 
-    @staticmethod
-    def _remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context[_PARAMS_KEY] = dict(params)
+        The runtime's install (done before this one) keeps each Invoke's parameters under INVOKE_PARAMS_KEY.
+        """
+        events = getattr(session, "events", None) or session.get_component("event_emitter")
+        events.register_first("before-call.lambda.Invoke", self._maybe_fail, unique_id="telar_fault_injection")
 
     def _slot_for(self, name: str, order_id: str) -> Slot | None:
         with self._lock:
@@ -78,13 +74,11 @@ class FaultInjector:
         return None
 
     def _maybe_fail(self, context: dict[str, Any], **_: Any) -> Any:
-        params = context.get(_PARAMS_KEY) or {}
+        params = context.get(INVOKE_PARAMS_KEY) or {}
         payload = params.get("Payload")
         if hasattr(payload, "read"):
             payload = payload.read()
-            params["Payload"] = payload  # a stream reads once: the runtime's hook (if it runs) gets the bytes
-            if RUNTIME_PARAMS_KEY in context:
-                context[RUNTIME_PARAMS_KEY]["Payload"] = payload
+            params["Payload"] = payload  # a stream reads once: the runtime's hook, if it runs, gets the bytes
         try:
             event = json.loads(payload or b"{}")
             spec = self.runtime.find(str(params.get("FunctionName", "")))

@@ -45,7 +45,8 @@ from local.stack import FunctionSpec
 
 log = logging.getLogger(__name__)
 
-_PARAMS_KEY = "telar_local_invoke_params"
+# where the before-parameter-build hook keeps an Invoke's parameters for the hooks that answer it (local.faults too)
+INVOKE_PARAMS_KEY = "telar_local_invoke_params"
 WORKER_SCRIPT = Path(protocol.__file__).resolve()
 INIT_SECONDS = 10
 """Lambda's limit on an execution environment's init phase (on-demand functions)."""
@@ -486,16 +487,18 @@ class LambdaRuntime:
         copy the session's handlers when they are created.
         """
         events = getattr(session, "events", None) or session.get_component("event_emitter")
-        events.register("before-parameter-build.lambda.Invoke", self._remember_params, unique_id=_PARAMS_KEY)
+        events.register(
+            "before-parameter-build.lambda.Invoke", self._remember_params, unique_id=INVOKE_PARAMS_KEY
+        )
         events.register("before-call.lambda.Invoke", self._answer_invoke, unique_id="telar_local_invoke")
 
     @staticmethod
     def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         # before-call sees the serialized HTTP request; the caller's parameters are simpler to read.
-        context[_PARAMS_KEY] = dict(params)
+        context[INVOKE_PARAMS_KEY] = dict(params)
 
     def _answer_invoke(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        params = context.get(_PARAMS_KEY) or {}
+        params = context.get(INVOKE_PARAMS_KEY) or {}
         name = str(params.get("FunctionName", ""))
         try:
             self.find(name)
