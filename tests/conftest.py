@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
-from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
 from telar.adapters.workflow import Workflow
 from telar.models import ReferenceBook, ReferenceData
@@ -116,7 +116,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
         )
         yield Ports(
             settings=settings,
-            repo=Repository(settings.table_name),
+            **dynamo_stores(settings.table_name),
             uploads=Storage(settings.uploads_bucket),
             artifacts=Storage(settings.artifacts_bucket),
             workflow=RecordingWorkflow(),

@@ -19,7 +19,7 @@ from local.cloud import LocalCloud
 from local.demo import Demo
 from local.faults import PERMANENT_ERROR
 from telar.adapters import aws as aws_clients
-from telar.adapters.repository import Repository
+from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.models import ReferenceData
 from telar.observability import metrics
 from tests.conftest import ROOT, SAMPLES
@@ -123,9 +123,9 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
             # and none of its work stays booked: unfinished assignments were cancelled, their capacity given back
             assert all(g["stage"] in ("CANCELLED", "QC_DONE") for g in view["groups"]), view["groups"]
     # and payroll recorded each QC row once, for the orders whose payroll ran
-    repo = Repository(outputs["resources"]["TelarTable"])  # the functions' variables are theirs alone now
+    earnings = DynamoEarnings(outputs["resources"]["TelarTable"])  # the functions' variables are theirs alone now
     for order_id, view in orders.items():
-        lines = repo.earnings_of(order_id)
+        lines = earnings.earnings_of(order_id)
         keys = [(line.assignment_id, line.worker_id, line.sku) for line in lines]
         assert len(keys) == len(set(keys)), order_id
         if view["status"] == "READY_TO_SHIP":

@@ -24,9 +24,9 @@ ROWS = {"CUS-01": 3, "CUS-04": 2, "CUS-06": 1, "CUS-13": 2, "AYA-05": 2}
 @pytest.fixture
 def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
     import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-cards-key")
+    aws.auth.put_buyer(BUYER, "hash-of-cards-key")
     order = make_order("ord-cards-0001", buyer_id=BUYER.buyer_id, buyer_reference="OC-<b>7</b>")
-    aws.repo.create_order(order)
+    aws.orders.create_order(order)
     assignments = [
         make_assignment(
             order,
@@ -39,7 +39,7 @@ def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
         )
         for group_id, prefix in (("pe-cusco", "CUS"), ("pe-ayacucho", "AYA"))
     ]
-    aws.repo.create_assignments(order.order_id, assignments)
+    aws.assignments.create_assignments(order.order_id, assignments)
     for maker in sample_reference.makers:
         path = SAMPLES / "photos" / (maker.photo_file or "-")
         if path.exists():

@@ -51,8 +51,8 @@ def _lines() -> list[EarningLine]:
 
 @pytest.fixture
 def recorded(aws: Ports) -> Ports:
-    aws.repo.put_reference(make_reference())
-    assert aws.repo.record_earnings(_lines()) == 4
+    aws.reference.put_reference(make_reference())
+    assert aws.earnings.record_earnings(_lines()) == 4
     return aws
 
 
@@ -61,9 +61,9 @@ def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports
     first = run_pay_period(recorded, NOVEMBER)
     again = run_pay_period(recorded, NOVEMBER)
     # Then the three lines due by 30 November are paid in it, the December one still waits
-    paid = recorded.repo.earnings_paid_in("2026-11")
+    paid = recorded.earnings.earnings_paid_in("2026-11")
     assert sorted(line.worker_id for line in paid) == ["CNX-01", "CUS-01", "CUS-02"]
-    assert [line.worker_id for line in recorded.repo.unpaid_earnings()] == ["CUS-03"]
+    assert [line.worker_id for line in recorded.earnings.unpaid_earnings()] == ["CUS-03"]
     # And the re-run changed nothing and sent nothing more
     assert first.status == again.status == "SENT" and again.mail_sent
     assert first.files == again.files and first.totals == again.totals == {
@@ -86,7 +86,7 @@ def test_a_later_run_pays_only_what_is_new(recorded: Ports) -> None:
     december = run_pay_period(recorded, PayPeriod(period="2026-12"))
     # Then it pays only the line signed off in December
     assert december.lines == 1 and december.totals == {"pe-cusco PEN": "100.00"}
-    assert recorded.repo.unpaid_earnings() == []
+    assert recorded.earnings.unpaid_earnings() == []
 
 
 def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +99,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     with pytest.raises(ConnectionError):
         run_pay_period(recorded, NOVEMBER)
     # ... the run says it was not sent and the files stay in S3
-    run = recorded.repo.start_pay_run("2026-11")
+    run = recorded.earnings.start_pay_run("2026-11")
     assert (run.status, run.mail_sent) == ("FILED", False) and "SES unreachable" in (run.mail_error or "")
     assert len(run.files) == len(run.payslips) == 2  # Cusco in PEN, Chiang Mai in THB
     assert all(recorded.artifacts.get(key) for key in run.files + run.payslips)
@@ -108,7 +108,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     retried = run_pay_period(recorded, NOVEMBER)
     # Then finance is mailed once, with the same files, and nothing is paid twice
     assert retried.mail_sent and retried.mail_error is None and retried.files == run.files
-    assert len(_sent()) == 1 and len(recorded.repo.earnings_paid_in("2026-11")) == 3
+    assert len(_sent()) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
 
 
 def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) -> None:
@@ -123,10 +123,10 @@ def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) ->
 
 def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
     # Given the due lines, as two concurrent runs would both read them
-    due = recorded.repo.unpaid_earnings()[:2]
+    due = recorded.earnings.unpaid_earnings()[:2]
     # When both try to mark them paid
-    first = recorded.repo.mark_paid(due, "2026-11")
-    second = recorded.repo.mark_paid(due, "2026-12")
+    first = recorded.earnings.mark_paid(due, "2026-11")
+    second = recorded.earnings.mark_paid(due, "2026-12")
     # Then only the first succeeds
     assert len(first) == 2 and second == []
-    assert {line.paid_in for line in recorded.repo.earnings_paid_in("2026-11")} == {"2026-11"}
+    assert {line.paid_in for line in recorded.earnings.earnings_paid_in("2026-11")} == {"2026-11"}

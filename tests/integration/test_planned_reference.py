@@ -60,13 +60,13 @@ def test_a_running_order_keeps_its_planned_catalog_and_groups_but_owes_the_lates
 ) -> None:
     # Given an order planned with version 1
     import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
+    aws.auth.put_buyer(BUYER, "hash-of-key")
     order_id = orders.submit_order(aws, BUYER, _order_request()).order_id
     assignment_ids = split_work(aws, order_id)
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert order is not None and order.reference_version == 1
-    v1 = aws.repo.load_reference(1)
-    first = aws.repo.get_assignment(assignment_ids[0])
+    v1 = aws.reference.load_reference(1)
+    first = aws.assignments.get_assignment(assignment_ids[0])
     assert first is not None
     workers = sorted({w for line in first.lines for w, n in line.per_maker.items() if n})
     today = datetime.now(UTC).date()
@@ -78,7 +78,7 @@ def test_a_running_order_keeps_its_planned_catalog_and_groups_but_owes_the_lates
     # new managers and a minimum wage raise in force on the QC date
     v2 = _newer(v1, sku, withdrawn, moved, today)
     assert import_reference(aws, ReferenceBook(reference=v2), "v2#test").version == 2
-    v2 = aws.repo.load_reference(2)
+    v2 = aws.reference.load_reference(2)
 
     # When QC sheets are uploaded for every assignment, and payroll and cards run
     mails = len(_sent_mails())
@@ -90,7 +90,7 @@ def test_a_running_order_keeps_its_planned_catalog_and_groups_but_owes_the_lates
     cards_key, _ = make_cards(aws, order_id)
 
     # Then the planned piece rate is paid, against the minimum wage in force on the QC date
-    earnings = aws.repo.earnings_of(order_id)
+    earnings = aws.earnings.earnings_of(order_id)
     assert any(e.sku == sku for e in earnings)
     for e in earnings:
         planned_group, product = v1.group(e.group_id), v1.product(e.sku)
@@ -117,15 +117,15 @@ def test_a_running_order_keeps_its_planned_catalog_and_groups_but_owes_the_lates
 def test_an_order_planned_before_versions_were_kept_reads_the_latest(aws: Ports) -> None:
     # Given an order planned before the version was recorded, and a newer version since
     import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
+    aws.auth.put_buyer(BUYER, "hash-of-key")
     order_id = orders.submit_order(aws, BUYER, _order_request()).order_id
     assignment_ids = split_work(aws, order_id)
-    aws.repo.table.update_item(
+    aws.orders.table.update_item(
         Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"}, UpdateExpression="REMOVE reference_version"
     )
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None
-    v1 = aws.repo.load_reference(1)
+    v1 = aws.reference.load_reference(1)
     v2 = _newer(v1, a.lines[0].sku, "", "", datetime.now(UTC).date())
     import_reference(aws, ReferenceBook(reference=v2), "v2#test")
     # When its QC sheets are signed off and payroll runs
@@ -135,6 +135,6 @@ def test_an_order_planned_before_versions_were_kept_reads_the_latest(aws: Ports)
         assert accept_qc_upload(aws, key, version) == "accepted"
     run_payroll(aws, order_id)
     # Then it is paid the rate in force
-    line = next(e for e in aws.repo.earnings_of(order_id) if e.sku == a.lines[0].sku and e.units_passed)
-    rate = aws.repo.load_reference().product(line.sku).piece_rate(v1.group(line.group_id))
+    line = next(e for e in aws.earnings.earnings_of(order_id) if e.sku == a.lines[0].sku and e.units_passed)
+    rate = aws.reference.load_reference().product(line.sku).piece_rate(v1.group(line.group_id))
     assert line.piece_earnings == _round(line.units_passed * rate, v1.group(line.group_id))

@@ -62,19 +62,17 @@ def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(aws: Ports
     # Given the sample workbook uploaded under reference/
     outcome, key, version_id = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
     # Then it is in force as version 1, with exactly the sample data
-    assert outcome == "applied" and aws.repo.reference_version() == 1
+    assert outcome == "applied" and aws.reference.reference_version() == 1
     expected = sample_book().canonical()
-    assert (
-        ReferenceBook(reference=aws.repo.load_reference(), buyers=tuple(aws.repo.load_reference_buyers())).canonical()
-        == expected
-    )
+    book = ReferenceBook(reference=aws.reference.load_reference(), buyers=tuple(aws.reference.load_reference_buyers()))
+    assert book.canonical() == expected
     # And each buyer got one e-mail with a key that works, while the table holds only its hash
     mails = _mails()
     for buyer in expected.buyers:
         [mail] = [m for m in mails if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
-        assert aws.repo.buyer_for_key(api_key) is None
+        assert aws.auth.buyer_for_key(hash_api_key(api_key)) == buyer
+        assert aws.auth.buyer_for_key(api_key) is None
     # And the office got a receipt with the data now in force attached
     [receipt] = [m for m in mails if "applied" in m["Subject"]]
     assert receipt["To"] == "finance@example.org, accounts@example.org"
@@ -83,20 +81,20 @@ def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(aws: Ports
     # When the same upload is delivered again (SQS delivers at least once)
     again = accept_reference_upload(aws, key, version_id)
     # Then nothing changes and nobody gets a second e-mail
-    assert again == "unchanged" and aws.repo.reference_version() == 1
+    assert again == "unchanged" and aws.reference.reference_version() == 1
     assert len(_mails()) == len(mails)
 
 
 def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(imported: Ports) -> None:
     # Given a new version of the book with a changed piece rate and a bad e-mail on the last sheet
-    before = imported.repo.load_reference()
+    before = imported.reference.load_reference()
     changed = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     bad = _edited(changed, "buyers", "Email", 3, "compras at tiendasol")
     # When it is uploaded
     outcome, _, version_id = _upload(imported, bad, "reference/roster-v2.xlsx")
     # Then nothing of it is applied: version 1 is still in force, the piece rate unchanged
     assert outcome == "rejected"
-    assert imported.repo.reference_version() == 1 and imported.repo.load_reference() == before
+    assert imported.reference.reference_version() == 1 and imported.reference.load_reference() == before
     # And the office is told the sheet and cell, with the cell marked in an annotated copy
     [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
     assert "buyers!C3" in _text(report)
@@ -111,28 +109,28 @@ def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None
     # When it is uploaded
     outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
     # Then it is version 2, and version 1 (what running orders were planned with) still has the old rate
-    assert outcome == "applied" and imported.repo.reference_version() == 2
-    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
+    assert outcome == "applied" and imported.reference.reference_version() == 2
+    assert imported.reference.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
     old = sample_book().reference.product(sku).piece_rates["PEN"]
-    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old
+    assert imported.reference.load_reference(1).product(sku).piece_rates["PEN"] == old
 
 
 def test_re_uploading_an_export_gives_identical_data(imported: Ports) -> None:
     # Given the export Telar wrote of the data in force
     export = imported.uploads.get(CURRENT_REFERENCE_EXPORT)
-    before = (imported.repo.load_reference(), imported.repo.load_reference_buyers())
+    before = (imported.reference.load_reference(), imported.reference.load_reference_buyers())
     # When staff upload it unchanged
     outcome, _, _ = _upload(imported, export, "reference/export-back.xlsx")
     # Then the data is identical, and no new version is made
-    assert outcome == "unchanged" and imported.repo.reference_version() == 1
-    assert (imported.repo.load_reference(), imported.repo.load_reference_buyers()) == before
+    assert outcome == "unchanged" and imported.reference.reference_version() == 1
+    assert (imported.reference.load_reference(), imported.reference.load_reference_buyers()) == before
 
 
 def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported: Ports) -> None:
     # Given work recorded for a Cusco maker
-    maker = next(m for m in imported.repo.load_reference().makers if m.group_id == "pe-cusco" and m.active)
+    maker = next(m for m in imported.reference.load_reference().makers if m.group_id == "pe-cusco" and m.active)
     line = make_earning_line(maker.worker_id, maker_name=maker.first_name, inspected_on=date(2026, 11, 10))
-    assert imported.repo.record_earnings([line]) == 1
+    assert imported.earnings.record_earnings([line]) == 1
     # When a roster without her row is uploaded
     book = sample_book()
     ref = book.reference.model_copy(
@@ -143,7 +141,7 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     )
     # Then she is kept, inactive, gets no new work, and the receipt says so
     assert outcome == "applied"
-    current = imported.repo.load_reference()
+    current = imported.reference.load_reference()
     kept = next(m for m in current.makers if m.worker_id == maker.worker_id)
     assert not kept.active and kept.first_name == maker.first_name
     assert maker.worker_id not in {m.worker_id for m in current.makers_of("pe-cusco")}
@@ -151,7 +149,7 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     assert f"Deactivated (kept for payroll history): {maker.worker_id}" in _text(receipt)
     # And the pay run still pays her line, under her name
     run = run_pay_period(imported, PayPeriod(period="2026-11"))
-    paid = imported.repo.earnings_paid_in("2026-11")
+    paid = imported.earnings.earnings_paid_in("2026-11")
     assert [p.worker_id for p in paid] == [maker.worker_id] and run.status == "SENT"
     # And exporting and re-uploading keeps her inactive (never deleted)
     assert _upload(imported, imported.uploads.get(CURRENT_REFERENCE_EXPORT), "reference/again.xlsx")[0] == "unchanged"
@@ -178,24 +176,24 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
         accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id)
     assert accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id) == "unchanged"
     # Then the undelivered key does not work, and every buyer got exactly one working key by e-mail
-    assert aws.repo.buyer_for_key(hash_api_key(issued[0])) is None
+    assert aws.auth.buyer_for_key(hash_api_key(issued[0])) is None
     for buyer in sample_book().buyers:
         [mail] = [m for m in _mails() if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert api_key != issued[0] and aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
+        assert api_key != issued[0] and aws.auth.buyer_for_key(hash_api_key(api_key)) == buyer
 
 
 def test_an_import_that_crashed_before_switching_does_not_block_the_next(imported: Ports) -> None:
     # Given version 2 claimed and half written by an import that then crashed (never made current)
-    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
-    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
+    imported.reference.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
+    imported.reference.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
     # When the next workbook is uploaded
     data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
     # Then it becomes version 3, whole, and version 1 is still as it was
-    assert outcome == "applied" and imported.repo.reference_version() == 3
-    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
-    assert imported.repo.load_reference(1) == sample_book().canonical().reference
+    assert outcome == "applied" and imported.reference.reference_version() == 3
+    assert imported.reference.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
+    assert imported.reference.load_reference(1) == sample_book().canonical().reference
 
 
 def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> None:
@@ -211,7 +209,7 @@ def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> No
     data = write_reference_book(book.model_copy(update={"reference": ref}))
     outcome, _, _ = _upload(imported, data, "reference/no-pisac.xlsx")
     # Then it is refused (her makers stay, so must their group) and version 1 stays in force
-    assert outcome == "rejected" and imported.repo.reference_version() == 1
+    assert outcome == "rejected" and imported.reference.reference_version() == 1
     [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
     assert "a row for group 'pe-pisac'" in _text(report)
 
@@ -222,9 +220,9 @@ def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(a
     assert accept_reference_upload(aws, "reference/a.xlsx", first.version_id) == "applied"
     data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     assert _upload(aws, data, "reference/b.xlsx")[0] == "applied"
-    newer = aws.repo.load_reference()
+    newer = aws.reference.load_reference()
     # When SQS delivers upload A once more
     outcome = accept_reference_upload(aws, "reference/a.xlsx", first.version_id)
     # Then version 2 stays in force, and so does its export
-    assert outcome == "unchanged" and aws.repo.load_reference() == newer
+    assert outcome == "unchanged" and aws.reference.load_reference() == newer
     assert read_reference_book(aws.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer

@@ -57,7 +57,7 @@ def _every_row(rejected_every: int = 0) -> object:
 @pytest.fixture
 def planned_order(aws: Ports) -> tuple[str, list[str]]:
     import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
+    aws.auth.put_buyer(BUYER, "hash-of-key")
     view = orders.submit_order(aws, BUYER, _order_request())
     return view.order_id, split_work(aws, view.order_id)
 
@@ -73,11 +73,11 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
     # Then the same plan stands, its papers exist, and no manager is mailed twice
     assert again == assignment_ids and len(assignment_ids) >= 2
     assert len(_sent_mails()) == mails_after_first == len(assignment_ids)
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.IN_PRODUCTION
     ordered = {line.sku: line.quantity for line in order.lines}
     planned: dict[str, int] = {}
-    for a in aws.repo.assignments_of(order_id):
+    for a in aws.assignments.assignments_of(order_id):
         assert load_workbook(io.BytesIO(aws.artifacts.get(a.worksheet_key)))  # opens
         assert load_workbook(io.BytesIO(aws.artifacts.get(a.qc_template_key)))
         for line in a.lines:
@@ -87,7 +87,7 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
 
 
 def _upload_filled(aws: Ports, assignment_id: str, result_for: object, name: str) -> tuple[str, str | None]:
-    a = aws.repo.get_assignment(assignment_id)
+    a = aws.assignments.get_assignment(assignment_id)
     assert a is not None and a.qc_template_key
     filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Rosa Quispe", datetime.now(UTC).date(), result_for)
     stored = aws.uploads.put(f"qc/{name}", filled, "application/octet-stream")
@@ -107,7 +107,7 @@ def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
     second = accept_qc_upload(aws, key, version)
     # Then it is accepted once, the duplicate changes nothing, and the task is resumed with the totals
     assert (first, second) == ("accepted", "duplicate")
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.status == AssignmentStatus.QC_DONE and a.qc_upload == f"{key}#{version}"
     assert a.units_passed + a.units_rejected == a.planned_units and a.units_rejected > 0
     token, output = aws.workflow.resumed[0]  # type: ignore[attr-defined]
@@ -128,7 +128,7 @@ def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
     report = aws.uploads.get(f"qc-reports/notes.xlsx.{stored.version_id}.errors.txt").decode()
     assert "qc/notes.xlsx" in report
     assert aws.uploads.get("qc/notes.xlsx", stored.version_id) == b"this is not a workbook"
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.status == AssignmentStatus.AWAITING_QC
     assert aws.workflow.resumed == []  # type: ignore[attr-defined]
 
@@ -151,9 +151,9 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
     keys = run_payroll(aws, order_id)
     assert run_payroll(aws, order_id) == keys
     # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
-    earnings = aws.repo.earnings_of(order_id)
+    earnings = aws.earnings.earnings_of(order_id)
     assert len(_sent_mails()) == before + 1
-    assert len(earnings) == sum(len(a.qc_rows) for a in aws.repo.assignments_of(order_id)) > 0
+    assert len(earnings) == sum(len(a.qc_rows) for a in aws.assignments.assignments_of(order_id)) > 0
     assert len(keys) == len({(e.group_id, e.currency) for e in earnings})  # a file per group and currency
     assert all(e.total >= e.minimum_for_hours for e in earnings)
     for key in keys:
@@ -174,10 +174,10 @@ def test_cards_count_equals_passed_units_and_outcome_is_recorded(
     key, count = make_cards(aws, order_id)
     status = record_outcome(aws, order_id, "READY_TO_SHIP")
     # Then there is one card per passed unit and the order is ready with its units and artifacts
-    passed = sum(a.units_passed for a in aws.repo.assignments_of(order_id))
+    passed = sum(a.units_passed for a in aws.assignments.assignments_of(order_id))
     assert count == passed > 0
     assert "<html" in aws.artifacts.get(key).decode().lower()
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert order is not None and status == "READY_TO_SHIP" and order.units_passed == passed
     assert order.artifacts["cards"] == key
 
@@ -187,7 +187,7 @@ def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
 ) -> None:
     order_id, _ = planned_order
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
     assert order.status_reason is not None and order.status_reason.startswith("We cannot plan this order")
     assert order.attention_detail == "CapacityExceeded: no knitters"
@@ -213,10 +213,10 @@ def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
     commented = [c for row in report["QC"].iter_rows() for c in row if c.comment]
     assert commented and all("expected" in c.comment.text for c in commented)
     [mail] = _sent_mails()[mails_before:]
-    group = aws.repo.load_reference().group(aws.repo.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
+    group = aws.reference.load_reference().group(aws.assignments.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
     assert set(mail.destinations) == {group.manager_email}  # moto lists the To header and Destinations
     assert ".errors.xlsx" in mail.raw_data
-    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+    assert aws.assignments.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
 
 
 def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
@@ -227,7 +227,7 @@ def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
     await_qc(aws, assignment_ids[0], "token-0")
     key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
     assert accept_qc_upload(aws, key, version) == "accepted"
-    signed_off = aws.repo.get_assignment(assignment_ids[0])
+    signed_off = aws.assignments.get_assignment(assignment_ids[0])
     assert signed_off is not None and signed_off.units_rejected > 0
     # When the rework stage runs (twice: a redelivery)
     first = start_rework(aws, assignment_ids[0])
@@ -235,7 +235,7 @@ def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
     second = start_rework(aws, assignment_ids[0])
     # Then one round exists, for exactly the rejected units of each maker, with papers sent once
     assert first == second and first["rework"] is True
-    rework = aws.repo.get_assignment(first["assignment_id"])
+    rework = aws.assignments.get_assignment(first["assignment_id"])
     assert rework is not None and rework.rework_of == assignment_ids[0] and rework.rework_round == 1
     assert len(_sent_mails()) == mails
     rejected = {(r.worker_id, r.sku): r.rejected for r in signed_off.qc_rows if r.rejected}
@@ -256,7 +256,7 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
     assert start_rework(no_rounds, assignment_ids[0])["rework"] is False
     status = record_outcome(aws, order_id, "READY_TO_SHIP")
     # Then the order needs attention and says why
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")
 
 
@@ -265,7 +265,7 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
 ) -> None:
     # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
     import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
+    aws.auth.put_buyer(BUYER, "hash-of-key")
     # two sample orders: how many groups one is split among depends on the day it is planned (planned on Saturday
     # 2026-12-05, the sample order of three groups went to two), and three assignments are needed here
     assignment_ids = [
@@ -278,12 +278,12 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
         await_qc(aws, assignment_id, f"token-{i}")
     workflow: Any = aws.workflow  # tests/conftest.py's RecordingWorkflow
     workflow.ended.add("token-2")
-    late = aws.repo.get_assignment(overdue)
+    late = aws.assignments.get_assignment(overdue)
     assert late is not None and late.awaiting_since is not None
     now = datetime.combine(late.due_date + timedelta(days=2), datetime.min.time(), UTC)
-    a = aws.repo.get_assignment(on_time)
+    a = aws.assignments.get_assignment(on_time)
     assert a is not None
-    aws.repo.table.update_item(  # the on-time one is due well after `now`
+    aws.orders.table.update_item(  # the on-time one is due well after `now`
         Key={"pk": f"ASSIGNMENT#{on_time}", "sk": "ASSIGNMENT"},
         UpdateExpression="SET due_date = :d, awaiting_since = :s",
         ExpressionAttributeValues={":d": (now + timedelta(days=30)).date().isoformat(), ":s": now.isoformat()},
@@ -304,7 +304,7 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     # And a QC sheet that arrives takes its assignment off the list
     key, version = _upload_filled(aws, overdue, _every_row(), "late but here.xlsx")
     assert accept_qc_upload(aws, key, version) == "accepted"
-    assert overdue not in {a.assignment_id for a in aws.repo.awaiting_qc()}
+    assert overdue not in {a.assignment_id for a in aws.assignments.awaiting_qc()}
 
 
 def test_reminders_know_the_state_machine_qc_timeout() -> None:

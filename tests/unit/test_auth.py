@@ -16,7 +16,7 @@ ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/orders"
 
 
 class _Keys:
-    """An in-memory key table holding hashes only, as the repository does."""
+    """An in-memory key table holding hashes only, as the auth store does."""
 
     def __init__(self) -> None:
         self.hashes = {hash_api_key(KEY): BUYER}
@@ -26,7 +26,7 @@ class _Keys:
 
 
 def _ports() -> Ports:
-    return cast(Ports, SimpleNamespace(repo=_Keys()))
+    return cast(Ports, SimpleNamespace(auth=_Keys()))
 
 
 def test_a_known_key_is_allowed_on_every_route_of_the_stage_with_the_buyer_as_context() -> None:

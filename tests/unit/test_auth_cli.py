@@ -12,7 +12,7 @@ BUYER = Buyer(buyer_id="fairloom", name="Fairloom", email="orders@fairloom.examp
 
 
 class _Repository:
-    """The key table in memory, standing in for ``Repository(table)`` (what the CLI builds from --table).
+    """The key table in memory, standing in for ``DynamoAuth(table)`` (what the CLI builds from --table).
 
     Its state is on the class, reset for each test, because the CLI builds its own instance.
     """
@@ -41,7 +41,7 @@ class _Repository:
 
 @pytest.fixture(autouse=True)
 def repository(monkeypatch: pytest.MonkeyPatch) -> type[_Repository]:
-    monkeypatch.setattr(auth, "Repository", _Repository)
+    monkeypatch.setattr(auth, "DynamoAuth", _Repository)
     monkeypatch.setattr(_Repository, "tables", [])
     monkeypatch.setattr(_Repository, "keys", {})
     monkeypatch.setattr(_Repository, "revoked", [])
