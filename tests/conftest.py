@@ -5,7 +5,6 @@ import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -14,42 +13,18 @@ from moto import mock_aws
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
-from telar.adapters.workflow import Workflow
 from telar.models import ReferenceBook, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
 from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
 from telar.stages.reference_upload import apply_reference_workbook, import_reference
+from tests.fakes import RecordingWorkflow, memory_ports
 from tests.template_tools import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-
-
-class RecordingWorkflow(Workflow):
-    """Step Functions stand-in for stage tests: records starts and resumes instead of running executions."""
-
-    def __init__(self) -> None:
-        super().__init__("arn:aws:states:us-east-1:123456789012:stateMachine:test")
-        self.started: list[str] = []
-        self.resumed: list[tuple[str, dict[str, Any]]] = []
-        self.heartbeats: list[str] = []
-        self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
-
-    def start_order(self, order_id: str) -> bool:
-        first = order_id not in self.started
-        self.started.append(order_id)
-        return first
-
-    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
-        self.resumed.append((task_token, output))
-        return task_token not in self.ended
-
-    def heartbeat(self, task_token: str) -> bool:
-        self.heartbeats.append(task_token)
-        return task_token not in self.ended
 
 
 @cache
@@ -82,6 +57,12 @@ def no_metrics_left_by_earlier_tests() -> Iterator[None]:
     metrics.clear_metrics()
     yield
     metrics.clear_metrics()
+
+
+@pytest.fixture
+def ports() -> Ports:
+    """Ports on the in-memory fakes (tests/fakes.py): stage tests without moto (``aws`` is the moto one)."""
+    return memory_ports()
 
 
 @pytest.fixture

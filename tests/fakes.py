@@ -60,37 +60,37 @@ class MemoryTable:
 
 class MemoryOrders:
     def __init__(self, table: MemoryTable):
-        self._t = table
+        self.table = table
 
     def create_order(self, order: Order) -> None:
-        _require(order.order_id not in self._t.orders, f"order {order.order_id} exists")
-        self._t.orders[order.order_id] = order.model_dump(mode="json")
-        self._t.start_pending[keys.start_pending(order.created_at, order.order_id)["sk"]] = order.order_id
+        _require(order.order_id not in self.table.orders, f"order {order.order_id} exists")
+        self.table.orders[order.order_id] = order.model_dump(mode="json")
+        self.table.start_pending[keys.start_pending(order.created_at, order.order_id)["sk"]] = order.order_id
 
     def clear_start_pending(self, order: Order) -> None:
-        self._t.start_pending.pop(keys.start_pending(order.created_at, order.order_id)["sk"], None)
+        self.table.start_pending.pop(keys.start_pending(order.created_at, order.order_id)["sk"], None)
 
     def start_pending_orders(self, before: datetime) -> Iterator[Order]:
-        for sk in sorted(self._t.start_pending):
-            if sk < before.isoformat() and (order := self.get_order(self._t.start_pending[sk])) is not None:
+        for sk in sorted(self.table.start_pending):
+            if sk < before.isoformat() and (order := self.get_order(self.table.start_pending[sk])) is not None:
                 yield order
 
     def record_timeline(
         self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
     ) -> None:
         entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
-        stored = self._t.orders.get(order_id)
+        stored = self.table.orders.get(order_id)
         if stored is not None and "timeline" in stored:
             stored["timeline"].setdefault(entry.key, entry.model_dump(mode="json"))
 
     def get_order(self, order_id: str) -> Order | None:
-        stored = self._t.orders.get(order_id)
+        stored = self.table.orders.get(order_id)
         return Order.model_validate(stored) if stored is not None else None
 
     def list_orders(self, buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
         newest_first = sorted(
             (keys.order_index(o["buyer_id"], Order.model_validate(o).created_at, o["order_id"])["gsi1sk"], o)
-            for o in self._t.orders.values()
+            for o in self.table.orders.values()
             if o["buyer_id"] == buyer_id
         )[::-1]
         after = _after(cursor, buyer_id) if cursor else None
@@ -101,12 +101,12 @@ class MemoryOrders:
         return [Order.model_validate(o) for _, o in page], next_cursor
 
     def update_order(self, order_id: str, **fields: Any) -> None:
-        _require(order_id in self._t.orders, f"no order {order_id}")
-        self._t.orders[order_id].update(fields, updated_at=datetime.now(UTC).isoformat())
+        _require(order_id in self.table.orders, f"no order {order_id}")
+        self.table.orders[order_id].update(fields, updated_at=datetime.now(UTC).isoformat())
 
     def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
         ended = {OrderStatus.READY_TO_SHIP.value, OrderStatus.NEEDS_ATTENTION.value}
-        return {o["buyer_id"] for o in self._t.orders.values() if o["status"] not in ended} & set(buyer_ids)
+        return {o["buyer_id"] for o in self.table.orders.values() if o["status"] not in ended} & set(buyer_ids)
 
 
 def _cursor(buyer_id: str, after: str) -> str:
@@ -125,10 +125,10 @@ def _after(cursor: str, buyer_id: str) -> str:
 
 class MemoryAssignments:
     def __init__(self, table: MemoryTable):
-        self._t = table
+        self.table = table
 
     def _check_ledger(self, ledger: CapacityLedger) -> None:
-        stored = self._t.ledgers.get(ledger.group_id)
+        stored = self.table.ledgers.get(ledger.group_id)
         expected = None if ledger.version == 1 else ledger.version - 1
         _require((stored.version if stored else None) == expected, f"ledger of {ledger.group_id} changed")
 
@@ -141,14 +141,14 @@ class MemoryAssignments:
     ) -> None:
         ledgers = list(ledgers)
         for a in assignments:
-            _require(a.assignment_id not in self._t.assignments, f"assignment {a.assignment_id} exists")
+            _require(a.assignment_id not in self.table.assignments, f"assignment {a.assignment_id} exists")
         for ledger in ledgers:
             self._check_ledger(ledger)
-        order = self._t.orders.get(order_id)
+        order = self.table.orders.get(order_id)
         _require(order is not None and order.get("assignment_ids") == [], f"order {order_id} is planned already")
         assert order is not None
-        self._t.assignments.update({a.assignment_id: a.model_dump(mode="json") for a in assignments})
-        self._t.ledgers.update({ledger.group_id: ledger for ledger in ledgers})
+        self.table.assignments.update({a.assignment_id: a.model_dump(mode="json") for a in assignments})
+        self.table.ledgers.update({ledger.group_id: ledger for ledger in ledgers})
         order.update(
             order_fields or {},
             assignment_ids=[a.assignment_id for a in assignments],
@@ -157,43 +157,43 @@ class MemoryAssignments:
         )
 
     def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]:
-        return {g: self._t.ledgers.get(g) or CapacityLedger(group_id=g) for g in group_ids}
+        return {g: self.table.ledgers.get(g) or CapacityLedger(group_id=g) for g in group_ids}
 
     def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None:
-        _require(rework.assignment_id not in self._t.assignments, f"round {rework.assignment_id} exists")
+        _require(rework.assignment_id not in self.table.assignments, f"round {rework.assignment_id} exists")
         self._write(ledger, rework.assignment_id, rework.model_dump(mode="json"))
 
     def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None:
-        stored = self._t.assignments.get(assignment_id)
+        stored = self.table.assignments.get(assignment_id)
         _require(stored is not None and stored["status"] in _STILL_OPEN, f"{assignment_id} is not open")
         self._write(ledger, assignment_id, {**(stored or {}), "status": AssignmentStatus.CANCELLED.value})
-        self._t.awaiting_qc.discard(assignment_id)
+        self.table.awaiting_qc.discard(assignment_id)
 
     def _write(self, ledger: CapacityLedger | None, assignment_id: str, stored: dict[str, Any]) -> None:
         """The ledger's condition is checked before anything changes (a transaction)."""
         if ledger is not None:
             self._check_ledger(ledger)
-            self._t.ledgers[ledger.group_id] = ledger
-        self._t.assignments[assignment_id] = stored
+            self.table.ledgers[ledger.group_id] = ledger
+        self.table.assignments[assignment_id] = stored
 
     def open_work(self) -> OpenWork:
         waiting = list(self.awaiting_qc())
         return OpenWork(frozenset(a.group_id for a in waiting), frozenset(s for a in waiting for s in a.skus))
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
-        self._t.assignments[assignment_id]["attention"] = reason
+        self.table.assignments[assignment_id]["attention"] = reason
 
     def get_assignment(self, assignment_id: str) -> Assignment | None:
-        stored = self._t.assignments.get(assignment_id)
+        stored = self.table.assignments.get(assignment_id)
         return Assignment.model_validate(stored) if stored is not None else None
 
     def assignments_of(self, order_id: str) -> list[Assignment]:
         return [
-            Assignment.model_validate(a) for _, a in sorted(self._t.assignments.items()) if a["order_id"] == order_id
+            Assignment.model_validate(a) for _, a in sorted(self.table.assignments.items()) if a["order_id"] == order_id
         ]
 
     def await_qc(self, assignment_id: str, task_token: str) -> None:
-        stored = self._t.assignments.get(assignment_id)
+        stored = self.table.assignments.get(assignment_id)
         _require(stored is not None and stored["status"] in _STILL_OPEN, f"{assignment_id} is not waiting")
         assert stored is not None
         stored.update(
@@ -201,19 +201,19 @@ class MemoryAssignments:
             status=AssignmentStatus.AWAITING_QC.value,
             awaiting_since=stored.get("awaiting_since") or datetime.now(UTC).isoformat(),
         )
-        self._t.awaiting_qc.add(assignment_id)
+        self.table.awaiting_qc.add(assignment_id)
 
     def awaiting_qc(self) -> Iterator[Assignment]:
-        for assignment_id in sorted(self._t.awaiting_qc):
+        for assignment_id in sorted(self.table.awaiting_qc):
             a = self.get_assignment(assignment_id)
             if a is not None and a.status == AssignmentStatus.AWAITING_QC:
                 yield a
 
     def stop_awaiting(self, assignment_id: str) -> None:
-        self._t.awaiting_qc.discard(assignment_id)
+        self.table.awaiting_qc.discard(assignment_id)
 
     def record_qc(self, sheet: QcSheet, upload_ref: str, ledger: CapacityLedger | None = None) -> None:
-        stored = self._t.assignments.get(sheet.assignment_id)
+        stored = self.table.assignments.get(sheet.assignment_id)
         waiting = AssignmentStatus.AWAITING_QC.value
         _require(stored is not None and stored["status"] == waiting, f"{sheet.assignment_id} is not waiting")
         recorded = {
@@ -224,7 +224,7 @@ class MemoryAssignments:
             "status": AssignmentStatus.QC_DONE.value,
         }
         self._write(ledger, sheet.assignment_id, {**(stored or {}), **recorded})
-        self._t.awaiting_qc.discard(sheet.assignment_id)
+        self.table.awaiting_qc.discard(sheet.assignment_id)
 
 
 @dataclass
@@ -422,6 +422,29 @@ class MemoryObjects:
         )
 
 
+class RecordingWorkflow:
+    """Step Functions stand-in for stage tests: records starts and resumes instead of running executions."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.resumed: list[tuple[str, dict[str, Any]]] = []
+        self.heartbeats: list[str] = []
+        self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
+
+    def start_order(self, order_id: str) -> bool:
+        first = order_id not in self.started
+        self.started.append(order_id)
+        return first
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
+        self.resumed.append((task_token, output))
+        return task_token not in self.ended
+
+    def heartbeat(self, task_token: str) -> bool:
+        self.heartbeats.append(task_token)
+        return task_token not in self.ended
+
+
 @dataclass(frozen=True)
 class SentMail:
     to: list[str]
@@ -452,8 +475,8 @@ def memory_stores() -> dict[str, Any]:
     }
 
 
-def memory_ports(workflow: Any) -> Ports:
-    """Ports with every adapter in memory (the workflow is the caller's: tests/conftest.py's RecordingWorkflow)."""
+def memory_ports() -> Ports:
+    """Ports with every adapter in memory."""
     return Ports(
         settings=Settings(
             table_name="telar-test",
@@ -465,6 +488,6 @@ def memory_ports(workflow: Any) -> Ports:
         **memory_stores(),
         uploads=MemoryObjects(),
         artifacts=MemoryObjects(),
-        workflow=workflow,
+        workflow=RecordingWorkflow(),
         mailer=MemoryMailer(),
     )

@@ -12,7 +12,6 @@ from telar.capacity import CapacityLedger, add_bookings
 from telar.errors import ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus, PayRun, QcSheet
 from telar.ports import Ports
-from tests.conftest import RecordingWorkflow
 from tests.factories import (
     make_assignment,
     make_earning_line,
@@ -32,7 +31,7 @@ NEW = OrderStatus.RECEIVED
 @pytest.fixture(params=["memory", "dynamo"])
 def store(request: pytest.FixtureRequest) -> Ports:
     if request.param == "memory":
-        return memory_ports(RecordingWorkflow())
+        return memory_ports()
     ports: Ports = request.getfixturevalue("aws")
     return ports
 
