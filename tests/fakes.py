@@ -462,6 +462,12 @@ class MemoryMailer:
         return f"message-{len(self.sent)}"
 
 
+def sent_mails(ports: Ports) -> list[SentMail]:
+    """What the in-memory mailer of ``ports`` sent, oldest first."""
+    assert isinstance(ports.mailer, MemoryMailer)
+    return ports.mailer.sent
+
+
 def memory_stores() -> dict[str, Any]:
     """Every store, by its field name in ``Ports``, sharing one in-memory table (``Ports(**memory_stores(), ...)``)."""
     table = MemoryTable()

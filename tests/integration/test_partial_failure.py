@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from botocore.client import BaseClient
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from local.manager import fill_qc_sheet
 from telar import orders
@@ -29,7 +31,7 @@ from telar.stages.split_work import split_work
 from tests.conftest import ROOT
 from tests.factories import CUSCO, make_order_request
 from tests.integration.test_bookings import SCARF_MINUTES, cusco_only  # noqa: F401  (fixture)
-from tests.integration.test_stages import _every_row, _sent_mails, planned_order  # noqa: F401  (fixture)
+from tests.pipeline import every_row, plan_sample_order
 
 LAMBDA_CAUSE = json.dumps(
     {
@@ -38,6 +40,15 @@ LAMBDA_CAUSE = json.dumps(
         "stackTrace": ['  File "/var/task/telar/stages/split_work.py", line 42, in split_work\n'],
     }
 )
+
+
+def _sent_mails() -> list[Any]:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+@pytest.fixture
+def planned_order(aws: Ports) -> tuple[str, list[str]]:
+    return plan_sample_order(aws)
 
 
 def _future_minutes(ports: Ports, group_id: str) -> int:
@@ -50,7 +61,7 @@ def _future_minutes(ports: Ports, group_id: str) -> int:
 # ------------------------------------------------------------------ defect 3: compensation
 def test_a_failed_order_gives_back_the_capacity_its_unfinished_assignments_booked(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given a planned order whose groups are booked in the weeks to come
     order_id, _ = planned_order
@@ -70,7 +81,7 @@ def test_a_failed_order_gives_back_the_capacity_its_unfinished_assignments_booke
 # ------------------------------------------------------------------ defect 7: buyer words
 def test_status_reason_is_written_for_the_buyer_and_the_stack_trace_goes_to_staff_only(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given a stage that failed with a Lambda error whose cause carries a stack trace with file paths
     order_id, _ = planned_order
@@ -91,7 +102,7 @@ def test_status_reason_is_written_for_the_buyer_and_the_stack_trace_goes_to_staf
 # ------------------------------------------------------------------ defect 2: poison QC sheets
 def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_delivery(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given an order planned, one assignment waiting for QC, and then the order failing
     order_id, assignment_ids = planned_order
@@ -101,7 +112,7 @@ def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_deli
     # When the manager uploads the valid, filled QC sheet of that assignment
     a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.qc_template_key
-    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), _every_row())
+    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), every_row())
     aws.uploads.put("qc/late.xlsx", filled, "application/octet-stream")
     outcome = accept_qc_upload(aws, "qc/late.xlsx", None)
     # Then the first delivery answers it (no exception: SQS will not retry it into the DLQ), nothing is recorded,
@@ -132,7 +143,7 @@ def test_a_line_break_in_user_text_never_reaches_a_mail_header(aws: Ports) -> No
 # ------------------------------------------------------------------ defect 4: contention is waiting
 def test_a_plan_that_keeps_losing_the_race_raises_capacity_contention_which_the_state_machine_retries(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given an order whose ledger changes under every attempt to store its plan

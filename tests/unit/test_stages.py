@@ -4,16 +4,16 @@ twice. The store's behaviour under them is the contract tests' (tests/integratio
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from local.manager import RowResult, fill_qc_sheet
+from local.manager import RowResult
 from telar import orders
 from telar.errors import AssignmentNotFound, OrderNotFound
-from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus
+from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
@@ -23,41 +23,14 @@ from telar.stages.qc_reminders import QC_TIMEOUT, send_qc_reminders
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
-from tests.conftest import ROOT, SAMPLES, import_sample_reference
-from tests.fakes import MemoryAssignments, MemoryMailer, RecordingWorkflow, SentMail
-
-BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
-
-
-def _sent_mails(ports: Ports) -> list[SentMail]:
-    assert isinstance(ports.mailer, MemoryMailer)
-    return ports.mailer.sent
-
-
-def _order_request(sample: int = 0) -> OrderRequest:
-    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[sample].read_text())
-    body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
-    return OrderRequest.model_validate(body)
-
-
-def _every_row(rejected_every: int = 0) -> object:
-    count = 0
-
-    def result(worker_id: str, sku: str, planned: int) -> RowResult:
-        nonlocal count
-        count += 1
-        rejected = 1 if rejected_every and count % rejected_every == 0 and planned >= 1 else 0
-        return RowResult(produced=planned, rejected=rejected, defect_codes="", hours_worked=Decimal(planned * 2))
-
-    return result
+from tests.conftest import ROOT, import_sample_reference
+from tests.fakes import MemoryAssignments, RecordingWorkflow, sent_mails
+from tests.pipeline import BUYER, every_row, order_request, plan_sample_order, upload_filled
 
 
 @pytest.fixture
 def planned_order(ports: Ports) -> tuple[str, list[str]]:
-    import_sample_reference(ports)
-    ports.auth.put_buyer(BUYER, "hash-of-key")
-    view = orders.submit_order(ports, BUYER, _order_request())
-    return view.order_id, split_work(ports, view.order_id)
+    return plan_sample_order(ports)
 
 
 def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
@@ -65,12 +38,12 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
 ) -> None:
     # Given an order that was split once
     order_id, assignment_ids = planned_order
-    mails_after_first = len(_sent_mails(ports))
+    mails_after_first = len(sent_mails(ports))
     # When the stage is delivered again
     again = split_work(ports, order_id)
     # Then the same plan stands, its papers exist, and no manager is mailed twice
     assert again == assignment_ids and len(assignment_ids) >= 2
-    assert len(_sent_mails(ports)) == mails_after_first == len(assignment_ids)
+    assert len(sent_mails(ports)) == mails_after_first == len(assignment_ids)
     order = ports.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.IN_PRODUCTION
     ordered = {line.sku: line.quantity for line in order.lines}
@@ -84,14 +57,6 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
     assert planned == ordered
 
 
-def _upload_filled(ports: Ports, assignment_id: str, result_for: object, name: str) -> tuple[str, str | None]:
-    a = ports.assignments.get_assignment(assignment_id)
-    assert a is not None and a.qc_template_key
-    filled = fill_qc_sheet(ports.artifacts.get(a.qc_template_key), "Rosa Quispe", datetime.now(UTC).date(), result_for)
-    stored = ports.uploads.put(f"qc/{name}", filled, "application/octet-stream")
-    return stored.key, stored.version_id
-
-
 def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
     ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
@@ -100,7 +65,7 @@ def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
     for i, assignment_id in enumerate(assignment_ids):
         await_qc(ports, assignment_id, f"token-{i}")
     # When a filled sheet is uploaded (a name with spaces and accents), then delivered a second time
-    key, version = _upload_filled(ports, assignment_ids[0], _every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
     first = accept_qc_upload(ports, key, version)
     second = accept_qc_upload(ports, key, version)
     # Then it is accepted once, the duplicate changes nothing, and the task is resumed with the totals
@@ -134,7 +99,7 @@ def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
 def _accept_all(ports: Ports, assignment_ids: list[str]) -> None:
     for i, assignment_id in enumerate(assignment_ids):
         await_qc(ports, assignment_id, f"token-{i}")
-        key, version = _upload_filled(ports, assignment_id, _every_row(rejected_every=4), f"{assignment_id}.xlsx")
+        key, version = upload_filled(ports, assignment_id, every_row(rejected_every=4), f"{assignment_id}.xlsx")
         assert accept_qc_upload(ports, key, version) == "accepted"
 
 
@@ -145,12 +110,12 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
     order_id, assignment_ids = planned_order
     _accept_all(ports, assignment_ids)
     # When the payroll stage runs twice (a retry)
-    before = len(_sent_mails(ports))
+    before = len(sent_mails(ports))
     keys = run_payroll(ports, order_id)
     assert run_payroll(ports, order_id) == keys
     # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
     earnings = ports.earnings.earnings_of(order_id)
-    assert len(_sent_mails(ports)) == before + 1
+    assert len(sent_mails(ports)) == before + 1
     assert len(earnings) == sum(len(a.qc_rows) for a in ports.assignments.assignments_of(order_id)) > 0
     assert len(keys) == len({(e.group_id, e.currency) for e in earnings})  # a file per group and currency
     assert all(e.total >= e.minimum_for_hours for e in earnings)
@@ -201,8 +166,8 @@ def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
     def too_many(worker_id: str, sku: str, planned: int) -> RowResult:
         return RowResult(produced=planned, rejected=-1, defect_codes="", hours_worked=Decimal(2))
 
-    key, version = _upload_filled(ports, assignment_ids[0], too_many, "bad counts.xlsx")
-    mails_before = len(_sent_mails(ports))
+    key, version = upload_filled(ports, assignment_ids[0], too_many, "bad counts.xlsx")
+    mails_before = len(sent_mails(ports))
     # When it is handled
     outcome = accept_qc_upload(ports, key, version)
     # Then it is rejected, the copy marks the bad cells with comments, and the manager gets both reports
@@ -210,7 +175,7 @@ def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
     report = load_workbook(io.BytesIO(ports.uploads.get(f"qc-reports/bad counts.xlsx.{version}.errors.xlsx")))
     commented = [c for row in report["QC"].iter_rows() for c in row if c.comment]
     assert commented and all("expected" in c.comment.text for c in commented)
-    [mail] = _sent_mails(ports)[mails_before:]
+    [mail] = sent_mails(ports)[mails_before:]
     group = ports.reference.load_reference().group(ports.assignments.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
     assert mail.to == [group.manager_email]
     assert any(a.filename.endswith(".errors.xlsx") for a in mail.attachments)
@@ -223,19 +188,19 @@ def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
     # Given an assignment signed off with rejects
     _, assignment_ids = planned_order
     await_qc(ports, assignment_ids[0], "token-0")
-    key, version = _upload_filled(ports, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
     assert accept_qc_upload(ports, key, version) == "accepted"
     signed_off = ports.assignments.get_assignment(assignment_ids[0])
     assert signed_off is not None and signed_off.units_rejected > 0
     # When the rework stage runs (twice: a redelivery)
     first = start_rework(ports, assignment_ids[0])
-    mails = len(_sent_mails(ports))
+    mails = len(sent_mails(ports))
     second = start_rework(ports, assignment_ids[0])
     # Then one round exists, for exactly the rejected units of each maker, with papers sent once
     assert first == second and first["rework"] is True
     rework = ports.assignments.get_assignment(first["assignment_id"])
     assert rework is not None and rework.rework_of == assignment_ids[0] and rework.rework_round == 1
-    assert len(_sent_mails(ports)) == mails
+    assert len(sent_mails(ports)) == mails
     rejected = {(r.worker_id, r.sku): r.rejected for r in signed_off.qc_rows if r.rejected}
     assert {(w, line.sku): n for line in rework.lines for w, n in line.per_maker.items()} == rejected
     assert rework.qc_template_key and ports.artifacts.get(rework.qc_template_key)
@@ -248,7 +213,7 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
     order_id, assignment_ids = planned_order
     no_rounds = replace(ports, settings=ports.settings.model_copy(update={"max_rework_rounds": 0}))
     await_qc(ports, assignment_ids[0], "token-0")
-    key, version = _upload_filled(ports, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
     assert accept_qc_upload(ports, key, version) == "accepted"
     # When the rework stage runs, then the pipeline completes
     assert start_rework(no_rounds, assignment_ids[0])["rework"] is False
@@ -269,7 +234,7 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     assignment_ids = [
         a
         for sample in (1, 0)
-        for a in split_work(ports, orders.submit_order(ports, BUYER, _order_request(sample)).order_id)
+        for a in split_work(ports, orders.submit_order(ports, BUYER, order_request(sample)).order_id)
     ]
     on_time, overdue, ended = assignment_ids[:3]
     for i, assignment_id in enumerate((on_time, overdue, ended)):
@@ -286,7 +251,7 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     ports.assignments.table.assignments[on_time].update(  # the on-time one is due well after `now`
         due_date=(now + timedelta(days=30)).date().isoformat(), awaiting_since=now.isoformat()
     )
-    mails = len(_sent_mails(ports))
+    mails = len(sent_mails(ports))
     # When the daily job runs, and runs again the same day (a retry)
     first = send_qc_reminders(ports, now)
     second = send_qc_reminders(ports, now + timedelta(hours=1))
@@ -295,11 +260,11 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     assert first["waiting"] == second["waiting"] == 2
     assert workflow.heartbeats.count("token-0") == 2 and workflow.heartbeats.count("token-1") == 2
     assert overdue in first["reminded"] and on_time not in first["reminded"]
-    reminders = [m for m in _sent_mails(ports)[mails:] if "overdue" in m.subject]
+    reminders = [m for m in sent_mails(ports)[mails:] if "overdue" in m.subject]
     assert len(reminders) == len(first["reminded"])
     assert any(overdue in m.text for m in reminders)
     # And a QC sheet that arrives takes its assignment off the list
-    key, version = _upload_filled(ports, overdue, _every_row(), "late but here.xlsx")
+    key, version = upload_filled(ports, overdue, every_row(), "late but here.xlsx")
     assert accept_qc_upload(ports, key, version) == "accepted"
     assert overdue not in {a.assignment_id for a in ports.assignments.awaiting_qc()}
 
