@@ -1,4 +1,5 @@
-"""The monthly pay run against moto: every unpaid line paid once, files and payslips in S3, finance mailed once."""
+"""The monthly pay run on the in-memory ports: every unpaid line paid once, files and payslips stored, finance mailed
+once."""
 
 import io
 from datetime import date
@@ -6,20 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 from openpyxl import load_workbook
 
 from telar.models import EarningLine, PayPeriod
 from telar.ports import Ports
 from telar.stages.pay_period import run_pay_period
 from tests.factories import CHIANG_MAI, make_earning_line, make_reference
+from tests.fakes import sent_mails
 
 NOVEMBER = PayPeriod(period="2026-11")
-
-
-def _sent() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
 
 
 def _lines() -> list[EarningLine]:
@@ -50,10 +46,10 @@ def _lines() -> list[EarningLine]:
 
 
 @pytest.fixture
-def recorded(aws: Ports) -> Ports:
-    aws.reference.put_reference(make_reference())
-    assert aws.earnings.record_earnings(_lines()) == 4
-    return aws
+def recorded(ports: Ports) -> Ports:
+    ports.reference.put_reference(make_reference())
+    assert ports.earnings.record_earnings(_lines()) == 4
+    return ports
 
 
 def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports) -> None:
@@ -70,7 +66,7 @@ def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports
         "pe-cusco PEN": "167.91",
         "th-chiangmai THB": "920.00",
     }
-    assert len(_sent()) == 1
+    assert len(sent_mails(recorded)) == 1
     # And each file's Summary total is a number equal to the recorded lines' total
     for key in first.files:
         book = load_workbook(io.BytesIO(recorded.artifacts.get(key)), data_only=True)
@@ -108,7 +104,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     retried = run_pay_period(recorded, NOVEMBER)
     # Then finance is mailed once, with the same files, and nothing is paid twice
     assert retried.mail_sent and retried.mail_error is None and retried.files == run.files
-    assert len(_sent()) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
+    assert len(sent_mails(recorded)) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
 
 
 def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) -> None:
