@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
-from telar.adapters.mail import Attachment
+from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger
 from telar.errors import ConditionFailed
@@ -451,14 +452,18 @@ class SentMail:
     subject: str
     text: str
     attachments: tuple[Attachment, ...]
+    message: EmailMessage  # as the real mailer would hand it to SES
 
 
-class MemoryMailer:
+class MemoryMailer(Mailer):
+    """Keeps what it is asked to send, and the message it would send (built by the real mailer)."""
+
     def __init__(self) -> None:
+        super().__init__("telar@example.org")
         self.sent: list[SentMail] = []
 
     def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
-        self.sent.append(SentMail(list(to), subject, text, attachments))
+        self.sent.append(SentMail(list(to), subject, text, attachments, self.message(to, subject, text, attachments)))
         return f"message-{len(self.sent)}"
 
 

@@ -1,7 +1,5 @@
-"""Reference workbooks uploaded to reference/ (moto): validated whole, applied as a version, answered by e-mail."""
+"""Reference workbooks uploaded to reference/: validated whole, applied as a version, answered by e-mail."""
 
-import email
-import email.policy
 from datetime import date
 from decimal import Decimal
 from email.message import Message
@@ -10,8 +8,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from samples.make_reference_book import sample_book
 from telar.artifacts import CURRENT_REFERENCE_EXPORT
@@ -23,12 +19,11 @@ from telar.stages.pay_period import run_pay_period
 from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import make_earning_line
+from tests.fakes import sent_mails
 
 
-def _mails() -> list[Message]:
-    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    raw = [m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data for m in sent]
-    return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
+def _mails(ports: Ports) -> list[Message]:
+    return [m.message for m in sent_mails(ports)]
 
 
 def _text(message: Message) -> str:
@@ -51,38 +46,40 @@ def _edited(data: bytes, sheet: str, header: str, row: int, value: Any) -> bytes
 
 
 @pytest.fixture
-def imported(aws: Ports) -> Ports:
+def imported(ports: Ports) -> Ports:
     """The sample workbook uploaded once and applied as version 1."""
-    outcome, _, _ = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    outcome, _, _ = _upload(ports, (SAMPLES / "reference.xlsx").read_bytes())
     assert outcome == "applied"
-    return aws
+    return ports
 
 
-def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(aws: Ports) -> None:
+def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(ports: Ports) -> None:
     # Given the sample workbook uploaded under reference/
-    outcome, key, version_id = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    outcome, key, version_id = _upload(ports, (SAMPLES / "reference.xlsx").read_bytes())
     # Then it is in force as version 1, with exactly the sample data
-    assert outcome == "applied" and aws.reference.reference_version() == 1
+    assert outcome == "applied" and ports.reference.reference_version() == 1
     expected = sample_book().canonical()
-    book = ReferenceBook(reference=aws.reference.load_reference(), buyers=tuple(aws.reference.load_reference_buyers()))
+    book = ReferenceBook(
+        reference=ports.reference.load_reference(), buyers=tuple(ports.reference.load_reference_buyers())
+    )
     assert book.canonical() == expected
     # And each buyer got one e-mail with a key that works, while the table holds only its hash
-    mails = _mails()
+    mails = _mails(ports)
     for buyer in expected.buyers:
         [mail] = [m for m in mails if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert aws.auth.buyer_for_key(hash_api_key(api_key)) == buyer
-        assert aws.auth.buyer_for_key(api_key) is None
+        assert ports.auth.buyer_for_key(hash_api_key(api_key)) == buyer
+        assert ports.auth.buyer_for_key(api_key) is None
     # And the office got a receipt with the data now in force attached
     [receipt] = [m for m in mails if "applied" in m["Subject"]]
     assert receipt["To"] == "finance@example.org, accounts@example.org"
     [attachment] = [p for p in receipt.walk() if p.get_filename()]
     assert read_reference_book(attachment.get_payload(decode=True)).canonical() == expected
     # When the same upload is delivered again (SQS delivers at least once)
-    again = accept_reference_upload(aws, key, version_id)
+    again = accept_reference_upload(ports, key, version_id)
     # Then nothing changes and nobody gets a second e-mail
-    assert again == "unchanged" and aws.reference.reference_version() == 1
-    assert len(_mails()) == len(mails)
+    assert again == "unchanged" and ports.reference.reference_version() == 1
+    assert len(_mails(ports)) == len(mails)
 
 
 def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(imported: Ports) -> None:
@@ -96,7 +93,7 @@ def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(import
     assert outcome == "rejected"
     assert imported.reference.reference_version() == 1 and imported.reference.load_reference() == before
     # And the office is told the sheet and cell, with the cell marked in an annotated copy
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert "buyers!C3" in _text(report)
     annotated = imported.uploads.get(f"reference-reports/roster-v2.xlsx.{version_id}.errors.xlsx")
     assert openpyxl.load_workbook(BytesIO(annotated))["buyers"]["C3"].comment is not None
@@ -145,7 +142,7 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     kept = next(m for m in current.makers if m.worker_id == maker.worker_id)
     assert not kept.active and kept.first_name == maker.first_name
     assert maker.worker_id not in {m.worker_id for m in current.makers_of("pe-cusco")}
-    [receipt] = [m for m in _mails() if "version 2" in m["Subject"]]
+    [receipt] = [m for m in _mails(imported) if "version 2" in m["Subject"]]
     assert f"Deactivated (kept for payroll history): {maker.worker_id}" in _text(receipt)
     # And the pay run still pays her line, under her name
     run = run_pay_period(imported, PayPeriod(period="2026-11"))
@@ -156,11 +153,11 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
 
 
 def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
-    aws: Ports, monkeypatch: pytest.MonkeyPatch
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given SES failing on the first API-key e-mail
     issued: list[str] = []
-    real_send = aws.mailer.send
+    real_send = ports.mailer.send
 
     def failing_once(**message: Any) -> str:
         if message["subject"] == "Telar: your API key" and not issued:
@@ -168,32 +165,19 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
             raise RuntimeError("SES is throttling")
         return real_send(**message)
 
-    monkeypatch.setattr(aws.mailer, "send", failing_once)
+    monkeypatch.setattr(ports.mailer, "send", failing_once)
     data = (SAMPLES / "reference.xlsx").read_bytes()
-    stored = aws.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
+    stored = ports.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
     # When the upload is handled, fails, and SQS delivers it again
     with pytest.raises(RuntimeError):
-        accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id)
-    assert accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id) == "unchanged"
+        accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id)
+    assert accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id) == "unchanged"
     # Then the undelivered key does not work, and every buyer got exactly one working key by e-mail
-    assert aws.auth.buyer_for_key(hash_api_key(issued[0])) is None
+    assert ports.auth.buyer_for_key(hash_api_key(issued[0])) is None
     for buyer in sample_book().buyers:
-        [mail] = [m for m in _mails() if m["To"] == buyer.email]
+        [mail] = [m for m in _mails(ports) if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert api_key != issued[0] and aws.auth.buyer_for_key(hash_api_key(api_key)) == buyer
-
-
-def test_an_import_that_crashed_before_switching_does_not_block_the_next(imported: Ports) -> None:
-    # Given version 2 claimed and half written by an import that then crashed (never made current)
-    imported.reference.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
-    imported.reference.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
-    # When the next workbook is uploaded
-    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
-    outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
-    # Then it becomes version 3, whole, and version 1 is still as it was
-    assert outcome == "applied" and imported.reference.reference_version() == 3
-    assert imported.reference.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
-    assert imported.reference.load_reference(1) == sample_book().canonical().reference
+        assert api_key != issued[0] and ports.auth.buyer_for_key(hash_api_key(api_key)) == buyer
 
 
 def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> None:
@@ -210,19 +194,19 @@ def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> No
     outcome, _, _ = _upload(imported, data, "reference/no-pisac.xlsx")
     # Then it is refused (her makers stay, so must their group) and version 1 stays in force
     assert outcome == "rejected" and imported.reference.reference_version() == 1
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert "a row for group 'pe-pisac'" in _text(report)
 
 
-def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(aws: Ports) -> None:
+def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(ports: Ports) -> None:
     # Given the samples as version 1 (upload A) and new piece rates as version 2 (upload B)
-    first = aws.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
-    assert accept_reference_upload(aws, "reference/a.xlsx", first.version_id) == "applied"
+    first = ports.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
+    assert accept_reference_upload(ports, "reference/a.xlsx", first.version_id) == "applied"
     data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
-    assert _upload(aws, data, "reference/b.xlsx")[0] == "applied"
-    newer = aws.reference.load_reference()
+    assert _upload(ports, data, "reference/b.xlsx")[0] == "applied"
+    newer = ports.reference.load_reference()
     # When SQS delivers upload A once more
-    outcome = accept_reference_upload(aws, "reference/a.xlsx", first.version_id)
+    outcome = accept_reference_upload(ports, "reference/a.xlsx", first.version_id)
     # Then version 2 stays in force, and so does its export
-    assert outcome == "unchanged" and aws.reference.load_reference() == newer
-    assert read_reference_book(aws.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer
+    assert outcome == "unchanged" and ports.reference.load_reference() == newer
+    assert read_reference_book(ports.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer
