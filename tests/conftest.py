@@ -16,10 +16,9 @@ from telar.adapters.storage import Storage
 from telar.models import ReferenceBook, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
-from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
 from telar.stages.reference_upload import apply_reference_workbook, import_reference
-from tests.fakes import RecordingWorkflow, memory_ports
+from tests.fakes import TEST_SETTINGS, RecordingWorkflow, memory_ports
 from tests.template_tools import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,13 +87,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             boto3.client("s3").create_bucket(Bucket=bucket)
             boto3.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         boto3.client("ses").verify_email_identity(EmailAddress="telar@example.org")
-        settings = Settings(
-            table_name="telar-test",
-            uploads_bucket="telar-uploads",
-            artifacts_bucket="telar-artifacts",
-            sender_email="telar@example.org",
-            finance_emails="finance@example.org, accounts@example.org",
-        )
+        settings = TEST_SETTINGS
         yield Ports(
             settings=settings,
             **dynamo_stores(settings.table_name),

@@ -40,6 +40,15 @@ from telar.ports import Ports
 from telar.reference_guards import OpenWork
 from telar.settings import Settings
 
+# The moto resources of tests/conftest.py's ``aws`` have these names; the fakes use the same settings.
+TEST_SETTINGS = Settings(
+    table_name="telar-test",
+    uploads_bucket="telar-uploads",
+    artifacts_bucket="telar-artifacts",
+    sender_email="telar@example.org",
+    finance_emails="finance@example.org, accounts@example.org",
+)
+
 _STILL_OPEN = (AssignmentStatus.PLANNED.value, AssignmentStatus.AWAITING_QC.value)
 
 
@@ -459,7 +468,7 @@ class MemoryMailer(Mailer):
     """Keeps what it is asked to send, and the message it would send (built by the real mailer)."""
 
     def __init__(self) -> None:
-        super().__init__("telar@example.org")
+        super().__init__(TEST_SETTINGS.sender_email)
         self.sent: list[SentMail] = []
 
     def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
@@ -489,13 +498,7 @@ def memory_stores() -> dict[str, Any]:
 def memory_ports() -> Ports:
     """Ports with every adapter in memory."""
     return Ports(
-        settings=Settings(
-            table_name="telar-test",
-            uploads_bucket="telar-uploads",
-            artifacts_bucket="telar-artifacts",
-            sender_email="telar@example.org",
-            finance_emails="finance@example.org, accounts@example.org",
-        ),
+        settings=TEST_SETTINGS,
         **memory_stores(),
         uploads=MemoryObjects(),
         artifacts=MemoryObjects(),
