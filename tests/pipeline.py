@@ -1,6 +1,7 @@
 """One sample order through the pipeline's first stages, for the stage tests on fakes and on moto alike."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from telar.ports import Ports
 from telar.stages.split_work import split_work
 from tests.conftest import SAMPLES, import_sample_reference
 
+ResultFor = Callable[[str, str, int], RowResult]  # a manager's result for (worker id, SKU, planned)
 BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
 
 
@@ -20,7 +22,7 @@ def order_request(sample: int = 0) -> OrderRequest:
     return OrderRequest.model_validate(body)
 
 
-def every_row(rejected_every: int = 0) -> object:
+def every_row(rejected_every: int = 0) -> ResultFor:
     """A manager's results: every planned piece produced in two hours each, every ``rejected_every``-th row one
     rejected."""
     count = 0
@@ -42,7 +44,7 @@ def plan_sample_order(ports: Ports) -> tuple[str, list[str]]:
     return view.order_id, split_work(ports, view.order_id)
 
 
-def upload_filled(ports: Ports, assignment_id: str, result_for: object, name: str) -> tuple[str, str | None]:
+def upload_filled(ports: Ports, assignment_id: str, result_for: ResultFor, name: str) -> tuple[str, str | None]:
     """The assignment's QC template filled in with ``result_for`` and uploaded to qc/: (key, version id)."""
     a = ports.assignments.get_assignment(assignment_id)
     assert a is not None and a.qc_template_key

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from telar.adapters.dynamo.reference import DynamoReference
 from telar.capacity import CapacityLedger, add_bookings
 from telar.errors import ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus, PayRun, QcSheet
@@ -235,10 +236,10 @@ def test_stop_awaiting_takes_an_assignment_off_the_reminders_list(store: Ports) 
 # ------------------------------------------------------------------ reference data
 def test_each_import_is_a_new_version_and_earlier_ones_stay_readable(store: Ports) -> None:
     assert store.reference.reference_version() is None and store.reference.load_reference().groups == ()
-    first = make_reference(products=(make_product("Z-LAST"), make_product("A-FIRST")))
+    first = make_reference(products=[make_product("Z-LAST"), make_product("A-FIRST")])
     buyers = [Buyer(buyer_id=b, name=b, email=f"{b}@example.org") for b in ("zeta", "alpha")]
     assert store.reference.put_reference(first, buyers, source="reference/a.xlsx#1") == 1
-    second = make_reference(groups=(make_group(),), makers=(make_maker(),))
+    second = make_reference(groups=[make_group()], makers=[make_maker()])
     assert store.reference.put_reference(second) == 2
     assert store.reference.reference_version() == 2
     assert store.reference.load_reference() == store.reference.load_reference(2)
@@ -317,11 +318,12 @@ def test_a_claim_is_held_once_released_on_failure_and_never_again_once_done(stor
 def test_a_version_number_claimed_by_an_import_that_crashed_is_skipped(aws: Ports) -> None:
     # DynamoDB only: an import that crashed between claiming its number and switching leaves items the fakes
     # cannot hold. Given version 2 claimed and half written, never made current
+    assert isinstance(aws.reference, DynamoReference)
     assert aws.reference.put_reference(make_reference()) == 1
     aws.reference.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
     aws.reference.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
     # When the next import comes, Then it becomes version 3, whole, and version 1 is as it was
-    second = make_reference(products=(make_product("NEW-SKU"),))
+    second = make_reference(products=[make_product("NEW-SKU")])
     assert aws.reference.put_reference(second, source="reference/after-crash.xlsx#1") == 3
     assert aws.reference.reference_version() == 3 and aws.reference.load_reference() == aws.reference.load_reference(3)
     assert [p.sku for p in aws.reference.load_reference().products] == ["NEW-SKU"]
