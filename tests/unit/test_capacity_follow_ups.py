@@ -1,4 +1,6 @@
-"""Capacity bookings seen from the rest of the pipeline (moto): the catalog's dates, rework rounds, early finishes."""
+"""Capacity bookings seen from the rest of the pipeline: the catalog's dates, rework rounds, early finishes.
+
+On the fakes; plans racing in threads on DynamoDB are tests/integration/test_bookings.py's."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -7,7 +9,6 @@ from typing import Any
 import pytest
 
 from telar import orders
-from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.capacity import CapacityLedger, week_of
 from telar.models import Buyer
 from telar.ports import Ports
@@ -16,6 +17,7 @@ from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
 from tests.factories import CUSCO, fill_qc_template, make_group, make_order_request, make_reference
+from tests.fakes import MemoryAssignments
 
 SCARF_MINUTES = 240
 
@@ -23,11 +25,11 @@ BUYER = Buyer(buyer_id="buyer-capacity", name="Capacity Buyer", email="capacity@
 
 
 @pytest.fixture
-def cusco_only(aws: Ports) -> Ports:
+def cusco_only(ports: Ports) -> Ports:
     """Cusco's three makers are the only ones: every order competes for their time."""
-    aws.reference.put_reference(make_reference(groups=[make_group(CUSCO)]))
-    aws.auth.put_buyer(BUYER, "hash-of-capacity-key")
-    return aws
+    ports.reference.put_reference(make_reference(groups=[make_group(CUSCO)]))
+    ports.auth.put_buyer(BUYER, "hash-of-capacity-key")
+    return ports
 
 
 def _planned_order(aws: Ports, scarves: int) -> str:
@@ -130,17 +132,17 @@ def test_freeing_capacity_while_another_order_books_it_keeps_both(
     # Given an order of 60 scarves about to be signed off, and a second order planned just after QC read the ledger
     first = _planned_order(aws, 60)
     (assignment,) = aws.assignments.assignments_of(first)
-    read = DynamoAssignments.capacity_ledgers
+    read = MemoryAssignments.capacity_ledgers
     second: list[str] = []
 
-    def read_then_race(self: DynamoAssignments, group_ids: Any) -> dict[str, CapacityLedger]:
+    def read_then_race(self: MemoryAssignments, group_ids: Any) -> dict[str, CapacityLedger]:
         ledgers = read(self, group_ids)
         if not second:
             second.append("planning")
             second[0] = _planned_order(aws, 30)
         return ledgers
 
-    monkeypatch.setattr(DynamoAssignments, "capacity_ledgers", read_then_race)
+    monkeypatch.setattr(MemoryAssignments, "capacity_ledgers", read_then_race)
     # When the first order's QC sheet is signed off on the ledger read before the second order booked
     _sign_off(aws, assignment.assignment_id)
     monkeypatch.undo()
