@@ -31,7 +31,7 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
     )
     ports = Ports(
         settings=settings,
-        **dynamo_stores(settings.table_name),
+        **dynamo_stores(settings.table_name)._asdict(),
         uploads=Storage(settings.uploads_bucket),
         artifacts=Storage(settings.artifacts_bucket),
         workflow=Workflow(env.get("STATE_MACHINE_ARN") or ""),

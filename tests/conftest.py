@@ -90,7 +90,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
         settings = TEST_SETTINGS
         yield Ports(
             settings=settings,
-            **dynamo_stores(settings.table_name),
+            **dynamo_stores(settings.table_name)._asdict(),
             uploads=Storage(settings.uploads_bucket),
             artifacts=Storage(settings.artifacts_bucket),
             workflow=RecordingWorkflow(),

@@ -146,7 +146,7 @@ def default_ports() -> Ports:
     s = get_settings()
     return Ports(
         settings=s,
-        **dynamo_stores(s.table_name),
+        **dynamo_stores(s.table_name)._asdict(),
         uploads=Storage(s.uploads_bucket),
         artifacts=Storage(s.artifacts_bucket),
         workflow=Workflow(s.state_machine_arn),

@@ -1,6 +1,6 @@
 """The DynamoDB stores: one per aggregate, all on the single table (docs/data-model.md; keys in keys.py)."""
 
-from typing import Any
+from typing import NamedTuple
 
 from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.adapters.dynamo.auth import DynamoAuth
@@ -10,13 +10,24 @@ from telar.adapters.dynamo.orders import DynamoOrders
 from telar.adapters.dynamo.reference import DynamoReference
 
 
-def dynamo_stores(table_name: str) -> dict[str, Any]:
-    """Every store on ``table_name``, by its field name in ``Ports`` (``Ports(**dynamo_stores(name), ...)``)."""
-    return {
-        "orders": DynamoOrders(table_name),
-        "assignments": DynamoAssignments(table_name),
-        "reference": DynamoReference(table_name),
-        "earnings": DynamoEarnings(table_name),
-        "auth": DynamoAuth(table_name),
-        "claims": DynamoClaims(table_name),
-    }
+class DynamoStores(NamedTuple):
+    """Every store on one table, named as ``Ports`` names them: ``Ports(**stores._asdict(), ...)``, or read
+    directly by scripts and end-to-end tests."""
+
+    orders: DynamoOrders
+    assignments: DynamoAssignments
+    reference: DynamoReference
+    earnings: DynamoEarnings
+    auth: DynamoAuth
+    claims: DynamoClaims
+
+
+def dynamo_stores(table_name: str) -> DynamoStores:
+    return DynamoStores(
+        DynamoOrders(table_name),
+        DynamoAssignments(table_name),
+        DynamoReference(table_name),
+        DynamoEarnings(table_name),
+        DynamoAuth(table_name),
+        DynamoClaims(table_name),
+    )
