@@ -33,6 +33,7 @@ serve: $(BUILT)  ## the local cloud in the foreground (API on :3000, AWS on :456
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 
 # Each step says how long it took; pytest ends with the time per layer and the ten slowest tests.
