@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from local import asl
 from tests.template_tools import ROOT, load_template, translate
 
 TEMPLATE = load_template()
@@ -50,6 +51,19 @@ def _tasks(states: dict) -> list[tuple[str, dict]]:
         if "ItemProcessor" in state:
             found += _tasks(state["ItemProcessor"]["States"])
     return found
+
+
+def test_the_deployed_definition_is_generated_from_its_source_with_each_retry_policy_written_once() -> None:
+    # statemachines/order_pipeline.src.json is the one to edit: `make asl` writes the .asl.json the stack deploys
+    assert asl.render(asl.SOURCE.read_text(encoding="utf-8")) == ASL_TEXT, "run make asl"
+    retriers = json.loads(asl.SOURCE.read_text(encoding="utf-8"))["Retriers"]
+    assert len({json.dumps(r["ErrorEquals"]) for r in retriers.values()}) == len(retriers)
+
+
+def test_a_retry_name_missing_from_the_retriers_is_refused() -> None:
+    source = {"Retriers": {"Transient": {"ErrorEquals": ["X"]}}, "States": {"A": {"Retry": ["Transient", "Typo"]}}}
+    with pytest.raises(ValueError, match="Typo"):
+        asl.expand(source)
 
 
 def test_every_lambda_task_retries_transient_errors_with_backoff_and_jitter() -> None:

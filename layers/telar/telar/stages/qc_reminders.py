@@ -17,7 +17,7 @@ from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
-QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.asl.json (tested)
+QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.src.json (tested)
 REMIND_BEFORE_TIMEOUT = timedelta(days=3)
 
 
