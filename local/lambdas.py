@@ -514,7 +514,7 @@ class LambdaRuntime:
         except FunctionNotFound:
             return None  # not ours: let moto answer (ResourceNotFoundException)
         payload = params.get("Payload")
-        if hasattr(payload, "read"):
+        if payload is not None and hasattr(payload, "read"):
             payload = payload.read()
         if isinstance(payload, bytearray):
             payload = bytes(payload)
