@@ -106,7 +106,7 @@ class MemoryOrders:
         after = _after(cursor, buyer_id) if cursor else None
         rest = [(sk, o) for sk, o in newest_first if after is None or sk < after]
         page = rest[:limit]
-        more = len(rest) > limit
+        more = len(rest) > limit  # DynamoDB may also hand out a cursor to an empty last page: callers accept both
         next_cursor = _cursor(buyer_id, page[-1][0]) if more else None
         return [Order.model_validate(o) for _, o in page], next_cursor
 
@@ -191,6 +191,7 @@ class MemoryAssignments:
         return OpenWork(frozenset(a.group_id for a in waiting), frozenset(s for a in waiting for s in a.skus))
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
+        # A KeyError for an assignment nobody stored (the table would write a bare item): stages flag what they read
         self.table.assignments[assignment_id]["attention"] = reason
 
     def get_assignment(self, assignment_id: str) -> Assignment | None:
