@@ -24,7 +24,7 @@ from local.cloud import LocalCloud
 from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar import artifacts
-from telar.adapters.repository import Repository
+from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.models import ReferenceData
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,7 +229,7 @@ class Demo:
         return run
 
     def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
-        repo = Repository(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
+        earnings = DynamoEarnings(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
         payroll: dict[tuple[str, str], dict[str, Any]] = {}
         summary_orders, cards_total = [], 0
         for o in orders:
@@ -245,7 +245,7 @@ class Demo:
                 Bucket=self.outputs["artifacts_bucket"], Prefix=f"payroll/{o['order_id']}/"
             ).get("Contents", []):
                 (self.out / "payroll" / Path(page["Key"]).name).write_bytes(self._artifact(page["Key"]))
-            for line in repo.earnings_of(o["order_id"]):
+            for line in earnings.earnings_of(o["order_id"]):
                 entry = payroll.setdefault(
                     (line.group_id, line.currency), {"makers": set(), "total": Decimal(0), "top_ups": Decimal(0)}
                 )

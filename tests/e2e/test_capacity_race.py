@@ -13,7 +13,7 @@ import requests
 
 from local.demo import client_options
 from telar.adapters import aws as aws_clients
-from telar.adapters.repository import Repository
+from telar.adapters.dynamo import DynamoStores, dynamo_stores
 from telar.capacity import free_minutes, group_day_minutes
 from tests.conftest import SAMPLES
 from tests.waiting import wait_for
@@ -25,7 +25,7 @@ SKU = "KNT-SCARF-ALP"
 
 
 @pytest.fixture
-def repo(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Repository]:
+def stores(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStores]:
     """The served cloud's table, read as the stages read it (an operator's credentials for the local endpoint)."""
     options = client_options(served)
     monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
@@ -34,13 +34,13 @@ def repo(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Re
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
     aws_clients.client.cache_clear()
     aws_clients.table.cache_clear()
-    yield Repository(served["resources"]["TelarTable"])
+    yield dynamo_stores(served["resources"]["TelarTable"])
     aws_clients.client.cache_clear()
     aws_clients.table.cache_clear()
 
 
 def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_planned_without_over_booking(
-    served: dict[str, Any], repo: Repository
+    served: dict[str, Any], stores: DynamoStores
 ) -> None:
     api = served["api_url"].rstrip("/")
     buyers = served["buyers"][:2]
@@ -87,9 +87,9 @@ def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_plan
 
     wait_for(all_planned, timeout=300, what=f"all {ORDERS} orders planned and waiting for QC")
     # and no maker of any group is booked beyond the minutes she has in any week (the ledger holds every plan)
-    ref = repo.load_reference()
+    ref = stores.reference.load_reference()
     today = datetime.now(UTC).date()
-    ledgers = repo.capacity_ledgers([g.group_id for g in ref.groups])
+    ledgers = stores.assignments.capacity_ledgers([g.group_id for g in ref.groups])
     over = []
     for group in ref.groups:
         day = group_day_minutes(group, today)
@@ -107,6 +107,6 @@ def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_plan
     product = ref.product(SKU)
     assert product is not None
     for order_id in placed:
-        assignments = repo.assignments_of(order_id)
+        assignments = stores.assignments.assignments_of(order_id)
         minutes = sum(m for a in assignments for weeks in a.booked.values() for m in weeks.values())
         assert minutes >= 10 * float(product.standard_minutes), (order_id, minutes)

@@ -32,6 +32,14 @@ class Mailer:
         self.sender = sender
 
     def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
+        message = self.message(to, subject, text, attachments)
+        reply = client("ses").send_raw_email(
+            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
+        )
+        return str(reply["MessageId"])
+
+    def message(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...]) -> EmailMessage:
+        """The message as sent (the in-memory mailer of the tests keeps it)."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(to)
@@ -40,7 +48,4 @@ class Mailer:
         for a in attachments:
             maintype, subtype = a.mime_type.split("/", 1)
             message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
-        reply = client("ses").send_raw_email(
-            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
-        )
-        return str(reply["MessageId"])
+        return message

@@ -20,12 +20,12 @@ def order_reference(ports: Ports, order: Order | None) -> ReferenceData:
     """The reference data a stage of a running order reads: its planned version where planned is fair, the
     latest where it is owed (telar/planned_reference.py). Orders planned before versions were kept read the
     latest."""
-    current = ports.repo.reference_version()
-    latest = ports.repo.load_reference(current)
+    current = ports.reference.reference_version()
+    latest = ports.reference.load_reference(current)
     planned = order.reference_version if order else None
     if planned is None or planned == current:
         return latest
-    return as_planned(ports.repo.load_reference(planned), latest)
+    return as_planned(ports.reference.load_reference(planned), latest)
 
 
 def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:

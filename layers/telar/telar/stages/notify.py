@@ -9,15 +9,16 @@ from telar.sheets.error_report import annotate_problems
 
 def send_once(ports: Ports, name: str, *, to: list[str], mail: Mail, attachments: tuple[Attachment, ...] = ()) -> None:
     """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it, and a
-    claim whose holder died before completing it expires (see Repository.claim), so a later retry sends it."""
-    if not ports.repo.claim(f"mail#{name}"):
+    claim whose holder died before completing it expires (see the claim store's ``claim``), so a later retry sends
+    it."""
+    if not ports.claims.claim(f"mail#{name}"):
         return
     try:
         ports.mailer.send(to=to, subject=mail.subject, text=mail.text, attachments=attachments)
     except Exception:
-        ports.repo.release(f"mail#{name}")
+        ports.claims.release(f"mail#{name}")
         raise
-    ports.repo.complete(f"mail#{name}")
+    ports.claims.complete(f"mail#{name}")
 
 
 def keep_error_report(

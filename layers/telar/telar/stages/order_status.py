@@ -49,7 +49,7 @@ def release_order_bookings(ports: Ports, order_id: str) -> list[str]:
         when the group's ledger kept changing under us (the state machine retries).
     """
     cancelled: list[str] = []
-    for a in ports.repo.assignments_of(order_id):
+    for a in ports.assignments.assignments_of(order_id):
         if a.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC) and _cancel(ports, a):
             cancelled.append(a.assignment_id)
     return cancelled
@@ -59,13 +59,13 @@ def _cancel(ports: Ports, a: Assignment) -> bool:
     """Cancel ``a`` and give back its booked minutes; False if it was signed off or cancelled meanwhile."""
 
     def release() -> bool:
-        ledger = ports.repo.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
+        ledger = ports.assignments.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
         released = release_bookings(ledger, a.booked, datetime.now(UTC).date(), this_week_too=True) if ledger else None
-        ports.repo.cancel_assignment(a.assignment_id, released)
+        ports.assignments.cancel_assignment(a.assignment_id, released)
         return True
 
     def ended_meanwhile() -> bool | None:
-        current = ports.repo.get_assignment(a.assignment_id)
+        current = ports.assignments.get_assignment(a.assignment_id)
         open_ = current is not None and current.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC)
         return None if open_ else False  # False: nothing of it to give back here; None: the ledger changed
 
@@ -78,7 +78,7 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
     if status is OrderStatus.NEEDS_ATTENTION:
         released = release_order_bookings(ports, order_id)
         logger.info("bookings released", order_id=order_id, assignments=released)
-    assignments = ports.repo.assignments_of(order_id)
+    assignments = ports.assignments.assignments_of(order_id)
     fields["units_passed"] = sum(a.units_passed for a in assignments)
     if error:
         fields["status_reason"] = buyer_reason(error)
@@ -89,6 +89,6 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
-    ports.repo.update_order(order_id, **fields)
-    ports.repo.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
+    ports.orders.update_order(order_id, **fields)
+    ports.orders.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
     return status.value
