@@ -158,6 +158,7 @@ class MemoryAssignments:
         _require(order is not None and order.get("assignment_ids") == [], f"order {order_id} is planned already")
         assert order is not None
         self.table.assignments.update({a.assignment_id: a.model_dump(mode="json") for a in assignments})
+        self.table.awaiting_qc.update(a.assignment_id for a in assignments)
         self.table.ledgers.update({ledger.group_id: ledger for ledger in ledgers})
         order.update(
             order_fields or {},
@@ -172,6 +173,7 @@ class MemoryAssignments:
     def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None:
         _require(rework.assignment_id not in self.table.assignments, f"round {rework.assignment_id} exists")
         self._write(ledger, rework.assignment_id, rework.model_dump(mode="json"))
+        self.table.awaiting_qc.add(rework.assignment_id)
 
     def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None:
         stored = self.table.assignments.get(assignment_id)
@@ -187,8 +189,9 @@ class MemoryAssignments:
         self.table.assignments[assignment_id] = stored
 
     def open_work(self) -> OpenWork:
-        waiting = list(self.awaiting_qc())
-        return OpenWork(frozenset(a.group_id for a in waiting), frozenset(s for a in waiting for s in a.skus))
+        listed = [self.get_assignment(a) for a in sorted(self.table.awaiting_qc)]
+        still = [a for a in listed if a is not None and a.status in _STILL_OPEN]
+        return OpenWork(frozenset(a.group_id for a in still), frozenset(s for a in still for s in a.skus))
 
     def flag_assignment(self, assignment_id: str, reason: str) -> None:
         # A KeyError for an assignment nobody stored (the table would write a bare item): stages flag what they read

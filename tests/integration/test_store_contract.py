@@ -223,6 +223,23 @@ def test_a_rework_round_is_stored_once_and_an_assignment_can_be_flagged(store: P
     assert store.assignments.capacity_ledgers(["pe-cusco"])["pe-cusco"] == ledger
 
 
+def test_work_is_open_from_the_moment_it_is_planned_until_it_is_signed_off(store: Ports) -> None:
+    order = make_order("ord-1", status=NEW)
+    store.orders.create_order(order)
+    a = make_assignment(order)
+    # Given a plan stored and its execution not yet waiting, and a rework round of another group
+    store.assignments.create_assignments("ord-1", [a])
+    store.assignments.create_rework(make_assignment(order, assignment_id="ord-1-th-cnx-r1", group_id="th-cnx"))
+    # Then both are open work (an import must not remove their group or product), and neither is reminded yet
+    assert store.assignments.open_work().groups == {"pe-cusco", "th-cnx"}
+    assert store.assignments.open_work().skus == a.skus
+    assert list(store.assignments.awaiting_qc()) == []
+    # and once cancelled, the work is no longer open
+    store.assignments.cancel_assignment(a.assignment_id)
+    store.assignments.cancel_assignment("ord-1-th-cnx-r1")
+    assert store.assignments.open_work().groups == frozenset()
+
+
 def test_stop_awaiting_takes_an_assignment_off_the_reminders_list(store: Ports) -> None:
     order = make_order("ord-1", status=NEW)
     store.orders.create_order(order)

@@ -1,4 +1,4 @@
-"""Assignments and the capacity they book: plans, QC results, rework rounds, cancellations, the reminders' list.
+"""Assignments and the capacity they book: plans, QC results, rework rounds, cancellations, the open work list.
 
 Every write that books or gives back makers' time carries the group's ledger in the same transaction, written
 only if the stored ledger is still the version the change was computed from.
@@ -37,6 +37,7 @@ class DynamoAssignments(TableStore):
         ``order_fields`` are more fields of the order to set (JSON values).
         """
         items = [self._put_new_item(_assignment_item(a)) for a in assignments]
+        items += [self._open_item(a.assignment_id) for a in assignments]
         items += [self._ledger_put(ledger) for ledger in ledgers]
         extra = order_fields or {}
         items.append(
@@ -81,6 +82,10 @@ class DynamoAssignments(TableStore):
             }
         }
 
+    def _open_item(self, assignment_id: str) -> dict[str, Any]:
+        """Its marker on the list of work not signed off: open work from the moment it is planned."""
+        return {"Put": {"TableName": self.table.name, "Item": keys.awaiting_qc(assignment_id)}}
+
     def _stop_awaiting_item(self, assignment_id: str) -> dict[str, Any]:
         return {"Delete": {"TableName": self.table.name, "Key": keys.awaiting_qc(assignment_id)}}
 
@@ -107,7 +112,7 @@ class DynamoAssignments(TableStore):
         Raises ConditionFailed when the round exists already (an earlier delivery of the stage stored it) or the
         ledger changed since it was read (book again on the new one).
         """
-        items = [self._put_new_item(_assignment_item(rework))]
+        items = [self._put_new_item(_assignment_item(rework)), self._open_item(rework.assignment_id)]
         if ledger is not None:
             items.append(self._ledger_put(ledger))
         self._transact(items)
@@ -140,11 +145,11 @@ class DynamoAssignments(TableStore):
         )
 
     def open_work(self) -> OpenWork:
-        """The groups and products of work waiting for QC (from the reminders' list: no table scan); buyers are
-        asked for one by one (the order store's ``buyers_with_open_orders``)."""
+        """The groups and products of work planned and not yet signed off (from the list of open work: no table
+        scan); buyers are asked for one by one (the order store's ``buyers_with_open_orders``)."""
         groups: set[str] = set()
         skus: set[str] = set()
-        for a in self.awaiting_qc():
+        for a in self._marked((AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC)):
             groups.add(a.group_id)
             skus |= a.skus
         return OpenWork(frozenset(groups), frozenset(skus))
@@ -188,15 +193,19 @@ class DynamoAssignments(TableStore):
                         },
                     }
                 },
-                {"Put": {"TableName": self.table.name, "Item": keys.awaiting_qc(assignment_id)}},
+                self._open_item(assignment_id),  # planned before this marker was written at planning
             ]
         )
 
     def awaiting_qc(self) -> Iterator[Assignment]:
         """Every assignment whose execution waits for its QC sheet (oldest id first)."""
+        return self._marked((AssignmentStatus.AWAITING_QC,))
+
+    def _marked(self, statuses: tuple[AssignmentStatus, ...]) -> Iterator[Assignment]:
+        """The assignments on the list of work not signed off (no scan) whose status is one of ``statuses``."""
         for marker in self._query(KeyConditionExpression=Key("pk").eq(keys.AWAITING_QC)):
             assignment = self.get_assignment(marker["sk"])
-            if assignment is not None and assignment.status == AssignmentStatus.AWAITING_QC:
+            if assignment is not None and assignment.status in statuses:
                 yield assignment
 
     def stop_awaiting(self, assignment_id: str) -> None:

@@ -12,7 +12,7 @@ Key = dict[str, str]
 
 REFERENCE = "REF"
 START_PENDING = "START#PENDING"  # markers of orders whose pipeline start is not confirmed (the sweeper's list)
-AWAITING_QC = "QC#AWAITING"  # one marker per assignment whose execution waits for QC (the reminders' list)
+AWAITING_QC = "QC#AWAITING"  # one marker per assignment planned and not signed off: open work, the reminders' list
 EARNING = "EARNING#"  # the sk prefix of an order's earning lines
 UNPAID = "EARNING#UNPAID"  # the sparse index partition of earning lines no pay run has paid
 
