@@ -8,9 +8,6 @@ One module per stage, so each Lambda imports only what its stage needs (openpyxl
 at cold start).
 """
 
-from typing import Any
-from urllib.parse import unquote_plus
-
 from telar.models import Order, ReferenceData
 from telar.planned_reference import as_planned
 from telar.ports import Ports
@@ -26,12 +23,3 @@ def order_reference(ports: Ports, order: Order | None) -> ReferenceData:
     if planned is None or planned == current:
         return latest
     return as_planned(ports.reference.load_reference(planned), latest)
-
-
-def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(bucket, key, version id) of each S3 record in an SQS message body; test events give none."""
-    return [
-        (r["s3"]["bucket"]["name"], unquote_plus(r["s3"]["object"]["key"]), r["s3"]["object"].get("versionId"))
-        for r in event_body.get("Records", [])
-        if r.get("eventName", "").startswith("ObjectCreated")
-    ]
