@@ -5,7 +5,7 @@ and no maker is booked for more minutes in a week than she has."""
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ import requests
 from local.demo import client_options
 from telar.adapters import aws as aws_clients
 from telar.adapters.dynamo import DynamoStores, dynamo_stores
-from telar.capacity import free_minutes, group_day_minutes
+from tests.capacity_checks import over_booked
 from tests.conftest import SAMPLES
 from tests.waiting import wait_for
 
@@ -88,21 +88,8 @@ def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_plan
     wait_for(all_planned, timeout=300, what=f"all {ORDERS} orders planned and waiting for QC")
     # and no maker of any group is booked beyond the minutes she has in any week (the ledger holds every plan)
     ref = stores.reference.load_reference()
-    today = datetime.now(UTC).date()
     ledgers = stores.assignments.capacity_ledgers([g.group_id for g in ref.groups])
-    over = []
-    for group in ref.groups:
-        day = group_day_minutes(group, today)
-        for maker in (m for m in ref.makers if m.group_id == group.group_id):
-            free = free_minutes(day, maker, today, {})
-            for week, minutes in ledgers[group.group_id].booked.get(maker.worker_id, {}).items():
-                first_day = (date.fromisoformat(week) - today).days
-                if first_day + 7 <= 0:
-                    continue  # a week that has passed (booked by an earlier test's orders)
-                has = sum(free[max(first_day, 0) : first_day + 7])
-                if minutes > has + 1:
-                    over.append((group.group_id, maker.worker_id, week, minutes, has))
-    assert not over, over
+    assert not over_booked(ref, ledgers, datetime.now(UTC).date())
     # and each order's assignments booked its scarves' standard minutes (10 x 12 scarves in all)
     product = ref.product(SKU)
     assert product is not None

@@ -1,7 +1,7 @@
 """Capacity bookings in DynamoDB (moto): concurrent plans never over-book a group; a late plan says so."""
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -10,11 +10,12 @@ from botocore.client import BaseClient
 
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
-from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes
+from telar.capacity import CapacityLedger, add_bookings
 from telar.errors import ConditionFailed
 from telar.models import Buyer
 from telar.ports import Ports
 from telar.stages.split_work import split_work
+from tests.capacity_checks import booked_total, over_booked
 from tests.factories import CHIANG_MAI, CUSCO, make_group, make_order_request, make_reference
 
 BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org")
@@ -102,17 +103,8 @@ def test_two_orders_racing_for_the_same_makers_never_over_book_them(
     # and the ledger holds both plans' minutes, never more than a maker has in a week
     ledger = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     assert ledger.version == 2
-    ref = aws.reference.load_reference()
-    today = datetime.now(UTC).date()
-    day = group_day_minutes(ref.group(CUSCO), today)
-    booked_total = 0
-    for maker in ref.makers:
-        free = free_minutes(day, maker, today, {})
-        for week, minutes in ledger.booked.get(maker.worker_id, {}).items():
-            first_day = (date.fromisoformat(week) - today).days
-            assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
-            booked_total += minutes
-    assert 2 * 60 * SCARF_MINUTES <= booked_total < 2 * 60 * SCARF_MINUTES + 3 * 10
+    assert not over_booked(aws.reference.load_reference(), {CUSCO: ledger}, datetime.now(UTC).date())
+    assert 2 * 60 * SCARF_MINUTES <= booked_total(ledger) < 2 * 60 * SCARF_MINUTES + 3 * 10
     # and the order that lost the race queued behind the other: it finishes about 16 days later
     due = sorted(max(a.due_date for a in aws.assignments.assignments_of(o)) for o in (first, second))
     assert due[1] - due[0] >= timedelta(days=14)

@@ -18,7 +18,7 @@ from moto.ses.models import ses_backends
 from local.manager import fill_qc_sheet
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
-from telar.capacity import free_minutes, group_day_minutes, week_of
+from telar.capacity import week_of
 from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
@@ -28,6 +28,7 @@ from telar.stages.notify import send_once
 from telar.stages.order_status import record_outcome
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.split_work import split_work
+from tests.capacity_checks import booked_total, over_booked
 from tests.conftest import ROOT
 from tests.factories import CUSCO, make_order_request
 from tests.integration.test_bookings import SCARF_MINUTES, cusco_only  # noqa: F401  (fixture)
@@ -265,17 +266,8 @@ def test_twelve_orders_from_two_buyers_sent_at_once_are_all_planned_without_over
     assert all(isinstance(results.get(o), list) and results[o] for o in order_ids), results
     # and the ledger holds every plan's minutes, never more than a maker has in a week
     ledger = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
-    ref = aws.reference.load_reference()
-    today = datetime.now(UTC).date()
-    day = group_day_minutes(ref.group(CUSCO), today)
-    booked_total = 0
-    for maker in ref.makers:
-        free = free_minutes(day, maker, today, {})
-        for week, minutes in ledger.booked.get(maker.worker_id, {}).items():
-            first_day = (date.fromisoformat(week) - today).days
-            assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
-            booked_total += minutes
-    assert 12 * 10 * SCARF_MINUTES <= booked_total < 12 * 10 * SCARF_MINUTES + 12 * 3 * 10
+    assert not over_booked(aws.reference.load_reference(), {CUSCO: ledger}, datetime.now(UTC).date())
+    assert 12 * 10 * SCARF_MINUTES <= booked_total(ledger) < 12 * 10 * SCARF_MINUTES + 12 * 3 * 10
 
 
 # ------------------------------------------------------------------ send-once claims that cannot stick
