@@ -69,7 +69,6 @@ _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-
 class CardOptions(BaseModel):
     """How an organisation prints its cards (one deployment serves one organisation)."""
 
