@@ -10,27 +10,21 @@ from typing import Any
 
 from telar.artifacts import cards_key, order_payroll_prefix
 from telar.capacity import release_bookings
+from telar.errors import ON_OUR_SIDE, buyer_message
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.stages.conflicts import retry_on_conflict
 
-CANNOT_PLAN = (
-    "We cannot plan this order with the makers and time available. Our team will contact you about quantities or dates."
-)
-# What a buyer reads, by the error the stage raised. Anything else is a fault of ours, told as such.
-BUYER_REASONS = {
-    "CapacityExceeded": CANNOT_PLAN,
-    "ProductNotFound": CANNOT_PLAN,  # a product left the catalog (a confirmed import) before the order was planned
-    "States.Timeout": "A production group has not reported its quality check in time. Our team is following it up.",
-    "States.HeartbeatTimeout": "A production group has not reported its quality check in time. Our team is "
-    "following it up.",
-}
-DEFAULT_BUYER_REASON = "Production stopped on a problem on our side. Our team has been told and will contact you."
+QC_LATE = "A production group has not reported its quality check in time. Our team is following it up."
+# Step Functions' own errors; a stage's error brings its words (TelarError.buyer_message); anything else is a
+# fault of ours, told as such.
+STATES_REASONS = {"States.Timeout": QC_LATE, "States.HeartbeatTimeout": QC_LATE}
 
 
 def buyer_reason(error: dict[str, Any]) -> str:
-    return BUYER_REASONS.get(str(error.get("Error", "")), DEFAULT_BUYER_REASON)
+    name = str(error.get("Error", ""))
+    return STATES_REASONS.get(name) or buyer_message(name) or ON_OUR_SIDE
 
 
 def staff_detail(error: dict[str, Any]) -> str:
