@@ -12,7 +12,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -38,6 +38,7 @@ class MotoEndpoint:
         self.port = port
         self._server: ThreadedMotoServer | None = None
         self._saved_config: dict[str, Any] = {}
+        self._unpatch: Any = None
 
     @property
     def url(self) -> str:
@@ -50,7 +51,7 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
-        _s3_events_name_their_version()
+        self._unpatch = _s3_events_name_their_version()
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
@@ -79,14 +80,16 @@ class MotoEndpoint:
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
         sfn_config.update(self._saved_config)
+        if self._unpatch is not None:
+            self._unpatch()
+            self._unpatch = None
+        BackendDict.reset()  # the accounts' data goes with the endpoint (1,000 orders' tables are not small)
 
 
-def _s3_events_name_their_version() -> None:
+def _s3_events_name_their_version() -> Callable[[], None]:
     """moto's S3 event records leave out ``s3.object.versionId``; S3 sends it for a versioned bucket, and
-    qc_upload reads exactly that version (it is how every outcome names the upload). Idempotent."""
+    qc_upload reads exactly that version (it is how every outcome names the upload). Returns the undo."""
     original = s3_notifications._get_s3_event
-    if getattr(original, "names_version", False):
-        return
 
     def with_version(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event = original(event_name, bucket, key, notification_id)
@@ -96,8 +99,12 @@ def _s3_events_name_their_version() -> None:
                 record["s3"]["object"]["versionId"] = version
         return event
 
-    with_version.names_version = True  # type: ignore[attr-defined]
     s3_notifications._get_s3_event = with_version
+
+    def undo() -> None:
+        s3_notifications._get_s3_event = original
+
+    return undo
 
 
 def _one_dynamodb_request_at_a_time(app: Any) -> Any:
