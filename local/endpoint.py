@@ -23,6 +23,7 @@ from moto.core.config import default_user_config
 from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
+from local.dynamodb import journal_transactions
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.stack import FunctionSpec
 
@@ -38,7 +39,7 @@ class MotoEndpoint:
         self.port = port
         self._server: ThreadedMotoServer | None = None
         self._saved_config: dict[str, Any] = {}
-        self._unpatch: Any = None
+        self._undo: list[Callable[[], None]] = []
 
     @property
     def url(self) -> str:
@@ -51,7 +52,7 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
-        self._unpatch = _s3_events_name_their_version()
+        self._undo = [_s3_events_name_their_version(), journal_transactions()]
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
@@ -80,9 +81,8 @@ class MotoEndpoint:
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
         sfn_config.update(self._saved_config)
-        if self._unpatch is not None:
-            self._unpatch()
-            self._unpatch = None
+        while self._undo:
+            self._undo.pop()()
         BackendDict.reset()  # the accounts' data goes with the endpoint (1,000 orders' tables are not small)
 
 
@@ -108,9 +108,12 @@ def _s3_events_name_their_version() -> Callable[[], None]:
 
 
 def _one_dynamodb_request_at_a_time(app: Any) -> Any:
-    """moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies a table while another request
-    writes to it ("dictionary changed size during iteration", a 500). DynamoDB itself serialises nothing
-    of the kind, so the local endpoint does, for DynamoDB only (moto answers each in a few ms)."""
+    """moto's DynamoDB is not thread-safe: its tables are plain dicts that a Query or Scan iterates while a Put
+    inserts ("dictionary changed size during iteration", a 500), and a transaction's writes are applied one by
+    one, so another request could read half of one (or a cancelled one's items before local.dynamodb puts them
+    back). DynamoDB is atomic and isolated there; the local endpoint gets the same by answering DynamoDB
+    requests one at a time (moto answers each in a few ms; the Python interpreter runs one thread at a time
+    anyway)."""
     lock = threading.Lock()
 
     def serialised(environ: dict[str, Any], start_response: Any) -> Any:

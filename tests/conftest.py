@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from local.cloud import forget_process_caches
+from local.dynamodb import journal_transactions
 from telar.adapters.mail import Mailer
 from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
@@ -98,6 +99,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     forget_process_caches()  # clients cached by an earlier test belong to its moto
+    undo_journal = journal_transactions()  # TransactWriteItems as the local cloud runs it
     with mock_aws():
         props = load_template()["Resources"]["TelarTable"]["Properties"]
         boto3.client("dynamodb").create_table(TableName="telar-test", **{k: props[k] for k in TABLE_PROPERTIES})
@@ -120,5 +122,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             workflow=RecordingWorkflow(),
             mailer=Mailer(settings.sender_email),
         )
+    undo_journal()
     forget_process_caches()
     os.environ.pop("AWS_ENDPOINT_URL", None)
