@@ -19,7 +19,7 @@ from telar.intake import accept_order, catalog_problems, earliest_ship_date
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
-from telar.settings import Settings
+from telar.settings import Settings, from_environment
 
 # A key is kept for a day: long enough for any client's retry policy, short enough to let keys be reused.
 IDEMPOTENCY = IdempotencyConfig(
@@ -127,7 +127,7 @@ def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_
 
 @cache
 def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
-    table = IntakeSettings(**settings.model_dump()).idempotency_table_name  # the rest from the environment
+    table = from_environment(IntakeSettings, **settings.model_dump()).idempotency_table_name
     return DynamoDBPersistenceLayer(table_name=table)
 
 
