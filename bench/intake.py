@@ -20,18 +20,15 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from local.cloud import LocalCloud
 from local.demo import SAMPLES
@@ -144,40 +141,29 @@ def _peak_rss_mb() -> float:
 
 
 def _load(cloud: LocalCloud, counter: _CallCounter, first: int, count: int) -> Load:
-    """``count`` orders (``first`` on) from CLIENTS concurrent clients, every RETRY_EVERY-th sent twice."""
-    api, buyers = cloud.outputs["api_url"], cloud.outputs["buyers"]
-    load = Load()
-
-    def post(session: requests.Session, i: int, key: str) -> None:
-        headers = {"x-api-key": buyers[i % len(buyers)]["api_key"], "content-type": "application/json",
-                   "Idempotency-Key": key}
-        body = _body(i)  # built before the clock starts: the latency is the API's alone
-        started = time.perf_counter()
-        reply = session.post(f"{api}/orders", data=body, headers=headers, timeout=60)
-        load.latencies_ms.append((time.perf_counter() - started) * 1000)
-        load.statuses.append(reply.status_code)
-        load.replies.setdefault(key, set())
-        if reply.status_code == 202:
-            load.replies[key].add(reply.json()["order_id"])
-
-    def client(indices: range) -> None:
-        with requests.Session() as session:
-            for i in indices:
-                key = f"bench-{i:05d}"
-                post(session, i, key)
-                if i % RETRY_EVERY == 0:
-                    post(session, i, key)
-
+    """``count`` orders (``first`` on) from CLIENTS concurrent clients (bench/_clients.py, in a process of their
+    own), every RETRY_EVERY-th sent twice."""
+    job = {
+        "api": cloud.outputs["api_url"],
+        "keys": [b["api_key"] for b in cloud.outputs["buyers"]],
+        "bodies": {str(i): _body(i).decode() for i in range(first, first + count)},
+        "clients": CLIENTS,
+        "retry_every": RETRY_EVERY,
+    }
     assert cloud.runtime is not None
     cpu_before = _cpu_seconds(cloud.runtime.process_ids())
     counter.counts.clear()
     counter.on = True
-    began = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(client, [range(first + c, first + count, CLIENTS) for c in range(CLIENTS)]))
-    load.elapsed_seconds = time.perf_counter() - began
+    done = subprocess.run(
+        [sys.executable, "-m", "bench._clients"], input=json.dumps(job), capture_output=True, text=True, check=True
+    )
     counter.on = False
-    load.aws_calls = Counter(counter.counts)
+    result = json.loads(done.stdout)
+    load = Load(elapsed_seconds=result["elapsed_seconds"], aws_calls=Counter(counter.counts))
+    for reply in result["replies"]:
+        load.latencies_ms.append(reply["latency_ms"])
+        load.statuses.append(reply["status"])
+        load.replies.setdefault(reply["key"], set()).update([reply["order_id"]] if reply["order_id"] else [])
     # every process the runtime has: the functions' environments (the authorizer's and the API's: nothing else
     # runs while the pipeline is a Pass state), including the init of those the load started
     cpu_after = _cpu_seconds(cloud.runtime.process_ids())
