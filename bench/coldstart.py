@@ -62,7 +62,9 @@ def _ms(code: str, handler: str, path: tuple[Path, ...], cwd: Path) -> float:
 
 
 def run() -> dict[str, float]:
-    measured = {"coldstart.boto3_client_ms": (BOTO3_CLIENT, "-", (BUILD_DIR / "runtime",), ROOT)}
+    measured: dict[str, tuple[str, str, tuple[Path, ...], Path]] = {
+        "coldstart.boto3_client_ms": (BOTO3_CLIENT, "-", (BUILD_DIR / "runtime",), ROOT)
+    }
     for function in deployed_functions(ROOT / "template.yaml"):
         name = f"coldstart.{function.code_dir.name}_ms"
         measured[name] = (IMPORT_HANDLER, function.handler, function.python_path, function.code_dir)

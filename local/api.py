@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ def werkzeug_rule(path: str) -> str:
 def proxy_event(
     request: Request,
     route: ApiRoute,
-    path_parameters: dict[str, str],
+    path_parameters: Mapping[str, str],
     body: bytes,
     *,
     account_id: str,

@@ -219,7 +219,7 @@ class LocalCloud:
         )
         self.runtime.install(session)
         self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default
-        self.faults.install(session)
+        self.faults.install()
         self.endpoint.answer_lambda_invoke(self.runtime)
         # Imported here: the SAM translator and moto's IAM models are half of this module's import time.
         from local.iam import AUDIT_DIR_ENV, Enforcer

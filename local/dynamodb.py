@@ -32,7 +32,7 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -42,14 +42,15 @@ class _Journal:
 
     def __init__(self) -> None:
         self._before: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
-        self._stream_lengths: dict[int, tuple[Table, int]] = {}
+        self._stream_lengths: dict[int, tuple[StreamShard, int]] = {}
 
     def note(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
         item = table.get_item(hash_key, range_key)
         # Update changes moto's Item in place, so the journal keeps a copy: of one item, not of the table.
         self._before.append((table, hash_key, range_key, copy.deepcopy(item)))
-        if table.stream_shard is not None and id(table) not in self._stream_lengths:
-            self._stream_lengths[id(table)] = (table, len(table.stream_shard.items))
+        shard = table.stream_shard
+        if shard is not None and id(shard) not in self._stream_lengths:
+            self._stream_lengths[id(shard)] = (shard, len(shard.items))
 
     def undo(self) -> None:
         for table, hash_key, range_key, item in reversed(self._before):
@@ -61,9 +62,9 @@ class _Journal:
             elif range_key is not None:
                 table.items[hash_key][range_key] = item
             else:
-                table.items[hash_key] = item
-        for table, length in self._stream_lengths.values():
-            del table.stream_shard.items[length:]
+                table.items[hash_key] = item  # type: ignore[assignment]  # a hash-only table maps to items, as moto has it
+        for shard, length in self._stream_lengths.values():
+            del shard.items[length:]
 
 
 def _key(table: Table, operation: str, op: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,18 @@
 """Fault injection through the local cloud: make a function's invocations fail, once or for good.
 
-Tests (and a person trying the pipeline's resilience) declare *slots*: "the next order to reach
-SplitWorkFunction fails there once, after the handler ran" or "... fails there every time". Each slot binds
-to the first order (the ``order_id`` of the invocation's payload) that reaches its function and no other slot
-holds, so several faults run side by side in one batch of orders and each order meets at most one. A failed
-invocation answers as Lambda does for an unhandled error (``FunctionError: Unhandled`` and the error payload),
-so Step Functions' Retry and Catch see it as they would on AWS.
+Tests (and a person trying the pipeline's resilience) declare *slots*: "the next order fails at
+SplitWorkFunction once, after the handler ran" or "... fails at PayrollFunction every time". A slot holds one
+*subject*: the order an invocation is about (the ``order_id`` of a Step Functions task's payload), or, for an
+SQS batch of uploads, an S3 key it names. The first time the pipeline sees a subject that holds no slot, it
+takes the first slot still free, in the order they were declared (whichever function it reaches first), so
+several faults run side by side in one batch of orders, each order meets at most one, and which order meets
+which does not depend on timing. A slot bound up front (``subject=`` an order id) also meets the uploads whose
+keys name that order: a QC sheet's name carries its assignment id, which starts with the order id.
+
+The faults sit in ``LambdaRuntime.intercept``, which every invocation passes: Step Functions' Invoke, Event
+invocations and the SQS pollers alike. A failed invocation answers as Lambda does for an unhandled error
+(``FunctionError: Unhandled`` and the error payload), so Step Functions' Retry and Catch, and the SQS poller's
+retry after the visibility timeout and the queue's redrive to its DLQ, see it as they would on AWS.
 
 ``after=True`` runs the handler first and then reports the failure (a function that timed out or crashed after
 its side effects): the retry must then find its work done and do nothing twice.
@@ -16,10 +23,12 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from urllib.parse import unquote_plus
 
-from local.lambdas import INVOKE_PARAMS_KEY, Invocation, LambdaRuntime
+from local.lambdas import Invocation, LambdaRuntime
+from local.stack import FunctionSpec
 
 TRANSIENT_ERROR = "Sandbox.Timedout"  # what Step Functions reports when an invocation timed out
 PERMANENT_ERROR = "InjectedFault"  # no retrier matches it: the state machine's Catch takes over
@@ -31,72 +40,96 @@ class Slot:
     times: int | None  # failures before it succeeds; None: every time
     after: bool
     error: str
-    order_id: str | None = None
+    subject: str | None = None  # the order id (or the S3 key) it holds
     failures: int = 0
+
+    def meets(self, subjects: list[str]) -> bool:
+        return self.subject is not None and any(self.subject in s for s in subjects)
+
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.failures >= self.times
+
+
+def subjects_of(payload: bytes) -> list[str]:
+    """What an invocation is about: its order id, or the S3 keys of an SQS batch's S3 events."""
+    try:
+        event = json.loads(payload or b"{}")
+    except ValueError:
+        return []
+    if not isinstance(event, dict):
+        return []
+    if isinstance(event.get("order_id"), str):
+        return [event["order_id"]]
+    keys = []
+    for record in event.get("Records") or []:
+        try:
+            body = json.loads(record["body"])
+            keys += [unquote_plus(r["s3"]["object"]["key"]) for r in body.get("Records") or []]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # not an S3 event: nothing to hold
+    return keys
 
 
 @dataclass
 class FaultInjector:
     runtime: LambdaRuntime
     slots: list[Slot] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)  # subjects met so far: only a new one takes a free slot
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail(self, function: str, *, times: int | None = 1, after: bool = False, error: str | None = None) -> Slot:
-        """Make the next order that reaches ``function`` fail there ``times`` times (None: for good)."""
+    def fail(
+        self,
+        function: str,
+        *,
+        times: int | None = 1,
+        after: bool = False,
+        error: str | None = None,
+        subject: str | None = None,
+    ) -> Slot:
+        """Make the next order (or ``subject``) reaching ``function`` fail there ``times`` times (None: for good)."""
         spec = self.runtime.find(function)
-        slot = Slot(spec.name, times, after, error or (TRANSIENT_ERROR if times is not None else PERMANENT_ERROR))
+        error = error or (TRANSIENT_ERROR if times is not None else PERMANENT_ERROR)
+        slot = Slot(spec.name, times, after, error, subject)
         with self._lock:
             self.slots.append(slot)
         return slot
 
+    def heal(self, slot: Slot) -> None:
+        """The cause is fixed: the slot fails no more (a redrive or a retry then goes through)."""
+        with self._lock:
+            slot.times = slot.failures
+
     def bound(self) -> dict[str, Slot]:
-        """order_id -> the slot it met."""
+        """subject -> the slot it met."""
         with self._lock:
-            return {s.order_id: s for s in self.slots if s.order_id}
+            return {s.subject: s for s in self.slots if s.subject}
 
-    def install(self, session: Any) -> None:
-        """Answer lambda.Invoke ahead of the runtime's own hook (registered first) for the faults declared.
+    def install(self) -> None:
+        self.runtime.intercept = self._maybe_fail
 
-        The runtime's install (done before this one) keeps each Invoke's parameters under INVOKE_PARAMS_KEY.
-        """
-        events = getattr(session, "events", None) or session.get_component("event_emitter")
-        events.register_first("before-call.lambda.Invoke", self._maybe_fail, unique_id="telar_fault_injection")
-
-    def _slot_for(self, name: str, order_id: str) -> Slot | None:
+    def _slot_for(self, name: str, subjects: list[str]) -> Slot | None:
+        """The slot this invocation meets: one its subject holds (taking a free one at first sight), here."""
         with self._lock:
-            for slot in self.slots:
-                if slot.order_id == order_id:
-                    return slot if slot.function == name else None
-            for slot in self.slots:
-                if slot.order_id is None and slot.function == name:
-                    slot.order_id = order_id
-                    return slot
-        return None
+            held = [slot for slot in self.slots if slot.meets(subjects)]
+            free = next((slot for slot in self.slots if slot.subject is None), None)
+            if not held and free is not None and subjects[0] not in self._seen:
+                free.subject = subjects[0]
+                held = [free]
+            self._seen.update(subjects)
+            return next((slot for slot in held if slot.function == name), None)
 
-    def _maybe_fail(self, context: dict[str, Any], **_: Any) -> Any:
-        params = context.get(INVOKE_PARAMS_KEY) or {}
-        payload = params.get("Payload")
-        if hasattr(payload, "read"):
-            payload = payload.read()
-            params["Payload"] = payload  # a stream reads once: the runtime's hook, if it runs, gets the bytes
-        try:
-            event = json.loads(payload or b"{}")
-            spec = self.runtime.find(str(params.get("FunctionName", "")))
-        except (ValueError, LookupError):
+    def _maybe_fail(self, spec: FunctionSpec, payload: bytes, run: Callable[[], Invocation]) -> Invocation | None:
+        subjects = subjects_of(payload)
+        slot = self._slot_for(spec.name, subjects) if subjects else None
+        if slot is None:
             return None
-        order_id = event.get("order_id") if isinstance(event, dict) else None
-        slot = self._slot_for(spec.name, order_id) if isinstance(order_id, str) else None
-        if slot is None or (slot.times is not None and slot.failures >= slot.times):
-            return None
-        slot.failures += 1
+        with self._lock:
+            if slot.spent:
+                return None
+            slot.failures += 1
+            failure = slot.failures
         if slot.after:
-            self.runtime.answer(spec.name, payload, params.get("InvocationType"))
-        request_id = str(uuid.uuid4())
-        body = json.dumps(
-            {
-                "errorType": slot.error,
-                "errorMessage": f"injected fault {slot.failures} in {spec.name}",
-                "requestId": request_id,
-            }
-        ).encode()
-        return LambdaRuntime._http_response(Invocation(200, body, request_id, function_error="Unhandled"))
+            run()
+        error = {"errorType": slot.error, "errorMessage": f"injected fault {failure} in {spec.name}"}
+        return LambdaRuntime.failed(spec, str(uuid.uuid4()), error)

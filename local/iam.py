@@ -78,7 +78,7 @@ def _teach_moto_condition_operators() -> None:
     """moto's evaluator knows StringEquals only and lets every other operator pass: that would grant what a
     condition restricts on AWS. Teach it the operators our policies use (single-valued keys, so ForAllValues and
     ForAnyValue compare the one value); a statement with any other operator is refused (``_supported``)."""
-    operations = policy_conditions.CONDITION_OPERATIONS
+    operations: dict[str, Any] = policy_conditions.CONDITION_OPERATIONS  # its values differ in parameter names
     for name in ("StringLike", "ForAllValues:StringLike", "ForAnyValue:StringLike", "ArnLike"):
         operations.setdefault(name, _like)
     for name in ("ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ArnEquals"):

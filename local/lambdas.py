@@ -12,7 +12,7 @@ Three paths invoke: a botocore ``before-call.lambda.Invoke`` hook on boto3's def
 interpreter runs in this process; moto's own Lambda needs Docker), Lambda's Invoke URL on the local
 endpoint (other processes, `aws lambda invoke`), and the API server and SQS poller, which call
 ``LambdaRuntime.invoke`` directly. All get the same ``Invocation``: Lambda's status, payload and
-FunctionError.
+FunctionError, and all pass through ``LambdaRuntime.intercept`` (fault injection) on the way.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from local.stack import FunctionSpec
 
 log = logging.getLogger(__name__)
 
-# where the before-parameter-build hook keeps an Invoke's parameters for the hooks that answer it (local.faults too)
+# where the before-parameter-build hook keeps an Invoke's parameters for the hook that answers it
 INVOKE_PARAMS_KEY = "telar_local_invoke_params"
 WORKER_SCRIPT = Path(protocol.__file__).resolve()
 INIT_SECONDS = 10
@@ -339,6 +339,9 @@ class LambdaRuntime:
         # Called when an invocation ends, before its caller hears back: the local cloud copies the e-mails the
         # worker sent into the outbox here, so they are on disk when the Invoke that sent them returns.
         self.after_invocation: Callable[[], object] | None = None
+        # Consulted before every invocation, whichever path asked for it (Invoke, Event, an SQS poller): given the
+        # function, the payload and a way to run it, it may answer instead (local.faults injects failures here).
+        self.intercept: Callable[[FunctionSpec, bytes, Callable[[], Invocation]], Invocation | None] | None = None
 
     def _zygote(self, environment: Environment) -> Zygote:
         """The zygote for these layers, started on first use."""
@@ -379,13 +382,18 @@ class LambdaRuntime:
                 json.loads(text)
         except ValueError as exc:
             raise InvalidRequestContent(f"Could not parse request body into json: {exc}") from None
+        run = functools.partial(self._run, spec, name_or_arn, text)
+        answered = self.intercept(spec, raw, run) if self.intercept is not None else None
+        return answered if answered is not None else run()
+
+    def _run(self, spec: FunctionSpec, name_or_arn: str, text: str) -> Invocation:
         request_id = str(uuid.uuid4())
         pool = self._pools[spec.name]
         worker, cold = pool.acquire()
         started = time.monotonic()
         try:
             if worker.init_error is not None:
-                return self._failed(spec, request_id, worker.init_error)
+                return self.failed(spec, request_id, worker.init_error)
             request = {
                 "request_id": request_id,
                 "payload": text,
@@ -395,9 +403,9 @@ class LambdaRuntime:
             try:
                 reply = worker.invoke(request, started + spec.timeout_seconds)
             except _Killed as killed:
-                return self._failed(spec, request_id, {"errorType": killed.error_type, "errorMessage": str(killed)})
+                return self.failed(spec, request_id, {"errorType": killed.error_type, "errorMessage": str(killed)})
             if "error" in reply:
-                return self._failed(spec, request_id, reply["error"])
+                return self.failed(spec, request_id, reply["error"])
             return Invocation(200, reply["result"].encode(), request_id)
         finally:
             self._report(spec, request_id, worker, started, cold)
@@ -406,7 +414,8 @@ class LambdaRuntime:
                 self.after_invocation()
 
     @staticmethod
-    def _failed(spec: FunctionSpec, request_id: str, error: dict[str, Any]) -> Invocation:
+    def failed(spec: FunctionSpec, request_id: str, error: dict[str, Any]) -> Invocation:
+        """What Lambda answers for an unhandled error: status 200, ``FunctionError: Unhandled``, the error."""
         log.warning("%s failed (request %s): %s: %s", spec.name, request_id, error.get("errorType"),
                     error.get("errorMessage"))
         return Invocation(200, json.dumps(error).encode(), request_id, function_error="Unhandled")
@@ -505,7 +514,7 @@ class LambdaRuntime:
         except FunctionNotFound:
             return None  # not ours: let moto answer (ResourceNotFoundException)
         payload = params.get("Payload")
-        if hasattr(payload, "read"):
+        if payload is not None and hasattr(payload, "read"):
             payload = payload.read()
         if isinstance(payload, bytearray):
             payload = bytes(payload)

@@ -3,36 +3,49 @@ timeout would) or for good, for one order each, while the other orders run besid
 completes or ends NEEDS_ATTENTION with a reason in buyer words and no capacity left booked; payroll is recorded
 once per QC row; no e-mail goes out twice; and each failed execution raised a local ALARM line."""
 
+import dataclasses
 import email
 import email.policy
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 import requests
 
 from local.cloud import LocalCloud
-from local.demo import Demo
+from local.demo import Demo, client_options
 from local.faults import PERMANENT_ERROR
+from local.manager import RowResult
 from telar.adapters import aws as aws_clients
 from telar.adapters.repository import Repository
 from telar.models import ReferenceData
 from telar.observability import metrics
+from telar.sheets.reference_book import write_reference_book
 from tests.conftest import ROOT, SAMPLES
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-# (function, fails once after running, or for good); OrderStatus records the outcome itself: once only
+# (function, fails once after running, or for good), one order each. OrderStatus records the outcome itself: once
+# only. QcUpload runs from SQS: a failed batch comes back after the visibility timeout (for good, it is the DLQ's:
+# see the redrive test below).
 FAULTS = [
     ("SplitWorkFunction", 1),
     ("SplitWorkFunction", None),
     ("AwaitQcFunction", 1),
     ("AwaitQcFunction", None),
+    ("QcUploadFunction", 1),
+    ("ReworkFunction", 1),
+    ("ReworkFunction", None),
     ("PayrollFunction", 1),
     ("PayrollFunction", None),
     ("InsertCardsFunction", 1),
@@ -67,12 +80,25 @@ def _small_order(i: int) -> bytes:
     return json.dumps(body).encode()
 
 
-def _mail_fingerprints(outbox: Path) -> Counter[tuple[str, str, str]]:
-    found: Counter[tuple[str, str, str]] = Counter()
+class RejectingManagers(Demo):
+    """Managers who reject one unit of each maker's first round (reworked units pass)."""
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
+        counts = super().manager_counts(worker_id, sku, planned, rework)
+        product = self.ref.product(sku)
+        if rework or planned < 1 or product is None or not product.defect_codes:
+            return counts
+        return dataclasses.replace(counts, rejected=1, defect_codes=product.defect_codes[0])
+
+
+def _mail_fingerprints(outbox: Path) -> Counter[tuple[str, ...]]:
+    """Each e-mail as its subject, recipient, text and attachments' names (a rework round's papers differ)."""
+    found: Counter[tuple[str, ...]] = Counter()
     for path in outbox.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         text = next((p.get_content() for p in message.walk() if p.get_content_type() == "text/plain"), "")
-        found[(str(message["Subject"]), str(message["To"]), str(text))] += 1
+        files = sorted(str(p.get_filename()) for p in message.walk() if p.get_filename())
+        found[(str(message["Subject"]), str(message["To"]), str(text), *files)] += 1
     return found
 
 
@@ -84,9 +110,10 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
     outputs = cloud.outputs
     # Given a fault declared for each stage, once (after the handler ran) or for good, one order each
     slots = [cloud.faults.fail(outputs["functions"][f], times=t, after=t is not None) for f, t in FAULTS]
-    # When ten one-product orders are submitted at once and the managers upload every QC sheet asked for
+    # When one-product orders are submitted at once and the managers upload every QC sheet asked for, with a
+    # reject in each first round so that every order goes through a rework round
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(outputs, ref, out_dir=tmp_path)
+    demo = RejectingManagers(outputs, ref, out_dir=tmp_path)
     order_ids = []
     for i in range(ORDERS):
         buyer = outputs["buyers"][i % len(outputs["buyers"])]
@@ -104,18 +131,19 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
         assert time.monotonic() < deadline, {o: v["status"] for o, v in orders.items()}
         demo.upload_new_sheets([v for v in orders.values() if v["status"] == "IN_PRODUCTION"])
         time.sleep(0.5)
-    # Then every slot met one order, and each order its expected end
+    # Then every slot met one order, failed it, and each order met its expected end
     bound = cloud.faults.bound()
     for order_id, view in orders.items():
         slot = bound.get(order_id)
         fault = f"{slot.function} x{slot.times or 'always'} ({slot.failures} failure(s))" if slot else "no fault"
         print(f"{order_id}: {fault} -> {view['status']} {view['status_reason'] or ''}")
-    assert all(s.order_id for s in slots), [(s.function, s.times) for s in slots]
+    assert all(s.subject in orders and s.failures for s in slots), [(s.function, s.subject, s.failures) for s in slots]
     for order_id, view in orders.items():
         slot = bound.get(order_id)
         if slot is None or slot.times is not None:  # no fault, or a fault the retry got past
             assert view["status"] == "READY_TO_SHIP", (order_id, slot, view["status_reason"])
             assert view["units_passed"] == view["units_ordered"]
+            assert any(g["rework_round"] == 1 for g in view["groups"]), view["groups"]
         else:
             assert view["status"] == "NEEDS_ATTENTION", (order_id, slot)
             reason = view["status_reason"] or ""
@@ -137,7 +165,8 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
     failed = {o for o, v in orders.items() if v["status"] == "NEEDS_ATTENTION"}
     wait_for(
         lambda: all(any(o in line for line in cloud.alarms.raised) for o in failed),
-        timeout=30, what=f"an ALARM line for each of {failed}",
+        timeout=30,
+        what=f"an ALARM line for each of {failed}",
     )
 
 
@@ -149,5 +178,123 @@ def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud
     # Then the watcher of the template's DLQ alarm logs an ALARM line naming it
     wait_for(
         lambda: any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
-        timeout=30, what="an ALARM line for the uploads DLQ",
+        timeout=30,
+        what="an ALARM line for the uploads DLQ",
     )
+
+
+def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_through_once_redriven(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    assert cloud.faults is not None and cloud.alarms is not None
+    outputs, resources = cloud.outputs, cloud.outputs["resources"]
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(outputs, ref, out_dir=tmp_path)
+    buyer = outputs["buyers"][0]
+    reply = requests.post(
+        f"{demo.api}/orders", data=_small_order(99), headers={"x-api-key": buyer["api_key"]}, timeout=30
+    )
+    assert reply.status_code == 202, reply.text
+    order_id = reply.json()["order_id"]
+    demo.key_of[order_id] = buyer["api_key"]
+    # Given QcUpload failing for good on this order's sheets (a bug, a permission that was missing)
+    slot = cloud.faults.fail(outputs["functions"]["QcUploadFunction"], times=None, subject=order_id)
+    # When the manager uploads the QC sheet
+    demo.wait_for([order_id], lambda o: any(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC is awaited")
+    demo.upload_new_sheets([demo.order(order_id)])
+    # Then after the queue's five receives the message is parked in the DLQ, and an operator is told (the alarm
+    # is raised when the DLQ's depth turns positive: it may be so already, as a real alarm stays in ALARM)
+    sqs = cloud.client("sqs")
+
+    def parked() -> bool:
+        peek = sqs.receive_message(
+            QueueUrl=resources["UploadsDeadLetterQueue"], MaxNumberOfMessages=10, VisibilityTimeout=0
+        )
+        return any(order_id in unquote_plus(m["Body"]) for m in peek.get("Messages", []))
+
+    wait_for(parked, timeout=120, what="the QC upload's message in the DLQ")
+    wait_for(
+        lambda: any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
+        timeout=30,
+        what="an ALARM line for the uploads DLQ",
+    )
+    assert slot.failures == 5  # the redrive policy's maxReceiveCount: no more, no fewer
+    assert demo.order(order_id)["status"] == "IN_PRODUCTION"  # nothing was lost: the order still waits
+    # When the cause is fixed and the operator redrives the DLQ as docs/operations.md says
+    cloud.faults.heal(slot)
+    redrive = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "telar.adapters.redrive",
+            "--dlq",
+            resources["UploadsDeadLetterQueue"],
+            "--qc-queue",
+            resources["UploadsQueue"],
+            "--reference-queue",
+            resources["ReferenceUploadsQueue"],
+        ],
+        env={**_operator_env(outputs), "PYTHONPATH": str(ROOT / "layers" / "telar")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert redrive.returncode == 0, redrive.stderr
+    # Then the sheet goes through once and the order completes
+    final = demo.wait_for(
+        [order_id], lambda o: o["status"] == "READY_TO_SHIP", "the order completes", demo.upload_new_sheets
+    )[0]
+    assert final["units_passed"] == final["units_ordered"]
+    repo = Repository(resources["TelarTable"])
+    keys = [(line.assignment_id, line.worker_id, line.sku) for line in repo.earnings_of(order_id)]
+    assert keys and len(keys) == len(set(keys))
+    twice = {m[0]: n for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if n > 1}
+    assert not twice, twice
+
+
+def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once_on_redelivery(
+    cloud: LocalCloud,
+) -> None:
+    assert cloud.faults is not None
+    outputs, resources = cloud.outputs, cloud.outputs["resources"]
+    repo = Repository(resources["TelarTable"])
+    version_before = repo.reference_version()
+    assert version_before is not None
+    book = repo.load_reference_book(version_before)
+    renamed = [
+        p.model_copy(update={"name": f"{p.name} (2027)"}) if i == 0 else p
+        for i, p in enumerate(book.reference.products)
+    ]
+    changed = book.model_copy(update={"reference": book.reference.model_copy(update={"products": renamed})})
+    key = "reference/office – fault once.xlsx"
+    # Given ReferenceUpload crashing once after its work (a timeout after the new version was applied)
+    slot = cloud.faults.fail(outputs["functions"]["ReferenceUploadFunction"], times=1, after=True, subject=key)
+    # When the office uploads a changed reference workbook
+    cloud.client("s3").put_object(Bucket=outputs["uploads_bucket"], Key=key, Body=write_reference_book(changed))
+    # Then the message comes back after the visibility timeout, and the retry goes through
+    sqs = cloud.client("sqs")
+
+    def queue_empty() -> bool:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        counts = sqs.get_queue_attributes(QueueUrl=resources["ReferenceUploadsQueue"], AttributeNames=names)
+        return slot.failures == 1 and all(v == "0" for v in counts["Attributes"].values())
+
+    wait_for(queue_empty, timeout=120, what="the failed delivery, then the redelivery that succeeded")
+    # applying nothing twice: one new version, one receipt to the office
+    assert repo.reference_version() == version_before + 1
+    receipts = [m for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if "fault once" in m[2]]
+    assert len(receipts) == 1 and receipts[0][0].endswith(f"applied — version {version_before + 1}"), receipts
+    assert all(n == 1 for n in _mail_fingerprints(Path(outputs["outbox_dir"])).values())
+
+
+def _operator_env(outputs: dict[str, Any]) -> dict[str, str]:
+    """An operator's shell aimed at the local cloud (its credentials are not real ones)."""
+    options = client_options(outputs)
+    return {
+        "PATH": os.environ["PATH"],
+        "AWS_ENDPOINT_URL": options["endpoint_url"],
+        "AWS_DEFAULT_REGION": options["region_name"],
+        "AWS_ACCESS_KEY_ID": options["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": options["aws_secret_access_key"],
+    }

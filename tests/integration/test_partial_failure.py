@@ -116,6 +116,34 @@ def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_deli
     assert set(mails[0].destinations) >= set(aws.settings.finance_recipients)
 
 
+def test_a_qc_sheet_whose_write_keeps_losing_gives_up_after_bounded_attempts_and_sqs_retries_it(
+    aws: Ports,
+    planned_order: tuple[str, list[str]],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an assignment waiting for QC and a group ledger that changes under every attempt to record the sheet
+    _, assignment_ids = planned_order
+    await_qc(aws, assignment_ids[0], "token-0")
+    a = aws.repo.get_assignment(assignment_ids[0])
+    assert a is not None and a.qc_template_key
+    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), _every_row())
+    stored = aws.uploads.put("qc/contended.xlsx", filled, "application/octet-stream")
+    attempts: list[str] = []
+
+    def always_lost(*_: Any, **__: Any) -> None:
+        attempts.append("lost")
+        raise ConditionFailed("the ledger changed")
+
+    monkeypatch.setattr(aws.repo, "record_qc", always_lost)
+    monkeypatch.setattr(time, "sleep", lambda _: None)
+    # When the upload is handled, Then it stops after a bounded number of attempts with a named error (the SQS
+    # message is retried later, then parked in the DLQ with an alarm) instead of recursing without end
+    with pytest.raises(CapacityContention):
+        accept_qc_upload(aws, stored.key, stored.version_id)
+    assert len(attempts) == 5
+    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+
+
 # ------------------------------------------------------------------ defect 3: mail headers
 def test_a_line_break_in_user_text_never_reaches_a_mail_header(aws: Ports) -> None:
     # Given a subject carrying user text with CR, LF and a Unicode line separator (stored before the API refused it)

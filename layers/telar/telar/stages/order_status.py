@@ -5,18 +5,15 @@ stays booked for work that will never come. The buyer reads a reason written for
 (error name, message, stack) goes to the logs and to the order's ``attention_detail``, the staff's view.
 """
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from telar.artifacts import cards_key, order_payroll_prefix
 from telar.capacity import release_bookings
-from telar.errors import CapacityContention, ConditionFailed
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
-
-RELEASE_ATTEMPTS = 5
+from telar.stages.conflicts import retry_on_conflict
 
 CANNOT_PLAN = (
     "We cannot plan this order with the makers and time available. Our team will contact you about quantities or dates."
@@ -59,18 +56,20 @@ def release_order_bookings(ports: Ports, order_id: str) -> list[str]:
 
 
 def _cancel(ports: Ports, a: Assignment) -> bool:
-    for attempt in range(1, RELEASE_ATTEMPTS + 1):
+    """Cancel ``a`` and give back its booked minutes; False if it was signed off or cancelled meanwhile."""
+
+    def release() -> bool:
         ledger = ports.repo.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
         released = release_bookings(ledger, a.booked, datetime.now(UTC).date(), this_week_too=True) if ledger else None
-        try:
-            ports.repo.cancel_assignment(a.assignment_id, released)
-            return True
-        except ConditionFailed:
-            current = ports.repo.get_assignment(a.assignment_id)
-            if current is None or current.status not in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC):
-                return False  # signed off or cancelled meanwhile: nothing of it to give back here
-            time.sleep(0.05 * attempt)  # the ledger changed: read it again
-    raise CapacityContention(f"the ledger of {a.group_id} kept changing while releasing {a.assignment_id}")
+        ports.repo.cancel_assignment(a.assignment_id, released)
+        return True
+
+    def ended_meanwhile() -> bool | None:
+        current = ports.repo.get_assignment(a.assignment_id)
+        open_ = current is not None and current.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC)
+        return None if open_ else False  # False: nothing of it to give back here; None: the ledger changed
+
+    return retry_on_conflict(release, ended_meanwhile, what=f"release {a.assignment_id}")
 
 
 def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, Any] | None = None) -> str:

@@ -17,7 +17,7 @@ from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
-QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.asl.json (tested)
+QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.src.json (tested)
 REMIND_BEFORE_TIMEOUT = timedelta(days=3)
 
 
@@ -46,7 +46,7 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
     group = ref.group(a.group_id)
     order = ports.repo.get_order(a.order_id)
     reference = order.buyer_reference if order else a.order_id
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if a.qc_template_key:
         attachments = (Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),)
     mail = render_mail(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from telar.artifacts import qc_report_stem
 from telar.capacity import CapacityLedger, release_bookings
-from telar.errors import ConditionFailed, QcNotYetAwaited, SheetInvalid
+from telar.errors import QcNotYetAwaited, SheetInvalid
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
@@ -12,6 +12,7 @@ from telar.qc import validate_qc
 from telar.rendering import render_mail
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
+from telar.stages.conflicts import retry_on_conflict
 from telar.stages.notify import keep_error_report, send_once
 
 _ENDED = (OrderStatus.NEEDS_ATTENTION, OrderStatus.READY_TO_SHIP)
@@ -22,9 +23,22 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
 
     An invalid sheet gets an error report (saved under qc-reports/ and e-mailed to the manager) and the
     execution keeps waiting for a corrected upload. The upload itself is never changed or deleted.
+
+    Raises
+    ------
+    CapacityContention
+        the record kept losing to other writes of the group's ledger: SQS delivers the message again later.
     """
     upload_ref = f"{key}#{version_id or 'null'}"
     data = ports.uploads.get(key, version_id)
+    # A lost write (the group's ledger changed, or another delivery signed the sheet off) decides again on fresh
+    # reads: the next attempt sees the sheet as a duplicate, or books against the new ledger.
+    return retry_on_conflict(
+        lambda: _accept(ports, key, upload_ref, data), lambda: None, what=f"record the QC sheet {key}"
+    )
+
+
+def _accept(ports: Ports, key: str, upload_ref: str, data: bytes) -> str:
     assignment: Assignment | None = None
     try:
         parsed = read_qc_workbook(data)
@@ -56,10 +70,7 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
     except SheetInvalid as invalid:
         _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
         return "rejected"
-    try:
-        ports.repo.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))
-    except ConditionFailed:
-        return accept_qc_upload(ports, key, version_id)  # lost a race: decide again on fresh state
+    ports.repo.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
     accepted = ports.repo.get_assignment(sheet.assignment_id)
     assert accepted is not None
     ports.repo.record_timeline(accepted.order_id, "QC_DONE", group_id=accepted.group_id)

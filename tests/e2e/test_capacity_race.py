@@ -1,0 +1,112 @@
+"""Twelve orders from two buyers for the same product, sent to the served API at the same moment: every one is
+planned (lost races for capacity are waited out by the state machine's retry, not turned into NEEDS_ATTENTION),
+and no maker is booked for more minutes in a week than she has."""
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from local.demo import client_options
+from telar.adapters import aws as aws_clients
+from telar.adapters.repository import Repository
+from telar.capacity import free_minutes, group_day_minutes
+from tests.conftest import SAMPLES
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+
+ORDERS = 12
+SKU = "KNT-SCARF-ALP"
+
+
+@pytest.fixture
+def repo(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Repository]:
+    """The served cloud's table, read as the stages read it (an operator's credentials for the local endpoint)."""
+    options = client_options(served)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", options["region_name"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", options["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
+    aws_clients.client.cache_clear()
+    aws_clients.table.cache_clear()
+    yield Repository(served["resources"]["TelarTable"])
+    aws_clients.client.cache_clear()
+    aws_clients.table.cache_clear()
+
+
+def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_planned_without_over_booking(
+    served: dict[str, Any], repo: Repository
+) -> None:
+    api = served["api_url"].rstrip("/")
+    buyers = served["buyers"][:2]
+    assert len(buyers) == 2
+    ship = (datetime.now(UTC).date() + timedelta(days=150)).isoformat()
+    start_together = threading.Barrier(ORDERS, timeout=30)
+    replies: dict[int, requests.Response | BaseException] = {}
+
+    def send(i: int) -> None:
+        body = json.loads((SAMPLES / "orders" / "tiendasol-otono-2027.json").read_text())  # its address, contact
+        body["buyer_reference"] = f"RACE-{i:02d}"
+        body["requested_ship_date"] = ship
+        body["lines"] = [{"sku": SKU, "quantity": 10, "options": {"colour": "natural"}}]
+        key = buyers[i % 2]["api_key"]
+        start_together.wait()
+        try:
+            replies[i] = requests.post(f"{api}/orders", data=json.dumps(body), headers={"x-api-key": key}, timeout=60)
+        except BaseException as e:  # reported by the test: a thread's exception would be lost
+            replies[i] = e
+
+    # When 12 orders for the same scarves are sent at the same moment
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(ORDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert all(isinstance(r, requests.Response) and r.status_code == 202 for r in replies.values()), {
+        i: r.text if isinstance(r, requests.Response) else r for i, r in replies.items()
+    }
+    placed = {r.json()["order_id"]: buyers[i % 2]["api_key"] for i, r in replies.items()}  # type: ignore[union-attr]
+    assert len(placed) == ORDERS
+
+    # Then every order is planned: in production, each group waiting for its QC sheet, none needing attention
+    def views() -> dict[str, dict[str, Any]]:
+        got = {o: requests.get(f"{api}/orders/{o}", headers={"x-api-key": k}, timeout=30) for o, k in placed.items()}
+        return {o: r.json() for o, r in got.items()}
+
+    def all_planned() -> dict[str, dict[str, Any]] | None:
+        now = views()
+        stuck = {o: v["status_reason"] for o, v in now.items() if v["status"] == "NEEDS_ATTENTION"}
+        assert not stuck, stuck
+        planned = all(v["groups"] and all(g["stage"] == "AWAITING_QC" for g in v["groups"]) for v in now.values())
+        return now if planned else None
+
+    wait_for(all_planned, timeout=300, what=f"all {ORDERS} orders planned and waiting for QC")
+    # and no maker of any group is booked beyond the minutes she has in any week (the ledger holds every plan)
+    ref = repo.load_reference()
+    today = datetime.now(UTC).date()
+    ledgers = repo.capacity_ledgers([g.group_id for g in ref.groups])
+    over = []
+    for group in ref.groups:
+        day = group_day_minutes(group, today)
+        for maker in (m for m in ref.makers if m.group_id == group.group_id):
+            free = free_minutes(day, maker, today, {})
+            for week, minutes in ledgers[group.group_id].booked.get(maker.worker_id, {}).items():
+                first_day = (date.fromisoformat(week) - today).days
+                if first_day + 7 <= 0:
+                    continue  # a week that has passed (booked by an earlier test's orders)
+                has = sum(free[max(first_day, 0) : first_day + 7])
+                if minutes > has + 1:
+                    over.append((group.group_id, maker.worker_id, week, minutes, has))
+    assert not over, over
+    # and each order's assignments booked its scarves' standard minutes (10 x 12 scarves in all)
+    product = ref.product(SKU)
+    assert product is not None
+    for order_id in placed:
+        assignments = repo.assignments_of(order_id)
+        minutes = sum(m for a in assignments for weeks in a.booked.values() for m in weeks.values())
+        assert minutes >= 10 * float(product.standard_minutes), (order_id, minutes)
