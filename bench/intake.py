@@ -3,7 +3,8 @@
 Each order has its own Idempotency-Key; every fifth is sent again with the same key and body once its first
 reply is in (a client that timed out, say). Orders stored and executions started must both equal the number
 of distinct keys. The pipeline behind the API is swapped for a single Pass state (bench only), so the
-figures measure intake, not 1,000 runs of SplitWork on a 2-core machine.
+figures measure intake, not 1,000 runs of SplitWork on a 2-core machine. The clock starts once each client has
+had one reply (bench/_clients.py says why).
 
 Beside the local latencies, figures that mean something on AWS: the DynamoDB and Step Functions calls the
 functions make per accepted order (``intake.aws_calls_per_order``: requests are what on-demand DynamoDB and
