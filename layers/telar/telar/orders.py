@@ -1,9 +1,10 @@
 """The buyers' use cases: submit an order (once per Idempotency-Key), follow it, browse the catalog."""
 
+from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -87,8 +88,10 @@ def _reference_in_force(ports: Ports) -> ReferenceData:
     warm environment. A version's items never change once it is in force (an import writes a new version and
     then switches to it), and reading them is a Query of every group, maker and product: per request, it was
     most of the intake's DynamoDB read units."""
-    version = ports.reference.reference_version()
-    return _reference_version(ports.reference, version) if version is not None else ports.reference.load_reference()
+    store = ports.reference
+    version = store.reference_version()
+    # keyed by the store object too: each store (a table, a test's fake) has its own versions
+    return _reference_version(cast(Hashable, store), version) if version is not None else store.load_reference()
 
 
 @lru_cache(maxsize=4)
