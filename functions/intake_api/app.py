@@ -3,7 +3,7 @@
 The OrdersApi's Lambda authorizer has already resolved x-api-key to the buyer (requestContext.authorizer).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from telar import orders
 from telar.auth import API_KEY_HEADER, buyer_from_context
@@ -57,6 +57,9 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] | None = None
+    earliest_ship_date: date | None = Field(
+        default=None, description="when requested_ship_date is too early: the earliest date the workshops can ship"
+    )
 
 
 def _replies(ok: HTTPStatus, model: type[BaseModel], *problems: HTTPStatus) -> dict[int, OpenAPIResponse]:
@@ -121,14 +124,14 @@ def openapi() -> Response[str]:
     return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type=JSON)
 
 
-def _problem_json(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None) -> str:
+def _problem_json(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None, **more: Any) -> str:
     listed = [FieldProblem(**e) for e in errors] if errors is not None else None
-    problem = Problem(title=status.phrase, status=status.value, detail=detail, errors=listed)
+    problem = Problem(title=status.phrase, status=status.value, detail=detail, errors=listed, **more)
     return problem.model_dump_json(exclude_none=True)
 
 
-def _problem(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None) -> Response[Any]:
-    return Response(status, content_type=PROBLEM, body=_problem_json(status, detail, errors))
+def _problem(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None, **more: Any) -> Response[Any]:
+    return Response(status, content_type=PROBLEM, body=_problem_json(status, detail, errors, **more))
 
 
 def _count_rejected_order() -> None:
@@ -160,7 +163,12 @@ def _not_found(e: OrderNotFound) -> Response[Any]:
 @app.exception_handler(OrderRejected)
 def _rejected(e: OrderRejected) -> Response[Any]:
     _count_rejected_order()
-    return _problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=e.problems)
+    return _problem(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "the request is not valid",
+        errors=e.problems,
+        earliest_ship_date=e.earliest_ship_date,
+    )
 
 
 @app.exception_handler(IdempotencyValidationError)

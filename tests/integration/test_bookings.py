@@ -11,8 +11,8 @@ from botocore.client import BaseClient
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.capacity import CapacityLedger, add_bookings
-from telar.errors import ConditionFailed
-from telar.models import Buyer
+from telar.errors import ConditionFailed, OrderRejected
+from telar.models import Buyer, OrderRequest
 from telar.ports import Ports
 from telar.stages.split_work import split_work
 from tests.capacity_checks import booked_total, over_booked
@@ -22,13 +22,17 @@ BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org"
 SCARF_MINUTES = 240
 
 
-def _submit(aws: Ports, scarves: int, ship_in_days: int) -> str:
-    request = make_order_request(
+def _request(scarves: int, ship_in_days: int, accept_later_date: bool = True) -> OrderRequest:
+    return make_order_request(
         buyer_reference=f"PO-{scarves}",
         requested_ship_date=(datetime.now(UTC).date() + timedelta(days=ship_in_days)).isoformat(),
         lines=[{"sku": "KNT-SCARF-ALP", "quantity": scarves, "options": {"colour": "natural"}}],
+        accept_later_date=accept_later_date,
     )
-    return orders.submit_order(aws, BUYER, request).order_id
+
+
+def _submit(aws: Ports, scarves: int, ship_in_days: int) -> str:
+    return orders.submit_order(aws, BUYER, _request(scarves, ship_in_days)).order_id
 
 
 def s3_keys(storage: Any, prefix: str) -> set[str]:
@@ -147,22 +151,44 @@ def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:
     assert "CUS-02" not in aws.assignments.capacity_ledgers([CUSCO])[CUSCO].booked
 
 
-def test_an_order_beyond_capacity_shows_its_later_date_and_why(cusco_only: Ports) -> None:
+def test_a_date_the_workshops_cannot_meet_is_refused_with_the_earliest_and_that_date_is_kept_once_accepted(
+    cusco_only: Ports,
+) -> None:
     aws = cusco_only
-    # Given 150 scarves (40 days of Cusco's time) wanted in 15 days
-    order_id = _submit(aws, 150, 15)
-    # When it is planned
-    split_work(aws, order_id)
-    # Then the buyer sees the later date and the reason, in the order and in the list
-    view = orders.get_order(aws, BUYER, order_id)
-    requested = view.requested_ship_date
-    assert view.expected_ship_date > requested + timedelta(days=30)
-    assert view.status_reason and "capacity is short" in view.status_reason
+    # Given 150 scarves (40 days of Cusco's time) wanted in 15 days, When they are ordered as they are
+    with pytest.raises(OrderRejected) as refused:
+        orders.submit_order(aws, BUYER, _request(150, 15, accept_later_date=False))
+    # Then the order is refused naming requested_ship_date, with the earliest date it could ship, and nothing stored
+    earliest = refused.value.earliest_ship_date
+    assert earliest is not None and earliest > datetime.now(UTC).date() + timedelta(days=15 + 30)
+    assert [p["field"] for p in refused.value.problems] == ["requested_ship_date"]
+    assert earliest.isoformat() in refused.value.problems[0]["message"]
+    assert orders.list_orders(aws, BUYER, 10, None).orders == []
+    # When the buyer accepts a later date, Then the reply commits to that earliest date
+    view = orders.submit_order(aws, BUYER, _request(150, 15))
+    assert view.committed_ship_date == earliest == view.expected_ship_date
+    # and the plan aims for it: it ships that day, with no "capacity is short" note, every scarf planned
+    split_work(aws, view.order_id)
+    planned = orders.get_order(aws, BUYER, view.order_id)
+    assert planned.expected_ship_date == earliest and planned.status_reason is None
+    assert sum(a.planned_units for a in aws.assignments.assignments_of(view.order_id)) == 150
+
+
+def test_an_order_whose_committed_date_was_taken_meanwhile_shows_its_later_date_and_why(cusco_only: Ports) -> None:
+    aws = cusco_only
+    # Given two orders for 60 scarves each, both accepted on the same free makers (so both committed early)
+    first, second = _submit(aws, 60, 20), _submit(aws, 60, 20)
+    committed = orders.get_order(aws, BUYER, second).committed_ship_date
+    # When both are planned, one after the other
+    split_work(aws, first)
+    split_work(aws, second)
+    # Then the second ships later than committed, and its buyer reads why, in the order and in the list
+    view = orders.get_order(aws, BUYER, second)
+    assert view.expected_ship_date > committed
+    assert view.status_reason and "capacity is short" in view.status_reason and "committed" in view.status_reason
     assert view.expected_ship_date.isoformat() in view.status_reason
     listed = orders.list_orders(aws, BUYER, 10, None).orders
-    assert next(o for o in listed if o.order_id == order_id).expected_ship_date == view.expected_ship_date
-    # and every scarf is planned
-    assert sum(a.planned_units for a in aws.assignments.assignments_of(order_id)) == 150
+    assert next(o for o in listed if o.order_id == second).expected_ship_date == view.expected_ship_date
 
 
 def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(

@@ -420,6 +420,25 @@ def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: An
     assert view["expected_ship_date"] == view["requested_ship_date"]
 
 
+def test_a_ship_date_too_early_is_a_422_with_the_earliest_date_and_accept_later_date_commits_to_it(
+    api: Any, ports: Ports
+) -> None:
+    # Given an order the workshops cannot ship by the requested date (tomorrow)
+    too_early = _order(requested_ship_date=(date.today() + timedelta(days=1)).isoformat())
+    # When it is sent as it is, Then it is refused naming requested_ship_date, with the earliest date in the message
+    # and in a field of the problem body, and nothing is stored
+    problem = _refused(api, ports, too_early)
+    earliest = problem["earliest_ship_date"]
+    assert _fields(problem) == {"requested_ship_date"} and earliest in problem["errors"][0]["message"]
+    assert date.fromisoformat(earliest) > date.today() + timedelta(days=1)
+    # When the buyer sends it again taking a later date, Then it is accepted and the reply carries that date
+    status, _, view = api("POST", "/orders", KEYS["buyer-a"], {**too_early, "accept_later_date": True})
+    assert status == 202 and view["committed_ship_date"] == earliest and view["expected_ship_date"] == earliest
+    # and a date the workshops can meet is committed as requested
+    status, _, met = api("POST", "/orders", KEYS["buyer-a"], _order(requested_ship_date=earliest))
+    assert status == 202 and met["committed_ship_date"] == met["requested_ship_date"] == earliest
+
+
 def test_catalog_lists_products_with_limits_price_and_earliest_ship_date(
     api: Any, sample_reference: ReferenceData
 ) -> None:

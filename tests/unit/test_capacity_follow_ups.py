@@ -37,6 +37,7 @@ def _planned_order(aws: Ports, scarves: int) -> str:
         buyer_reference=f"PO-{scarves}",
         requested_ship_date=(datetime.now(UTC).date() + timedelta(days=10)).isoformat(),
         lines=[{"sku": "KNT-SCARF-ALP", "quantity": scarves}],
+        accept_later_date=True,  # as soon as the makers can: the scenario is about their bookings
     )
     order_id = orders.submit_order(aws, BUYER, request).order_id
     split_work(aws, order_id)

@@ -49,7 +49,7 @@ class Plan(BaseModel):
     assigned_hours_gini: float = Field(description="Gini coefficient of their assigned hours: 0 = all equal")
 
     def is_late(self, order: Order) -> bool:
-        return self.expected_ship_date > order.requested_ship_date
+        return self.expected_ship_date > order.promised_ship_date
 
 
 def largest_remainder(total: int, weights: dict[str, Decimal] | dict[str, float]) -> dict[str, int]:
@@ -141,7 +141,7 @@ def split_order(
             bookings[m.maker.group_id][m.maker.worker_id] = place(m.free, today, load)
 
     finish_date = today + timedelta(days=max(finish.values()))
-    earliest_due = order.requested_ship_date - SHIP_AFTER_DUE
+    earliest_due = order.promised_ship_date - SHIP_AFTER_DUE
     assignments = [
         Assignment(
             assignment_id=f"{order.order_id}-{group_id}",
@@ -169,7 +169,7 @@ def split_order(
         bookings=dict(bookings),
         finish_date=finish_date,
         bound_date=today + timedelta(days=day),
-        expected_ship_date=max(order.requested_ship_date, finish_date + SHIP_AFTER_DUE),
+        expected_ship_date=max(order.promised_ship_date, finish_date + SHIP_AFTER_DUE),
         skilled_makers_with_work_share=sum(1 for load in loads if load > _EPS) / len(makers),
         assigned_hours_gini=gini(
             [load / float(m.maker.efficiency) / 60 for m, load in zip(makers, loads, strict=True)]

@@ -1,5 +1,6 @@
 """Domain errors with meaning; adapters and handlers map them to HTTP or to Step Functions errors."""
 
+from datetime import date
 from typing import ClassVar
 
 ON_OUR_SIDE = "Production stopped on a problem on our side. Our team has been told and will contact you."
@@ -72,9 +73,10 @@ class PieceRateNotFound(NotFound):
 class OrderRejected(TelarError):
     """The order is well-formed JSON but breaks a business rule; ``problems`` name each field."""
 
-    def __init__(self, problems: list[dict[str, str]]):
+    def __init__(self, problems: list[dict[str, str]], earliest_ship_date: date | None = None):
         super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems))
         self.problems = problems
+        self.earliest_ship_date = earliest_ship_date  # set when the requested date is too early
 
 
 class CapacityExceeded(TelarError):

@@ -43,6 +43,33 @@ def accept_order(request: OrderRequest, buyer: Buyer, ref: ReferenceData, now: d
     )
 
 
+def commit_ship_date(order: Order, earliest: date | None) -> Order:
+    """The order with the date Telar commits to, given the earliest date the workshops could ship it now.
+
+    The requested date when they can meet it; the earliest date when they cannot and the buyer said she would
+    take a later one (``accept_later_date``).
+
+    Raises
+    ------
+    OrderRejected
+        naming ``requested_ship_date``, with the earliest date in the message and in ``earliest_ship_date``, when
+        it is too early and no later date was accepted; naming ``lines`` when no group can make the order within
+        the planning horizon.
+    """
+    if earliest is None:
+        message = f"the workshops cannot make these lines within {HORIZON_DAYS} days; order fewer units"
+        raise OrderRejected([{"field": "lines", "message": message}])
+    if earliest <= order.requested_ship_date:
+        return order.model_copy(update={"committed_ship_date": order.requested_ship_date})
+    if order.accept_later_date:
+        return order.model_copy(update={"committed_ship_date": earliest})
+    message = (
+        f"the workshops can ship this order on {earliest.isoformat()} at the earliest; ask for that date or later, "
+        "or send accept_later_date: true to take it"
+    )
+    raise OrderRejected([{"field": "requested_ship_date", "message": message}], earliest_ship_date=earliest)
+
+
 def _line_problems(lines: list[Any], ref: ReferenceData) -> list[dict[str, str]]:
     """Unknown SKUs and quantities outside a product's limits, for lines as parsed or as raw JSON objects."""
     problems: list[dict[str, str]] = []

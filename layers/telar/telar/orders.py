@@ -13,10 +13,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import BaseModel, Field
 
-from telar.allocation import SHIP_AFTER_DUE
+from telar.allocation import SHIP_AFTER_DUE, split_order
 from telar.capacity import skill_capacity
-from telar.errors import OrderNotFound, OrderRejected
-from telar.intake import accept_order, catalog_problems, earliest_ship_date
+from telar.errors import CapacityExceeded, OrderNotFound, OrderRejected
+from telar.intake import accept_order, catalog_problems, commit_ship_date, earliest_ship_date
 from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
@@ -54,6 +54,7 @@ class OrderView(BaseModel):
     status: OrderStatus
     status_reason: str | None
     requested_ship_date: date
+    committed_ship_date: date = Field(description="the date Telar committed to when it accepted the order")
     expected_ship_date: date
     created_at: datetime
     updated_at: datetime
@@ -136,7 +137,9 @@ def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
 
 def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
     """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start."""
-    order = accept_order(request, buyer, _reference_in_force(ports), datetime.now(UTC))
+    ref, now = _reference_in_force(ports), datetime.now(UTC)
+    order = accept_order(request, buyer, ref, now)
+    order = commit_ship_date(order, _earliest_ship_date(ports, order, ref, now.date()))
     ports.orders.create_order(order)
     logger.append_keys(order_id=order.order_id)
     if not start_pipeline(ports, order):
@@ -144,6 +147,17 @@ def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
     metrics.add_metric(name="OrdersAccepted", unit="Count", value=1)
     logger.info("order accepted", units=sum(line.quantity for line in order.lines))
     return _view(ports, order)
+
+
+def _earliest_ship_date(ports: Ports, order: Order, ref: ReferenceData, today: date) -> date | None:
+    """The date the order would ship if it were planned now, on the bookings as they stand: the plan SplitWork
+    would make (one read of the ledgers, one plan in memory; nothing is booked here). None if it cannot be made."""
+    ledgers = ports.assignments.capacity_ledgers(g.group_id for g in ref.groups)
+    as_soon_as_possible = order.model_copy(update={"requested_ship_date": today, "committed_ship_date": None})
+    try:
+        return split_order(as_soon_as_possible, ref, today, ledgers).expected_ship_date
+    except CapacityExceeded:
+        return None
 
 
 def start_pipeline(ports: Ports, order: Order) -> bool:
@@ -232,9 +246,10 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
         status=order.status,
         status_reason=order.status_reason,
         requested_ship_date=order.requested_ship_date,
-        # Work due a week before the requested date ships on it; later work ships a week after it is due.
+        committed_ship_date=order.promised_ship_date,
+        # Work due a week before the committed date ships on it; later work ships a week after it is due.
         expected_ship_date=max(
-            [order.expected_ship_date or order.requested_ship_date, *(d + SHIP_AFTER_DUE for d in due_dates)]
+            [order.expected_ship_date or order.promised_ship_date, *(d + SHIP_AFTER_DUE for d in due_dates)]
         ),
         created_at=order.created_at,
         updated_at=order.updated_at,

@@ -67,6 +67,11 @@ class OrderRequest(BaseModel):
     requested_ship_date: date
     ship_to: ShipTo
     lines: list[OrderLine] = Field(min_length=1, max_length=50)
+    accept_later_date: bool = Field(
+        default=False,
+        description="if the workshops cannot ship by requested_ship_date, accept the earliest date they can "
+        "(the reply's committed_ship_date) instead of a 422 that names that date",
+    )
 
     @field_validator("lines")
     @classmethod
@@ -110,8 +115,19 @@ class Order(OrderRequest):
     units_passed: int = 0
     assignment_ids: list[str] = Field(default_factory=list)
     expected_ship_date: date | None = Field(
-        default=None, description="when the plan says it ships; later than requested when capacity is short"
+        default=None, description="when the plan says it ships; later than committed when capacity is short"
     )
+    committed_ship_date: date | None = Field(
+        default=None,
+        description="the date promised at acceptance: the requested one, or the earliest the workshops could meet "
+        "when the buyer accepted a later date (None: accepted before dates were committed)",
+    )
+
+    @property
+    def promised_ship_date(self) -> date:
+        """What the plan aims for: the committed date (the requested one for orders accepted before it existed)."""
+        return self.committed_ship_date or self.requested_ship_date
+
     reference_version: int | None = Field(
         default=None, description="the reference data version it was planned with (None: planned before versions)"
     )

@@ -82,5 +82,5 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
 def _late_reason(plan: allocation.Plan, order: Order) -> str:
     return (
         f"capacity is short: expected to ship {plan.expected_ship_date.isoformat()}, "
-        f"after the requested {order.requested_ship_date.isoformat()}"
+        f"after the {'committed' if order.committed_ship_date else 'requested'} {order.promised_ship_date.isoformat()}"
     )
