@@ -22,14 +22,15 @@ def send_once(
     claim whose holder died before completing it expires (see Repository.claim), so a later retry sends it.
 
     ``invite_reply``: the e-mail asks for a sheet back, so replies go to the inbound address (when there is
-    one). ``thread``: it answers a received e-mail, in that e-mail's conversation, to its sender alone.
+    one). ``thread``: it answers a received e-mail, in that e-mail's conversation, to its sender (first) and
+    ``to``.
     """
     if not ports.repo.claim(f"mail#{name}"):
         return
     reply_to = ports.settings.inbound_address if invite_reply or thread else None
     try:
         ports.mailer.send(
-            to=[thread.recipient] if thread else to,
+            to=list(dict.fromkeys([thread.recipient, *to])) if thread else to,
             subject=mail.subject,
             text=mail.text,
             attachments=attachments,
