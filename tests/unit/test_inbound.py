@@ -13,6 +13,7 @@ from telar.inbound import (
     thread_from_metadata,
     thread_metadata,
 )
+from telar.sheets.reading import MAX_UPLOAD_BYTES
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SES_PASS = (
@@ -211,3 +212,7 @@ def test_file_names_from_any_mail_program_become_safe_names(disposition: bytes, 
     assert attached.filename.isprintable() and len(attached.filename) <= 100
     if expected is not None:
         assert attached.filename == expected
+
+
+def test_an_attachment_may_be_as_large_as_the_sheet_readers_read() -> None:
+    assert MAX_ATTACHMENT_BYTES == MAX_UPLOAD_BYTES

@@ -21,13 +21,11 @@ from email.parser import BytesHeaderParser, BytesParser
 from typing import Final, cast
 from urllib.parse import quote, unquote
 
-from telar.sheets.reading import MAX_UPLOAD_BYTES
-
 MAX_MESSAGE_BYTES: Final = 20_000_000  # raw, base64 included: ~15 MB of attachments; SES accepts up to 40 MB
 MAX_HEADER_BYTES: Final = 64_000  # what is read of a message too large to take: enough to know whom to tell
 MAX_PARTS: Final = 40  # every MIME part, containers included
 MAX_SPREADSHEETS: Final = 10  # .xlsx attachments in one e-mail
-MAX_ATTACHMENT_BYTES: Final = MAX_UPLOAD_BYTES  # the sheet readers' own limit
+MAX_ATTACHMENT_BYTES: Final = 5_000_000  # the sheet readers' own limit, sheets.reading.MAX_UPLOAD_BYTES (tested)
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without < > or spaces: nothing to inject
