@@ -91,9 +91,9 @@ def _keys(ports: Ports, prefix: str) -> list[str]:
 
 
 def test_a_manager_s_sheet_is_put_once_for_qc_and_answered_in_her_thread(ports: Ports, waiting: list[str]) -> None:
-    # Given a manager's reply with her filled QC sheet
+    # Given a manager's reply with her filled QC sheet (and her signature's logo)
     manager = _manager(ports, waiting[0])
-    key = _receive(ports, manager, {"QC Cusco ñ.xlsx": _filled(ports, waiting[0])})
+    key = _receive(ports, manager, {"QC Cusco ñ.xlsx": _filled(ports, waiting[0]), "logo.png": b"\x89PNG"})
     sent_before = len(_sent())
     # When the stage reads it, twice (SQS delivers at least once)
     assert handle_inbound_mail(ports, key, None) == handle_inbound_mail(ports, key, None) == "read"
@@ -116,10 +116,11 @@ def test_a_manager_s_sheet_is_put_once_for_qc_and_answered_in_her_thread(ports: 
 
 
 def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: Ports, waiting: list[str]) -> None:
-    # Given two groups' managers, and one sends the other's sheet with hers and a photo
+    # Given two groups' managers, and one sends the other's sheet with hers and one saved in LibreOffice's format
     mine, theirs = waiting[0], next(a for a in waiting if _manager(ports, a) != _manager(ports, waiting[0]))
     manager = _manager(ports, mine)
-    key = _receive(ports, manager, {"hers.xlsx": _filled(ports, theirs), "mine.xlsx": _filled(ports, mine)})
+    sheets = {"hers.xlsx": _filled(ports, theirs), "mine.xlsx": _filled(ports, mine), "old.ods": b"PK"}
+    key = _receive(ports, manager, sheets)
     # When the stage reads it
     handle_inbound_mail(ports, key, None)
     # Then only hers is put, and one reply says which was refused and why
@@ -129,6 +130,7 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
     assert f"hers.xlsx: not taken: the sheet is for assignment {theirs}, which belongs to a group you do not" in text
     assert "mine.xlsx: received" in text
+    assert "old.ods: not taken: it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx)" in text
 
 
 def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, waiting: list[str]) -> None:

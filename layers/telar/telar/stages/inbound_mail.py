@@ -13,7 +13,8 @@ S3 -> SQS brings its key here. In order, and before reading more than the header
 Each .xlsx attachment then goes under ``qc/mail/`` (or ``reference/mail/``) with metadata naming the sender
 and the message, and the existing upload stages read it and answer in the same thread (qc_upload's receipt or
 error report with the marked copy). A sheet for an assignment of a group she does not manage is not put: she
-gets a reply saying so. One reply lists what was not taken; sheets taken are answered by their stage.
+gets a reply saying so. One reply lists what was not taken (when a spreadsheet was refused, or nothing was taken: a signature's
+logo alone is not worth an e-mail); sheets taken are answered by their stage.
 
 Idempotent: attachment keys come from the inbound object's key and the attachment's place in the message, a
 key already there is not put again (so its stage does not run twice), and the reply is sent once.
@@ -42,6 +43,9 @@ from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages.notify import send_once
 
 
+_OTHER_SPREADSHEETS = (".xls", ".ods", ".csv", ".numbers", ".xlsm", ".xlsb")
+
+
 @dataclass(frozen=True)
 class Sender:
     """A registered sender: the groups she manages, and whether she is one of the office's addresses."""
@@ -66,6 +70,7 @@ class Outcome:
     filename: str
     taken: bool
     detail: str
+    sheet: bool = True  # False for what is no spreadsheet at all (a signature's logo): no reply for that alone
 
 
 def registered_sender(address: str | None, ref: ReferenceData, office: list[str]) -> Sender | None:
@@ -110,7 +115,7 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
         return "refused"
     outcomes = [_take(ports, key, sender, envelope, thread, a) for a in body.attachments]
     logger.info("inbound mail read", key=key, sender=sender.address, outcomes=[o.__dict__ for o in outcomes])
-    if not any(o.taken for o in outcomes) or not all(o.taken for o in outcomes):
+    if not any(o.taken for o in outcomes) or any(o.sheet and not o.taken for o in outcomes):
         _reply(ports, key, sender, thread, outcomes=outcomes)
     return "read"
 
@@ -119,7 +124,9 @@ def _take(ports: Ports, key: str, sender: Sender, envelope: Envelope, thread: Ma
     if a.problem or a.content is None:
         return Outcome(a.filename, False, a.problem or "it could not be read")
     if not a.is_spreadsheet:
-        return Outcome(a.filename, False, "it is not an .xlsx spreadsheet")
+        other_sheet = a.filename.lower().endswith(_OTHER_SPREADSHEETS)
+        advice = ": save it as an Excel workbook (.xlsx) and send it again" if other_sheet else ""
+        return Outcome(a.filename, False, f"it is not an .xlsx spreadsheet{advice}", sheet=other_sheet)
     prefix, refusal = _destination(ports, sender, a.content)
     if refusal or prefix is None:
         return Outcome(a.filename, False, refusal or "no sheet Telar reads from you")
