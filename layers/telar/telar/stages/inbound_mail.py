@@ -13,8 +13,8 @@ S3 -> SQS brings its key here. In order, and before reading more than the header
 Each .xlsx attachment then goes under ``qc/mail/`` (or ``reference/mail/``) with metadata naming the sender
 and the message, and the existing upload stages read it and answer in the same thread (qc_upload's receipt or
 error report with the marked copy). A sheet for an assignment of a group she does not manage is not put: she
-gets a reply saying so. One reply lists what was not taken (when a spreadsheet was refused, or nothing was taken: a signature's
-logo alone is not worth an e-mail); sheets taken are answered by their stage.
+gets a reply saying so. One reply lists what was not taken (when a spreadsheet was refused, or nothing was
+taken: a signature's logo alone is not worth an e-mail); sheets taken are answered by their stage.
 
 Idempotent: attachment keys come from the inbound object's key and the attachment's place in the message, a
 key already there is not put again (so its stage does not run twice), and the reply is sent once.
@@ -41,7 +41,6 @@ from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages.notify import send_once
-
 
 _OTHER_SPREADSHEETS = (".xls", ".ods", ".csv", ".numbers", ".xlsm", ".xlsb")
 
