@@ -85,7 +85,10 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     # Given an order waiting for QC from at least two groups, and the papers each manager was e-mailed
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = Demo(served, ref, out_dir=tmp_path)
-    [order_id] = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[-1]])
+    # (an order of its own: the demo's idempotency key is the file's name, and other tests submit the samples)
+    sample = tmp_path / "sheets-by-mail.json"
+    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[-1].read_bytes())
+    [order_id] = demo.submit_orders([sample])
     [order] = demo.wait_for(
         [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
     )
