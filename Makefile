@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 BUILD := out/build
 BUILT := $(BUILD)/.built
 
-.PHONY: build demo serve test lint unit integration e2e bench iam-unused mutants clean
+.PHONY: build demo serve test lint asl unit integration e2e bench iam-unused mutants clean
 
 $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ demo: $(BUILT)  ## run a realistic scenario end to end on the local cloud; artif
 serve: $(BUILT)  ## the local cloud in the foreground (API on :3000, AWS on :4566)
 	$(PY) -m local.serve
 
+asl: $(STAMP)  ## write statemachines/order_pipeline.asl.json from its source (.src.json: edit that one)
+	$(PY) -m local.asl
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 
 # Each step says how long it took; pytest ends with the time per layer and the ten slowest tests.

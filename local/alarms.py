@@ -50,7 +50,7 @@ def watched_alarms(template: Mapping[str, Any], refs: Mapping[str, Any]) -> list
         metric = props.get("MetricName")
         for dimension in props.get("Dimensions") or []:
             logical = _logical_id(dimension.get("Value"))
-            if logical not in refs:
+            if logical is None or logical not in refs:
                 continue
             if metric == "ApproximateNumberOfMessagesVisible" and dimension.get("Name") == "QueueName":
                 found.append(WatchedAlarm(name, "queue", str(refs[logical])))

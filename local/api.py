@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,14 +42,14 @@ _PLACEHOLDER = re.compile(r"\{([^}+]+)(\+?)\}")
 
 
 def werkzeug_rule(path: str) -> str:
-    """"/orders/{order_id}" -> "/orders/<order_id>"; a greedy "{proxy+}" -> "<path:proxy>"."""
+    """ "/orders/{order_id}" -> "/orders/<order_id>"; a greedy "{proxy+}" -> "<path:proxy>"."""
     return _PLACEHOLDER.sub(lambda m: f"<{'path:' if m.group(2) else ''}{m.group(1)}>", path)
 
 
 def proxy_event(
     request: Request,
     route: ApiRoute,
-    path_parameters: dict[str, str],
+    path_parameters: Mapping[str, str],
     body: bytes,
     *,
     account_id: str,
@@ -129,11 +129,16 @@ def _gateway_error(
 ) -> Response:
     custom = dict(route.gateway_responses).get(kind) if route else None
     if custom is not None:
-        headers = {"Content-Type": "application/json", **dict(custom.headers), "x-amzn-RequestId": request_id,
-                   "x-amzn-ErrorType": message}
+        headers = {
+            "Content-Type": "application/json",
+            **dict(custom.headers),
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": message,
+        }
         return Response(custom.body, status=custom.status, headers=headers)
     return Response(
-        f'{{"message":"{message}"}}', status=status,
+        f'{{"message":"{message}"}}',
+        status=status,
         headers={"Content-Type": "application/json", "x-amzn-RequestId": request_id, "x-amzn-ErrorType": message},
     )
 
@@ -171,9 +176,7 @@ class ApiServer:
             ],
             strict_slashes=False,
         )
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.wsgi, threaded=True, request_handler=_QuietHandler
-        )
+        self._server: BaseWSGIServer = make_server(host, port, self.wsgi, threaded=True, request_handler=_QuietHandler)
         self.host = host
         self.port = self._server.server_port
         self._thread: threading.Thread | None = None
@@ -197,8 +200,13 @@ class ApiServer:
         request.max_content_length = MAX_BODY_BYTES
         started = time.monotonic()
         response = self._respond(request)
-        log.info("%s %s -> %s (%.0f ms)", request.method, request.full_path.rstrip("?"), response.status_code,
-                 (time.monotonic() - started) * 1000)
+        log.info(
+            "%s %s -> %s (%.0f ms)",
+            request.method,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
@@ -215,8 +223,13 @@ class ApiServer:
         except RequestEntityTooLarge:
             return _gateway_error(413, "Request Too Long", request_id)
         event = proxy_event(
-            request, route, path_parameters, body,
-            account_id=self._account_id, api_id=route.api_logical_id.lower(), request_id=request_id,
+            request,
+            route,
+            path_parameters,
+            body,
+            account_id=self._account_id,
+            api_id=route.api_logical_id.lower(),
+            request_id=request_id,
         )
         if route.authorizer is not None:
             refused = self._authorize(route, route.authorizer, event, request_id)
@@ -251,10 +264,25 @@ class ApiServer:
         if cached is not None and cached[0] > time.monotonic():
             answer = cached[1]
         else:
-            auth_event = {**{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders",
-                                                   "queryStringParameters", "multiValueQueryStringParameters",
-                                                   "pathParameters", "stageVariables", "requestContext")},
-                          "type": "REQUEST", "methodArn": method_arn}
+            auth_event = {
+                **{
+                    k: event[k]
+                    for k in (
+                        "resource",
+                        "path",
+                        "httpMethod",
+                        "headers",
+                        "multiValueHeaders",
+                        "queryStringParameters",
+                        "multiValueQueryStringParameters",
+                        "pathParameters",
+                        "stageVariables",
+                        "requestContext",
+                    )
+                },
+                "type": "REQUEST",
+                "methodArn": method_arn,
+            }
             invocation = self._runtime.invoke(authorizer.function_name, json.dumps(auth_event).encode())
             if invocation.function_error:
                 if invocation.json().get("errorMessage") == "Unauthorized":
@@ -267,13 +295,15 @@ class ApiServer:
         if not _allows(answer.get("policyDocument") or {}, method_arn):
             return _gateway_error(403, "AccessDeniedException", request_id, route, "ACCESS_DENIED")
         event["requestContext"]["authorizer"] = {
-            **(answer.get("context") or {}), "principalId": answer.get("principalId"),
+            **(answer.get("context") or {}),
+            "principalId": answer.get("principalId"),
         }
         return None
 
 
 def _allows(policy: dict[str, Any], method_arn: str) -> bool:
     """An explicit Deny wins; otherwise some Allow must match (IAM wildcards: * and ?)."""
+
     def matches(statement: dict[str, Any]) -> bool:
         resources = statement.get("Resource") or []
         resources = [resources] if isinstance(resources, str) else resources

@@ -103,9 +103,22 @@ def build(template_path: Path, build_dir: Path = BUILD_DIR, *, force: bool = Fal
             requirements.write(target.requirements)
             requirements.flush()
             subprocess.run(
-                [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                 "--no-warn-conflicts", "--target", str(destination), "-r", requirements.name],
-                check=True, cwd=template_path.parent,
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-compile",
+                    "--no-warn-conflicts",
+                    "--target",
+                    str(destination),
+                    "-r",
+                    requirements.name,
+                ],
+                check=True,
+                cwd=template_path.parent,
             )
         (folder / _STAMP).write_text(target.digest + "\n")
         built.append(target.name)
@@ -198,9 +211,12 @@ def import_handler(
     """Import ``handler`` in a fresh interpreter whose path holds only ``python_path`` and the standard library."""
     return subprocess.run(
         [python, "-I", "-S", "-c", IMPORT_CHECK, handler, *(str(p) for p in python_path)],
-        cwd=cwd, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_REGION": "us-east-1",
-                      "AWS_DEFAULT_REGION": "us-east-1"},
-        capture_output=True, text=True, check=False, timeout=120,
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -209,8 +225,11 @@ def sam_built_functions(template_path: Path, sam_build_dir: Path) -> list[Deploy
     functions = []
     for function in deployed_functions(template_path):
         resource = resources_with_globals(load_template(template_path))[function.logical_id]
-        layers = [layer["Ref"] for layer in (resource.get("Properties") or {}).get("Layers") or ()
-                  if isinstance(layer, dict) and "Ref" in layer]
+        layers = [
+            layer["Ref"]
+            for layer in (resource.get("Properties") or {}).get("Layers") or ()
+            if isinstance(layer, dict) and "Ref" in layer
+        ]
         path = (sam_build_dir / function.logical_id, *(sam_build_dir / layer / "python" for layer in layers))
         functions.append(DeployedFunction(function.logical_id, function.handler, path[0], path))
     return functions
@@ -231,8 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, default=PROJECT_ROOT / "template.yaml")
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
-    parser.add_argument("--check-imports", type=Path, metavar="SAM_BUILD_DIR",
-                        help="build nothing: import every handler from this `sam build` output instead")
+    parser.add_argument(
+        "--check-imports",
+        type=Path,
+        metavar="SAM_BUILD_DIR",
+        help="build nothing: import every handler from this `sam build` output instead",
+    )
     parser.add_argument("--python", default=sys.executable, help="the interpreter for --check-imports (the runtime's)")
     args = parser.parse_args(argv)
     if args.check_imports:
@@ -240,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in failed:
             print(line, file=sys.stderr)
         where = args.check_imports
-        print(f"{len(failed)} handler(s) do not import from {where}" if failed
-              else f"every handler imports from {where}")
+        print(
+            f"{len(failed)} handler(s) do not import from {where}" if failed else f"every handler imports from {where}"
+        )
         return 1 if failed else 0
     built = build(args.template.resolve(), args.build_dir.resolve(), force=args.force)
     print(f"built {', '.join(built)} in {args.build_dir}" if built else f"{args.build_dir} is up to date")

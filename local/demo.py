@@ -27,8 +27,9 @@ import requests
 from local.cloud import LocalCloud
 from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
+from telar import artifacts
+from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.adapters.mail import XLSX
-from telar.adapters.repository import Repository
 from telar.models import ReferenceData
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,11 +166,12 @@ class Demo:
         for order in orders:
             order_id = order["order_id"]
             waiting = {(g["group_id"], g["rework_round"]) for g in order["groups"] if g["stage"] == "AWAITING_QC"}
-            listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=f"orders/{order_id}/").get("Contents", [])
+            prefix = artifacts.order_papers_prefix(order_id)
+            listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
             planned = {g["group_id"] for g in order["groups"]}  # not the papers of a plan that lost a retry race
-            keys = [o["Key"] for o in listing if o["Key"].split("/")[2] in planned]
+            keys = [o["Key"] for o in listing if o["Key"].removeprefix(prefix).split("/")[0] in planned]
             for key in sorted(k for k in keys if k not in self.handled):
-                name = key.removeprefix("orders/").replace("/", "_")
+                name = f"{order_id}_{key.removeprefix(prefix).replace('/', '_')}"
                 if "/worksheet-" in key:
                     (self.out / "worksheets" / name).write_bytes(self._artifact(key))
                     self.handled.add(key)
@@ -249,7 +251,7 @@ class Demo:
         return run
 
     def collect(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
-        repo = Repository(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
+        earnings = DynamoEarnings(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
         payroll: dict[tuple[str, str], dict[str, Any]] = {}
         summary_orders, cards_total = [], 0
         for o in orders:
@@ -259,14 +261,13 @@ class Demo:
             )
             cards = next((b.get("cards", 0) for b in output.get("outputs", []) if "cards" in b), 0)
             cards_total += cards
-            cards_key = f"cards/{o['order_id']}/cards.html"
             cards_file = self.out / "cards" / f"{o['order_id']}.html"
-            cards_file.write_bytes(self._artifact(cards_key))
+            cards_file.write_bytes(self._artifact(artifacts.cards_key(o["order_id"])))
             for page in self.s3.list_objects_v2(
                 Bucket=self.outputs["artifacts_bucket"], Prefix=f"payroll/{o['order_id']}/"
             ).get("Contents", []):
                 (self.out / "payroll" / Path(page["Key"]).name).write_bytes(self._artifact(page["Key"]))
-            for line in repo.earnings_of(o["order_id"]):
+            for line in earnings.earnings_of(o["order_id"]):
                 entry = payroll.setdefault(
                     (line.group_id, line.currency), {"makers": set(), "total": Decimal(0), "top_ups": Decimal(0)}
                 )

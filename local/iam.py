@@ -49,20 +49,35 @@ AUDIT_DIR_ENV = "TELAR_IAM_AUDIT_DIR"
 # AWS managed policies SAM attaches to every function role. No handler calls these services locally (logs go to
 # stdout, traces are the Lambda service's); they are listed so the report and the check know what they grant.
 MANAGED_POLICIES: dict[str, dict[str, Any]] = {
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {"Statement": [{
-        "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": "*",
-    }]},
-    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess": {"Statement": [{
-        "Effect": "Allow",
-        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                   "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"],
-        "Resource": "*",
-    }]},
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            }
+        ]
+    },
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess": {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                    "xray:GetSamplingStatisticSummaries",
+                ],
+                "Resource": "*",
+            }
+        ]
+    },
 }
 
 
 # ------------------------------------------------------------------------------------------ conditions
+
 
 def _like(patterns: list[str] | str, value: str) -> bool:
     patterns = [patterns] if isinstance(patterns, str) else patterns
@@ -78,7 +93,7 @@ def _teach_moto_condition_operators() -> None:
     """moto's evaluator knows StringEquals only and lets every other operator pass: that would grant what a
     condition restricts on AWS. Teach it the operators our policies use (single-valued keys, so ForAllValues and
     ForAnyValue compare the one value); a statement with any other operator is refused (``_supported``)."""
-    operations = policy_conditions.CONDITION_OPERATIONS
+    operations: dict[str, Any] = policy_conditions.CONDITION_OPERATIONS  # its values differ in parameter names
     for name in ("StringLike", "ForAllValues:StringLike", "ForAnyValue:StringLike", "ArnLike"):
         operations.setdefault(name, _like)
     for name in ("ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ArnEquals"):
@@ -91,6 +106,7 @@ def _supported(statement: Mapping[str, Any]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ roles
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -180,8 +196,9 @@ def roles(
             role_id = (role_ref.get("Fn::GetAtt") or [None])[0] or role_ref.get("Ref")
         role = resources.get(role_id or "", {})
         if role.get("Type") != "AWS::IAM::Role":
-            log.warning("%s: role %r is not a role of this template: every AWS call it makes is refused",
-                        logical_id, role_ref)
+            log.warning(
+                "%s: role %r is not a role of this template: every AWS call it makes is refused", logical_id, role_ref
+            )
             found[logical_id] = Role(logical_id, spec.name, str(role_id), [])
             continue
         props = role.get("Properties") or {}
@@ -247,8 +264,14 @@ def read_request(environ: dict[str, Any]) -> Request | None:
     if "CONTENT_TYPE" in environ:
         headers["content-type"] = environ["CONTENT_TYPE"]
     return Request(
-        method=environ.get("REQUEST_METHOD", "GET"), path=unquote(environ.get("PATH_INFO", "")), query=query,
-        headers=headers, body=body, access_key=match.group(1), region=match.group(2), service=match.group(3),
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=unquote(environ.get("PATH_INFO", "")),
+        query=query,
+        headers=headers,
+        body=body,
+        access_key=match.group(1),
+        region=match.group(2),
+        service=match.group(3),
     )
 
 
@@ -290,18 +313,26 @@ def dynamodb_calls(request: Request, arns: Arns, hash_keys: Mapping[str, str]) -
         return {}
 
     if operation in ("BatchGetItem", "BatchWriteItem"):
-        return [
-            Call(f"dynamodb:{operation}", table_arn(name)) for name in (body.get("RequestItems") or {})
-        ]
+        return [Call(f"dynamodb:{operation}", table_arn(name)) for name in (body.get("RequestItems") or {})]
     if operation in ("TransactWriteItems", "TransactGetItems"):
-        names = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck":
-                 "ConditionCheckItem", "Get": "GetItem"}
+        names = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+            "Get": "GetItem",
+        }
         calls = []
         for item in body.get("TransactItems") or []:
             for kind, detail in item.items():
                 table = str(detail.get("TableName", ""))
-                calls.append(Call(f"dynamodb:{names.get(kind, kind)}", table_arn(table),
-                                  leading(table, detail.get("Key") or detail.get("Item"))))
+                calls.append(
+                    Call(
+                        f"dynamodb:{names.get(kind, kind)}",
+                        table_arn(table),
+                        leading(table, detail.get("Key") or detail.get("Item")),
+                    )
+                )
         return calls
     table = str(body.get("TableName", ""))
     if not table:
@@ -311,10 +342,16 @@ def dynamodb_calls(request: Request, arns: Arns, hash_keys: Mapping[str, str]) -
 
 
 _S3_BUCKET_READS = {
-    "versions": "s3:ListBucketVersions", "uploads": "s3:ListBucketMultipartUploads", "location":
-    "s3:GetBucketLocation", "versioning": "s3:GetBucketVersioning", "notification":
-    "s3:GetBucketNotification", "policy": "s3:GetBucketPolicy", "acl": "s3:GetBucketAcl", "tagging":
-    "s3:GetBucketTagging", "lifecycle": "s3:GetLifecycleConfiguration", "encryption": "s3:GetEncryptionConfiguration",
+    "versions": "s3:ListBucketVersions",
+    "uploads": "s3:ListBucketMultipartUploads",
+    "location": "s3:GetBucketLocation",
+    "versioning": "s3:GetBucketVersioning",
+    "notification": "s3:GetBucketNotification",
+    "policy": "s3:GetBucketPolicy",
+    "acl": "s3:GetBucketAcl",
+    "tagging": "s3:GetBucketTagging",
+    "lifecycle": "s3:GetLifecycleConfiguration",
+    "encryption": "s3:GetEncryptionConfiguration",
 }
 
 
@@ -356,8 +393,9 @@ def s3_calls(request: Request, arns: Arns) -> list[Call]:
     if source:
         source = unquote(source).lstrip("/")
         source_key, _, version = source.partition("?versionId=")
-        calls.append(Call("s3:GetObjectVersion" if version else "s3:GetObject",
-                          f"arn:{arns.partition}:s3:::{source_key}"))
+        calls.append(
+            Call("s3:GetObjectVersion" if version else "s3:GetObject", f"arn:{arns.partition}:s3:::{source_key}")
+        )
     return calls
 
 
@@ -430,25 +468,42 @@ def calls_of(request: Request, arns: Arns, hash_keys: Mapping[str, str]) -> list
 
 # ------------------------------------------------------------------------------------------ the check
 
+
 def access_denied(request: Request, user: str, call: Call) -> tuple[str, list[tuple[str, str]], bytes]:
     """The service's own AccessDenied answer (status, headers, body) for the principal ``user``."""
-    message = (f"User: {user} is not authorized to perform: {call.action} on resource: {call.resource} "
-               f"because no identity-based policy allows the {call.action} action")
+    message = (
+        f"User: {user} is not authorized to perform: {call.action} on resource: {call.resource} "
+        f"because no identity-based policy allows the {call.action} action"
+    )
     request_id = str(uuid.uuid4())
     if request.headers.get("x-amz-target"):
         body = json.dumps({"__type": "com.amazon.coral.service#AccessDeniedException", "message": message})
-        return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"),
-                                   ("x-amzn-RequestId", request_id)], body.encode()
+        return (
+            "400 Bad Request",
+            [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", request_id)],
+            body.encode(),
+        )
     if request.service == "lambda" or request.path.startswith("/v2/"):
         body = json.dumps({"Type": "User", "Message": message, "message": message})
-        return "403 Forbidden", [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException"),
-                                 ("x-amzn-RequestId", request_id)], body.encode()
+        return (
+            "403 Forbidden",
+            [
+                ("Content-Type", "application/json"),
+                ("x-amzn-ErrorType", "AccessDeniedException"),
+                ("x-amzn-RequestId", request_id),
+            ],
+            body.encode(),
+        )
     if request.service == "s3":
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>{message}"
-                f"</Message><RequestId>{request_id}</RequestId></Error>")
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{message}'
+            f"</Message><RequestId>{request_id}</RequestId></Error>"
+        )
         return "403 Forbidden", [("Content-Type", "application/xml")], body.encode()
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message>"
-            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
     return "403 Forbidden", [("Content-Type", "text/xml")], body.encode()
 
 
@@ -490,8 +545,15 @@ class Enforcer:
             self._audit = open(audit_dir / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
             for role in roles.values():
                 for grant in role.grants:
-                    self._record({"granted": True, "function": role.function, "policy": grant.policy,
-                                  "statement": grant.index, "actions": grant.actions})
+                    self._record(
+                        {
+                            "granted": True,
+                            "function": role.function,
+                            "policy": grant.policy,
+                            "statement": grant.index,
+                            "actions": grant.actions,
+                        }
+                    )
 
     def _record(self, entry: dict[str, Any]) -> None:
         if self._audit is None:
@@ -513,11 +575,19 @@ class Enforcer:
         for call in calls_of(request, Arns(self._account, request.region, self._partition), self._hash_keys):
             grant = role.decide(call)
             if grant is None:
-                log.warning("AccessDenied: %s (%s) may not %s on %s", role.function_name, role.name, call.action,
-                            call.resource)
+                log.warning(
+                    "AccessDenied: %s (%s) may not %s on %s", role.function_name, role.name, call.action, call.resource
+                )
                 return role, call
-            self._record({"function": role.function, "policy": grant.policy, "statement": grant.index,
-                          "action": call.action, "resource": call.resource})
+            self._record(
+                {
+                    "function": role.function,
+                    "policy": grant.policy,
+                    "statement": grant.index,
+                    "action": call.action,
+                    "resource": call.resource,
+                }
+            )
         return None
 
     def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
@@ -537,6 +607,7 @@ class Enforcer:
 
 
 # ------------------------------------------------------------------------------------------ the report
+
 
 def unused_grants(audit_dir: Path, template: Path) -> dict[str, list[str]]:
     """Per function, each granted action (as ``policy#statement: action``) that no recorded call used."""

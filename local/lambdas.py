@@ -123,7 +123,8 @@ class Zygote:
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", str(WORKER_SCRIPT), str(theirs.fileno()), *(str(p) for p in python_path)],
-            env=dict(variables), pass_fds=(theirs.fileno(),),
+            env=dict(variables),
+            pass_fds=(theirs.fileno(),),
         )
         theirs.close()
         self._lock = threading.Lock()
@@ -186,20 +187,24 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.kill()
-                raise _Killed("Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after "
-                              f"{self.spec.timeout_seconds:.2f} seconds")
+                raise _Killed(
+                    "Sandbox.Timedout",
+                    f"RequestId: {request_id} Error: Task timed out after {self.spec.timeout_seconds:.2f} seconds",
+                )
             readable, _, _ = select.select([self._fd], [], [], min(left, _WATCH_SECONDS))
             self.peak_mb = max(self.peak_mb, self._resident_mb())
             if self.peak_mb > limit_mb:
                 self.kill()
-                raise _Killed("Runtime.OutOfMemory",
-                              f"RequestId: {request_id} Error: Runtime exited with error: signal: killed")
+                raise _Killed(
+                    "Runtime.OutOfMemory", f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+                )
             if readable:
                 message = protocol.receive(self._fd)
                 if message is None:
                     self._ended = True
-                    raise _Killed("Runtime.ExitError",
-                                  f"RequestId: {request_id} Error: Runtime exited without providing a reason")
+                    raise _Killed(
+                        "Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited without providing a reason"
+                    )
                 return dict(message)
 
     def _resident_mb(self) -> float:
@@ -416,17 +421,24 @@ class LambdaRuntime:
     @staticmethod
     def failed(spec: FunctionSpec, request_id: str, error: dict[str, Any]) -> Invocation:
         """What Lambda answers for an unhandled error: status 200, ``FunctionError: Unhandled``, the error."""
-        log.warning("%s failed (request %s): %s: %s", spec.name, request_id, error.get("errorType"),
-                    error.get("errorMessage"))
+        log.warning(
+            "%s failed (request %s): %s: %s", spec.name, request_id, error.get("errorType"), error.get("errorMessage")
+        )
         return Invocation(200, json.dumps(error).encode(), request_id, function_error="Unhandled")
 
     @staticmethod
     def _report(spec: FunctionSpec, request_id: str, worker: Worker, started: float, cold: bool) -> None:
         """Lambda's REPORT line (logged at INFO; `make serve` shows it)."""
         init = f"\tInit Duration: {worker.init_seconds * 1000:.2f} ms" if cold else ""
-        log.info("REPORT RequestId: %s\tFunction: %s\tDuration: %.2f ms\tMemory Size: %d MB\t"
-                 "Max Memory Used: %d MB%s", request_id, spec.name, (time.monotonic() - started) * 1000,
-                 spec.memory_mb, worker.peak_mb, init)
+        log.info(
+            "REPORT RequestId: %s\tFunction: %s\tDuration: %.2f ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s",
+            request_id,
+            spec.name,
+            (time.monotonic() - started) * 1000,
+            spec.memory_mb,
+            worker.peak_mb,
+            init,
+        )
 
     def invoke_async(self, name_or_arn: str, payload: bytes | str | None = None) -> Invocation:
         """InvocationType Event: queue the run in a thread and answer 202 at once."""
@@ -496,9 +508,7 @@ class LambdaRuntime:
         copy the session's handlers when they are created.
         """
         events = getattr(session, "events", None) or session.get_component("event_emitter")
-        events.register(
-            "before-parameter-build.lambda.Invoke", self._remember_params, unique_id=INVOKE_PARAMS_KEY
-        )
+        events.register("before-parameter-build.lambda.Invoke", self._remember_params, unique_id=INVOKE_PARAMS_KEY)
         events.register("before-call.lambda.Invoke", self._answer_invoke, unique_id="telar_local_invoke")
 
     @staticmethod
@@ -514,7 +524,7 @@ class LambdaRuntime:
         except FunctionNotFound:
             return None  # not ours: let moto answer (ResourceNotFoundException)
         payload = params.get("Payload")
-        if hasattr(payload, "read"):
+        if payload is not None and hasattr(payload, "read"):
             payload = payload.read()
         if isinstance(payload, bytearray):
             payload = bytes(payload)
@@ -549,7 +559,11 @@ class LambdaRuntime:
         request_id = str(uuid.uuid4())
         parsed = {
             "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status, "HTTPHeaders": {},
-                                 "RetryAttempts": 0},
+            "ResponseMetadata": {
+                "RequestId": request_id,
+                "HTTPStatusCode": status,
+                "HTTPHeaders": {},
+                "RetryAttempts": 0,
+            },
         }
         return AWSResponse("http://local-lambda/", status, {}, None), parsed

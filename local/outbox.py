@@ -109,7 +109,7 @@ class Outbox:
             backend = ses_backends[self._account_id][self._region]
             if backend is not self._backend:  # moto was reset: a new backend, a new list
                 self._backend, self._seen = backend, 0
-            messages = list(backend.sent_messages[self._seen:])
+            messages = list(backend.sent_messages[self._seen :])
             self._seen += len(messages)
             return [self._write(message) for message in messages]
 

@@ -104,9 +104,9 @@ class SqsEventSource:
         self._region = region
         self._visibility_timeout = visibility_timeout
         self._wait_seconds = wait_seconds
-        self._queue_url: str = sqs.get_queue_url(
-            QueueName=source.queue_name, QueueOwnerAWSAccountId=account_id
-        )["QueueUrl"]
+        self._queue_url: str = sqs.get_queue_url(QueueName=source.queue_name, QueueOwnerAWSAccountId=account_id)[
+            "QueueUrl"
+        ]
         self._stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"sqs-{source.queue_name}->{source.function_name}", daemon=True
@@ -148,8 +148,11 @@ class SqsEventSource:
         event = sqs_event(messages, self.source.queue_arn, self._region)
         invocation = self._runtime.invoke(self.source.function_name, json.dumps(event).encode())
         if invocation.function_error:
-            log.warning("%s failed on %d message(s): left for retry after the visibility timeout",
-                        self.source.function_name, len(messages))
+            log.warning(
+                "%s failed on %d message(s): left for retry after the visibility timeout",
+                self.source.function_name,
+                len(messages),
+            )
             return len(messages)
         done = messages_to_delete(
             messages, invocation.json(), report_batch_item_failures=self.source.report_batch_item_failures
@@ -160,6 +163,10 @@ class SqsEventSource:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         if len(done) < len(messages):
-            log.info("%s: %d of %d message(s) failed; left for retry", self.source.function_name,
-                     len(messages) - len(done), len(messages))
+            log.info(
+                "%s: %d of %d message(s) failed; left for retry",
+                self.source.function_name,
+                len(messages) - len(done),
+                len(messages),
+            )
         return len(messages)

@@ -9,8 +9,8 @@ restarts; the keys come back for outputs.json.
 import json
 from pathlib import Path
 
+from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
-from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
 from telar.adapters.workflow import Workflow
 from telar.ports import Ports
@@ -31,7 +31,7 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
     )
     ports = Ports(
         settings=settings,
-        repo=Repository(settings.table_name),
+        **dynamo_stores(settings.table_name)._asdict(),
         uploads=Storage(settings.uploads_bucket),
         artifacts=Storage(settings.artifacts_bucket),
         workflow=Workflow(env.get("STATE_MACHINE_ARN") or ""),

@@ -15,6 +15,7 @@ headers straight to ``inbound/``, the same bytes SES would store.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import string
@@ -81,9 +82,8 @@ class _SesReceiving:
             message_id = ses_message_id()
             data = ses_headers(envelope.mail_from or "", envelope.rcpt_tos, peer, message_id, scan=rule.scan) + content
             key = f"{rule.prefix}{message_id}"
-            await loop.run_in_executor(None, lambda k=key, d=data, b=rule.bucket: self._s3.put_object(
-                Bucket=b, Key=k, Body=d
-            ))
+            put = functools.partial(self._s3.put_object, Bucket=rule.bucket, Key=key, Body=data)
+            await loop.run_in_executor(None, put)  # boto3 blocks: not on the SMTP server's event loop
             log.info("mail from %s stored at s3://%s/%s", envelope.mail_from, rule.bucket, key)
         return "250 Ok: queued"
 

@@ -96,9 +96,7 @@ def resources_with_globals(template: Mapping[str, Any]) -> dict[str, dict[str, A
     for logical_id, resource in template["Resources"].items():
         resource = copy.deepcopy(resource)
         rtype = resource.get("Type", "")
-        section = globals_.get(rtype.removeprefix(SERVERLESS_PREFIX)) if rtype.startswith(
-            SERVERLESS_PREFIX
-        ) else None
+        section = globals_.get(rtype.removeprefix(SERVERLESS_PREFIX)) if rtype.startswith(SERVERLESS_PREFIX) else None
         if section:
             resource["Properties"] = _merge_global(section, resource.get("Properties") or {})
         resources[logical_id] = resource
@@ -171,8 +169,7 @@ class Pseudo:
         return {
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
-                f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}"
-                f":stack/{self.stack_name}/local"
+                f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local"
             ),
             "AWS::AccountId": self.account_id,
             "AWS::Region": self.region,
@@ -225,7 +222,7 @@ class Resolver:
         """Resolve every intrinsic inside ``value``; ``where`` names the place for error messages."""
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, argument), = value.items()
+                ((key, argument),) = value.items()
                 if key in _INTRINSIC_KEYS:
                     return getattr(self, _INTRINSIC_KEYS[key])(argument, where)
                 if key.startswith("Fn::"):

@@ -37,7 +37,7 @@ def send(fd: int, message: Any) -> None:
     data = json.dumps(message).encode()
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def receive(fd: int) -> Any:
@@ -90,12 +90,14 @@ def load_handler() -> Any:
     try:
         module = importlib.import_module(module_name.replace("/", "."))
     except Exception as exc:
-        raise _InitError(_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}",
-                                exc)) from exc
+        raise _InitError(
+            _error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", exc)
+        ) from exc
     handler = getattr(module, function_name, None)
     if handler is None:
-        raise _InitError(_error("Runtime.HandlerNotFound",
-                                f"Handler '{function_name}' missing on module '{module_name}'"))
+        raise _InitError(
+            _error("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+        )
     return handler
 
 

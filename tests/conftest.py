@@ -5,51 +5,25 @@ import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
-from telar.adapters.repository import Repository
 from telar.adapters.storage import Storage
-from telar.adapters.workflow import Workflow
 from telar.models import ReferenceBook, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
-from telar.settings import Settings
 from telar.sheets.reference_book import read_reference_book
 from telar.stages.reference_upload import apply_reference_workbook, import_reference
+from tests.fakes import TEST_SETTINGS, RecordingWorkflow, memory_ports
 from tests.template_tools import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-
-
-class RecordingWorkflow(Workflow):
-    """Step Functions stand-in for stage tests: records starts and resumes instead of running executions."""
-
-    def __init__(self) -> None:
-        super().__init__("arn:aws:states:us-east-1:123456789012:stateMachine:test")
-        self.started: list[str] = []
-        self.resumed: list[tuple[str, dict[str, Any]]] = []
-        self.heartbeats: list[str] = []
-        self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
-
-    def start_order(self, order_id: str) -> bool:
-        first = order_id not in self.started
-        self.started.append(order_id)
-        return first
-
-    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
-        self.resumed.append((task_token, output))
-        return task_token not in self.ended
-
-    def heartbeat(self, task_token: str) -> bool:
-        self.heartbeats.append(task_token)
-        return task_token not in self.ended
 
 
 @cache
@@ -85,6 +59,12 @@ def no_metrics_left_by_earlier_tests() -> Iterator[None]:
 
 
 @pytest.fixture
+def ports() -> Ports:
+    """Ports on the in-memory fakes (tests/fakes.py): stage tests without moto (``aws`` is the moto one)."""
+    return memory_ports()
+
+
+@pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
     """Ports wired to moto: the table from the template's TelarTable properties, versioned buckets, SES."""
     for name, value in {
@@ -107,16 +87,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             boto3.client("s3").create_bucket(Bucket=bucket)
             boto3.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         boto3.client("ses").verify_email_identity(EmailAddress="telar@example.org")
-        settings = Settings(
-            table_name="telar-test",
-            uploads_bucket="telar-uploads",
-            artifacts_bucket="telar-artifacts",
-            sender_email="telar@example.org",
-            finance_emails="finance@example.org, accounts@example.org",
-        )
+        settings = TEST_SETTINGS
         yield Ports(
             settings=settings,
-            repo=Repository(settings.table_name),
+            **dynamo_stores(settings.table_name)._asdict(),
             uploads=Storage(settings.uploads_bucket),
             artifacts=Storage(settings.artifacts_bucket),
             workflow=RecordingWorkflow(),

@@ -76,7 +76,10 @@ def score() -> int:
     """Print killed / all per module from ``mutmut results --all true``; 0 unless mutmut failed."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "mutmut"), "results", "--all", "true"],
-        cwd=STAGE, capture_output=True, text=True, check=False,
+        cwd=STAGE,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for line in done.stdout.splitlines():

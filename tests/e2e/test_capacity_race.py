@@ -5,7 +5,7 @@ and no maker is booked for more minutes in a week than she has."""
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,8 +13,8 @@ import requests
 
 from local.demo import client_options
 from telar.adapters import aws as aws_clients
-from telar.adapters.repository import Repository
-from telar.capacity import free_minutes, group_day_minutes
+from telar.adapters.dynamo import DynamoStores, dynamo_stores
+from tests.capacity_checks import over_booked
 from tests.conftest import SAMPLES
 from tests.waiting import wait_for
 
@@ -25,7 +25,7 @@ SKU = "KNT-SCARF-ALP"
 
 
 @pytest.fixture
-def repo(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Repository]:
+def stores(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStores]:
     """The served cloud's table, read as the stages read it (an operator's credentials for the local endpoint)."""
     options = client_options(served)
     monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
@@ -34,13 +34,13 @@ def repo(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Re
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
     aws_clients.client.cache_clear()
     aws_clients.table.cache_clear()
-    yield Repository(served["resources"]["TelarTable"])
+    yield dynamo_stores(served["resources"]["TelarTable"])
     aws_clients.client.cache_clear()
     aws_clients.table.cache_clear()
 
 
 def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_planned_without_over_booking(
-    served: dict[str, Any], repo: Repository
+    served: dict[str, Any], stores: DynamoStores
 ) -> None:
     api = served["api_url"].rstrip("/")
     buyers = served["buyers"][:2]
@@ -87,26 +87,13 @@ def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_plan
 
     wait_for(all_planned, timeout=300, what=f"all {ORDERS} orders planned and waiting for QC")
     # and no maker of any group is booked beyond the minutes she has in any week (the ledger holds every plan)
-    ref = repo.load_reference()
-    today = datetime.now(UTC).date()
-    ledgers = repo.capacity_ledgers([g.group_id for g in ref.groups])
-    over = []
-    for group in ref.groups:
-        day = group_day_minutes(group, today)
-        for maker in (m for m in ref.makers if m.group_id == group.group_id):
-            free = free_minutes(day, maker, today, {})
-            for week, minutes in ledgers[group.group_id].booked.get(maker.worker_id, {}).items():
-                first_day = (date.fromisoformat(week) - today).days
-                if first_day + 7 <= 0:
-                    continue  # a week that has passed (booked by an earlier test's orders)
-                has = sum(free[max(first_day, 0) : first_day + 7])
-                if minutes > has + 1:
-                    over.append((group.group_id, maker.worker_id, week, minutes, has))
-    assert not over, over
+    ref = stores.reference.load_reference()
+    ledgers = stores.assignments.capacity_ledgers([g.group_id for g in ref.groups])
+    assert not over_booked(ref, ledgers, datetime.now(UTC).date())
     # and each order's assignments booked its scarves' standard minutes (10 x 12 scarves in all)
     product = ref.product(SKU)
     assert product is not None
     for order_id in placed:
-        assignments = repo.assignments_of(order_id)
+        assignments = stores.assignments.assignments_of(order_id)
         minutes = sum(m for a in assignments for weeks in a.booked.values() for m in weeks.values())
         assert minutes >= 10 * float(product.standard_minutes), (order_id, minutes)

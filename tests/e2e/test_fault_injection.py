@@ -26,7 +26,7 @@ from local.demo import Demo, client_options
 from local.faults import PERMANENT_ERROR
 from local.manager import RowResult
 from telar.adapters import aws as aws_clients
-from telar.adapters.repository import Repository
+from telar.adapters.dynamo import dynamo_stores
 from telar.models import ReferenceData
 from telar.observability import metrics
 from telar.sheets.reference_book import write_reference_book
@@ -151,9 +151,10 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
             # and none of its work stays booked: unfinished assignments were cancelled, their capacity given back
             assert all(g["stage"] in ("CANCELLED", "QC_DONE") for g in view["groups"]), view["groups"]
     # and payroll recorded each QC row once, for the orders whose payroll ran
-    repo = Repository(outputs["resources"]["TelarTable"])  # the functions' variables are theirs alone now
+    # the functions' variables are theirs alone now: the table's name comes from the stack
+    earnings = dynamo_stores(outputs["resources"]["TelarTable"]).earnings
     for order_id, view in orders.items():
-        lines = repo.earnings_of(order_id)
+        lines = earnings.earnings_of(order_id)
         keys = [(line.assignment_id, line.worker_id, line.sku) for line in lines]
         assert len(keys) == len(set(keys)), order_id
         if view["status"] == "READY_TO_SHIP":
@@ -246,8 +247,8 @@ def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_t
         [order_id], lambda o: o["status"] == "READY_TO_SHIP", "the order completes", demo.upload_new_sheets
     )[0]
     assert final["units_passed"] == final["units_ordered"]
-    repo = Repository(resources["TelarTable"])
-    keys = [(line.assignment_id, line.worker_id, line.sku) for line in repo.earnings_of(order_id)]
+    earnings = dynamo_stores(resources["TelarTable"]).earnings
+    keys = [(line.assignment_id, line.worker_id, line.sku) for line in earnings.earnings_of(order_id)]
     assert keys and len(keys) == len(set(keys))
     twice = {m[0]: n for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if n > 1}
     assert not twice, twice
@@ -258,10 +259,10 @@ def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once
 ) -> None:
     assert cloud.faults is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
-    repo = Repository(resources["TelarTable"])
-    version_before = repo.reference_version()
+    reference = dynamo_stores(resources["TelarTable"]).reference
+    version_before = reference.reference_version()
     assert version_before is not None
-    book = repo.load_reference_book(version_before)
+    book = reference.load_reference_book(version_before)
     renamed = [
         p.model_copy(update={"name": f"{p.name} (2027)"}) if i == 0 else p
         for i, p in enumerate(book.reference.products)
@@ -282,7 +283,7 @@ def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once
 
     wait_for(queue_empty, timeout=120, what="the failed delivery, then the redelivery that succeeded")
     # applying nothing twice: one new version, one receipt to the office
-    assert repo.reference_version() == version_before + 1
+    assert reference.reference_version() == version_before + 1
     receipts = [m for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if "fault once" in m[2]]
     assert len(receipts) == 1 and receipts[0][0].endswith(f"applied — version {version_before + 1}"), receipts
     assert all(n == 1 for n in _mail_fingerprints(Path(outputs["outbox_dir"])).values())

@@ -1,7 +1,7 @@
 """Capacity bookings in DynamoDB (moto): concurrent plans never over-book a group; a late plan says so."""
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -9,12 +9,13 @@ import pytest
 from botocore.client import BaseClient
 
 from telar import orders
-from telar.adapters.repository import Repository
-from telar.capacity import CapacityLedger, add_bookings, free_minutes, group_day_minutes
+from telar.adapters.dynamo.assignments import DynamoAssignments
+from telar.capacity import CapacityLedger, add_bookings
 from telar.errors import ConditionFailed
 from telar.models import Buyer
 from telar.ports import Ports
 from telar.stages.split_work import split_work
+from tests.capacity_checks import booked_total, over_booked
 from tests.factories import CHIANG_MAI, CUSCO, make_group, make_order_request, make_reference
 
 BUYER = Buyer(buyer_id="buyer-race", name="Race Buyer", email="race@example.org")
@@ -38,8 +39,8 @@ def s3_keys(storage: Any, prefix: str) -> set[str]:
 @pytest.fixture
 def cusco_only(aws: Ports) -> Ports:
     """Cusco's three makers are the only knitters: every scarf competes for their time."""
-    aws.repo.put_reference(make_reference(groups=[make_group(CUSCO)]))
-    aws.repo.put_buyer(BUYER, "hash-of-race-key")
+    aws.reference.put_reference(make_reference(groups=[make_group(CUSCO)]))
+    aws.auth.put_buyer(BUYER, "hash-of-race-key")
     return aws
 
 
@@ -49,10 +50,10 @@ def _race(aws: Ports, monkeypatch: pytest.MonkeyPatch, order_ids: tuple[str, str
     Returns each order's result (assignment ids, or the exception) and how many times ledgers were read.
     """
     both_read = threading.Barrier(2, timeout=20)
-    read = Repository.capacity_ledgers
+    read = DynamoAssignments.capacity_ledgers
     calls: list[str] = []
 
-    def racing_read(self: Repository, group_ids: Any) -> dict[str, CapacityLedger]:
+    def racing_read(self: DynamoAssignments, group_ids: Any) -> dict[str, CapacityLedger]:
         ledgers = read(self, group_ids)
         calls.append(threading.current_thread().name)
         if calls.count(threading.current_thread().name) == 1:
@@ -77,7 +78,7 @@ def _race(aws: Ports, monkeypatch: pytest.MonkeyPatch, order_ids: tuple[str, str
             results[order_id] = e
 
     with monkeypatch.context() as patched:
-        patched.setattr(Repository, "capacity_ledgers", racing_read)
+        patched.setattr(DynamoAssignments, "capacity_ledgers", racing_read)
         patched.setattr(BaseClient, "_make_api_call", serialised)
         threads = [threading.Thread(target=plan, args=(o,), name=o) for o in order_ids]
         for t in threads:
@@ -100,21 +101,12 @@ def test_two_orders_racing_for_the_same_makers_never_over_book_them(
     assert all(isinstance(r, list) and r for r in results.values()), results
     assert set(results) == {first, second} and reads == 3
     # and the ledger holds both plans' minutes, never more than a maker has in a week
-    ledger = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    ledger = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     assert ledger.version == 2
-    ref = aws.repo.load_reference()
-    today = datetime.now(UTC).date()
-    day = group_day_minutes(ref.group(CUSCO), today)
-    booked_total = 0
-    for maker in ref.makers:
-        free = free_minutes(day, maker, today, {})
-        for week, minutes in ledger.booked.get(maker.worker_id, {}).items():
-            first_day = (date.fromisoformat(week) - today).days
-            assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
-            booked_total += minutes
-    assert 2 * 60 * SCARF_MINUTES <= booked_total < 2 * 60 * SCARF_MINUTES + 3 * 10
+    assert not over_booked(aws.reference.load_reference(), {CUSCO: ledger}, datetime.now(UTC).date())
+    assert 2 * 60 * SCARF_MINUTES <= booked_total(ledger) < 2 * 60 * SCARF_MINUTES + 3 * 10
     # and the order that lost the race queued behind the other: it finishes about 16 days later
-    due = sorted(max(a.due_date for a in aws.repo.assignments_of(o)) for o in (first, second))
+    due = sorted(max(a.due_date for a in aws.assignments.assignments_of(o)) for o in (first, second))
     assert due[1] - due[0] >= timedelta(days=14)
 
 
@@ -122,18 +114,18 @@ def test_the_order_that_loses_the_race_is_planned_elsewhere_and_leaves_no_stale_
     aws: Ports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given Cusco and Chiang Mai, and two orders of 9 scarves (too few to split), each best made in Chiang Mai
-    aws.repo.put_reference(make_reference())
-    aws.repo.put_buyer(BUYER, "hash-of-race-key")
+    aws.reference.put_reference(make_reference())
+    aws.auth.put_buyer(BUYER, "hash-of-race-key")
     first, second = _submit(aws, 9, 60), _submit(aws, 9, 60)
     # When both are planned at the same moment
     results, reads = _race(aws, monkeypatch, (first, second))
     # Then one gets Chiang Mai and the one planned again gets Cusco
     assert all(isinstance(r, list) and len(r) == 1 for r in results.values()), results
-    groups = sorted(a.group_id for o in (first, second) for a in aws.repo.assignments_of(o))
+    groups = sorted(a.group_id for o in (first, second) for a in aws.assignments.assignments_of(o))
     assert groups == [CUSCO, CHIANG_MAI] and reads == 3
     # and the only papers in S3 are those of the stored plans: the attempt that lost wrote none
     for o in (first, second):
-        keys = {k for a in aws.repo.assignments_of(o) for k in (a.worksheet_key, a.qc_template_key)}
+        keys = {k for a in aws.assignments.assignments_of(o) for k in (a.worksheet_key, a.qc_template_key)}
         assert s3_keys(aws.artifacts, f"orders/{o}/") == keys
 
 
@@ -141,17 +133,18 @@ def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:
     aws = cusco_only
     # Given a ledger read at version 0, then booked by someone else
     order_id = _submit(aws, 10, 120)
-    stale = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    stale = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     today = datetime.now(UTC).date()
     other = _submit(aws, 10, 120)
-    aws.repo.create_assignments(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    aws.assignments.create_assignments(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
     # When a plan computed from the stale ledger is stored
     # Then the transaction is refused and nothing of it is stored
     with pytest.raises(ConditionFailed):
-        aws.repo.create_assignments(order_id, [], ledgers=[add_bookings(stale, {"CUS-02": {"2030-01-07": 60}}, today)])
-    order = aws.repo.get_order(order_id)
+        stale_plan = [add_bookings(stale, {"CUS-02": {"2030-01-07": 60}}, today)]
+        aws.assignments.create_assignments(order_id, [], ledgers=stale_plan)
+    order = aws.orders.get_order(order_id)
     assert order is not None and order.assignment_ids == [] and order.status.value != "IN_PRODUCTION"
-    assert "CUS-02" not in aws.repo.capacity_ledgers([CUSCO])[CUSCO].booked
+    assert "CUS-02" not in aws.assignments.capacity_ledgers([CUSCO])[CUSCO].booked
 
 
 def test_an_order_beyond_capacity_shows_its_later_date_and_why(cusco_only: Ports) -> None:
@@ -169,7 +162,7 @@ def test_an_order_beyond_capacity_shows_its_later_date_and_why(cusco_only: Ports
     listed = orders.list_orders(aws, BUYER, 10, None).orders
     assert next(o for o in listed if o.order_id == order_id).expected_ship_date == view.expected_ship_date
     # and every scarf is planned
-    assert sum(a.planned_units for a in aws.repo.assignments_of(order_id)) == 150
+    assert sum(a.planned_units for a in aws.assignments.assignments_of(order_id)) == 150
 
 
 def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
@@ -186,13 +179,13 @@ def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
     monkeypatch.setattr(aws.mailer, "send", throttled)
     with pytest.raises(RuntimeError, match="SES"):
         split_work(aws, order_id)
-    planned = aws.repo.get_order(order_id)
+    planned = aws.orders.get_order(order_id)
     assert planned is not None and planned.assignment_ids
-    booked = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    booked = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     # When Step Functions retries the stage, twice
     monkeypatch.setattr(aws.mailer, "send", lambda **message: sent.append(message["subject"]) or "id")
     assert split_work(aws, order_id) == planned.assignment_ids
     assert split_work(aws, order_id) == planned.assignment_ids
     # Then the manager gets her papers once, and nothing is planned or booked again
     assert len(sent) == 1 and "PO-30" in sent[0]
-    assert aws.repo.capacity_ledgers([CUSCO])[CUSCO] == booked
+    assert aws.assignments.capacity_ledgers([CUSCO])[CUSCO] == booked

@@ -33,8 +33,9 @@ def test_every_function_has_one_event_and_every_event_a_function() -> None:
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     out = tmp_path_factory.mktemp("events")
-    with LocalCloud(project_root=PROJECT_ROOT, out_dir=out, api_port=0, aws_port=0, parameters={"LogLevel": "ERROR"}) \
-            as running:
+    with LocalCloud(
+        project_root=PROJECT_ROOT, out_dir=out, api_port=0, aws_port=0, parameters={"LogLevel": "ERROR"}
+    ) as running:
         yield running
 
 

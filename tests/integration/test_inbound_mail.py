@@ -23,7 +23,7 @@ from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.reference_upload import accept_reference_upload
 from telar.stages.split_work import split_work
 from tests.conftest import SAMPLES, import_sample_reference
-from tests.integration.test_stages import _order_request
+from tests.pipeline import order_request
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SES = b"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\nAuthentication-Results: amazonses.com; dmarc=none;\r\n"
@@ -40,8 +40,8 @@ def waiting(ports: Ports) -> list[str]:
     """An order split among at least two groups, every assignment waiting for QC."""
     import_sample_reference(ports)
     buyer = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
-    ports.repo.put_buyer(buyer, "hash-of-key")
-    request: OrderRequest = _order_request()
+    ports.auth.put_buyer(buyer, "hash-of-key")
+    request: OrderRequest = order_request()
     view = orders.submit_order(ports, buyer, request)
     assignment_ids = split_work(ports, view.order_id)
     for i, assignment_id in enumerate(assignment_ids):
@@ -57,13 +57,13 @@ def _sent() -> list[EmailMessage]:
 
 
 def _manager(ports: Ports, assignment_id: str) -> str:
-    a = ports.repo.get_assignment(assignment_id)
+    a = ports.assignments.get_assignment(assignment_id)
     assert a is not None
-    return str(ports.repo.load_reference().group(a.group_id).manager_email)
+    return str(ports.reference.load_reference().group(a.group_id).manager_email)
 
 
 def _filled(ports: Ports, assignment_id: str) -> bytes:
-    a = ports.repo.get_assignment(assignment_id)
+    a = ports.assignments.get_assignment(assignment_id)
     assert a is not None and a.qc_template_key
     return fill_qc_sheet(
         ports.artifacts.get(a.qc_template_key), "Rosa", datetime.now(UTC).date(),
@@ -111,7 +111,7 @@ def test_a_manager_s_sheet_is_put_once_for_qc_and_answered_in_her_thread(ports: 
     assert receipt["To"] == manager and receipt["In-Reply-To"] == "<m1@example.org>"
     assert receipt["Subject"] == "Re: Telar: new work" and receipt["Reply-To"] == INBOUND
     assert "units passed" in receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    a = ports.repo.get_assignment(waiting[0])
+    a = ports.assignments.get_assignment(waiting[0])
     assert a is not None and a.status == AssignmentStatus.QC_DONE
 
 

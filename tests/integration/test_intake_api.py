@@ -124,7 +124,7 @@ def ports(aws: Ports, monkeypatch: pytest.MonkeyPatch) -> Ports:
     orders._idempotency_store.cache_clear()  # its client belongs to the previous test's moto
     import_sample_reference(aws)
     for buyer_id, key in KEYS.items():
-        aws.repo.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))
+        aws.auth.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))
     return aws
 
 
@@ -143,7 +143,7 @@ def _order(**overrides: Any) -> dict[str, Any]:
 
 
 def _stored_orders(ports: Ports, buyer_id: str = "buyer-a") -> list[str]:
-    return [o.order_id for o in ports.repo.list_orders(buyer_id, 100, None)[0]]
+    return [o.order_id for o in ports.orders.list_orders(buyer_id, 100, None)[0]]
 
 
 # ------------------------------------------------------------------ authentication and isolation
@@ -163,17 +163,17 @@ def test_the_function_refuses_a_request_without_the_authorizers_buyer(api: Any) 
 
 def test_a_rotated_key_works_and_a_revoked_key_stops_working(api: Any, ports: Ports) -> None:
     # Given a second key issued to buyer A, while the first still works
-    new_key, issued = issue_api_key(ports.repo, "buyer-a")
+    new_key, issued = issue_api_key(ports.auth, "buyer-a")
     assert api("GET", "/catalog", new_key)[0] == api("GET", "/catalog", KEYS["buyer-a"])[0] == 200
     # When the old key is revoked by its id
     old_id = hash_api_key(KEYS["buyer-a"])[:12]
-    assert [k.key_id for k in ports.repo.api_keys_of("buyer-a")] == [issued.key_id, old_id]
-    revoke_api_key(ports.repo, "buyer-a", old_id)
+    assert [k.key_id for k in ports.auth.api_keys_of("buyer-a")] == [issued.key_id, old_id]
+    revoke_api_key(ports.auth, "buyer-a", old_id)
     # Then only the new key works, buyer B's key is untouched, and only hashes are stored
     assert api("GET", "/catalog", new_key)[0] == 200
     assert api("GET", "/catalog", KEYS["buyer-a"])[0] == 401
     assert api("GET", "/catalog", KEYS["buyer-b"])[0] == 200
-    stored = ports.repo.table.scan()["Items"]
+    stored = ports.auth.table.scan()["Items"]
     assert not any(new_key in json.dumps(item, default=str) for item in stored)
 
 
@@ -183,7 +183,7 @@ def test_keys_are_managed_from_the_command_line(ports: Ports, capsys: pytest.Cap
     assert auth_cli([*table, "issue", "buyer-a"]) == 0
     key_line, new_key = capsys.readouterr().out.splitlines()
     key_id = key_line.split()[2]
-    assert ports.repo.buyer_for_key(hash_api_key(new_key)).buyer_id == "buyer-a"  # type: ignore[union-attr]
+    assert ports.auth.buyer_for_key(hash_api_key(new_key)).buyer_id == "buyer-a"  # type: ignore[union-attr]
     assert auth_cli([*table, "list", "buyer-a"]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith(key_id)
     # When a key id is wrong, another buyer's, or a buyer does not exist, Then nothing changes and it says so
@@ -193,7 +193,7 @@ def test_keys_are_managed_from_the_command_line(ports: Ports, capsys: pytest.Cap
     assert "nobody" in capsys.readouterr().err
     # When it is revoked, Then the key no longer resolves
     assert auth_cli([*table, "revoke", "buyer-a", key_id]) == 0
-    assert ports.repo.buyer_for_key(hash_api_key(new_key)) is None
+    assert ports.auth.buyer_for_key(hash_api_key(new_key)) is None
 
 
 def test_another_buyers_order_is_404_as_if_it_did_not_exist(api: Any) -> None:
@@ -362,7 +362,7 @@ def test_a_failed_start_keeps_the_order_and_the_sweeper_starts_it(api: Any, port
     status, _, created = api("POST", "/orders", KEYS["buyer-a"], _order())
     # Then the order is accepted and kept as START_PENDING
     assert status == 202 and created["status"] == "START_PENDING"
-    assert ports.repo.get_order(created["order_id"]).status is OrderStatus.START_PENDING  # type: ignore[union-attr]
+    assert ports.orders.get_order(created["order_id"]).status is OrderStatus.START_PENDING  # type: ignore[union-attr]
     object.__setattr__(ports, "workflow", recording)
     # When the sweeper runs within the grace period, nothing happens; after it, the order starts once
     assert orders.sweep_start_pending(ports, datetime.now(UTC)) == []
@@ -370,7 +370,7 @@ def test_a_failed_start_keeps_the_order_and_the_sweeper_starts_it(api: Any, port
     assert orders.sweep_start_pending(ports, later) == [created["order_id"]]
     assert orders.sweep_start_pending(ports, later) == []
     assert recording.started == [created["order_id"]]  # type: ignore[attr-defined]
-    assert ports.repo.get_order(created["order_id"]).status is OrderStatus.RECEIVED  # type: ignore[union-attr]
+    assert ports.orders.get_order(created["order_id"]).status is OrderStatus.RECEIVED  # type: ignore[union-attr]
 
 
 def test_an_order_whose_start_was_never_confirmed_is_swept(ports: Ports) -> None:
@@ -379,10 +379,10 @@ def test_an_order_whose_start_was_never_confirmed_is_swept(ports: Ports) -> None
     order = orders.accept_order(
         request,
         Buyer(buyer_id="buyer-a", name="A", email="a@example.org"),
-        ports.repo.load_reference(),
+        ports.reference.load_reference(),
         datetime.now(UTC),
     )
-    ports.repo.create_order(order)
+    ports.orders.create_order(order)
     # When the sweeper runs later, Then it starts the order
     assert orders.sweep_start_pending(ports, datetime.now(UTC) + timedelta(minutes=5)) == [order.order_id]
 
@@ -402,11 +402,11 @@ def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: An
     # Given an order the pipeline has planned and finished
     created = api("POST", "/orders", KEYS["buyer-a"], _order())[2]
     order_id = created["order_id"]
-    ports.repo.record_timeline(order_id, "IN_PRODUCTION")
-    ports.repo.record_timeline(order_id, "QC_DONE", group_id="cusco")
-    ports.repo.record_timeline(order_id, "IN_PRODUCTION")  # a retried stage keeps its first time
-    ports.repo.update_order(order_id, status="READY_TO_SHIP", artifacts={"cards": f"cards/{order_id}/cards.html"})
-    ports.repo.record_timeline(order_id, "READY_TO_SHIP")
+    ports.orders.record_timeline(order_id, "IN_PRODUCTION")
+    ports.orders.record_timeline(order_id, "QC_DONE", group_id="cusco")
+    ports.orders.record_timeline(order_id, "IN_PRODUCTION")  # a retried stage keeps its first time
+    ports.orders.update_order(order_id, status="READY_TO_SHIP", artifacts={"cards": f"cards/{order_id}/cards.html"})
+    ports.orders.record_timeline(order_id, "READY_TO_SHIP")
     # When the buyer looks at it
     status, _, view = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
     # Then the timeline is in order, once per stage, with times, and the artifacts are listed

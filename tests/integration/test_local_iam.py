@@ -65,7 +65,7 @@ Resources:
               Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/mine/locked/*"
 """
 
-CALLER = '''
+CALLER = """
 import os
 
 import boto3
@@ -96,7 +96,7 @@ def lambda_handler(event, context):
         return {"allowed": False, "code": error_["Code"], "message": error_["Message"],
                 "status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
     return {"allowed": True}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +122,16 @@ def test_calls_the_role_grants_are_allowed(cloud: LocalCloud, name: str) -> None
     assert call(cloud, name) == {"allowed": True}
 
 
-@pytest.mark.parametrize(("name", "code", "status"), [
-    ("put_theirs", "AccessDeniedException", 400),  # the LeadingKeys condition does not match
-    ("delete", "AccessDeniedException", 400),  # no statement grants DeleteItem
-    ("other_table", "AccessDeniedException", 400),  # another table
-    ("s3_put_theirs", "AccessDenied", 403),  # another prefix
-    ("s3_put_locked", "AccessDenied", 403),  # an explicit Deny wins over the Allow
-])
+@pytest.mark.parametrize(
+    ("name", "code", "status"),
+    [
+        ("put_theirs", "AccessDeniedException", 400),  # the LeadingKeys condition does not match
+        ("delete", "AccessDeniedException", 400),  # no statement grants DeleteItem
+        ("other_table", "AccessDeniedException", 400),  # another table
+        ("s3_put_theirs", "AccessDenied", 403),  # another prefix
+        ("s3_put_locked", "AccessDenied", 403),  # an explicit Deny wins over the Allow
+    ],
+)
 def test_a_call_outside_the_role_gets_the_services_access_denied(
     cloud: LocalCloud, name: str, code: str, status: int
 ) -> None:
@@ -149,10 +152,22 @@ def test_callers_that_are_not_functions_are_not_checked(cloud: LocalCloud) -> No
 def test_the_audit_records_what_was_granted_and_used(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     lines = [
-        {"template": str(template), "granted": True, "function": "F", "policy": "P", "statement": 0,
-         "actions": ["s3:GetObject", "s3:PutObject"]},
-        {"template": str(template), "function": "F", "policy": "P", "statement": 0, "action": "s3:GetObject",
-         "resource": "arn:aws:s3:::b/k"},
+        {
+            "template": str(template),
+            "granted": True,
+            "function": "F",
+            "policy": "P",
+            "statement": 0,
+            "actions": ["s3:GetObject", "s3:PutObject"],
+        },
+        {
+            "template": str(template),
+            "function": "F",
+            "policy": "P",
+            "statement": 0,
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::b/k",
+        },
     ]
     (tmp_path / "1.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     assert unused_grants(tmp_path, template) == {"F": ["P#0: s3:PutObject"]}

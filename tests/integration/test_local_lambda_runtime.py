@@ -72,14 +72,13 @@ MACHINE = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {"FunctionName": "${SleeperFunctionArn}", "Payload.$": "$"},
-            "Retry": [{"ErrorEquals": ["Sandbox.Timedout"], "IntervalSeconds": 1, "MaxAttempts": 2,
-                       "BackoffRate": 1}],
+            "Retry": [{"ErrorEquals": ["Sandbox.Timedout"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}],
             "End": True,
         },
     },
 }
 
-SLEEPER = '''
+SLEEPER = """
 import os
 import time
 
@@ -90,17 +89,17 @@ def lambda_handler(event, context):
             marks.write(f"{os.getpid()}\\n")
     time.sleep(event.get("seconds", 0))
     return {"pid": os.getpid(), "secret": os.environ["SLEEPER_SECRET"]}
-'''
+"""
 
-HOG = '''
+HOG = """
 def lambda_handler(event, context):
     hoard = bytearray(event["mb"] * 1024 * 1024)
     for i in range(0, len(hoard), 4096):  # touch every page: resident, not just reserved
         hoard[i] = 1
     return {"held_mb": len(hoard) // (1024 * 1024), "limit_mb": context.memory_limit_in_mb}
-'''
+"""
 
-SNOOP = '''
+SNOOP = """
 import importlib.util
 import os
 import sys
@@ -118,7 +117,7 @@ def lambda_handler(event, context):
         "path": sys.path,
         "cwd": os.getcwd(),
     }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -223,8 +222,10 @@ def test_a_warm_environment_is_reused_and_a_busy_one_gets_a_sibling(cloud: Local
 
     # When two invocations of the Sleeper overlap
     pids: list[int] = []
-    calls = [threading.Thread(target=lambda: pids.append(invoke(cloud, "SleeperFunction", {"seconds": 0.5})[1]["pid"]))
-             for _ in range(2)]
+    calls = [
+        threading.Thread(target=lambda: pids.append(invoke(cloud, "SleeperFunction", {"seconds": 0.5})[1]["pid"]))
+        for _ in range(2)
+    ]
     for call in calls:
         call.start()
     for call in calls:
@@ -259,14 +260,32 @@ def test_aws_cli_lambda_invoke_with_endpoint_url_runs_the_handler(cloud: LocalCl
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"read": "SNOOP_OWN"}))
     out = tmp_path / "out.json"
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
 
     # When `aws lambda invoke --endpoint-url` calls the function
     result = subprocess.run(
-        ["aws", "lambda", "invoke", "--endpoint-url", cloud.endpoint.url, "--function-name", "telar-SnoopFunction",
-         "--payload", f"fileb://{event}", str(out)],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        [
+            "aws",
+            "lambda",
+            "invoke",
+            "--endpoint-url",
+            cloud.endpoint.url,
+            "--function-name",
+            "telar-SnoopFunction",
+            "--payload",
+            f"fileb://{event}",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
     # Then the handler's answer is in the file and the CLI reports Lambda's status

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from botocore.client import BaseClient
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from local.manager import fill_qc_sheet
 from telar import orders
-from telar.adapters.repository import Repository
-from telar.capacity import free_minutes, group_day_minutes, week_of
+from telar.adapters.dynamo.assignments import DynamoAssignments
+from telar.capacity import week_of
 from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
@@ -26,10 +28,11 @@ from telar.stages.notify import send_once
 from telar.stages.order_status import record_outcome
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.split_work import split_work
+from tests.capacity_checks import booked_total, over_booked
 from tests.conftest import ROOT
 from tests.factories import CUSCO, make_order_request
 from tests.integration.test_bookings import SCARF_MINUTES, cusco_only  # noqa: F401  (fixture)
-from tests.integration.test_stages import _every_row, _sent_mails, planned_order  # noqa: F401  (fixture)
+from tests.pipeline import every_row, plan_sample_order
 
 LAMBDA_CAUSE = json.dumps(
     {
@@ -40,44 +43,53 @@ LAMBDA_CAUSE = json.dumps(
 )
 
 
+def _sent_mails() -> list[Any]:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+@pytest.fixture
+def planned_order(aws: Ports) -> tuple[str, list[str]]:
+    return plan_sample_order(aws)
+
+
 def _future_minutes(ports: Ports, group_id: str) -> int:
     """Minutes booked on the group's ledger from this week on (a cancelled order gives all of them back)."""
     this_week = week_of(datetime.now(UTC).date())
-    ledger = ports.repo.capacity_ledgers([group_id])[group_id]
+    ledger = ports.assignments.capacity_ledgers([group_id])[group_id]
     return sum(m for weeks in ledger.booked.values() for week, m in weeks.items() if week >= this_week)
 
 
 # ------------------------------------------------------------------ defect 3: compensation
 def test_a_failed_order_gives_back_the_capacity_its_unfinished_assignments_booked(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given a planned order whose groups are booked in the weeks to come
     order_id, _ = planned_order
-    groups = {a.group_id for a in aws.repo.assignments_of(order_id)}
+    groups = {a.group_id for a in aws.assignments.assignments_of(order_id)}
     assert sum(_future_minutes(aws, g) for g in groups) > 0
     # When a later stage fails for good and the state machine records it, twice (a retried RecordFailure)
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "RuntimeError", "Cause": "boom"})
-    after_first = {g: aws.repo.capacity_ledgers([g])[g] for g in groups}
+    after_first = {g: aws.assignments.capacity_ledgers([g])[g] for g in groups}
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "RuntimeError", "Cause": "boom"})
     # Then no group stays booked for it, every assignment is cancelled, and the retry released nothing twice
     assert sum(_future_minutes(aws, g) for g in groups) == 0
-    assert {a.status for a in aws.repo.assignments_of(order_id)} == {AssignmentStatus.CANCELLED}
-    assert {g: aws.repo.capacity_ledgers([g])[g] for g in groups} == after_first
-    assert not list(aws.repo.awaiting_qc())
+    assert {a.status for a in aws.assignments.assignments_of(order_id)} == {AssignmentStatus.CANCELLED}
+    assert {g: aws.assignments.capacity_ledgers([g])[g] for g in groups} == after_first
+    assert not list(aws.assignments.awaiting_qc())
 
 
 # ------------------------------------------------------------------ defect 7: buyer words
 def test_status_reason_is_written_for_the_buyer_and_the_stack_trace_goes_to_staff_only(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given a stage that failed with a Lambda error whose cause carries a stack trace with file paths
     order_id, _ = planned_order
     # When the failure is recorded
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "AttributeError", "Cause": LAMBDA_CAUSE})
     # Then the buyer's view says what happens next, in plain words, with no trace, path or error name
-    order = aws.repo.get_order(order_id)
+    order = aws.orders.get_order(order_id)
     assert order is not None
     view = orders.get_order(aws, Buyer(buyer_id=order.buyer_id, name="b", email="b@example.org"), order_id)
     shown = json.dumps(view.model_dump(mode="json"))
@@ -91,7 +103,7 @@ def test_status_reason_is_written_for_the_buyer_and_the_stack_trace_goes_to_staf
 # ------------------------------------------------------------------ defect 2: poison QC sheets
 def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_delivery(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
 ) -> None:
     # Given an order planned, one assignment waiting for QC, and then the order failing
     order_id, assignment_ids = planned_order
@@ -99,16 +111,16 @@ def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_deli
     record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "RuntimeError", "Cause": "boom"})
     before = len(_sent_mails())
     # When the manager uploads the valid, filled QC sheet of that assignment
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.qc_template_key
-    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), _every_row())
+    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), every_row())
     aws.uploads.put("qc/late.xlsx", filled, "application/octet-stream")
     outcome = accept_qc_upload(aws, "qc/late.xlsx", None)
     # Then the first delivery answers it (no exception: SQS will not retry it into the DLQ), nothing is recorded,
     # and the manager and the office are told in one e-mail, once even if the message comes again
     assert outcome == "not_awaited"
     assert accept_qc_upload(aws, "qc/late.xlsx", None) == "not_awaited"
-    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.CANCELLED  # type: ignore[union-attr]
+    assert aws.assignments.get_assignment(assignment_ids[0]).status == AssignmentStatus.CANCELLED  # type: ignore[union-attr]
     mails = _sent_mails()[before:]
     assert len(mails) == 1
     message = email.message_from_string(mails[0].raw_data, policy=email.policy.default)
@@ -118,15 +130,15 @@ def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_deli
 
 def test_a_qc_sheet_whose_write_keeps_losing_gives_up_after_bounded_attempts_and_sqs_retries_it(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given an assignment waiting for QC and a group ledger that changes under every attempt to record the sheet
     _, assignment_ids = planned_order
     await_qc(aws, assignment_ids[0], "token-0")
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = aws.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.qc_template_key
-    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), _every_row())
+    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Luz", date.today(), every_row())
     stored = aws.uploads.put("qc/contended.xlsx", filled, "application/octet-stream")
     attempts: list[str] = []
 
@@ -134,14 +146,14 @@ def test_a_qc_sheet_whose_write_keeps_losing_gives_up_after_bounded_attempts_and
         attempts.append("lost")
         raise ConditionFailed("the ledger changed")
 
-    monkeypatch.setattr(aws.repo, "record_qc", always_lost)
+    monkeypatch.setattr(aws.assignments, "record_qc", always_lost)
     monkeypatch.setattr(time, "sleep", lambda _: None)
     # When the upload is handled, Then it stops after a bounded number of attempts with a named error (the SQS
     # message is retried later, then parked in the DLQ with an alarm) instead of recursing without end
     with pytest.raises(CapacityContention):
         accept_qc_upload(aws, stored.key, stored.version_id)
     assert len(attempts) == 5
-    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+    assert aws.assignments.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ defect 3: mail headers
@@ -160,7 +172,7 @@ def test_a_line_break_in_user_text_never_reaches_a_mail_header(aws: Ports) -> No
 # ------------------------------------------------------------------ defect 4: contention is waiting
 def test_a_plan_that_keeps_losing_the_race_raises_capacity_contention_which_the_state_machine_retries(
     aws: Ports,
-    planned_order: tuple[str, list[str]],  # noqa: F811
+    planned_order: tuple[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given an order whose ledger changes under every attempt to store its plan
@@ -170,7 +182,7 @@ def test_a_plan_that_keeps_losing_the_race_raises_capacity_contention_which_the_
     def always_lost(*args: Any, **kwargs: Any) -> None:
         raise ConditionFailed("ledger version changed")
 
-    monkeypatch.setattr(Repository, "create_assignments", always_lost)
+    monkeypatch.setattr(DynamoAssignments, "create_assignments", always_lost)
     monkeypatch.setattr("telar.stages.conflicts.time.sleep", lambda seconds: None)
     # When SplitWork runs, Then it raises the named error (not a generic one the state machine would not retry)
     with pytest.raises(CapacityContention):
@@ -253,24 +265,15 @@ def test_twelve_orders_from_two_buyers_sent_at_once_are_all_planned_without_over
     # Then every order is planned
     assert all(isinstance(results.get(o), list) and results[o] for o in order_ids), results
     # and the ledger holds every plan's minutes, never more than a maker has in a week
-    ledger = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
-    ref = aws.repo.load_reference()
-    today = datetime.now(UTC).date()
-    day = group_day_minutes(ref.group(CUSCO), today)
-    booked_total = 0
-    for maker in ref.makers:
-        free = free_minutes(day, maker, today, {})
-        for week, minutes in ledger.booked.get(maker.worker_id, {}).items():
-            first_day = (date.fromisoformat(week) - today).days
-            assert minutes <= sum(free[max(first_day, 0) : first_day + 7]) + 1
-            booked_total += minutes
-    assert 12 * 10 * SCARF_MINUTES <= booked_total < 12 * 10 * SCARF_MINUTES + 12 * 3 * 10
+    ledger = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
+    assert not over_booked(aws.reference.load_reference(), {CUSCO: ledger}, datetime.now(UTC).date())
+    assert 12 * 10 * SCARF_MINUTES <= booked_total(ledger) < 12 * 10 * SCARF_MINUTES + 12 * 3 * 10
 
 
 # ------------------------------------------------------------------ send-once claims that cannot stick
 def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_retry(aws: Ports) -> None:
     # Given an attempt that claimed an e-mail and died before sending it (its lease has run out)
-    assert aws.repo.claim("mail#papers#a-1", lease=timedelta(0))
+    assert aws.claims.claim("mail#papers#a-1", lease=timedelta(0))
     # When the stage is retried
     send_once(aws, "papers#a-1", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     # Then the e-mail goes out, once: a third attempt sends nothing
@@ -281,7 +284,7 @@ def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_re
 
 def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over(aws: Ports) -> None:
     # Given an attempt that holds the claim within its lease (still running)
-    assert aws.repo.claim("mail#papers#a-2")
+    assert aws.claims.claim("mail#papers#a-2")
     # When another delivery of the stage runs; Then it sends nothing
     send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     assert _sent_mails() == []

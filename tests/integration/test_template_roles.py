@@ -49,7 +49,9 @@ def test_qc_uploads_cannot_touch_reference_data_and_no_function_scans(telar: Loc
 
 def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud) -> None:
     wildcard = {
-        action for role in telar.iam.roles.values() for grant in role.grants
+        action
+        for role in telar.iam.roles.values()
+        for grant in role.grants
         if grant.statement.get("Resource") == "*" and not grant.policy.startswith("arn:aws:iam::aws:policy/")
         for action in grant.actions
     }

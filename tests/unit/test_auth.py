@@ -1,7 +1,6 @@
 """The API's authorizer logic: a key resolves to its buyer by hash, and the answer API Gateway expects."""
 
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -9,24 +8,18 @@ from telar.auth import authorize, buyer_from_context, hash_api_key, new_api_key
 from telar.errors import NotAuthenticated
 from telar.models import Buyer
 from telar.ports import Ports
+from tests.fakes import memory_ports
 
 BUYER = Buyer(buyer_id="fairloom", name="Fairloom", email="orders@fairloom.example")
 KEY = "tlr_unit_test_key_0123456789"
 ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/POST/orders"
 
 
-class _Keys:
-    """An in-memory key table holding hashes only, as the repository does."""
-
-    def __init__(self) -> None:
-        self.hashes = {hash_api_key(KEY): BUYER}
-
-    def buyer_for_key(self, api_key_hash: str) -> Buyer | None:
-        return self.hashes.get(api_key_hash)
-
-
 def _ports() -> Ports:
-    return cast(Ports, SimpleNamespace(repo=_Keys()))
+    """The in-memory ports, with the buyer's key stored as the table stores it: by its hash."""
+    ports = memory_ports()
+    ports.auth.put_buyer(BUYER, hash_api_key(KEY))
+    return ports
 
 
 def test_a_known_key_is_allowed_on_every_route_of_the_stage_with_the_buyer_as_context() -> None:

@@ -11,8 +11,8 @@ from telar.models.api_key import ApiKey
 BUYER = Buyer(buyer_id="fairloom", name="Fairloom", email="orders@fairloom.example")
 
 
-class _Repository:
-    """The key table in memory, standing in for ``Repository(table)`` (what the CLI builds from --table).
+class _KeyTable:
+    """The key table in memory, standing in for ``DynamoAuth(table)`` (what the CLI builds from --table).
 
     Its state is on the class, reset for each test, because the CLI builds its own instance.
     """
@@ -40,35 +40,35 @@ class _Repository:
 
 
 @pytest.fixture(autouse=True)
-def repository(monkeypatch: pytest.MonkeyPatch) -> type[_Repository]:
-    monkeypatch.setattr(auth, "Repository", _Repository)
-    monkeypatch.setattr(_Repository, "tables", [])
-    monkeypatch.setattr(_Repository, "keys", {})
-    monkeypatch.setattr(_Repository, "revoked", [])
-    return _Repository
+def key_table(monkeypatch: pytest.MonkeyPatch) -> type[_KeyTable]:
+    monkeypatch.setattr(auth, "DynamoAuth", _KeyTable)
+    monkeypatch.setattr(_KeyTable, "tables", [])
+    monkeypatch.setattr(_KeyTable, "keys", {})
+    monkeypatch.setattr(_KeyTable, "revoked", [])
+    return _KeyTable
 
 
 def test_issue_prints_the_key_once_and_stores_only_its_hash(
-    repository: type[_Repository], capsys: pytest.CaptureFixture[str]
+    key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # When an operator issues a key for a buyer
     assert auth.main(["--table", "telar-TelarTable", "issue", "fairloom"]) == 0
     # Then the table named on the command line was used
-    assert repository.tables == ["telar-TelarTable"]
+    assert key_table.tables == ["telar-TelarTable"]
     # And the key is printed on its own line after the sentence naming its id and the buyer
     sentence, key = capsys.readouterr().out.splitlines()
-    [stored] = repository.keys.values()
+    [stored] = key_table.keys.values()
     assert key.startswith("tlr_") and stored.key_hash == auth.hash_api_key(key) and key not in stored.key_hash
     assert sentence == f"key id {stored.key_id} for fairloom; give the buyer this key, it is not shown again:"
 
 
 def test_list_prints_each_key_id_with_its_issue_time(
-    repository: type[_Repository], capsys: pytest.CaptureFixture[str]
+    key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with one key
     auth.main(["--table", "t", "issue", "fairloom"])
     capsys.readouterr()
-    [stored] = repository.keys.values()
+    [stored] = key_table.keys.values()
     # When the operator lists her keys
     assert auth.main(["--table", "t", "list", "fairloom"]) == 0
     # Then each key shows its id and when it was issued, in UTC
@@ -76,17 +76,17 @@ def test_list_prints_each_key_id_with_its_issue_time(
 
 
 def test_revoke_by_the_listed_id_revokes_that_key_only(
-    repository: type[_Repository], capsys: pytest.CaptureFixture[str]
+    key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with two keys (rotation)
     auth.main(["--table", "t", "issue", "fairloom"])
     auth.main(["--table", "t", "issue", "fairloom"])
     capsys.readouterr()
-    old, new = repository.keys.values()
+    old, new = key_table.keys.values()
     # When the operator revokes the old one by the id `list` shows
     assert auth.main(["--table", "t", "revoke", "fairloom", old.key_id]) == 0
     # Then only that key is revoked, and the answer says so and how long the cache may still accept it
-    assert repository.revoked == [old.key_hash]
+    assert key_table.revoked == [old.key_hash]
     assert capsys.readouterr().out == f"revoked {old.key_id} of fairloom (cached answers expire within a minute)\n"
     assert auth.main(["--table", "t", "list", "fairloom"]) == 0
     assert capsys.readouterr().out.startswith(new.key_id)
@@ -101,7 +101,7 @@ def test_revoke_by_the_listed_id_revokes_that_key_only(
     ],
 )
 def test_a_wrong_buyer_or_key_id_is_an_error_on_stderr_with_exit_2(
-    argv: list[str], message: str, repository: type[_Repository], capsys: pytest.CaptureFixture[str]
+    argv: list[str], message: str, key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with a key
     auth.main(["--table", "t", "issue", "fairloom"])
@@ -111,22 +111,22 @@ def test_a_wrong_buyer_or_key_id_is_an_error_on_stderr_with_exit_2(
     # Then the command fails with exit 2, says why on stderr, and changes nothing
     captured = capsys.readouterr()
     assert (code, captured.out, captured.err) == (2, "", message)
-    assert repository.revoked == [] and len(repository.keys) == 1
+    assert key_table.revoked == [] and len(key_table.keys) == 1
 
 
 def test_an_id_prefix_shared_by_two_keys_revokes_neither(
-    repository: type[_Repository], capsys: pytest.CaptureFixture[str]
+    key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given two keys whose hashes start alike
     auth.main(["--table", "t", "issue", "fairloom"])
-    [first] = repository.keys.values()
+    [first] = key_table.keys.values()
     twin = first.key_hash[:4] + "f" * 60
-    repository.keys[twin] = first.model_copy(update={"key_hash": twin})
+    key_table.keys[twin] = first.model_copy(update={"key_hash": twin})
     capsys.readouterr()
     # When the operator revokes by the prefix they share
     assert auth.main(["--table", "t", "revoke", "fairloom", first.key_hash[:4]]) == 2
     # Then nothing is revoked, and the error says how many keys it named
-    assert repository.revoked == []
+    assert key_table.revoked == []
     assert "names 2 of the keys of 'fairloom'" in capsys.readouterr().err
 
 

@@ -14,8 +14,13 @@ ROUTE = ApiRoute(function_name="fn", path="/orders/{order_id}", method="GET", st
 
 def event_for(builder: EnvironBuilder, body: bytes = b"") -> dict:
     return proxy_event(
-        Request(builder.get_environ()), ROUTE, {"order_id": "o-1"}, body,
-        account_id="123456789012", api_id="ordersapi", request_id="r-1",
+        Request(builder.get_environ()),
+        ROUTE,
+        {"order_id": "o-1"},
+        body,
+        account_id="123456789012",
+        api_id="ordersapi",
+        request_id="r-1",
     )
 
 
@@ -28,7 +33,9 @@ def test_path_templates_become_werkzeug_rules() -> None:
 def test_proxy_event_carries_what_api_gateway_sends() -> None:
     # Given a GET with a repeated query parameter and an API key
     builder = EnvironBuilder(
-        path="/orders/o-1", query_string="tag=a&tag=b", headers={"x-api-key": "k"},
+        path="/orders/o-1",
+        query_string="tag=a&tag=b",
+        headers={"x-api-key": "k"},
         environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     # When it becomes an event
@@ -45,7 +52,9 @@ def test_proxy_event_carries_what_api_gateway_sends() -> None:
     assert (context["stage"], context["resourcePath"]) == ("v1", "/orders/{order_id}")
     assert context["path"] == "/v1/orders/o-1"
     assert (context["requestId"], context["identity"]["sourceIp"], context["accountId"]) == (
-        "r-1", "10.0.0.9", "123456789012",
+        "r-1",
+        "10.0.0.9",
+        "123456789012",
     )
 
 
@@ -59,13 +68,15 @@ def test_a_binary_body_is_base64_encoded_and_a_text_body_is_not() -> None:
 
 
 def test_http_response_merges_headers_and_decodes_base64() -> None:
-    response = http_response({
-        "statusCode": 201,
-        "headers": {"Location": "/orders/o-1", "Content-Length": "999"},
-        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
-        "body": base64.b64encode(b"\x89PNG").decode(),
-        "isBase64Encoded": True,
-    })
+    response = http_response(
+        {
+            "statusCode": 201,
+            "headers": {"Location": "/orders/o-1", "Content-Length": "999"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": base64.b64encode(b"\x89PNG").decode(),
+            "isBase64Encoded": True,
+        }
+    )
     assert response.status_code == 201
     assert response.get_data() == b"\x89PNG"
     assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]

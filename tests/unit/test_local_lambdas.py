@@ -9,13 +9,13 @@ import pytest
 from local.lambdas import FunctionNotFound, LambdaRuntime
 from local.stack import FunctionSpec
 
-APP = '''
+APP = """
 def lambda_handler(event, context):
     if event.get("fail"):
         raise KeyError("missing")
     return {"echo": event, "name": context.function_name, "arn": context.invoked_function_arn,
             "memory": context.memory_limit_in_mb, "left": context.get_remaining_time_in_millis()}
-'''
+"""
 
 
 @pytest.fixture
@@ -25,8 +25,19 @@ def runtime(tmp_path: Path) -> LambdaRuntime:
         folder = tmp_path / name
         folder.mkdir()
         (folder / "app.py").write_text(APP.replace('"echo": event', f'"echo": event, "which": "{marker}"'))
-        specs.append(FunctionSpec(name, f"telar-{name}", f"arn:aws:lambda:us-east-1:123456789012:function:telar-{name}",
-                                  folder, "app.lambda_handler", "python3.12", 5, 256, {}))
+        specs.append(
+            FunctionSpec(
+                name,
+                f"telar-{name}",
+                f"arn:aws:lambda:us-east-1:123456789012:function:telar-{name}",
+                folder,
+                "app.lambda_handler",
+                "python3.12",
+                5,
+                256,
+                {},
+            )
+        )
     return LambdaRuntime(specs)
 
 

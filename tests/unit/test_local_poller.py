@@ -5,7 +5,10 @@ from local.poller import messages_to_delete, sqs_event
 ARN = "arn:aws:sqs:us-east-1:123456789012:uploads"
 MESSAGES = [
     {
-        "MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": f"body {i}", "MD5OfBody": "md5",
+        "MessageId": f"m{i}",
+        "ReceiptHandle": f"r{i}",
+        "Body": f"body {i}",
+        "MD5OfBody": "md5",
         "Attributes": {"ApproximateReceiveCount": "1"},
         "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "qc"}},
     }
@@ -16,11 +19,17 @@ MESSAGES = [
 def test_sqs_event_has_lambdas_record_shape() -> None:
     record = sqs_event(MESSAGES[:1], ARN, "us-east-1")["Records"][0]
     assert record == {
-        "messageId": "m0", "receiptHandle": "r0", "body": "body 0",
+        "messageId": "m0",
+        "receiptHandle": "r0",
+        "body": "body 0",
         "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {"kind": {"stringValue": "qc", "stringListValues": [], "binaryListValues": [],
-                                       "dataType": "String"}},
-        "md5OfBody": "md5", "eventSource": "aws:sqs", "eventSourceARN": ARN, "awsRegion": "us-east-1",
+        "messageAttributes": {
+            "kind": {"stringValue": "qc", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+        },
+        "md5OfBody": "md5",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": ARN,
+        "awsRegion": "us-east-1",
     }
 
 

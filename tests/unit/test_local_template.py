@@ -73,7 +73,9 @@ def test_globals_merge_maps_concatenate_lists_and_let_the_function_win(template:
     assert props["Timeout"] == 15
     assert props["Layers"] == [{"Ref": "Layer"}, "extra"]
     assert props["Environment"]["Variables"] == {
-        "TABLE": {"Ref": "Table"}, "LEVEL": "DEBUG", "ARN": {"Fn::Sub": "${Queue.Arn}/x"},
+        "TABLE": {"Ref": "Table"},
+        "LEVEL": "DEBUG",
+        "ARN": {"Fn::Sub": "${Queue.Arn}/x"},
     }
 
 
@@ -111,7 +113,10 @@ def test_ref_getatt_join_select_split_and_no_value() -> None:
         "f": [1, {"Ref": "AWS::NoValue"}],
     }
     assert r.resolve(value) == {
-        "a": "telar-Table", "b": "arn:aws:sqs:us-east-1:123456789012:telar-Queue", "c": "x-us-east-1", "d": "q",
+        "a": "telar-Table",
+        "b": "arn:aws:sqs:us-east-1:123456789012:telar-Queue",
+        "c": "x-us-east-1",
+        "d": "q",
         "f": [1],
     }
     assert r.resolve({"Ref": "AWS::NoValue"}) is NO_VALUE

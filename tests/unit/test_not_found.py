@@ -6,6 +6,8 @@ import pytest
 
 from telar.allocation import split_order
 from telar.errors import (
+    CANNOT_PLAN,
+    ON_OUR_SIDE,
     CapacityExceeded,
     ConditionFailed,
     GroupNotFound,
@@ -16,7 +18,7 @@ from telar.errors import (
     TelarError,
     WageRuleNotFound,
 )
-from telar.stages.order_status import BUYER_REASONS, buyer_reason
+from telar.stages.order_status import buyer_reason
 from tests.factories import CUSCO, make_group, make_order, make_order_line, make_product, make_reference
 
 TODAY = date(2026, 11, 23)
@@ -64,7 +66,9 @@ def test_a_line_whose_product_left_the_catalog_is_product_not_found_not_a_lack_o
         split_order(order, make_reference(), TODAY)
     assert not isinstance(raised.value, CapacityExceeded)
     # And the buyer reads the same reason as before the error had its own name
-    assert buyer_reason({"Error": "ProductNotFound"}) == BUYER_REASONS["CapacityExceeded"]
+    assert buyer_reason({"Error": "ProductNotFound"}) == buyer_reason({"Error": "CapacityExceeded"}) == CANNOT_PLAN
+    # and an error no class of ours names (a bug, a Lambda runtime error) is told as a fault of ours
+    assert buyer_reason({"Error": "KeyError"}) == buyer_reason({"Error": "Runtime.ExitError"}) == ON_OUR_SIDE
 
 
 @pytest.mark.parametrize("error", [ConditionFailed, QcNotYetAwaited, NotFound, CapacityExceeded])

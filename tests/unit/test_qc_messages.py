@@ -88,9 +88,7 @@ def test_a_sheet_without_rows_names_the_row_under_its_header() -> None:
 def test_an_unknown_worker_id_lists_five_of_the_groups_ids_and_says_when_there_are_more(
     makers: int, listed: str
 ) -> None:
-    ref = make_reference(
-        groups=[make_group(CUSCO)], makers=[make_maker(f"CUS-{n:02d}") for n in range(1, makers + 1)]
-    )
+    ref = make_reference(groups=[make_group(CUSCO)], makers=[make_maker(f"CUS-{n:02d}") for n in range(1, makers + 1)])
     assert _problems(_row_with(0, "CUS-99"), ref=ref) == {"A6": f"a Worker ID of Taller Cusco ({listed})"}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from local import asl
 from tests.template_tools import ROOT, load_template, translate
 
 TEMPLATE = load_template()
@@ -52,6 +53,19 @@ def _tasks(states: dict) -> list[tuple[str, dict]]:
     return found
 
 
+def test_the_deployed_definition_is_generated_from_its_source_with_each_retry_policy_written_once() -> None:
+    # statemachines/order_pipeline.src.json is the one to edit: `make asl` writes the .asl.json the stack deploys
+    assert asl.render(asl.SOURCE.read_text(encoding="utf-8")) == ASL_TEXT, "run make asl"
+    retriers = json.loads(asl.SOURCE.read_text(encoding="utf-8"))["Retriers"]
+    assert len({json.dumps(r["ErrorEquals"]) for r in retriers.values()}) == len(retriers)
+
+
+def test_a_retry_name_missing_from_the_retriers_is_refused() -> None:
+    source = {"Retriers": {"Transient": {"ErrorEquals": ["X"]}}, "States": {"A": {"Retry": ["Transient", "Typo"]}}}
+    with pytest.raises(ValueError, match="Typo"):
+        asl.expand(source)
+
+
 def test_every_lambda_task_retries_transient_errors_with_backoff_and_jitter() -> None:
     definition = json.loads(ASL_TEXT)
     tasks = _tasks(definition["States"])
@@ -68,7 +82,9 @@ def test_waiting_for_qc_has_a_timeout() -> None:
 
 def test_every_top_level_stage_records_failures_on_the_order() -> None:
     states = json.loads(ASL_TEXT)["States"]
-    for name in ("SplitWork", "AwaitAllQc", "PayAndPrint", "Complete"):
+    stages = [n for n, s in states.items() if s["Type"] in ("Task", "Map", "Parallel") and n != "RecordFailure"]
+    assert {"SplitWork", "AwaitAllQc", "PayAndPrint", "Complete"} <= set(stages)  # a new stage joins this list
+    for name in stages:
         assert states[name]["Catch"][0]["Next"] == "RecordFailure", name
 
 

@@ -33,9 +33,14 @@ CURRENT_REFERENCE_EXPORT: Final = f"{REFERENCE_EXPORTS}current.xlsx"
 PHOTO_CACHE: Final = "cards/photo-cache/"
 
 
+def order_papers_prefix(order_id: str) -> str:
+    """Where the papers of all of an order's assignments are kept, a folder per group."""
+    return f"orders/{order_id}/"
+
+
 def papers_prefix(order_id: str, group_id: str) -> str:
     """Where the papers of an order's assignments for one group are kept (each named below)."""
-    return f"orders/{order_id}/{group_id}/"
+    return f"{order_papers_prefix(order_id)}{group_id}/"
 
 
 def worksheet_name(assignment_id: str) -> str:

@@ -10,11 +10,11 @@ import secrets
 import sys
 from typing import Any
 
-from telar.adapters.repository import Repository
+from telar.adapters.dynamo.auth import DynamoAuth
 from telar.errors import NotAuthenticated
 from telar.models import Buyer
 from telar.models.api_key import ApiKey
-from telar.ports import Ports
+from telar.ports import AuthStore, Ports
 
 API_KEY_HEADER = "x-api-key"
 
@@ -28,7 +28,7 @@ def new_api_key() -> str:
     return "tlr_" + secrets.token_urlsafe(32)
 
 
-def issue_api_key(repo: Repository, buyer_id: str) -> tuple[str, ApiKey]:
+def issue_api_key(store: AuthStore, buyer_id: str) -> tuple[str, ApiKey]:
     """A new key for the buyer, returned once in plain text; the buyer's other keys keep working.
 
     Rotation: issue a new key, let the buyer switch, then revoke the old one by its key id.
@@ -38,13 +38,13 @@ def issue_api_key(repo: Repository, buyer_id: str) -> tuple[str, ApiKey]:
     ValueError
         no such buyer.
     """
-    if repo.get_buyer(buyer_id) is None:
+    if store.get_buyer(buyer_id) is None:
         raise ValueError(f"no buyer {buyer_id!r}")
     api_key = new_api_key()
-    return api_key, repo.put_api_key(buyer_id, hash_api_key(api_key))
+    return api_key, store.put_api_key(buyer_id, hash_api_key(api_key))
 
 
-def revoke_api_key(repo: Repository, buyer_id: str, key_id: str) -> ApiKey:
+def revoke_api_key(store: AuthStore, buyer_id: str, key_id: str) -> ApiKey:
     """Revoke the buyer's key whose id (``ApiKey.key_id``, from ``list``) starts with ``key_id``.
 
     API Gateway may still accept it for the authorizer's cache time (ReauthorizeEvery, 60 s).
@@ -54,10 +54,10 @@ def revoke_api_key(repo: Repository, buyer_id: str, key_id: str) -> ApiKey:
     ValueError
         the id names none of the buyer's keys, or more than one.
     """
-    matches = [k for k in repo.api_keys_of(buyer_id) if key_id and k.key_hash.startswith(key_id)]
+    matches = [k for k in store.api_keys_of(buyer_id) if key_id and k.key_hash.startswith(key_id)]
     if len(matches) != 1:
         raise ValueError(f"{key_id!r} names {len(matches)} of the keys of {buyer_id!r}; see `list {buyer_id}`")
-    repo.revoke_api_key(matches[0].key_hash)
+    store.revoke_api_key(matches[0].key_hash)
     return matches[0]
 
 
@@ -72,7 +72,7 @@ def authorize(ports: Ports, headers: dict[str, str] | None, method_arn: str) -> 
         no key, a key that belongs to no buyer, or to a buyer no longer active.
     """
     api_key = next((v for k, v in (headers or {}).items() if k.lower() == API_KEY_HEADER), None)
-    buyer = ports.repo.buyer_for_key(hash_api_key(api_key)) if api_key else None
+    buyer = ports.auth.buyer_for_key(hash_api_key(api_key)) if api_key else None
     if buyer is None or not buyer.active:  # a buyer removed or deactivated by a reference import: no access
         raise NotAuthenticated(f"a valid {API_KEY_HEADER} header is required")
     arn, _, path = method_arn.partition("/")  # arn:...:execute-api:region:account:api_id / stage/METHOD/resource
@@ -105,17 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("buyer_id")
     revoke.add_argument("key_id")
     args = parser.parse_args(argv)
-    repo = Repository(args.table)
+    store = DynamoAuth(args.table)
     try:
         if args.command == "issue":
-            api_key, key = issue_api_key(repo, args.buyer_id)
+            api_key, key = issue_api_key(store, args.buyer_id)
             print(f"key id {key.key_id} for {args.buyer_id}; give the buyer this key, it is not shown again:")
             print(api_key)
         elif args.command == "list":
-            for key in repo.api_keys_of(args.buyer_id):
+            for key in store.api_keys_of(args.buyer_id):
                 print(f"{key.key_id}  issued {key.issued_at:%Y-%m-%d %H:%M} UTC")
         else:
-            key = revoke_api_key(repo, args.buyer_id, args.key_id)
+            key = revoke_api_key(store, args.buyer_id, args.key_id)
             print(f"revoked {key.key_id} of {args.buyer_id} (cached answers expire within a minute)")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

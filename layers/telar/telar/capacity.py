@@ -144,8 +144,8 @@ def skill_capacity(
             shared[key] = free_minutes(calendars[maker.group_id], at_one, today, {})
         for skill in maker.skills:
             weight[((maker.group_id, skill), key)] += float(maker.efficiency)
-    for (group_skill, key), efficiency in weight.items():
-        add(group_skill, shared[key], efficiency)
+    for (group_skill, calendar), efficiency in weight.items():
+        add(group_skill, shared[calendar], efficiency)
     return {key: cumulative(minutes) for key, minutes in free.items()}
 
 

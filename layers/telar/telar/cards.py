@@ -69,7 +69,6 @@ _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-
 class CardOptions(BaseModel):
     """How an organisation prints its cards (one deployment serves one organisation)."""
 
@@ -320,7 +319,7 @@ def qr_svg(url: str) -> tuple[Markup, int]:
     """
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=1, border=2, omitsize=True, dark="#2b2622")
-    return Markup(svg), qr.symbol_size(scale=1, border=2)[0]  # noqa: S704  # segno output, not user markup
+    return Markup(svg), int(qr.symbol_size(scale=1, border=2)[0])  # noqa: S704  # segno output, not user markup
 
 
 def render_print_sheet(

@@ -1,8 +1,33 @@
 """Domain errors with meaning; adapters and handlers map them to HTTP or to Step Functions errors."""
 
+from typing import ClassVar
+
+ON_OUR_SIDE = "Production stopped on a problem on our side. Our team has been told and will contact you."
+CANNOT_PLAN = (
+    "We cannot plan this order with the makers and time available. Our team will contact you about quantities or dates."
+)
+
 
 class TelarError(Exception):
-    """Base class of every error the domain raises on purpose."""
+    """Base class of every error the domain raises on purpose.
+
+    Its message is the internal detail (logs, the order's ``attention_detail``, the staff's view);
+    ``buyer_message`` is what the buyer reads when this error ends her order (never the detail).
+    """
+
+    buyer_message: ClassVar[str] = ON_OUR_SIDE
+
+
+def buyer_message(error_name: str) -> str | None:
+    """The buyer words of the TelarError class named ``error_name`` (as Step Functions reports a Lambda's
+    error: the class name), or None if no class has that name."""
+    classes: list[type[TelarError]] = [TelarError]
+    while classes:
+        cls = classes.pop()
+        if cls.__name__ == error_name:
+            return cls.buyer_message
+        classes += cls.__subclasses__()
+    return None
 
 
 class NotAuthenticated(TelarError):
@@ -33,6 +58,8 @@ class GroupNotFound(NotFound):
 class ProductNotFound(NotFound):
     """A SKU is not in the catalog (for instance removed by a confirmed import while an order waited to be planned)."""
 
+    buyer_message = CANNOT_PLAN
+
 
 class WageRuleNotFound(NotFound):
     """No minimum-wage rule is in force for a group's country and region on a day."""
@@ -52,6 +79,8 @@ class OrderRejected(TelarError):
 
 class CapacityExceeded(TelarError):
     """No group has an active maker with the skill a product needs, or the work does not fit in the horizon."""
+
+    buyer_message = CANNOT_PLAN
 
 
 class CapacityContention(TelarError):

@@ -18,7 +18,7 @@ from email import policy
 from email.errors import HeaderDefect
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
-from typing import Final, cast
+from typing import Any, Final, cast
 from urllib.parse import quote, unquote
 
 MAX_MESSAGE_BYTES: Final = 20_000_000  # raw, base64 included: ~15 MB of attachments; SES accepts up to 40 MB
@@ -148,7 +148,7 @@ def _verdicts(message: EmailMessage) -> Verdicts:
 def _sender(message: EmailMessage) -> str | None:
     try:
         header = message["From"]
-        addresses = header.addresses if header is not None else ()
+        addresses: tuple[Any, ...] = tuple(header.addresses) if header is not None else ()
     except (ValueError, LookupError, TypeError, AttributeError):
         return None
     if header is None or any(isinstance(d, HeaderDefect) for d in getattr(header, "defects", ())):

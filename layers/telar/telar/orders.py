@@ -85,7 +85,7 @@ class Catalog(BaseModel):
 def refused_line_problems(ports: Ports, body: Any, already: set[str]) -> list[dict[str, str]]:
     """The catalog's problems with a body the schema refused, beyond the fields it named (see
     :func:`telar.intake.catalog_problems`)."""
-    return catalog_problems(body, ports.repo.load_reference(), already)
+    return catalog_problems(body, ports.reference.load_reference(), already)
 
 
 def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_key: str | None = None) -> OrderView:
@@ -119,8 +119,8 @@ def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
 
 def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
     """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start."""
-    order = accept_order(request, buyer, ports.repo.load_reference(), datetime.now(UTC))
-    ports.repo.create_order(order)
+    order = accept_order(request, buyer, ports.reference.load_reference(), datetime.now(UTC))
+    ports.orders.create_order(order)
     logger.append_keys(order_id=order.order_id)
     if not start_pipeline(ports, order):
         order = order.model_copy(update={"status": OrderStatus.START_PENDING})
@@ -135,25 +135,25 @@ def start_pipeline(ports: Ports, order: Order) -> bool:
         ports.workflow.start_order(order.order_id)
     except Exception:  # any failure: the order is kept and the sweeper retries it
         logger.exception("pipeline start failed; the order is kept for a retry", order_id=order.order_id)
-        ports.repo.update_order(order.order_id, status=OrderStatus.START_PENDING.value)
+        ports.orders.update_order(order.order_id, status=OrderStatus.START_PENDING.value)
         return False
-    ports.repo.clear_start_pending(order)
+    ports.orders.clear_start_pending(order)
     return True
 
 
 def sweep_start_pending(ports: Ports, now: datetime) -> list[str]:
     """Start every order stored a while ago whose start was not confirmed; returns the ones started now."""
     started = []
-    for order in ports.repo.start_pending_orders(before=now - START_SWEEP_GRACE):
+    for order in ports.orders.start_pending_orders(before=now - START_SWEEP_GRACE):
         if order.status is OrderStatus.START_PENDING:
-            ports.repo.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
+            ports.orders.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
         if start_pipeline(ports, order):
             started.append(order.order_id)
     return started
 
 
 def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
-    order = ports.repo.get_order(order_id)
+    order = ports.orders.get_order(order_id)
     if order is None or order.buyer_id != buyer.buyer_id:  # another buyer's order does not exist for you
         raise OrderNotFound(order_id)
     return _view(ports, order)
@@ -161,7 +161,7 @@ def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
 
 def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> OrderPage:
     try:
-        orders, next_cursor = ports.repo.list_orders(buyer.buyer_id, limit, cursor)
+        orders, next_cursor = ports.orders.list_orders(buyer.buyer_id, limit, cursor)
     except ValueError as e:
         raise OrderRejected([{"field": "cursor", "message": f"{e}; use next_cursor from the previous page"}]) from e
     return OrderPage(orders=[_view(ports, o, with_groups=False) for o in orders], next_cursor=next_cursor)
@@ -170,8 +170,8 @@ def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> O
 def catalog(ports: Ports, today: date) -> Catalog:
     """Products some group can make now, with the earliest ship date for their minimum quantity given the work
     already booked (one read of the ledgers for the whole catalog)."""
-    ref = ports.repo.load_reference()
-    capacity = skill_capacity(ref, ports.repo.capacity_ledgers(g.group_id for g in ref.groups), today)
+    ref = ports.reference.load_reference()
+    capacity = skill_capacity(ref, ports.assignments.capacity_ledgers(g.group_id for g in ref.groups), today)
     items = []
     for p in sorted(ref.products, key=lambda p: p.sku):
         ship = earliest_ship_date(ref, capacity, p.sku, p.min_quantity, today)
@@ -195,8 +195,8 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
     groups: list[GroupProgress] = []
     due_dates: list[date] = []
     if with_groups and order.assignment_ids:
-        ref = ports.repo.load_reference()
-        for a in ports.repo.assignments_of(order.order_id):
+        ref = ports.reference.load_reference()
+        for a in ports.assignments.assignments_of(order.order_id):
             due_dates.append(a.due_date)
             groups.append(
                 GroupProgress(

@@ -89,4 +89,3 @@ def payslips(payroll: GroupPayroll) -> dict[str, list[EarningLine]]:
     for line in sorted(payroll.lines, key=lambda x: (x.worker_id, x.order_id, x.sku, x.assignment_id)):
         mine[line.worker_id].append(line)
     return dict(mine)
-

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from telar.artifacts import PHOTOS, photo_cache_key
+from telar.errors import TelarError
 
 if TYPE_CHECKING:  # the domain never imports boto3; only the shape of a stored object
     from telar.adapters.storage import StoredObject
@@ -31,7 +32,7 @@ MAX_SOURCE_BYTES = 25_000_000  # a phone photo is a few MB; anything far bigger 
 MAX_SOURCE_PIXELS = 50_000_000  # refuse decompression bombs before decoding
 
 
-class PhotoUnreadable(ValueError):
+class PhotoUnreadable(TelarError, ValueError):
     """The bytes are not a photo Telar can print (not an image, truncated, or absurdly large)."""
 
 

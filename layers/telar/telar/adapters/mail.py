@@ -44,6 +44,23 @@ class Mailer:
     ) -> str:
         """Send one e-mail; ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
         received message in its conversation (In-Reply-To, References, "Re: " subject)."""
+        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
+        reply = client("ses").send_raw_email(
+            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
+        )
+        return str(reply["MessageId"])
+
+    def message(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> EmailMessage:
+        """The message as sent (the in-memory mailer of the tests keeps it)."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(to)
@@ -60,7 +77,4 @@ class Mailer:
         for a in attachments:
             maintype, subtype = a.mime_type.split("/", 1)
             message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
-        reply = client("ses").send_raw_email(
-            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
-        )
-        return str(reply["MessageId"])
+        return message

@@ -17,19 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import EarningLine, GroupPayroll
 from telar.models.payroll import MakerProductPay
-from telar.sheets.cells import (
-    HOURS_FORMAT,
-    INTEGER_FORMAT,
-    LABEL_FONT,
-    TITLE_FONT,
-    money_format,
-    put_text,
-    put_value,
-    set_widths,
-    setup_print,
-    style_header_row,
-    to_bytes,
-)
+from telar.sheets import cells
 
 SUMMARY_HEADERS = (
     "Group ID",
@@ -75,7 +63,7 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str) -> bytes
     _summary(summary, ordered, period_label)
     _detail(wb.create_sheet("Detail"), MakerProductPay.per_maker_product(lines), names)
     _audit(wb.create_sheet("Audit"), sorted(lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)))
-    return to_bytes(wb)
+    return cells.to_bytes(wb)
 
 
 def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal]:
@@ -92,7 +80,7 @@ def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, D
 
 
 def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> None:
-    put_text(ws.cell(row=1, column=1), f"Payroll — {period_label}").font = TITLE_FONT
+    cells.put_text(ws.cell(row=1, column=1), f"Payroll — {period_label}").font = cells.TITLE_FONT
     header = SUMMARY_HEADER_ROW
     _header(ws, header, SUMMARY_HEADERS)
     # one row per group and currency, even if the caller passed one payroll per order
@@ -109,11 +97,11 @@ def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> 
         lines = [line for (_g, c), (_n, ls) in groups.items() if c == currency for line in ls]
         _summary_row(ws, row, ("", f"Total {currency}", currency), currency, _totals(lines))
         for col in range(1, len(SUMMARY_HEADERS) + 1):
-            ws.cell(row=row, column=col).font = LABEL_FONT
+            ws.cell(row=row, column=col).font = cells.LABEL_FONT
         row += 1
-    set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 20, 16])
+    cells.set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 20, 16])
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
-    setup_print(ws, header_row=header, landscape=True)
+    cells.setup_print(ws, header_row=header, landscape=True)
 
 
 def _summary_row(
@@ -124,13 +112,13 @@ def _summary_row(
     totals: tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal],
 ) -> None:
     for col, text in enumerate(texts, start=1):
-        put_text(ws.cell(row=row, column=col), text)
+        cells.put_text(ws.cell(row=row, column=col), text)
     makers, hours, units, piece, base, top_ups, total = totals
-    put_value(ws.cell(row=row, column=4), makers, INTEGER_FORMAT)
-    put_value(ws.cell(row=row, column=5), hours, HOURS_FORMAT)
-    put_value(ws.cell(row=row, column=6), units, INTEGER_FORMAT)
+    cells.put_value(ws.cell(row=row, column=4), makers, cells.INTEGER_FORMAT)
+    cells.put_value(ws.cell(row=row, column=5), hours, cells.HOURS_FORMAT)
+    cells.put_value(ws.cell(row=row, column=6), units, cells.INTEGER_FORMAT)
     for col, amount in zip((7, 8, 9, 10), (piece, base, top_ups, total), strict=True):
-        put_value(ws.cell(row=row, column=col), amount, money_format(currency))
+        cells.put_value(ws.cell(row=row, column=col), amount, cells.money_format(currency))
 
 
 def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, str]) -> None:
@@ -147,12 +135,12 @@ def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, s
             ", ".join(pay.orders),
         )
         for col, text in enumerate(texts, start=1):
-            put_text(ws.cell(row=row, column=col), text)
-        put_value(ws.cell(row=row, column=8), sum(x.units_passed for x in pay.lines), INTEGER_FORMAT)
-        put_value(ws.cell(row=row, column=9), pay.total_of("hours_worked"), HOURS_FORMAT)
-        money = money_format(line.currency)
+            cells.put_text(ws.cell(row=row, column=col), text)
+        cells.put_value(ws.cell(row=row, column=8), sum(x.units_passed for x in pay.lines), cells.INTEGER_FORMAT)
+        cells.put_value(ws.cell(row=row, column=9), pay.total_of("hours_worked"), cells.HOURS_FORMAT)
+        money = cells.money_format(line.currency)
         for col, amount in enumerate(AMOUNTS, start=10):
-            put_value(ws.cell(row=row, column=col), pay.total_of(amount), money)
+            cells.put_value(ws.cell(row=row, column=col), pay.total_of(amount), money)
     _table(ws, DETAIL_HEADERS, len(rows), [12, 26, 12, 16, 9, 16, 24, 10, 8, 14, 12, 16, 12, 14])
 
 
@@ -161,25 +149,25 @@ def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
     for row, line in enumerate(lines, start=2):
         texts = (line.order_id, line.assignment_id, line.group_id, line.worker_id, line.sku)
         for col, text in enumerate(texts, start=1):
-            put_text(ws.cell(row=row, column=col), text)
-        put_value(ws.cell(row=row, column=6), line.inspected_on, DATE_FORMAT)
-        put_text(ws.cell(row=row, column=7), line.qc_upload or "")
-        put_value(ws.cell(row=row, column=8), line.units_passed, INTEGER_FORMAT)
-        put_value(ws.cell(row=row, column=9), line.hours_worked, HOURS_FORMAT)
-        money = money_format(line.currency)
+            cells.put_text(ws.cell(row=row, column=col), text)
+        cells.put_value(ws.cell(row=row, column=6), line.inspected_on, DATE_FORMAT)
+        cells.put_text(ws.cell(row=row, column=7), line.qc_upload or "")
+        cells.put_value(ws.cell(row=row, column=8), line.units_passed, cells.INTEGER_FORMAT)
+        cells.put_value(ws.cell(row=row, column=9), line.hours_worked, cells.HOURS_FORMAT)
+        money = cells.money_format(line.currency)
         for col, amount in enumerate(AMOUNTS, start=10):
-            put_value(ws.cell(row=row, column=col), getattr(line, amount), money)
+            cells.put_value(ws.cell(row=row, column=col), getattr(line, amount), money)
     _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 11, 50, 10, 8, 14, 12, 16, 12, 14])
 
 
 def _header(ws: Worksheet, row: int, headers: tuple[str, ...]) -> None:
     for col, text in enumerate(headers, start=1):
-        put_text(ws.cell(row=row, column=col), text)
-    style_header_row(ws, row, 1, len(headers))
+        cells.put_text(ws.cell(row=row, column=col), text)
+    cells.style_header_row(ws, row, 1, len(headers))
 
 
 def _table(ws: Worksheet, headers: tuple[str, ...], count: int, widths: list[float]) -> None:
-    set_widths(ws, widths)
+    cells.set_widths(ws, widths)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(headers)).column_letter}{count + 1}"
-    setup_print(ws, header_row=1, landscape=True)
+    cells.setup_print(ws, header_row=1, landscape=True)

@@ -22,21 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Assignment, Group, ReferenceData
 from telar.models.qc import EARLIEST_DATE, LATEST_DATE, max_hours_per_row
-from telar.sheets.cells import (
-    BOX,
-    HINT_FONT,
-    INPUT_FILL,
-    INTEGER_FORMAT,
-    LABEL_FONT,
-    TITLE_FONT,
-    UNLOCKED,
-    put_text,
-    put_value,
-    set_widths,
-    setup_print,
-    style_header_row,
-    to_bytes,
-)
+from telar.sheets import cells
 from telar.sheets.labels import instructions_for, labels_for
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
 
@@ -72,7 +58,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     assert ws is not None
     ws.title = QC_SHEET
 
-    put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = TITLE_FONT
+    cells.put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = cells.TITLE_FONT
     info: list[tuple[str, str, object]] = [
         (LABEL_ASSIGNMENT_ID, "assignment_id", assignment.assignment_id),
         ("Order ID", "order_id", assignment.order_id),
@@ -84,17 +70,17 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _label(ws, row, label, words[hint], group.language)
         cell = ws.cell(row=row, column=2)
         if isinstance(value, date):
-            put_value(cell, value, DATE_FORMAT).alignment = Alignment(horizontal="left")
+            cells.put_value(cell, value, DATE_FORMAT).alignment = Alignment(horizontal="left")
         else:
-            put_text(cell, value)
+            cells.put_text(cell, value)
         row += 1
     inspected_row, date_row = row, row + 1
     for sign_row, label, hint in ((inspected_row, LABEL_INSPECTED_BY, "inspected_by"), (date_row, LABEL_DATE, "date")):
         _label(ws, sign_row, label, words[hint], group.language)
         cell = ws.cell(row=sign_row, column=2)
-        cell.fill, cell.border, cell.protection = INPUT_FILL, BOX, UNLOCKED
+        cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
         for col in range(3, _VALUE_COLUMNS + 2):  # the merged cell's border is drawn by each cell under it
-            ws.cell(row=sign_row, column=col).border = BOX
+            ws.cell(row=sign_row, column=col).border = cells.BOX
     ws.cell(row=date_row, column=2).number_format = DATE_FORMAT
     date_check = DataValidation(
         type="date",
@@ -111,12 +97,12 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     header = date_row + 2
     if group.language != "en":  # the words of the group's language above the contract's English labels
         for key, _label_text, hint, _width in _COLUMNS:
-            cell = put_text(ws.cell(row=header, column=COL[key]), words[hint])
-            cell.font, cell.alignment = HINT_FONT, Alignment(wrap_text=True, horizontal="center")
+            cell = cells.put_text(ws.cell(row=header, column=COL[key]), words[hint])
+            cell.font, cell.alignment = cells.HINT_FONT, Alignment(wrap_text=True, horizontal="center")
         header += 1
     for key, label, _hint, _width in _COLUMNS:
-        put_text(ws.cell(row=header, column=COL[key]), label)
-    style_header_row(ws, header, 1, len(_COLUMNS))
+        cells.put_text(ws.cell(row=header, column=COL[key]), label)
+    cells.style_header_row(ws, header, 1, len(_COLUMNS))
     for row in range(date_row + 2, header + 1):  # headings and their hints take two lines in narrow columns
         ws.row_dimensions[row].height = 30
 
@@ -132,12 +118,12 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for worker_id, planned in line.per_maker.items():
             maker = makers.get(worker_id)
-            put_text(ws.cell(row=row, column=COL["worker_id"]), worker_id)
-            put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name if maker else "")
-            put_text(ws.cell(row=row, column=COL["sku"]), line.sku)
-            put_text(ws.cell(row=row, column=COL["product"]), product.name if product else "")
-            put_text(ws.cell(row=row, column=COL["options"]), options)
-            put_value(ws.cell(row=row, column=COL["planned"]), planned, INTEGER_FORMAT)
+            cells.put_text(ws.cell(row=row, column=COL["worker_id"]), worker_id)
+            cells.put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name if maker else "")
+            cells.put_text(ws.cell(row=row, column=COL["sku"]), line.sku)
+            cells.put_text(ws.cell(row=row, column=COL["product"]), product.name if product else "")
+            cells.put_text(ws.cell(row=row, column=COL["options"]), options)
+            cells.put_value(ws.cell(row=row, column=COL["planned"]), planned, cells.INTEGER_FORMAT)
             _inputs(ws, row, _INPUTS)
             rows_by_bound.setdefault(max_hours_per_row(group, product, planned), []).append(row)
             rows_by_codes.setdefault(codes_by_sku[line.sku], []).append(row)
@@ -153,32 +139,32 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _defect_hint(ws, rows, codes, words)
 
     _validations(ws, group, first, last, last_planned, assignment, ref, rows_by_bound)
-    set_widths(ws, [width for *_rest, width in _COLUMNS])
+    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
     ws.freeze_panes = ws.cell(row=first, column=1)
-    setup_print(ws, header_row=header, landscape=True)
+    cells.setup_print(ws, header_row=header, landscape=True)
     ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
 
     _instructions(wb.create_sheet(words["instructions"]), group, ref, codes_by_sku)
-    return to_bytes(wb)
+    return cells.to_bytes(wb)
 
 
 def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
     """The contract label in A, its value in B merged to D (an id is too long for one column: a neighbour's
     text would cut it off in print), the hint in the group's language after it."""
-    put_text(ws.cell(row=row, column=1), label).font = LABEL_FONT
+    cells.put_text(ws.cell(row=row, column=1), label).font = cells.LABEL_FONT
     ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=_VALUE_COLUMNS + 1)
     if language != "en" and hint.casefold() != label.casefold():
-        put_text(ws.cell(row=row, column=_VALUE_COLUMNS + 2), hint).font = HINT_FONT
+        cells.put_text(ws.cell(row=row, column=_VALUE_COLUMNS + 2), hint).font = cells.HINT_FONT
 
 
 def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
     for key in keys:
         cell = ws.cell(row=row, column=COL[key])
-        cell.fill, cell.border, cell.protection = INPUT_FILL, BOX, UNLOCKED
+        cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
         if key in ("produced", "passed", "rejected"):
-            cell.number_format = INTEGER_FORMAT
+            cell.number_format = cells.INTEGER_FORMAT
         elif key == "hours_worked":
             cell.number_format = "0.0#"
 
@@ -269,26 +255,26 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
     bound = f"{max_hours_per_row(group).normalize():f}"
     row = 1
     for index, text in enumerate(lines):
-        cell = put_text(ws.cell(row=row, column=1), text.replace("{max_hours}", bound))
+        cell = cells.put_text(ws.cell(row=row, column=1), text.replace("{max_hours}", bound))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
         if index in (0, len(lines) - 1):
-            cell.font = TITLE_FONT if index == 0 else LABEL_FONT
+            cell.font = cells.TITLE_FONT if index == 0 else cells.LABEL_FONT
         elif len(text) > 95:  # merged cells do not grow with wrapped text: make room for two lines
             ws.row_dimensions[row].height = 30
         row += 1
     for sku, codes in codes_by_sku.items():
         product = ref.find_product(sku)
-        put_text(ws.cell(row=row, column=1), sku)
-        put_text(ws.cell(row=row, column=2), product.name if product else "")
-        put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")
+        cells.put_text(ws.cell(row=row, column=1), sku)
+        cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
+        cells.put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")
         row += 1
     row += 1
-    put_text(ws.cell(row=row, column=1), words["worker_id"]).font = LABEL_FONT
-    put_text(ws.cell(row=row, column=2), words["maker"]).font = LABEL_FONT
+    cells.put_text(ws.cell(row=row, column=1), words["worker_id"]).font = cells.LABEL_FONT
+    cells.put_text(ws.cell(row=row, column=2), words["maker"]).font = cells.LABEL_FONT
     for maker in ref.makers_of(group.group_id):
         row += 1
-        put_text(ws.cell(row=row, column=1), maker.worker_id)
-        put_text(ws.cell(row=row, column=2), maker.first_name)
-    set_widths(ws, [16, 30, 60])
-    setup_print(ws, header_row=None)
+        cells.put_text(ws.cell(row=row, column=1), maker.worker_id)
+        cells.put_text(ws.cell(row=row, column=2), maker.first_name)
+    cells.set_widths(ws, [16, 30, 60])
+    cells.setup_print(ws, header_row=None)

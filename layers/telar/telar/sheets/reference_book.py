@@ -259,7 +259,7 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
                 validation.add(f"{get_column_letter(c)}2:{get_column_letter(c)}{_MAX_ROWS}")
             for r, row in enumerate(rows, start=2):
                 value = row.get(column.field)
-                _write_cell(ws.cell(row=r, column=c), value.get(column.key) if column.key else value)
+                _write_cell(ws.cell(row=r, column=c), (value or {}).get(column.key) if column.key else value)
         style_header_row(ws, 1, 1, len(cols))
         ws.freeze_panes = "B2"
         set_widths(ws, [max(12, min(40, len(c.header) + 4)) for c in cols])

@@ -11,20 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border
 
 from telar.models import Assignment, Group, Order, ReferenceData
-from telar.sheets.cells import (
-    BOX,
-    INTEGER_FORMAT,
-    LABEL_FONT,
-    THIN,
-    TITLE_FONT,
-    WRAP,
-    put_text,
-    put_value,
-    set_widths,
-    setup_print,
-    style_header_row,
-    to_bytes,
-)
+from telar.sheets import cells
 from telar.sheets.labels import labels_for
 
 DATE_FORMATS = {"es": "dd/mm/yyyy", "th": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
@@ -54,7 +41,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     assert ws is not None
     ws.title = words["worksheet_title"][:31]
 
-    put_text(ws.cell(row=1, column=1), f"{words['worksheet_title']} — {group.name}").font = TITLE_FONT
+    cells.put_text(ws.cell(row=1, column=1), f"{words['worksheet_title']} — {group.name}").font = cells.TITLE_FONT
     info: list[tuple[str, object]] = [
         ("buyer_reference", order.buyer_reference),
         ("order_id", order.order_id),
@@ -64,22 +51,22 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
         ("total_units", assignment.planned_units),
     ]
     for row, (key, value) in enumerate(info, start=2):
-        put_text(ws.cell(row=row, column=1), words[key]).font = LABEL_FONT
+        cells.put_text(ws.cell(row=row, column=1), words[key]).font = cells.LABEL_FONT
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         cell = ws.cell(row=row, column=3)
         if key == "due_date":
-            put_value(cell, assignment.due_date, DATE_FORMATS.get(group.language, DATE_FORMATS["en"]))
+            cells.put_value(cell, assignment.due_date, DATE_FORMATS.get(group.language, DATE_FORMATS["en"]))
         elif key == "total_units":
-            put_value(cell, assignment.planned_units, INTEGER_FORMAT)
+            cells.put_value(cell, assignment.planned_units, cells.INTEGER_FORMAT)
         else:
-            put_text(cell, value)
-        cell.font = LABEL_FONT
+            cells.put_text(cell, value)
+        cell.font = cells.LABEL_FONT
         cell.alignment = Alignment(horizontal="left")
 
     header = len(info) + 3
     for col, (key, _width) in enumerate(_TABLE, start=1):
-        put_text(ws.cell(row=header, column=col), words[key])
-    style_header_row(ws, header, 1, len(_TABLE))
+        cells.put_text(ws.cell(row=header, column=col), words[key])
+    cells.style_header_row(ws, header, 1, len(_TABLE))
     ws.row_dimensions[header].height = _LINE_HEIGHT * 2  # "Total quantity" takes two lines
 
     makers = {m.worker_id: m for m in ref.makers}
@@ -88,29 +75,29 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
         product = ref.find_product(line.sku)
         options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
         for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
-            put_text(ws.cell(row=row, column=1), line.sku)
+            cells.put_text(ws.cell(row=row, column=1), line.sku)
             if index == 0:  # the product's details once, on its first row
-                put_text(ws.cell(row=row, column=2), product.name if product else "")
-                put_text(ws.cell(row=row, column=3), options)
-                put_text(ws.cell(row=row, column=4), line.notes or "")
-                put_value(ws.cell(row=row, column=5), line.quantity, INTEGER_FORMAT)
+                cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
+                cells.put_text(ws.cell(row=row, column=3), options)
+                cells.put_text(ws.cell(row=row, column=4), line.notes or "")
+                cells.put_value(ws.cell(row=row, column=5), line.quantity, cells.INTEGER_FORMAT)
                 for col in range(1, len(_TABLE) + 1):
-                    ws.cell(row=row, column=col).border = Border(top=THIN)
+                    ws.cell(row=row, column=col).border = Border(top=cells.THIN)
                 # spreadsheets do not grow a row for wrapped text on opening: make room for it
                 lines = max(
                     math.ceil(len(text) / (_TABLE[col][1] - 2)) for col, text in ((2, options), (3, line.notes or ""))
                 )
                 ws.row_dimensions[row].height = _LINE_HEIGHT * max(lines, 1)
             maker = makers.get(worker_id)
-            put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
-            put_text(ws.cell(row=row, column=7), worker_id)
-            put_value(ws.cell(row=row, column=8), quantity, INTEGER_FORMAT)
-            ws.cell(row=row, column=9).border = BOX
+            cells.put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
+            cells.put_text(ws.cell(row=row, column=7), worker_id)
+            cells.put_value(ws.cell(row=row, column=8), quantity, cells.INTEGER_FORMAT)
+            ws.cell(row=row, column=9).border = cells.BOX
             for col in range(1, 8):
-                ws.cell(row=row, column=col).alignment = WRAP
+                ws.cell(row=row, column=col).alignment = cells.WRAP
             row += 1
 
-    set_widths(ws, [width for _key, width in _TABLE])
+    cells.set_widths(ws, [width for _key, width in _TABLE])
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
-    setup_print(ws, header_row=header, landscape=True)
-    return to_bytes(wb)
+    cells.setup_print(ws, header_row=header, landscape=True)
+    return cells.to_bytes(wb)

@@ -8,9 +8,6 @@ One module per stage, so each Lambda imports only what its stage needs (openpyxl
 at cold start).
 """
 
-from typing import Any
-from urllib.parse import unquote_plus
-
 from telar.models import Order, ReferenceData
 from telar.planned_reference import as_planned
 from telar.ports import Ports
@@ -20,18 +17,9 @@ def order_reference(ports: Ports, order: Order | None) -> ReferenceData:
     """The reference data a stage of a running order reads: its planned version where planned is fair, the
     latest where it is owed (telar/planned_reference.py). Orders planned before versions were kept read the
     latest."""
-    current = ports.repo.reference_version()
-    latest = ports.repo.load_reference(current)
+    current = ports.reference.reference_version()
+    latest = ports.reference.load_reference(current)
     planned = order.reference_version if order else None
     if planned is None or planned == current:
         return latest
-    return as_planned(ports.repo.load_reference(planned), latest)
-
-
-def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(bucket, key, version id) of each S3 record in an SQS message body; test events give none."""
-    return [
-        (r["s3"]["bucket"]["name"], unquote_plus(r["s3"]["object"]["key"]), r["s3"]["object"].get("versionId"))
-        for r in event_body.get("Records", [])
-        if r.get("eventName", "").startswith("ObjectCreated")
-    ]
+    return as_planned(ports.reference.load_reference(planned), latest)

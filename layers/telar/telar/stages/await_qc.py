@@ -4,4 +4,4 @@ from telar.ports import Ports
 
 
 def await_qc(ports: Ports, assignment_id: str, task_token: str) -> None:
-    ports.repo.await_qc(assignment_id, task_token)
+    ports.assignments.await_qc(assignment_id, task_token)

@@ -98,7 +98,7 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
     if envelope.automatic:
         logger.info("inbound mail is automatic: not answered", key=key, reason=envelope.automatic)
         return "automatic"
-    ref = ports.repo.load_reference()
+    ref = ports.reference.load_reference()
     sender = registered_sender(envelope.sender, ref, ports.settings.finance_recipients)
     thread = envelope.thread()
     if sender is None or thread is None:
@@ -148,7 +148,7 @@ def _destination(ports: Ports, sender: Sender, content: bytes) -> tuple[str | No
         return REFERENCE_UPLOADS, None
     if not sender.groups:
         return None, "only production managers send QC sheets"
-    assignment = ports.repo.get_assignment(assignment_id) if assignment_id is not None else None
+    assignment = ports.assignments.get_assignment(assignment_id) if assignment_id is not None else None
     if assignment is not None and assignment.group_id not in {g.group_id for g in sender.groups}:
         return None, (
             f"the sheet is for assignment {assignment_id}, which belongs to a group you do not manage; "

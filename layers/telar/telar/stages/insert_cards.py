@@ -34,15 +34,15 @@ def make_cards(
     overwrites the sheet without what she withdrew.
     """
     generated_at = generated_at or datetime.now(UTC)
-    order = ports.repo.get_order(order_id)
+    order = ports.orders.get_order(order_id)
     if order is None:
         raise OrderNotFound(f"order {order_id} does not exist")
     ref = order_reference(ports, order)  # consent as now; the catalog (care instructions) as planned
-    rows = [(a.group_id, row) for a in ports.repo.assignments_of(order_id) for row in a.qc_rows]
+    rows = [(a.group_id, row) for a in ports.assignments.assignments_of(order_id) for row in a.qc_rows]
     loaded = photos.load_print_photos(cards.photo_files_needed(rows, ref, generated_at), ports.uploads, ports.artifacts)
     for worker_id, problem in loaded.problems.items():  # a missing photo never fails the order
         logger.warning(f"photo of {worker_id} left out: {problem}", order_id=order_id)
-    buyer = ports.repo.get_buyer(order.buyer_id)
+    buyer = ports.auth.get_buyer(order.buyer_id)
     built = cards.build_cards(rows, ref, loaded.photos, buyer.language if buyer else "en", generated_at)
     for warning in (w for c in built for w in c.warnings):
         logger.warning(warning, order_id=order_id)

@@ -19,13 +19,14 @@ def send_once(
     thread: MailThread | None = None,
 ) -> None:
     """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it, and a
-    claim whose holder died before completing it expires (see Repository.claim), so a later retry sends it.
+    claim whose holder died before completing it expires (see the claim store's ``claim``), so a later retry sends
+    it.
 
     ``invite_reply``: the e-mail asks for a sheet back, so replies go to the inbound address (when there is
     one). ``thread``: it answers a received e-mail, in that e-mail's conversation, to its sender (first) and
     ``to``.
     """
-    if not ports.repo.claim(f"mail#{name}"):
+    if not ports.claims.claim(f"mail#{name}"):
         return
     reply_to = ports.settings.inbound_address if invite_reply or thread else None
     try:
@@ -38,9 +39,9 @@ def send_once(
             thread=thread,
         )
     except Exception:
-        ports.repo.release(f"mail#{name}")
+        ports.claims.release(f"mail#{name}")
         raise
-    ports.repo.complete(f"mail#{name}")
+    ports.claims.complete(f"mail#{name}")
 
 
 def keep_error_report(

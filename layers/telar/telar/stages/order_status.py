@@ -5,35 +5,26 @@ stays booked for work that will never come. The buyer reads a reason written for
 (error name, message, stack) goes to the logs and to the order's ``attention_detail``, the staff's view.
 """
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from telar.artifacts import cards_key, order_payroll_prefix
 from telar.capacity import release_bookings
-from telar.errors import CapacityContention, ConditionFailed
+from telar.errors import ON_OUR_SIDE, buyer_message
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
+from telar.stages.conflicts import retry_on_conflict
 
-RELEASE_ATTEMPTS = 5
-
-CANNOT_PLAN = (
-    "We cannot plan this order with the makers and time available. Our team will contact you about quantities or dates."
-)
-# What a buyer reads, by the error the stage raised. Anything else is a fault of ours, told as such.
-BUYER_REASONS = {
-    "CapacityExceeded": CANNOT_PLAN,
-    "ProductNotFound": CANNOT_PLAN,  # a product left the catalog (a confirmed import) before the order was planned
-    "States.Timeout": "A production group has not reported its quality check in time. Our team is following it up.",
-    "States.HeartbeatTimeout": "A production group has not reported its quality check in time. Our team is "
-    "following it up.",
-}
-DEFAULT_BUYER_REASON = "Production stopped on a problem on our side. Our team has been told and will contact you."
+QC_LATE = "A production group has not reported its quality check in time. Our team is following it up."
+# Step Functions' own errors; a stage's error brings its words (TelarError.buyer_message); anything else is a
+# fault of ours, told as such.
+STATES_REASONS = {"States.Timeout": QC_LATE, "States.HeartbeatTimeout": QC_LATE}
 
 
 def buyer_reason(error: dict[str, Any]) -> str:
-    return BUYER_REASONS.get(str(error.get("Error", "")), DEFAULT_BUYER_REASON)
+    name = str(error.get("Error", ""))
+    return STATES_REASONS.get(name) or buyer_message(name) or ON_OUR_SIDE
 
 
 def staff_detail(error: dict[str, Any]) -> str:
@@ -52,25 +43,27 @@ def release_order_bookings(ports: Ports, order_id: str) -> list[str]:
         when the group's ledger kept changing under us (the state machine retries).
     """
     cancelled: list[str] = []
-    for a in ports.repo.assignments_of(order_id):
+    for a in ports.assignments.assignments_of(order_id):
         if a.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC) and _cancel(ports, a):
             cancelled.append(a.assignment_id)
     return cancelled
 
 
 def _cancel(ports: Ports, a: Assignment) -> bool:
-    for attempt in range(1, RELEASE_ATTEMPTS + 1):
-        ledger = ports.repo.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
+    """Cancel ``a`` and give back its booked minutes; False if it was signed off or cancelled meanwhile."""
+
+    def release() -> bool:
+        ledger = ports.assignments.capacity_ledgers([a.group_id])[a.group_id] if a.booked else None
         released = release_bookings(ledger, a.booked, datetime.now(UTC).date(), this_week_too=True) if ledger else None
-        try:
-            ports.repo.cancel_assignment(a.assignment_id, released)
-            return True
-        except ConditionFailed:
-            current = ports.repo.get_assignment(a.assignment_id)
-            if current is None or current.status not in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC):
-                return False  # signed off or cancelled meanwhile: nothing of it to give back here
-            time.sleep(0.05 * attempt)  # the ledger changed: read it again
-    raise CapacityContention(f"the ledger of {a.group_id} kept changing while releasing {a.assignment_id}")
+        ports.assignments.cancel_assignment(a.assignment_id, released)
+        return True
+
+    def ended_meanwhile() -> bool | None:
+        current = ports.assignments.get_assignment(a.assignment_id)
+        open_ = current is not None and current.status in (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC)
+        return None if open_ else False  # False: nothing of it to give back here; None: the ledger changed
+
+    return retry_on_conflict(release, ended_meanwhile, what=f"release {a.assignment_id}")
 
 
 def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, Any] | None = None) -> str:
@@ -79,7 +72,7 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
     if status is OrderStatus.NEEDS_ATTENTION:
         released = release_order_bookings(ports, order_id)
         logger.info("bookings released", order_id=order_id, assignments=released)
-    assignments = ports.repo.assignments_of(order_id)
+    assignments = ports.assignments.assignments_of(order_id)
     fields["units_passed"] = sum(a.units_passed for a in assignments)
     if error:
         fields["status_reason"] = buyer_reason(error)
@@ -90,6 +83,6 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
-    ports.repo.update_order(order_id, **fields)
-    ports.repo.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
+    ports.orders.update_order(order_id, **fields)
+    ports.orders.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
     return status.value

@@ -46,13 +46,13 @@ def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str
 
 def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
     """Pay every unpaid line due in ``period`` once; write the files and payslips; e-mail finance once."""
-    run = ports.repo.start_pay_run(period.period)
+    run = ports.earnings.start_pay_run(period.period)
     moved: list[EarningLine] = []
     if run.status == "COLLECTING":  # once FILED, the lines of this period are fixed; later ones wait for the next
-        moved = ports.repo.mark_paid(payroll.due_in(ports.repo.unpaid_earnings(), period), period.period)
+        moved = ports.earnings.mark_paid(payroll.due_in(ports.earnings.unpaid_earnings(), period), period.period)
     # The index is eventually consistent: lines moved just now are taken from the writes themselves.
-    paid = {_key(line): line for line in [*ports.repo.earnings_paid_in(period.period), *moved]}
-    ref = ports.repo.load_reference()
+    paid = {_key(line): line for line in [*ports.earnings.earnings_paid_in(period.period), *moved]}
+    ref = ports.reference.load_reference()
     groups = payroll.by_group(sorted(paid.values(), key=_key), ref)
     prefix = pay_period_prefix(period.period)
     attachments, files, slips, totals = [], [], [], {}
@@ -73,7 +73,7 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
             "totals": totals,
         }
     )
-    ports.repo.save_pay_run(run)
+    ports.earnings.save_pay_run(run)
     if run.mail_sent:
         return run
     mail = render_mail("pay_run", period=period.period, groups=groups)
@@ -87,10 +87,10 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
         )
     except Exception as e:
         logger.exception("payroll e-mail not sent; files are in S3", extra={"period": period.period})
-        ports.repo.save_pay_run(run.model_copy(update={"mail_error": f"{type(e).__name__}: {e}"}))
+        ports.earnings.save_pay_run(run.model_copy(update={"mail_error": f"{type(e).__name__}: {e}"}))
         raise
     run = run.model_copy(update={"status": "SENT", "mail_sent": True, "mail_error": None})
-    ports.repo.save_pay_run(run)
+    ports.earnings.save_pay_run(run)
     return run
 
 

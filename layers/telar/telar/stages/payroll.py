@@ -13,12 +13,12 @@ from telar.stages.notify import send_once
 def run_payroll(ports: Ports, order_id: str) -> list[str]:
     """Record each maker's earnings for the order once, write a payroll file per group, e-mail finance."""
     # piece rates and the group's pay terms as planned; the minimum wage in force on the QC date
-    ref = order_reference(ports, ports.repo.get_order(order_id))
-    assignments = ports.repo.assignments_of(order_id)
+    ref = order_reference(ports, ports.orders.get_order(order_id))
+    assignments = ports.assignments.assignments_of(order_id)
     for a in assignments:
         assert a.inspected_on is not None, f"{a.assignment_id} has no QC sign-off"
-        ports.repo.record_earnings(payroll.earnings_for(a, ref, a.inspected_on))
-    recorded = ports.repo.earnings_of(order_id)  # what is on record is what gets paid
+        ports.earnings.record_earnings(payroll.earnings_for(a, ref, a.inspected_on))
+    recorded = ports.earnings.earnings_of(order_id)  # what is on record is what gets paid
     groups = payroll.by_group(recorded, ref)
     keys, attachments = [], []
     for group_payroll in groups:

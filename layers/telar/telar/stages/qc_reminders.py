@@ -17,7 +17,7 @@ from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
-QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.asl.json (tested)
+QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.src.json (tested)
 REMIND_BEFORE_TIMEOUT = timedelta(days=3)
 
 
@@ -25,17 +25,17 @@ def send_qc_reminders(ports: Ports, now: datetime) -> dict[str, Any]:
     """One pass over the assignments waiting for QC; safe to run again (one reminder per assignment a day)."""
     ref: ReferenceData | None = None
     alive, gone, reminded = 0, [], []
-    for a in ports.repo.awaiting_qc():
+    for a in ports.assignments.awaiting_qc():
         assert a.task_token, f"{a.assignment_id} waits for QC without a task token"
         if not ports.workflow.heartbeat(a.task_token):  # the execution timed out or was stopped
-            ports.repo.stop_awaiting(a.assignment_id)
+            ports.assignments.stop_awaiting(a.assignment_id)
             gone.append(a.assignment_id)
             continue
         alive += 1
         deadline = (a.awaiting_since or now) + QC_TIMEOUT
         if now.date() <= a.due_date and deadline - now > REMIND_BEFORE_TIMEOUT:
             continue
-        ref = ref or ports.repo.load_reference()
+        ref = ref or ports.reference.load_reference()
         _remind(ports, a, ref, now, deadline)
         reminded.append(a.assignment_id)
     logger.info("QC reminders", waiting=alive, reminded=len(reminded), no_longer_waiting=gone)
@@ -44,9 +44,9 @@ def send_qc_reminders(ports: Ports, now: datetime) -> dict[str, Any]:
 
 def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, deadline: datetime) -> None:
     group = ref.group(a.group_id)
-    order = ports.repo.get_order(a.order_id)
+    order = ports.orders.get_order(a.order_id)
     reference = order.buyer_reference if order else a.order_id
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if a.qc_template_key:
         attachments = (Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),)
     mail = render_mail(

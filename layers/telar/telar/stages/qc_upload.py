@@ -47,7 +47,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     assignment: Assignment | None = None
     try:
         parsed = read_qc_workbook(data)
-        assignment = ports.repo.get_assignment(parsed.assignment_id)
+        assignment = ports.assignments.get_assignment(parsed.assignment_id)
         if assignment is None:
             raise SheetInvalid([parsed.assignment_id_cell.problem("the Assignment ID of a QC template Telar sent")])
         if assignment.status == AssignmentStatus.QC_DONE:
@@ -61,7 +61,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
                     )
                 ]
             )
-        order = ports.repo.get_order(assignment.order_id)
+        order = ports.orders.get_order(assignment.order_id)
         if assignment.status == AssignmentStatus.CANCELLED or (
             assignment.status == AssignmentStatus.PLANNED and order is not None and order.status in _ENDED
         ):
@@ -75,10 +75,10 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     except SheetInvalid as invalid:
         _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment, thread)
         return "rejected"
-    ports.repo.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
-    accepted = ports.repo.get_assignment(sheet.assignment_id)
+    ports.assignments.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
+    accepted = ports.assignments.get_assignment(sheet.assignment_id)
     assert accepted is not None
-    ports.repo.record_timeline(accepted.order_id, "QC_DONE", group_id=accepted.group_id)
+    ports.orders.record_timeline(accepted.order_id, "QC_DONE", group_id=accepted.group_id)
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
@@ -92,7 +92,7 @@ def _unused_capacity(ports: Ports, assignment: Assignment) -> CapacityLedger | N
     no more time (a sheet signed off early frees its makers for the next orders). None if nothing is freed."""
     if not assignment.booked:
         return None
-    ledger = ports.repo.capacity_ledgers([assignment.group_id])[assignment.group_id]
+    ledger = ports.assignments.capacity_ledgers([assignment.group_id])[assignment.group_id]
     return release_bookings(ledger, assignment.booked, datetime.now(UTC).date())
 
 
@@ -111,9 +111,9 @@ def _resume(ports: Ports, assignment: Assignment) -> None:
 def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Assignment) -> None:
     """A sheet for work whose order stopped: the manager and the office are told on the first delivery (an SQS
     retry would never make it acceptable). The upload stays in the bucket; nothing is recorded or paid from it."""
-    order = ports.repo.get_order(assignment.order_id)
+    order = ports.orders.get_order(assignment.order_id)
     reason = order.status_reason if order and order.status_reason else "it was stopped"
-    group = ports.repo.load_reference().group(assignment.group_id)
+    group = ports.reference.load_reference().group(assignment.group_id)
     logger.warning("QC sheet for work no longer in production", key=key, assignment_id=assignment.assignment_id)
     mail = render_mail("qc_not_awaited", assignment=assignment, group=group, key=key, reason=reason)
     send_once(
@@ -139,7 +139,7 @@ def _report_invalid_sheet(
     # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
     # A sheet that came by e-mail is answered to its sender (a manager, checked when it came in), in her thread.
     to = (
-        [ports.repo.load_reference().group(assignment.group_id).manager_email]
+        [ports.reference.load_reference().group(assignment.group_id).manager_email]
         if assignment
         else ports.settings.finance_recipients
     )

@@ -2,7 +2,7 @@
 
 Nothing is applied unless the whole book is valid, and nothing that would break open work (see
 telar.reference_guards) unless the workbook confirms it; a valid book becomes the new version in one switch
-(see Repository.put_reference) and earlier versions stay readable. Makers left out are kept, inactive;
+(see the reference store's put_reference) and earlier versions stay readable. Makers left out are kept, inactive;
 buyers left out or deactivated lose API access at once.
 New buyers get an API key by e-mail, once; only its hash is stored. Every step is safe to repeat: an
 upload delivered twice finds its data already in force and its e-mails already sent.
@@ -56,23 +56,23 @@ def import_reference(
         the book leaves out a group whose makers are kept (nothing is applied).
     """
     new_keys: dict[str, str] = {}
-    if (applied := ports.repo.reference_applied_from(source)) is not None:
+    if (applied := ports.reference.reference_applied_from(source)) is not None:
         # A redelivery, possibly after later uploads: never roll them back; finish what may have been cut short.
         for buyer in book.buyers:
-            if ports.repo.get_buyer(buyer.buyer_id) is None:
-                ports.repo.put_buyer_profile(buyer)
+            if ports.auth.get_buyer(buyer.buyer_id) is None:
+                ports.auth.put_buyer_profile(buyer)
             if (key := _deliver_key(ports, buyer, issue_key)) is not None:
                 new_keys[buyer.buyer_id] = key
         return ImportResult(applied, False, (), new_keys)
-    current = ports.repo.reference_version()
-    stored = ports.repo.load_reference_book(current) if current else None
+    current = ports.reference.reference_version()
+    stored = ports.reference.load_reference_book(current) if current else None
     previous = stored.reference if stored else None
     merged, _ = keep_departed_makers(previous, book.reference)
     if problems := orphaned_groups(merged):
         raise SheetInvalid(problems)
     previous_buyers = stored.buyers if stored else ()
-    open_work = ports.repo.open_work()
-    leaving = ports.repo.buyers_with_open_orders(revoked_buyers(previous_buyers, book.buyers))
+    open_work = ports.assignments.open_work()
+    leaving = ports.orders.buyers_with_open_orders(revoked_buyers(previous_buyers, book.buyers))
     open_work = replace(open_work, buyers=open_work.buyers | leaving)
     risky = risky_changes(previous, merged, previous_buyers, book.buyers, open_work)
     if risky and not book.confirmed:
@@ -84,34 +84,34 @@ def import_reference(
     if current is not None and incoming == in_force:
         version, changed = current, False
     else:
-        version, changed = ports.repo.put_reference(incoming.reference, incoming.buyers, source), True
+        version, changed = ports.reference.put_reference(incoming.reference, incoming.buyers, source), True
     for buyer in incoming.buyers:
-        ports.repo.put_buyer_profile(buyer)
+        ports.auth.put_buyer_profile(buyer)
         if buyer.active and (key := _deliver_key(ports, buyer, issue_key)) is not None:
             new_keys[buyer.buyer_id] = key
     removed = {b.buyer_id for b in incoming.buyers}
     for buyer in previous_buyers:  # left out of the book: her access ends now (the authorizer checks `active`)
         if buyer.buyer_id not in removed and buyer.active:
-            ports.repo.put_buyer_profile(buyer.model_copy(update={"active": False}))
+            ports.auth.put_buyer_profile(buyer.model_copy(update={"active": False}))
     return ImportResult(version, changed, tuple(deactivated(previous, incoming.reference)), new_keys)
 
 
 def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | None) -> str | None:
     """A key for a buyer Telar never sent one to, e-mailed once; None if she has had hers."""
     claim = f"apikey#{buyer.buyer_id}"
-    if not ports.repo.claim(claim):
+    if not ports.claims.claim(claim):
         return None
     api_key = issue_key(buyer.buyer_id) if issue_key else new_api_key()
     key_hash = hash_api_key(api_key)
-    ports.repo.put_api_key(buyer.buyer_id, key_hash)
+    ports.auth.put_api_key(buyer.buyer_id, key_hash)
     try:
         mail = render_mail("api_key", buyer=buyer, api_key=api_key)
         ports.mailer.send(to=[str(buyer.email)], subject=mail.subject, text=mail.text)
     except Exception:  # not delivered: the key must not stay valid, and a retry issues a fresh one
-        ports.repo.revoke_api_key(key_hash)
-        ports.repo.release(claim)
+        ports.auth.revoke_api_key(key_hash)
+        ports.claims.release(claim)
         raise
-    ports.repo.complete(claim)
+    ports.claims.complete(claim)
     return api_key
 
 
@@ -133,10 +133,10 @@ def apply_reference_workbook(
     except SheetInvalid as invalid:
         _report_invalid(ports, source, data, invalid, thread)
         return None
-    exported = ports.repo.load_reference_book(result.version)
+    exported = ports.reference.load_reference_book(result.version)
     export = write_reference_book(exported)  # the same workbook staff upload
     ports.uploads.put(REFERENCE_EXPORTS + reference_export_name(result.version), export, XLSX)
-    if result.version == ports.repo.reference_version():  # a late redelivery leaves the newer export alone
+    if result.version == ports.reference.reference_version():  # a late redelivery leaves the newer export alone
         ports.uploads.put(CURRENT_REFERENCE_EXPORT, export, XLSX)
     logger.info(
         "reference workbook applied",
@@ -146,7 +146,7 @@ def apply_reference_workbook(
         deactivated=len(result.deactivated),
         new_buyers=sorted(result.new_keys),
     )
-    applied_here = result.changed or ports.repo.reference_source(result.version) == source
+    applied_here = result.changed or ports.reference.reference_source(result.version) == source
     mail = render_mail(
         "reference_receipt",
         ref=exported.reference,

@@ -21,7 +21,7 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     for its QC sheet), or ``{"rework": False, "assignment_id": assignment_id}`` when nothing is left to
     rework or the rounds are used up; then the assignment is flagged and the order ends NEEDS_ATTENTION.
     """
-    signed_off = ports.repo.get_assignment(assignment_id)
+    signed_off = ports.assignments.get_assignment(assignment_id)
     if signed_off is None:
         raise AssignmentNotFound(f"assignment {assignment_id} does not exist")
     rework = plan_rework(signed_off)
@@ -32,14 +32,14 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
             f"{signed_off.units_rejected} unit(s) still rejected after {signed_off.rework_round} rework round(s) "
             f"of {signed_off.rework_of or signed_off.assignment_id}"
         )
-        ports.repo.flag_assignment(assignment_id, reason)
+        ports.assignments.flag_assignment(assignment_id, reason)
         logger.warning("rework rounds used up", assignment_id=assignment_id, reason=reason)
         return {"rework": False, "assignment_id": assignment_id}
-    order = ports.repo.get_order(signed_off.order_id)
+    order = ports.orders.get_order(signed_off.order_id)
     if order is None:
         raise OrderNotFound(f"order {signed_off.order_id} of {assignment_id} does not exist")
     ref = order_reference(ports, order)  # the catalog as planned; the manager as now
-    stored = ports.repo.get_assignment(rework.assignment_id) or _book_and_store(
+    stored = ports.assignments.get_assignment(rework.assignment_id) or _book_and_store(
         ports, with_paper_keys(order, rework), ref
     )
     # Papers once the round is stored (its due date comes from the booking); a redelivery writes the same ones.
@@ -57,9 +57,9 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
     today = datetime.now(UTC).date()
 
     def book_and_store() -> Assignment:
-        ledger = ports.repo.capacity_ledgers([rework.group_id])[rework.group_id]
+        ledger = ports.assignments.capacity_ledgers([rework.group_id])[rework.group_id]
         booked = book_rework(rework, ref, ledger, today)
-        ports.repo.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
+        ports.assignments.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
         logger.info(
             "rework round started",
             assignment_id=booked.assignment_id,
@@ -69,6 +69,6 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
         return booked
 
     def stored_meanwhile() -> Assignment | None:
-        return ports.repo.get_assignment(rework.assignment_id)
+        return ports.assignments.get_assignment(rework.assignment_id)
 
     return retry_on_conflict(book_and_store, stored_meanwhile, what=f"book {rework.assignment_id}")

@@ -15,12 +15,12 @@ from telar.stages.papers import mail_manager_papers, with_paper_keys, write_pape
 
 def split_work(ports: Ports, order_id: str) -> list[str]:
     """Plan the order's assignments and book their capacity, write their papers, tell the managers."""
-    order = ports.repo.get_order(order_id)
+    order = ports.orders.get_order(order_id)
     if order is None:
         raise OrderNotFound(f"order {order_id} does not exist")
     if order.assignment_ids:  # planned by an earlier attempt, which may have stopped before its papers or e-mails
         ref = order_reference(ports, order)
-        for a in ports.repo.assignments_of(order_id):
+        for a in ports.assignments.assignments_of(order_id):
             if a.assignment_id in order.assignment_ids:
                 if (
                     a.worksheet_key
@@ -31,16 +31,16 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
                 mail_manager_papers(ports, a, order.buyer_reference, ref)  # once each: send_once remembers
         return order.assignment_ids
     # The version is read first, then that version loaded: an import meanwhile cannot mix two versions.
-    version = ports.repo.reference_version()
-    ref = ports.repo.load_reference(version)
+    version = ports.reference.reference_version()
+    ref = ports.reference.load_reference(version)
     today = datetime.now(UTC).date()
 
     def plan_and_store() -> tuple[allocation.Plan, list[Assignment]]:
-        ledgers = ports.repo.capacity_ledgers(g.group_id for g in ref.groups)
+        ledgers = ports.assignments.capacity_ledgers(g.group_id for g in ref.groups)
         plan = allocation.split_order(order, ref, today, ledgers)
         # Papers are written once the plan is stored: a plan that loses a race leaves no papers behind.
         stored = [with_paper_keys(order, a) for a in plan.assignments]
-        ports.repo.create_assignments(
+        ports.assignments.create_assignments(
             order_id,
             stored,
             ledgers=[add_bookings(ledgers[g], booked, today) for g, booked in sorted(plan.bookings.items())],
@@ -54,7 +54,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
 
     def planned_meanwhile() -> list[str] | None:
         """The plan a concurrent attempt for this order stored first: it stands."""
-        current = ports.repo.get_order(order_id)
+        current = ports.orders.get_order(order_id)
         assert current is not None  # orders are never deleted
         return current.assignment_ids or None
 
@@ -73,7 +73,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     for a in stored:
         write_papers(ports, order, a, ref)
     detail = f"{len(stored)} group(s)" + (f"; {_late_reason(plan, order)}" if plan.is_late(order) else "")
-    ports.repo.record_timeline(order_id, "IN_PRODUCTION", detail=detail)
+    ports.orders.record_timeline(order_id, "IN_PRODUCTION", detail=detail)
     for a in stored:
         mail_manager_papers(ports, a, order.buyer_reference, ref)
     return [a.assignment_id for a in stored]

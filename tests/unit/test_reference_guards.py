@@ -12,9 +12,9 @@ from telar.errors import NotAuthenticated
 from telar.models import Buyer
 from telar.ports import Ports
 from tests.conftest import SAMPLES
-from tests.integration.test_reference_upload import _mails, _text, _upload, imported  # noqa: F401  (fixture)
+from tests.unit.test_reference_upload import _mails, _text, _upload, imported  # noqa: F401  (fixture)
 
-METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/v1/GET/catalog"
+METHOD_ARN = "arn:ports:execute-api:us-east-1:123456789012:api/v1/GET/catalog"
 
 
 def _book(change: Callable[[openpyxl.Workbook], None], confirm: bool = False) -> bytes:
@@ -56,11 +56,11 @@ def test_a_workbook_with_an_empty_makers_or_catalog_sheet_is_refused_with_a_repo
     sheet = sheets[0]
     outcome, _, _ = _upload(imported, _book(_empty(*sheets)), "reference/emptied.xlsx")
     # Then nothing is applied and the office is told what would break and how to confirm it
-    assert outcome == "rejected" and imported.repo.reference_version() == 1
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    assert outcome == "rejected" and imported.reference.reference_version() == 1
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert sheet in _text(report) and "Confirm" in _text(report)
     # and the next order can still be planned: the data in force is unchanged
-    ref = imported.repo.load_reference()
+    ref = imported.reference.load_reference()
     assert ref.products and any(m.active for m in ref.makers)
 
 
@@ -68,13 +68,13 @@ def test_an_empty_catalog_confirmed_in_the_workbook_is_applied(imported: Ports) 
     # Given a workbook with an empty catalog and "Confirm: yes" on its instructions sheet
     outcome, _, _ = _upload(imported, _book(_empty("catalog"), confirm=True), "reference/confirmed.xlsx")
     # Then it is applied as the person confirmed
-    assert outcome == "applied" and imported.repo.load_reference().products == ()
+    assert outcome == "applied" and imported.reference.load_reference().products == ()
 
 
 def test_a_buyer_removed_from_the_reference_data_loses_api_access(imported: Ports) -> None:  # noqa: F811
     # Given a sample buyer with her key working
-    buyer = imported.repo.load_reference_buyers()[0]
-    key = next(w for m in _mails() if m["To"] == buyer.email for w in _text(m).split() if w.startswith("tlr_"))
+    buyer = imported.reference.load_reference_buyers()[0]
+    key = next(w for m in _mails(imported) if m["To"] == buyer.email for w in _text(m).split() if w.startswith("tlr_"))
     assert authorize(imported, {"x-api-key": key}, METHOD_ARN)["principalId"] == buyer.buyer_id
     # When a workbook without her row is applied (she has no open orders)
     outcome, _, _ = _upload(imported, _book(_without_row("buyers", buyer.buyer_id)), "reference/no-buyer.xlsx")
@@ -82,7 +82,7 @@ def test_a_buyer_removed_from_the_reference_data_loses_api_access(imported: Port
     # Then her key is refused at once by the authorizer
     with pytest.raises(NotAuthenticated):
         authorize(imported, {"x-api-key": key}, METHOD_ARN)
-    stored = imported.repo.buyer_for_key(hash_api_key(key))
+    stored = imported.auth.buyer_for_key(hash_api_key(key))
     assert isinstance(stored, Buyer) and not stored.active
 
 
@@ -91,13 +91,13 @@ def test_a_buyer_with_open_orders_is_not_removed_without_confirmation(imported: 
     from telar import orders
     from tests.factories import make_order_request
 
-    buyer = imported.repo.load_reference_buyers()[0]
+    buyer = imported.reference.load_reference_buyers()[0]
     orders.submit_order(imported, buyer, make_order_request(requested_ship_date="2099-01-01"))
     # When a workbook without her row is uploaded
     outcome, _, _ = _upload(imported, _book(_without_row("buyers", buyer.buyer_id)), "reference/no-buyer.xlsx")
     # Then it is refused, naming her, and she stays active
     assert outcome == "rejected"
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert buyer.buyer_id in _text(report)
-    profile = imported.repo.get_buyer(buyer.buyer_id)
+    profile = imported.auth.get_buyer(buyer.buyer_id)
     assert profile is not None and profile.active

@@ -1,4 +1,5 @@
-"""The monthly pay run against moto: every unpaid line paid once, files and payslips in S3, finance mailed once."""
+"""The monthly pay run on the in-memory ports: every unpaid line paid once, files and payslips stored, finance mailed
+once."""
 
 import io
 from datetime import date
@@ -6,20 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 from openpyxl import load_workbook
 
 from telar.models import EarningLine, PayPeriod
 from telar.ports import Ports
 from telar.stages.pay_period import run_pay_period
 from tests.factories import CHIANG_MAI, make_earning_line, make_reference
+from tests.fakes import sent_mails
 
 NOVEMBER = PayPeriod(period="2026-11")
-
-
-def _sent() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
 
 
 def _lines() -> list[EarningLine]:
@@ -50,10 +46,10 @@ def _lines() -> list[EarningLine]:
 
 
 @pytest.fixture
-def recorded(aws: Ports) -> Ports:
-    aws.repo.put_reference(make_reference())
-    assert aws.repo.record_earnings(_lines()) == 4
-    return aws
+def recorded(ports: Ports) -> Ports:
+    ports.reference.put_reference(make_reference())
+    assert ports.earnings.record_earnings(_lines()) == 4
+    return ports
 
 
 def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports) -> None:
@@ -61,16 +57,16 @@ def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports
     first = run_pay_period(recorded, NOVEMBER)
     again = run_pay_period(recorded, NOVEMBER)
     # Then the three lines due by 30 November are paid in it, the December one still waits
-    paid = recorded.repo.earnings_paid_in("2026-11")
+    paid = recorded.earnings.earnings_paid_in("2026-11")
     assert sorted(line.worker_id for line in paid) == ["CNX-01", "CUS-01", "CUS-02"]
-    assert [line.worker_id for line in recorded.repo.unpaid_earnings()] == ["CUS-03"]
+    assert [line.worker_id for line in recorded.earnings.unpaid_earnings()] == ["CUS-03"]
     # And the re-run changed nothing and sent nothing more
     assert first.status == again.status == "SENT" and again.mail_sent
     assert first.files == again.files and first.totals == again.totals == {
         "pe-cusco PEN": "167.91",
         "th-chiangmai THB": "920.00",
     }
-    assert len(_sent()) == 1
+    assert len(sent_mails(recorded)) == 1
     # And each file's Summary total is a number equal to the recorded lines' total
     for key in first.files:
         book = load_workbook(io.BytesIO(recorded.artifacts.get(key)), data_only=True)
@@ -86,7 +82,7 @@ def test_a_later_run_pays_only_what_is_new(recorded: Ports) -> None:
     december = run_pay_period(recorded, PayPeriod(period="2026-12"))
     # Then it pays only the line signed off in December
     assert december.lines == 1 and december.totals == {"pe-cusco PEN": "100.00"}
-    assert recorded.repo.unpaid_earnings() == []
+    assert recorded.earnings.unpaid_earnings() == []
 
 
 def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +95,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     with pytest.raises(ConnectionError):
         run_pay_period(recorded, NOVEMBER)
     # ... the run says it was not sent and the files stay in S3
-    run = recorded.repo.start_pay_run("2026-11")
+    run = recorded.earnings.start_pay_run("2026-11")
     assert (run.status, run.mail_sent) == ("FILED", False) and "SES unreachable" in (run.mail_error or "")
     assert len(run.files) == len(run.payslips) == 2  # Cusco in PEN, Chiang Mai in THB
     assert all(recorded.artifacts.get(key) for key in run.files + run.payslips)
@@ -108,7 +104,7 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     retried = run_pay_period(recorded, NOVEMBER)
     # Then finance is mailed once, with the same files, and nothing is paid twice
     assert retried.mail_sent and retried.mail_error is None and retried.files == run.files
-    assert len(_sent()) == 1 and len(recorded.repo.earnings_paid_in("2026-11")) == 3
+    assert len(sent_mails(recorded)) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
 
 
 def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) -> None:
@@ -123,10 +119,10 @@ def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) ->
 
 def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
     # Given the due lines, as two concurrent runs would both read them
-    due = recorded.repo.unpaid_earnings()[:2]
+    due = recorded.earnings.unpaid_earnings()[:2]
     # When both try to mark them paid
-    first = recorded.repo.mark_paid(due, "2026-11")
-    second = recorded.repo.mark_paid(due, "2026-12")
+    first = recorded.earnings.mark_paid(due, "2026-11")
+    second = recorded.earnings.mark_paid(due, "2026-12")
     # Then only the first succeeds
     assert len(first) == 2 and second == []
-    assert {line.paid_in for line in recorded.repo.earnings_paid_in("2026-11")} == {"2026-11"}
+    assert {line.paid_in for line in recorded.earnings.earnings_paid_in("2026-11")} == {"2026-11"}

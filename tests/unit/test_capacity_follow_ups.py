@@ -1,4 +1,6 @@
-"""Capacity bookings seen from the rest of the pipeline (moto): the catalog's dates, rework rounds, early finishes."""
+"""Capacity bookings seen from the rest of the pipeline: the catalog's dates, rework rounds, early finishes.
+
+On the fakes; plans racing in threads on DynamoDB are tests/integration/test_bookings.py's."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -7,7 +9,6 @@ from typing import Any
 import pytest
 
 from telar import orders
-from telar.adapters.repository import Repository
 from telar.capacity import CapacityLedger, week_of
 from telar.models import Buyer
 from telar.ports import Ports
@@ -16,6 +17,7 @@ from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
 from tests.factories import CUSCO, fill_qc_template, make_group, make_order_request, make_reference
+from tests.fakes import MemoryAssignments
 
 SCARF_MINUTES = 240
 
@@ -23,11 +25,11 @@ BUYER = Buyer(buyer_id="buyer-capacity", name="Capacity Buyer", email="capacity@
 
 
 @pytest.fixture
-def cusco_only(aws: Ports) -> Ports:
+def cusco_only(ports: Ports) -> Ports:
     """Cusco's three makers are the only ones: every order competes for their time."""
-    aws.repo.put_reference(make_reference(groups=[make_group(CUSCO)]))
-    aws.repo.put_buyer(BUYER, "hash-of-capacity-key")
-    return aws
+    ports.reference.put_reference(make_reference(groups=[make_group(CUSCO)]))
+    ports.auth.put_buyer(BUYER, "hash-of-capacity-key")
+    return ports
 
 
 def _planned_order(aws: Ports, scarves: int) -> str:
@@ -59,7 +61,7 @@ def test_an_order_booking_the_makers_moves_the_catalog_date_later(cusco_only: Po
 def _sign_off(aws: Ports, assignment_id: str, rejected: dict[str, int] | None = None) -> str:
     """Upload the assignment's QC template filled in today, every unit passed but ``rejected`` (worker -> units)."""
     await_qc(aws, assignment_id, f"token-{assignment_id}")
-    a = aws.repo.get_assignment(assignment_id)
+    a = aws.assignments.get_assignment(assignment_id)
     assert a is not None and a.qc_template_key
     results = {
         (w, "KNT-SCARF-ALP"): {"Passed": a.lines[0].per_maker[w] - n, "Rejected": n}
@@ -82,14 +84,14 @@ def test_work_signed_off_early_gives_its_later_weeks_back(cusco_only: Ports) -> 
     aws = cusco_only
     # Given an order of 60 scarves booking Cusco's makers for about four weeks
     order_id = _planned_order(aws, 60)
-    (assignment,) = aws.repo.assignments_of(order_id)
-    booked = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    (assignment,) = aws.assignments.assignments_of(order_id)
+    booked = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     assert _minutes_after_this_week(booked) > 0 and assignment.booked
     later_date = _scarf_date(aws)
     # When its QC sheet is signed off today, long before its due date
     _sign_off(aws, assignment.assignment_id)
     # Then the weeks after this one hold none of its minutes, in one new ledger version
-    freed = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    freed = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     assert freed.version == booked.version + 1 and _minutes_after_this_week(freed) == 0
     assert freed.booked == {
         w: {week_of(datetime.now(UTC).date()): m}
@@ -105,17 +107,17 @@ def test_a_rework_round_books_its_makers_time_once(cusco_only: Ports) -> None:
     aws = cusco_only
     # Given an order of 12 scarves signed off with 3 of CUS-01's rejected
     order_id = _planned_order(aws, 12)
-    (assignment,) = aws.repo.assignments_of(order_id)
+    (assignment,) = aws.assignments.assignments_of(order_id)
     _sign_off(aws, assignment.assignment_id, {"CUS-01": 3})
-    before = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    before = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     # When the rework stage runs, and is delivered a second time
     first = start_rework(aws, assignment.assignment_id)
     second = start_rework(aws, assignment.assignment_id)
     # Then the round books CUS-01's three scarves once, on the same ledger later orders are planned on
     assert first == second and first["rework"] is True
-    rework = aws.repo.get_assignment(first["assignment_id"])
+    rework = aws.assignments.get_assignment(first["assignment_id"])
     assert rework is not None and set(rework.booked) == {"CUS-01"}
-    after = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    after = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     assert after.version == before.version + 1
     total = lambda ledger: sum(m for weeks in ledger.booked.values() for m in weeks.values())  # noqa: E731
     assert total(after) - total(before) == sum(rework.booked["CUS-01"].values()) == 3 * SCARF_MINUTES
@@ -129,24 +131,24 @@ def test_freeing_capacity_while_another_order_books_it_keeps_both(
     aws = cusco_only
     # Given an order of 60 scarves about to be signed off, and a second order planned just after QC read the ledger
     first = _planned_order(aws, 60)
-    (assignment,) = aws.repo.assignments_of(first)
-    read = Repository.capacity_ledgers
+    (assignment,) = aws.assignments.assignments_of(first)
+    read = MemoryAssignments.capacity_ledgers
     second: list[str] = []
 
-    def read_then_race(self: Repository, group_ids: Any) -> dict[str, CapacityLedger]:
+    def read_then_race(self: MemoryAssignments, group_ids: Any) -> dict[str, CapacityLedger]:
         ledgers = read(self, group_ids)
         if not second:
             second.append("planning")
             second[0] = _planned_order(aws, 30)
         return ledgers
 
-    monkeypatch.setattr(Repository, "capacity_ledgers", read_then_race)
+    monkeypatch.setattr(MemoryAssignments, "capacity_ledgers", read_then_race)
     # When the first order's QC sheet is signed off on the ledger read before the second order booked
     _sign_off(aws, assignment.assignment_id)
     monkeypatch.undo()
     # Then the second order's bookings all stand, and the first's later weeks are free
-    (other,) = aws.repo.assignments_of(second[0])
-    ledger = aws.repo.capacity_ledgers([CUSCO])[CUSCO]
+    (other,) = aws.assignments.assignments_of(second[0])
+    ledger = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     this_week = week_of(datetime.now(UTC).date())
     later = {(w, week): m for w, weeks in ledger.booked.items() for week, m in weeks.items() if week > this_week}
     expected = {(w, week): m for w, weeks in other.booked.items() for week, m in weeks.items() if week > this_week}

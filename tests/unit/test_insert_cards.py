@@ -1,10 +1,9 @@
-"""InsertCards against moto: photos resized once and cached in S3, consent by date, bad photos never fail."""
+"""InsertCards: photos resized once and cached in the artifacts bucket, consent by date, bad photos never fail."""
 
 import base64
 import re
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 
 from telar.artifacts import PHOTO_CACHE
@@ -13,6 +12,7 @@ from telar.ports import Ports
 from telar.stages.insert_cards import CardSettings, make_cards
 from tests.conftest import SAMPLES, import_sample_reference
 from tests.factories import make_assignment, make_order, make_qc_row
+from tests.fakes import MemoryObjects
 
 BUYER = Buyer(buyer_id="buyer-cards", name="Tienda Sol", email="compras@example.org", language="es")
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
@@ -22,11 +22,11 @@ ROWS = {"CUS-01": 3, "CUS-04": 2, "CUS-06": 1, "CUS-13": 2, "AYA-05": 2}
 
 
 @pytest.fixture
-def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
-    import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-cards-key")
+def order_id(ports: Ports, sample_reference: ReferenceData) -> str:
+    import_sample_reference(ports)
+    ports.auth.put_buyer(BUYER, "hash-of-cards-key")
     order = make_order("ord-cards-0001", buyer_id=BUYER.buyer_id, buyer_reference="OC-<b>7</b>")
-    aws.repo.create_order(order)
+    ports.orders.create_order(order)
     assignments = [
         make_assignment(
             order,
@@ -39,24 +39,25 @@ def order_id(aws: Ports, sample_reference: ReferenceData) -> str:
         )
         for group_id, prefix in (("pe-cusco", "CUS"), ("pe-ayacucho", "AYA"))
     ]
-    aws.repo.create_assignments(order.order_id, assignments)
+    ports.assignments.create_assignments(order.order_id, assignments)
     for maker in sample_reference.makers:
         path = SAMPLES / "photos" / (maker.photo_file or "-")
         if path.exists():
-            aws.uploads.put(f"photos/{maker.photo_file}", path.read_bytes(), "image/png")
+            ports.uploads.put(f"photos/{maker.photo_file}", path.read_bytes(), "image/png")
     return order.order_id
 
 
-def _cache_versions() -> list[dict]:
-    reply = boto3.client("s3").list_object_versions(Bucket="telar-artifacts", Prefix=PHOTO_CACHE)
-    return reply.get("Versions", [])
+def _cache_versions(ports: Ports) -> dict[str, int]:
+    """How many times each cached photo was written."""
+    assert isinstance(ports.artifacts, MemoryObjects)
+    return {key: len(bodies) for key, bodies in ports.artifacts.versions.items() if key.startswith(PHOTO_CACHE)}
 
 
-def test_cards_follow_consent_and_embed_resized_photos(aws: Ports, order_id: str) -> None:
+def test_cards_follow_consent_and_embed_resized_photos(ports: Ports, order_id: str) -> None:
     # Given an order whose makers gave different consents, one withdrew her photo, one photo never arrived
     # When the cards are made
-    key, count = make_cards(aws, order_id, generated_at=NOW)
-    html = aws.artifacts.get(key).decode()
+    key, count = make_cards(ports, order_id, generated_at=NOW)
+    html = ports.artifacts.get(key).decode()
     # Then one card per passed unit, in Spanish, with the order reference escaped
     assert count == sum(ROWS.values()) == len(re.findall(r'<article class="card', html))
     assert '<html lang="es">' in html
@@ -68,28 +69,28 @@ def test_cards_follow_consent_and_embed_resized_photos(aws: Ports, order_id: str
     photo_of = {w: re.search(rf'data-worker="{w}">\s*(<svg class="photo")?', html) for w in ROWS}
     assert {w for w, m in photo_of.items() if m and m.group(1)} == {"CUS-01", "CUS-06"}
     # CUS-13's photo is still in the bucket, and her name (consented) is printed without it
-    assert aws.uploads.head("photos/cusco-13.png") is not None
+    assert ports.uploads.head("photos/cusco-13.png") is not None
     assert "Hecho por Celia" in html
 
 
-def test_photos_are_resized_once_and_reused_on_a_rerun(aws: Ports, order_id: str) -> None:
+def test_photos_are_resized_once_and_reused_on_a_rerun(ports: Ports, order_id: str) -> None:
     # Given cards made once
-    make_cards(aws, order_id, generated_at=NOW)
-    first = _cache_versions()
+    make_cards(ports, order_id, generated_at=NOW)
+    first = _cache_versions(ports)
     # When the stage runs again (a Step Functions retry)
-    key, _ = make_cards(aws, order_id, generated_at=NOW)
+    key, _ = make_cards(ports, order_id, generated_at=NOW)
     # Then the cached photos were reused, not written again
-    assert len(first) == 2
-    assert [v["VersionId"] for v in _cache_versions()] == [v["VersionId"] for v in first]
+    assert list(first.values()) == [1, 1]
+    assert _cache_versions(ports) == first
     assert key == f"cards/{order_id}/cards.html"
 
 
-def test_a_broken_photo_gives_a_card_without_it_and_the_order_goes_on(aws: Ports, order_id: str) -> None:
+def test_a_broken_photo_gives_a_card_without_it_and_the_order_goes_on(ports: Ports, order_id: str) -> None:
     # Given a maker's photo replaced by something that is not an image
-    aws.uploads.put("photos/cusco-01.png", b"<html>not a photo</html>", "image/png")
+    ports.uploads.put("photos/cusco-01.png", b"<html>not a photo</html>", "image/png")
     # When the cards are made
-    key, count = make_cards(aws, order_id, generated_at=NOW)
-    html = aws.artifacts.get(key).decode()
+    key, count = make_cards(ports, order_id, generated_at=NOW)
+    html = ports.artifacts.get(key).decode()
     # Then every unit still has a card, and only CUS-06 has a photo
     assert count == sum(ROWS.values())
     assert len(re.findall(r"<image id=", html)) == 1

@@ -1,23 +1,19 @@
-"""The pipeline's stages against moto: one order from intake to cards, and each stage run twice."""
+"""The pipeline's stages on the in-memory ports (tests/fakes.py): one order from intake to cards, each stage run
+twice. The store's behaviour under them is the contract tests' (tests/integration/test_store_contract.py)."""
 
-import email
-import email.policy
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 from openpyxl import load_workbook
 
-from local.manager import RowResult, fill_qc_sheet
+from local.manager import RowResult
 from telar import orders
 from telar.errors import AssignmentNotFound, OrderNotFound
-from telar.models import AssignmentStatus, Buyer, OrderRequest, OrderStatus
+from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
@@ -27,137 +23,104 @@ from telar.stages.qc_reminders import QC_TIMEOUT, send_qc_reminders
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
-from tests.conftest import ROOT, SAMPLES, import_sample_reference
-
-BUYER = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
-
-
-def _sent_mails() -> list:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
-
-
-def _order_request(sample: int = 0) -> OrderRequest:
-    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[sample].read_text())
-    body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
-    return OrderRequest.model_validate(body)
-
-
-def _every_row(rejected_every: int = 0) -> object:
-    count = 0
-
-    def result(worker_id: str, sku: str, planned: int) -> RowResult:
-        nonlocal count
-        count += 1
-        rejected = 1 if rejected_every and count % rejected_every == 0 and planned >= 1 else 0
-        return RowResult(produced=planned, rejected=rejected, defect_codes="", hours_worked=Decimal(planned * 2))
-
-    return result
+from tests.conftest import ROOT, import_sample_reference
+from tests.fakes import MemoryAssignments, RecordingWorkflow, sent_mails
+from tests.pipeline import BUYER, every_row, order_request, plan_sample_order, upload_filled
 
 
 @pytest.fixture
-def planned_order(aws: Ports) -> tuple[str, list[str]]:
-    import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
-    view = orders.submit_order(aws, BUYER, _order_request())
-    return view.order_id, split_work(aws, view.order_id)
+def planned_order(ports: Ports) -> tuple[str, list[str]]:
+    return plan_sample_order(ports)
 
 
 def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an order that was split once
     order_id, assignment_ids = planned_order
-    mails_after_first = len(_sent_mails())
+    mails_after_first = len(sent_mails(ports))
     # When the stage is delivered again
-    again = split_work(aws, order_id)
+    again = split_work(ports, order_id)
     # Then the same plan stands, its papers exist, and no manager is mailed twice
     assert again == assignment_ids and len(assignment_ids) >= 2
-    assert len(_sent_mails()) == mails_after_first == len(assignment_ids)
-    order = aws.repo.get_order(order_id)
+    assert len(sent_mails(ports)) == mails_after_first == len(assignment_ids)
+    order = ports.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.IN_PRODUCTION
     ordered = {line.sku: line.quantity for line in order.lines}
     planned: dict[str, int] = {}
-    for a in aws.repo.assignments_of(order_id):
-        assert load_workbook(io.BytesIO(aws.artifacts.get(a.worksheet_key)))  # opens
-        assert load_workbook(io.BytesIO(aws.artifacts.get(a.qc_template_key)))
+    for a in ports.assignments.assignments_of(order_id):
+        assert load_workbook(io.BytesIO(ports.artifacts.get(a.worksheet_key)))  # opens
+        assert load_workbook(io.BytesIO(ports.artifacts.get(a.qc_template_key)))
         for line in a.lines:
             planned[line.sku] = planned.get(line.sku, 0) + line.quantity
             assert sum(line.per_maker.values()) == line.quantity
     assert planned == ordered
 
 
-def _upload_filled(aws: Ports, assignment_id: str, result_for: object, name: str) -> tuple[str, str | None]:
-    a = aws.repo.get_assignment(assignment_id)
-    assert a is not None and a.qc_template_key
-    filled = fill_qc_sheet(aws.artifacts.get(a.qc_template_key), "Rosa Quispe", datetime.now(UTC).date(), result_for)
-    stored = aws.uploads.put(f"qc/{name}", filled, "application/octet-stream")
-    return stored.key, stored.version_id
-
-
 def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given assignments waiting for QC
     _, assignment_ids = planned_order
     for i, assignment_id in enumerate(assignment_ids):
-        await_qc(aws, assignment_id, f"token-{i}")
+        await_qc(ports, assignment_id, f"token-{i}")
     # When a filled sheet is uploaded (a name with spaces and accents), then delivered a second time
-    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
-    first = accept_qc_upload(aws, key, version)
-    second = accept_qc_upload(aws, key, version)
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=3), "Cusco – QC sheet ñ.xlsx")
+    first = accept_qc_upload(ports, key, version)
+    second = accept_qc_upload(ports, key, version)
     # Then it is accepted once, the duplicate changes nothing, and the task is resumed with the totals
     assert (first, second) == ("accepted", "duplicate")
-    a = aws.repo.get_assignment(assignment_ids[0])
+    a = ports.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.status == AssignmentStatus.QC_DONE and a.qc_upload == f"{key}#{version}"
     assert a.units_passed + a.units_rejected == a.planned_units and a.units_rejected > 0
-    token, output = aws.workflow.resumed[0]  # type: ignore[attr-defined]
+    token, output = ports.workflow.resumed[0]  # type: ignore[attr-defined]
     assert token == "token-0" and output["units_passed"] == a.units_passed
 
 
 def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an assignment waiting for QC
     _, assignment_ids = planned_order
-    await_qc(aws, assignment_ids[0], "token-0")
+    await_qc(ports, assignment_ids[0], "token-0")
     # When something that is not a spreadsheet is uploaded
-    stored = aws.uploads.put("qc/notes.xlsx", b"this is not a workbook", "application/octet-stream")
-    outcome = accept_qc_upload(aws, stored.key, stored.version_id)
+    stored = ports.uploads.put("qc/notes.xlsx", b"this is not a workbook", "application/octet-stream")
+    outcome = accept_qc_upload(ports, stored.key, stored.version_id)
     # Then it is rejected with a report kept beside the upload, the upload is intact, nothing is resumed
     assert outcome == "rejected"
-    report = aws.uploads.get(f"qc-reports/notes.xlsx.{stored.version_id}.errors.txt").decode()
+    report = ports.uploads.get(f"qc-reports/notes.xlsx.{stored.version_id}.errors.txt").decode()
     assert "qc/notes.xlsx" in report
-    assert aws.uploads.get("qc/notes.xlsx", stored.version_id) == b"this is not a workbook"
-    a = aws.repo.get_assignment(assignment_ids[0])
+    assert ports.uploads.get("qc/notes.xlsx", stored.version_id) == b"this is not a workbook"
+    a = ports.assignments.get_assignment(assignment_ids[0])
     assert a is not None and a.status == AssignmentStatus.AWAITING_QC
-    assert aws.workflow.resumed == []  # type: ignore[attr-defined]
+    assert ports.workflow.resumed == []  # type: ignore[attr-defined]
 
 
-def _accept_all(aws: Ports, assignment_ids: list[str]) -> None:
+def _accept_all(ports: Ports, assignment_ids: list[str]) -> None:
     for i, assignment_id in enumerate(assignment_ids):
-        await_qc(aws, assignment_id, f"token-{i}")
-        key, version = _upload_filled(aws, assignment_id, _every_row(rejected_every=4), f"{assignment_id}.xlsx")
-        assert accept_qc_upload(aws, key, version) == "accepted"
+        await_qc(ports, assignment_id, f"token-{i}")
+        key, version = upload_filled(ports, assignment_id, every_row(rejected_every=4), f"{assignment_id}.xlsx")
+        assert accept_qc_upload(ports, key, version) == "accepted"
 
 
 def test_payroll_pays_each_maker_once_and_the_file_totals_match(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an order whose QC is signed off everywhere
     order_id, assignment_ids = planned_order
-    _accept_all(aws, assignment_ids)
+    _accept_all(ports, assignment_ids)
     # When the payroll stage runs twice (a retry)
-    before = len(_sent_mails())
-    keys = run_payroll(aws, order_id)
-    assert run_payroll(aws, order_id) == keys
+    before = len(sent_mails(ports))
+    keys = run_payroll(ports, order_id)
+    assert run_payroll(ports, order_id) == keys
     # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
-    earnings = aws.repo.earnings_of(order_id)
-    assert len(_sent_mails()) == before + 1
-    assert len(earnings) == sum(len(a.qc_rows) for a in aws.repo.assignments_of(order_id)) > 0
+    earnings = ports.earnings.earnings_of(order_id)
+    assert len(sent_mails(ports)) == before + 1
+    assert len(earnings) == sum(len(a.qc_rows) for a in ports.assignments.assignments_of(order_id)) > 0
     assert len(keys) == len({(e.group_id, e.currency) for e in earnings})  # a file per group and currency
     assert all(e.total >= e.minimum_for_hours for e in earnings)
     for key in keys:
-        book = load_workbook(io.BytesIO(aws.artifacts.get(key)), data_only=True)
+        book = load_workbook(io.BytesIO(ports.artifacts.get(key)), data_only=True)
         numbers = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if isinstance(c, int | float)]
         expected = sum((e.total for e in earnings if f"-{e.group_id}-{e.currency}.xlsx" in key), Decimal(0))
         assert expected > 0
@@ -165,146 +128,145 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
 
 
 def test_cards_count_equals_passed_units_and_outcome_is_recorded(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an order whose QC is signed off everywhere
     order_id, assignment_ids = planned_order
-    _accept_all(aws, assignment_ids)
+    _accept_all(ports, assignment_ids)
     # When the cards are made and the outcome recorded
-    key, count = make_cards(aws, order_id)
-    status = record_outcome(aws, order_id, "READY_TO_SHIP")
+    key, count = make_cards(ports, order_id)
+    status = record_outcome(ports, order_id, "READY_TO_SHIP")
     # Then there is one card per passed unit and the order is ready with its units and artifacts
-    passed = sum(a.units_passed for a in aws.repo.assignments_of(order_id))
+    passed = sum(a.units_passed for a in ports.assignments.assignments_of(order_id))
     assert count == passed > 0
-    assert "<html" in aws.artifacts.get(key).decode().lower()
-    order = aws.repo.get_order(order_id)
+    assert "<html" in ports.artifacts.get(key).decode().lower()
+    order = ports.orders.get_order(order_id)
     assert order is not None and status == "READY_TO_SHIP" and order.units_passed == passed
     assert order.artifacts["cards"] == key
 
 
 def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     order_id, _ = planned_order
-    record_outcome(aws, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
-    order = aws.repo.get_order(order_id)
+    record_outcome(ports, order_id, "NEEDS_ATTENTION", {"Error": "CapacityExceeded", "Cause": "no knitters"})
+    order = ports.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.NEEDS_ATTENTION
     assert order.status_reason is not None and order.status_reason.startswith("We cannot plan this order")
     assert order.attention_detail == "CapacityExceeded: no knitters"
 
 
 def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an assignment waiting for QC and a sheet where a maker passed more than she produced
     _, assignment_ids = planned_order
-    await_qc(aws, assignment_ids[0], "token-0")
+    await_qc(ports, assignment_ids[0], "token-0")
 
     def too_many(worker_id: str, sku: str, planned: int) -> RowResult:
         return RowResult(produced=planned, rejected=-1, defect_codes="", hours_worked=Decimal(2))
 
-    key, version = _upload_filled(aws, assignment_ids[0], too_many, "bad counts.xlsx")
-    mails_before = len(_sent_mails())
+    key, version = upload_filled(ports, assignment_ids[0], too_many, "bad counts.xlsx")
+    mails_before = len(sent_mails(ports))
     # When it is handled
-    outcome = accept_qc_upload(aws, key, version)
+    outcome = accept_qc_upload(ports, key, version)
     # Then it is rejected, the copy marks the bad cells with comments, and the manager gets both reports
     assert outcome == "rejected"
-    report = load_workbook(io.BytesIO(aws.uploads.get(f"qc-reports/bad counts.xlsx.{version}.errors.xlsx")))
+    report = load_workbook(io.BytesIO(ports.uploads.get(f"qc-reports/bad counts.xlsx.{version}.errors.xlsx")))
     commented = [c for row in report["QC"].iter_rows() for c in row if c.comment]
     assert commented and all("expected" in c.comment.text for c in commented)
-    [mail] = _sent_mails()[mails_before:]
-    group = aws.repo.load_reference().group(aws.repo.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
-    assert set(mail.destinations) == {group.manager_email}  # moto lists the To header and Destinations
-    assert ".errors.xlsx" in mail.raw_data
-    assert aws.repo.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+    [mail] = sent_mails(ports)[mails_before:]
+    group = ports.reference.load_reference().group(ports.assignments.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
+    assert mail.to == [group.manager_email]
+    assert any(a.filename.endswith(".errors.xlsx") for a in mail.attachments)
+    assert ports.assignments.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
 
 
 def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given an assignment signed off with rejects
     _, assignment_ids = planned_order
-    await_qc(aws, assignment_ids[0], "token-0")
-    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
-    assert accept_qc_upload(aws, key, version) == "accepted"
-    signed_off = aws.repo.get_assignment(assignment_ids[0])
+    await_qc(ports, assignment_ids[0], "token-0")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
+    signed_off = ports.assignments.get_assignment(assignment_ids[0])
     assert signed_off is not None and signed_off.units_rejected > 0
     # When the rework stage runs (twice: a redelivery)
-    first = start_rework(aws, assignment_ids[0])
-    mails = len(_sent_mails())
-    second = start_rework(aws, assignment_ids[0])
+    first = start_rework(ports, assignment_ids[0])
+    mails = len(sent_mails(ports))
+    second = start_rework(ports, assignment_ids[0])
     # Then one round exists, for exactly the rejected units of each maker, with papers sent once
     assert first == second and first["rework"] is True
-    rework = aws.repo.get_assignment(first["assignment_id"])
+    rework = ports.assignments.get_assignment(first["assignment_id"])
     assert rework is not None and rework.rework_of == assignment_ids[0] and rework.rework_round == 1
-    assert len(_sent_mails()) == mails
+    assert len(sent_mails(ports)) == mails
     rejected = {(r.worker_id, r.sku): r.rejected for r in signed_off.qc_rows if r.rejected}
     assert {(w, line.sku): n for line in rework.lines for w, n in line.per_maker.items()} == rejected
-    assert rework.qc_template_key and aws.artifacts.get(rework.qc_template_key)
+    assert rework.qc_template_key and ports.artifacts.get(rework.qc_template_key)
 
 
 def test_when_rework_rounds_are_used_up_the_order_needs_attention(
-    aws: Ports, planned_order: tuple[str, list[str]]
+    ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
     # Given no rework rounds allowed and an assignment signed off with rejects
     order_id, assignment_ids = planned_order
-    no_rounds = replace(aws, settings=aws.settings.model_copy(update={"max_rework_rounds": 0}))
-    await_qc(aws, assignment_ids[0], "token-0")
-    key, version = _upload_filled(aws, assignment_ids[0], _every_row(rejected_every=2), "with rejects.xlsx")
-    assert accept_qc_upload(aws, key, version) == "accepted"
+    no_rounds = replace(ports, settings=ports.settings.model_copy(update={"max_rework_rounds": 0}))
+    await_qc(ports, assignment_ids[0], "token-0")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
     # When the rework stage runs, then the pipeline completes
     assert start_rework(no_rounds, assignment_ids[0])["rework"] is False
-    status = record_outcome(aws, order_id, "READY_TO_SHIP")
+    status = record_outcome(ports, order_id, "READY_TO_SHIP")
     # Then the order needs attention and says why
-    order = aws.repo.get_order(order_id)
+    order = ports.orders.get_order(order_id)
     assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")
 
 
 def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
-    aws: Ports,
+    ports: Ports,
 ) -> None:
     # Given two assignments waiting for QC, one past its due date, and one whose execution has ended
-    import_sample_reference(aws)
-    aws.repo.put_buyer(BUYER, "hash-of-key")
+    import_sample_reference(ports)
+    ports.auth.put_buyer(BUYER, "hash-of-key")
     # two sample orders: how many groups one is split among depends on the day it is planned (planned on Saturday
     # 2026-12-05, the sample order of three groups went to two), and three assignments are needed here
     assignment_ids = [
         a
         for sample in (1, 0)
-        for a in split_work(aws, orders.submit_order(aws, BUYER, _order_request(sample)).order_id)
+        for a in split_work(ports, orders.submit_order(ports, BUYER, order_request(sample)).order_id)
     ]
     on_time, overdue, ended = assignment_ids[:3]
     for i, assignment_id in enumerate((on_time, overdue, ended)):
-        await_qc(aws, assignment_id, f"token-{i}")
-    workflow: Any = aws.workflow  # tests/conftest.py's RecordingWorkflow
+        await_qc(ports, assignment_id, f"token-{i}")
+    workflow = ports.workflow
+    assert isinstance(workflow, RecordingWorkflow)
     workflow.ended.add("token-2")
-    late = aws.repo.get_assignment(overdue)
+    late = ports.assignments.get_assignment(overdue)
     assert late is not None and late.awaiting_since is not None
     now = datetime.combine(late.due_date + timedelta(days=2), datetime.min.time(), UTC)
-    a = aws.repo.get_assignment(on_time)
+    a = ports.assignments.get_assignment(on_time)
     assert a is not None
-    aws.repo.table.update_item(  # the on-time one is due well after `now`
-        Key={"pk": f"ASSIGNMENT#{on_time}", "sk": "ASSIGNMENT"},
-        UpdateExpression="SET due_date = :d, awaiting_since = :s",
-        ExpressionAttributeValues={":d": (now + timedelta(days=30)).date().isoformat(), ":s": now.isoformat()},
+    assert isinstance(ports.assignments, MemoryAssignments)
+    ports.assignments.table.assignments[on_time].update(  # the on-time one is due well after `now`
+        due_date=(now + timedelta(days=30)).date().isoformat(), awaiting_since=now.isoformat()
     )
-    mails = len(_sent_mails())
+    mails = len(sent_mails(ports))
     # When the daily job runs, and runs again the same day (a retry)
-    first = send_qc_reminders(aws, now)
-    second = send_qc_reminders(aws, now + timedelta(hours=1))
+    first = send_qc_reminders(ports, now)
+    second = send_qc_reminders(ports, now + timedelta(hours=1))
     # Then every live task got a heartbeat, the ended one left the list, and only the overdue one was reminded once
     assert first["no_longer_waiting"] == [ended] and second["no_longer_waiting"] == []
     assert first["waiting"] == second["waiting"] == 2
     assert workflow.heartbeats.count("token-0") == 2 and workflow.heartbeats.count("token-1") == 2
     assert overdue in first["reminded"] and on_time not in first["reminded"]
-    sent = [email.message_from_string(m.raw_data, policy=email.policy.default) for m in _sent_mails()[mails:]]
-    reminders = [m for m in sent if "overdue" in m["Subject"]]
+    reminders = [m for m in sent_mails(ports)[mails:] if "overdue" in m.subject]
     assert len(reminders) == len(first["reminded"])
-    assert any(overdue in m.get_body(("plain",)).get_content() for m in reminders)
+    assert any(overdue in m.text for m in reminders)
     # And a QC sheet that arrives takes its assignment off the list
-    key, version = _upload_filled(aws, overdue, _every_row(), "late but here.xlsx")
-    assert accept_qc_upload(aws, key, version) == "accepted"
-    assert overdue not in {a.assignment_id for a in aws.repo.awaiting_qc()}
+    key, version = upload_filled(ports, overdue, every_row(), "late but here.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
+    assert overdue not in {a.assignment_id for a in ports.assignments.awaiting_qc()}
 
 
 def test_reminders_know_the_state_machine_qc_timeout() -> None:
@@ -316,13 +278,13 @@ def test_reminders_know_the_state_machine_qc_timeout() -> None:
     assert await_qc_state["HeartbeatSeconds"] >= 2 * 24 * 3600
 
 
-def test_a_stage_given_an_id_nobody_stored_raises_not_found_of_that_kind(aws: Ports) -> None:
+def test_a_stage_given_an_id_nobody_stored_raises_not_found_of_that_kind(ports: Ports) -> None:
     # Given a table with the reference data and no orders
-    import_sample_reference(aws)
+    import_sample_reference(ports)
     # When each stage is started for an order or assignment that does not exist, Then each says which is missing
     with pytest.raises(OrderNotFound, match="ord-missing"):
-        split_work(aws, "ord-missing")
+        split_work(ports, "ord-missing")
     with pytest.raises(OrderNotFound, match="ord-missing"):
-        make_cards(aws, "ord-missing")
+        make_cards(ports, "ord-missing")
     with pytest.raises(AssignmentNotFound, match="ord-missing-pe-cusco"):
-        start_rework(aws, "ord-missing-pe-cusco")
+        start_rework(ports, "ord-missing-pe-cusco")

@@ -1,7 +1,5 @@
-"""Reference workbooks uploaded to reference/ (moto): validated whole, applied as a version, answered by e-mail."""
+"""Reference workbooks uploaded to reference/: validated whole, applied as a version, answered by e-mail."""
 
-import email
-import email.policy
 from datetime import date
 from decimal import Decimal
 from email.message import Message
@@ -10,8 +8,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from samples.make_reference_book import sample_book
 from telar.artifacts import CURRENT_REFERENCE_EXPORT
@@ -23,12 +19,11 @@ from telar.stages.pay_period import run_pay_period
 from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import make_earning_line
+from tests.fakes import sent_mails
 
 
-def _mails() -> list[Message]:
-    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    raw = [m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data for m in sent]
-    return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
+def _mails(ports: Ports) -> list[Message]:
+    return [m.message for m in sent_mails(ports)]
 
 
 def _text(message: Message) -> str:
@@ -51,54 +46,54 @@ def _edited(data: bytes, sheet: str, header: str, row: int, value: Any) -> bytes
 
 
 @pytest.fixture
-def imported(aws: Ports) -> Ports:
+def imported(ports: Ports) -> Ports:
     """The sample workbook uploaded once and applied as version 1."""
-    outcome, _, _ = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    outcome, _, _ = _upload(ports, (SAMPLES / "reference.xlsx").read_bytes())
     assert outcome == "applied"
-    return aws
+    return ports
 
 
-def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(aws: Ports) -> None:
+def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(ports: Ports) -> None:
     # Given the sample workbook uploaded under reference/
-    outcome, key, version_id = _upload(aws, (SAMPLES / "reference.xlsx").read_bytes())
+    outcome, key, version_id = _upload(ports, (SAMPLES / "reference.xlsx").read_bytes())
     # Then it is in force as version 1, with exactly the sample data
-    assert outcome == "applied" and aws.repo.reference_version() == 1
+    assert outcome == "applied" and ports.reference.reference_version() == 1
     expected = sample_book().canonical()
-    assert (
-        ReferenceBook(reference=aws.repo.load_reference(), buyers=tuple(aws.repo.load_reference_buyers())).canonical()
-        == expected
+    book = ReferenceBook(
+        reference=ports.reference.load_reference(), buyers=tuple(ports.reference.load_reference_buyers())
     )
+    assert book.canonical() == expected
     # And each buyer got one e-mail with a key that works, while the table holds only its hash
-    mails = _mails()
+    mails = _mails(ports)
     for buyer in expected.buyers:
         [mail] = [m for m in mails if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
-        assert aws.repo.buyer_for_key(api_key) is None
+        assert ports.auth.buyer_for_key(hash_api_key(api_key)) == buyer
+        assert ports.auth.buyer_for_key(api_key) is None
     # And the office got a receipt with the data now in force attached
     [receipt] = [m for m in mails if "applied" in m["Subject"]]
     assert receipt["To"] == "finance@example.org, accounts@example.org"
     [attachment] = [p for p in receipt.walk() if p.get_filename()]
     assert read_reference_book(attachment.get_payload(decode=True)).canonical() == expected
     # When the same upload is delivered again (SQS delivers at least once)
-    again = accept_reference_upload(aws, key, version_id)
+    again = accept_reference_upload(ports, key, version_id)
     # Then nothing changes and nobody gets a second e-mail
-    assert again == "unchanged" and aws.repo.reference_version() == 1
-    assert len(_mails()) == len(mails)
+    assert again == "unchanged" and ports.reference.reference_version() == 1
+    assert len(_mails(ports)) == len(mails)
 
 
 def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(imported: Ports) -> None:
     # Given a new version of the book with a changed piece rate and a bad e-mail on the last sheet
-    before = imported.repo.load_reference()
+    before = imported.reference.load_reference()
     changed = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     bad = _edited(changed, "buyers", "Email", 3, "compras at tiendasol")
     # When it is uploaded
     outcome, _, version_id = _upload(imported, bad, "reference/roster-v2.xlsx")
     # Then nothing of it is applied: version 1 is still in force, the piece rate unchanged
     assert outcome == "rejected"
-    assert imported.repo.reference_version() == 1 and imported.repo.load_reference() == before
+    assert imported.reference.reference_version() == 1 and imported.reference.load_reference() == before
     # And the office is told the sheet and cell, with the cell marked in an annotated copy
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert "buyers!C3" in _text(report)
     annotated = imported.uploads.get(f"reference-reports/roster-v2.xlsx.{version_id}.errors.xlsx")
     assert openpyxl.load_workbook(BytesIO(annotated))["buyers"]["C3"].comment is not None
@@ -111,28 +106,28 @@ def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None
     # When it is uploaded
     outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
     # Then it is version 2, and version 1 (what running orders were planned with) still has the old rate
-    assert outcome == "applied" and imported.repo.reference_version() == 2
-    assert imported.repo.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
+    assert outcome == "applied" and imported.reference.reference_version() == 2
+    assert imported.reference.load_reference().product(sku).piece_rates["PEN"] == Decimal(99)
     old = sample_book().reference.product(sku).piece_rates["PEN"]
-    assert imported.repo.load_reference(1).product(sku).piece_rates["PEN"] == old
+    assert imported.reference.load_reference(1).product(sku).piece_rates["PEN"] == old
 
 
 def test_re_uploading_an_export_gives_identical_data(imported: Ports) -> None:
     # Given the export Telar wrote of the data in force
     export = imported.uploads.get(CURRENT_REFERENCE_EXPORT)
-    before = (imported.repo.load_reference(), imported.repo.load_reference_buyers())
+    before = (imported.reference.load_reference(), imported.reference.load_reference_buyers())
     # When staff upload it unchanged
     outcome, _, _ = _upload(imported, export, "reference/export-back.xlsx")
     # Then the data is identical, and no new version is made
-    assert outcome == "unchanged" and imported.repo.reference_version() == 1
-    assert (imported.repo.load_reference(), imported.repo.load_reference_buyers()) == before
+    assert outcome == "unchanged" and imported.reference.reference_version() == 1
+    assert (imported.reference.load_reference(), imported.reference.load_reference_buyers()) == before
 
 
 def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported: Ports) -> None:
     # Given work recorded for a Cusco maker
-    maker = next(m for m in imported.repo.load_reference().makers if m.group_id == "pe-cusco" and m.active)
+    maker = next(m for m in imported.reference.load_reference().makers if m.group_id == "pe-cusco" and m.active)
     line = make_earning_line(maker.worker_id, maker_name=maker.first_name, inspected_on=date(2026, 11, 10))
-    assert imported.repo.record_earnings([line]) == 1
+    assert imported.earnings.record_earnings([line]) == 1
     # When a roster without her row is uploaded
     book = sample_book()
     ref = book.reference.model_copy(
@@ -143,26 +138,26 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
     )
     # Then she is kept, inactive, gets no new work, and the receipt says so
     assert outcome == "applied"
-    current = imported.repo.load_reference()
+    current = imported.reference.load_reference()
     kept = next(m for m in current.makers if m.worker_id == maker.worker_id)
     assert not kept.active and kept.first_name == maker.first_name
     assert maker.worker_id not in {m.worker_id for m in current.makers_of("pe-cusco")}
-    [receipt] = [m for m in _mails() if "version 2" in m["Subject"]]
+    [receipt] = [m for m in _mails(imported) if "version 2" in m["Subject"]]
     assert f"Deactivated (kept for payroll history): {maker.worker_id}" in _text(receipt)
     # And the pay run still pays her line, under her name
     run = run_pay_period(imported, PayPeriod(period="2026-11"))
-    paid = imported.repo.earnings_paid_in("2026-11")
+    paid = imported.earnings.earnings_paid_in("2026-11")
     assert [p.worker_id for p in paid] == [maker.worker_id] and run.status == "SENT"
     # And exporting and re-uploading keeps her inactive (never deleted)
     assert _upload(imported, imported.uploads.get(CURRENT_REFERENCE_EXPORT), "reference/again.xlsx")[0] == "unchanged"
 
 
 def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
-    aws: Ports, monkeypatch: pytest.MonkeyPatch
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given SES failing on the first API-key e-mail
     issued: list[str] = []
-    real_send = aws.mailer.send
+    real_send = ports.mailer.send
 
     def failing_once(**message: Any) -> str:
         if message["subject"] == "Telar: your API key" and not issued:
@@ -170,32 +165,19 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
             raise RuntimeError("SES is throttling")
         return real_send(**message)
 
-    monkeypatch.setattr(aws.mailer, "send", failing_once)
+    monkeypatch.setattr(ports.mailer, "send", failing_once)
     data = (SAMPLES / "reference.xlsx").read_bytes()
-    stored = aws.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
+    stored = ports.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
     # When the upload is handled, fails, and SQS delivers it again
     with pytest.raises(RuntimeError):
-        accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id)
-    assert accept_reference_upload(aws, "reference/roster.xlsx", stored.version_id) == "unchanged"
+        accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id)
+    assert accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id) == "unchanged"
     # Then the undelivered key does not work, and every buyer got exactly one working key by e-mail
-    assert aws.repo.buyer_for_key(hash_api_key(issued[0])) is None
+    assert ports.auth.buyer_for_key(hash_api_key(issued[0])) is None
     for buyer in sample_book().buyers:
-        [mail] = [m for m in _mails() if m["To"] == buyer.email]
+        [mail] = [m for m in _mails(ports) if m["To"] == buyer.email]
         api_key = next(w for w in _text(mail).split() if w.startswith("tlr_"))
-        assert api_key != issued[0] and aws.repo.buyer_for_key(hash_api_key(api_key)) == buyer
-
-
-def test_an_import_that_crashed_before_switching_does_not_block_the_next(imported: Ports) -> None:
-    # Given version 2 claimed and half written by an import that then crashed (never made current)
-    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "VERSION", "version": 2, "source": "crashed"})
-    imported.repo.table.put_item(Item={"pk": "REF#000002", "sk": "GROUP#half", "group_id": "half"})
-    # When the next workbook is uploaded
-    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
-    outcome, _, _ = _upload(imported, data, "reference/after-crash.xlsx")
-    # Then it becomes version 3, whole, and version 1 is still as it was
-    assert outcome == "applied" and imported.repo.reference_version() == 3
-    assert imported.repo.load_reference().product(sample_book().reference.products[0].sku).piece_rates["PEN"] == 99
-    assert imported.repo.load_reference(1) == sample_book().canonical().reference
+        assert api_key != issued[0] and ports.auth.buyer_for_key(hash_api_key(api_key)) == buyer
 
 
 def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> None:
@@ -211,20 +193,20 @@ def test_a_group_whose_makers_are_kept_cannot_be_left_out(imported: Ports) -> No
     data = write_reference_book(book.model_copy(update={"reference": ref}))
     outcome, _, _ = _upload(imported, data, "reference/no-pisac.xlsx")
     # Then it is refused (her makers stay, so must their group) and version 1 stays in force
-    assert outcome == "rejected" and imported.repo.reference_version() == 1
-    [report] = [m for m in _mails() if "needs correcting" in m["Subject"]]
+    assert outcome == "rejected" and imported.reference.reference_version() == 1
+    [report] = [m for m in _mails(imported) if "needs correcting" in m["Subject"]]
     assert "a row for group 'pe-pisac'" in _text(report)
 
 
-def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(aws: Ports) -> None:
+def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(ports: Ports) -> None:
     # Given the samples as version 1 (upload A) and new piece rates as version 2 (upload B)
-    first = aws.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
-    assert accept_reference_upload(aws, "reference/a.xlsx", first.version_id) == "applied"
+    first = ports.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
+    assert accept_reference_upload(ports, "reference/a.xlsx", first.version_id) == "applied"
     data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
-    assert _upload(aws, data, "reference/b.xlsx")[0] == "applied"
-    newer = aws.repo.load_reference()
+    assert _upload(ports, data, "reference/b.xlsx")[0] == "applied"
+    newer = ports.reference.load_reference()
     # When SQS delivers upload A once more
-    outcome = accept_reference_upload(aws, "reference/a.xlsx", first.version_id)
+    outcome = accept_reference_upload(ports, "reference/a.xlsx", first.version_id)
     # Then version 2 stays in force, and so does its export
-    assert outcome == "unchanged" and aws.repo.load_reference() == newer
-    assert read_reference_book(aws.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer
+    assert outcome == "unchanged" and ports.reference.load_reference() == newer
+    assert read_reference_book(ports.uploads.get(CURRENT_REFERENCE_EXPORT)).reference == newer

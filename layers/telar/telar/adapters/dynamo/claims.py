@@ -1,0 +1,52 @@
+"""Once-only claims: leases on side effects (an e-mail, say) that must happen once."""
+
+from datetime import UTC, datetime, timedelta
+
+from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.table import TableStore, conditional
+from telar.errors import ConditionFailed
+
+CLAIM_LEASE = timedelta(minutes=20)  # longer than any Lambda invocation (15 minutes at most)
+
+
+class DynamoClaims(TableStore):
+    def claim(self, name: str, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Claim a once-only action (an e-mail, say) for ``lease``; False if it is done, or held by a live holder.
+
+        A claim is a lease until :meth:`complete` marks the action done: a holder that died (a timeout, a crash)
+        before completing it leaves a claim that expires, and the next attempt takes it over and performs the
+        action. The lease outlasts any invocation (Lambda stops a function after 15 minutes at most), so a holder
+        still alive never sees its action taken over.
+        """
+        now = datetime.now(UTC)
+        try:
+            conditional(
+                self.table.put_item,
+                Item={
+                    **keys.claim(name),
+                    "at": now.isoformat(),
+                    "state": "held",
+                    "lease_until": (now + lease).isoformat(),
+                },
+                # new, or held by an attempt whose lease ran out (claims stored before leases have no state:
+                # they are done)
+                ConditionExpression="attribute_not_exists(pk) OR (#state = :held AND lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":held": "held", ":now": now.isoformat()},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def complete(self, name: str) -> None:
+        """Mark a claimed action done: the claim never expires any more."""
+        self.table.update_item(
+            Key=keys.claim(name),
+            UpdateExpression="SET #state = :done, done_at = :now REMOVE lease_until",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": "done", ":now": datetime.now(UTC).isoformat()},
+        )
+
+    def release(self, name: str) -> None:
+        """Undo a claim whose action failed, so that a retry performs it."""
+        self.table.delete_item(Key=keys.claim(name))

@@ -1,0 +1,121 @@
+"""Orders: stored once with their start-pending marker, their timeline, and each buyer's list."""
+
+import base64
+import contextlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.table import KEY_ATTRIBUTES, NEW, TableStore, conditional, item, model
+from telar.errors import ConditionFailed
+from telar.models import Order, OrderStatus, TimelineEntry
+
+
+def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
+    """A list cursor back to DynamoDB's key, only if it is one we gave out for this partition (not tampered with)."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
+        key = None
+    if not (
+        isinstance(key, dict) and set(key) == set(KEY_ATTRIBUTES) and all(isinstance(v, str) for v in key.values())
+    ):
+        raise ValueError("not a cursor this API gave out")
+    if key["gsi1pk"] != gsi1pk:
+        raise ValueError("not a cursor this API gave out")
+    return key
+
+
+class DynamoOrders(TableStore):
+    def create_order(self, order: Order) -> None:
+        """Store a new order and its start-pending marker together: an order is never stored unstarted and lost."""
+        stored = item(
+            order, keys.order(order.order_id), keys.order_index(order.buyer_id, order.created_at, order.order_id)
+        )
+        marker = {**keys.start_pending(order.created_at, order.order_id), "order_id": order.order_id}
+        self._transact(
+            [
+                {"Put": {"TableName": self.table.name, "Item": stored, "ConditionExpression": NEW}},
+                {"Put": {"TableName": self.table.name, "Item": marker}},
+            ]
+        )
+
+    def clear_start_pending(self, order: Order) -> None:
+        """The pipeline has started: the sweeper may forget the order."""
+        self.table.delete_item(Key=keys.start_pending(order.created_at, order.order_id))
+
+    def start_pending_orders(self, before: datetime) -> Iterator[Order]:
+        """Orders stored before ``before`` whose pipeline start was not confirmed (oldest first)."""
+        condition = Key("pk").eq(keys.START_PENDING) & Key("sk").lt(before.isoformat())
+        for marker in self._query(KeyConditionExpression=condition):
+            order = self.get_order(marker["order_id"])
+            if order is not None:
+                yield order
+
+    def record_timeline(
+        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
+    ) -> None:
+        """Note a stage change on the order's timeline; a retried stage keeps the first time it was noted."""
+        entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
+        # An order stored before timelines existed has none: its status still tells the buyer where it is.
+        with contextlib.suppress(ConditionFailed):
+            conditional(
+                self.table.update_item,
+                Key=keys.order(order_id),
+                UpdateExpression="SET timeline.#k = if_not_exists(timeline.#k, :e)",
+                ConditionExpression=Attr("timeline").exists(),
+                ExpressionAttributeNames={"#k": entry.key},
+                ExpressionAttributeValues={":e": entry.model_dump(mode="json")},
+            )
+
+    def get_order(self, order_id: str) -> Order | None:
+        stored = self.table.get_item(Key=keys.order(order_id), ConsistentRead=True).get("Item")
+        return model(Order, stored) if stored else None
+
+    def list_orders(self, buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
+        """The buyer's orders, newest first; ``cursor`` is opaque to the caller."""
+        partition = keys.orders_of(buyer_id)
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(partition),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _start_key(cursor, partition)
+        reply = self.table.query(**kwargs)
+        last = reply.get("LastEvaluatedKey")
+        next_cursor = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        return [model(Order, i) for i in reply["Items"]], next_cursor
+
+    def update_order(self, order_id: str, **fields: Any) -> None:
+        """Set top-level fields of an existing order (JSON values) and stamp updated_at."""
+        fields["updated_at"] = datetime.now(UTC).isoformat()
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": value for i, value in enumerate(fields.values())}
+        conditional(
+            self.table.update_item,
+            Key=keys.order(order_id),
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ConditionExpression=Attr("pk").exists(),
+        )
+
+    def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
+        """Those of ``buyer_ids`` with an order not yet READY_TO_SHIP or NEEDS_ATTENTION."""
+        ended = {OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION}
+        found: set[str] = set()
+        for buyer_id in buyer_ids:
+            cursor: str | None = None
+            while buyer_id not in found:
+                page, cursor = self.list_orders(buyer_id, 100, cursor)
+                if any(o.status not in ended for o in page):
+                    found.add(buyer_id)
+                if cursor is None:
+                    break
+        return found

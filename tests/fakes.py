@@ -1,0 +1,530 @@
+"""In-memory ports for stage unit tests: the store's Protocols (telar/ports.py) without DynamoDB, S3, SES or
+Step Functions.
+
+Each store keeps the conditions of the table's writes (a new item only if absent, a ledger only at the version
+it was computed from, a status only from the states allowed) and raises the same ConditionFailed; a transaction
+checks every condition before it changes anything. Orders and assignments are kept as the JSON the table holds,
+so a model round-trips as it does there, and lists come back in the table's key order.
+tests/integration/test_store_contract.py runs the same tests on these and on DynamoDB (moto).
+"""
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.claims import CLAIM_LEASE
+from telar.adapters.mail import Attachment, Mailer
+from telar.adapters.storage import StoredObject
+from telar.capacity import CapacityLedger
+from telar.errors import ConditionFailed
+from telar.inbound import MailThread
+from telar.models import (
+    Assignment,
+    AssignmentStatus,
+    Buyer,
+    EarningLine,
+    Order,
+    OrderStatus,
+    PayRun,
+    QcSheet,
+    ReferenceBook,
+    ReferenceData,
+    TimelineEntry,
+)
+from telar.models.api_key import ApiKey
+from telar.ports import Ports
+from telar.reference_guards import OpenWork
+from telar.settings import Settings
+
+# The moto resources of tests/conftest.py's ``aws`` have these names; the fakes use the same settings.
+TEST_SETTINGS = Settings(
+    table_name="telar-test",
+    uploads_bucket="telar-uploads",
+    artifacts_bucket="telar-artifacts",
+    sender_email="telar@example.org",
+    finance_emails="finance@example.org, accounts@example.org",
+)
+
+_STILL_OPEN = (AssignmentStatus.PLANNED.value, AssignmentStatus.AWAITING_QC.value)
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise ConditionFailed(what)
+
+
+@dataclass
+class MemoryTable:
+    """What the stores share, as one table does: an assignment write also sets its order, and so on."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    start_pending: dict[str, str] = field(default_factory=dict)  # sk -> order id
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    awaiting_qc: set[str] = field(default_factory=set)
+    ledgers: dict[str, CapacityLedger] = field(default_factory=dict)
+
+
+class MemoryOrders:
+    def __init__(self, table: MemoryTable):
+        self.table = table
+
+    def create_order(self, order: Order) -> None:
+        _require(order.order_id not in self.table.orders, f"order {order.order_id} exists")
+        self.table.orders[order.order_id] = order.model_dump(mode="json")
+        self.table.start_pending[keys.start_pending(order.created_at, order.order_id)["sk"]] = order.order_id
+
+    def clear_start_pending(self, order: Order) -> None:
+        self.table.start_pending.pop(keys.start_pending(order.created_at, order.order_id)["sk"], None)
+
+    def start_pending_orders(self, before: datetime) -> Iterator[Order]:
+        for sk in sorted(self.table.start_pending):
+            if sk < before.isoformat() and (order := self.get_order(self.table.start_pending[sk])) is not None:
+                yield order
+
+    def record_timeline(
+        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
+    ) -> None:
+        entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
+        stored = self.table.orders.get(order_id)
+        if stored is not None and "timeline" in stored:
+            stored["timeline"].setdefault(entry.key, entry.model_dump(mode="json"))
+
+    def get_order(self, order_id: str) -> Order | None:
+        stored = self.table.orders.get(order_id)
+        return Order.model_validate(stored) if stored is not None else None
+
+    def list_orders(self, buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
+        newest_first = sorted(
+            (keys.order_index(o["buyer_id"], Order.model_validate(o).created_at, o["order_id"])["gsi1sk"], o)
+            for o in self.table.orders.values()
+            if o["buyer_id"] == buyer_id
+        )[::-1]
+        after = _after(cursor, buyer_id) if cursor else None
+        rest = [(sk, o) for sk, o in newest_first if after is None or sk < after]
+        page = rest[:limit]
+        more = len(rest) > limit  # DynamoDB may also hand out a cursor to an empty last page: callers accept both
+        next_cursor = _cursor(buyer_id, page[-1][0]) if more else None
+        return [Order.model_validate(o) for _, o in page], next_cursor
+
+    def update_order(self, order_id: str, **fields: Any) -> None:
+        _require(order_id in self.table.orders, f"no order {order_id}")
+        self.table.orders[order_id].update(fields, updated_at=datetime.now(UTC).isoformat())
+
+    def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
+        ended = {OrderStatus.READY_TO_SHIP.value, OrderStatus.NEEDS_ATTENTION.value}
+        return {o["buyer_id"] for o in self.table.orders.values() if o["status"] not in ended} & set(buyer_ids)
+
+
+def _cursor(buyer_id: str, after: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"buyer": buyer_id, "after": after}).encode()).decode()
+
+
+def _after(cursor: str, buyer_id: str) -> str:
+    try:
+        given = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        given = None
+    if not (isinstance(given, dict) and given.get("buyer") == buyer_id and isinstance(given.get("after"), str)):
+        raise ValueError("not a cursor this API gave out")
+    return given["after"]
+
+
+class MemoryAssignments:
+    def __init__(self, table: MemoryTable):
+        self.table = table
+
+    def _check_ledger(self, ledger: CapacityLedger) -> None:
+        stored = self.table.ledgers.get(ledger.group_id)
+        expected = None if ledger.version == 1 else ledger.version - 1
+        _require((stored.version if stored else None) == expected, f"ledger of {ledger.group_id} changed")
+
+    def create_assignments(
+        self,
+        order_id: str,
+        assignments: list[Assignment],
+        ledgers: Iterable[CapacityLedger] = (),
+        order_fields: dict[str, Any] | None = None,
+    ) -> None:
+        ledgers = list(ledgers)
+        for a in assignments:
+            _require(a.assignment_id not in self.table.assignments, f"assignment {a.assignment_id} exists")
+        for ledger in ledgers:
+            self._check_ledger(ledger)
+        order = self.table.orders.get(order_id)
+        _require(order is not None and order.get("assignment_ids") == [], f"order {order_id} is planned already")
+        assert order is not None
+        self.table.assignments.update({a.assignment_id: a.model_dump(mode="json") for a in assignments})
+        self.table.awaiting_qc.update(a.assignment_id for a in assignments)
+        self.table.ledgers.update({ledger.group_id: ledger for ledger in ledgers})
+        order.update(
+            order_fields or {},
+            assignment_ids=[a.assignment_id for a in assignments],
+            status=OrderStatus.IN_PRODUCTION.value,
+            updated_at=datetime.now(UTC).isoformat(),
+        )
+
+    def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]:
+        return {g: self.table.ledgers.get(g) or CapacityLedger(group_id=g) for g in group_ids}
+
+    def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None:
+        _require(rework.assignment_id not in self.table.assignments, f"round {rework.assignment_id} exists")
+        self._write(ledger, rework.assignment_id, rework.model_dump(mode="json"))
+        self.table.awaiting_qc.add(rework.assignment_id)
+
+    def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None:
+        stored = self.table.assignments.get(assignment_id)
+        _require(stored is not None and stored["status"] in _STILL_OPEN, f"{assignment_id} is not open")
+        self._write(ledger, assignment_id, {**(stored or {}), "status": AssignmentStatus.CANCELLED.value})
+        self.table.awaiting_qc.discard(assignment_id)
+
+    def _write(self, ledger: CapacityLedger | None, assignment_id: str, stored: dict[str, Any]) -> None:
+        """The ledger's condition is checked before anything changes (a transaction)."""
+        if ledger is not None:
+            self._check_ledger(ledger)
+            self.table.ledgers[ledger.group_id] = ledger
+        self.table.assignments[assignment_id] = stored
+
+    def open_work(self) -> OpenWork:
+        listed = [self.get_assignment(a) for a in sorted(self.table.awaiting_qc)]
+        still = [a for a in listed if a is not None and a.status in _STILL_OPEN]
+        return OpenWork(frozenset(a.group_id for a in still), frozenset(s for a in still for s in a.skus))
+
+    def flag_assignment(self, assignment_id: str, reason: str) -> None:
+        # A KeyError for an assignment nobody stored (the table would write a bare item): stages flag what they read
+        self.table.assignments[assignment_id]["attention"] = reason
+
+    def get_assignment(self, assignment_id: str) -> Assignment | None:
+        stored = self.table.assignments.get(assignment_id)
+        return Assignment.model_validate(stored) if stored is not None else None
+
+    def assignments_of(self, order_id: str) -> list[Assignment]:
+        return [
+            Assignment.model_validate(a) for _, a in sorted(self.table.assignments.items()) if a["order_id"] == order_id
+        ]
+
+    def await_qc(self, assignment_id: str, task_token: str) -> None:
+        stored = self.table.assignments.get(assignment_id)
+        _require(stored is not None and stored["status"] in _STILL_OPEN, f"{assignment_id} is not waiting")
+        assert stored is not None
+        stored.update(
+            task_token=task_token,
+            status=AssignmentStatus.AWAITING_QC.value,
+            awaiting_since=stored.get("awaiting_since") or datetime.now(UTC).isoformat(),
+        )
+        self.table.awaiting_qc.add(assignment_id)
+
+    def awaiting_qc(self) -> Iterator[Assignment]:
+        for assignment_id in sorted(self.table.awaiting_qc):
+            a = self.get_assignment(assignment_id)
+            if a is not None and a.status == AssignmentStatus.AWAITING_QC:
+                yield a
+
+    def stop_awaiting(self, assignment_id: str) -> None:
+        self.table.awaiting_qc.discard(assignment_id)
+
+    def record_qc(self, sheet: QcSheet, upload_ref: str, ledger: CapacityLedger | None = None) -> None:
+        stored = self.table.assignments.get(sheet.assignment_id)
+        waiting = AssignmentStatus.AWAITING_QC.value
+        _require(stored is not None and stored["status"] == waiting, f"{sheet.assignment_id} is not waiting")
+        recorded = {
+            "qc_rows": [r.model_dump(mode="json") for r in sheet.rows],
+            "inspected_by": sheet.inspected_by,
+            "inspected_on": sheet.inspected_on.isoformat(),
+            "qc_upload": upload_ref,
+            "status": AssignmentStatus.QC_DONE.value,
+        }
+        self._write(ledger, sheet.assignment_id, {**(stored or {}), **recorded})
+        self.table.awaiting_qc.discard(sheet.assignment_id)
+
+
+@dataclass
+class _Version:
+    book: ReferenceBook
+    source: str
+
+
+class MemoryReference:
+    def __init__(self) -> None:
+        self._versions: dict[int, _Version] = {}
+        self._current: int | None = None
+        self._applied: dict[str, int] = {}
+
+    def put_reference(self, ref: ReferenceData, buyers: Iterable[Buyer] = (), source: str = "") -> int:
+        version = (self._current or 0) + 1
+        while version in self._versions:  # a crashed import's number stays taken
+            version += 1
+        # Read back in the table's key order (sk within the version's partition), as the store returns them
+        self._versions[version] = _Version(
+            ReferenceBook(
+                reference=ReferenceData(
+                    groups=tuple(sorted(ref.groups, key=lambda g: keys.group(0, g.group_id)["sk"])),
+                    makers=tuple(sorted(ref.makers, key=lambda m: keys.maker(0, m.worker_id)["sk"])),
+                    products=tuple(sorted(ref.products, key=lambda p: keys.product(0, p.sku)["sk"])),
+                    wage_rules=tuple(
+                        sorted(
+                            ref.wage_rules,
+                            key=lambda w: keys.wage_rule(0, w.country, w.region, w.effective_from)["sk"],
+                        )
+                    ),
+                ),
+                buyers=tuple(sorted(buyers, key=lambda b: b.buyer_id)),
+            ),
+            source,
+        )
+        self._current = version
+        if source:
+            self._applied[source] = version
+        return version
+
+    def reference_applied_from(self, source: str) -> int | None:
+        return self._applied.get(source)
+
+    def reference_version(self) -> int | None:
+        return self._current
+
+    def reference_source(self, version: int) -> str | None:
+        stored = self._versions.get(version)
+        return stored.source if stored else None
+
+    def load_reference(self, version: int | None = None) -> ReferenceData:
+        return self.load_reference_book(version).reference
+
+    def load_reference_buyers(self, version: int | None = None) -> list[Buyer]:
+        return list(self.load_reference_book(version).buyers)
+
+    def load_reference_book(self, version: int | None = None) -> ReferenceBook:
+        stored = self._versions.get(version if version is not None else self._current or 0)
+        return (
+            stored.book
+            if stored
+            else ReferenceBook(reference=ReferenceData(groups=(), makers=(), products=(), wage_rules=()), buyers=())
+        )
+
+
+class MemoryEarnings:
+    def __init__(self) -> None:
+        self._lines: dict[str, EarningLine] = {}  # by pk|sk
+        self._paid: dict[str, str] = {}  # pk|sk -> period
+        self._runs: dict[str, PayRun] = {}
+
+    @staticmethod
+    def _key(line: EarningLine) -> str:
+        key = keys.earning_line(line.order_id, line.assignment_id, line.worker_id, line.sku)
+        return f"{key['pk']}|{key['sk']}"
+
+    @staticmethod
+    def _index_sk(line: EarningLine) -> str:
+        return keys.earning_index(line.group_id, line.order_id, line.assignment_id, line.worker_id, line.sku)["gsi1sk"]
+
+    def record_earnings(self, lines: Iterable[EarningLine]) -> int:
+        new = 0
+        for line in lines:
+            if self._key(line) not in self._lines:
+                self._lines[self._key(line)] = line
+                new += 1
+        return new
+
+    def earnings_of(self, order_id: str) -> list[EarningLine]:
+        return sorted((x for x in self._lines.values() if x.order_id == order_id), key=self._key)
+
+    def _in(self, period: str | None) -> list[EarningLine]:
+        return sorted((x for k, x in self._lines.items() if self._paid.get(k) == period), key=self._index_sk)
+
+    def unpaid_earnings(self) -> list[EarningLine]:
+        return self._in(None)
+
+    def mark_paid(self, lines: Iterable[EarningLine], period: str) -> list[EarningLine]:
+        moved = []
+        for line in lines:
+            k = self._key(line)
+            if k in self._lines and k not in self._paid:
+                self._paid[k] = period
+                self._lines[k] = self._lines[k].model_copy(update={"paid_in": period})
+                moved.append(line.model_copy(update={"paid_in": period}))
+        return moved
+
+    def earnings_paid_in(self, period: str) -> list[EarningLine]:
+        return self._in(period)
+
+    def start_pay_run(self, period: str) -> PayRun:
+        return self._runs.setdefault(period, PayRun(period=period, status="COLLECTING"))
+
+    def save_pay_run(self, run: PayRun) -> None:
+        self._runs[run.period] = run
+
+
+class MemoryAuth:
+    def __init__(self) -> None:
+        self._buyers: dict[str, Buyer] = {}
+        self._keys: dict[str, ApiKey] = {}
+
+    def put_buyer(self, buyer: Buyer, api_key_hash: str) -> None:
+        self.put_buyer_profile(buyer)
+        self.put_api_key(buyer.buyer_id, api_key_hash)
+
+    def put_buyer_profile(self, buyer: Buyer) -> None:
+        self._buyers[buyer.buyer_id] = buyer
+
+    def get_buyer(self, buyer_id: str) -> Buyer | None:
+        return self._buyers.get(buyer_id)
+
+    def put_api_key(self, buyer_id: str, api_key_hash: str) -> ApiKey:
+        key = ApiKey(key_hash=api_key_hash, buyer_id=buyer_id, issued_at=datetime.now(UTC))
+        self._keys[api_key_hash] = key
+        return key
+
+    def api_keys_of(self, buyer_id: str) -> list[ApiKey]:
+        mine = [k for k in self._keys.values() if k.buyer_id == buyer_id]
+        return sorted(mine, key=lambda k: keys.api_key_index(buyer_id, k.issued_at, k.key_hash)["gsi1sk"], reverse=True)
+
+    def revoke_api_key(self, api_key_hash: str) -> None:
+        self._keys.pop(api_key_hash, None)
+
+    def buyer_for_key(self, api_key_hash: str) -> Buyer | None:
+        key = self._keys.get(api_key_hash)
+        return self.get_buyer(key.buyer_id) if key else None
+
+
+class MemoryClaims:
+    def __init__(self) -> None:
+        self._held_until: dict[str, datetime | None] = {}  # None: done
+
+    def claim(self, name: str, lease: timedelta = CLAIM_LEASE) -> bool:
+        now = datetime.now(UTC)
+        if name in self._held_until:
+            until = self._held_until[name]
+            if until is None or until >= now:
+                return False
+        self._held_until[name] = now + lease
+        return True
+
+    def complete(self, name: str) -> None:
+        self._held_until[name] = None
+
+    def release(self, name: str) -> None:
+        self._held_until.pop(name, None)
+
+
+class MemoryObjects:
+    """A versioned bucket: every put is a new version; reads without a version get the latest."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, list[bytes]] = {}
+        self.content_types: dict[str, str] = {}
+        self.metadata: dict[tuple[str, str], dict[str, str]] = {}  # (key, version) -> user metadata
+
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> StoredObject:
+        self.versions.setdefault(key, []).append(body)
+        self.content_types[key] = content_type
+        version = str(len(self.versions[key]))
+        self.metadata[(key, version)] = dict(metadata or {})
+        return StoredObject(key, version)
+
+    def get(self, key: str, version_id: str | None = None, *, first_bytes: int | None = None) -> bytes:
+        bodies = self.versions[key]  # a KeyError, as S3's NoSuchKey, for a key never written
+        body = bodies[int(version_id) - 1] if version_id else bodies[-1]
+        return body if first_bytes is None else body[:first_bytes]
+
+    def describe(self, key: str, version_id: str | None = None) -> tuple[int, dict[str, str]]:
+        version = version_id or str(len(self.versions[key]))
+        return len(self.get(key, version)), dict(self.metadata.get((key, version), {}))
+
+    def get_if_exists(self, key: str) -> bytes | None:
+        return self.versions[key][-1] if key in self.versions else None
+
+    def head(self, key: str) -> StoredObject | None:
+        return (
+            StoredObject(key, str(len(self.versions[key])), f'"{hash(self.versions[key][-1])}"')
+            if key in self.versions
+            else None
+        )
+
+
+class RecordingWorkflow:
+    """Step Functions stand-in for stage tests: records starts and resumes instead of running executions."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.resumed: list[tuple[str, dict[str, Any]]] = []
+        self.heartbeats: list[str] = []
+        self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
+
+    def start_order(self, order_id: str) -> bool:
+        first = order_id not in self.started
+        self.started.append(order_id)
+        return first
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> bool:
+        self.resumed.append((task_token, output))
+        return task_token not in self.ended
+
+    def heartbeat(self, task_token: str) -> bool:
+        self.heartbeats.append(task_token)
+        return task_token not in self.ended
+
+
+@dataclass(frozen=True)
+class SentMail:
+    to: list[str]
+    subject: str
+    text: str
+    attachments: tuple[Attachment, ...]
+    message: EmailMessage  # as the real mailer would hand it to SES
+
+
+class MemoryMailer(Mailer):
+    """Keeps what it is asked to send, and the message it would send (built by the real mailer)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEST_SETTINGS.sender_email)
+        self.sent: list[SentMail] = []
+
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> str:
+        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
+        self.sent.append(SentMail(list(to), subject, text, attachments, message))
+        return f"message-{len(self.sent)}"
+
+
+def sent_mails(ports: Ports) -> list[SentMail]:
+    """What the in-memory mailer of ``ports`` sent, oldest first."""
+    assert isinstance(ports.mailer, MemoryMailer)
+    return ports.mailer.sent
+
+
+def memory_stores() -> dict[str, Any]:
+    """Every store, by its field name in ``Ports``, sharing one in-memory table (``Ports(**memory_stores(), ...)``)."""
+    table = MemoryTable()
+    return {
+        "orders": MemoryOrders(table),
+        "assignments": MemoryAssignments(table),
+        "reference": MemoryReference(),
+        "earnings": MemoryEarnings(),
+        "auth": MemoryAuth(),
+        "claims": MemoryClaims(),
+    }
+
+
+def memory_ports() -> Ports:
+    """Ports with every adapter in memory."""
+    return Ports(
+        settings=TEST_SETTINGS,
+        **memory_stores(),
+        uploads=MemoryObjects(),
+        artifacts=MemoryObjects(),
+        workflow=RecordingWorkflow(),
+        mailer=MemoryMailer(),
+    )
