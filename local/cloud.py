@@ -6,7 +6,9 @@ same order and torn down completely (threads joined, servers closed, environment
     with LocalCloud(api_port=0, aws_port=0, out_dir=tmp_path) as cloud:
         requests.post(cloud.outputs["api_url"] + "/orders", ...)
 
-moto's state lives in the process, so one LocalCloud runs per process at a time.
+moto's state lives in the process, so one LocalCloud runs per process at a time; one after another is fine:
+``stop`` puts back what ``start`` changed (environment, boto3's default session, sys.path, moto's config) and
+forgets what this process cached while it ran (see ``forget_process_caches``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,25 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def forget_process_caches() -> None:
+    """Clear every functools cache of the telar package loaded in this process, and its unflushed metrics.
+
+    The layer caches what it builds from the environment, once per process as on Lambda: boto3 clients bound
+    to an endpoint, Settings, Ports, the idempotency store. The seed (and any test code) runs the layer in
+    this process, so what it cached under one local cloud would point at that cloud's ports under the next.
+    Found by walking the loaded modules, so a cache added to the layer later is covered without a list here.
+    """
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "telar" or name.startswith("telar.")):
+            continue
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+    observability = sys.modules.get("telar.observability")
+    if observability is not None:  # counts recorded in-process but never flushed belong to no one
+        observability.metrics.clear_metrics()
 
 
 def _partition_keys(template: Mapping[str, Any], stack: Stack) -> dict[str, str]:
@@ -139,6 +160,7 @@ class LocalCloud:
         self._saved_session: Any = None
         self._session_swapped = False
         self._owns_lock = False
+        self._werkzeug_level: int | None = None
         self.stack: Stack | None = None
         self.runtime: LambdaRuntime | None = None
         self.iam: Any = None  # local.iam.Enforcer once started
@@ -178,9 +200,11 @@ class LocalCloud:
         self.outputs_file.unlink(missing_ok=True)
         template = load_template(self.template_path)  # fail on a bad template before starting anything
         check_build(self.template_path, self.build_dir)  # or on a build that is not what would deploy
+        self._werkzeug_level = logging.getLogger("werkzeug").level
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: a line per call and poll
         self.endpoint.start()
         self._environ.set(aws_environment(self.endpoint, self.region))
+        forget_process_caches()  # nothing cached before us may reach the endpoint we just started
         # Handlers and moto's ASL interpreter use boto3's default session: hooks go there.
         self._saved_session, self._session_swapped = boto3.DEFAULT_SESSION, True
         boto3.setup_default_session(region_name=self.region)
@@ -296,7 +320,11 @@ class LocalCloud:
         if self._session_swapped:  # our hooks leave with our session
             boto3.DEFAULT_SESSION = self._saved_session
             self._saved_session, self._session_swapped = None, False
+        if self._werkzeug_level is not None:
+            logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
+            self._werkzeug_level = None
         self.stack = None
+        forget_process_caches()
         if self._owns_lock:
             self._owns_lock = False
             _ONE_PER_PROCESS.release()

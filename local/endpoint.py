@@ -12,7 +12,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -23,6 +23,7 @@ from moto.core.config import default_user_config
 from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
+from local.dynamodb import journal_transactions
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.stack import FunctionSpec
 
@@ -38,6 +39,7 @@ class MotoEndpoint:
         self.port = port
         self._server: ThreadedMotoServer | None = None
         self._saved_config: dict[str, Any] = {}
+        self._undo: list[Callable[[], None]] = []
 
     @property
     def url(self) -> str:
@@ -50,7 +52,7 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
-        _s3_events_name_their_version()
+        self._undo = [_s3_events_name_their_version(), journal_transactions()]
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
@@ -79,14 +81,15 @@ class MotoEndpoint:
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
         sfn_config.update(self._saved_config)
+        while self._undo:
+            self._undo.pop()()
+        BackendDict.reset()  # the accounts' data goes with the endpoint (1,000 orders' tables are not small)
 
 
-def _s3_events_name_their_version() -> None:
+def _s3_events_name_their_version() -> Callable[[], None]:
     """moto's S3 event records leave out ``s3.object.versionId``; S3 sends it for a versioned bucket, and
-    qc_upload reads exactly that version (it is how every outcome names the upload). Idempotent."""
+    qc_upload reads exactly that version (it is how every outcome names the upload). Returns the undo."""
     original = s3_notifications._get_s3_event
-    if getattr(original, "names_version", False):
-        return
 
     def with_version(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event = original(event_name, bucket, key, notification_id)
@@ -96,14 +99,21 @@ def _s3_events_name_their_version() -> None:
                 record["s3"]["object"]["versionId"] = version
         return event
 
-    with_version.names_version = True  # type: ignore[attr-defined]
     s3_notifications._get_s3_event = with_version
+
+    def undo() -> None:
+        s3_notifications._get_s3_event = original
+
+    return undo
 
 
 def _one_dynamodb_request_at_a_time(app: Any) -> Any:
-    """moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies a table while another request
-    writes to it ("dictionary changed size during iteration", a 500). DynamoDB itself serialises nothing
-    of the kind, so the local endpoint does, for DynamoDB only (moto answers each in a few ms)."""
+    """moto's DynamoDB is not thread-safe: its tables are plain dicts that a Query or Scan iterates while a Put
+    inserts ("dictionary changed size during iteration", a 500), and a transaction's writes are applied one by
+    one, so another request could read half of one (or a cancelled one's items before local.dynamodb puts them
+    back). DynamoDB is atomic and isolated there; the local endpoint gets the same by answering DynamoDB
+    requests one at a time (moto answers each in a few ms; the Python interpreter runs one thread at a time
+    anyway)."""
     lock = threading.Lock()
 
     def serialised(environ: dict[str, Any], start_response: Any) -> Any:

@@ -10,6 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.cloud import forget_process_caches
+from local.dynamodb import journal_transactions
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
@@ -76,10 +78,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    from telar.adapters import aws as aws_clients
-
-    aws_clients.client.cache_clear()
-    aws_clients.table.cache_clear()
+    forget_process_caches()  # clients cached by an earlier test belong to its moto
+    undo_journal = journal_transactions()  # TransactWriteItems as the local cloud runs it
     with mock_aws():
         props = load_template()["Resources"]["TelarTable"]["Properties"]
         boto3.client("dynamodb").create_table(TableName="telar-test", **{k: props[k] for k in TABLE_PROPERTIES})
@@ -96,6 +96,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             workflow=RecordingWorkflow(),
             mailer=Mailer(settings.sender_email),
         )
-    aws_clients.client.cache_clear()
-    aws_clients.table.cache_clear()
+    undo_journal()
+    forget_process_caches()
     os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
+from local.cloud import forget_process_caches
 from local.demo import client_options
-from telar.adapters import aws as aws_clients
 from telar.adapters.dynamo import DynamoStores, dynamo_stores
 from tests.capacity_checks import over_booked
 from tests.conftest import SAMPLES
@@ -32,11 +32,9 @@ def stores(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("AWS_DEFAULT_REGION", options["region_name"])
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", options["aws_access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
-    aws_clients.client.cache_clear()
-    aws_clients.table.cache_clear()
+    forget_process_caches()  # clients cached by earlier tests point at another endpoint
     yield dynamo_stores(served["resources"]["TelarTable"])
-    aws_clients.client.cache_clear()
-    aws_clients.table.cache_clear()
+    forget_process_caches()
 
 
 def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_planned_without_over_booking(

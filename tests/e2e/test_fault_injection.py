@@ -25,7 +25,6 @@ from local.cloud import LocalCloud
 from local.demo import Demo, client_options
 from local.faults import PERMANENT_ERROR
 from local.manager import RowResult
-from telar.adapters import aws as aws_clients
 from telar.adapters.dynamo import dynamo_stores
 from telar.models import ReferenceData
 from telar.observability import metrics
@@ -61,15 +60,11 @@ DEADLINE_SECONDS = 600
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     out = tmp_path_factory.mktemp("faults")
-    aws_clients.client.cache_clear()  # clients of an earlier moto would point elsewhere
-    aws_clients.table.cache_clear()
     # telar.observability was imported with this module, before the local cloud set the template's namespace
     namespace, metrics.provider.namespace = metrics.provider.namespace, "Telar"
     with LocalCloud(project_root=ROOT, out_dir=out, api_port=0, aws_port=0, visibility_timeout=2) as running:
         yield running
     metrics.provider.namespace = namespace
-    aws_clients.client.cache_clear()
-    aws_clients.table.cache_clear()
 
 
 def _small_order(i: int) -> bytes:

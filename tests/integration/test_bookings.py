@@ -60,7 +60,7 @@ def _race(aws: Ports, monkeypatch: pytest.MonkeyPatch, order_ids: tuple[str, str
             both_read.wait()
         return ledgers
 
-    # moto is not thread-safe (a transaction deep-copies tables another thread is writing): its calls take turns,
+    # moto is not thread-safe (a Query iterates a table another thread inserts into): its calls take turns,
     # as DynamoDB serialises conflicting transactions; the interleaving that matters is the one above
     one_call_at_a_time = threading.Lock()
     make_api_call = BaseClient._make_api_call

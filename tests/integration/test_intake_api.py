@@ -121,7 +121,6 @@ def ports(aws: Ports, monkeypatch: pytest.MonkeyPatch) -> Ports:
     monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "telar-idempotency")
     # telar.observability was imported with this module, before the aws fixture set the namespace
     monkeypatch.setattr(metrics.provider, "namespace", "TelarTest")
-    orders._idempotency_store.cache_clear()  # its client belongs to the previous test's moto
     import_sample_reference(aws)
     for buyer_id, key in KEYS.items():
         aws.auth.put_buyer(Buyer(buyer_id=buyer_id, name=buyer_id, email=f"{buyer_id}@example.org"), hash_api_key(key))

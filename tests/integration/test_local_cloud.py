@@ -26,7 +26,6 @@ import requests
 
 from local.cloud import PROJECT_ROOT, LocalCloud
 from local.template import UnsupportedIntrinsic
-from telar.adapters.aws import client
 from telar.adapters.workflow import Workflow
 from tests.waiting import read_outputs, wait_for
 
@@ -450,7 +449,6 @@ class TestRunningCloud:
 
     def test_a_task_that_no_longer_waits_is_an_answer_not_an_error(self, cloud: LocalCloud) -> None:
         # Given Step Functions executing for real, and a task token it does not know (resumed and gone)
-        client.cache_clear()  # clients cached by earlier tests point at their own endpoints
         workflow = Workflow(cloud.outputs["state_machine_arn"])
         # When a redelivered QC sheet resumes it, and the reminders job beats for it, then both say False
         assert workflow.resume("AAAAno-such-token", {"order_id": "x"}) is False

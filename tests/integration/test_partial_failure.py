@@ -230,7 +230,8 @@ def test_twelve_orders_from_two_buyers_sent_at_once_are_all_planned_without_over
         for i in range(12)
     ]
     retry = next(r for r in _asl_tasks()["SplitWork"]["Retry"] if "CapacityContention" in r["ErrorEquals"])
-    # moto is not thread-safe: its calls take turns, as DynamoDB serialises conflicting transactions
+    # moto is not thread-safe (a Query iterates a table another thread inserts into): its calls take turns, as
+    # DynamoDB serialises conflicting transactions
     one_call_at_a_time = threading.Lock()
     make_api_call = BaseClient._make_api_call
 

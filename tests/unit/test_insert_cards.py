@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from telar.artifacts import PHOTO_CACHE
+from telar.cards import CardOptions
 from telar.models import Buyer, ReferenceData
 from telar.ports import Ports
-from telar.stages.insert_cards import CardSettings, make_cards
+from telar.stages.insert_cards import make_cards, read_card_options
 from tests.conftest import SAMPLES, import_sample_reference
 from tests.factories import make_assignment, make_order, make_qc_row
 from tests.fakes import MemoryObjects
@@ -102,12 +103,12 @@ def test_card_options_come_from_the_template_parameters(monkeypatch: pytest.Monk
     for name, value in {"CARDS_PAPER": "A4", "CARDS_PER": "unit", "CARDS_STORY_URL": ""}.items():
         monkeypatch.setenv(name, value)
     # Then the options are the defaults, without a QR code
-    assert CardSettings() == CardSettings.model_validate({"paper": "A4", "per": "unit", "story_url": None})
+    assert read_card_options() == CardOptions.model_validate({"paper": "A4", "per": "unit", "story_url": None})
     # And an organisation's own choices are read as given
     monkeypatch.setenv("CARDS_PAPER", "Letter")
     monkeypatch.setenv("CARDS_PER", "maker_product")
     monkeypatch.setenv("CARDS_STORY_URL", "https://example.org/stories")
-    chosen = CardSettings()
+    chosen = read_card_options()
     assert (chosen.paper, chosen.per, str(chosen.story_url)) == (
         "Letter",
         "maker_product",
@@ -116,4 +117,4 @@ def test_card_options_come_from_the_template_parameters(monkeypatch: pytest.Monk
     # And a story page that is not a web address is refused with a clear error
     monkeypatch.setenv("CARDS_STORY_URL", "javascript:alert(1)")
     with pytest.raises(ValueError, match="URL"):
-        CardSettings()
+        read_card_options()

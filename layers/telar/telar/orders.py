@@ -1,9 +1,10 @@
 """The buyers' use cases: submit an order (once per Idempotency-Key), follow it, browse the catalog."""
 
+from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -16,10 +17,10 @@ from telar.allocation import SHIP_AFTER_DUE
 from telar.capacity import skill_capacity
 from telar.errors import OrderNotFound, OrderRejected
 from telar.intake import accept_order, catalog_problems, earliest_ship_date
-from telar.models import Buyer, Order, OrderRequest, OrderStatus, TimelineEntry
+from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
-from telar.settings import Settings
+from telar.settings import Settings, from_environment
 
 # A key is kept for a day: long enough for any client's retry policy, short enough to let keys be reused.
 IDEMPOTENCY = IdempotencyConfig(
@@ -82,10 +83,26 @@ class Catalog(BaseModel):
     items: list[CatalogItem]
 
 
+def _reference_in_force(ports: Ports) -> ReferenceData:
+    """The reference data in force: one small read of its version number, then the version's items once per
+    warm environment. A version's items never change once it is in force (an import writes a new version and
+    then switches to it), and reading them is a Query of every group, maker and product: per request, it was
+    most of the intake's DynamoDB read units."""
+    store = ports.reference
+    version = store.reference_version()
+    # keyed by the store object too: each store (a table, a test's fake) has its own versions
+    return _reference_version(cast(Hashable, store), version) if version is not None else store.load_reference()
+
+
+@lru_cache(maxsize=4)
+def _reference_version(store: Any, version: int) -> ReferenceData:
+    return store.load_reference(version)
+
+
 def refused_line_problems(ports: Ports, body: Any, already: set[str]) -> list[dict[str, str]]:
     """The catalog's problems with a body the schema refused, beyond the fields it named (see
     :func:`telar.intake.catalog_problems`)."""
-    return catalog_problems(body, ports.reference.load_reference(), already)
+    return catalog_problems(body, _reference_in_force(ports), already)
 
 
 def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_key: str | None = None) -> OrderView:
@@ -113,13 +130,13 @@ def submit_order(ports: Ports, buyer: Buyer, request: OrderRequest, idempotency_
 
 @cache
 def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
-    table = IntakeSettings(**settings.model_dump()).idempotency_table_name  # the rest from the environment
+    table = from_environment(IntakeSettings, **settings.model_dump()).idempotency_table_name
     return DynamoDBPersistenceLayer(table_name=table)
 
 
 def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
     """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start."""
-    order = accept_order(request, buyer, ports.reference.load_reference(), datetime.now(UTC))
+    order = accept_order(request, buyer, _reference_in_force(ports), datetime.now(UTC))
     ports.orders.create_order(order)
     logger.append_keys(order_id=order.order_id)
     if not start_pipeline(ports, order):
@@ -170,7 +187,7 @@ def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> O
 def catalog(ports: Ports, today: date) -> Catalog:
     """Products some group can make now, with the earliest ship date for their minimum quantity given the work
     already booked (one read of the ledgers for the whole catalog)."""
-    ref = ports.reference.load_reference()
+    ref = _reference_in_force(ports)
     capacity = skill_capacity(ref, ports.assignments.capacity_ledgers(g.group_id for g in ref.groups), today)
     items = []
     for p in sorted(ref.products, key=lambda p: p.sku):
@@ -195,7 +212,7 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
     groups: list[GroupProgress] = []
     due_dates: list[date] = []
     if with_groups and order.assignment_ids:
-        ref = ports.reference.load_reference()
+        ref = _reference_in_force(ports)
         for a in ports.assignments.assignments_of(order.order_id):
             due_dates.append(a.due_date)
             groups.append(

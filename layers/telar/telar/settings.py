@@ -1,13 +1,27 @@
 """Environment variables, read once and validated (template Globals set them)."""
 
+import os
 from functools import lru_cache
+from typing import Any, TypeVar
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+M = TypeVar("M", bound=BaseModel)
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+def from_environment(model: type[M], prefix: str = "", **given: Any) -> M:
+    """``model`` validated from the variables named after its fields in capitals (``table_name``: TABLE_NAME),
+    after ``prefix``; an empty variable counts as unset, and ``given`` values win.
+
+    What pydantic-settings does for these flat models, without its import (40 ms of every cold start).
+    """
+    names = {name: f"{prefix}{name}".upper() for name in model.model_fields}
+    found = {name: os.environ[var] for name, var in names.items() if os.environ.get(var)}
+    return model.model_validate({**found, **given})
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     table_name: str
     uploads_bucket: str
@@ -25,4 +39,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # values come from the environment
+    return from_environment(Settings)

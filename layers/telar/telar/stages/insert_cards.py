@@ -3,26 +3,26 @@
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from telar import cards, photos
 from telar.artifacts import cards_key
 from telar.errors import OrderNotFound
 from telar.observability import logger
 from telar.ports import Ports
+from telar.settings import from_environment
 from telar.stages import order_reference
 
 
-class CardSettings(BaseSettings, cards.CardOptions):
-    """The organisation's card options from the function's environment: CARDS_PAPER, CARDS_PER, CARDS_STORY_URL."""
+def read_card_options() -> cards.CardOptions:
+    """The organisation's card options from the function's environment: CARDS_PAPER, CARDS_PER, CARDS_STORY_URL.
 
-    # the template passes CARDS_STORY_URL="" for "no story page": an empty variable means the default
-    model_config = SettingsConfigDict(env_prefix="CARDS_", frozen=True, extra="ignore", env_ignore_empty=True)
+    The template passes CARDS_STORY_URL="" for "no story page": an empty variable means the default.
+    """
+    return from_environment(cards.CardOptions, prefix="CARDS_")
 
 
 @lru_cache(maxsize=1)
 def card_options() -> cards.CardOptions:
-    return cards.CardOptions.model_validate(CardSettings().model_dump())
+    return read_card_options()
 
 
 def make_cards(

@@ -5,7 +5,6 @@ from telar.errors import SheetProblem
 from telar.inbound import MailThread
 from telar.ports import Ports
 from telar.rendering import Mail
-from telar.sheets.error_report import annotate_problems
 
 
 def send_once(
@@ -50,6 +49,9 @@ def keep_error_report(
     """Save a refused upload's report beside it in the uploads bucket: ``<stem>.txt`` (the text of the e-mail,
     every problem) and, where the upload opens, ``<stem>.xlsx`` with the bad cells marked. Returns the
     attachments to mail."""
+    # imported here: openpyxl is a tenth of a second of cold start, and most stages that mail never refuse a sheet
+    from telar.sheets.error_report import annotate_problems
+
     ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
     if annotated := annotate_problems(upload, problems):
         ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
