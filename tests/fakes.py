@@ -87,12 +87,15 @@ class MemoryOrders:
                 yield order
 
     def record_timeline(
-        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
+        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None, rework_round: int = 0
     ) -> None:
-        entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
+        entry = TimelineEntry(
+            stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail, rework_round=rework_round
+        )
         stored = self.table.orders.get(order_id)
-        if stored is not None and "timeline" in stored:
-            stored["timeline"].setdefault(entry.key, entry.model_dump(mode="json"))
+        if stored is not None and "timeline" in stored and entry.key not in stored["timeline"]:
+            stored["timeline"][entry.key] = entry.model_dump(mode="json")
+            stored["updated_at"] = entry.at.isoformat()
 
     def get_order(self, order_id: str) -> Order | None:
         stored = self.table.orders.get(order_id)

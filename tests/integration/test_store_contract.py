@@ -84,6 +84,16 @@ def test_the_timeline_keeps_the_first_time_a_stage_was_noted(store: Ports) -> No
     store.orders.record_timeline("ord-missing", "PLANNED")  # nothing to note on, and no error
     order = store.orders.get_order("ord-1")
     assert order is not None and [e.detail for e in order.timeline.values()] == ["first"]
+    # and a new entry moves updated_at to its time, a repeated one does not
+    assert order.updated_at == order.timeline["PLANNED"].at
+    store.orders.record_timeline("ord-1", "QC_DONE", group_id="pe-cusco")
+    store.orders.record_timeline("ord-1", "QC_DONE", group_id="pe-cusco", rework_round=1)  # a rework round's own
+    later = store.orders.get_order("ord-1")
+    assert later is not None and set(later.timeline) == {"PLANNED", "QC_DONE#pe-cusco", "QC_DONE#pe-cusco#r1"}
+    assert later.updated_at == later.timeline["QC_DONE#pe-cusco#r1"].at > order.updated_at
+    store.orders.record_timeline("ord-1", "QC_DONE", group_id="pe-cusco", rework_round=1)
+    again = store.orders.get_order("ord-1")
+    assert again is not None and again.updated_at == later.updated_at
 
 
 def test_a_buyers_orders_come_newest_first_a_page_at_a_time(store: Ports) -> None:

@@ -130,9 +130,10 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
 def test_cards_count_equals_passed_units_and_outcome_is_recorded(
     ports: Ports, planned_order: tuple[str, list[str]]
 ) -> None:
-    # Given an order whose QC is signed off everywhere
+    # Given an order whose QC is signed off everywhere, planned later than asked (capacity was short)
     order_id, assignment_ids = planned_order
     _accept_all(ports, assignment_ids)
+    ports.orders.update_order(order_id, status_reason="capacity is short: expected to ship later than requested")
     # When the cards are made and the outcome recorded
     key, count = make_cards(ports, order_id)
     status = record_outcome(ports, order_id, "READY_TO_SHIP")
@@ -143,6 +144,7 @@ def test_cards_count_equals_passed_units_and_outcome_is_recorded(
     order = ports.orders.get_order(order_id)
     assert order is not None and status == "READY_TO_SHIP" and order.units_passed == passed
     assert order.artifacts["cards"] == key
+    assert order.status_reason is None  # the late-date note no longer applies once it is ready
 
 
 def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(
@@ -204,6 +206,12 @@ def test_rejects_start_one_rework_round_once_for_the_makers_who_made_them(
     rejected = {(r.worker_id, r.sku): r.rejected for r in signed_off.qc_rows if r.rejected}
     assert {(w, line.sku): n for line in rework.lines for w, n in line.per_maker.items()} == rejected
     assert rework.qc_template_key and ports.artifacts.get(rework.qc_template_key)
+    # and the buyer's timeline shows the round (once), after the first sign-off of the group
+    order = ports.orders.get_order(rework.order_id)
+    assert order is not None
+    noted = order.timeline[f"REWORK#{rework.group_id}#r1"]
+    assert noted.rework_round == 1 and f"{rework.planned_units} unit(s)" in (noted.detail or "")
+    assert f"QC_DONE#{rework.group_id}" in order.timeline and order.updated_at >= noted.at
 
 
 def test_when_rework_rounds_are_used_up_the_order_needs_attention(

@@ -87,10 +87,12 @@ class TimelineEntry(BaseModel):
     at: datetime
     group_id: str | None = None
     detail: str | None = None
+    rework_round: int = Field(default=0, ge=0, description="the QC round it is about (0: the first)")
 
     @property
     def key(self) -> str:
-        return f"{self.stage}#{self.group_id}" if self.group_id else self.stage
+        key = f"{self.stage}#{self.group_id}" if self.group_id else self.stage
+        return f"{key}#r{self.rework_round}" if self.rework_round else key
 
 
 class Order(OrderRequest):

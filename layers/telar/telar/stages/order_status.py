@@ -80,6 +80,7 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         logger.error("order needs attention", order_id=order_id, error=error.get("Error"), cause=error.get("Cause"))
     if status is OrderStatus.READY_TO_SHIP:
         fields["artifacts"] = {"cards": cards_key(order_id), "payroll": order_payroll_prefix(order_id)}
+        fields["status_reason"] = None  # a note such as "capacity is short" no longer applies once it is ready
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}

@@ -78,7 +78,9 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     ports.assignments.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
     accepted = ports.assignments.get_assignment(sheet.assignment_id)
     assert accepted is not None
-    ports.orders.record_timeline(accepted.order_id, "QC_DONE", group_id=accepted.group_id)
+    ports.orders.record_timeline(
+        accepted.order_id, "QC_DONE", group_id=accepted.group_id, rework_round=accepted.rework_round
+    )
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)

@@ -42,6 +42,13 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     stored = ports.assignments.get_assignment(rework.assignment_id) or _book_and_store(
         ports, with_paper_keys(order, rework), ref
     )
+    ports.orders.record_timeline(
+        order.order_id,
+        "REWORK",
+        group_id=stored.group_id,
+        detail=f"{stored.planned_units} unit(s) back to their makers, due {stored.due_date.isoformat()}",
+        rework_round=stored.rework_round,
+    )
     # Papers once the round is stored (its due date comes from the booking); a redelivery writes the same ones.
     write_papers(ports, order, stored, ref)
     mail_manager_papers(ports, stored, order.buyer_reference, ref)  # once per round, whoever stored it

@@ -57,19 +57,22 @@ class DynamoOrders(TableStore):
                 yield order
 
     def record_timeline(
-        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None
+        self, order_id: str, stage: str, group_id: str | None = None, detail: str | None = None, rework_round: int = 0
     ) -> None:
-        """Note a stage change on the order's timeline; a retried stage keeps the first time it was noted."""
-        entry = TimelineEntry(stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail)
+        """Note a stage change on the order's timeline, and stamp the order's ``updated_at``; a retried stage
+        keeps the first time it was noted (and changes nothing)."""
+        entry = TimelineEntry(
+            stage=stage, at=datetime.now(UTC), group_id=group_id, detail=detail, rework_round=rework_round
+        )
         # An order stored before timelines existed has none: its status still tells the buyer where it is.
         with contextlib.suppress(ConditionFailed):
             conditional(
                 self.table.update_item,
                 Key=keys.order(order_id),
-                UpdateExpression="SET timeline.#k = if_not_exists(timeline.#k, :e)",
-                ConditionExpression=Attr("timeline").exists(),
+                UpdateExpression="SET timeline.#k = :e, updated_at = :at",
+                ConditionExpression=Attr("timeline").exists() & Attr(f"timeline.{entry.key}").not_exists(),
                 ExpressionAttributeNames={"#k": entry.key},
-                ExpressionAttributeValues={":e": entry.model_dump(mode="json")},
+                ExpressionAttributeValues={":e": entry.model_dump(mode="json"), ":at": entry.at.isoformat()},
             )
 
     def get_order(self, order_id: str) -> Order | None:
