@@ -39,6 +39,7 @@ from local.lambdas import LambdaRuntime
 from local.outbox import Outbox
 from local.poller import SqsEventSource
 from local.provision import Provisioner
+from local.smtp import SmtpReceiver
 from local.stack import Stack
 from local.template import Pseudo, load_template, resources_with_globals
 
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_PORT = 3000
 DEFAULT_AWS_PORT = 4566
+DEFAULT_SMTP_PORT = 2525
 VISIBILITY_TIMEOUT_ENV = "TELAR_LOCAL_VISIBILITY_TIMEOUT"
 
 _ONE_PER_PROCESS = threading.Lock()
@@ -101,8 +103,9 @@ class LocalCloud:
         The SAM template; ``project_root / "template.yaml"`` by default.
     out_dir
         Where ``outputs.json`` and the ``outbox/`` folder go (``out/serve`` by default).
-    api_port, aws_port
-        0 picks free ports (read the real ones from ``outputs``).
+    api_port, aws_port, smtp_port
+        0 picks free ports (read the real ones from ``outputs``); the SMTP server (SES receiving, local.smtp)
+        defaults to TELAR_SMTP_PORT, else to a free port when ``api_port`` is 0, else to 2525.
     visibility_timeout
         Explicit local override of the SQS visibility timeout used by the pollers, to make retries
         and redrive quick; None reads TELAR_LOCAL_VISIBILITY_TIMEOUT, and without it the queue's own
@@ -129,6 +132,7 @@ class LocalCloud:
         seed: bool = True,
         build_dir: Path | None = None,
         clean_outbox: bool = True,
+        smtp_port: int | None = None,
     ) -> None:
         self.project_root = (project_root or PROJECT_ROOT).resolve()
         self.template_path = (template or self.project_root / "template.yaml").resolve()
@@ -144,6 +148,12 @@ class LocalCloud:
         self.build_dir = (build_dir or BUILD_DIR).resolve()
         self._clean_outbox = clean_outbox
         self._api_port = api_port
+        # SES receiving's stand-in (local.smtp). None: TELAR_SMTP_PORT, else a free port when the API's is
+        # (tests running side by side), else 2525.
+        if smtp_port is None:
+            smtp_port = int(os.environ.get("TELAR_SMTP_PORT", DEFAULT_SMTP_PORT if api_port else 0))
+        self._smtp_port = smtp_port
+        self.smtp: SmtpReceiver | None = None
         self.endpoint = MotoEndpoint(host, aws_port)
         self._environ = PatchedEnviron()
         self._added_paths: list[str] = []
@@ -264,6 +274,10 @@ class LocalCloud:
             region=self.region,
         )
         self.api.start()
+        self.smtp = SmtpReceiver(
+            self.stack.receipt_rules, self.client("s3"), host=self.host, port=self._smtp_port or free_port(self.host)
+        )
+        self.smtp.start()
         buyers = self._run_seed() if self._seed else []
         self.outputs = self._outputs(buyers)
         write_atomically(self.outputs_file, json.dumps(self.outputs, indent=2) + "\n")
@@ -278,6 +292,9 @@ class LocalCloud:
         if self.api is not None:
             self.api.stop()
             self.api = None
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
         for poller in self.pollers:
             poller.stop()
         for poller in self.pollers:
@@ -355,6 +372,8 @@ class LocalCloud:
             "artifacts_bucket": stack_outputs.get("ArtifactsBucketName"),
             "state_machine_arn": stack_outputs.get("StateMachineArn"),
             "outbox_dir": str(self.outbox.directory),
+            "smtp": {"host": self.smtp.host, "port": self.smtp.port} if self.smtp else None,
+            "inbound_address": stack_outputs.get("InboundAddress"),
             "buyers": buyers,
             "routes": [f"{r.method} {r.path}" for r in self.stack.routes],
             "functions": {logical_id: spec.name for logical_id, spec in self.stack.functions.items()},

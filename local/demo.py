@@ -1,7 +1,8 @@
 """`make demo`: two wholesale orders through every stage of the pipeline on the embedded local cloud.
 
 Orders go in through the HTTP API, production managers' QC sheets are filled in (some rejects, some slow
-makers whose piece earnings fall under the minimum wage) and uploaded, and the run waits for payroll
+makers whose piece earnings fall under the minimum wage) and sent back (Cusco's manager replies to her papers by
+e-mail, through the local SMTP server; the others are uploaded to S3), and the run waits for payroll
 e-mails and insert cards. Artifacts land in out/demo/ (listed in README.md, "Running each part").
 """
 
@@ -9,11 +10,14 @@ import functools
 import hashlib
 import json
 import shutil
+import smtplib
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar import artifacts
 from telar.adapters.dynamo.earnings import DynamoEarnings
+from telar.adapters.mail import XLSX
 from telar.models import ReferenceData
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +68,8 @@ def client_options(outputs: dict[str, Any]) -> dict[str, str]:
 
 
 class Demo:
+    MAIL_GROUP = "pe-cusco"  # its manager replies to her papers by e-mail; the others' sheets are uploaded to S3
+
     def __init__(self, outputs: dict[str, Any], ref: ReferenceData, out_dir: Path = OUT):
         self.out = out_dir
         for folder in ("worksheets", "qc", "cards", "payroll"):
@@ -184,11 +191,26 @@ class Demo:
                     functools.partial(self.manager_counts, rework=bool(rework)),
                 )
                 (self.out / "qc" / f"{assignment_id}.xlsx").write_bytes(filled)
+                self.handled.add(key)
+                if group_id == self.MAIL_GROUP and self.outputs.get("smtp"):
+                    self.reply_by_mail(group.manager_email, f"QC {assignment_id}.xlsx", filled)
+                    continue
                 # Staff name files as they like; spaces and accents must survive S3 -> SQS.
                 upload = f"qc/{group.place} – QC {assignment_id}.xlsx"
                 self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=upload, Body=filled)
-                self.handled.add(key)
                 print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{upload}")
+
+    def reply_by_mail(self, manager: str, filename: str, sheet: bytes) -> None:
+        """What a manager does: reply to her papers with the filled sheet attached (SMTP, as to SES receiving)."""
+        message = EmailMessage()
+        message["From"], message["To"] = manager, self.outputs["inbound_address"]
+        message["Subject"] = "Re: Telar: new work"
+        message["Message-ID"] = make_msgid(domain=manager.split("@")[1])
+        message.set_content("Here is the QC sheet.\n")
+        message.add_attachment(sheet, maintype="application", subtype=XLSX.split("/")[1], filename=filename)
+        with smtplib.SMTP(self.outputs["smtp"]["host"], self.outputs["smtp"]["port"], timeout=30) as smtp:
+            smtp.send_message(message)
+        print(f"  replied by e-mail from {manager} to {self.outputs['inbound_address']} with {filename}")
 
     def _artifact(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read())

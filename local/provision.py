@@ -24,6 +24,7 @@ from local.stack import (
     FunctionSpec,
     GatewayResponse,
     LayerSpec,
+    ReceiptRule,
     Resource,
     SqsSource,
     Stack,
@@ -57,6 +58,7 @@ _NOT_NEEDED_LOCALLY = {
     "AWS::SNS::TopicPolicy": "alarms are log lines locally",
     "AWS::Lambda::EventInvokeConfig": "schedules are not run locally",
     "AWS::ApiGateway::Account": "the local API server logs its own requests",
+    "AWS::SES::ReceiptRuleSet": "SES receiving is the local SMTP server (local.smtp), always active",
 }
 
 
@@ -95,6 +97,7 @@ class Provisioner:
             "AWS::SQS::Queue": self._sqs_queue,
             "AWS::SQS::QueuePolicy": self._sqs_queue_policy,
             "AWS::SES::EmailIdentity": self._ses_identity,
+            "AWS::SES::ReceiptRule": self._ses_receipt_rule,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::StepFunctions::StateMachine": self._state_machine,
@@ -352,6 +355,23 @@ class Provisioner:
         else:
             client.verify_domain_identity(Domain=identity)
         return Created(identity, {})
+
+    def _ses_receipt_rule(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
+        # moto stores receipt rules but receives no mail: local.smtp does, as the rule's S3 action would.
+        # Only what the SMTP server can honour is accepted; any other action would silently do nothing here.
+        rule = props["Rule"]
+        actions = rule.get("Actions") or []
+        if [next(iter(a)) for a in actions] != ["S3Action"]:
+            raise TemplateError(f"{logical_id}: the local cloud serves receipt rules with one S3Action only")
+        s3 = actions[0]["S3Action"]
+        if rule.get("Enabled", False):
+            self.stack.receipt_rules.append(ReceiptRule(
+                recipients=tuple(str(r).lower() for r in rule.get("Recipients") or ()),
+                bucket=str(s3["BucketName"]),
+                prefix=str(s3.get("ObjectKeyPrefix") or ""),
+                scan=bool(rule.get("ScanEnabled", False)),
+            ))
+        return Created(self._name(logical_id, rule.get("Name")), {})
 
     def _function(self, logical_id: str, props: dict[str, Any], raw: dict[str, Any]) -> Created:
         self._ignore(logical_id, props, {

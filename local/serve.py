@@ -1,6 +1,7 @@
 """`python -m local.serve` (what `make serve` runs): the local cloud in the foreground until Ctrl-C.
 
-Ports come from TELAR_API_PORT (default 3000) and TELAR_AWS_PORT (default 4566), the output folder
+Ports come from TELAR_API_PORT (default 3000), TELAR_AWS_PORT (default 4566) and TELAR_SMTP_PORT (default
+2525: SES receiving, local.smtp), the output folder
 from TELAR_OUT_DIR (default out/serve); when everything is up, <out>/outputs.json says where things
 are. TELAR_LOCAL_VISIBILITY_TIMEOUT, if set, shortens SQS retries (see local.poller). SIGINT and
 SIGTERM stop it cleanly (exit 0).
@@ -16,13 +17,17 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from local.cloud import DEFAULT_API_PORT, DEFAULT_AWS_PORT, PROJECT_ROOT, LocalCloud
+from local.cloud import DEFAULT_API_PORT, DEFAULT_AWS_PORT, DEFAULT_SMTP_PORT, PROJECT_ROOT, LocalCloud
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.serve", description=__doc__)
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("TELAR_API_PORT", DEFAULT_API_PORT)))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("TELAR_AWS_PORT", DEFAULT_AWS_PORT)))
+    parser.add_argument(
+        "--smtp-port", type=int, default=int(os.environ.get("TELAR_SMTP_PORT", DEFAULT_SMTP_PORT)),
+        help="SES receiving's stand-in: mail sent here is stored under inbound/ in the uploads bucket",
+    )
     parser.add_argument("--project-root", type=Path, default=PROJECT_ROOT, help="template paths are relative to it")
     parser.add_argument("--template", type=Path, help="default: <project root>/template.yaml")
     parser.add_argument(
@@ -44,6 +49,8 @@ def _summary(cloud: LocalCloud) -> str:
         ("artifacts", out["artifacts_bucket"] and f"s3://{out['artifacts_bucket']}"),
         ("state machine", out["state_machine_arn"]),
         ("outbox", out["outbox_dir"]),
+        ("smtp", out["smtp"] and f"{out['smtp']['host']}:{out['smtp']['port']}   (reply with sheets to "
+                                 f"{out['inbound_address']})"),
         ("outputs", cloud.out_dir / "outputs.json"),
     ]
     lines = ["Telar local cloud is up."] + [f"  {label:<14} {value}" for label, value in rows if value]
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     with LocalCloud(
         project_root=args.project_root, template=args.template, out_dir=args.out_dir,
-        api_port=args.api_port, aws_port=args.aws_port, seed=not args.no_seed,
+        api_port=args.api_port, aws_port=args.aws_port, smtp_port=args.smtp_port, seed=not args.no_seed,
     ) as cloud:
         print(_summary(cloud), flush=True)
         while not stopping.wait(0.5):

@@ -81,6 +81,16 @@ class SqsSource:
         return self.queue_arn.rsplit(":", 1)[-1]
 
 
+@dataclass(frozen=True)
+class ReceiptRule:
+    """An AWS::SES::ReceiptRule with an S3 action: which recipients it takes, and where it stores their mail."""
+
+    recipients: tuple[str, ...]  # lower case; empty = every address of the account's verified domains
+    bucket: str
+    prefix: str
+    scan: bool
+
+
 @dataclass
 class Resource:
     """A template resource: what `Ref` and `Fn::GetAtt` return, and whether it exists in moto."""
@@ -104,6 +114,7 @@ class Stack:
     routes: list[ApiRoute] = field(default_factory=list)
     sqs_sources: list[SqsSource] = field(default_factory=list)
     layers: dict[str, LayerSpec] = field(default_factory=dict)  # by version ARN
+    receipt_rules: list[ReceiptRule] = field(default_factory=list)  # SES receiving: local.smtp serves them
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def ref(self, logical_id: str) -> Any:

@@ -22,6 +22,7 @@ from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger
 from telar.errors import ConditionFailed
+from telar.inbound import MailThread
 from telar.models import (
     Assignment,
     AssignmentStatus,
@@ -418,15 +419,23 @@ class MemoryObjects:
     def __init__(self) -> None:
         self.versions: dict[str, list[bytes]] = {}
         self.content_types: dict[str, str] = {}
+        self.metadata: dict[tuple[str, str], dict[str, str]] = {}  # (key, version) -> user metadata
 
-    def put(self, key: str, body: bytes, content_type: str) -> StoredObject:
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> StoredObject:
         self.versions.setdefault(key, []).append(body)
         self.content_types[key] = content_type
-        return StoredObject(key, str(len(self.versions[key])))
+        version = str(len(self.versions[key]))
+        self.metadata[(key, version)] = dict(metadata or {})
+        return StoredObject(key, version)
 
-    def get(self, key: str, version_id: str | None = None) -> bytes:
+    def get(self, key: str, version_id: str | None = None, *, first_bytes: int | None = None) -> bytes:
         bodies = self.versions[key]  # a KeyError, as S3's NoSuchKey, for a key never written
-        return bodies[int(version_id) - 1] if version_id else bodies[-1]
+        body = bodies[int(version_id) - 1] if version_id else bodies[-1]
+        return body if first_bytes is None else body[:first_bytes]
+
+    def describe(self, key: str, version_id: str | None = None) -> tuple[int, dict[str, str]]:
+        version = version_id or str(len(self.versions[key]))
+        return len(self.get(key, version)), dict(self.metadata.get((key, version), {}))
 
     def get_if_exists(self, key: str) -> bytes | None:
         return self.versions[key][-1] if key in self.versions else None
@@ -478,8 +487,18 @@ class MemoryMailer(Mailer):
         super().__init__(TEST_SETTINGS.sender_email)
         self.sent: list[SentMail] = []
 
-    def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
-        self.sent.append(SentMail(list(to), subject, text, attachments, self.message(to, subject, text, attachments)))
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> str:
+        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
+        self.sent.append(SentMail(list(to), subject, text, attachments, message))
         return f"message-{len(self.sent)}"
 
 

@@ -26,6 +26,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         **os.environ,
         "TELAR_API_PORT": str(free_port()),
         "TELAR_AWS_PORT": str(free_port()),
+        "TELAR_SMTP_PORT": str(free_port()),
         "TELAR_OUT_DIR": str(out),
         "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2",  # an early upload (QcNotYetAwaited) is retried in seconds
     }

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from telar.errors import SheetProblem
 from telar.models import Buyer, GroupPayroll, QcSheet
 from telar.rendering import TEMPLATES, environment, render_mail
+from telar.stages.inbound_mail import Outcome
 from tests.factories import CUSCO, make_assignment, make_earning_line, make_group, make_qc_row, make_reference
 
 GROUP = make_group(CUSCO)
@@ -21,7 +22,7 @@ def _payrolls() -> list[GroupPayroll]:
 
 def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
     rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
-    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key"}
+    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply"}
     assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
 
 
@@ -35,6 +36,8 @@ def test_qc_mails_read_as_before() -> None:
         f"Thank you, {GROUP.manager_name}. The QC sheet qc/x.xlsx signed by Luz on "
         f"2025-04-22 is recorded: {sheet.passed} units passed, {sheet.rejected} rejected, "
         f"2 rows.\n"
+        + ("If the rejected units are to be made again, new papers for them follow by e-mail. " * bool(sheet.rejected))
+        + "The makers' pay for the passed units is in the next pay run.\n"
     )
     a = ASSIGNMENT
     mail = render_mail("qc_not_awaited", assignment=a, group=GROUP, key="qc/x.xlsx", reason="it was stopped")
@@ -54,7 +57,8 @@ def test_qc_mails_read_as_before() -> None:
         assert mail.text == (
             f"Hello {GROUP.manager_name},\n\n"
             f"The QC sheet for {a.assignment_id} ({a.planned_units} units of order PO-1) is {status}.\n"
-            f"Please upload the filled QC sheet under qc/ in the uploads bucket before "
+            "Please reply to this e-mail with the filled QC sheet attached (or upload it under qc/ in the uploads "
+            "bucket) before "
             f"2025-05-02 07:05 UTC; after that the order stops waiting and a person at "
             f"Telar follows it up with you. The QC sheet is attached again in case you need a fresh copy.\n"
         )
@@ -64,13 +68,16 @@ def test_error_reports_list_every_problem_under_their_intro() -> None:
     problems = [SheetProblem("QC", "E7", "x", "a whole number"), SheetProblem("QC", "", None, "a header row")]
     qc = render_mail("qc_report", key="qc/x.xlsx", problems=problems)
     assert qc.subject == "Telar: QC sheet needs correcting — qc/x.xlsx"
-    intro = "The QC sheet qc/x.xlsx could not be accepted. Please correct it and upload it again."
+    intro = (
+        "The QC sheet qc/x.xlsx could not be accepted. "
+        "Please correct it and reply to this e-mail with the corrected sheet attached."
+    )
     assert qc.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
     ref = render_mail("reference_report", key="reference/b.xlsx", problems=problems)
     assert ref.subject == "Telar: reference workbook needs correcting — reference/b.xlsx"
     intro = (
         "The reference workbook reference/b.xlsx was not applied: nothing changed. "
-        "Please correct it and upload it again."
+        "Please correct it and reply to this e-mail with the corrected sheet attached."
     )
     assert ref.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
 
@@ -82,7 +89,8 @@ def test_papers_mail_reads_as_before() -> None:
     assert mail.text == (
         f"Hello {GROUP.manager_name},\n\n{GROUP.name} has new work ({a.planned_units} units, due "
         f"{a.due_date.isoformat()}). The work sheet to print and the QC sheet to fill in are attached.\n"
-        f"When QC is done, upload the filled QC sheet to the uploads bucket under qc/.\n"
+        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it to the uploads "
+        "bucket under qc/).\n"
     )
 
 
@@ -148,7 +156,8 @@ def test_reference_mails_read_as_before() -> None:
         lines += [
             "",
             "Orders already planned keep the version they were planned with.",
-            "The attached workbook is the data now in force: edit it and upload it again to make changes.",
+            "The attached workbook is the data now in force: edit it and reply to this e-mail with it attached "
+            "(or upload it again) to make changes.",
         ]
         assert mail.text == "\n".join(lines) + "\n"
     key = render_mail("api_key", buyer=buyers[0], api_key="tk_123")
@@ -170,3 +179,23 @@ def test_html_is_escaped_and_mail_text_is_not() -> None:
     assert html == "&lt;b&gt;Luz&lt;/b&gt; &amp; Co"
     assert environment.autoescape("payslips.html.j2") is True
     assert environment.autoescape("mail/papers.txt.j2") is False
+
+
+def test_the_reply_to_a_mailed_sheet_names_each_attachment_refused_and_asks_for_a_reply() -> None:
+    # Given a manager's e-mail with one sheet taken and one attachment refused
+    outcomes = [
+        Outcome("qc-1.xlsx", True, "received; the answer follows in this conversation"),
+        Outcome("photo.jpg", False, "it is not an .xlsx spreadsheet"),
+    ]
+    # When the reply is rendered; Then every attachment has its line, and a refusal says why
+    mail = render_mail("inbound_reply", person="Luz", language="es", problem=None, outcomes=outcomes, manager=True)
+    assert mail.text == (
+        "Hello Luz,\n\nWhat became of each attachment:\n\n"
+        "- qc-1.xlsx: received; the answer follows in this conversation.\n"
+        "- photo.jpg: not taken: it is not an .xlsx spreadsheet.\n"
+    )
+    refused = render_mail("inbound_reply", person=None, language="en", problem="it is 30 MB", outcomes=[], manager=True)
+    assert refused.text.startswith("Hello,\n\nTelar could not take the sheets from your e-mail: it is 30 MB.")
+    assert "reply to this e-mail with the filled QC sheets attached" in refused.text
+    empty = render_mail("inbound_reply", person=None, language="en", problem=None, outcomes=[], manager=False)
+    assert "no spreadsheet attached" in empty.text and "workbook (.xlsx)" in empty.text

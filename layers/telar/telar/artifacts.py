@@ -2,7 +2,9 @@
 
 Uploads bucket (people write here; template.yaml's notifications fire on the first two prefixes):
 
-- ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks;
+- ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks; those that
+  came by e-mail under ``qc/mail/`` and ``reference/mail/`` (see mailed_upload_key);
+- ``inbound/<SES message id>``: each e-mail received, raw, as SES receiving stores it (also watched);
 - ``photos/<file>``: makers' portraits, as the makers sheet names them;
 - ``qc-reports/`` and ``reference-reports/``: an upload's error report (``.txt``, and ``.xlsx`` with the cells
   marked), outside the watched prefixes so a report never triggers another run;
@@ -23,6 +25,7 @@ from typing import Final
 QC_UPLOADS: Final = "qc/"
 REFERENCE_UPLOADS: Final = "reference/"
 PHOTOS: Final = "photos/"
+INBOUND_MAIL: Final = "inbound/"
 QC_REPORTS: Final = "qc-reports/"
 REFERENCE_REPORTS: Final = "reference-reports/"
 REFERENCE_EXPORTS: Final = "reference-exports/"
@@ -85,6 +88,12 @@ def qc_report_stem(upload_key: str, version: str) -> str:
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"
+
+
+def mailed_upload_key(prefix: str, inbound_key: str, index: int, filename: str) -> str:
+    """Where the ``index``-th attachment of the received e-mail at ``inbound_key`` is put for its stage
+    (``prefix`` is QC_UPLOADS or REFERENCE_UPLOADS): the same key each time that e-mail is read."""
+    return f"{prefix}mail/{inbound_key.removeprefix(INBOUND_MAIL).replace('/', '_')}/{index}-{filename}"
 
 
 def reference_export_name(version: int) -> str:

@@ -16,6 +16,7 @@ from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.workflow import Workflow
 from telar.capacity import CapacityLedger
+from telar.inbound import MailThread
 from telar.models import (
     Assignment,
     Buyer,
@@ -110,10 +111,13 @@ class ClaimStore(Protocol):
 
 
 class ObjectStore(Protocol):
-    def put(self, key: str, body: bytes, content_type: str) -> StoredObject: ...
-    def get(self, key: str, version_id: str | None = None) -> bytes: ...
+    def put(
+        self, key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None
+    ) -> StoredObject: ...
+    def get(self, key: str, version_id: str | None = None, *, first_bytes: int | None = None) -> bytes: ...
     def get_if_exists(self, key: str) -> bytes | None: ...
     def head(self, key: str) -> StoredObject | None: ...
+    def describe(self, key: str, version_id: str | None = None) -> tuple[int, dict[str, str]]: ...
 
 
 class WorkflowEngine(Protocol):
@@ -123,7 +127,16 @@ class WorkflowEngine(Protocol):
 
 
 class MailSender(Protocol):
-    def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str: ...
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Settings(BaseModel):
     sender_email: str
     finance_emails: str = Field(description="comma-separated")
     state_machine_arn: str | None = None
+    inbound_address: str = Field(default="", description="where managers reply with sheets (SES receiving)")
     max_rework_rounds: int = Field(default=2, ge=0, description="QC rounds for rejected units before a person looks")
 
     @property

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from telar.adapters.aws import client
+from telar.inbound import MailThread
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,47 @@ class Mailer:
     def __init__(self, sender: str):
         self.sender = sender
 
-    def send(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...] = ()) -> str:
-        message = self.message(to, subject, text, attachments)
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> str:
+        """Send one e-mail; ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
+        received message in its conversation (In-Reply-To, References, "Re: " subject)."""
+        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
         reply = client("ses").send_raw_email(
             Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
         )
         return str(reply["MessageId"])
 
-    def message(self, to: list[str], subject: str, text: str, attachments: tuple[Attachment, ...]) -> EmailMessage:
+    def message(
+        self,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        *,
+        reply_to: str | None = None,
+        thread: MailThread | None = None,
+    ) -> EmailMessage:
         """The message as sent (the in-memory mailer of the tests keeps it)."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = ", ".join(to)
-        message["Subject"] = header_text(subject)
+        message["Subject"] = header_text(thread.reply_subject if thread else subject)
+        # RFC 3834: a program wrote this; well-behaved auto-responders (and Telar's inbound stage) never answer it
+        message["Auto-Submitted"] = "auto-replied" if thread else "auto-generated"
+        if reply_to:
+            message["Reply-To"] = reply_to
+        if thread and thread.message_id:
+            message["In-Reply-To"] = thread.message_id
+        if thread and thread.references:
+            message["References"] = " ".join(thread.references)
         message.set_content(text)
         for a in attachments:
             maintype, subtype = a.mime_type.split("/", 1)

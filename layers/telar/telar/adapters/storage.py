@@ -16,13 +16,23 @@ class Storage:
     def __init__(self, bucket: str):
         self.bucket = bucket
 
-    def put(self, key: str, body: bytes, content_type: str) -> StoredObject:
-        reply = client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> StoredObject:
+        extra = {"Metadata": metadata} if metadata else {}
+        reply = client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra)
         return StoredObject(key, reply.get("VersionId"))
 
-    def get(self, key: str, version_id: str | None = None) -> bytes:
-        extra = {"VersionId": version_id} if version_id else {}
+    def get(self, key: str, version_id: str | None = None, *, first_bytes: int | None = None) -> bytes:
+        """The object's bytes; with ``first_bytes``, only that many from its start (a ranged GET)."""
+        extra: dict[str, str] = {"VersionId": version_id} if version_id else {}
+        if first_bytes is not None:
+            extra["Range"] = f"bytes=0-{first_bytes - 1}"
         return client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
+
+    def describe(self, key: str, version_id: str | None = None) -> tuple[int, dict[str, str]]:
+        """The object's size in bytes and its user metadata, without reading it (HEAD)."""
+        extra = {"VersionId": version_id} if version_id else {}
+        reply = client("s3").head_object(Bucket=self.bucket, Key=key, **extra)
+        return int(reply["ContentLength"]), dict(reply.get("Metadata") or {})
 
     def get_if_exists(self, key: str) -> bytes | None:
         s3 = client("s3")

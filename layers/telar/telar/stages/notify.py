@@ -2,18 +2,41 @@
 
 from telar.adapters.mail import XLSX, Attachment
 from telar.errors import SheetProblem
+from telar.inbound import MailThread
 from telar.ports import Ports
 from telar.rendering import Mail
 
 
-def send_once(ports: Ports, name: str, *, to: list[str], mail: Mail, attachments: tuple[Attachment, ...] = ()) -> None:
+def send_once(
+    ports: Ports,
+    name: str,
+    *,
+    to: list[str],
+    mail: Mail,
+    attachments: tuple[Attachment, ...] = (),
+    invite_reply: bool = False,
+    thread: MailThread | None = None,
+) -> None:
     """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it, and a
     claim whose holder died before completing it expires (see the claim store's ``claim``), so a later retry sends
-    it."""
+    it.
+
+    ``invite_reply``: the e-mail asks for a sheet back, so replies go to the inbound address (when there is
+    one). ``thread``: it answers a received e-mail, in that e-mail's conversation, to its sender (first) and
+    ``to``.
+    """
     if not ports.claims.claim(f"mail#{name}"):
         return
+    reply_to = ports.settings.inbound_address if invite_reply or thread else None
     try:
-        ports.mailer.send(to=to, subject=mail.subject, text=mail.text, attachments=attachments)
+        ports.mailer.send(
+            to=list(dict.fromkeys([thread.recipient, *to])) if thread else to,
+            subject=mail.subject,
+            text=mail.text,
+            attachments=attachments,
+            reply_to=reply_to or None,
+            thread=thread,
+        )
     except Exception:
         ports.claims.release(f"mail#{name}")
         raise

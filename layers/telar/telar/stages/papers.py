@@ -41,6 +41,7 @@ def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: 
         f"papers#{a.assignment_id}",
         to=[group.manager_email],
         mail=mail,
+        invite_reply=True,
         attachments=(
             Attachment(worksheet_name(a.assignment_id), ports.artifacts.get(a.worksheet_key), XLSX),
             Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),

@@ -63,4 +63,5 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
         to=[group.manager_email],
         mail=mail,
         attachments=attachments,
+        invite_reply=True,
     )

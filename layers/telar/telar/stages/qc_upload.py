@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from telar.artifacts import qc_report_stem
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import QcNotYetAwaited, SheetInvalid
+from telar.inbound import MailThread, thread_from_metadata
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
@@ -23,6 +24,8 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
 
     An invalid sheet gets an error report (saved under qc-reports/ and e-mailed to the manager) and the
     execution keeps waiting for a corrected upload. The upload itself is never changed or deleted.
+    A sheet that came by e-mail (telar.stages.inbound_mail puts it with metadata naming the sender and the
+    message) is answered as a reply to that message, to its sender.
 
     Raises
     ------
@@ -30,15 +33,17 @@ def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
         the record kept losing to other writes of the group's ledger: SQS delivers the message again later.
     """
     upload_ref = f"{key}#{version_id or 'null'}"
+    _, metadata = ports.uploads.describe(key, version_id)
+    thread = thread_from_metadata(metadata)
     data = ports.uploads.get(key, version_id)
     # A lost write (the group's ledger changed, or another delivery signed the sheet off) decides again on fresh
     # reads: the next attempt sees the sheet as a duplicate, or books against the new ledger.
     return retry_on_conflict(
-        lambda: _accept(ports, key, upload_ref, data), lambda: None, what=f"record the QC sheet {key}"
+        lambda: _accept(ports, key, upload_ref, data, thread), lambda: None, what=f"record the QC sheet {key}"
     )
 
 
-def _accept(ports: Ports, key: str, upload_ref: str, data: bytes) -> str:
+def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailThread | None) -> str:
     assignment: Assignment | None = None
     try:
         parsed = read_qc_workbook(data)
@@ -68,7 +73,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes) -> str:
         ref = order_reference(ports, order)
         sheet = validate_qc(parsed, assignment, ref)
     except SheetInvalid as invalid:
-        _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment)
+        _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment, thread)
         return "rejected"
     ports.assignments.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
     accepted = ports.assignments.get_assignment(sheet.assignment_id)
@@ -80,7 +85,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes) -> str:
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
     mail = render_mail("qc_receipt", assignment_id=accepted.assignment_id, group=group, key=key, sheet=sheet)
-    send_once(ports, f"qc-receipt#{upload_ref}", to=[group.manager_email], mail=mail)
+    send_once(ports, f"qc-receipt#{upload_ref}", to=[group.manager_email], mail=mail, thread=thread)
     return "accepted"
 
 
@@ -119,7 +124,13 @@ def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Ass
 
 
 def _report_invalid_sheet(
-    ports: Ports, key: str, upload_ref: str, data: bytes, invalid: SheetInvalid, assignment: Assignment | None
+    ports: Ports,
+    key: str,
+    upload_ref: str,
+    data: bytes,
+    invalid: SheetInvalid,
+    assignment: Assignment | None,
+    thread: MailThread | None,
 ) -> None:
     """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
     mail = render_mail("qc_report", key=key, problems=invalid.problems)
@@ -128,9 +139,12 @@ def _report_invalid_sheet(
     )
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
     # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
+    # A sheet that came by e-mail is answered to its sender (a manager, checked when it came in), in her thread.
     to = (
         [ports.reference.load_reference().group(assignment.group_id).manager_email]
         if assignment
         else ports.settings.finance_recipients
     )
-    send_once(ports, f"qc-report#{upload_ref}", to=to, mail=mail, attachments=attachments)
+    send_once(
+        ports, f"qc-report#{upload_ref}", to=to, mail=mail, attachments=attachments, invite_reply=True, thread=thread
+    )

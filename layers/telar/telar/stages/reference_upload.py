@@ -20,6 +20,7 @@ from telar.artifacts import (
 )
 from telar.auth import hash_api_key, new_api_key
 from telar.errors import SheetInvalid
+from telar.inbound import MailThread, thread_from_metadata
 from telar.models import Buyer, ReferenceBook
 from telar.observability import logger
 from telar.ports import Ports
@@ -115,9 +116,14 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
 
 
 def apply_reference_workbook(
-    ports: Ports, data: bytes, source: str, issue_key: Callable[[str], str] | None = None
+    ports: Ports,
+    data: bytes,
+    source: str,
+    issue_key: Callable[[str], str] | None = None,
+    thread: MailThread | None = None,
 ) -> ImportResult | None:
-    """Read, validate and apply an uploaded workbook; e-mail the office a receipt or an error report.
+    """Read, validate and apply an uploaded workbook; e-mail the office a receipt or an error report (in the
+    conversation of the e-mail it came in, when ``thread`` names one).
 
     Returns None when the workbook was refused (nothing applied).
     """
@@ -125,7 +131,7 @@ def apply_reference_workbook(
         book = read_reference_book(data)
         result = import_reference(ports, book, source, issue_key)
     except SheetInvalid as invalid:
-        _report_invalid(ports, source, data, invalid)
+        _report_invalid(ports, source, data, invalid, thread)
         return None
     exported = ports.reference.load_reference_book(result.version)
     export = write_reference_book(exported)  # the same workbook staff upload
@@ -157,11 +163,13 @@ def apply_reference_workbook(
         to=ports.settings.finance_recipients,
         mail=mail,
         attachments=(Attachment(reference_export_name(result.version), export, XLSX),),
+        invite_reply=True,
+        thread=thread,
     )
     return result
 
 
-def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid) -> None:
+def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid, thread: MailThread | None) -> None:
     key, _, version = source.rpartition("#")
     mail = render_mail("reference_report", key=key, problems=invalid.problems)
     attachments = keep_error_report(
@@ -169,14 +177,23 @@ def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvali
     )
     logger.warning("reference workbook refused", source=source, problems=len(invalid.problems))
     send_once(
-        ports, f"reference-report#{source}", to=ports.settings.finance_recipients, mail=mail, attachments=attachments
+        ports,
+        f"reference-report#{source}",
+        to=ports.settings.finance_recipients,
+        mail=mail,
+        attachments=attachments,
+        invite_reply=True,
+        thread=thread,
     )
 
 
 def accept_reference_upload(ports: Ports, key: str, version_id: str | None) -> str:
     """Handle one upload under reference/; returns ``applied``, ``unchanged`` or ``rejected``."""
     source = f"{key}#{version_id or 'null'}"
-    result = apply_reference_workbook(ports, ports.uploads.get(key, version_id), source)
+    _, metadata = ports.uploads.describe(key, version_id)
+    result = apply_reference_workbook(
+        ports, ports.uploads.get(key, version_id), source, thread=thread_from_metadata(metadata)
+    )
     if result is None:
         return "rejected"
     return "applied" if result.changed else "unchanged"

@@ -1,0 +1,306 @@
+"""E-mail that comes in: what a received message says, read defensively. Pure: bytes in, facts out.
+
+SES receiving stores each message as it came, with its own headers on top: ``X-SES-Virus-Verdict``,
+``X-SES-Spam-Verdict`` and ``Authentication-Results: amazonses.com; spf=...; dkim=...; dmarc=...``.
+A sender can write the same headers lower down, so only the first of each (SES's, above the sender's) counts,
+and a message without a virus verdict (not scanned) is dropped. The local SMTP server (local/smtp.py) writes
+them the same way.
+
+Everything here is bounded before it is allocated: the stage reads the raw size from S3 first and gives this
+module only the first ``MAX_HEADER_BYTES`` of a message over ``MAX_MESSAGE_BYTES``; parts are counted before
+any payload is decoded, and an attachment's encoded length is checked before it is decoded.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from email import policy
+from email.errors import HeaderDefect
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
+from typing import Any, Final, cast
+from urllib.parse import quote, unquote
+
+MAX_MESSAGE_BYTES: Final = 20_000_000  # raw, base64 included: ~15 MB of attachments; SES accepts up to 40 MB
+MAX_HEADER_BYTES: Final = 64_000  # what is read of a message too large to take: enough to know whom to tell
+MAX_PARTS: Final = 40  # every MIME part, containers included
+MAX_SPREADSHEETS: Final = 10  # .xlsx attachments in one e-mail
+MAX_ATTACHMENT_BYTES: Final = 5_000_000  # the sheet readers' own limit, sheets.reading.MAX_UPLOAD_BYTES (tested)
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without < > or spaces: nothing to inject
+_AUTOMATIC_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"}
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
+_AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES's verdicts on one received message, lower case (``pass``, ``fail``, ``gray``, ``none``...)."""
+
+    virus: str | None
+    spam: str | None
+    spf: str | None
+    dkim: str | None
+    dmarc: str | None
+
+    def refusal(self) -> str | None:
+        """Why the message must be dropped unread, or None.
+
+        A failed DMARC check is a failed SPF/DKIM check of a domain that publishes a policy (without one, SES
+        says ``gray`` or ``none``); a domain without a policy cannot be told apart from its impostors, and its
+        mail is judged by its sender alone.
+        """
+        if self.virus != "pass":
+            return f"virus verdict {self.virus or 'missing (not scanned)'}"
+        if self.dmarc == "fail":
+            return "DMARC failed: SPF and DKIM do not vouch for the sender's domain, which publishes a policy"
+        return None
+
+
+@dataclass(frozen=True)
+class MailThread:
+    """What a reply needs to land in the sender's conversation: whom, and the headers that thread it."""
+
+    recipient: str
+    message_id: str | None  # the message answered: In-Reply-To
+    references: tuple[str, ...]  # its References, then its Message-ID
+    subject: str  # the message's subject; the reply's is "Re: " + this
+
+    @property
+    def reply_subject(self) -> str:
+        flat = one_line(self.subject)
+        return flat if flat.lower().startswith("re:") else f"Re: {flat}".strip()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the headers of a received message say."""
+
+    sender: str | None  # the one From address, lower case; None when unreadable or several
+    message_id: str | None
+    subject: str
+    references: tuple[str, ...]
+    automatic: str | None  # why no one may answer it (a bounce, an auto-reply, a list), or None
+    verdicts: Verdicts
+
+    def thread(self) -> MailThread | None:
+        if self.sender is None:
+            return None
+        parents = (*self.references, self.message_id) if self.message_id else self.references
+        return MailThread(self.sender, self.message_id, tuple(dict.fromkeys(parents))[-10:], self.subject)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """One attachment of a received message, numbered from 1 in the message's order."""
+
+    index: int
+    filename: str  # safe for an S3 key and a mail text: no path, no control characters
+    content: bytes | None  # None when it was refused unread
+    problem: str | None = None
+
+    @property
+    def is_spreadsheet(self) -> bool:
+        return self.filename.lower().endswith(".xlsx")
+
+
+@dataclass(frozen=True)
+class Body:
+    """The attachments of a received message, or why it could not be read at all."""
+
+    attachments: tuple[Attached, ...]
+    problem: str | None = None
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """User text made safe for one header line: controls and line breaks become spaces, runs of spaces one."""
+    flat = "".join(" " if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} else ch for ch in text)
+    return " ".join(flat.split())[:limit]
+
+
+def _first(message: EmailMessage, name: str) -> str | None:
+    """The first header of that name (SES writes its own above the sender's), as text; None if absent or bad."""
+    values = message.get_all(name) or []
+    try:
+        return str(values[0]) if values else None
+    except (ValueError, LookupError, TypeError):
+        return None
+
+
+def _verdicts(message: EmailMessage) -> Verdicts:
+    found: dict[str, str] = {}
+    for value in message.get_all("Authentication-Results") or []:
+        text = str(value)
+        if text.split(";", 1)[0].strip().lower() == "amazonses.com":
+            for method, result in re.findall(r"\b(spf|dkim|dmarc)=([a-z_]+)", text.lower()):
+                found.setdefault(method, result)
+            break  # SES's own: the first one it wrote
+
+    def lower(name: str) -> str | None:
+        value = _first(message, name)
+        return value.strip().lower() if value else None
+
+    return Verdicts(lower("X-SES-Virus-Verdict"), lower("X-SES-Spam-Verdict"), found.get("spf"),
+                    found.get("dkim"), found.get("dmarc"))
+
+
+def _sender(message: EmailMessage) -> str | None:
+    try:
+        header = message["From"]
+        addresses: tuple[Any, ...] = tuple(header.addresses) if header is not None else ()
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return None
+    if header is None or any(isinstance(d, HeaderDefect) for d in getattr(header, "defects", ())):
+        return None
+    if len(addresses) != 1 or not addresses[0].username or not addresses[0].domain:
+        return None
+    address = addresses[0].addr_spec.lower()
+    return address if one_line(address) == address and len(address) <= 254 else None
+
+
+def _automatic(message: EmailMessage, sender: str | None, own: set[str]) -> str | None:
+    """Why a message was sent by a program (RFC 3834 and common practice), or None for a person's mail."""
+    auto_submitted = (_first(message, "Auto-Submitted") or "no").strip().lower()
+    if auto_submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    return_path = _first(message, "Return-Path")
+    if return_path is not None and return_path.strip() in ("<>", ""):
+        return "a bounce (empty Return-Path)"
+    if sender is not None and sender.split("@")[0] in _AUTOMATIC_LOCAL_PARTS:
+        return f"sent by {sender.split('@')[0]}"
+    if sender is not None and sender in own:
+        return "sent by Telar itself"
+    precedence = (_first(message, "Precedence") or "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in (*_LIST_HEADERS, *_AUTO_REPLY_HEADERS):
+        if message.get(name) is not None:
+            return f"carries {name}"
+    if "report" in message.get_content_type() and message.get_param("report-type") is not None:
+        return "a delivery or feedback report"
+    return None
+
+
+def _ids(text: str | None) -> tuple[str, ...]:
+    return tuple(_MESSAGE_ID.findall(text or ""))
+
+
+def read_envelope(head: bytes, own_addresses: set[str]) -> Envelope:
+    """The headers of a received message (``head`` may be the whole message or only its first bytes).
+
+    ``own_addresses``: Telar's sender and inbound addresses, lower case; mail from them is never answered.
+    """
+    message = cast(EmailMessage, BytesHeaderParser(policy=policy.default).parsebytes(head))
+    sender = _sender(message)
+    message_id = next(iter(_ids(_first(message, "Message-ID"))), None)
+    subject = one_line(_first(message, "Subject") or "")
+    references = (*_ids(_first(message, "References")), *_ids(_first(message, "In-Reply-To")))
+    return Envelope(
+        sender=sender,
+        message_id=message_id,
+        subject=subject,
+        references=tuple(dict.fromkeys(references)),
+        automatic=_automatic(message, sender, own_addresses),
+        verdicts=_verdicts(message),
+    )
+
+
+def _safe_filename(raw: str | None, index: int) -> str:
+    name = one_line(raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^\w .()+,-]", "_", name).strip(" .")[:100]
+    return name or f"attachment-{index}"
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        return part.get_filename()
+    except (ValueError, LookupError, TypeError, UnicodeError):
+        return None
+
+
+def read_body(raw: bytes) -> Body:
+    """The attachments of a whole message (at most ``MAX_MESSAGE_BYTES``, which the caller checked).
+
+    A message whose MIME structure cannot be read, or with too many parts or spreadsheets, is refused as a
+    whole (``problem``); an attachment too large or that cannot be decoded is refused on its own.
+    """
+    message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    parts = list(message.walk())
+    if len(parts) > MAX_PARTS:
+        return Body((), f"it has {len(parts)} parts; Telar reads e-mails of at most {MAX_PARTS}")
+    broken = [d for part in parts for d in part.defects if type(d).__name__ in _STRUCTURE_DEFECTS]
+    if broken:
+        return Body((), "its structure (MIME) is damaged, so its attachments cannot be told apart")
+    attachments: list[Attached] = []
+    for part in parts:
+        if part.is_multipart():
+            continue
+        filename = _filename(part)
+        if filename is None and part.get_content_disposition() != "attachment":
+            continue  # the text of the mail
+        index = len(attachments) + 1
+        attachments.append(_attachment(part, index, _safe_filename(filename, index)))
+    spreadsheets = sum(1 for a in attachments if a.is_spreadsheet)
+    if spreadsheets > MAX_SPREADSHEETS:
+        problem = f"it has {spreadsheets} spreadsheets; send at most {MAX_SPREADSHEETS} per e-mail"
+        return Body(tuple(attachments), problem)
+    return Body(tuple(attachments))
+
+
+_STRUCTURE_DEFECTS = {
+    "StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect", "MultipartInvariantViolationDefect",
+    "NoBoundaryInMultipartDefect", "MisplacedEnvelopeHeaderDefect",
+}
+
+
+def _attachment(part: EmailMessage, index: int, filename: str) -> Attached:
+    encoded = part.get_payload()
+    if not isinstance(encoded, str | bytes):
+        return Attached(index, filename, None, "it could not be read")
+    # base64 is 4/3 of the bytes it carries: refuse a large one before decoding it
+    if len(encoded) * 3 // 4 > MAX_ATTACHMENT_BYTES + 4096:
+        return Attached(index, filename, None, f"it is larger than {MAX_ATTACHMENT_BYTES // 1_000_000} MB")
+    try:
+        content = part.get_payload(decode=True)
+    except (ValueError, LookupError, TypeError):
+        content = None
+    if not isinstance(content, bytes) or any(
+        type(d).__name__.startswith("InvalidBase64") for d in part.defects
+    ):
+        return Attached(index, filename, None, "it could not be decoded")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        return Attached(index, filename, None, f"it is larger than {MAX_ATTACHMENT_BYTES // 1_000_000} MB")
+    return Attached(index, filename, content)
+
+
+# -- the thread, carried to the upload pipeline in S3 metadata (US-ASCII, 2 KB in all) ----------------------
+
+_META_FROM = "telar-mail-from"
+_META_ID = "telar-mail-message-id"
+_META_REFS = "telar-mail-references"
+_META_SUBJECT = "telar-mail-subject"
+
+
+def thread_metadata(thread: MailThread) -> dict[str, str]:
+    """S3 user metadata naming the sender and the message a sheet came in, for the reply that answers it."""
+    meta = {_META_FROM: quote(thread.recipient), _META_SUBJECT: quote(one_line(thread.subject, 120))}
+    if thread.message_id:
+        meta[_META_ID] = quote(thread.message_id)
+    if thread.references:
+        meta[_META_REFS] = quote(" ".join(thread.references[-4:]))
+    return meta
+
+
+def thread_from_metadata(metadata: dict[str, str]) -> MailThread | None:
+    """The thread an upload came in by e-mail, or None for an upload made any other way."""
+    sender = unquote(metadata.get(_META_FROM, ""))
+    if not sender or one_line(sender) != sender or "@" not in sender:
+        return None
+    message_id = next(iter(_ids(unquote(metadata.get(_META_ID, "")))), None)
+    return MailThread(
+        recipient=sender,
+        message_id=message_id,
+        references=_ids(unquote(metadata.get(_META_REFS, ""))),
+        subject=one_line(unquote(metadata.get(_META_SUBJECT, ""))),
+    )

@@ -1,0 +1,172 @@
+"""The inbound mail stage against moto: who is answered, what is put where, once, and the thread carried on."""
+
+import email
+import email.policy
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from typing import Any, cast
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from local.manager import RowResult, fill_qc_sheet
+from telar import orders
+from telar.inbound import MAX_MESSAGE_BYTES
+from telar.models import AssignmentStatus, Buyer, OrderRequest
+from telar.ports import Ports
+from telar.stages.await_qc import await_qc
+from telar.stages.inbound_mail import handle_inbound_mail
+from telar.stages.qc_upload import accept_qc_upload
+from telar.stages.reference_upload import accept_reference_upload
+from telar.stages.split_work import split_work
+from tests.conftest import SAMPLES, import_sample_reference
+from tests.pipeline import order_request
+
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+SES = b"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\nAuthentication-Results: amazonses.com; dmarc=none;\r\n"
+INBOUND = "sheets@inbound.example.org"
+
+
+@pytest.fixture
+def ports(aws: Ports) -> Ports:
+    return replace(aws, settings=aws.settings.model_copy(update={"inbound_address": INBOUND}))
+
+
+@pytest.fixture
+def waiting(ports: Ports) -> list[str]:
+    """An order split among at least two groups, every assignment waiting for QC."""
+    import_sample_reference(ports)
+    buyer = Buyer(buyer_id="buyer-test", name="Test Buyer", email="buyer@example.org", language="es")
+    ports.auth.put_buyer(buyer, "hash-of-key")
+    request: OrderRequest = order_request()
+    view = orders.submit_order(ports, buyer, request)
+    assignment_ids = split_work(ports, view.order_id)
+    for i, assignment_id in enumerate(assignment_ids):
+        await_qc(ports, assignment_id, f"token-{i}")
+    return assignment_ids
+
+
+def _sent() -> list[EmailMessage]:
+    return [
+        cast(EmailMessage, email.message_from_string(m.raw_data, policy=email.policy.default))
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    ]
+
+
+def _manager(ports: Ports, assignment_id: str) -> str:
+    a = ports.assignments.get_assignment(assignment_id)
+    assert a is not None
+    return str(ports.reference.load_reference().group(a.group_id).manager_email)
+
+
+def _filled(ports: Ports, assignment_id: str) -> bytes:
+    a = ports.assignments.get_assignment(assignment_id)
+    assert a is not None and a.qc_template_key
+    return fill_qc_sheet(
+        ports.artifacts.get(a.qc_template_key), "Rosa", datetime.now(UTC).date(),
+        lambda worker_id, sku, planned: RowResult(planned, 0, "", Decimal(planned)),
+    )
+
+
+def _receive(ports: Ports, sender: str, sheets: dict[str, bytes], name: str = "m1", **headers: Any) -> str:
+    message = EmailMessage()
+    message["From"], message["To"] = sender, INBOUND
+    message["Subject"] = headers.pop("Subject", "Re: Telar: new work")
+    message["Message-ID"] = f"<{name}@example.org>"
+    message.set_content("the sheets\n")
+    for filename, data in sheets.items():
+        message.add_attachment(data, maintype=XLSX[0], subtype=XLSX[1], filename=filename)
+    raw = SES + message.as_bytes() + headers.pop("padding", b"")
+    return ports.uploads.put(f"inbound/{name}", raw, "message/rfc822").key
+
+
+def _keys(ports: Ports, prefix: str) -> list[str]:
+    from telar.adapters.aws import client
+
+    listed = client("s3").list_object_versions(Bucket=ports.settings.uploads_bucket, Prefix=prefix)
+    return [v["Key"] for v in listed.get("Versions", [])]
+
+
+def test_a_manager_s_sheet_is_put_once_for_qc_and_answered_in_her_thread(ports: Ports, waiting: list[str]) -> None:
+    # Given a manager's reply with her filled QC sheet (and her signature's logo)
+    manager = _manager(ports, waiting[0])
+    key = _receive(ports, manager, {"QC Cusco ñ.xlsx": _filled(ports, waiting[0]), "logo.png": b"\x89PNG"})
+    sent_before = len(_sent())
+    # When the stage reads it, twice (SQS delivers at least once)
+    assert handle_inbound_mail(ports, key, None) == handle_inbound_mail(ports, key, None) == "read"
+    # Then the sheet is under qc/mail/ once (one version: its stage runs once), naming the sender and the message
+    [put] = _keys(ports, "qc/mail/")
+    assert put == "qc/mail/m1/1-QC Cusco ñ.xlsx"
+    _, metadata = ports.uploads.describe(put)
+    assert metadata["telar-mail-from"] == manager.replace("@", "%40")
+    # And no reply yet: the QC stage answers (nothing was refused)
+    assert len(_sent()) == sent_before
+    # When the QC stage reads it
+    assert accept_qc_upload(ports, put, None) == "accepted"
+    # Then the receipt goes to her, threaded, with Reply-To the inbound address
+    receipt = _sent()[-1]
+    assert receipt["To"] == manager and receipt["In-Reply-To"] == "<m1@example.org>"
+    assert receipt["Subject"] == "Re: Telar: new work" and receipt["Reply-To"] == INBOUND
+    assert "units passed" in receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    a = ports.assignments.get_assignment(waiting[0])
+    assert a is not None and a.status == AssignmentStatus.QC_DONE
+
+
+def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: Ports, waiting: list[str]) -> None:
+    # Given two groups' managers, and one sends the other's sheet with hers and one saved in LibreOffice's format
+    mine, theirs = waiting[0], next(a for a in waiting if _manager(ports, a) != _manager(ports, waiting[0]))
+    manager = _manager(ports, mine)
+    sheets = {"hers.xlsx": _filled(ports, theirs), "mine.xlsx": _filled(ports, mine), "old.ods": b"PK"}
+    key = _receive(ports, manager, sheets)
+    # When the stage reads it
+    handle_inbound_mail(ports, key, None)
+    # Then only hers is put, and one reply says which was refused and why
+    assert _keys(ports, "qc/mail/") == ["qc/mail/m1/2-mine.xlsx"]
+    reply = _sent()[-1]
+    text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
+    assert f"hers.xlsx: not taken: the sheet is for assignment {theirs}, which belongs to a group you do not" in text
+    assert "mine.xlsx: received" in text
+    assert "old.ods: not taken: it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx)" in text
+
+
+def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, waiting: list[str]) -> None:
+    # Given a manager's mail of 30 MB
+    manager = _manager(ports, waiting[0])
+    key = _receive(ports, manager, {"qc.xlsx": b"PK"}, padding=b"x" * 30_000_000)
+    # When the stage reads it; Then it is refused with a reply saying how large it is, and nothing is put
+    assert handle_inbound_mail(ports, key, None) == "refused"
+    assert _keys(ports, "qc/mail/") == []
+    text = _sent()[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"it is 30 MB; Telar reads e-mails of at most {MAX_MESSAGE_BYTES // 1_000_000} MB" in text
+
+
+def test_strangers_and_automatic_mail_change_nothing_and_get_no_reply(ports: Ports, waiting: list[str]) -> None:
+    sheet = _filled(ports, waiting[0])
+    sent_before = len(_sent())
+    stranger = _receive(ports, "someone@elsewhere.example", {"qc.xlsx": sheet}, name="s")
+    auto = _receive(ports, _manager(ports, waiting[0]), {"qc.xlsx": sheet}, name="a", Subject="Out of office")
+    raw = ports.uploads.get(auto).replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:")
+    ports.uploads.put(auto, raw, "message/rfc822")
+    assert handle_inbound_mail(ports, stranger, None) == "stranger"
+    assert handle_inbound_mail(ports, auto, None) == "automatic"
+    assert _keys(ports, "qc/") == [] and len(_sent()) == sent_before
+
+
+def test_the_office_sends_reference_workbooks(ports: Ports) -> None:
+    # Given the office replying with the reference workbook
+    import_sample_reference(ports)
+    office = ports.settings.finance_recipients[0]
+    key = _receive(ports, office, {"reference.xlsx": (SAMPLES / "reference.xlsx").read_bytes()})
+    # When the stage reads it; Then it is put for the reference stage, and the office gets no reply yet
+    handle_inbound_mail(ports, key, None)
+    [put] = _keys(ports, "reference/")
+    assert put == "reference/mail/m1/1-reference.xlsx"
+    # And the reference stage's receipt answers her in her thread, the rest of the office copied
+    assert accept_reference_upload(ports, put, None) in ("applied", "unchanged")
+    receipt = _sent()[-1]
+    assert receipt["In-Reply-To"] == "<m1@example.org>" and receipt["Subject"] == "Re: Telar: new work"
+    assert [a.strip() for a in receipt["To"].split(",")] == ports.settings.finance_recipients

@@ -1,0 +1,218 @@
+"""Received e-mail read defensively (telar.inbound): verdicts, automatic mail, senders, limits, hostile MIME."""
+
+from email.message import EmailMessage
+
+import pytest
+
+from telar.inbound import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_SPREADSHEETS,
+    MailThread,
+    read_body,
+    read_envelope,
+    thread_from_metadata,
+    thread_metadata,
+)
+from telar.sheets.reading import MAX_UPLOAD_BYTES
+
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+SES_PASS = (
+    b"Return-Path: <luz@example.org>\r\n"
+    b"X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
+    b"Authentication-Results: amazonses.com; spf=pass (spfCheck: ok) client-ip=1.2.3.4; dkim=pass header.i=@x;"
+    b" dmarc=pass header.from=example.org;\r\n"
+)
+OWN = {"telar@example.org", "sheets@inbound.example.org"}
+
+
+def _mail(sender: str = "Luz <luz@example.org>", attachments: int = 1, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "sheets@inbound.example.org"
+    message["Subject"] = headers.pop("Subject", "Re: Telar: new work")
+    message["Message-ID"] = headers.pop("Message_ID", "<m1@example.org>")
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content("the sheet\n")
+    for i in range(attachments):
+        message.add_attachment(b"PK\x03\x04sheet", maintype=XLSX[0], subtype=XLSX[1], filename=f"qc-{i}.xlsx")
+    return message
+
+
+def _stored(message: EmailMessage | bytes, ses: bytes = SES_PASS) -> bytes:
+    return ses + (message if isinstance(message, bytes) else message.as_bytes())
+
+
+# ---------------------------------------------------------------- SES's verdicts
+def test_a_person_s_mail_that_passed_every_check_is_read() -> None:
+    envelope = read_envelope(_stored(_mail()), OWN)
+    assert envelope.verdicts.refusal() is None
+    assert (envelope.sender, envelope.message_id, envelope.automatic) == ("luz@example.org", "<m1@example.org>", None)
+
+
+@pytest.mark.parametrize(
+    ("ses", "reason"),
+    [
+        (SES_PASS.replace(b"Virus-Verdict: PASS", b"Virus-Verdict: FAIL"), "virus verdict fail"),
+        (b"X-SES-Spam-Verdict: PASS\r\n", "virus verdict missing"),
+        (SES_PASS.replace(b"dmarc=pass", b"dmarc=fail (p=REJECT)"), "DMARC failed"),
+    ],
+)
+def test_a_virus_a_message_never_scanned_and_a_spoofed_domain_with_a_policy_are_dropped(
+    ses: bytes, reason: str
+) -> None:
+    refusal = read_envelope(_stored(_mail(), ses), OWN).verdicts.refusal()
+    assert refusal is not None and refusal.startswith(reason)
+
+
+def test_failed_spf_and_dkim_of_a_domain_without_a_policy_are_judged_by_the_sender_alone() -> None:
+    ses = SES_PASS.replace(b"spf=pass", b"spf=fail").replace(b"dkim=pass", b"dkim=fail").replace(
+        b"dmarc=pass", b"dmarc=none"
+    )
+    assert read_envelope(_stored(_mail(), ses), OWN).verdicts.refusal() is None
+
+
+def test_verdicts_written_by_the_sender_below_ses_s_own_do_not_count() -> None:
+    # Given a virus whose sender wrote "PASS" verdicts into her own headers, below the ones SES put on top
+    forged = _mail(X_SES_Virus_Verdict="PASS", Authentication_Results="amazonses.com; dmarc=pass")
+    ses = SES_PASS.replace(b"Virus-Verdict: PASS", b"Virus-Verdict: FAIL").replace(b"dmarc=pass", b"dmarc=fail")
+    verdicts = read_envelope(_stored(forged, ses), OWN).verdicts
+    assert (verdicts.virus, verdicts.dmarc) == ("fail", "fail")
+
+
+# ---------------------------------------------------------------- automatic mail is never answered
+@pytest.mark.parametrize(
+    ("sender", "headers"),
+    [
+        ("Luz <luz@example.org>", {"Auto_Submitted": "auto-replied"}),
+        ("Luz <luz@example.org>", {"Precedence": "bulk"}),
+        ("Luz <luz@example.org>", {"Precedence": "junk"}),
+        ("Luz <luz@example.org>", {"List_Id": "<workshops.example.org>"}),
+        ("Luz <luz@example.org>", {"X_Autoreply": "yes"}),
+        ("Mail Delivery System <MAILER-DAEMON@example.org>", {}),
+        ("Telar <telar@example.org>", {}),
+        ("sheets@inbound.example.org", {}),
+    ],
+)
+def test_auto_replies_lists_bounces_and_telar_s_own_mail_are_automatic(sender: str, headers: dict[str, str]) -> None:
+    assert read_envelope(_stored(_mail(sender, **headers)), OWN).automatic is not None
+
+
+def test_an_empty_return_path_is_a_bounce_and_auto_submitted_no_is_a_person() -> None:
+    bounce = SES_PASS.replace(b"Return-Path: <luz@example.org>", b"Return-Path: <>")
+    assert read_envelope(_stored(_mail(), bounce), OWN).automatic == "a bounce (empty Return-Path)"
+    assert read_envelope(_stored(_mail(Auto_Submitted="no")), OWN).automatic is None
+
+
+# ---------------------------------------------------------------- the sender and the thread
+@pytest.mark.parametrize(
+    "sender", ["luz@example.org, ana@example.org", "not an address", "Luz <luz@example.org>\r\n\tBcc: x@evil.example"]
+)
+def test_no_single_readable_from_address_is_no_sender(sender: str) -> None:
+    raw = SES_PASS + f"From: {sender}\r\nSubject: x\r\n\r\nbody\r\n".encode()
+    envelope = read_envelope(raw, OWN)
+    assert envelope.sender is None and envelope.thread() is None  # a stranger: nobody to answer
+
+
+def test_header_injection_in_the_subject_and_message_ids_never_reaches_the_reply() -> None:
+    # Given a subject and ids that try to add headers to Telar's reply
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nSubject: =?utf-8?q?hola=0D=0ABcc=3A_all=40example=2Eorg?=\r\n"
+        b"Message-ID: <ok@example.org>\r\nReferences: <a@x> <b@x>\r\n\tBcc: evil@example.org <bad id>\r\n\r\nbody\r\n"
+    )
+    thread = read_envelope(raw, OWN).thread()
+    assert thread is not None
+    # Then the reply's subject is one line, and only well-formed ids are carried
+    assert "\r" not in thread.reply_subject and "\n" not in thread.reply_subject
+    assert thread.reply_subject == "Re: hola Bcc: all@example.org"
+    assert thread.references == ("<a@x>", "<b@x>", "<ok@example.org>")
+
+
+def test_a_reply_s_subject_is_not_prefixed_twice() -> None:
+    assert MailThread("a@x.org", None, (), "RE: papers").reply_subject == "RE: papers"
+    assert MailThread("a@x.org", None, (), "papers").reply_subject == "Re: papers"
+
+
+def test_the_thread_travels_in_s3_metadata_as_ascii_and_comes_back_whole() -> None:
+    thread = MailThread("luz@example.org", "<m1@x>", ("<p@x>", "<m1@x>"), "Re: Telar: nuevo trabajo — Cusco ñ")
+    metadata = thread_metadata(thread)
+    assert all(value.isascii() for value in metadata.values())
+    assert thread_from_metadata(metadata) == thread
+    assert thread_from_metadata({}) is None  # an upload made any other way
+    assert thread_from_metadata({"telar-mail-from": "luz%40x.org%0D%0ABcc%3A%20y"}) is None
+
+
+# ---------------------------------------------------------------- the body: limits and hostile MIME
+def test_attachments_are_numbered_in_order_with_their_names() -> None:
+    body = read_body(_stored(_mail(attachments=2)))
+    assert body.problem is None
+    assert [(a.index, a.filename, a.is_spreadsheet) for a in body.attachments] == [
+        (1, "qc-0.xlsx", True), (2, "qc-1.xlsx", True)
+    ]
+
+
+def test_twenty_spreadsheets_in_one_mail_are_refused_as_a_whole() -> None:
+    body = read_body(_stored(_mail(attachments=20)))
+    assert body.problem == f"it has 20 spreadsheets; send at most {MAX_SPREADSHEETS} per e-mail"
+
+
+def test_too_many_parts_are_refused_before_any_is_decoded() -> None:
+    message = _mail(attachments=0)
+    for i in range(45):
+        message.add_attachment(f"note {i}", filename=f"n{i}.txt")
+    assert (read_body(_stored(message)).problem or "").startswith("it has 47 parts")
+
+
+def test_damaged_mime_is_refused_with_a_reason_not_a_crash() -> None:
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="never-used"\r\n\r\n'
+        b"--wrong\r\nContent-Type: application/octet-stream\r\n\r\nPK\x03\x04\r\n"
+    )
+    assert read_body(raw).problem == "its structure (MIME) is damaged, so its attachments cannot be told apart"
+
+
+def test_an_attachment_too_large_is_refused_unread_and_bad_base64_is_refused() -> None:
+    message = _mail(attachments=0)
+    message.add_attachment(b"x" * (MAX_ATTACHMENT_BYTES + 100_000), maintype=XLSX[0], subtype=XLSX[1],
+                           filename="big.xlsx")
+    [big] = read_body(_stored(message)).attachments
+    assert big.content is None and (big.problem or "").startswith("it is larger than")
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=q.xlsx\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not*base64@@@=\r\n--b--\r\n"
+    )
+    [bad] = read_body(raw).attachments
+    assert (bad.filename, bad.content, bad.problem) == ("q.xlsx", None, "it could not be decoded")
+
+
+@pytest.mark.parametrize(
+    ("disposition", "expected"),
+    [
+        (b'attachment; filename="../../etc/passwd.xlsx"', "passwd.xlsx"),
+        (b'attachment; filename="C:\\\\Users\\\\luz\\\\QC.xlsx"', "QC.xlsx"),
+        (b'attachment; filename="Hoja\xe1 QC\xff.xlsx"', None),  # raw latin-1 bytes: not UTF-8
+        (b"attachment; filename*=iso-8859-1''Hoja%E1%20QC.xlsx", "Hoja\u00e1 QC.xlsx"),
+        (b'attachment; filename="a\r\n b.xlsx"', "a b.xlsx"),
+        (b"attachment", "attachment-1"),
+    ],
+)
+def test_file_names_from_any_mail_program_become_safe_names(disposition: bytes, expected: str | None) -> None:
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: " + disposition + b"\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b--\r\n"
+    )
+    [attached] = read_body(raw).attachments
+    assert attached.content == b"PK\x03\x04"
+    assert "/" not in attached.filename and "\\" not in attached.filename and "\n" not in attached.filename
+    assert attached.filename.isprintable() and len(attached.filename) <= 100
+    if expected is not None:
+        assert attached.filename == expected
+
+
+def test_an_attachment_may_be_as_large_as_the_sheet_readers_read() -> None:
+    assert MAX_ATTACHMENT_BYTES == MAX_UPLOAD_BYTES
