@@ -36,6 +36,7 @@ asl: $(STAMP)  ## write statemachines/order_pipeline.asl.json from its source (.
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 

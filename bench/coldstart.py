@@ -54,7 +54,11 @@ print((time.perf_counter() - t) * 1000)
 def _ms(code: str, handler: str, path: tuple[Path, ...], cwd: Path) -> float:
     out = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code, handler, *(str(p) for p in path)],
-        env=ENV, cwd=cwd, capture_output=True, text=True, check=False,
+        env=ENV,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode:
         raise RuntimeError(out.stderr)

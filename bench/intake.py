@@ -170,9 +170,11 @@ def _load(cloud: LocalCloud, counter: _CallCounter, first: int, count: int) -> L
     cpu_after = _cpu_seconds(cloud.runtime.process_ids())
     load.handler_cpu_seconds = sum(cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items())
     if any(len(ids) != 1 for ids in load.replies.values()) or set(load.statuses) != {202}:
-        print(f"  !! replies: {sorted(set(load.statuses))}, keys answered with two orders: "
-              f"{sum(len(ids) > 1 for ids in load.replies.values())}, with none: "
-              f"{sum(not ids for ids in load.replies.values())}")
+        print(
+            f"  !! replies: {sorted(set(load.statuses))}, keys answered with two orders: "
+            f"{sum(len(ids) > 1 for ids in load.replies.values())}, with none: "
+            f"{sum(not ids for ids in load.replies.values())}"
+        )
     return load
 
 
@@ -187,17 +189,26 @@ def _store_more_orders(cloud: LocalCloud, table: str, total: int) -> None:
     copies = []
     for n in range(total - len(stored)):
         item, order_id = dict(stored[n % len(stored)]), f"ord-filler-{n:06d}"
-        item |= {"pk": {"S": f"ORDER#{order_id}"}, "order_id": {"S": order_id},
-                 "gsi1sk": {"S": f"{item['created_at']['S']}#{order_id}"}}
+        item |= {
+            "pk": {"S": f"ORDER#{order_id}"},
+            "order_id": {"S": order_id},
+            "gsi1sk": {"S": f"{item['created_at']['S']}#{order_id}"},
+        }
         copies.append({"PutRequest": {"Item": item}})
     for at in range(0, len(copies), 25):
         ddb.batch_write_item(RequestItems={table: copies[at : at + 25]})
 
 
 def _count_orders(cloud: LocalCloud, table: str) -> int:
-    pages = cloud.client("dynamodb").get_paginator("scan").paginate(
-        TableName=table, FilterExpression="sk = :order", ExpressionAttributeValues={":order": {"S": "ORDER"}},
-        Select="COUNT",
+    pages = (
+        cloud.client("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=table,
+            FilterExpression="sk = :order",
+            ExpressionAttributeValues={":order": {"S": "ORDER"}},
+            Select="COUNT",
+        )
     )
     return sum(page["Count"] for page in pages)
 

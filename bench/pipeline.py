@@ -97,8 +97,10 @@ def run() -> dict[str, float]:
         "ses": mails * prices["ses_usd_per_email"],
         "s3": s3_writes * prices["s3_usd_per_put_copy_post_list_request"] + s3_reads * prices["s3_usd_per_get_request"],
     }
-    print(f"  {len(ran)} invocations, {gb_seconds:.2f} GB-s; DynamoDB {functions.write_units:.0f} WRU, "
-          f"{functions.read_units:.1f} RRU; S3 {s3_writes} writes, {s3_reads} reads; {mails} e-mails")
+    print(
+        f"  {len(ran)} invocations, {gb_seconds:.2f} GB-s; DynamoDB {functions.write_units:.0f} WRU, "
+        f"{functions.read_units:.1f} RRU; S3 {s3_writes} writes, {s3_reads} reads; {mails} e-mails"
+    )
     print("  cost (USD): " + ", ".join(f"{k} {v:.6f}" for k, v in cost.items()) + f"  (prices of {prices['date']})")
     return {
         "pipeline.state_transitions_5_groups": float(transitions),

@@ -211,7 +211,10 @@ class LocalCloud:
         session = boto3.DEFAULT_SESSION
         assert session is not None
         self.stack = Provisioner(
-            template, project_root=self.project_root, pseudo=self.pseudo, clients=self.client,
+            template,
+            project_root=self.project_root,
+            pseudo=self.pseudo,
+            clients=self.client,
             parameters=self._parameters,
         ).provision()
         for layer in self.stack.layers.values():  # the seed runs the app's own import use case, in this process
@@ -255,7 +258,11 @@ class LocalCloud:
         for source in self.stack.sqs_sources:
             if source.enabled:
                 poller = SqsEventSource(
-                    source, self.runtime, sqs, region=self.region, account_id=self.pseudo.account_id,
+                    source,
+                    self.runtime,
+                    sqs,
+                    region=self.region,
+                    account_id=self.pseudo.account_id,
                     visibility_timeout=self.visibility_timeout,
                 )
                 self.pollers.append(poller)

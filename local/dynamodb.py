@@ -112,18 +112,28 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
                 journal.note(table, *self.get_keys_value(table, key))
             if operation == "Put":
                 self.put_item(
-                    table_name, op["Item"], condition_expression=condition,
-                    expression_attribute_names=names, expression_attribute_values=values,
+                    table_name,
+                    op["Item"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
                 )
             elif operation == "Delete":
                 self.delete_item(
-                    table_name, key, condition_expression=condition,
-                    expression_attribute_names=names, expression_attribute_values=values,
+                    table_name,
+                    key,
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
                 )
             elif operation == "Update":
                 self.update_item(
-                    table_name, key, update_expression=op["UpdateExpression"], condition_expression=condition,
-                    expression_attribute_names=names, expression_attribute_values=values,  # type: ignore[arg-type]
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,  # type: ignore[arg-type]
                 )
             errors.append((None, None, None))
         except (MultipleTransactionsException, MockValidationException):

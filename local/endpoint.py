@@ -154,8 +154,9 @@ def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
     moto (404 there)."""
 
     def reply(start_response: Any, status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> Any:
-        start_response(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "application/json"),
-                                                                  *(headers or [])])
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "application/json"), *(headers or [])]
+        )
         return [body if isinstance(body, bytes) else json.dumps(body).encode()]
 
     def route(environ: dict[str, Any], start_response: Any) -> Any:
@@ -170,17 +171,25 @@ def _lambda_invocations(app: Any, runtime: LambdaRuntime) -> Any:
         except FunctionNotFound:
             return app(environ, start_response)
         if method == "GET":
-            return reply(start_response, 200, {
-                "Configuration": function_configuration(spec),
-                "Code": {"RepositoryType": "S3", "Location": spec.code_dir.as_uri()},
-            })
+            return reply(
+                start_response,
+                200,
+                {
+                    "Configuration": function_configuration(spec),
+                    "Code": {"RepositoryType": "S3", "Location": spec.code_dir.as_uri()},
+                },
+            )
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
         try:
             result = runtime.answer(match.group(1), payload, environ.get("HTTP_X_AMZ_INVOCATION_TYPE"))
         except InvalidRequestContent as exc:
-            return reply(start_response, 400, {"Type": "User", "message": str(exc)},
-                         [("x-amzn-ErrorType", "InvalidRequestContentException")])
+            return reply(
+                start_response,
+                400,
+                {"Type": "User", "message": str(exc)},
+                [("x-amzn-ErrorType", "InvalidRequestContentException")],
+            )
         headers = [("x-amzn-RequestId", result.request_id), ("X-Amz-Executed-Version", result.executed_version)]
         if result.function_error:
             headers.append(("X-Amz-Function-Error", result.function_error))

@@ -177,12 +177,26 @@ class Provisioner:
         return Created(arn, {})
 
     def _dynamodb_table(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
-        self._ignore(logical_id, props, {
-            "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
-            "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "SSESpecification",
-            "PointInTimeRecoverySpecification", "TimeToLiveSpecification", "Tags", "DeletionProtectionEnabled",
-            "TableClass",
-        })
+        self._ignore(
+            logical_id,
+            props,
+            {
+                "TableName",
+                "AttributeDefinitions",
+                "KeySchema",
+                "BillingMode",
+                "ProvisionedThroughput",
+                "GlobalSecondaryIndexes",
+                "LocalSecondaryIndexes",
+                "StreamSpecification",
+                "SSESpecification",
+                "PointInTimeRecoverySpecification",
+                "TimeToLiveSpecification",
+                "Tags",
+                "DeletionProtectionEnabled",
+                "TableClass",
+            },
+        )
         client = self._clients("dynamodb")
         name = self._name(logical_id, props.get("TableName"))
         billing = props.get("BillingMode", "PROVISIONED")
@@ -197,9 +211,15 @@ class Provisioner:
             return {k: int(v) for k, v in spec.items()}
 
         if billing == "PROVISIONED":
-            args["ProvisionedThroughput"] = throughput(props.get("ProvisionedThroughput", {
-                "ReadCapacityUnits": 5, "WriteCapacityUnits": 5,
-            }))
+            args["ProvisionedThroughput"] = throughput(
+                props.get(
+                    "ProvisionedThroughput",
+                    {
+                        "ReadCapacityUnits": 5,
+                        "WriteCapacityUnits": 5,
+                    },
+                )
+            )
         if props.get("GlobalSecondaryIndexes"):
             indexes = []
             for index in props["GlobalSecondaryIndexes"]:
@@ -233,19 +253,26 @@ class Provisioner:
         return Created(name, attributes)
 
     def _s3_bucket(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
-        self._ignore(logical_id, props, {
-            "BucketName", "VersioningConfiguration", "BucketEncryption", "PublicAccessBlockConfiguration",
-            "NotificationConfiguration", "Tags", "OwnershipControls",
-        })
+        self._ignore(
+            logical_id,
+            props,
+            {
+                "BucketName",
+                "VersioningConfiguration",
+                "BucketEncryption",
+                "PublicAccessBlockConfiguration",
+                "NotificationConfiguration",
+                "Tags",
+                "OwnershipControls",
+            },
+        )
         client = self._clients("s3")
         # Bucket names are lower case; CloudFormation lower-cases the names it generates too.
         name = self._name(logical_id, props.get("BucketName")).lower()[:63]
         if self._pseudo.region == "us-east-1":
             client.create_bucket(Bucket=name)
         else:
-            client.create_bucket(
-                Bucket=name, CreateBucketConfiguration={"LocationConstraint": self._pseudo.region}
-            )
+            client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self._pseudo.region})
         if "VersioningConfiguration" in props:
             client.put_bucket_versioning(
                 Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]}
@@ -268,11 +295,14 @@ class Provisioner:
                 Bucket=name,
                 NotificationConfiguration=self._notifications(logical_id, props["NotificationConfiguration"]),
             )
-        return Created(name, {
-            "Arn": f"arn:{self._pseudo.partition}:s3:::{name}",
-            "DomainName": f"{name}.s3.{self._pseudo.url_suffix}",
-            "RegionalDomainName": f"{name}.s3.{self._pseudo.region}.{self._pseudo.url_suffix}",
-        })
+        return Created(
+            name,
+            {
+                "Arn": f"arn:{self._pseudo.partition}:s3:::{name}",
+                "DomainName": f"{name}.s3.{self._pseudo.url_suffix}",
+                "RegionalDomainName": f"{name}.s3.{self._pseudo.region}.{self._pseudo.url_suffix}",
+            },
+        )
 
     @staticmethod
     def _notifications(logical_id: str, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -315,9 +345,19 @@ class Provisioner:
         return Created(self._name(logical_id), {})
 
     _QUEUE_ATTRIBUTES = (
-        "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
-        "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication",
-        "DeduplicationScope", "FifoThroughputLimit", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds",
+        "DelaySeconds",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout",
+        "RedrivePolicy",
+        "RedriveAllowPolicy",
+        "FifoQueue",
+        "ContentBasedDeduplication",
+        "DeduplicationScope",
+        "FifoThroughputLimit",
+        "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds",
         "SqsManagedSseEnabled",
     )
 
@@ -365,20 +405,42 @@ class Provisioner:
             raise TemplateError(f"{logical_id}: the local cloud serves receipt rules with one S3Action only")
         s3 = actions[0]["S3Action"]
         if rule.get("Enabled", False):
-            self.stack.receipt_rules.append(ReceiptRule(
-                recipients=tuple(str(r).lower() for r in rule.get("Recipients") or ()),
-                bucket=str(s3["BucketName"]),
-                prefix=str(s3.get("ObjectKeyPrefix") or ""),
-                scan=bool(rule.get("ScanEnabled", False)),
-            ))
+            self.stack.receipt_rules.append(
+                ReceiptRule(
+                    recipients=tuple(str(r).lower() for r in rule.get("Recipients") or ()),
+                    bucket=str(s3["BucketName"]),
+                    prefix=str(s3.get("ObjectKeyPrefix") or ""),
+                    scan=bool(rule.get("ScanEnabled", False)),
+                )
+            )
         return Created(self._name(logical_id, rule.get("Name")), {})
 
     def _function(self, logical_id: str, props: dict[str, Any], raw: dict[str, Any]) -> Created:
-        self._ignore(logical_id, props, {
-            "CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "FunctionName", "Events",
-            "Description", "Policies", "Role", "Architectures", "Tracing", "Layers", "Tags", "Metadata",
-            "ReservedConcurrentExecutions", "LoggingConfig", "AutoPublishAlias",
-        })
+        self._ignore(
+            logical_id,
+            props,
+            {
+                "CodeUri",
+                "Handler",
+                "Runtime",
+                "Timeout",
+                "MemorySize",
+                "Environment",
+                "FunctionName",
+                "Events",
+                "Description",
+                "Policies",
+                "Role",
+                "Architectures",
+                "Tracing",
+                "Layers",
+                "Tags",
+                "Metadata",
+                "ReservedConcurrentExecutions",
+                "LoggingConfig",
+                "AutoPublishAlias",
+            },
+        )
         name = self._name(logical_id, props.get("FunctionName"))
         runtime = str(props.get("Runtime", ""))
         if not runtime.startswith("python"):
@@ -413,25 +475,29 @@ class Provisioner:
                 api_props = resource.get("Properties") or {}
                 stage = str(self._resolver.resolve(api_props.get("StageName", "Prod")))
             where = f"Resources.{api_logical_id}.Properties"
-            self.stack.routes.append(ApiRoute(
-                function_name=spec.name,
-                path=str(props["Path"]),
-                method=str(props["Method"]).upper(),
-                stage=stage,
-                api_logical_id=api_logical_id or "ServerlessRestApi",
-                authorizer=self._authorizer(self._resolver.resolve(api_props.get("Auth") or {}, where), props),
-                gateway_responses=self._gateway_responses(
-                    self._resolver.resolve(api_props.get("GatewayResponses") or {}, where)
-                ),
-            ))
+            self.stack.routes.append(
+                ApiRoute(
+                    function_name=spec.name,
+                    path=str(props["Path"]),
+                    method=str(props["Method"]).upper(),
+                    stage=stage,
+                    api_logical_id=api_logical_id or "ServerlessRestApi",
+                    authorizer=self._authorizer(self._resolver.resolve(api_props.get("Auth") or {}, where), props),
+                    gateway_responses=self._gateway_responses(
+                        self._resolver.resolve(api_props.get("GatewayResponses") or {}, where)
+                    ),
+                )
+            )
         elif kind == "SQS":
-            self.stack.sqs_sources.append(SqsSource(
-                function_name=spec.name,
-                queue_arn=str(props["Queue"]),
-                batch_size=int(props.get("BatchSize", 10)),
-                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                enabled=bool(props.get("Enabled", True)),
-            ))
+            self.stack.sqs_sources.append(
+                SqsSource(
+                    function_name=spec.name,
+                    queue_arn=str(props["Queue"]),
+                    batch_size=int(props.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    enabled=bool(props.get("Enabled", True)),
+                )
+            )
         else:
             log.warning("%s.Events.%s: event type %s is not wired locally", spec.logical_id, event_id, kind)
 
@@ -458,19 +524,42 @@ class Provisioner:
         found = []
         for kind, config in responses.items():
             headers = ((config.get("ResponseParameters") or {}).get("Headers") or {}).items()
-            found.append((kind, GatewayResponse(
-                status=int(config.get("StatusCode", 500)),
-                headers=tuple((k, str(v).strip("'")) for k, v in headers),  # static values are quoted
-                body=str((config.get("ResponseTemplates") or {}).get("application/json", "")),
-            )))
+            found.append(
+                (
+                    kind,
+                    GatewayResponse(
+                        status=int(config.get("StatusCode", 500)),
+                        headers=tuple((k, str(v).strip("'")) for k, v in headers),  # static values are quoted
+                        body=str((config.get("ResponseTemplates") or {}).get("application/json", "")),
+                    ),
+                )
+            )
         return tuple(found)
 
     def _state_machine(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
-        self._ignore(logical_id, props, {
-            "Name", "StateMachineName", "Definition", "DefinitionString", "DefinitionUri", "DefinitionSubstitutions",
-            "Role", "RoleArn", "Type", "StateMachineType", "Tracing", "TracingConfiguration", "Policies",
-            "Logging", "LoggingConfiguration", "Tags", "Events",
-        })
+        self._ignore(
+            logical_id,
+            props,
+            {
+                "Name",
+                "StateMachineName",
+                "Definition",
+                "DefinitionString",
+                "DefinitionUri",
+                "DefinitionSubstitutions",
+                "Role",
+                "RoleArn",
+                "Type",
+                "StateMachineType",
+                "Tracing",
+                "TracingConfiguration",
+                "Policies",
+                "Logging",
+                "LoggingConfiguration",
+                "Tags",
+                "Events",
+            },
+        )
         name = self._name(logical_id, props.get("Name") or props.get("StateMachineName"))
         if "DefinitionUri" in props:
             text = self._path(props["DefinitionUri"], f"{logical_id}.DefinitionUri").read_text(encoding="utf-8")

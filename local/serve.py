@@ -25,7 +25,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("TELAR_API_PORT", DEFAULT_API_PORT)))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("TELAR_AWS_PORT", DEFAULT_AWS_PORT)))
     parser.add_argument(
-        "--smtp-port", type=int, default=int(os.environ.get("TELAR_SMTP_PORT", DEFAULT_SMTP_PORT)),
+        "--smtp-port",
+        type=int,
+        default=int(os.environ.get("TELAR_SMTP_PORT", DEFAULT_SMTP_PORT)),
         help="SES receiving's stand-in: mail sent here is stored under inbound/ in the uploads bucket",
     )
     parser.add_argument("--project-root", type=Path, default=PROJECT_ROOT, help="template paths are relative to it")
@@ -49,8 +51,11 @@ def _summary(cloud: LocalCloud) -> str:
         ("artifacts", out["artifacts_bucket"] and f"s3://{out['artifacts_bucket']}"),
         ("state machine", out["state_machine_arn"]),
         ("outbox", out["outbox_dir"]),
-        ("smtp", out["smtp"] and f"{out['smtp']['host']}:{out['smtp']['port']}   (reply with sheets to "
-                                 f"{out['inbound_address']})"),
+        (
+            "smtp",
+            out["smtp"]
+            and f"{out['smtp']['host']}:{out['smtp']['port']}   (reply with sheets to {out['inbound_address']})",
+        ),
         ("outputs", cloud.out_dir / "outputs.json"),
     ]
     lines = ["Telar local cloud is up."] + [f"  {label:<14} {value}" for label, value in rows if value]
@@ -79,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     with LocalCloud(
-        project_root=args.project_root, template=args.template, out_dir=args.out_dir,
-        api_port=args.api_port, aws_port=args.aws_port, smtp_port=args.smtp_port, seed=not args.no_seed,
+        project_root=args.project_root,
+        template=args.template,
+        out_dir=args.out_dir,
+        api_port=args.api_port,
+        aws_port=args.aws_port,
+        smtp_port=args.smtp_port,
+        seed=not args.no_seed,
     ) as cloud:
         print(_summary(cloud), flush=True)
         while not stopping.wait(0.5):

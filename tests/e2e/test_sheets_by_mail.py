@@ -74,8 +74,14 @@ def _resave_in_libreoffice(data: bytes, folder: Path) -> bytes:
     source.write_bytes(data)
     out = folder / "resaved"
     command = [
-        "soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-        "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source),
+        "soffice",
+        f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+        "--headless",
+        "--convert-to",
+        "xlsx:Calc MS Excel 2007 XML",
+        "--outdir",
+        str(out),
+        str(source),
     ]
     subprocess.run(command, check=True, capture_output=True, timeout=240)
     return (out / "filled.xlsx").read_bytes()
@@ -142,8 +148,12 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
 
     # When the manager replies to her papers with her filled sheet
     accepted = _reply(
-        served, first.manager_email, {"QC hecho.xlsx": filled}, Subject=f"Re: {papers[0]['Subject']}",
-        In_Reply_To="<papers@telar.example>", References="<papers@telar.example>",
+        served,
+        first.manager_email,
+        {"QC hecho.xlsx": filled},
+        Subject=f"Re: {papers[0]['Subject']}",
+        In_Reply_To="<papers@telar.example>",
+        References="<papers@telar.example>",
     )
     # Then her assignment is accepted and the receipt reaches her in the same thread
     [receipt] = wait_for(lambda: _replies_to(outbox, accepted), timeout=60, what="the QC receipt")

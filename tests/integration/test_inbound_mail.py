@@ -66,7 +66,9 @@ def _filled(ports: Ports, assignment_id: str) -> bytes:
     a = ports.assignments.get_assignment(assignment_id)
     assert a is not None and a.qc_template_key
     return fill_qc_sheet(
-        ports.artifacts.get(a.qc_template_key), "Rosa", datetime.now(UTC).date(),
+        ports.artifacts.get(a.qc_template_key),
+        "Rosa",
+        datetime.now(UTC).date(),
         lambda worker_id, sku, planned: RowResult(planned, 0, "", Decimal(planned)),
     )
 

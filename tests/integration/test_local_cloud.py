@@ -175,7 +175,7 @@ MACHINE = {
     },
 }
 
-LAYER = '''
+LAYER = """
 import os
 
 import boto3
@@ -183,9 +183,9 @@ import boto3
 
 def table():
     return boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-'''
+"""
 
-API_APP = '''
+API_APP = """
 import json
 import os
 from email.message import EmailMessage
@@ -224,9 +224,9 @@ def lambda_handler(event, context):
             "remaining_ms": context.get_remaining_time_in_millis(),
         }),
     }
-'''
+"""
 
-UPLOAD_APP = '''
+UPLOAD_APP = """
 import json
 from urllib.parse import unquote_plus
 
@@ -250,9 +250,9 @@ def lambda_handler(event, context):
             if "fail" in key:
                 failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
-'''
+"""
 
-STEP_APP = '''
+STEP_APP = """
 from shared import table
 
 
@@ -263,7 +263,7 @@ def lambda_handler(event, context):
         table().put_item(Item={"pk": "token", "sk": event["order"], "token": event["task_token"]})
         return {"stored": True}
     raise ValueError(f"unknown action {event.get('action')!r}")
-'''
+"""
 
 
 def write_project(root: Path) -> Path:
@@ -307,8 +307,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="class")
 def cloud(project: Path) -> Iterator[LocalCloud]:
     with LocalCloud(
-        project_root=project, template=project / "template.yaml", out_dir=project / "out",
-        api_port=0, aws_port=0, seed=False, visibility_timeout=1,
+        project_root=project,
+        template=project / "template.yaml",
+        out_dir=project / "out",
+        api_port=0,
+        aws_port=0,
+        seed=False,
+        visibility_timeout=1,
     ) as running:
         yield running
 
@@ -432,9 +437,14 @@ class TestRunningCloud:
 
         # When an execution starts, and the token stored by the waiting task is sent back
         execution = sfn.start_execution(
-            stateMachineArn=cloud.outputs["state_machine_arn"], name="order-42", input=json.dumps({
-                "order": "order-42", "n": 21,
-            })
+            stateMachineArn=cloud.outputs["state_machine_arn"],
+            name="order-42",
+            input=json.dumps(
+                {
+                    "order": "order-42",
+                    "n": 21,
+                }
+            ),
         )["executionArn"]
         token = wait_for(lambda: table.get_item(Key={"pk": "token", "sk": "order-42"}).get("Item"))["token"]
         assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
@@ -444,7 +454,10 @@ class TestRunningCloud:
         done = wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d)
         assert done["status"] == "SUCCEEDED"
         assert json.loads(done["output"]) == {
-            "order": "order-42", "n": 21, "doubled": {"n": 42}, "approval": {"approved": True},
+            "order": "order-42",
+            "n": 21,
+            "doubled": {"n": 42},
+            "approval": {"approved": True},
         }
 
     def test_a_task_that_no_longer_waits_is_an_answer_not_an_error(self, cloud: LocalCloud) -> None:
@@ -463,7 +476,8 @@ class TestRunningCloud:
         ok = client.invoke(FunctionName=arn, Payload=json.dumps({"action": "double", "n": 4}))
         failed = client.invoke(FunctionName="telar-StepFunction", Payload=b'{"action": "explode"}')
         queued = client.invoke(
-            FunctionName="telar-StepFunction", InvocationType="Event",
+            FunctionName="telar-StepFunction",
+            InvocationType="Event",
             Payload=json.dumps({"action": "await", "order": "async-1", "task_token": "t-1"}),
         )
 
@@ -485,21 +499,30 @@ class TestRunningCloud:
         before = set(outbox.glob("*.eml"))
 
         # When a handler sends a raw e-mail, and a simple one is sent through SES directly
-        sent = requests.post(f"{cloud.outputs['api_url']}/mail", timeout=10, json={
-            "to": "finance@example.org", "subject": "Payroll Ayacucho", "text": "Attached: payroll.",
-        })
+        sent = requests.post(
+            f"{cloud.outputs['api_url']}/mail",
+            timeout=10,
+            json={
+                "to": "finance@example.org",
+                "subject": "Payroll Ayacucho",
+                "text": "Attached: payroll.",
+            },
+        )
         cloud.client("ses").send_email(
-            Source="sender@example.org", Destination={"ToAddresses": ["manager@example.org"]},
+            Source="sender@example.org",
+            Destination={"ToAddresses": ["manager@example.org"]},
             Message={"Subject": {"Data": "Work sheets ready"}, "Body": {"Text": {"Data": "Print them."}}},
         )
 
         # Then both are .eml files, in sending order, that a mail program can read
         assert sent.status_code == 202
-        new = sorted(set(wait_for(lambda: len(set(outbox.glob("*.eml")) - before) >= 2 and outbox.glob("*.eml")))
-                     - before)
+        new = sorted(
+            set(wait_for(lambda: len(set(outbox.glob("*.eml")) - before) >= 2 and outbox.glob("*.eml"))) - before
+        )
         messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
         assert [(m["Subject"], m["To"]) for m in messages] == [
-            ("Payroll Ayacucho", "finance@example.org"), ("Work sheets ready", "manager@example.org"),
+            ("Payroll Ayacucho", "finance@example.org"),
+            ("Work sheets ready", "manager@example.org"),
         ]
         assert messages[0].get_content().strip() == "Attached: payroll."
         assert new[0].name.endswith("-payroll-ayacucho.eml")
@@ -562,9 +585,24 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     log_file = tmp_path / "serve.log"
     with log_file.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local.serve", "--project-root", str(tmp_path), "--api-port", "0",
-             "--aws-port", "0", "--out-dir", str(out), "--no-seed"],
-            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "local.serve",
+                "--project-root",
+                str(tmp_path),
+                "--api-port",
+                "0",
+                "--aws-port",
+                "0",
+                "--out-dir",
+                str(out),
+                "--no-seed",
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     try:
         outputs = read_outputs(out / "outputs.json", process, timeout=30)

@@ -25,7 +25,11 @@ def ddb() -> Iterator[Any]:
     server = MotoEndpoint(port=0)
     url = server.start()
     client = boto3.client(
-        "dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
         config=Config(retries={"max_attempts": 1}),  # a 500 must not be hidden by a retry
     )
     client.create_table(
@@ -64,20 +68,37 @@ def test_a_transaction_with_one_failed_condition_writes_nothing_and_names_the_it
     before = _items(ddb)
 
     # When one transaction puts a new item, updates, deletes, and checks a condition that does not hold
-    error = _cancelled(ddb, [
-        _put("new", n={"N": "1"}),
-        {"Update": {"TableName": TABLE, "Key": _key("update-me"), "UpdateExpression": "SET n = n + :one ADD tags :t",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":t": {"SS": ["b"]}}}},
-        {"Delete": {"TableName": TABLE, "Key": _key("delete-me")}},
-        {"ConditionCheck": {"TableName": TABLE, "Key": _key("guard"), "ConditionExpression": "#s = :open",
-                            "ExpressionAttributeNames": {"#s": "state"},
-                            "ExpressionAttributeValues": {":open": {"S": "open"}}}},
-    ])
+    error = _cancelled(
+        ddb,
+        [
+            _put("new", n={"N": "1"}),
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": _key("update-me"),
+                    "UpdateExpression": "SET n = n + :one ADD tags :t",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":t": {"SS": ["b"]}},
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": _key("delete-me")}},
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": _key("guard"),
+                    "ConditionExpression": "#s = :open",
+                    "ExpressionAttributeNames": {"#s": "state"},
+                    "ExpressionAttributeValues": {":open": {"S": "open"}},
+                }
+            },
+        ],
+    )
 
     # Then it is cancelled with DynamoDB's reasons, one per item in order, and the table is as it was
     assert error.response["Error"]["Code"] == "TransactionCanceledException"
     assert error.response["CancellationReasons"] == [
-        {"Code": "None"}, {"Code": "None"}, {"Code": "None"},
+        {"Code": "None"},
+        {"Code": "None"},
+        {"Code": "None"},
         {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"},
     ]
     assert _items(ddb) == before
@@ -93,8 +114,11 @@ def test_a_failed_condition_returns_the_old_item_when_asked(ddb: Any) -> None:
     # Then the reason carries the stored item, and the marker was not written
     assert error.response["CancellationReasons"] == [
         {"Code": "None"},
-        {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
-         "Item": {**_key("order-1"), "status": {"S": "RECEIVED"}}},
+        {
+            "Code": "ConditionalCheckFailed",
+            "Message": "The conditional request failed",
+            "Item": {**_key("order-1"), "status": {"S": "RECEIVED"}},
+        },
     ]
     assert set(_items(ddb)) == {"order-1"}
 
@@ -111,11 +135,20 @@ def test_a_transaction_that_holds_is_written_whole(ddb: Any) -> None:
     # Given a counter
     ddb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "1"}})
     # When a transaction adds an item and increments the counter on a condition that holds
-    ddb.transact_write_items(TransactItems=[
-        _put("order-2"),
-        {"Update": {"TableName": TABLE, "Key": _key("counter"), "UpdateExpression": "SET n = n + :one",
-                    "ConditionExpression": "n = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-    ])
+    ddb.transact_write_items(
+        TransactItems=[
+            _put("order-2"),
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": _key("counter"),
+                    "UpdateExpression": "SET n = n + :one",
+                    "ConditionExpression": "n = :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
     # Then both are written
     items = _items(ddb)
     assert items["counter"]["n"] == {"N": "2"} and "order-2" in items
@@ -134,13 +167,27 @@ def test_a_transaction_copies_the_items_it_touches_not_the_table(ddb: Any, monke
 
     monkeypatch.setattr(Item, "__deepcopy__", counted)
     # When a transaction writes two items and is cancelled by a third
-    _cancelled(ddb, [
-        _put("item-1", n={"N": "-1"}),
-        {"Update": {"TableName": TABLE, "Key": _key("item-2"), "UpdateExpression": "SET n = :z",
-                    "ExpressionAttributeValues": {":z": {"N": "0"}}}},
-        {"ConditionCheck": {"TableName": TABLE, "Key": _key("item-3"),
-                            "ConditionExpression": "attribute_not_exists(pk)"}},
-    ])
+    _cancelled(
+        ddb,
+        [
+            _put("item-1", n={"N": "-1"}),
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": _key("item-2"),
+                    "UpdateExpression": "SET n = :z",
+                    "ExpressionAttributeValues": {":z": {"N": "0"}},
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": _key("item-3"),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ],
+    )
     # Then only the items written were copied (moto copies an updated item once more for its stream), and they
     # are back as they were
     assert {c.hash_key.value for c in copies} == {"item-1", "item-2"}
@@ -159,16 +206,30 @@ def test_concurrent_conflicting_transactions_never_lose_or_half_apply_a_write(dd
         while True:
             n = int(ddb.get_item(TableName=TABLE, Key=_key("counter"), ConsistentRead=True)["Item"]["n"]["N"])
             try:
-                ddb.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": TABLE, "Key": _key("counter"), "UpdateExpression": "SET n = :next",
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": TABLE,
+                                "Key": _key("counter"),
+                                "UpdateExpression": "SET n = :next",
                                 "ConditionExpression": "n = :seen",
-                                "ExpressionAttributeValues": {":seen": {"N": str(n)}, ":next": {"N": str(n + 1)}}}},
-                    {"Put": {"TableName": TABLE, "Item": {**_key(f"number-{n}"), "writer": {"N": str(i)}},
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                ])
+                                "ExpressionAttributeValues": {":seen": {"N": str(n)}, ":next": {"N": str(n + 1)}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": TABLE,
+                                "Item": {**_key(f"number-{n}"), "writer": {"N": str(i)}},
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
                 return n
             except ClientError as e:
                 assert e.response["Error"]["Code"] == "TransactionCanceledException", e.response
+
     # When eight clients take 80 numbers at once
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(take_a_number, range(80)))

@@ -66,8 +66,10 @@ def test_a_virus_a_message_never_scanned_and_a_spoofed_domain_with_a_policy_are_
 
 
 def test_failed_spf_and_dkim_of_a_domain_without_a_policy_are_judged_by_the_sender_alone() -> None:
-    ses = SES_PASS.replace(b"spf=pass", b"spf=fail").replace(b"dkim=pass", b"dkim=fail").replace(
-        b"dmarc=pass", b"dmarc=none"
+    ses = (
+        SES_PASS.replace(b"spf=pass", b"spf=fail")
+        .replace(b"dkim=pass", b"dkim=fail")
+        .replace(b"dmarc=pass", b"dmarc=none")
     )
     assert read_envelope(_stored(_mail(), ses), OWN).verdicts.refusal() is None
 
@@ -147,7 +149,8 @@ def test_attachments_are_numbered_in_order_with_their_names() -> None:
     body = read_body(_stored(_mail(attachments=2)))
     assert body.problem is None
     assert [(a.index, a.filename, a.is_spreadsheet) for a in body.attachments] == [
-        (1, "qc-0.xlsx", True), (2, "qc-1.xlsx", True)
+        (1, "qc-0.xlsx", True),
+        (2, "qc-1.xlsx", True),
     ]
 
 
@@ -174,8 +177,9 @@ def test_damaged_mime_is_refused_with_a_reason_not_a_crash() -> None:
 
 def test_an_attachment_too_large_is_refused_unread_and_bad_base64_is_refused() -> None:
     message = _mail(attachments=0)
-    message.add_attachment(b"x" * (MAX_ATTACHMENT_BYTES + 100_000), maintype=XLSX[0], subtype=XLSX[1],
-                           filename="big.xlsx")
+    message.add_attachment(
+        b"x" * (MAX_ATTACHMENT_BYTES + 100_000), maintype=XLSX[0], subtype=XLSX[1], filename="big.xlsx"
+    )
     [big] = read_body(_stored(message)).attachments
     assert big.content is None and (big.problem or "").startswith("it is larger than")
     raw = SES_PASS + (

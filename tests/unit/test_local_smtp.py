@@ -55,9 +55,10 @@ def test_mail_for_the_rule_s_recipient_is_stored_under_its_prefix_with_ses_s_hea
 
 def test_a_recipient_no_rule_names_is_refused_as_ses_refuses_it(smtp: Any) -> None:
     receiver, s3 = smtp
-    with smtplib.SMTP(receiver.host, receiver.port, timeout=10) as client, pytest.raises(
-        smtplib.SMTPRecipientsRefused
-    ) as refused:
+    with (
+        smtplib.SMTP(receiver.host, receiver.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
         client.send_message(_mail("someone@inbound.example.org"))
     assert refused.value.recipients["someone@inbound.example.org"][0] == 550
     assert s3.objects == {}

@@ -141,8 +141,13 @@ def _verdicts(message: EmailMessage) -> Verdicts:
         value = _first(message, name)
         return value.strip().lower() if value else None
 
-    return Verdicts(lower("X-SES-Virus-Verdict"), lower("X-SES-Spam-Verdict"), found.get("spf"),
-                    found.get("dkim"), found.get("dmarc"))
+    return Verdicts(
+        lower("X-SES-Virus-Verdict"),
+        lower("X-SES-Spam-Verdict"),
+        found.get("spf"),
+        found.get("dkim"),
+        found.get("dmarc"),
+    )
 
 
 def _sender(message: EmailMessage) -> str | None:
@@ -249,8 +254,11 @@ def read_body(raw: bytes) -> Body:
 
 
 _STRUCTURE_DEFECTS = {
-    "StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect", "MultipartInvariantViolationDefect",
-    "NoBoundaryInMultipartDefect", "MisplacedEnvelopeHeaderDefect",
+    "StartBoundaryNotFoundDefect",
+    "CloseBoundaryNotFoundDefect",
+    "MultipartInvariantViolationDefect",
+    "NoBoundaryInMultipartDefect",
+    "MisplacedEnvelopeHeaderDefect",
 }
 
 
@@ -265,9 +273,7 @@ def _attachment(part: EmailMessage, index: int, filename: str) -> Attached:
         content = part.get_payload(decode=True)
     except (ValueError, LookupError, TypeError):
         content = None
-    if not isinstance(content, bytes) or any(
-        type(d).__name__.startswith("InvalidBase64") for d in part.defects
-    ):
+    if not isinstance(content, bytes) or any(type(d).__name__.startswith("InvalidBase64") for d in part.defects):
         return Attached(index, filename, None, "it could not be decoded")
     if len(content) > MAX_ATTACHMENT_BYTES:
         return Attached(index, filename, None, f"it is larger than {MAX_ATTACHMENT_BYTES // 1_000_000} MB")

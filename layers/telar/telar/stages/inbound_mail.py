@@ -105,8 +105,14 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
         logger.warning("inbound mail from an unregistered sender: not answered", key=key, sender=envelope.sender)
         return "stranger"
     if too_large:
-        _reply(ports, key, sender, thread, problem=f"it is {size / 1_000_000:.0f} MB; Telar reads e-mails of "
-               f"at most {MAX_MESSAGE_BYTES // 1_000_000} MB")
+        _reply(
+            ports,
+            key,
+            sender,
+            thread,
+            problem=f"it is {size / 1_000_000:.0f} MB; Telar reads e-mails of "
+            f"at most {MAX_MESSAGE_BYTES // 1_000_000} MB",
+        )
         return "refused"
     body = read_body(raw)
     if body.problem:
