@@ -90,7 +90,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     )
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx", Body=wrong)
     # Then the manager is sent an error report naming the bad cell, and the upload is kept
-    report = wait_for_mails(outbox, "needs correcting — qc/first try.xlsx")[0]
+    report = wait_for_mails(outbox, "— qc/first try.xlsx")[0]  # in the group's language
     summary = report.get_payload()[0].get_payload(decode=True).decode()
     assert "NOT-A-CODE" in summary and "QC!" in summary, summary
     version = s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
@@ -126,8 +126,9 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     # And the insert cards print sheet exists with one card per passed unit
     cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=f"cards/{order_id}/cards.html")["Body"].read()
     assert cards.decode().count('class="card') >= order["units_passed"]
-    # And each production manager was sent her papers
-    assert sum("new work" in (m["Subject"] or "") for m in mails(outbox)) >= len(order["groups"])
+    # And each production manager was sent her papers (in her language: found by the work sheet attached)
+    papers = [m for m in mails(outbox) if any(f"worksheet-{order_id}" in (p.get_filename() or "") for p in m.walk())]
+    assert len(papers) >= len(order["groups"])
 
 
 def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ import pytest
 from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
 from telar.models import ReferenceData
+from telar.rendering import translator
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import mails
 from tests.waiting import wait_for
@@ -102,11 +103,13 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     assert len(groups) >= 2, groups
     outbox = Path(served["outbox_dir"])
     first, second = (ref.group(g) for g in groups[:2])
-    papers = wait_for(
-        lambda: [m for m in mails(outbox, f"new work for {first.name}") if any(order_id in f for f in _attachments(m))]
-    )
+    papers = wait_for(lambda: [m for m in mails(outbox, first.name) if any(order_id in f for f in _attachments(m))])
     assert papers[0]["Reply-To"] == served["inbound_address"]
-    assert "reply to this e-mail with the filled QC sheet attached" in _text(papers[0])
+    reply_with_the_sheet = (
+        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it to the uploads "
+        "bucket under qc/)."
+    )
+    assert translator(first.language)(reply_with_the_sheet) in _text(papers[0])
     template = _attachments(papers[0])[f"qc-{order_id}-{first.group_id}.xlsx"]
     filled = fill_qc_sheet(template, first.manager_name, date.today(), _all_passed)
     other_key = f"orders/{order_id}/{second.group_id}/qc-{order_id}-{second.group_id}.xlsx"
@@ -159,7 +162,8 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     [receipt] = wait_for(lambda: _replies_to(outbox, accepted), timeout=60, what="the QC receipt")
     assert receipt["To"] == first.manager_email and receipt["Subject"] == f"Re: {papers[0]['Subject']}"
     assert receipt["References"].split() == ["<papers@telar.example>", accepted]
-    assert "units passed" in _text(receipt)
+    pay_follows = "The makers' pay for the passed units is in the next pay run."
+    assert translator(first.language)(pay_follows) in _text(receipt)
     stages = {g["group_id"]: g["stage"] for g in demo.order(order_id)["groups"]}
     assert stages[first.group_id] == "QC_DONE"
 
@@ -169,7 +173,7 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     hers = _reply(served, second.manager_email, {"qc.xlsx": other_filled})
     # Then it is accepted too, and answered to her
     [answer] = wait_for(lambda: _replies_to(outbox, hers), timeout=120, what="the second receipt")
-    assert answer["To"] == second.manager_email and "units passed" in _text(answer), _text(answer)
+    assert answer["To"] == second.manager_email and translator(second.language)(pay_follows) in _text(answer)
     stages = {g["group_id"]: g["stage"] for g in demo.order(order_id)["groups"]}
     assert stages[second.group_id] == "QC_DONE"
 

@@ -17,6 +17,7 @@ from telar import orders
 from telar.inbound import MAX_MESSAGE_BYTES
 from telar.models import AssignmentStatus, Buyer, OrderRequest
 from telar.ports import Ports
+from telar.rendering import translator
 from telar.stages.await_qc import await_qc
 from telar.stages.inbound_mail import handle_inbound_mail
 from telar.stages.qc_upload import accept_qc_upload
@@ -60,6 +61,13 @@ def _manager(ports: Ports, assignment_id: str) -> str:
     a = ports.assignments.get_assignment(assignment_id)
     assert a is not None
     return str(ports.reference.load_reference().group(a.group_id).manager_email)
+
+
+def _in_her_language(ports: Ports, assignment_id: str) -> Any:
+    """The mail texts in the language of the assignment's group (``_(message, **values)``)."""
+    a = ports.assignments.get_assignment(assignment_id)
+    assert a is not None
+    return translator(ports.reference.load_reference().group(a.group_id).language)
 
 
 def _filled(ports: Ports, assignment_id: str) -> bytes:
@@ -112,7 +120,8 @@ def test_a_manager_s_sheet_is_put_once_for_qc_and_answered_in_her_thread(ports: 
     receipt = _sent()[-1]
     assert receipt["To"] == manager and receipt["In-Reply-To"] == "<m1@example.org>"
     assert receipt["Subject"] == "Re: Telar: new work" and receipt["Reply-To"] == INBOUND
-    assert "units passed" in receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert _in_her_language(ports, waiting[0])("The makers' pay for the passed units is in the next pay run.") in text
     a = ports.assignments.get_assignment(waiting[0])
     assert a is not None and a.status == AssignmentStatus.QC_DONE
 
@@ -130,9 +139,11 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     reply = _sent()[-1]
     text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
-    assert f"hers.xlsx: not taken: the sheet is for assignment {theirs}, which belongs to a group you do not" in text
+    not_taken = _in_her_language(ports, mine)("not taken: %(reason)s.", reason="\0").split("\0")[0]
+    why = f"the sheet is for assignment {theirs}, which belongs to a group you do not manage"
+    assert f"hers.xlsx: {not_taken}{why}" in text
     assert "mine.xlsx: received" in text
-    assert "old.ods: not taken: it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx)" in text
+    assert f"old.ods: {not_taken}it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx)" in text
 
 
 def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, waiting: list[str]) -> None:

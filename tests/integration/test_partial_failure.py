@@ -22,7 +22,7 @@ from telar.capacity import week_of
 from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
-from telar.rendering import Mail
+from telar.rendering import Mail, translator
 from telar.stages.await_qc import await_qc
 from telar.stages.notify import send_once
 from telar.stages.order_status import record_outcome
@@ -124,7 +124,9 @@ def test_a_valid_qc_sheet_for_an_order_that_failed_is_answered_on_its_first_deli
     mails = _sent_mails()[before:]
     assert len(mails) == 1
     message = email.message_from_string(mails[0].raw_data, policy=email.policy.default)
-    assert "no longer in production" in str(message["Subject"])
+    group = aws.reference.load_reference().group(a.group_id)
+    expected = "Telar: QC sheet received for work that is no longer in production — %(assignment)s"
+    assert str(message["Subject"]) == translator(group.language)(expected, assignment=a.assignment_id)
     assert set(mails[0].destinations) >= set(aws.settings.finance_recipients)
 
 

@@ -3,11 +3,18 @@
 Each expected text below is the f-string the stage built before the templates existed, kept as the oracle.
 """
 
+import email
+import email.policy
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
+
+from telar.adapters.mail import Mailer, raw
 from telar.errors import SheetProblem
 from telar.models import Buyer, GroupPayroll, QcSheet
-from telar.rendering import TEMPLATES, environment, render_mail
+from telar.rendering import MAIL_TEXTS, TEMPLATES, _load_mail_texts, environment, render_mail
 from telar.stages.inbound_mail import Outcome
 from tests.factories import CUSCO, make_assignment, make_earning_line, make_group, make_qc_row, make_reference
 
@@ -188,14 +195,86 @@ def test_the_reply_to_a_mailed_sheet_names_each_attachment_refused_and_asks_for_
         Outcome("photo.jpg", False, "it is not an .xlsx spreadsheet"),
     ]
     # When the reply is rendered; Then every attachment has its line, and a refusal says why
-    mail = render_mail("inbound_reply", person="Luz", language="es", problem=None, outcomes=outcomes, manager=True)
+    mail = render_mail("inbound_reply", person="Luz", language="en", problem=None, outcomes=outcomes, manager=True)
     assert mail.text == (
         "Hello Luz,\n\nWhat became of each attachment:\n\n"
         "- qc-1.xlsx: received; the answer follows in this conversation.\n"
         "- photo.jpg: not taken: it is not an .xlsx spreadsheet.\n"
     )
+    # and in her group's language, the same lines
+    spanish = render_mail("inbound_reply", "es", person="Luz", problem=None, outcomes=outcomes, manager=True)
+    assert spanish.subject == "Telar: su correo con hojas"
+    assert spanish.text.startswith("Hola, Luz:\n\nQué pasó con cada adjunto:\n\n- qc-1.xlsx: ")
+    assert "- photo.jpg: no se tomó: it is not an .xlsx spreadsheet." in spanish.text
     refused = render_mail("inbound_reply", person=None, language="en", problem="it is 30 MB", outcomes=[], manager=True)
     assert refused.text.startswith("Hello,\n\nTelar could not take the sheets from your e-mail: it is 30 MB.")
     assert "reply to this e-mail with the filled QC sheets attached" in refused.text
     empty = render_mail("inbound_reply", person=None, language="en", problem=None, outcomes=[], manager=False)
     assert "no spreadsheet attached" in empty.text and "workbook (.xlsx)" in empty.text
+
+
+MANAGER_MAILS = ("papers", "qc_reminder", "qc_receipt", "qc_report", "qc_not_awaited", "inbound_reply")
+
+
+@pytest.mark.parametrize("language", sorted(MAIL_TEXTS))
+def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) -> None:
+    # Given every text the manager's mails use, When each is rendered in her language
+    a = ASSIGNMENT
+    sheet = QcSheet(assignment_id="a-1", inspected_by="Luz", inspected_on=date(2025, 4, 22), rows=[make_qc_row()])
+    contexts = {
+        "papers": {"group": GROUP, "assignment": a, "buyer_reference": "PO-1"},
+        "qc_reminder": {
+            "group": GROUP,
+            "assignment": a,
+            "reference": "PO-1",
+            "days_late": 2,
+            "deadline": datetime(2025, 5, 2, 7, 5, tzinfo=UTC),
+        },
+        "qc_receipt": {"assignment_id": "a-1", "group": GROUP, "key": "qc/x.xlsx", "sheet": sheet},
+        "qc_report": {"key": "qc/x.xlsx", "problems": []},
+        "qc_not_awaited": {"assignment": a, "group": GROUP, "key": "qc/x.xlsx", "reason": "r"},
+        "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
+    }
+    english = {name: render_mail(name, "en", **contexts[name]) for name in MANAGER_MAILS}
+    for name in MANAGER_MAILS:
+        mail = render_mail(name, language, **contexts[name])
+        # Then no sentence is left in English (subject and every line differ), and the values are all there
+        assert mail.subject != english[name].subject, name
+        lines = [line for line in mail.text.splitlines() if line.strip()]
+        assert not set(lines) & {line for line in english[name].text.splitlines() if line.strip()}, name
+    assert "PO-1" in render_mail("papers", language, **contexts["papers"]).subject
+
+
+def test_a_translation_file_must_translate_every_text_with_its_placeholders(tmp_path: Path) -> None:
+    ids = {"Hello %(name)s,", "Thank you."}
+    (tmp_path / "xx.json").write_text(json.dumps({"Hello %(name)s,": "Hi %(name)s,"}))
+    with pytest.raises(ValueError, match="untranslated"):
+        _load_mail_texts(tmp_path, ids)
+    (tmp_path / "xx.json").write_text(json.dumps({"Hello %(name)s,": "Hi,", "Thank you.": "Thanks."}))
+    with pytest.raises(ValueError, match="placeholders"):
+        _load_mail_texts(tmp_path, ids)
+    (tmp_path / "xx.json").write_text(json.dumps({"Hello %(name)s,": "Hi %(name)s,", "Thank you.": "Thanks."}))
+    assert _load_mail_texts(tmp_path, ids)["xx"]["Thank you."] == "Thanks."
+
+
+def test_a_language_without_a_file_is_written_in_english() -> None:
+    mail = render_mail("qc_report", "fr", key="qc/x.xlsx", problems=[])
+    assert mail.subject == "Telar: QC sheet needs correcting — qc/x.xlsx"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Telar: hoja de control de calidad recibida para un trabajo que ya no está en producción — ord-2026-pe-cusco",
+        "Telar: ได้รับใบตรวจคุณภาพของงานที่ไม่ได้ผลิตแล้ว — ord-20261205024152-88a2a31e3e-th-chiangmai",
+        "Re: Telar: trabajo nuevo para Mamakuna de Pisac — pedido TS-2027-0032 (ñandutí, «otoño»)",
+    ],
+)
+def test_a_long_subject_in_spanish_or_thai_arrives_exactly_as_written(subject: str) -> None:
+    # Given a message with a long subject mixing plain and non-ASCII words
+    message = Mailer("telar@example.org").message(["manager@example.org"], subject, "texto", ())
+    # When it is sent as bytes and read back by a mail program
+    received = email.message_from_bytes(raw(message), policy=email.policy.default)
+    # Then the subject is the same, every space in its place
+    assert str(received["Subject"]) == subject
+    assert all(len(line) <= 998 for line in raw(message).split(b"\r\n"))

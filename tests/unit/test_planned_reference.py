@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from telar import orders
 from telar.models import ConsentChange, Group, ReferenceBook, ReferenceData, WageRule
 from telar.ports import Ports
+from telar.rendering import translator
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
 from telar.stages.payroll import run_payroll
@@ -111,7 +112,8 @@ def test_a_running_order_keeps_its_planned_catalog_and_groups_but_owes_the_lates
     first_name = next(m.first_name for m in v1.makers if m.worker_id == withdrawn)
     assert her_cards and not any(first_name in card for card in her_cards)
     # And e-mails go to the managers of now
-    receipts = [m for m in sent_mails(ports)[mails:] if "QC sheet accepted" in m.subject]
+    accepted = [translator(g.language)("Telar: QC sheet accepted — %(assignment)s", assignment="") for g in v2.groups]
+    receipts = [m for m in sent_mails(ports)[mails:] if m.subject.startswith(tuple(accepted))]
     assert receipts and all(d.startswith("new.") for m in receipts for d in m.to)
 
 

@@ -15,6 +15,7 @@ from telar import orders
 from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
+from telar.rendering import MAIL_TEXTS, translator
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
 from telar.stages.order_status import record_outcome
@@ -231,6 +232,12 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
     assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")
 
 
+def _subject_start(english: str) -> tuple[str, ...]:
+    """How a subject that starts with ``english`` starts in each language Telar writes."""
+    message = next(m for m in MAIL_TEXTS["es"] if m.startswith(english))
+    return tuple(translator(language)(message).split("%(")[0] for language in ("en", *MAIL_TEXTS))
+
+
 def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     ports: Ports,
 ) -> None:
@@ -268,7 +275,9 @@ def test_waiting_qc_gets_heartbeats_and_overdue_sheets_one_reminder_a_day(
     assert first["waiting"] == second["waiting"] == 2
     assert workflow.heartbeats.count("token-0") == 2 and workflow.heartbeats.count("token-1") == 2
     assert overdue in first["reminded"] and on_time not in first["reminded"]
-    reminders = [m for m in sent_mails(ports)[mails:] if "overdue" in m.subject]
+    reminders = [
+        m for m in sent_mails(ports)[mails:] if m.subject.startswith(_subject_start("Telar: QC sheet overdue"))
+    ]
     assert len(reminders) == len(first["reminded"])
     assert any(overdue in m.text for m in reminders)
     # And a QC sheet that arrives takes its assignment off the list

@@ -1,14 +1,25 @@
 """The layer's one jinja2 Environment: print sheets and payslips (HTML, autoescaped) and e-mails (text).
 
-Templates live in telar/templates/; every e-mail Telar sends is one under templates/mail/. Translations plug
-in here (the i18n extension with a gettext catalog per language), for every template at once.
+Templates live in telar/templates/; every e-mail Telar sends is one under templates/mail/.
+
+E-mails in the reader's language: a template writes its words as ``{{ _("Hello %(name)s,", name=...) }}``,
+English being the message id, and ``templates/mail_texts/<language>.json`` maps each id to its translation.
+A new file adds a language, no code. At import every file must translate exactly the ids the templates use,
+with the same ``%(placeholders)s``, or the module refuses to load: a mail is never half translated, and a
+template edited without its translations fails the tests at once. A language without a file is written in
+English, and the log says so.
 """
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.ext import extract_from_ast
+
+from telar.observability import logger
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -23,16 +34,62 @@ environment = Environment(
 )
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _message_ids() -> set[str]:
+    """Every English text the mail templates hand to ``_``."""
+    found: set[str] = set()
+    for path in sorted((TEMPLATES / "mail").glob("*.j2")):
+        parsed = environment.parse(path.read_text(encoding="utf-8"))
+        for _, _, strings in extract_from_ast(parsed, ("_",), babel_style=False):
+            if isinstance(strings, tuple) and strings and isinstance(strings[0], str):
+                found.add(strings[0])  # the message; its values come as keywords
+    return found
+
+
+def _load_mail_texts(folder: Path, ids: set[str]) -> dict[str, dict[str, str]]:
+    catalogs: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("*.json")):
+        catalog = json.loads(path.read_text(encoding="utf-8"))
+        if set(catalog) != ids:
+            missing, extra = sorted(ids - set(catalog)), sorted(set(catalog) - ids)
+            raise ValueError(f"mail_texts/{path.name}: untranslated {missing}, unused {extra}")
+        for message, translated in catalog.items():
+            if sorted(_PLACEHOLDER.findall(translated)) != sorted(_PLACEHOLDER.findall(message)):
+                raise ValueError(f"mail_texts/{path.name}: {message!r} must keep its %(placeholders)s")
+        catalogs[path.stem] = catalog
+    return catalogs
+
+
+MAIL_TEXTS: dict[str, dict[str, str]] = _load_mail_texts(TEMPLATES / "mail_texts", _message_ids())
+
+
+def translator(language: str) -> Any:
+    """``_(message, **values)`` in ``language``: the English message when there is no file for it (logged)."""
+    catalog = MAIL_TEXTS.get(language)
+    if catalog is None and language != "en":
+        logger.warning("no mail texts for this language: written in English", language=language)
+
+    def _(message: str, **values: Any) -> str:
+        text = (catalog or {}).get(message, message)
+        return text % values if values else text
+
+    return _
+
+
 @dataclass(frozen=True)
 class Mail:
     subject: str
     text: str
 
 
-def render_mail(name: str, **context: Any) -> Mail:
-    """``templates/mail/<name>.txt.j2`` rendered: its first line is the subject, the text follows a blank line.
+def render_mail(name: str, language: str = "en", **context: Any) -> Mail:
+    """``templates/mail/<name>.txt.j2`` rendered in ``language``: its first line is the subject, the text follows
+    a blank line.
 
     The text ends with exactly one line break, as mail text does, whatever the template's last block left.
     """
-    subject, _, text = environment.get_template(f"mail/{name}.txt.j2").render(**context).partition("\n\n")
+    rendered = environment.get_template(f"mail/{name}.txt.j2").render(**context, _=translator(language))
+    subject, _, text = rendered.partition("\n\n")
     return Mail(subject=subject, text=text.rstrip("\n") + "\n")

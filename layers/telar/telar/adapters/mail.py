@@ -1,5 +1,6 @@
 """SES raw e-mail with attachments."""
 
+import email.policy
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -28,6 +29,17 @@ def header_text(text: str, limit: int = 200) -> str:
     return " ".join(flat.split())[:limit]
 
 
+# Headers are not folded at 78 characters: Python's folding of a header that mixes plain and encoded words (a
+# Spanish or Thai subject) drops the space between two encoded words and doubles another, so "producción — ord"
+# arrived as "producción— ord". Unfolded, each header is one line (SMTP allows 998); the body is encoded as before.
+_SEND_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def raw(message: EmailMessage) -> bytes:
+    """The bytes SES is given for ``message``."""
+    return message.as_bytes(policy=_SEND_POLICY)
+
+
 class Mailer:
     def __init__(self, sender: str):
         self.sender = sender
@@ -45,9 +57,7 @@ class Mailer:
         """Send one e-mail; ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
         received message in its conversation (In-Reply-To, References, "Re: " subject)."""
         message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
-        reply = client("ses").send_raw_email(
-            Source=self.sender, Destinations=to, RawMessage={"Data": message.as_bytes()}
-        )
+        reply = client("ses").send_raw_email(Source=self.sender, Destinations=to, RawMessage={"Data": raw(message)})
         return str(reply["MessageId"])
 
     def message(

@@ -35,7 +35,7 @@ def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) 
 def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
-    mail = render_mail("papers", group=group, assignment=a, buyer_reference=buyer_reference)
+    mail = render_mail("papers", group.language, group=group, assignment=a, buyer_reference=buyer_reference)
     send_once(
         ports,
         f"papers#{a.assignment_id}",

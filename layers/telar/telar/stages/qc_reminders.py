@@ -51,6 +51,7 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
         attachments = (Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),)
     mail = render_mail(
         "qc_reminder",
+        group.language,
         group=group,
         assignment=a,
         reference=reference,

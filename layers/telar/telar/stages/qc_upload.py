@@ -84,7 +84,9 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     _resume(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
-    mail = render_mail("qc_receipt", assignment_id=accepted.assignment_id, group=group, key=key, sheet=sheet)
+    mail = render_mail(
+        "qc_receipt", group.language, assignment_id=accepted.assignment_id, group=group, key=key, sheet=sheet
+    )
     send_once(ports, f"qc-receipt#{upload_ref}", to=[group.manager_email], mail=mail, thread=thread)
     return "accepted"
 
@@ -117,7 +119,7 @@ def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Ass
     reason = order.status_reason if order and order.status_reason else "it was stopped"
     group = ports.reference.load_reference().group(assignment.group_id)
     logger.warning("QC sheet for work no longer in production", key=key, assignment_id=assignment.assignment_id)
-    mail = render_mail("qc_not_awaited", assignment=assignment, group=group, key=key, reason=reason)
+    mail = render_mail("qc_not_awaited", group.language, assignment=assignment, group=group, key=key, reason=reason)
     send_once(
         ports, f"qc-not-awaited#{upload_ref}", to=[group.manager_email, *ports.settings.finance_recipients], mail=mail
     )
@@ -133,18 +135,16 @@ def _report_invalid_sheet(
     thread: MailThread | None,
 ) -> None:
     """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
-    mail = render_mail("qc_report", key=key, problems=invalid.problems)
+    # The group's manager, in her language, when the sheet names a real assignment; otherwise nobody can be told
+    # but the office. A sheet that came by e-mail is answered to its sender (a manager, checked when it came in),
+    # in her thread.
+    group = ports.reference.load_reference().group(assignment.group_id) if assignment else None
+    mail = render_mail("qc_report", group.language if group else "en", key=key, problems=invalid.problems)
     attachments = keep_error_report(
         ports, qc_report_stem(key, upload_ref.rsplit("#", 1)[1]), mail.text, data, invalid.problems
     )
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
-    # The group's manager when the sheet names a real assignment; otherwise nobody can be told but the office.
-    # A sheet that came by e-mail is answered to its sender (a manager, checked when it came in), in her thread.
-    to = (
-        [ports.reference.load_reference().group(assignment.group_id).manager_email]
-        if assignment
-        else ports.settings.finance_recipients
-    )
+    to = [group.manager_email] if group else ports.settings.finance_recipients
     send_once(
         ports, f"qc-report#{upload_ref}", to=to, mail=mail, attachments=attachments, invite_reply=True, thread=thread
     )
