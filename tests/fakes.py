@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
@@ -439,6 +440,9 @@ class MemoryObjects:
 
     def get_if_exists(self, key: str) -> bytes | None:
         return self.versions[key][-1] if key in self.versions else None
+
+    def link(self, key: str, seconds: int) -> str:
+        return f"https://objects.invalid/{quote(key)}?expires-in={seconds}"
 
     def head(self, key: str) -> StoredObject | None:
         return (

@@ -19,10 +19,12 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from boto3.dynamodb.conditions import Key
 from openpyxl import load_workbook
 
 from local.demo import Demo, client_options
+from telar.artifacts import order_payroll_prefix
 from telar.models import EarningLine, ReferenceData
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import mails, wait_for_mails
@@ -210,17 +212,22 @@ def test_payslips_for_the_production_managers_print_a_page_per_paid_maker(
         assert html.count('class="slip"') == len({x.worker_id for x in lines})
 
 
-def test_the_order_status_links_its_insert_cards_and_payroll_files(
+def test_the_order_status_links_its_insert_cards_and_packing_list_for_any_http_client(
     served: dict[str, Any], finished: dict[str, Any]
 ) -> None:
     # Given the finished order, as its buyer sees it through the API
     order = finished["demo"].order(finished["order"]["order_id"])
+    # Then it links its two documents, and nothing internal (the payroll files are finance's)
+    assert set(order["artifacts"]) == {"cards", "packing_list"}
+    # and plain HTTP, with no AWS credentials at all, follows each link
+    cards = requests.get(order["artifacts"]["cards"]["url"], timeout=30)
+    packing = requests.get(order["artifacts"]["packing_list"]["url"], timeout=30)
+    assert cards.status_code == packing.status_code == 200
+    assert cards.text.count('<article class="card') == order["units_passed"] > 0
+    assert order["buyer_reference"] in packing.text and f">{order['units_passed']}<" in packing.text
+    # And the order's payroll statements are where finance finds them, by the order's prefix
     s3 = boto3.client("s3", **client_options(served))
-    # Then its status names the insert cards print sheet, which is there with a card per passed unit
-    cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=order["artifacts"]["cards"])["Body"].read().decode()
-    assert cards.count('<article class="card') == order["units_passed"] > 0
-    # And the order's payroll statements are where its status says
-    prefix = order["artifacts"]["payroll"]
+    prefix = order_payroll_prefix(order["order_id"])
     listing = s3.list_objects_v2(Bucket=served["artifacts_bucket"], Prefix=prefix)
     expected = {f"payroll-{x.order_id}-{x.group_id}-{x.currency}.xlsx" for x in _recorded(finished)}
     assert {o["Key"].removeprefix(prefix) for o in listing["Contents"]} == expected

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from openapi_spec_validator import validate
 
 from telar import orders
@@ -404,7 +405,12 @@ def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: An
     ports.orders.record_timeline(order_id, "IN_PRODUCTION")
     ports.orders.record_timeline(order_id, "QC_DONE", group_id="cusco")
     ports.orders.record_timeline(order_id, "IN_PRODUCTION")  # a retried stage keeps its first time
-    ports.orders.update_order(order_id, status="READY_TO_SHIP", artifacts={"cards": f"cards/{order_id}/cards.html"})
+    ports.artifacts.put(f"cards/{order_id}/cards.html", b"<html>cards</html>", "text/html")
+    ports.orders.update_order(
+        order_id,
+        status="READY_TO_SHIP",
+        artifacts={"cards": f"cards/{order_id}/cards.html", "payroll": f"payroll/orders/{order_id}/"},
+    )
     ports.orders.record_timeline(order_id, "READY_TO_SHIP")
     # When the buyer looks at it
     status, _, view = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
@@ -416,7 +422,11 @@ def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: An
         ("QC_DONE", "cusco"),
         ("READY_TO_SHIP", None),
     ]
-    assert view["artifacts"] == {"cards": f"cards/{order_id}/cards.html"}
+    # the buyer's document as a link that needs no credentials (internal payroll, listed by older orders, is not)
+    assert set(view["artifacts"]) == {"cards"}
+    link = view["artifacts"]["cards"]
+    assert link["url"].startswith("https://") and "X-Amz-Signature=" in link["url"] and link["expires_at"]
+    assert requests.get(link["url"], timeout=10).content == b"<html>cards</html>"
     assert view["expected_ship_date"] == view["requested_ship_date"]
 
 

@@ -146,6 +146,14 @@ def test_cards_count_equals_passed_units_and_outcome_is_recorded(
     assert order is not None and status == "READY_TO_SHIP" and order.units_passed == passed
     assert order.artifacts["cards"] == key
     assert order.status_reason is None  # the late-date note no longer applies once it is ready
+    # and the buyer is given links to her cards and packing list (never a key, never the internal payroll)
+    view = orders.get_order(ports, BUYER, order_id)
+    assert set(view.artifacts) == {"cards", "packing_list"}
+    assert all(
+        link.url.startswith("https://") and link.expires_at > order.updated_at for link in view.artifacts.values()
+    )
+    packing = ports.artifacts.get(order.artifacts["packing_list"]).decode()
+    assert order.buyer_reference in packing and f">{passed}<" in packing
 
 
 def test_a_failed_stage_marks_the_order_needs_attention_with_the_reason(

@@ -76,6 +76,11 @@ def cards_key(order_id: str) -> str:
     return f"cards/{order_id}/cards.html"
 
 
+def packing_list_key(order_id: str) -> str:
+    """Where an order's packing list is kept: beside its cards, the two documents a buyer is given links to."""
+    return f"cards/{order_id}/packing-list.html"
+
+
 def photo_cache_key(digest: str) -> str:
     return f"{PHOTO_CACHE}{digest}.jpg"
 

@@ -46,6 +46,17 @@ class GroupProgress(BaseModel):
     due_date: date
 
 
+BUYER_DOCUMENTS = ("cards", "packing_list")
+LINK_SECONDS = 3600  # a link stays valid this long; asking for the order again gives fresh ones
+
+
+class ArtifactLink(BaseModel):
+    """A document of the order the buyer can download: an HTTPS link that needs no credentials, until it expires."""
+
+    url: str
+    expires_at: datetime
+
+
 class OrderView(BaseModel):
     """What a buyer sees of an order: its own records and the pipeline's progress per group."""
 
@@ -62,7 +73,9 @@ class OrderView(BaseModel):
     units_passed: int
     groups: list[GroupProgress]
     timeline: list[TimelineEntry]
-    artifacts: dict[str, str]
+    artifacts: dict[str, ArtifactLink] = Field(
+        description="when the order is ready: `cards` (the insert cards' print sheet) and `packing_list`"
+    )
 
 
 class OrderPage(BaseModel):
@@ -158,6 +171,18 @@ def _earliest_ship_date(ports: Ports, order: Order, ref: ReferenceData, today: d
         return split_order(as_soon_as_possible, ref, today, ledgers).expected_ship_date
     except CapacityExceeded:
         return None
+
+
+def _links(ports: Ports, order: Order) -> dict[str, ArtifactLink]:
+    """Links to the order's documents, made when asked (a link expires; the keys are never shown)."""
+    if order.status is not OrderStatus.READY_TO_SHIP:
+        return {}
+    expires_at = datetime.now(UTC) + timedelta(seconds=LINK_SECONDS)
+    return {
+        name: ArtifactLink(url=ports.artifacts.link(key, LINK_SECONDS), expires_at=expires_at)
+        for name, key in sorted(order.artifacts.items())
+        if name in BUYER_DOCUMENTS  # orders made ready before links listed internal payroll files too
+    }
 
 
 def start_pipeline(ports: Ports, order: Order) -> bool:
@@ -257,5 +282,5 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
         units_passed=sum(g.units_passed for g in groups) if groups else order.units_passed,
         groups=groups,
         timeline=sorted(order.timeline.values(), key=lambda e: e.at),
-        artifacts=order.artifacts,
+        artifacts=_links(ports, order),
     )

@@ -34,6 +34,15 @@ class Storage:
         reply = client("s3").head_object(Bucket=self.bucket, Key=key, **extra)
         return int(reply["ContentLength"]), dict(reply.get("Metadata") or {})
 
+    def link(self, key: str, seconds: int) -> str:
+        """An HTTPS link that reads ``key`` without AWS credentials for ``seconds`` (a presigned GET).
+
+        Signed with the caller's credentials, so the link works only while they allow ``s3:GetObject`` on the key
+        (and, from Lambda, no longer than the role's session lasts).
+        """
+        params = {"Bucket": self.bucket, "Key": key}
+        return str(client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=seconds))
+
     def get_if_exists(self, key: str) -> bytes | None:
         s3 = client("s3")
         try:

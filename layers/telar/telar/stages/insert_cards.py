@@ -1,12 +1,13 @@
-"""InsertCards: the print sheet of an order's insert cards, photos only with consent."""
+"""InsertCards: the print sheet of an order's insert cards, photos only with consent, and its packing list."""
 
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from telar import cards, photos
-from telar.artifacts import cards_key
+from telar.artifacts import cards_key, packing_list_key
 from telar.errors import OrderNotFound
 from telar.observability import logger
+from telar.packing import packing_rows, render_packing_list
 from telar.ports import Ports
 from telar.settings import from_environment
 from telar.stages import order_reference
@@ -53,4 +54,8 @@ def make_cards(
         generated_at=generated_at,
     )
     key = ports.artifacts.put(cards_key(order_id), html.encode(), "text/html; charset=utf-8").key
+    # and the packing list, the other document the buyer is given a link to once the order is ready
+    assignments = ports.assignments.assignments_of(order_id)
+    packing = render_packing_list(order, packing_rows(order, assignments, ref))
+    ports.artifacts.put(packing_list_key(order_id), packing.encode(), "text/html; charset=utf-8")
     return key, sum(c.copies for c in built)
