@@ -247,6 +247,7 @@ class LocalCloud:
             hash_keys=_partition_keys(template, self.stack),
             audit_dir=Path(audit).resolve() if audit else None,
             template=self.template_path,
+            secrets={c.access_key_id: c.secret_access_key for c in self.runtime.credentials.values()},
         )
         self.endpoint.wrap(self.iam.wrap)  # outermost: the Lambda API is checked too
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)

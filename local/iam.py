@@ -20,6 +20,9 @@ from __future__ import annotations
 import argparse
 import copy
 import fnmatch
+import functools
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -29,9 +32,10 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, parse_qsl, quote, unquote
 
 import boto3
 from moto.iam import policy_conditions
@@ -273,6 +277,69 @@ def read_request(environ: dict[str, Any]) -> Request | None:
         region=match.group(2),
         service=match.group(3),
     )
+
+
+def presigned_refusal(environ: Mapping[str, Any], secret: str, now: datetime) -> str | None:
+    """Why S3 would refuse this presigned (SigV4 query) request: ``SignatureDoesNotMatch``, ``expired``; or None.
+
+    The signature is computed again as S3 computes it (canonical request with an unsigned payload, then the
+    string to sign and the HMAC chain of AWS Signature Version 4), so a link altered in any part, or used after
+    X-Amz-Expires, is refused locally as on AWS.
+    """
+    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    query = dict(pairs)
+    try:
+        signed_at = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        expires = int(query["X-Amz-Expires"])
+        scope = query["X-Amz-Credential"].split("/", 1)[1]
+        day, region, service, _ = scope.split("/")
+        signed_headers = query["X-Amz-SignedHeaders"].split(";")
+        signature = query["X-Amz-Signature"]
+    except (KeyError, ValueError):
+        return "SignatureDoesNotMatch"
+    raw_path = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?")[0]
+    encode = functools.partial(quote, safe="-_.~")
+    canonical_query = "&".join(f"{encode(k)}={encode(v)}" for k, v in sorted(pairs) if k != "X-Amz-Signature")
+    headers = {"host": environ.get("HTTP_HOST", "")}
+    headers |= {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    canonical_headers = "".join(f"{name}:{str(headers.get(name, '')).strip()}\n" for name in signed_headers)
+    canonical = "\n".join(
+        [
+            str(environ.get("REQUEST_METHOD", "GET")),
+            quote(unquote(raw_path), safe="/~"),
+            canonical_query,
+            canonical_headers,
+            ";".join(signed_headers),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", query["X-Amz-Date"], scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    key = f"AWS4{secret}".encode()
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), signature):
+        return "SignatureDoesNotMatch"
+    if now > signed_at + timedelta(seconds=expires):
+        return "expired"
+    return None
+
+
+def s3_refused(code: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """S3's 403 for a presigned request it will not serve."""
+    message = {
+        "expired": ("AccessDenied", "Request has expired"),
+        "SignatureDoesNotMatch": (
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
+    }[code]
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{message[0]}</Code><Message>{message[1]}</Message>'
+        f"<RequestId>{uuid.uuid4()}</RequestId></Error>"
+    )
+    return "403 Forbidden", [("Content-Type", "application/xml")], body.encode()
 
 
 class Arns:
@@ -532,8 +599,10 @@ class Enforcer:
         hash_keys: Mapping[str, str] | None = None,
         audit_dir: Path | None = None,
         template: Path | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.roles = dict(roles)
+        self._secrets = dict(secrets or {})  # access key id -> secret: presigned links are verified with them
         self._role_by_key = {key: roles[logical_id] for logical_id, key in credentials.items() if logical_id in roles}
         self._account, self._partition = account, partition
         self._hash_keys = dict(hash_keys or {})
@@ -593,6 +662,13 @@ class Enforcer:
     def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
         def checked(environ: dict[str, Any], start_response: Any) -> Any:
             request = read_request(environ)
+            secret = self._secrets.get(request.access_key) if request is not None else None
+            if request is not None and secret is not None and "X-Amz-Signature" in request.query:
+                problem = presigned_refusal(environ, secret, datetime.now(UTC))
+                if problem is not None:
+                    status, headers, body = s3_refused(problem)
+                    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+                    return [body]
             refused = self.check(request) if request is not None else None
             if refused is None:
                 return app(environ, start_response)

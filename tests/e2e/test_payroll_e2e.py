@@ -225,6 +225,9 @@ def test_the_order_status_links_its_insert_cards_and_packing_list_for_any_http_c
     assert cards.status_code == packing.status_code == 200
     assert cards.text.count('<article class="card') == order["units_passed"] > 0
     assert order["buyer_reference"] in packing.text and f">{order['units_passed']}<" in packing.text
+    # and a link altered in any part is refused, as S3 refuses it
+    forged = order["artifacts"]["cards"]["url"].replace("cards.html", "packing-list.html")
+    assert requests.get(forged, timeout=30).status_code == 403
     # And the order's payroll statements are where finance finds them, by the order's prefix
     s3 = boto3.client("s3", **client_options(served))
     prefix = order_payroll_prefix(order["order_id"])
