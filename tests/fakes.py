@@ -25,6 +25,7 @@ from telar.capacity import CapacityLedger
 from telar.errors import ConditionFailed
 from telar.inbound import MailThread
 from telar.models import (
+    ENDED,
     Assignment,
     AssignmentStatus,
     Buyer,
@@ -120,7 +121,7 @@ class MemoryOrders:
         self.table.orders[order_id].update(fields, updated_at=datetime.now(UTC).isoformat())
 
     def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
-        ended = {OrderStatus.READY_TO_SHIP.value, OrderStatus.NEEDS_ATTENTION.value}
+        ended = {status.value for status in ENDED}
         return {o["buyer_id"] for o in self.table.orders.values() if o["status"] not in ended} & set(buyer_ids)
 
 
@@ -161,6 +162,7 @@ class MemoryAssignments:
             self._check_ledger(ledger)
         order = self.table.orders.get(order_id)
         _require(order is not None and order.get("assignment_ids") == [], f"order {order_id} is planned already")
+        _require(order is not None and order["status"] != OrderStatus.CANCELLED.value, f"order {order_id} is cancelled")
         assert order is not None
         self.table.assignments.update({a.assignment_id: a.model_dump(mode="json") for a in assignments})
         self.table.awaiting_qc.update(a.assignment_id for a in assignments)
@@ -460,6 +462,13 @@ class RecordingWorkflow:
         self.resumed: list[tuple[str, dict[str, Any]]] = []
         self.heartbeats: list[str] = []
         self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
+        self.stopped: list[str] = []  # orders whose execution was stopped (cancelled)
+
+    def stop_order(self, order_id: str, cause: str) -> bool:
+        if order_id in self.stopped or order_id not in self.started:
+            return False
+        self.stopped.append(order_id)
+        return True
 
     def start_order(self, order_id: str) -> bool:
         first = order_id not in self.started

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from telar import orders
 from telar.auth import API_KEY_HEADER, buyer_from_context
-from telar.errors import NotAuthenticated, OrderNotFound, OrderRejected
+from telar.errors import NotAuthenticated, OrderConflict, OrderNotFound, OrderRejected
 from telar.json_body import BodyInvalid, decode_body, parse_json_body
 from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics
@@ -106,6 +106,19 @@ def get_order(order_id: str) -> orders.OrderView:
     return orders.get_order(default_ports(), _buyer(), order_id)
 
 
+@app.post(
+    "/orders/<order_id>/cancel",
+    responses=_replies(HTTPStatus.OK, orders.OrderView, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    summary="Cancel an order",
+    description="Before any quality check of the order is signed off: the order becomes CANCELLED, its makers' "
+    "time is given back and the production managers are told. Afterwards a 409 says why. Cancelling a cancelled "
+    "order answers as the first time.",
+)
+def cancel_order(order_id: str) -> orders.OrderView:
+    logger.append_keys(order_id=order_id)
+    return orders.cancel_order(default_ports(), _buyer(), order_id)
+
+
 @app.get("/orders", responses=_replies(HTTPStatus.OK, orders.OrderPage))
 def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2000)] = None
@@ -158,6 +171,11 @@ def _unauthenticated(e: NotAuthenticated) -> Response[Any]:
 @app.exception_handler(OrderNotFound)
 def _not_found(e: OrderNotFound) -> Response[Any]:
     return _problem(HTTPStatus.NOT_FOUND, f"no order {e}")
+
+
+@app.exception_handler(OrderConflict)
+def _conflict(e: OrderConflict) -> Response[Any]:
+    return _problem(HTTPStatus.CONFLICT, str(e))
 
 
 @app.exception_handler(OrderRejected)
@@ -214,6 +232,8 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
         status, detail = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"
     elif len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         status, detail = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body is over {MAX_BODY_BYTES // 1024} KiB"
+    elif not event.get("body"):
+        return None  # no body: the route says whether it needs one (POST /orders does, a cancel does not)
     else:
         try:  # bytes no JSON parser should be given (bad encodings, deep nesting, huge numbers): 422, never a 5xx
             parse_json_body(decode_body(event.get("body"), bool(event.get("isBase64Encoded"))))

@@ -153,6 +153,15 @@ def test_a_plan_is_stored_whole_or_not_at_all(store: Ports) -> None:
         store.assignments.create_assignments("ord-missing", [], ledgers=[])
 
 
+def test_a_plan_for_an_order_its_buyer_cancelled_is_refused(store: Ports) -> None:
+    order = make_order("ord-1", status=NEW)
+    store.orders.create_order(order)
+    store.orders.update_order("ord-1", status=OrderStatus.CANCELLED.value)
+    with pytest.raises(ConditionFailed):
+        store.assignments.create_assignments("ord-1", [make_assignment(order)], ledgers=[])
+    assert store.assignments.assignments_of("ord-1") == []
+
+
 def test_qc_is_awaited_then_recorded_once_giving_capacity_back(store: Ports) -> None:
     order = make_order("ord-1", status=NEW)
     store.orders.create_order(order)

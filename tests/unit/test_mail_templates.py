@@ -29,7 +29,7 @@ def _payrolls() -> list[GroupPayroll]:
 
 def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
     rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
-    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply"}
+    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply", "order_cancelled"}
     assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
 
 
@@ -213,7 +213,15 @@ def test_the_reply_to_a_mailed_sheet_names_each_attachment_refused_and_asks_for_
     assert "no spreadsheet attached" in empty.text and "workbook (.xlsx)" in empty.text
 
 
-MANAGER_MAILS = ("papers", "qc_reminder", "qc_receipt", "qc_report", "qc_not_awaited", "inbound_reply")
+MANAGER_MAILS = (
+    "papers",
+    "qc_reminder",
+    "qc_receipt",
+    "qc_report",
+    "qc_not_awaited",
+    "inbound_reply",
+    "order_cancelled",
+)
 
 
 @pytest.mark.parametrize("language", sorted(MAIL_TEXTS))
@@ -234,6 +242,7 @@ def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) ->
         "qc_report": {"key": "qc/x.xlsx", "problems": []},
         "qc_not_awaited": {"assignment": a, "group": GROUP, "key": "qc/x.xlsx", "reason": "r"},
         "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
+        "order_cancelled": {"group": GROUP, "assignment": a, "reference": "PO-1"},
     }
     english = {name: render_mail(name, "en", **contexts[name]) for name in MANAGER_MAILS}
     for name in MANAGER_MAILS:
@@ -278,3 +287,13 @@ def test_a_long_subject_in_spanish_or_thai_arrives_exactly_as_written(subject: s
     # Then the subject is the same, every space in its place
     assert str(received["Subject"]) == subject
     assert all(len(line) <= 998 for line in raw(message).split(b"\r\n"))
+
+
+def test_a_cancelled_order_tells_its_manager_to_stop_and_that_worked_hours_are_paid() -> None:
+    a = ASSIGNMENT
+    mail = render_mail("order_cancelled", "en", group=GROUP, assignment=a, reference="PO-1")
+    assert mail.subject == f"Telar: order PO-1 cancelled — stop the work of {a.assignment_id}"
+    assert f"Please stop the work of {a.assignment_id} ({a.planned_units} units)" in mail.text
+    assert "already worked on it are paid" in mail.text
+    spanish = render_mail("order_cancelled", "es", group=GROUP, assignment=a, reference="PO-1")
+    assert spanish.subject == f"Telar: pedido PO-1 cancelado — detenga el trabajo de {a.assignment_id}"

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from local.manager import RowResult
 from telar import orders
+from telar.adapters.dynamo import keys
 from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
@@ -25,7 +26,7 @@ from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
 from tests.conftest import ROOT, import_sample_reference
-from tests.fakes import MemoryAssignments, RecordingWorkflow, sent_mails
+from tests.fakes import MemoryAssignments, MemoryOrders, RecordingWorkflow, sent_mails
 from tests.pipeline import BUYER, every_row, order_request, plan_sample_order, upload_filled
 
 
@@ -313,3 +314,24 @@ def test_a_stage_given_an_id_nobody_stored_raises_not_found_of_that_kind(ports: 
         make_cards(ports, "ord-missing")
     with pytest.raises(AssignmentNotFound, match="ord-missing-pe-cusco"):
         start_rework(ports, "ord-missing-pe-cusco")
+
+
+def test_a_cancelled_order_is_never_started_by_the_sweeper_nor_overwritten_by_a_late_outcome(ports: Ports) -> None:
+    import_sample_reference(ports)
+    ports.auth.put_buyer(BUYER, "hash-of-key")
+    # Given an order whose start was not confirmed, cancelled by its buyer
+    view = orders.submit_order(ports, BUYER, order_request(0))
+    workflow = ports.workflow
+    assert isinstance(workflow, RecordingWorkflow)
+    workflow.started.clear()
+    stored = ports.orders.get_order(view.order_id)
+    assert stored is not None
+    assert isinstance(ports.orders, MemoryOrders)  # the start marker back, as a failed start leaves it
+    ports.orders.table.start_pending[keys.start_pending(stored.created_at, stored.order_id)["sk"]] = stored.order_id
+    ports.orders.update_order(view.order_id, status=OrderStatus.CANCELLED.value)
+    # When the sweeper runs, Then it does not start it
+    assert orders.sweep_start_pending(ports, datetime.now(UTC) + timedelta(hours=1)) == []
+    assert workflow.started == []
+    # and an outcome that arrives late records nothing over CANCELLED
+    assert record_outcome(ports, view.order_id, "NEEDS_ATTENTION", {"Error": "X", "Cause": "y"}) == "CANCELLED"
+    assert ports.orders.get_order(view.order_id).status is OrderStatus.CANCELLED  # type: ignore[union-attr]

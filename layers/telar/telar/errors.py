@@ -79,6 +79,10 @@ class OrderRejected(TelarError):
         self.earliest_ship_date = earliest_ship_date  # set when the requested date is too early
 
 
+class OrderConflict(TelarError):
+    """The order cannot do what was asked in the state it is in (cancel after production has begun): a 409."""
+
+
 class CapacityExceeded(TelarError):
     """No group has an active maker with the skill a product needs, or the work does not fit in the horizon."""
 

@@ -15,12 +15,15 @@ from pydantic import BaseModel, Field
 
 from telar.allocation import SHIP_AFTER_DUE, split_order
 from telar.capacity import skill_capacity
-from telar.errors import CapacityExceeded, OrderNotFound, OrderRejected
+from telar.errors import CapacityExceeded, OrderConflict, OrderNotFound, OrderRejected
 from telar.intake import accept_order, catalog_problems, commit_ship_date, earliest_ship_date
-from telar.models import Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
+from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.settings import Settings, from_environment
+from telar.stages.notify import send_once
+from telar.stages.order_status import release_order_bookings
 
 # A key is kept for a day: long enough for any client's retry policy, short enough to let keys be reused.
 IDEMPOTENCY = IdempotencyConfig(
@@ -201,6 +204,9 @@ def sweep_start_pending(ports: Ports, now: datetime) -> list[str]:
     """Start every order stored a while ago whose start was not confirmed; returns the ones started now."""
     started = []
     for order in ports.orders.start_pending_orders(before=now - START_SWEEP_GRACE):
+        if order.status is OrderStatus.CANCELLED:  # its buyer cancelled it before it started: never start it
+            ports.orders.clear_start_pending(order)
+            continue
         if order.status is OrderStatus.START_PENDING:
             ports.orders.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
         if start_pipeline(ports, order):
@@ -213,6 +219,51 @@ def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     if order is None or order.buyer_id != buyer.buyer_id:  # another buyer's order does not exist for you
         raise OrderNotFound(order_id)
     return _view(ports, order)
+
+
+def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
+    """Cancel the buyer's order before production has finished any of it; a repeat is harmless.
+
+    Every step is safe to run again, so a retry after a crash finishes what the first call began: the order is
+    marked CANCELLED first (a plan stored meanwhile is then refused by the store), its execution is stopped, its
+    unfinished work is cancelled with its makers' time given back, and each manager is told once.
+
+    Raises
+    ------
+    OrderNotFound
+        the order does not exist, or is another buyer's.
+    OrderConflict
+        a QC sheet of it was accepted (that work is done and paid), or the order has ended.
+    """
+    order = ports.orders.get_order(order_id)
+    if order is None or order.buyer_id != buyer.buyer_id:
+        raise OrderNotFound(order_id)
+    if order.status in ENDED and order.status is not OrderStatus.CANCELLED:
+        raise OrderConflict(f"the order is {order.status.value} and can no longer be cancelled")
+    signed_off = [a for a in ports.assignments.assignments_of(order_id) if a.status is AssignmentStatus.QC_DONE]
+    if signed_off:
+        day = min(a.inspected_on for a in signed_off if a.inspected_on)
+        raise OrderConflict(
+            f"production has finished for part of it (a quality check was signed off on {day.isoformat()}), "
+            "so it can no longer be cancelled; contact us to stop the rest"
+        )
+    ports.orders.update_order(order_id, status=OrderStatus.CANCELLED.value, status_reason="Cancelled at your request.")
+    ports.orders.clear_start_pending(order)  # a start not yet confirmed is never retried
+    ports.workflow.stop_order(order_id, cause="cancelled by its buyer")
+    cancelled = set(release_order_bookings(ports, order_id))
+    ports.orders.record_timeline(order_id, OrderStatus.CANCELLED.value)
+    ref = ports.reference.load_reference()
+    for a in ports.assignments.assignments_of(order_id):
+        if a.status is AssignmentStatus.CANCELLED:  # each manager is told once (a repeat finds it sent)
+            group = ref.group(a.group_id)
+            mail = render_mail(
+                "order_cancelled", group.language, group=group, assignment=a, reference=order.buyer_reference
+            )
+            send_once(ports, f"cancelled#{a.assignment_id}", to=[group.manager_email], mail=mail)
+    logger.info("order cancelled by its buyer", order_id=order_id, assignments=sorted(cancelled))
+    current = ports.orders.get_order(order_id)
+    assert current is not None  # orders are never deleted
+    return _view(ports, current)
 
 
 def list_orders(ports: Ports, buyer: Buyer, limit: int, cursor: str | None) -> OrderPage:

@@ -24,6 +24,20 @@ class Workflow:
             return False
         return True
 
+    def stop_order(self, order_id: str, cause: str) -> bool:
+        """Stop the order's execution (its buyer cancelled it); False if it was not running."""
+        assert self.state_machine_arn is not None
+        execution = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{order_id}"
+        sfn = client("stepfunctions")
+        try:
+            reply = sfn.describe_execution(executionArn=execution)
+            if reply["status"] != "RUNNING":
+                return False
+            sfn.stop_execution(executionArn=execution, error="OrderCancelled", cause=cause)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return False
+        return True
+
     def resume(self, task_token: str, output: dict[str, Any]) -> bool:
         """Resume the waiting task; False if it no longer waits (resumed before, timed out, or stopped)."""
         sfn = client("stepfunctions")

@@ -1,7 +1,7 @@
 """Pydantic models: the language of the domain."""
 
 from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus
-from telar.models.order import Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
+from telar.models.order import ENDED, Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
 from telar.models.payroll import EarningLine, GroupPayroll, PayPeriod, PayRun
 from telar.models.qc import ParsedCell, ParsedQc, ParsedRow, QcRow, QcSheet
 from telar.models.reference import (
@@ -16,6 +16,7 @@ from telar.models.reference import (
 )
 
 __all__ = [
+    "ENDED",
     "Assignment",
     "AssignmentLine",
     "AssignmentStatus",

@@ -35,6 +35,10 @@ class OrderStatus(StrEnum):
     IN_PRODUCTION = "IN_PRODUCTION"
     READY_TO_SHIP = "READY_TO_SHIP"
     NEEDS_ATTENTION = "NEEDS_ATTENTION"
+    CANCELLED = "CANCELLED"  # by its buyer, before any QC sheet was accepted
+
+
+ENDED = frozenset({OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION, OrderStatus.CANCELLED})
 
 
 class ShipTo(BaseModel):

@@ -67,6 +67,11 @@ def _cancel(ports: Ports, a: Assignment) -> bool:
 
 
 def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, Any] | None = None) -> str:
+    current = ports.orders.get_order(order_id)
+    if current is not None and current.status is OrderStatus.CANCELLED:
+        # its buyer cancelled it: an execution that ran on (a stop racing its last step) records nothing over that
+        logger.info("outcome of a cancelled order not recorded", order_id=order_id, outcome=outcome)
+        return OrderStatus.CANCELLED.value
     status = OrderStatus(outcome)
     fields: dict[str, Any] = {"status": status.value}
     if status is OrderStatus.NEEDS_ATTENTION:

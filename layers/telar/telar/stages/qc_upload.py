@@ -6,7 +6,7 @@ from telar.artifacts import qc_report_stem
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import QcNotYetAwaited, SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
-from telar.models import Assignment, AssignmentStatus, OrderStatus
+from telar.models import ENDED, Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import validate_qc
@@ -15,8 +15,6 @@ from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
 from telar.stages.conflicts import retry_on_conflict
 from telar.stages.notify import keep_error_report, send_once
-
-_ENDED = (OrderStatus.NEEDS_ATTENTION, OrderStatus.READY_TO_SHIP)
 
 
 def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
@@ -63,7 +61,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
             )
         order = ports.orders.get_order(assignment.order_id)
         if assignment.status == AssignmentStatus.CANCELLED or (
-            assignment.status == AssignmentStatus.PLANNED and order is not None and order.status in _ENDED
+            assignment.status == AssignmentStatus.PLANNED and order is not None and order.status in ENDED
         ):
             _report_not_awaited(ports, key, upload_ref, assignment)  # retrying would never help: say so now
             return "not_awaited"

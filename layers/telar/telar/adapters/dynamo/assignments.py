@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import NEW, TableStore, item, model
 from telar.capacity import CapacityLedger
-from telar.models import Assignment, AssignmentStatus, QcSheet
+from telar.models import Assignment, AssignmentStatus, OrderStatus, QcSheet
 from telar.reference_guards import OpenWork
 
 
@@ -47,7 +47,8 @@ class DynamoAssignments(TableStore):
                     "Key": keys.order(order_id),
                     "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now"
                     + "".join(f", #x{i} = :x{i}" for i in range(len(extra))),
-                    "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero",
+                    # a plan for an order its buyer cancelled meanwhile never lands (nor books anyone's time)
+                    "ConditionExpression": "attribute_exists(pk) AND size(assignment_ids) = :zero AND #s <> :cancelled",
                     "ExpressionAttributeNames": {"#s": "status", **{f"#x{i}": name for i, name in enumerate(extra)}},
                     "ExpressionAttributeValues": (
                         {
@@ -55,6 +56,7 @@ class DynamoAssignments(TableStore):
                             ":s": "IN_PRODUCTION",
                             ":now": datetime.now(UTC).isoformat(),
                             ":zero": 0,
+                            ":cancelled": OrderStatus.CANCELLED.value,
                             **{f":x{i}": value for i, value in enumerate(extra.values())},
                         }
                     ),

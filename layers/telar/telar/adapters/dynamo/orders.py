@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import KEY_ATTRIBUTES, NEW, TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import Order, OrderStatus, TimelineEntry
+from telar.models import ENDED, Order, TimelineEntry
 
 
 def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
@@ -111,13 +111,12 @@ class DynamoOrders(TableStore):
 
     def buyers_with_open_orders(self, buyer_ids: Iterable[str]) -> set[str]:
         """Those of ``buyer_ids`` with an order not yet READY_TO_SHIP or NEEDS_ATTENTION."""
-        ended = {OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION}
         found: set[str] = set()
         for buyer_id in buyer_ids:
             cursor: str | None = None
             while buyer_id not in found:
                 page, cursor = self.list_orders(buyer_id, 100, cursor)
-                if any(o.status not in ended for o in page):
+                if any(o.status not in ENDED for o in page):
                     found.add(buyer_id)
                 if cursor is None:
                     break
