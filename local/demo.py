@@ -14,7 +14,7 @@ import smtplib
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -89,9 +89,15 @@ class Demo:
         order_ids = []
         for i, path in enumerate(paths or sorted((SAMPLES / "orders").glob("*.json"))):
             buyer = self.buyers[i % len(self.buyers)]
+            body = json.loads(path.read_text(encoding="utf-8"))
+            # The samples' dates are fixed: once one has passed the demo asks for 90 days on, and a date the
+            # workshops cannot meet is taken at their earliest (accept_later_date), as a buyer who must have it would
+            if date.fromisoformat(body["requested_ship_date"]) <= date.today():
+                body["requested_ship_date"] = (date.today() + timedelta(days=90)).isoformat()
+            body["accept_later_date"] = True
             reply = requests.post(
                 f"{self.api}/orders",
-                data=path.read_bytes(),
+                data=json.dumps(body).encode(),
                 headers={
                     "x-api-key": buyer["api_key"],
                     "content-type": "application/json",

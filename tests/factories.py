@@ -5,7 +5,7 @@ Chiang Mai (THB, Thai). ``make_reference()`` with no arguments holds both, their
 products and the minimum-wage rules; ``make_assignment()`` splits every line across the makers.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -203,7 +203,7 @@ def make_order_request(**overrides: Any) -> OrderRequest:
     """A buyer's order as the API receives it (JSON fields): twelve scarves to a shop in Leeds."""
     body: dict[str, Any] = {
         "buyer_reference": "PO-1",
-        "requested_ship_date": "2027-02-01",
+        "requested_ship_date": (date.today() + timedelta(days=60)).isoformat(),  # never in the past
         "ship_to": {
             "name": "Shop",
             "address_lines": ["1 Road"],
