@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 from local.dynamodb import journal_transactions
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.stack import FunctionSpec
+from local.stepfunctions import abort_on_stop
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 """moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
@@ -52,7 +53,7 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
-        self._undo = [_s3_events_name_their_version(), journal_transactions()]
+        self._undo = [_s3_events_name_their_version(), journal_transactions(), abort_on_stop()]
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request

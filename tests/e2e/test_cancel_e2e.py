@@ -37,7 +37,16 @@ def test_a_buyer_cancels_an_order_in_production_and_its_execution_stops(served: 
     assert reply.status_code == 200 and reply.json()["status"] == "CANCELLED", reply.text
     sfn = boto3.client("stepfunctions", **client_options(served))
     execution = served["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
-    assert wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "ABORTED", timeout=30)
+    statuses: list[str] = []
+
+    def aborted() -> bool:
+        statuses.append(sfn.describe_execution(executionArn=execution)["status"])
+        return statuses[-1] == "ABORTED"
+
+    try:
+        wait_for(aborted, timeout=30)
+    except AssertionError:
+        raise AssertionError(f"the execution is {statuses[-1:]}, not ABORTED") from None
     # and each group's manager has one notice to stop, with the buyer's reference in its subject
     outbox = Path(served["outbox_dir"])
     # (in her language: the notice names the reference and the assignment, the papers only the reference)
