@@ -300,8 +300,7 @@ def presigned_refusal(environ: Mapping[str, Any], secret: str, now: datetime) ->
     raw_path = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).split("?")[0]
     encode = functools.partial(quote, safe="-_.~")
     canonical_query = "&".join(f"{encode(k)}={encode(v)}" for k, v in sorted(pairs) if k != "X-Amz-Signature")
-    headers = {"host": environ.get("HTTP_HOST", "")}
-    headers |= {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
     canonical_headers = "".join(f"{name}:{str(headers.get(name, '')).strip()}\n" for name in signed_headers)
     canonical = "\n".join(
         [

@@ -81,6 +81,11 @@ def packing_list_key(order_id: str) -> str:
     return f"cards/{order_id}/packing-list.html"
 
 
+def buyer_documents(order_id: str) -> dict[str, str]:
+    """The documents a ready order's buyer is given links to, by the name the order lists them under."""
+    return {"cards": cards_key(order_id), "packing_list": packing_list_key(order_id)}
+
+
 def photo_cache_key(digest: str) -> str:
     return f"{PHOTO_CACHE}{digest}.jpg"
 

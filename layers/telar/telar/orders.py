@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from pydantic import BaseModel, Field
 
 from telar.allocation import SHIP_AFTER_DUE, split_order
+from telar.artifacts import buyer_documents
 from telar.capacity import skill_capacity
 from telar.errors import CapacityExceeded, OrderConflict, OrderNotFound, OrderRejected
 from telar.intake import accept_order, catalog_problems, commit_ship_date, earliest_ship_date
@@ -49,7 +50,6 @@ class GroupProgress(BaseModel):
     due_date: date
 
 
-BUYER_DOCUMENTS = ("cards", "packing_list")
 LINK_SECONDS = 3600  # a link stays valid this long; asking for the order again gives fresh ones
 
 
@@ -184,7 +184,7 @@ def _links(ports: Ports, order: Order) -> dict[str, ArtifactLink]:
     return {
         name: ArtifactLink(url=ports.artifacts.link(key, LINK_SECONDS), expires_at=expires_at)
         for name, key in sorted(order.artifacts.items())
-        if name in BUYER_DOCUMENTS  # orders made ready before links listed internal payroll files too
+        if name in buyer_documents(order.order_id)  # orders made ready before links listed payroll files too
     }
 
 
@@ -252,7 +252,7 @@ def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     ports.workflow.stop_order(order_id, cause="cancelled by its buyer")
     cancelled = set(release_order_bookings(ports, order_id))
     ports.orders.record_timeline(order_id, OrderStatus.CANCELLED.value)
-    ref = ports.reference.load_reference()
+    ref = _reference_in_force(ports)  # the managers of now
     for a in ports.assignments.assignments_of(order_id):
         if a.status is AssignmentStatus.CANCELLED:  # each manager is told once (a repeat finds it sent)
             group = ref.group(a.group_id)

@@ -39,7 +39,8 @@ def make_cards(
     if order is None:
         raise OrderNotFound(f"order {order_id} does not exist")
     ref = order_reference(ports, order)  # consent as now; the catalog (care instructions) as planned
-    rows = [(a.group_id, row) for a in ports.assignments.assignments_of(order_id) for row in a.qc_rows]
+    assignments = ports.assignments.assignments_of(order_id)
+    rows = [(a.group_id, row) for a in assignments for row in a.qc_rows]
     loaded = photos.load_print_photos(cards.photo_files_needed(rows, ref, generated_at), ports.uploads, ports.artifacts)
     for worker_id, problem in loaded.problems.items():  # a missing photo never fails the order
         logger.warning(f"photo of {worker_id} left out: {problem}", order_id=order_id)
@@ -55,7 +56,6 @@ def make_cards(
     )
     key = ports.artifacts.put(cards_key(order_id), html.encode(), "text/html; charset=utf-8").key
     # and the packing list, the other document the buyer is given a link to once the order is ready
-    assignments = ports.assignments.assignments_of(order_id)
     packing = render_packing_list(order, packing_rows(order, assignments, ref))
     ports.artifacts.put(packing_list_key(order_id), packing.encode(), "text/html; charset=utf-8")
     return key, sum(c.copies for c in built)

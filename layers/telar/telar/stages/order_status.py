@@ -8,7 +8,7 @@ stays booked for work that will never come. The buyer reads a reason written for
 from datetime import UTC, datetime
 from typing import Any
 
-from telar.artifacts import cards_key, packing_list_key
+from telar.artifacts import buyer_documents
 from telar.capacity import release_bookings
 from telar.errors import ON_OUR_SIDE, buyer_message
 from telar.models import Assignment, AssignmentStatus, OrderStatus
@@ -85,7 +85,7 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         logger.error("order needs attention", order_id=order_id, error=error.get("Error"), cause=error.get("Cause"))
     if status is OrderStatus.READY_TO_SHIP:
         # what the buyer is given links to; payroll is internal and never listed here
-        fields["artifacts"] = {"cards": cards_key(order_id), "packing_list": packing_list_key(order_id)}
+        fields["artifacts"] = buyer_documents(order_id)
         fields["status_reason"] = None  # a note such as "capacity is short" no longer applies once it is ready
         if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
