@@ -8,11 +8,13 @@ Rust allocates, which tracemalloc would not see.
 import json
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from telar.errors import SheetInvalid
+from telar.reference_book import cross_sheet_problems
 from telar.sheets.error_report import annotate_problems
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.sheets.reference_book import read_reference_book
@@ -33,7 +35,10 @@ def _rss_kb(field: str) -> int:
 def _read_all_ways(data: bytes) -> dict[str, object]:
     """What a person would be told: the QC reader's and the reference reader's refusals, and the annotated copy."""
     report: dict[str, object] = {}
-    for name, read in (("qc", read_qc_workbook), ("reference", read_reference_book)):
+    for name, read in (
+        ("qc", read_qc_workbook),
+        ("reference", partial(read_reference_book, rules=cross_sheet_problems)),
+    ):
         try:
             read(data)
             report[name] = "accepted"

@@ -12,7 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from samples.make_reference_book import sample_book
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Maker, ReferenceBook
-from telar.reference_book import deactivated, keep_departed_makers
+from telar.models.reference import ReferenceRows, SheetRow
+from telar.reference_book import cross_sheet_problems, deactivated, keep_departed_makers
 from telar.sheets.reference_book import SHEETS, read_reference_book, write_reference_book
 from tests.conftest import SAMPLES
 
@@ -38,7 +39,7 @@ def _set(sheet: str, header: str, row: int, value: Any) -> Callable[[openpyxl.Wo
 
 def _problems(data: bytes) -> list[SheetProblem]:
     with pytest.raises(SheetInvalid) as refused:
-        read_reference_book(data)
+        read_reference_book(data, cross_sheet_problems)
     return refused.value.problems
 
 
@@ -54,7 +55,7 @@ def exported() -> bytes:
 def test_the_sample_workbook_holds_exactly_the_sample_data() -> None:
     # Given samples/reference.xlsx as committed (made by samples/make_reference_book.py)
     # When it is read as an upload would be
-    book = read_reference_book((SAMPLES / "reference.xlsx").read_bytes())
+    book = read_reference_book((SAMPLES / "reference.xlsx").read_bytes(), cross_sheet_problems)
     # Then it is the JSON samples, consent histories and buyers included
     assert book == sample_book(), "regenerate it: PYTHONPATH=layers/telar python samples/make_reference_book.py"
     assert any(len(m.consent) > 1 for m in book.reference.makers)
@@ -74,7 +75,7 @@ def test_an_export_read_back_gives_identical_data(exported: bytes) -> None:
     )
     data = write_reference_book(book)
     # When it is read back
-    back = read_reference_book(data)
+    back = read_reference_book(data, cross_sheet_problems)
     # Then every value is the same, and the tricky text is a text cell, not a formula
     assert back == book
     sheet = openpyxl.load_workbook(BytesIO(data))["makers"]
@@ -177,7 +178,7 @@ def test_rows_may_come_in_any_order_and_headers_in_any_case(exported: bytes) -> 
         catalog.cell(row=1, column=_column(catalog, "Piece rates PEN")).value = "piece rates pen"
 
     # When read, Then it is the same data in another order
-    book = read_reference_book(_edit(exported, change))
+    book = read_reference_book(_edit(exported, change), cross_sheet_problems)
     assert book != sample_book() and book.canonical() == sample_book().canonical()
 
 
@@ -216,7 +217,9 @@ def test_a_group_s_own_piece_rate_round_trips_and_must_name_a_group() -> None:
     ref = book.reference.model_copy(update={"products": (product, *book.reference.products[1:])})
     data = write_reference_book(book.model_copy(update={"reference": ref}))
     # When it is read back, Then the group's rate is there, in its own column
-    assert read_reference_book(data).reference.products[0].group_piece_rates == {"pe-cusco": Decimal("27.50")}
+    assert read_reference_book(data, cross_sheet_problems).reference.products[0].group_piece_rates == {
+        "pe-cusco": Decimal("27.50")
+    }
     # And a rate under a group that does not exist is refused at its cell
     sheet = openpyxl.load_workbook(BytesIO(data))["catalog"]
     column = _column(sheet, "Group piece rates pe-cusco")
@@ -226,3 +229,36 @@ def test_a_group_s_own_piece_rate_round_trips_and_must_name_a_group() -> None:
     assert [(p.sheet, p.cell, p.value) for p in problems] == [
         ("catalog", f"{sheet.cell(row=2, column=column).coordinate}", "pe-lim")
     ]
+
+
+def _row(item: Any, cells: dict[tuple[str, str | None], str], **values: Any) -> SheetRow:
+    return SheetRow(item, values, cells, first_cell="A9")
+
+
+def test_the_cross_sheet_rules_are_pure_domain_and_name_the_cell_of_each_problem() -> None:
+    # Given rows as a reader hands them over, with no workbook at all: a maker of a group that is not on the
+    # groups sheet, a consent row for a maker that is not on the makers sheet, and a product with no rate
+    ref = sample_book().reference
+    group, maker, wage = ref.groups[0], ref.makers[0], ref.wage_rules
+    stray = maker.model_copy(update={"group_id": "nowhere"})
+    product = ref.products[0].model_copy(update={"piece_rates": {}, "group_piece_rates": {}})
+    rows = ReferenceRows(
+        {
+            "groups": [_row(group, {("region", None): "D2"}, group_id=group.group_id)],
+            "makers": [_row(stray, {("group_id", None): "B5"}, worker_id=stray.worker_id)],
+            "consent": [_row(None, {("worker_id", None): "A3"}, worker_id="W-GHOST")],
+            "catalog": [_row(product, {("piece_rates", group.currency): "F2"})],
+            "wage_rules": [_row(w, {}) for w in wage],
+        }
+    )
+    # When the domain's rules look across the sheets
+    problems = cross_sheet_problems(rows)
+    # Then each problem stands at its cell, with the value and what was expected
+    assert [(p.sheet, p.cell, p.value, p.expected) for p in problems] == [
+        ("makers", "B5", "nowhere", "a Group ID from the groups sheet"),
+        ("consent", "A3", "W-GHOST", "a Worker ID from the makers sheet"),
+        ("catalog", "F2", None, f"a piece rate in {group.currency}"),
+    ]
+    # And once the maker's group is right, her problem is gone and the others stay
+    mended = ReferenceRows({**rows.sheets, "makers": [_row(maker, {}, worker_id=maker.worker_id)]})
+    assert [p.sheet for p in cross_sheet_problems(mended)] == ["consent", "catalog"]

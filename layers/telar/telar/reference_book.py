@@ -1,11 +1,78 @@
 """Reference data as staff maintain it: one book of groups, makers, catalog, wage rules and buyers.
 
-Pure rules for applying an uploaded book over the version in force (no I/O): makers missing from the
-upload are kept, deactivated (payroll history needs them); comparison ignores row order.
+Pure rules (no I/O): the rules across an uploaded book's sheets, which the reader in sheets/ is handed so
+that one reply lists every problem; and applying a book over the version in force: makers missing from
+the upload are kept, deactivated (payroll history needs them); comparison ignores row order.
 """
 
-from telar.errors import SheetProblem
-from telar.models import Maker, ReferenceData
+from functools import cache
+from zoneinfo import available_timezones
+
+from telar.errors import PieceRateNotFound, SheetProblem
+from telar.models import Group, Maker, Product, ReferenceData
+from telar.models.reference import ReferenceRows
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the zone database: once per process
+
+
+def _pays(product: Product, group: Group) -> bool:
+    try:
+        product.piece_rate(group)
+    except PieceRateNotFound:
+        return False
+    return True
+
+
+def cross_sheet_problems(rows: ReferenceRows) -> list[SheetProblem]:
+    """What the book's sheets say of each other, each problem at its sheet and cell.
+
+    At least one group; time zones are real IANA names; each group's country and region have a
+    minimum-wage rule in its currency; every maker's group and every consent row's maker exist; each
+    product has a piece rate for every group (its currency's or the group's own), group rates name real
+    groups, and its minimum is not above its maximum.
+    """
+    problems: list[SheetProblem] = []
+
+    def add(sheet: str, cell: str, value: object, expected: str) -> None:
+        problems.append(SheetProblem(sheet, cell, value, expected))
+
+    groups, makers, products = rows.items("groups"), rows.items("makers"), rows.items("catalog")
+    wages = [w for _, w in rows.items("wage_rules")]
+    if not rows.sheets["groups"]:
+        add("groups", "A2", None, "at least one group")
+    for row, group in groups:
+        if group.timezone not in _time_zones():
+            add("groups", row.cell("timezone"), group.timezone, "a time zone name such as America/Lima")
+        if not any((w.country, w.region, w.currency) == (group.country, group.region, group.currency) for w in wages):
+            add(
+                "groups",
+                row.cell("region"),
+                group.region,
+                f"a region with a minimum-wage rule in {group.currency} for {group.country} on the wage_rules sheet",
+            )
+    # ids of every row, valid or not: one bad cell in a group's row should not also fault its makers
+    group_ids = {r.values.get("group_id") for r in rows.sheets["groups"]}
+    for row, maker in makers:
+        if maker.group_id not in group_ids:
+            add("makers", row.cell("group_id"), maker.group_id, "a Group ID from the groups sheet")
+    worker_ids = {r.values.get("worker_id") for r in rows.sheets["makers"]}
+    for row in rows.sheets["consent"]:
+        worker = row.values.get("worker_id")
+        if worker is not None and worker not in worker_ids:
+            add("consent", row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
+    for row, product in products:
+        for currency in sorted({g.currency for _, g in groups if not _pays(product, g)}):
+            add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
+        for group_id in product.group_piece_rates:
+            if group_id not in group_ids:
+                where = row.cell("group_piece_rates", group_id)
+                add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
+        if product.min_quantity > product.max_quantity:
+            add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    return problems
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

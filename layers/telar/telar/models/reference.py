@@ -1,8 +1,10 @@
 """Reference data: groups, makers, catalog, wage rules and buyers (uploaded by staff)."""
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
@@ -194,6 +196,39 @@ class ReferenceData(_Ref):
         if not rules:
             raise WageRuleNotFound(f"no minimum wage for {group.country}/{group.region} on {on}")
         return max(rules, key=lambda r: r.effective_from)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of an uploaded reference sheet as read, for the rules that look across sheets.
+
+    ``item`` is the row's model, or None when the row broke its own rules (those problems are reported
+    already); ``values`` are its cells as read, so ids still match when another cell of the row is bad.
+    """
+
+    item: Any
+    values: Mapping[str, Any]
+    cells: Mapping[tuple[str, str | None], str]  # (field, dict key or None) -> cell such as "C4"
+    first_cell: str  # where to point when a field has no column
+
+    def cell(self, field: str, key: str | None = None) -> str:
+        """Where ``field`` (its ``key`` for a dict field) stands on this row."""
+        return (
+            self.cells.get((field, key))
+            or self.cells.get((field, None))
+            or next((c for (f, _), c in self.cells.items() if f == field), self.first_cell)
+        )
+
+
+@dataclass(frozen=True)
+class ReferenceRows:
+    """Every row of each sheet of an uploaded reference book (keyed by sheet name), before the cross-sheet rules."""
+
+    sheets: Mapping[str, Sequence[SheetRow]]
+
+    def items(self, sheet: str) -> list[tuple[SheetRow, Any]]:
+        """The rows of ``sheet`` that passed their own rules, each with its model."""
+        return [(row, row.item) for row in self.sheets[sheet] if row.item is not None]
 
 
 CONFIRM_LABEL = "Confirm"  # the instructions sheet's cell a person writes yes beside to apply a risky import

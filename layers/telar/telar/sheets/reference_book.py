@@ -12,20 +12,20 @@ take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read a
 Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
 are unique per sheet, every maker's group and every consent row's maker exist, each group has a minimum-wage
 rule in its currency, each product a piece rate for every group and a minimum not above its maximum, and time
-zones are real IANA names. To apply a change Telar refuses as risky (an empty catalog, most makers of a busy
-group gone), write yes in the cell right of `Confirm` on the instructions sheet.
+zones are real IANA names (the rules across sheets are the domain's, in telar/reference_book.py). To apply
+a change Telar refuses as risky (an empty catalog, most makers of a busy group gone), write yes in the cell
+right of `Confirm` on the instructions sheet.
 """
 
 import dataclasses
 import json
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Literal, get_args, get_origin
-from zoneinfo import available_timezones
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceBook, ReferenceData, WageRule
-from telar.models.reference import CONFIRM_LABEL
+from telar.models.reference import CONFIRM_LABEL, ReferenceRows, SheetRow
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
@@ -50,6 +50,7 @@ from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, r
 
 CONSENT_SHEET: Final = "consent"
 INSTRUCTIONS_SHEET: Final = "instructions"
+CrossSheetRules = Callable[[ReferenceRows], list[SheetProblem]]  # the domain's rules across sheets
 DATE_FORMAT: Final = "yyyy-mm-dd"
 _YES = {"yes", "y", "true", "1", "x", "si", "sí", "ใช่"}
 _NO = {"no", "n", "false", "0", "ไม่"}
@@ -293,12 +294,11 @@ class _Row:
     unreadable: set[str] = dataclasses.field(default_factory=set)  # fields already reported as unreadable
     item: BaseModel | None = None
 
+    def as_read(self) -> SheetRow:
+        return SheetRow(self.item, self.values, self.cells, coordinate(self.number, 1))
+
     def cell(self, field: str, key: str | None = None) -> str:
-        return (
-            self.cells.get((field, key))
-            or self.cells.get((field, None))
-            or next((c for (f, _), c in self.cells.items() if f == field), coordinate(self.number, 1))
-        )
+        return self.as_read().cell(field, key)
 
 
 def _match_columns(spec: SheetSpec, grid: Grid, header_row: int, problems: _Problems) -> dict[int, Column]:
@@ -479,21 +479,12 @@ def _no_duplicates(spec: SheetSpec, rows: list[_Row], problems: _Problems) -> No
             first[key] = row.number
 
 
-def _pays(product: Product, group: Group) -> bool:
-    try:
-        product.piece_rate(group)
-    except LookupError:
-        return False
-    return True
-
-
-def read_reference_book(data: bytes) -> ReferenceBook:
+def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     """Read and validate a whole uploaded reference workbook; raise SheetInvalid listing every problem.
 
-    Beyond each row's own rules: ids are unique per sheet (case-insensitively), every maker's group and
-    every consent row's maker exist, each group's country and region have a minimum-wage rule in its
-    currency, each product has a piece rate for every group (its currency's or the group's own) and its
-    minimum is not above its maximum, and time zones are real IANA names.
+    Each row is checked against its model here and ids are unique per sheet (case-insensitively); what the
+    sheets say of each other is the domain's ``rules`` (telar.reference_book.cross_sheet_problems), handed
+    in so that one reply lists the problems of both kinds.
     """
     problems = _Problems()
     sheets: dict[str, list[_Row]] = {}
@@ -509,62 +500,27 @@ def read_reference_book(data: bytes) -> ReferenceBook:
         sheets[spec.name] = rows
     if len(sheets) < len(SHEETS):
         raise SheetInvalid(problems)
-
-    def items(name: str) -> list[tuple[_Row, Any]]:
-        return [(r, r.item) for r in sheets[name] if r.item is not None]
-
-    groups, makers, products = items("groups"), items("makers"), items("catalog")
-    wages, consents = items("wage_rules"), items(CONSENT_SHEET)
-    if not sheets["groups"]:
-        problems.add("groups", "A2", None, "at least one group")
-    zones = available_timezones()
-    for row, group in groups:
-        if group.timezone not in zones:
-            problems.add("groups", row.cell("timezone"), group.timezone, "a time zone name such as America/Lima")
-        if not any(
-            (w.country, w.region, w.currency) == (group.country, group.region, group.currency) for _, w in wages
-        ):
-            problems.add(
-                "groups",
-                row.cell("region"),
-                group.region,
-                f"a region with a minimum-wage rule in {group.currency} for {group.country} on the wage_rules sheet",
-            )
-    # ids of every row, valid or not: one bad cell in a group's row should not also fault its makers
-    group_ids = {r.values.get("group_id") for r in sheets["groups"]}
-    for row, maker in makers:
-        if maker.group_id not in group_ids:
-            problems.add("makers", row.cell("group_id"), maker.group_id, "a Group ID from the groups sheet")
-    worker_ids = {r.values.get("worker_id") for r in sheets["makers"]}
-    for row in sheets[CONSENT_SHEET]:
-        worker = row.values.get("worker_id")
-        if worker is not None and worker not in worker_ids:
-            problems.add(CONSENT_SHEET, row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
-    for row, product in products:
-        for currency in sorted({g.currency for _, g in groups if not _pays(product, g)}):
-            problems.add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
-        for group_id in product.group_piece_rates:
-            if group_id not in group_ids:
-                where = row.cell("group_piece_rates", group_id)
-                problems.add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
-        if product.min_quantity > product.max_quantity:
-            problems.add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    read = ReferenceRows({name: [row.as_read() for row in rows] for name, rows in sheets.items()})
+    problems.extend(rules(read))
     if problems:
         raise SheetInvalid(problems)
 
     history: dict[str, list[ConsentChange]] = {}
-    for row, change in consents:
+    for row, change in read.items(CONSENT_SHEET):
         history.setdefault(row.values["worker_id"], []).append(change)
+
+    def models(sheet: str) -> tuple[Any, ...]:
+        return tuple(item for _, item in read.items(sheet))
+
     reference = ReferenceData(
-        groups=tuple(g for _, g in groups),
-        makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for _, m in makers),
-        products=tuple(p for _, p in products),
-        wage_rules=tuple(w for _, w in wages),
+        groups=models("groups"),
+        makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for m in models("makers")),
+        products=models("catalog"),
+        wage_rules=models("wage_rules"),
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())
-    buyers = tuple(b for _, b in items("buyers"))
-    return ReferenceBook(reference=reference, buyers=buyers, confirmed=_confirmed(next(grids, None)))
+    return ReferenceBook(reference=reference, buyers=models("buyers"), confirmed=_confirmed(next(grids, None)))
 
 
 def _confirmed(guide: Grid | None) -> bool:
