@@ -110,31 +110,18 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
             if operation != "ConditionCheck":
                 journal.note(table, *self.get_keys_value(table, key))
+            # the condition was checked above against the same item; moto checks it again as it writes
+            expression: dict[str, Any] = {
+                "condition_expression": condition,
+                "expression_attribute_names": names,
+                "expression_attribute_values": values,
+            }
             if operation == "Put":
-                self.put_item(
-                    table_name,
-                    op["Item"],
-                    condition_expression=condition,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
+                self.put_item(table_name, op["Item"], **expression)
             elif operation == "Delete":
-                self.delete_item(
-                    table_name,
-                    key,
-                    condition_expression=condition,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
+                self.delete_item(table_name, key, **expression)
             elif operation == "Update":
-                self.update_item(
-                    table_name,
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    condition_expression=condition,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,  # type: ignore[arg-type]
-                )
+                self.update_item(table_name, key, update_expression=op["UpdateExpression"], **expression)
             errors.append((None, None, None))
         except (MultipleTransactionsException, MockValidationException):
             journal.undo()

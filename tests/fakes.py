@@ -23,7 +23,6 @@ from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger
 from telar.errors import ConditionFailed
-from telar.inbound import MailThread
 from telar.models import (
     ENDED,
     Assignment,
@@ -486,32 +485,39 @@ class RecordingWorkflow:
 
 @dataclass(frozen=True)
 class SentMail:
+    """One e-mail as the real mailer built it for SES, read back the way its recipient would."""
+
     to: list[str]
-    subject: str
-    text: str
-    attachments: tuple[Attachment, ...]
-    message: EmailMessage  # as the real mailer would hand it to SES
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        body = self.message.get_body(("plain",))
+        assert isinstance(body, EmailMessage)
+        return str(body.get_content())
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return tuple(
+            Attachment(str(a.get_filename()), a.get_content(), a.get_content_type())
+            for a in self.message.iter_attachments()
+            if isinstance(a, EmailMessage)
+        )
 
 
 class MemoryMailer(Mailer):
-    """Keeps what it is asked to send, and the message it would send (built by the real mailer)."""
+    """Keeps each message the real mailer builds instead of handing it to SES."""
 
     def __init__(self) -> None:
         super().__init__(TEST_SETTINGS.sender_email)
         self.sent: list[SentMail] = []
 
-    def send(
-        self,
-        to: list[str],
-        subject: str,
-        text: str,
-        attachments: tuple[Attachment, ...] = (),
-        *,
-        reply_to: str | None = None,
-        thread: MailThread | None = None,
-    ) -> str:
-        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
-        self.sent.append(SentMail(list(to), subject, text, attachments, message))
+    def deliver(self, to: list[str], message: EmailMessage) -> str:
+        self.sent.append(SentMail(list(to), message))
         return f"message-{len(self.sent)}"
 
 

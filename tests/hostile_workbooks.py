@@ -80,40 +80,68 @@ def _data(*rows: bytes, dimension: str | None = None) -> bytes:
     return dim + b"<sheetData>" + b"".join(rows) + b"</sheetData>"
 
 
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    build: Callable[[], bytes]
+    expected: str  # text the refusal must contain
+
+
+CORPUS: list[Hostile] = []
+
+
+def hostile(name: str, expected: str) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
+    """Add the decorated builder to CORPUS: its file must be refused with ``expected`` in the refusal."""
+
+    def add(build: Callable[[], bytes]) -> Callable[[], bytes]:
+        CORPUS.append(Hostile(name, build, expected))
+        return build
+
+    return add
+
+
+@hostile("far-cell-xfd1048576", "QC!XFD1048576")
 def _far_cell() -> bytes:
     """The reported file: one value at XFD1048576, its dimension saying so (calamine asked for 550 GB)."""
     return workbook_of([_data(b'<row r="1048576">' + _cell("XFD1048576") + b"</row>", dimension="A1:XFD1048576")])
 
 
+@hostile("far-cell-no-dimension", "QC!XFD1048576")
 def _far_cell_no_dimension() -> bytes:
     return workbook_of([_data(b'<row r="1048576">' + _cell("XFD1048576") + b"</row>")])
 
 
+@hostile("huge-dimension-one-cell", "reaches A1:XFD1048576")
 def _huge_dimension_one_cell() -> bytes:
     return workbook_of([_data(b'<row r="1">' + _cell("A1") + b"</row>", dimension="A1:XFD1048576")])
 
 
+@hostile("far-row-without-cell-refs", "QC!A1048576")
 def _far_row_without_cell_refs() -> bytes:
     """No r= on the cell: readers place it by the row's number."""
     return workbook_of([_data(b'<row r="1048576"><c><v>1</v></c></row>')])
 
 
+@hostile("wide-row-without-refs", "QC!IW1")
 def _wide_row_without_refs() -> bytes:
     """20,000 unreferenced cells in one row: column 20,000."""
     return workbook_of([_data(b'<row r="1">' + b"<c><v>1</v></c>" * 20_000 + b"</row>")])
 
 
+@hostile("deep-xml-100000", "nested more than")
 def _deep_xml() -> bytes:
     depth = 100_000  # under 1 MB inflated, so the zip ratio check does not stop it first
     return workbook_of([_data(b'<row r="1">' + _cell("A1") + b"</row>") + b"<x>" * depth + b"</x>" * depth])
 
 
+@hostile("deep-shared-strings", "nested more than")
 def _deep_shared_strings() -> bytes:
     depth = 100_000  # under 1 MB inflated, so the zip ratio check does not stop it first
     sst = b'<?xml version="1.0"?><sst ' + _NS + b"><si>" + b"<r>" * depth + b"</r>" * depth + b"</si></sst>"
     return workbook_of([_data(b'<row r="1">' + _cell("A1") + b"</row>")], shared_strings=sst)
 
 
+@hostile("billion-laughs", "DTD")
 def _billion_laughs() -> bytes:
     dtd = (
         b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
@@ -127,10 +155,12 @@ def _billion_laughs() -> bytes:
     return edit_sheet_xml(book(), lambda _old: body.decode())
 
 
+@hostile("400-sheets", "Assignment ID")
 def _many_sheets() -> bytes:
     return workbook_of([_data(b'<row r="1">' + _cell("A1") + b"</row>")] * 400)
 
 
+@hostile("1.2m-shared-strings", "distinct texts")
 def _many_shared_strings() -> bytes:
     count = 1_200_000  # 1 in 40 texts random, so the zip compresses it under the 200:1 a zip bomb shows
     noise = random.Random(12)
@@ -141,6 +171,7 @@ def _many_shared_strings() -> bytes:
     return workbook_of([_data(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')], shared_strings=sst)
 
 
+@hostile("widest-allowed-grid", "Assignment ID")
 def _widest_allowed() -> bytes:
     """The largest grid the bounds let through: values at A1 and IV10000 (a refusal for content, not memory)."""
     return workbook_of(
@@ -153,40 +184,18 @@ def _widest_allowed() -> bytes:
     )
 
 
+@hostile("sheet-xml-not-well-formed", "does not parse")
 def _not_xml() -> bytes:
     return workbook_of([b"<sheetData><row r='1'><c r='A1'><v>1</v></row>"])  # mismatched tags
 
 
+@hostile("qc-sheet-with-a-far-note", "QC!A500000")
 def _qc_with_far_note() -> bytes:
     """A real QC sheet with one stray value far away: refused, naming that cell."""
     return edit_sheet_xml(
         book(),
         lambda text: text.replace("</sheetData>", '<row r="500000"><c r="A500000"><v>7</v></c></row></sheetData>'),
     )
-
-
-@dataclass(frozen=True)
-class Hostile:
-    name: str
-    build: Callable[[], bytes]
-    expected: str  # text the refusal must contain
-
-
-CORPUS = (
-    Hostile("far-cell-xfd1048576", _far_cell, "QC!XFD1048576"),
-    Hostile("far-cell-no-dimension", _far_cell_no_dimension, "QC!XFD1048576"),
-    Hostile("huge-dimension-one-cell", _huge_dimension_one_cell, "reaches A1:XFD1048576"),
-    Hostile("far-row-without-cell-refs", _far_row_without_cell_refs, "QC!A1048576"),
-    Hostile("wide-row-without-refs", _wide_row_without_refs, "QC!IW1"),
-    Hostile("deep-xml-100000", _deep_xml, "nested more than"),
-    Hostile("deep-shared-strings", _deep_shared_strings, "nested more than"),
-    Hostile("billion-laughs", _billion_laughs, "DTD"),
-    Hostile("400-sheets", _many_sheets, "Assignment ID"),
-    Hostile("1.2m-shared-strings", _many_shared_strings, "distinct texts"),
-    Hostile("widest-allowed-grid", _widest_allowed, "Assignment ID"),
-    Hostile("sheet-xml-not-well-formed", _not_xml, "does not parse"),
-    Hostile("qc-sheet-with-a-far-note", _qc_with_far_note, "QC!A500000"),
-)
 
 
 def main(folder: str) -> None:

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import Item
 
 from local.endpoint import MotoEndpoint
+from tests.local_aws import unretried_client
 
 TABLE = "t"
 
@@ -24,14 +23,7 @@ TABLE = "t"
 def ddb() -> Iterator[Any]:
     server = MotoEndpoint(port=0)
     url = server.start()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),  # a 500 must not be hidden by a retry
-    )
+    client = unretried_client("dynamodb", url)
     client.create_table(
         TableName=TABLE,
         BillingMode="PAY_PER_REQUEST",

@@ -3,11 +3,10 @@
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from local.endpoint import MotoEndpoint
+from tests.local_aws import unretried_client
 
 
 @pytest.fixture
@@ -20,14 +19,7 @@ def endpoint() -> Iterator[str]:
 
 def test_concurrent_transactions_and_writes_to_one_table_all_succeed(endpoint: str) -> None:
     # Given a table on the local endpoint, and eight clients writing to it at once
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),  # a 500 must not be hidden by a retry
-    )
+    ddb = unretried_client("dynamodb", endpoint)
     ddb.create_table(
         TableName="t",
         BillingMode="PAY_PER_REQUEST",

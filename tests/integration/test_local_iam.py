@@ -15,55 +15,9 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.iam import unused_grants
+from tests.integration.stacks import STACKS
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Globals:
-  Function:
-    Runtime: python3.12
-    Handler: app.lambda_handler
-    Timeout: 10
-    Environment:
-      Variables:
-        TABLE_NAME: !Ref Table
-        OTHER_TABLE: !Ref OtherTable
-        BUCKET: !Ref Bucket
-Resources:
-  Table:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-  OtherTable:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-  Bucket:
-    Type: AWS::S3::Bucket
-  CallerFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: fns/caller/
-      Policies:
-        - DynamoDBReadPolicy: {TableName: !Ref Table}
-        - Statement:
-            - Effect: Allow
-              Action: [dynamodb:PutItem]
-              Resource: !GetAtt Table.Arn
-              Condition:
-                ForAllValues:StringLike:
-                  dynamodb:LeadingKeys: ["MINE#*"]
-            - Effect: Allow
-              Action: [s3:GetObject, s3:PutObject]
-              Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/mine/*"
-            - Effect: Deny
-              Action: [s3:PutObject]
-              Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/mine/locked/*"
-"""
+TEMPLATE = (STACKS / "local_iam.yaml").read_text()
 
 CALLER = """
 import os

@@ -20,63 +20,11 @@ import boto3
 import pytest
 
 from local.cloud import LocalCloud
+from tests.integration.stacks import STACKS
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Globals:
-  Function:
-    Runtime: python3.12
-    Handler: app.lambda_handler
-    Timeout: 10
-    MemorySize: 256
-    Environment:
-      Variables:
-        SHARED_SETTING: from-globals
-Resources:
-  SleeperFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: fns/sleeper/
-      Timeout: 1
-      Environment:
-        Variables:
-          SLEEPER_SECRET: only-for-the-sleeper
-  HogFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: fns/hog/
-      MemorySize: 128
-  SnoopFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: fns/snoop/
-      Environment:
-        Variables:
-          SNOOP_OWN: mine
-  Machine:
-    Type: AWS::Serverless::StateMachine
-    Properties:
-      Type: STANDARD
-      DefinitionUri: machine.asl.json
-      DefinitionSubstitutions:
-        SleeperFunctionArn: !GetAtt SleeperFunction.Arn
-Outputs:
-  StateMachineArn: {Value: !Ref Machine}
-"""
+TEMPLATE = (STACKS / "lambda_runtime.yaml").read_text()
 
-MACHINE = {
-    "StartAt": "Sleep",
-    "States": {
-        "Sleep": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": "${SleeperFunctionArn}", "Payload.$": "$"},
-            "Retry": [{"ErrorEquals": ["Sandbox.Timedout"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}],
-            "End": True,
-        },
-    },
-}
+MACHINE = json.loads((STACKS / "lambda_runtime.asl.json").read_text())
 
 SLEEPER = """
 import os

@@ -71,22 +71,29 @@ def test_qc_mails_read_as_before() -> None:
         )
 
 
-def test_error_reports_list_every_problem_under_their_intro() -> None:
+@pytest.mark.parametrize(
+    ("template", "key", "subject", "intro"),
+    [
+        (
+            "qc_report",
+            "qc/x.xlsx",
+            "Telar: QC sheet needs correcting — qc/x.xlsx",
+            "The QC sheet qc/x.xlsx could not be accepted. ",
+        ),
+        (
+            "reference_report",
+            "reference/b.xlsx",
+            "Telar: reference workbook needs correcting — reference/b.xlsx",
+            "The reference workbook reference/b.xlsx was not applied: nothing changed. ",
+        ),
+    ],
+)
+def test_error_reports_list_every_problem_under_their_intro(template: str, key: str, subject: str, intro: str) -> None:
     problems = [SheetProblem("QC", "E7", "x", "a whole number"), SheetProblem("QC", "", None, "a header row")]
-    qc = render_mail("qc_report", key="qc/x.xlsx", problems=problems)
-    assert qc.subject == "Telar: QC sheet needs correcting — qc/x.xlsx"
-    intro = (
-        "The QC sheet qc/x.xlsx could not be accepted. "
-        "Please correct it and reply to this e-mail with the corrected sheet attached."
-    )
-    assert qc.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
-    ref = render_mail("reference_report", key="reference/b.xlsx", problems=problems)
-    assert ref.subject == "Telar: reference workbook needs correcting — reference/b.xlsx"
-    intro = (
-        "The reference workbook reference/b.xlsx was not applied: nothing changed. "
-        "Please correct it and reply to this e-mail with the corrected sheet attached."
-    )
-    assert ref.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
+    mail = render_mail(template, key=key, problems=problems)
+    assert mail.subject == subject
+    intro += "Please correct it and reply to this e-mail with the corrected sheet attached."
+    assert mail.text == "\n".join([intro, "", *(f"- {p}" for p in problems)]) + "\n"
 
 
 def test_papers_mail_reads_as_before() -> None:

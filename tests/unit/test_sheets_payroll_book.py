@@ -7,25 +7,32 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from telar.models import GroupPayroll
+from telar.models import EarningLine, GroupPayroll
 from telar.sheets.payroll_book import write_payroll_book
 from tests.factories import CHIANG_MAI, make_earning_line, make_group_payroll
+
+
+def _luz_topped_up(piece_earnings: str, **line: Any) -> EarningLine:
+    """Luz's one passed unit over 12.5 hours: the minimum for those hours (67.91) tops her piece earnings up."""
+    piece = Decimal(piece_earnings)
+    minimum = Decimal("67.91")
+    return make_earning_line(
+        "CUS-02",
+        maker_name="Luz",
+        units_passed=1,
+        hours_worked=Decimal("12.50"),
+        piece_earnings=piece,
+        minimum_for_hours=minimum,
+        top_up=minimum - piece,
+        **line,
+    )
 
 
 def _payrolls() -> list[GroupPayroll]:
     cusco = make_group_payroll(
         [
             make_earning_line("CUS-01", piece_earnings=Decimal("100.00"), top_up=Decimal("0.00")),
-            make_earning_line(
-                "CUS-02",
-                maker_name="Luz",
-                sku="EMB-CUSHION",
-                units_passed=1,
-                hours_worked=Decimal("12.50"),
-                piece_earnings=Decimal("19.00"),
-                minimum_for_hours=Decimal("67.91"),
-                top_up=Decimal("48.91"),
-            ),
+            _luz_topped_up("19.00", sku="EMB-CUSHION"),
             make_earning_line("CUS-02", maker_name="Luz", piece_earnings=Decimal("75.00"), units_passed=3),
         ]
     )
@@ -152,16 +159,10 @@ def test_detail_sums_a_makers_product_over_orders_and_audit_keeps_each_line() ->
     # Given a maker paid for the same product in two orders (one topped up), and a rework round
     lines = [
         make_earning_line("CUS-02", maker_name="Luz", order_id="ord-b", assignment_id="ord-b-pe-cusco"),
-        make_earning_line(
-            "CUS-02",
-            maker_name="Luz",
+        _luz_topped_up(
+            "25.00",
             order_id="ord-a",
             assignment_id="ord-a-pe-cusco-rework1",
-            units_passed=1,
-            hours_worked=Decimal("12.5"),
-            piece_earnings=Decimal("25.00"),
-            minimum_for_hours=Decimal("67.91"),
-            top_up=Decimal("42.91"),
             inspected_on=date(2026, 11, 30),
             qc_upload="qc/cusco rework.xlsx#v2",
         ),

@@ -284,17 +284,8 @@ def catalog(ports: Ports, today: date) -> Catalog:
         ship = earliest_ship_date(ref, capacity, p.sku, p.min_quantity, today)
         if ship is None:
             continue
-        items.append(
-            CatalogItem(
-                sku=p.sku,
-                name=p.name,
-                skill=p.skill,
-                min_quantity=p.min_quantity,
-                max_quantity=p.max_quantity,
-                unit_price_usd=p.unit_price_usd,
-                earliest_ship_date=ship,
-            )
-        )
+        offered = p.model_dump(include=set(CatalogItem.model_fields))  # what a buyer may see of a product
+        items.append(CatalogItem(**offered, earliest_ship_date=ship))
     return Catalog(items=items)
 
 
@@ -316,11 +307,9 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
                     due_date=a.due_date,
                 )
             )
+    as_stored = order.model_dump(include={"order_id", "buyer_reference", "status", "status_reason"})
     return OrderView(
-        order_id=order.order_id,
-        buyer_reference=order.buyer_reference,
-        status=order.status,
-        status_reason=order.status_reason,
+        **as_stored,
         requested_ship_date=order.requested_ship_date,
         committed_ship_date=order.promised_ship_date,
         # Work due a week before the committed date ships on it; later work ships a week after it is due.

@@ -56,7 +56,10 @@ class Mailer:
     ) -> str:
         """Send one e-mail; ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
         received message in its conversation (In-Reply-To, References, "Re: " subject)."""
-        message = self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread)
+        return self.deliver(to, self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread))
+
+    def deliver(self, to: list[str], message: EmailMessage) -> str:
+        """Hand the built message to SES; its message id."""
         reply = client("ses").send_raw_email(Source=self.sender, Destinations=to, RawMessage={"Data": raw(message)})
         return str(reply["MessageId"])
 
