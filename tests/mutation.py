@@ -26,7 +26,7 @@ MODULES = [  # the domain: money, consent, isolation, limits, and the parsing in
     "payroll.py",
     "qc.py",
     "cards.py",
-    "auth.py",
+    "auth/__init__.py",
     "capacity.py",
     "allocation.py",
     "intake.py",

@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 
 from telar import orders
 from telar.auth import hash_api_key, issue_api_key, revoke_api_key
-from telar.auth import main as auth_cli
+from telar.auth.__main__ import main as auth_cli
 from telar.models import Buyer, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports

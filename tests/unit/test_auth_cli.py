@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from telar import auth
+from telar.auth import __main__ as cli
 from telar.models import Buyer
 from telar.models.api_key import ApiKey
 
@@ -41,7 +42,7 @@ class _KeyTable:
 
 @pytest.fixture(autouse=True)
 def key_table(monkeypatch: pytest.MonkeyPatch) -> type[_KeyTable]:
-    monkeypatch.setattr(auth, "DynamoAuth", _KeyTable)
+    monkeypatch.setattr(cli, "DynamoAuth", _KeyTable)
     monkeypatch.setattr(_KeyTable, "tables", [])
     monkeypatch.setattr(_KeyTable, "keys", {})
     monkeypatch.setattr(_KeyTable, "revoked", [])
@@ -52,7 +53,7 @@ def test_issue_prints_the_key_once_and_stores_only_its_hash(
     key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # When an operator issues a key for a buyer
-    assert auth.main(["--table", "telar-TelarTable", "issue", "fairloom"]) == 0
+    assert cli.main(["--table", "telar-TelarTable", "issue", "fairloom"]) == 0
     # Then the table named on the command line was used
     assert key_table.tables == ["telar-TelarTable"]
     # And the key is printed on its own line after the sentence naming its id and the buyer
@@ -66,11 +67,11 @@ def test_list_prints_each_key_id_with_its_issue_time(
     key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with one key
-    auth.main(["--table", "t", "issue", "fairloom"])
+    cli.main(["--table", "t", "issue", "fairloom"])
     capsys.readouterr()
     [stored] = key_table.keys.values()
     # When the operator lists her keys
-    assert auth.main(["--table", "t", "list", "fairloom"]) == 0
+    assert cli.main(["--table", "t", "list", "fairloom"]) == 0
     # Then each key shows its id and when it was issued, in UTC
     assert capsys.readouterr().out == f"{stored.key_id}  issued 2026-12-04 09:30 UTC\n"
 
@@ -79,16 +80,16 @@ def test_revoke_by_the_listed_id_revokes_that_key_only(
     key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with two keys (rotation)
-    auth.main(["--table", "t", "issue", "fairloom"])
-    auth.main(["--table", "t", "issue", "fairloom"])
+    cli.main(["--table", "t", "issue", "fairloom"])
+    cli.main(["--table", "t", "issue", "fairloom"])
     capsys.readouterr()
     old, new = key_table.keys.values()
     # When the operator revokes the old one by the id `list` shows
-    assert auth.main(["--table", "t", "revoke", "fairloom", old.key_id]) == 0
+    assert cli.main(["--table", "t", "revoke", "fairloom", old.key_id]) == 0
     # Then only that key is revoked, and the answer says so and how long the cache may still accept it
     assert key_table.revoked == [old.key_hash]
     assert capsys.readouterr().out == f"revoked {old.key_id} of fairloom (cached answers expire within a minute)\n"
-    assert auth.main(["--table", "t", "list", "fairloom"]) == 0
+    assert cli.main(["--table", "t", "list", "fairloom"]) == 0
     assert capsys.readouterr().out.startswith(new.key_id)
 
 
@@ -104,10 +105,10 @@ def test_a_wrong_buyer_or_key_id_is_an_error_on_stderr_with_exit_2(
     argv: list[str], message: str, key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a buyer with a key
-    auth.main(["--table", "t", "issue", "fairloom"])
+    cli.main(["--table", "t", "issue", "fairloom"])
     capsys.readouterr()
     # When the operator names a buyer or key that does not exist
-    code = auth.main(["--table", "t", *argv])
+    code = cli.main(["--table", "t", *argv])
     # Then the command fails with exit 2, says why on stderr, and changes nothing
     captured = capsys.readouterr()
     assert (code, captured.out, captured.err) == (2, "", message)
@@ -118,13 +119,13 @@ def test_an_id_prefix_shared_by_two_keys_revokes_neither(
     key_table: type[_KeyTable], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given two keys whose hashes start alike
-    auth.main(["--table", "t", "issue", "fairloom"])
+    cli.main(["--table", "t", "issue", "fairloom"])
     [first] = key_table.keys.values()
     twin = first.key_hash[:4] + "f" * 60
     key_table.keys[twin] = first.model_copy(update={"key_hash": twin})
     capsys.readouterr()
     # When the operator revokes by the prefix they share
-    assert auth.main(["--table", "t", "revoke", "fairloom", first.key_hash[:4]]) == 2
+    assert cli.main(["--table", "t", "revoke", "fairloom", first.key_hash[:4]]) == 2
     # Then nothing is revoked, and the error says how many keys it named
     assert key_table.revoked == []
     assert "names 2 of the keys of 'fairloom'" in capsys.readouterr().err
@@ -133,14 +134,14 @@ def test_an_id_prefix_shared_by_two_keys_revokes_neither(
 @pytest.mark.parametrize("argv", [[], ["issue", "fairloom"], ["--table", "t"], ["--table", "t", "rotate", "x"]])
 def test_a_command_line_without_table_or_known_command_is_refused_by_argparse(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        auth.main(argv)
+        cli.main(argv)
     assert exited.value.code == 2
 
 
 def test_help_tells_an_operator_what_each_command_does(capsys: pytest.CaptureFixture[str]) -> None:
     # When an operator asks for help, on the command and on each subcommand
     with pytest.raises(SystemExit) as exited:
-        auth.main(["--help"])
+        cli.main(["--help"])
     assert exited.value.code == 0
     top = " ".join(capsys.readouterr().out.split())
     # Then the usage names the command to type, says what it is for, and explains every option and command

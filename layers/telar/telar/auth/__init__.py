@@ -1,16 +1,14 @@
 """Buyers' API keys: issued once, stored only as a hash, resolved to the buyer by the API's authorizer.
 
 Operators issue, list and revoke keys with ``python -m telar.auth --table <TelarTable> issue|list|revoke``
-(AWS credentials and region from the usual environment).
+(AWS credentials and region from the usual environment); that command, the edge that opens the table, is
+``__main__.py``, so this module stays pure domain over the AuthStore port.
 """
 
-import argparse
 import hashlib
 import secrets
-import sys
 from typing import Any
 
-from telar.adapters.dynamo.auth import DynamoAuth
 from telar.errors import NotAuthenticated
 from telar.models import Buyer
 from telar.models.api_key import ApiKey
@@ -93,35 +91,3 @@ def buyer_from_context(authorizer: dict[str, Any] | None) -> Buyer:
     if not authorizer or "buyer" not in authorizer:
         raise NotAuthenticated(f"a valid {API_KEY_HEADER} header is required")
     return Buyer.model_validate_json(authorizer["buyer"])
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m telar.auth", description="Issue, list and revoke buyers' keys.")
-    parser.add_argument("--table", required=True, help="the stack's TelarTable name")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("issue", help="a new key for a buyer (printed once)").add_argument("buyer_id")
-    commands.add_parser("list", help="a buyer's key ids, newest first").add_argument("buyer_id")
-    revoke = commands.add_parser("revoke", help="revoke one of a buyer's keys by its id")
-    revoke.add_argument("buyer_id")
-    revoke.add_argument("key_id")
-    args = parser.parse_args(argv)
-    store = DynamoAuth(args.table)
-    try:
-        if args.command == "issue":
-            api_key, key = issue_api_key(store, args.buyer_id)
-            print(f"key id {key.key_id} for {args.buyer_id}; give the buyer this key, it is not shown again:")
-            print(api_key)
-        elif args.command == "list":
-            for key in store.api_keys_of(args.buyer_id):
-                print(f"{key.key_id}  issued {key.issued_at:%Y-%m-%d %H:%M} UTC")
-        else:
-            key = revoke_api_key(store, args.buyer_id, args.key_id)
-            print(f"revoked {key.key_id} of {args.buyer_id} (cached answers expire within a minute)")
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
