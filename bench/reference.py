@@ -7,7 +7,7 @@ products, wage rules, buyers).
 from bench._timing import best_of
 from samples.make_reference_book import sample_book
 from telar.models import ReferenceBook
-from telar.reference_book import cross_sheet_problems
+from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 
 MAKERS, ROUNDS = 5_000, 3
@@ -36,9 +36,9 @@ def run() -> dict[str, float]:
         + len(book.buyers)
     )
     data = write_reference_book(book)
-    assert read_reference_book(data, cross_sheet_problems) == book
+    assert read_reference_book(data, book_problems) == book
     write_seconds = best_of(ROUNDS, lambda: write_reference_book(book))
-    read_seconds = best_of(ROUNDS, lambda: read_reference_book(data, cross_sheet_problems))
+    read_seconds = best_of(ROUNDS, lambda: read_reference_book(data, book_problems))
     return {
         "reference.book_rows": float(rows),
         "reference.book_kilobytes": len(data) / 1000,

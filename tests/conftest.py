@@ -18,7 +18,7 @@ from telar.adapters.storage import Storage
 from telar.models import ReferenceBook, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
-from telar.reference_book import cross_sheet_problems
+from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book
 from telar.stages.reference_upload import apply_reference_workbook, import_reference
 from tests.fakes import TEST_SETTINGS, RecordingWorkflow, memory_ports
@@ -32,7 +32,7 @@ TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes
 @cache
 def _sample_book() -> ReferenceBook:
     """samples/reference.xlsx read as an upload is (once per session: the models are frozen)."""
-    return read_reference_book((SAMPLES / "reference.xlsx").read_bytes(), cross_sheet_problems)
+    return read_reference_book((SAMPLES / "reference.xlsx").read_bytes(), book_problems)
 
 
 @pytest.fixture

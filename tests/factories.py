@@ -117,6 +117,7 @@ def make_maker(worker_id: str = "CUS-01", **overrides: Any) -> Maker:
         "skills": ("knitting", "embroidery", "sewing"),
         "consent": (ConsentChange(effective=date(2026, 1, 5), photo=True, name=True),),
         "photo_file": f"{worker_id.lower()}.png",
+        "payment_method": "cash",
     }
     return Maker(**{**fields, **overrides})
 

@@ -503,7 +503,7 @@ class SentMail:
     @property
     def attachments(self) -> tuple[Attachment, ...]:
         return tuple(
-            Attachment(str(a.get_filename()), a.get_content(), a.get_content_type())
+            Attachment(str(a.get_filename()), a.get_payload(decode=True), a.get_content_type())
             for a in self.message.iter_attachments()
             if isinstance(a, EmailMessage)
         )

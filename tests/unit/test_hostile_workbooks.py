@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from telar.errors import SheetInvalid
-from telar.reference_book import cross_sheet_problems
+from telar.reference_book import book_problems
 from telar.sheets.error_report import annotate_problems
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.sheets.reference_book import read_reference_book
@@ -37,7 +37,7 @@ def _read_all_ways(data: bytes) -> dict[str, object]:
     report: dict[str, object] = {}
     for name, read in (
         ("qc", read_qc_workbook),
-        ("reference", partial(read_reference_book, rules=cross_sheet_problems)),
+        ("reference", partial(read_reference_book, rules=book_problems)),
     ):
         try:
             read(data)

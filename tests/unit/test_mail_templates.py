@@ -13,7 +13,8 @@ import pytest
 
 from telar.adapters.mail import Mailer, raw
 from telar.errors import SheetProblem
-from telar.models import Buyer, GroupPayroll, QcSheet
+from telar.models import Buyer, GroupPayroll, PayPeriod, QcSheet
+from telar.payroll import pay_statement
 from telar.rendering import MAIL_TEXTS, TEMPLATES, _load_mail_texts, environment, render_mail
 from telar.stages.inbound_mail import Outcome
 from tests.factories import CUSCO, make_assignment, make_earning_line, make_group, make_qc_row, make_reference
@@ -30,6 +31,7 @@ def _payrolls() -> list[GroupPayroll]:
 def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
     rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
     rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply", "order_cancelled"}
+    rendered |= {"payslips"}
     assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
 
 
@@ -111,7 +113,9 @@ def test_papers_mail_reads_as_before() -> None:
 def test_payroll_mails_read_as_before() -> None:
     [p] = groups = _payrolls()
     order = render_mail("order_payroll", order_id="ord-1", groups=groups)
-    run = render_mail("pay_run", period="2026-11", groups=groups)
+    ref = make_reference()
+    statement = pay_statement(groups, ref, PayPeriod(period="2026-11"), date(2026, 12, 5), "Telar")
+    run = render_mail("pay_run", period="2026-11", groups=groups, statements=[statement], pay_date="2026-12-05")
     assert (order.subject, run.subject) == (
         "Telar: payroll earnings recorded for order ord-1 (for reference)",
         "Telar: payroll for pay period 2026-11",
@@ -122,11 +126,17 @@ def test_payroll_mails_read_as_before() -> None:
         "Files attached for reference. Do not pay from them: these lines are paid once, in the monthly "
         "pay-period run, whose e-mail carries the files to pay from.\n"
     )
+    # the period's mail says what to pay, by when and by which method (the factory's makers are paid in cash)
+    [carmen, luz] = statement.rows
     assert run.text == (
-        f"Payroll for pay period 2026-11, per group and currency:\n\n"
+        f"Pay by 2026-12-05. Payroll for pay period 2026-11, per group and currency:\n\n"
         f"- {GROUP.name}: 2 makers, 2 lines, total PEN {p.total} (minimum-wage top-ups {p.top_ups})\n\n"
-        "One file per group and currency is attached; payslips for the production managers to print are "
-        "in the artifacts bucket next to the files.\n"
+        "What to pay, by payment method:\n"
+        f"- {GROUP.name}, cash: 2 makers, PEN {carmen.total + luz.total} (through the manager; the workbook has a "
+        "receipt sheet to sign)\n\n"
+        "Each workbook's Pay sheet is the one to pay from: one row per maker with her payment details. One file "
+        "per group and currency is attached. Each group's manager is e-mailed her group's payslips to print and "
+        "hand out.\n"
     )
     nothing = render_mail("pay_run", period="2026-11", groups=[])
     assert nothing.text == "Pay period 2026-11: no unpaid earnings were due. Nothing to pay.\n"
@@ -228,6 +238,7 @@ MANAGER_MAILS = (
     "qc_not_awaited",
     "inbound_reply",
     "order_cancelled",
+    "payslips",
 )
 
 
@@ -250,6 +261,7 @@ def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) ->
         "qc_not_awaited": {"assignment": a, "group": GROUP, "key": "qc/x.xlsx", "reason": "r"},
         "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
         "order_cancelled": {"group": GROUP, "assignment": a, "reference": "PO-1"},
+        "payslips": {"group": GROUP, "period": "2026-11", "makers": 3, "pay_date": "2026-12-05"},
     }
     english = {name: render_mail(name, "en", **contexts[name]) for name in MANAGER_MAILS}
     for name in MANAGER_MAILS:

@@ -12,7 +12,7 @@ from samples.make_reference_book import sample_book
 from telar.allocation import split_order
 from telar.capacity import free_minutes, group_day_minutes
 from telar.errors import SheetInvalid
-from telar.reference_book import cross_sheet_problems
+from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from tests.factories import CUSCO, make_group, make_maker, make_makers, make_order, make_order_line, make_reference
 
@@ -79,7 +79,7 @@ def test_active_dates_and_hours_round_trip_and_a_wrong_order_is_reported_at_the_
         book.model_copy(update={"reference": book.reference.model_copy(update={"makers": makers})})
     )
     # When it is read back
-    read = read_reference_book(data, cross_sheet_problems)
+    read = read_reference_book(data, book_problems)
     # Then they are kept
     assert read.reference.makers[0] == dated
     # And when Active to is edited to before Active from, the problem is at that cell
@@ -90,7 +90,7 @@ def test_active_dates_and_hours_round_trip_and_a_wrong_order_is_reported_at_the_
     out = BytesIO()
     workbook.save(out)
     with pytest.raises(SheetInvalid) as refused:
-        read_reference_book(out.getvalue(), cross_sheet_problems)
+        read_reference_book(out.getvalue(), book_problems)
     [problem] = refused.value.problems
     assert (problem.sheet, problem.cell) == ("makers", sheet.cell(row=2, column=column).coordinate)
     assert "Active from" in problem.expected

@@ -54,8 +54,8 @@ def recorded(ports: Ports) -> Ports:
 
 def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports) -> None:
     # When the November run happens, and again (a retry, or someone pressing the button twice)
-    first = run_pay_period(recorded, NOVEMBER)
-    again = run_pay_period(recorded, NOVEMBER)
+    first = run_pay_period(recorded, NOVEMBER, today=date(2026, 12, 1))
+    again = run_pay_period(recorded, NOVEMBER, today=date(2026, 12, 2))
     # Then the three lines due by 30 November are paid in it, the December one still waits
     paid = recorded.earnings.earnings_paid_in("2026-11")
     assert sorted(line.worker_id for line in paid) == ["CNX-01", "CUS-01", "CUS-02"]
@@ -66,7 +66,19 @@ def test_the_run_pays_every_due_line_once_and_mails_finance_once(recorded: Ports
         "pe-cusco PEN": "167.91",
         "th-chiangmai THB": "920.00",
     }
-    assert len(sent_mails(recorded)) == 1
+    finance = [m for m in sent_mails(recorded) if m.to == recorded.settings.finance_recipients]
+    assert len(finance) == 1
+    # And each group's manager got her group's payslips once, in her language, to print and hand out
+    managers = {m.to[0]: m for m in sent_mails(recorded) if m not in finance}
+    ref = make_reference()
+    cusco, chiang_mai = ref.group("pe-cusco"), ref.group(CHIANG_MAI)
+    assert sorted(managers) == sorted([str(cusco.manager_email), str(chiang_mai.manager_email)])
+    spanish, thai = managers[str(cusco.manager_email)], managers[str(chiang_mai.manager_email)]
+    assert spanish.subject == f"Telar: boletas de pago de {cusco.name} para 2026-11"
+    assert "Fecha de pago: 2026-12-05" in spanish.text
+    assert thai.subject == f"Telar: สลิปเงินเดือนของ {chiang_mai.name} งวด 2026-11"
+    [slips] = spanish.attachments
+    assert slips.content == recorded.artifacts.get(next(k for k in first.payslips if "pe-cusco" in k))
     # And each file's Summary total is a number equal to the recorded lines' total
     for key in first.files:
         book = load_workbook(io.BytesIO(recorded.artifacts.get(key)), data_only=True)
@@ -104,7 +116,11 @@ def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monk
     retried = run_pay_period(recorded, NOVEMBER)
     # Then finance is mailed once, with the same files, and nothing is paid twice
     assert retried.mail_sent and retried.mail_error is None and retried.files == run.files
-    assert len(sent_mails(recorded)) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
+    finance = [m for m in sent_mails(recorded) if m.to == recorded.settings.finance_recipients]
+    assert len(finance) == 1 and len(recorded.earnings.earnings_paid_in("2026-11")) == 3
+    # And the managers' payslips, held up by the failure, went out with the retry, once each
+    assert sorted(m.subject.split(" de ")[0] for m in sent_mails(recorded) if m not in finance) != []
+    assert len(sent_mails(recorded)) == 3
 
 
 def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) -> None:
@@ -126,3 +142,28 @@ def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
     # Then only the first succeeds
     assert len(first) == 2 and second == []
     assert {line.paid_in for line in recorded.earnings.earnings_paid_in("2026-11")} == {"2026-11"}
+
+
+def test_a_manager_whose_payslips_mail_fails_gets_it_on_the_retry_and_finance_is_not_held_up(
+    recorded: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SES refuses mail to the Chiang Mai manager, once
+    real_send = recorded.mailer.send
+    chiang_mai = str(make_reference().group(CHIANG_MAI).manager_email)
+    refused: list[str] = []
+
+    def send(to: list[str], *args: Any, **kwargs: Any) -> str:
+        if to == [chiang_mai] and not refused:
+            refused.append(chiang_mai)
+            raise ConnectionError("SES throttled")
+        return real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(recorded.mailer, "send", send)
+    # When the run happens, it fails after finance was mailed (so the invocation is retried)
+    with pytest.raises(ConnectionError):
+        run_pay_period(recorded, NOVEMBER)
+    assert recorded.earnings.start_pay_run("2026-11").mail_sent
+    # And the retry sends what is missing, nothing twice
+    run_pay_period(recorded, NOVEMBER)
+    recipients = sorted(m.to[0] for m in sent_mails(recorded))
+    assert len(recipients) == len(set(recipients)) == 3 and chiang_mai in recipients

@@ -13,7 +13,7 @@ from samples.make_reference_book import sample_book
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Maker, ReferenceBook
 from telar.models.reference import ReferenceRows, SheetRow
-from telar.reference_book import cross_sheet_problems, deactivated, keep_departed_makers
+from telar.reference_book import book_problems, deactivated, keep_departed_makers
 from telar.sheets.reference_book import SHEETS, read_reference_book, write_reference_book
 from tests.conftest import SAMPLES
 
@@ -39,7 +39,7 @@ def _set(sheet: str, header: str, row: int, value: Any) -> Callable[[openpyxl.Wo
 
 def _problems(data: bytes) -> list[SheetProblem]:
     with pytest.raises(SheetInvalid) as refused:
-        read_reference_book(data, cross_sheet_problems)
+        read_reference_book(data, book_problems)
     return refused.value.problems
 
 
@@ -55,7 +55,7 @@ def exported() -> bytes:
 def test_the_sample_workbook_holds_exactly_the_sample_data() -> None:
     # Given samples/reference.xlsx as committed (made by samples/make_reference_book.py)
     # When it is read as an upload would be
-    book = read_reference_book((SAMPLES / "reference.xlsx").read_bytes(), cross_sheet_problems)
+    book = read_reference_book((SAMPLES / "reference.xlsx").read_bytes(), book_problems)
     # Then it is the JSON samples, consent histories and buyers included
     assert book == sample_book(), "regenerate it: PYTHONPATH=layers/telar python samples/make_reference_book.py"
     assert any(len(m.consent) > 1 for m in book.reference.makers)
@@ -75,7 +75,7 @@ def test_an_export_read_back_gives_identical_data(exported: bytes) -> None:
     )
     data = write_reference_book(book)
     # When it is read back
-    back = read_reference_book(data, cross_sheet_problems)
+    back = read_reference_book(data, book_problems)
     # Then every value is the same, and the tricky text is a text cell, not a formula
     assert back == book
     sheet = openpyxl.load_workbook(BytesIO(data))["makers"]
@@ -178,7 +178,7 @@ def test_rows_may_come_in_any_order_and_headers_in_any_case(exported: bytes) -> 
         catalog.cell(row=1, column=_column(catalog, "Piece rates PEN")).value = "piece rates pen"
 
     # When read, Then it is the same data in another order
-    book = read_reference_book(_edit(exported, change), cross_sheet_problems)
+    book = read_reference_book(_edit(exported, change), book_problems)
     assert book != sample_book() and book.canonical() == sample_book().canonical()
 
 
@@ -217,7 +217,7 @@ def test_a_group_s_own_piece_rate_round_trips_and_must_name_a_group() -> None:
     ref = book.reference.model_copy(update={"products": (product, *book.reference.products[1:])})
     data = write_reference_book(book.model_copy(update={"reference": ref}))
     # When it is read back, Then the group's rate is there, in its own column
-    assert read_reference_book(data, cross_sheet_problems).reference.products[0].group_piece_rates == {
+    assert read_reference_book(data, book_problems).reference.products[0].group_piece_rates == {
         "pe-cusco": Decimal("27.50")
     }
     # And a rate under a group that does not exist is refused at its cell
@@ -252,7 +252,7 @@ def test_the_cross_sheet_rules_are_pure_domain_and_name_the_cell_of_each_problem
         }
     )
     # When the domain's rules look across the sheets
-    problems = cross_sheet_problems(rows)
+    problems = book_problems(rows)
     # Then each problem stands at its cell, with the value and what was expected
     assert [(p.sheet, p.cell, p.value, p.expected) for p in problems] == [
         ("makers", "B5", "nowhere", "a Group ID from the groups sheet"),
@@ -261,4 +261,4 @@ def test_the_cross_sheet_rules_are_pure_domain_and_name_the_cell_of_each_problem
     ]
     # And once the maker's group is right, her problem is gone and the others stay
     mended = ReferenceRows({**rows.sheets, "makers": [_row(maker, {}, worker_id=maker.worker_id)]})
-    assert [p.sheet for p in cross_sheet_problems(mended)] == ["consent", "catalog"]
+    assert [p.sheet for p in book_problems(mended)] == ["consent", "catalog"]

@@ -14,7 +14,7 @@ from telar.artifacts import CURRENT_REFERENCE_EXPORT
 from telar.auth import hash_api_key
 from telar.models import PayPeriod, ReferenceBook
 from telar.ports import Ports
-from telar.reference_book import cross_sheet_problems
+from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.pay_period import run_pay_period
 from telar.stages.reference_upload import accept_reference_upload
@@ -75,7 +75,7 @@ def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(ports: Por
     [receipt] = [m for m in mails if "applied" in m["Subject"]]
     assert receipt["To"] == "finance@example.org, accounts@example.org"
     [attachment] = [p for p in receipt.walk() if p.get_filename()]
-    assert read_reference_book(attachment.get_payload(decode=True), cross_sheet_problems).canonical() == expected
+    assert read_reference_book(attachment.get_payload(decode=True), book_problems).canonical() == expected
     # When the same upload is delivered again (SQS delivers at least once)
     again = accept_reference_upload(ports, key, version_id)
     # Then nothing changes and nobody gets a second e-mail
@@ -210,4 +210,4 @@ def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(p
     outcome = accept_reference_upload(ports, "reference/a.xlsx", first.version_id)
     # Then version 2 stays in force, and so does its export
     assert outcome == "unchanged" and ports.reference.load_reference() == newer
-    assert read_reference_book(ports.uploads.get(CURRENT_REFERENCE_EXPORT), cross_sheet_problems).reference == newer
+    assert read_reference_book(ports.uploads.get(CURRENT_REFERENCE_EXPORT), book_problems).reference == newer

@@ -1,6 +1,7 @@
 """The pipeline's stages on the in-memory ports (tests/fakes.py): one order from intake to cards, each stage run
 twice. The store's behaviour under them is the contract tests' (tests/integration/test_store_contract.py)."""
 
+import dataclasses
 import io
 import json
 from dataclasses import replace
@@ -115,9 +116,10 @@ def test_payroll_pays_each_maker_once_and_the_file_totals_match(
     before = len(sent_mails(ports))
     keys = run_payroll(ports, order_id)
     assert run_payroll(ports, order_id) == keys
-    # Then earnings are recorded once, finance is mailed once, and each file's total is the sum of its lines
+    # Then earnings are recorded once, finance is not mailed (the stack's default: the period's e-mail is the
+    # one to pay from), and each file's total is the sum of its lines
     earnings = ports.earnings.earnings_of(order_id)
-    assert len(sent_mails(ports)) == before + 1
+    assert len(sent_mails(ports)) == before
     assert len(earnings) == sum(len(a.qc_rows) for a in ports.assignments.assignments_of(order_id)) > 0
     assert len(keys) == len({(e.group_id, e.currency) for e in earnings})  # a file per group and currency
     assert all(e.total >= e.minimum_for_hours for e in earnings)
@@ -335,3 +337,20 @@ def test_a_cancelled_order_is_never_started_by_the_sweeper_nor_overwritten_by_a_
     # and an outcome that arrives late records nothing over CANCELLED
     assert record_outcome(ports, view.order_id, "NEEDS_ATTENTION", {"Error": "X", "Cause": "y"}) == "CANCELLED"
     assert ports.orders.get_order(view.order_id).status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+
+
+def test_the_order_payroll_e_mail_goes_to_finance_once_where_the_stack_turns_it_on(
+    ports: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given a stack deployed with OrderPayrollMail=true, and an order signed off everywhere
+    order_id, assignment_ids = planned_order
+    _accept_all(ports, assignment_ids)
+    ports = dataclasses.replace(ports, settings=ports.settings.model_copy(update={"order_payroll_mail": True}))
+    before = len(sent_mails(ports))
+    # When the payroll stage runs twice (a retry)
+    keys = run_payroll(ports, order_id)
+    run_payroll(ports, order_id)
+    # Then finance has one e-mail for reference, with the files
+    [mail] = sent_mails(ports)[before:]
+    assert mail.to == ports.settings.finance_recipients and "(for reference)" in mail.subject
+    assert sorted(a.filename for a in mail.attachments) == sorted(k.rsplit("/", 1)[-1] for k in keys)

@@ -11,14 +11,20 @@ Rules (docs/decisions.md, issue 6):
   are counted once, in the round where they pass);
 - every amount is rounded per line to the group's pay rounding (cents, or whole baht), and every total
   is the sum of rounded lines.
+
+A pay period's statement (issue 15) sums each maker's lines into one row with how she is paid; because
+every line is at least the minimum for its hours, so is the row for all her hours in the period.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from telar.errors import NotFound
 from telar.models import Assignment, EarningLine, Group, GroupPayroll, PayPeriod, ReferenceData
+from telar.models.payroll import MakerPay, PayStatement
+from telar.models.reference import WageRule
 
 
 def _round(amount: Decimal, group: Group) -> Decimal:
@@ -89,3 +95,61 @@ def payslips(payroll: GroupPayroll) -> dict[str, list[EarningLine]]:
     for line in sorted(payroll.lines, key=lambda x: (x.worker_id, x.order_id, x.sku, x.assignment_id)):
         mine[line.worker_id].append(line)
     return dict(mine)
+
+
+def pay_date(period: PayPeriod, pay_day: int, today: date) -> date:
+    """When the period is paid: ``pay_day`` of the month after it, or today if the run is later than that."""
+    after = period.last_day + timedelta(days=1)
+    return max(after.replace(day=pay_day), today)
+
+
+def pay_statement(
+    payrolls: list[GroupPayroll], ref: ReferenceData, period: PayPeriod, paid_on: date, organisation: str
+) -> PayStatement:
+    """One row per maker (per group and currency) summing her lines, with how she is paid; the rules applied."""
+    mine: dict[tuple[str, str, str], list[EarningLine]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for p in payrolls:
+        names[p.group_id] = p.group_name
+        for line in p.lines:
+            mine[(line.group_id, line.currency, line.worker_id)].append(line)
+    makers = {m.worker_id: m for m in ref.makers}
+    rows = []
+    for (group_id, currency, worker_id), lines in sorted(mine.items()):
+        maker = makers.get(worker_id)
+        rows.append(
+            MakerPay(
+                worker_id=worker_id,
+                maker_name=lines[0].maker_name,
+                group_id=group_id,
+                group_name=names[group_id],
+                currency=currency,
+                payment_method=maker.payment_method if maker else None,
+                payment_details=maker.payment_details if maker else "not recorded",
+                hours=sum((line.hours_worked for line in lines), Decimal(0)),
+                piece_earnings=sum((line.piece_earnings for line in lines), Decimal(0)),
+                hourly_base=sum((line.hourly_base for line in lines), Decimal(0)),
+                top_up=sum((line.top_up for line in lines), Decimal(0)),
+            )
+        )
+    return PayStatement(
+        organisation=organisation,
+        period=period.period,
+        first_day=period.first_day,
+        last_day=period.last_day,
+        pay_date=paid_on,
+        rows=rows,
+        wage_rules=_rules_applied([line for p in payrolls for line in p.lines], ref),
+    )
+
+
+def _rules_applied(lines: list[EarningLine], ref: ReferenceData) -> list[WageRule]:
+    """The minimum-wage rule in force for each line (its group, on its QC date), each rule once."""
+    applied: dict[tuple[str, str, str, date], WageRule] = {}
+    for group_id, on in sorted({(line.group_id, line.inspected_on) for line in lines if line.inspected_on}):
+        try:
+            rule = ref.minimum_wage(ref.group(group_id), on)
+        except NotFound:  # a group or rule gone from the data in force: the lines were checked when earned
+            continue
+        applied[(rule.country, rule.region, rule.currency, rule.effective_from)] = rule
+    return [applied[k] for k in sorted(applied)]

@@ -26,13 +26,14 @@ def _pays(product: Product, group: Group) -> bool:
     return True
 
 
-def cross_sheet_problems(rows: ReferenceRows) -> list[SheetProblem]:
-    """What the book's sheets say of each other, each problem at its sheet and cell.
+def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
+    """The domain's rules over the book's rows and what its sheets say of each other, each at its cell.
 
     At least one group; time zones are real IANA names; each group's country and region have a
-    minimum-wage rule in its currency; every maker's group and every consent row's maker exist; each
-    product has a piece rate for every group (its currency's or the group's own), group rates name real
-    groups, and its minimum is not above its maximum.
+    minimum-wage rule in its currency; every maker's group and every consent row's maker exist, and every
+    maker has a payment method with the details it needs (finance pays from them); each product has a
+    piece rate for every group (its currency's or the group's own), group rates name real groups, and its
+    minimum is not above its maximum.
     """
     problems: list[SheetProblem] = []
 
@@ -58,6 +59,8 @@ def cross_sheet_problems(rows: ReferenceRows) -> list[SheetProblem]:
     for row, maker in makers:
         if maker.group_id not in group_ids:
             add("makers", row.cell("group_id"), maker.group_id, "a Group ID from the groups sheet")
+        for field, expected in maker.payment_problems():
+            add("makers", row.cell(field), getattr(maker, field), expected)
     worker_ids = {r.values.get("worker_id") for r in rows.sheets["makers"]}
     for row in rows.sheets["consent"]:
         worker = row.values.get("worker_id")

@@ -31,6 +31,9 @@ class Settings(BaseModel):
     state_machine_arn: str | None = None
     inbound_address: str = Field(default="", description="where managers reply with sheets (SES receiving)")
     max_rework_rounds: int = Field(default=2, ge=0, description="QC rounds for rejected units before a person looks")
+    organisation_name: str = Field(default="Telar", description="who pays: the heading of the Pay sheet")
+    pay_day: int = Field(default=5, ge=1, le=28, description="a pay period is paid on this day of the next month")
+    order_payroll_mail: bool = Field(default=False, description="also e-mail finance each order's payroll file")
 
     @property
     def finance_recipients(self) -> list[str]:

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, field_validator
 
+from telar.models.reference import WageRule
+
 
 class EarningLine(BaseModel):
     """One maker's pay for one product of one assignment; amounts already rounded to the currency."""
@@ -100,6 +102,11 @@ class PayPeriod(BaseModel):
         return value.strip()
 
     @property
+    def first_day(self) -> date:
+        year, month = (int(x) for x in self.period.split("-"))
+        return date(year, month, 1)
+
+    @property
     def last_day(self) -> date:
         year, month = (int(x) for x in self.period.split("-"))
         first_of_next = date(year + month // 12, month % 12 + 1, 1)
@@ -123,3 +130,57 @@ class PayRun(BaseModel):
     totals: dict[str, str] = Field(default_factory=dict, description="'<group_id> <currency>' -> total")
     mail_sent: bool = False
     mail_error: str | None = None
+
+
+class MakerPay(BaseModel):
+    """One maker's pay for a pay period: a row of the Pay sheet, which finance pays from.
+
+    Each component is a sum of her already-rounded earning lines, and ``total`` is the sum of the
+    components, so the row adds up as printed.
+    """
+
+    worker_id: str
+    maker_name: str
+    group_id: str
+    group_name: str
+    currency: str
+    payment_method: str | None = Field(description="bank_transfer, mobile_wallet, cash; None: not recorded")
+    payment_details: str
+    hours: Decimal = Field(description="every hour she worked in the lines paid: production and not")
+    piece_earnings: Decimal
+    time_pay: Decimal = Field(default=Decimal(0), description="paid time that is not pieces")
+    hourly_base: Decimal
+    top_up: Decimal = Field(description="what lifts each line to the minimum wage for its hours")
+
+    @property
+    def total(self) -> Decimal:
+        return self.piece_earnings + self.time_pay + self.hourly_base + self.top_up
+
+
+class PayStatement(BaseModel):
+    """What a pay period pays and how: the Pay sheet's heading, rows and the wage rules behind them."""
+
+    organisation: str
+    period: str
+    first_day: date
+    last_day: date
+    pay_date: date
+    rows: list[MakerPay]
+    wage_rules: list[WageRule] = Field(description="every minimum-wage rule the period's lines were checked against")
+
+    def totals(self) -> dict[tuple[str, str], Decimal]:
+        """(group_id, currency) -> the sum of its rows' totals, in row order."""
+        sums: dict[tuple[str, str], Decimal] = {}
+        for row in self.rows:
+            key = (row.group_id, row.currency)
+            sums[key] = sums.get(key, Decimal(0)) + row.total
+        return sums
+
+    def by_method(self) -> list[tuple[str, str, str, int, Decimal]]:
+        """(group name, currency, payment method, makers, amount) for each way the period pays, for finance."""
+        sums: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
+        for row in self.rows:
+            key = (row.group_name, row.currency, row.payment_method or "not recorded")
+            count, amount = sums.get(key, (0, Decimal(0)))
+            sums[key] = (count + 1, amount + row.total)
+        return [(*key, count, amount) for key, (count, amount) in sums.items()]

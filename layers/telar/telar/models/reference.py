@@ -42,6 +42,21 @@ class Group(_Ref):
         return self.hours_per_day * self.days_per_week
 
 
+PaymentMethod = Literal["bank_transfer", "mobile_wallet", "cash"]
+PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("bank_transfer", "mobile_wallet", "cash")
+PAYMENT_DETAILS: dict[str, tuple[str, ...]] = {  # the Maker fields each method needs
+    "bank_transfer": ("bank", "bank_account"),
+    "mobile_wallet": ("wallet_provider", "wallet_number"),
+    "cash": (),
+}
+_FIELD_WORDS = {
+    "bank": "bank",
+    "bank_account": "bank account",
+    "wallet_provider": "wallet provider",
+    "wallet_number": "wallet number",
+}
+
+
 class ConsentChange(_Ref):
     """What a maker agreed to show on her insert cards from ``effective`` on (she may change her mind).
 
@@ -83,6 +98,13 @@ class Maker(_Ref):
         le=2,
         description="standard minutes of work she makes per minute worked: 0.8 = a fifth slower than the standard",
     )
+    payment_method: PaymentMethod | None = Field(
+        default=None, description="how she is paid: bank_transfer, mobile_wallet or cash (through her manager)"
+    )
+    bank: str | None = Field(default=None, description="bank transfer: the bank's name")
+    bank_account: str | None = Field(default=None, description="bank transfer: her account number (CCI in Peru)")
+    wallet_provider: str | None = Field(default=None, description="mobile wallet: e.g. Yape, PromptPay")
+    wallet_number: str | None = Field(default=None, description="mobile wallet: the number it is paid to")
 
     @field_validator("consent")
     @classmethod
@@ -99,6 +121,26 @@ class Maker(_Ref):
         if active_to and active_from and active_to < active_from:  # reported at the Active to cell
             raise ValueError(f"a day on or after Active from ({active_from.isoformat()})")
         return active_to
+
+    def payment_problems(self) -> list[tuple[str, str]]:
+        """(field, what is expected) for each detail her payment method needs and lacks; none when complete."""
+        if self.payment_method is None:
+            return [("payment_method", f"a payment method: {', '.join(PAYMENT_METHODS)}")]
+        needed = PAYMENT_DETAILS[self.payment_method]
+        return [
+            (field, f"the {_FIELD_WORDS[field]} for {self.payment_method}")
+            for field in needed
+            if not getattr(self, field)
+        ]
+
+    @property
+    def payment_details(self) -> str:
+        """Where her pay goes, as finance reads it (bank and account, wallet and number, or cash)."""
+        if self.payment_method == "bank_transfer":
+            return f"{self.bank} {self.bank_account}"
+        if self.payment_method == "mobile_wallet":
+            return f"{self.wallet_provider} {self.wallet_number}"
+        return "cash through her group's manager" if self.payment_method == "cash" else "not recorded"
 
     def works_on(self, day: date) -> bool:
         """Whether ``day`` is within her active dates (``active`` is checked separately: it means she left)."""
@@ -143,6 +185,9 @@ class WageRule(_Ref):
     unit: Literal["month", "day"]
     hours_covered: Decimal = Field(gt=0, description="hours the amount pays for (RMV: 48 h x 52 / 12)")
     effective_from: date
+    source: str | None = Field(
+        default=None, description="the legal text that sets it, e.g. Decreto Supremo 006-2024-TR"
+    )
 
     @property
     def hourly(self) -> Decimal:

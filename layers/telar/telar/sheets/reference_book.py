@@ -483,7 +483,7 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     """Read and validate a whole uploaded reference workbook; raise SheetInvalid listing every problem.
 
     Each row is checked against its model here and ids are unique per sheet (case-insensitively); what the
-    sheets say of each other is the domain's ``rules`` (telar.reference_book.cross_sheet_problems), handed
+    sheets say of each other is the domain's ``rules`` (telar.reference_book.book_problems), handed
     in so that one reply lists the problems of both kinds.
     """
     problems = _Problems()

@@ -7,15 +7,16 @@ and a failed send is recorded on the run (``mail_sent: false``, ``mail_error``) 
 is retried, while the files stay in S3.
 """
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
 from telar.artifacts import pay_period_names, pay_period_prefix
-from telar.models import EarningLine, GroupPayroll, PayPeriod, PayRun, ReferenceData
+from telar.models import EarningLine, Group, GroupPayroll, PayPeriod, PayRun, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rendering import environment, render_mail
+from telar.rendering import Mail, environment, render_mail
 from telar.sheets.payroll_book import write_payroll_book
 from telar.stages.notify import send_once
 
@@ -44,8 +45,9 @@ def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str
     )
 
 
-def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
-    """Pay every unpaid line due in ``period`` once; write the files and payslips; e-mail finance once."""
+def run_pay_period(ports: Ports, period: PayPeriod, today: date | None = None) -> PayRun:
+    """Pay every unpaid line due in ``period`` once; write the files and payslips; e-mail finance once, then
+    each group's manager her group's payslips once (she hands them out)."""
     run = ports.earnings.start_pay_run(period.period)
     moved: list[EarningLine] = []
     if run.status == "COLLECTING":  # once FILED, the lines of this period are fixed; later ones wait for the next
@@ -54,15 +56,21 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
     paid = {_key(line): line for line in [*ports.earnings.earnings_paid_in(period.period), *moved]}
     ref = ports.reference.load_reference()
     groups = payroll.by_group(sorted(paid.values(), key=_key), ref)
+    settings = ports.settings
+    paid_on = payroll.pay_date(period, settings.pay_day, today or datetime.now(UTC).date())
     prefix = pay_period_prefix(period.period)
-    attachments, files, slips, totals = [], [], [], {}
+    attachments, files, slips, totals, statements = [], [], [], {}, []
+    handouts: list[tuple[GroupPayroll, Attachment]] = []
     for group_payroll in groups:
         book_name, slips_name = pay_period_names(period.period, group_payroll.group_id, group_payroll.currency)
-        book = write_payroll_book([group_payroll], period_label=f"pay period {period.period}")
+        statement = payroll.pay_statement([group_payroll], ref, period, paid_on, settings.organisation_name)
+        statements.append(statement)
+        book = write_payroll_book([group_payroll], f"pay period {period.period}", statement)
         files.append(ports.artifacts.put(prefix + book_name, book, XLSX).key)
         attachments.append(Attachment(book_name, book, XLSX))
         html = render_payslips(group_payroll, ref, period.period).encode()
         slips.append(ports.artifacts.put(prefix + slips_name, html, HTML).key)
+        handouts.append((group_payroll, Attachment(slips_name, html, HTML)))
         totals[f"{group_payroll.group_id} {group_payroll.currency}"] = str(group_payroll.total)
     run = run.model_copy(
         update={
@@ -74,16 +82,26 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
         }
     )
     ports.earnings.save_pay_run(run)
-    if run.mail_sent:
-        return run
-    mail = render_mail("pay_run", period=period.period, groups=groups)
+    if not run.mail_sent:
+        mail = render_mail(
+            "pay_run", period=period.period, groups=groups, statements=statements, pay_date=paid_on.isoformat()
+        )
+        run = _mail_finance(ports, run, period, mail, tuple(attachments))
+    for group_payroll, payslips in handouts:  # after finance: a manager's failed send must not hold up the pay
+        _mail_manager(ports, period, ref.group(group_payroll.group_id), group_payroll, payslips, paid_on)
+    return run
+
+
+def _mail_finance(
+    ports: Ports,
+    run: PayRun,
+    period: PayPeriod,
+    mail: Mail,
+    attachments: tuple[Attachment, ...],
+) -> PayRun:
     try:
         send_once(
-            ports,
-            f"payrun#{period.period}",
-            to=ports.settings.finance_recipients,
-            mail=mail,
-            attachments=tuple(attachments),
+            ports, f"payrun#{period.period}", to=ports.settings.finance_recipients, mail=mail, attachments=attachments
         )
     except Exception as e:
         logger.exception("payroll e-mail not sent; files are in S3", extra={"period": period.period})
@@ -92,6 +110,22 @@ def run_pay_period(ports: Ports, period: PayPeriod) -> PayRun:
     run = run.model_copy(update={"status": "SENT", "mail_sent": True, "mail_error": None})
     ports.earnings.save_pay_run(run)
     return run
+
+
+def _mail_manager(
+    ports: Ports, period: PayPeriod, group: Group, payroll_: GroupPayroll, payslips: Attachment, paid_on: date
+) -> None:
+    """The group's payslips to its manager, once per period, group and currency, in her language."""
+    mail = render_mail(
+        "payslips",
+        group.language,
+        group=group,
+        period=period.period,
+        makers=len(payroll_.makers),
+        pay_date=paid_on.isoformat(),
+    )
+    name = f"payslips#{period.period}#{payroll_.group_id}#{payroll_.currency}"
+    send_once(ports, name, to=[str(group.manager_email)], mail=mail, attachments=(payslips,))
 
 
 def _key(line: EarningLine) -> tuple[str, str, str, str]:

@@ -11,7 +11,8 @@ from telar.stages.notify import send_once
 
 
 def run_payroll(ports: Ports, order_id: str) -> list[str]:
-    """Record each maker's earnings for the order once, write a payroll file per group, e-mail finance."""
+    """Record each maker's earnings for the order once and write a payroll file per group (e-mailed to finance
+    only where the stack turns that on: the pay period's e-mail is the one finance pays from)."""
     # piece rates and the group's pay terms as planned; the minimum wage in force on the QC date
     ref = order_reference(ports, ports.orders.get_order(order_id))
     assignments = ports.assignments.assignments_of(order_id)
@@ -26,6 +27,8 @@ def run_payroll(ports: Ports, order_id: str) -> list[str]:
         name = order_payroll_name(order_id, group_payroll.group_id, group_payroll.currency)
         keys.append(ports.artifacts.put(order_payroll_prefix(order_id) + name, book, XLSX).key)
         attachments.append(Attachment(name, book, XLSX))
+    if not ports.settings.order_payroll_mail:  # finance pays from the period's book; this one is for reference
+        return keys
     mail = render_mail("order_payroll", order_id=order_id, groups=groups)
     send_once(
         ports, f"payroll#{order_id}", to=ports.settings.finance_recipients, mail=mail, attachments=tuple(attachments)

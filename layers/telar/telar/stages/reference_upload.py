@@ -24,7 +24,7 @@ from telar.inbound import MailThread, thread_from_metadata
 from telar.models import Buyer, ReferenceBook
 from telar.observability import logger
 from telar.ports import Ports
-from telar.reference_book import cross_sheet_problems, deactivated, keep_departed_makers, orphaned_groups
+from telar.reference_book import book_problems, deactivated, keep_departed_makers, orphaned_groups
 from telar.reference_guards import revoked_buyers, risky_changes
 from telar.rendering import render_mail
 from telar.sheets.reference_book import read_reference_book, write_reference_book
@@ -128,7 +128,7 @@ def apply_reference_workbook(
     Returns None when the workbook was refused (nothing applied).
     """
     try:
-        book = read_reference_book(data, cross_sheet_problems)
+        book = read_reference_book(data, book_problems)
         result = import_reference(ports, book, source, issue_key)
     except SheetInvalid as invalid:
         _report_invalid(ports, source, data, invalid, thread)
