@@ -57,7 +57,7 @@ class MotoEndpoint:
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
-        wsgi.app = _one_dynamodb_request_at_a_time(wsgi.app)
+        wsgi.app = _message_moves(_one_dynamodb_request_at_a_time(wsgi.app))
         self.port = self._server.get_host_and_port()[1]
         return self.url
 
@@ -124,6 +124,55 @@ def _one_dynamodb_request_at_a_time(app: Any) -> Any:
             return list(app(environ, start_response))
 
     return serialised
+
+
+def _message_moves(app: Any) -> Any:
+    """SQS's StartMessageMoveTask (the DLQ redrive docs/operations.md gives operators), which moto lacks.
+
+    AWS moves the messages in the background; here they move before the answer, which a caller cannot tell apart
+    from a fast task. Without ``DestinationArn`` AWS sends each message back to the queue it came from; moto does
+    not remember that, so locally a DLQ with several source queues needs ``DestinationArn`` (400 otherwise, rather
+    than a guess). Any other SQS call goes on to moto.
+    """
+    from moto.sqs.models import sqs_backends
+
+    def answer(start_response: Any, status: int, body: dict[str, Any]) -> Any:
+        data = json.dumps(body).encode()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}",
+            [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+    def refuse(start_response: Any, code: str, message: str) -> Any:
+        return answer(start_response, 400, {"__type": f"com.amazonaws.sqs#{code}", "message": message})
+
+    def route(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET") != "AmazonSQS.StartMessageMoveTask":
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        parts = str(request.get("SourceArn", "")).split(":")
+        if len(parts) != 6 or parts[2] != "sqs":
+            return refuse(start_response, "InvalidParameterValue", "SourceArn must be a queue's ARN")
+        backend = sqs_backends[parts[4]][parts[3]]
+        queues = list(backend.queues.values())
+        dlq = next((q for q in queues if q.queue_arn == request["SourceArn"]), None)
+        sources = [q for q in queues if dlq is not None and q.dead_letter_queue is dlq]
+        if request.get("DestinationArn"):
+            sources = [q for q in queues if q.queue_arn == request["DestinationArn"]]
+        if dlq is None or len(sources) != 1:
+            why = "no such queue" if dlq is None else "name DestinationArn (locally: one source queue, not several)"
+            return refuse(start_response, "ResourceNotFoundException" if dlq is None else "InvalidParameterValue", why)
+        moved = 0
+        while batch := backend.receive_message(dlq.name, 10, 0, 30):
+            for message in batch:
+                backend.send_message(sources[0].name, message.body, message.message_attributes or None)
+                backend.delete_message(dlq.name, str(message.receipt_handle))
+                moved += 1
+        return answer(start_response, 200, {"TaskHandle": f"local-{dlq.name}-{moved}"})
+
+    return route
 
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")

@@ -7,7 +7,9 @@ SQS batch of uploads, an S3 key it names. The first time the pipeline sees a sub
 takes the first slot still free, in the order they were declared (whichever function it reaches first), so
 several faults run side by side in one batch of orders, each order meets at most one, and which order meets
 which does not depend on timing. A slot bound up front (``subject=`` an order id) also meets the uploads whose
-keys name that order: a QC sheet's name carries its assignment id, which starts with the order id.
+keys name that order: a QC sheet's name carries its assignment id, which starts with the order id. A slot
+declared with ``prefix=`` takes only a subject that starts with it: ``prefix="inbound/"`` holds the next e-mail
+received (its key is SES's own message id, unknown until it is stored, and it names no order).
 
 The faults sit in ``LambdaRuntime.intercept``, which every invocation passes: Step Functions' Invoke, Event
 invocations and the SQS pollers alike. A failed invocation answers as Lambda does for an unhandled error
@@ -41,7 +43,11 @@ class Slot:
     after: bool
     error: str
     subject: str | None = None  # the order id (or the S3 key) it holds
+    prefix: str | None = None  # free, it takes only a subject starting with this
     failures: int = 0
+
+    def takes(self, subject: str) -> bool:
+        return self.subject is None and (self.prefix is None or subject.startswith(self.prefix))
 
     def meets(self, subjects: list[str]) -> bool:
         return self.subject is not None and any(self.subject in s for s in subjects)
@@ -86,11 +92,13 @@ class FaultInjector:
         after: bool = False,
         error: str | None = None,
         subject: str | None = None,
+        prefix: str | None = None,
     ) -> Slot:
-        """Make the next order (or ``subject``) reaching ``function`` fail there ``times`` times (None: for good)."""
+        """Make the next order (or ``subject``, or the next subject starting with ``prefix``) reaching ``function``
+        fail there ``times`` times (None: for good)."""
         spec = self.runtime.find(function)
         error = error or (TRANSIENT_ERROR if times is not None else PERMANENT_ERROR)
-        slot = Slot(spec.name, times, after, error, subject)
+        slot = Slot(spec.name, times, after, error, subject, prefix)
         with self._lock:
             self.slots.append(slot)
         return slot
@@ -112,7 +120,7 @@ class FaultInjector:
         """The slot this invocation meets: one its subject holds (taking a free one at first sight), here."""
         with self._lock:
             held = [slot for slot in self.slots if slot.meets(subjects)]
-            free = next((slot for slot in self.slots if slot.subject is None), None)
+            free = next((slot for slot in self.slots if slot.takes(subjects[0])), None)
             if not held and free is not None and subjects[0] not in self._seen:
                 free.subject = subjects[0]
                 held = [free]

@@ -8,16 +8,20 @@ import email
 import email.policy
 import json
 import os
+import smtplib
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus
 
+import boto3
 import pytest
 import requests
 
@@ -26,6 +30,8 @@ from local.demo import Demo, client_options
 from local.faults import PERMANENT_ERROR
 from local.manager import RowResult
 from telar.adapters.dynamo import dynamo_stores
+from telar.adapters.mail import XLSX
+from telar.artifacts import QC_UPLOADS, mailed_upload_key
 from telar.models import ReferenceData
 from telar.observability import metrics
 from telar.sheets.reference_book import write_reference_book
@@ -36,7 +42,8 @@ pytestmark = pytest.mark.e2e
 
 # (function, fails once after running, or for good), one order each. OrderStatus records the outcome itself: once
 # only. QcUpload runs from SQS: a failed batch comes back after the visibility timeout (for good, it is the DLQ's:
-# see the redrive test below).
+# see the redrive test below). InboundMail's events name a received e-mail, not an order: its faults hold the next
+# e-mail received (prefix "inbound/"), in tests of their own below.
 FAULTS = [
     ("SplitWorkFunction", 1),
     ("SplitWorkFunction", None),
@@ -282,6 +289,141 @@ def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once
     receipts = [m for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if "fault once" in m[2]]
     assert len(receipts) == 1 and receipts[0][0].endswith(f"applied — version {version_before + 1}"), receipts
     assert all(n == 1 for n in _mail_fingerprints(Path(outputs["outbox_dir"])).values())
+
+
+class MailingManager(Demo):
+    """A manager who answers her papers by e-mail (whatever her group), adding ``extra`` attachments."""
+
+    def __init__(self, *args: Any, extra: dict[str, bytes] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra = extra or {}
+        self.message_ids: list[str] = []
+
+    def reply_by_mail(self, manager: str, filename: str, sheet: bytes) -> None:
+        message = EmailMessage()
+        message["From"], message["To"] = manager, self.outputs["inbound_address"]
+        message["Subject"] = "Re: Telar: new work"
+        message["Message-ID"] = make_msgid(domain=manager.split("@")[1])
+        message.set_content("Here is the QC sheet.\n")
+        message.add_attachment(sheet, maintype="application", subtype=XLSX.split("/")[1], filename=filename)
+        for name, data in self.extra.items():
+            message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+        with smtplib.SMTP(self.outputs["smtp"]["host"], self.outputs["smtp"]["port"], timeout=30) as smtp:
+            smtp.send_message(message)
+        self.message_ids.append(str(message["Message-ID"]))
+
+
+def _awaiting_order(demo: Demo, n: int) -> str:
+    """A one-product order whose QC is awaited; its group's manager answers by e-mail (``demo.MAIL_GROUP``)."""
+    buyer = demo.outputs["buyers"][0]
+    reply = requests.post(
+        f"{demo.api}/orders", data=_small_order(n), headers={"x-api-key": buyer["api_key"]}, timeout=30
+    )
+    assert reply.status_code == 202, reply.text
+    order_id = str(reply.json()["order_id"])
+    demo.key_of[order_id] = buyer["api_key"]
+    [view] = demo.wait_for([order_id], lambda o: any(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits")
+    demo.MAIL_GROUP = view["groups"][0]["group_id"]  # type: ignore[misc]
+    return order_id
+
+
+def _replies_to(outbox: Path, message_id: str) -> list[EmailMessage]:
+    found = []
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if str(message["In-Reply-To"] or "") == message_id:
+            found.append(cast(EmailMessage, message))
+    return found
+
+
+def _versions(cloud: LocalCloud, prefix: str) -> Counter[str]:
+    s3 = cloud.client("s3")
+    listing = s3.list_object_versions(Bucket=cloud.outputs["uploads_bucket"], Prefix=prefix)
+    return Counter(v["Key"] for v in listing.get("Versions", []))
+
+
+def test_an_inbound_mail_failing_once_after_its_work_stores_each_sheet_once_and_is_answered_once(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    assert cloud.faults is not None
+    outputs = cloud.outputs
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = MailingManager(outputs, ref, out_dir=tmp_path, extra={"notes.ods": b"PK\x03\x04 not really"})
+    order_id = _awaiting_order(demo, 97)
+    # Given InboundMail crashing once after its work (a timeout after the sheet was put and the reply sent) on the
+    # next e-mail received: its events carry the message's S3 key, which names no order
+    slot = cloud.faults.fail(outputs["functions"]["InboundMailFunction"], times=1, after=True, prefix="inbound/")
+    # When the manager replies with the filled QC sheet and a sheet in another format
+    demo.upload_new_sheets([demo.order(order_id)])
+    [message_id] = demo.message_ids
+    # Then SQS brings the message back after the visibility timeout, and the retry does nothing twice: the order
+    # completes, the sheet was put once (one S3 version: one QC run), and she got one reply from the inbound stage
+    # (the .ods refused) and one receipt from the QC stage, both in her thread
+    sqs = cloud.client("sqs")
+
+    def queue_empty() -> bool:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        counts = sqs.get_queue_attributes(QueueUrl=outputs["resources"]["InboundMailQueue"], AttributeNames=names)
+        return slot.failures == 1 and all(v == "0" for v in counts["Attributes"].values())
+
+    wait_for(queue_empty, timeout=120, what="the failed delivery, then the redelivery that succeeded")
+    final = demo.wait_for([order_id], lambda o: o["status"] == "READY_TO_SHIP", "the order completes")[0]
+    assert final["units_passed"] == final["units_ordered"]
+    assert slot.subject is not None and slot.subject.startswith("inbound/")
+    put = _versions(cloud, mailed_upload_key(QC_UPLOADS, slot.subject, 1, "x").rsplit("/", 1)[0] + "/")
+    assert list(put.values()) == [1] and next(iter(put)).endswith(".xlsx"), put
+    replies = _replies_to(Path(outputs["outbox_dir"]), message_id)
+    refusals = [m for m in replies if "notes.ods" in m.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
+    assert len(replies) == 2 and len(refusals) == 1, [str(m["Subject"]) for m in replies]
+    twice = {m[0]: n for m, n in _mail_fingerprints(Path(outputs["outbox_dir"])).items() if n > 1}
+    assert not twice, twice
+
+
+def test_an_inbound_mail_failing_for_good_parks_in_its_dlq_raises_an_alarm_and_goes_through_once_redriven(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    assert cloud.faults is not None and cloud.alarms is not None
+    outputs, resources = cloud.outputs, cloud.outputs["resources"]
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = MailingManager(outputs, ref, out_dir=tmp_path)
+    order_id = _awaiting_order(demo, 96)
+    # Given InboundMail failing for good on the next e-mail received (a bug, a permission that was missing)
+    slot = cloud.faults.fail(outputs["functions"]["InboundMailFunction"], times=None, prefix="inbound/")
+    # When the manager replies with the filled QC sheet
+    demo.upload_new_sheets([demo.order(order_id)])
+    [message_id] = demo.message_ids
+    # Then after the queue's five receives the message is parked in the inbound DLQ and an operator is told
+    sqs = cloud.client("sqs")
+    dlq = resources["InboundMailDeadLetterQueue"]
+
+    def parked() -> bool:
+        peek = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        return slot.subject is not None and any(
+            slot.subject in unquote_plus(m["Body"]) for m in peek.get("Messages", [])
+        )
+
+    wait_for(parked, timeout=120, what="the received e-mail's message in the inbound DLQ")
+    wait_for(
+        lambda: any(line.startswith("ALARM InboundMailDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
+        timeout=30,
+        what="an ALARM line for the inbound mail DLQ",
+    )
+    assert slot.failures == 5  # the redrive policy's maxReceiveCount
+    assert demo.order(order_id)["status"] == "IN_PRODUCTION"  # nothing lost: the order still waits for its sheet
+    assert _replies_to(Path(outputs["outbox_dir"]), message_id) == []
+    # When the cause is fixed and the operator redrives the DLQ as docs/operations.md says
+    # (aws sqs start-message-move-task --source-arn <InboundMailDeadLetterQueue ARN>)
+    cloud.faults.heal(slot)
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    operator = boto3.client("sqs", **client_options(outputs))
+    assert operator.start_message_move_task(SourceArn=arn)["TaskHandle"]
+    # Then the e-mail is read once: the sheet is put once, the order completes, and she gets one receipt
+    final = demo.wait_for([order_id], lambda o: o["status"] == "READY_TO_SHIP", "the order completes")[0]
+    assert final["units_passed"] == final["units_ordered"]
+    put = _versions(cloud, mailed_upload_key(QC_UPLOADS, slot.subject or "", 1, "x").rsplit("/", 1)[0] + "/")
+    assert list(put.values()) == [1], put
+    [receipt] = _replies_to(Path(outputs["outbox_dir"]), message_id)
+    assert str(receipt["Subject"]) == "Re: Telar: new work"
 
 
 def _operator_env(outputs: dict[str, Any]) -> dict[str, str]:

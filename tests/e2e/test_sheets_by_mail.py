@@ -19,6 +19,7 @@ import pytest
 
 from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
+from telar import messages
 from telar.models import ReferenceData
 from telar.rendering import translator
 from tests.conftest import SAMPLES
@@ -142,7 +143,8 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     [refusal] = wait_for(lambda: _replies_to(outbox, refused), timeout=60, what="the refusal")
     assert refusal["To"] == first.manager_email and refusal["Subject"].startswith("Re: ")
     assert refused in refusal["References"] and refusal["Auto-Submitted"] == "auto-replied"
-    assert "belongs to a group you do not manage" in _text(refusal)
+    not_hers = messages.NOT_YOUR_GROUP(assignment=f"{order_id}-{second.group_id}")
+    assert translator(first.language)(not_hers) in _text(refusal)
     # And the others changed nothing and got no reply: no backscatter, no robot conversation
     wait_for(lambda: _inbound_queue_drained(served), timeout=60, what="every received e-mail handled")
     for message_id in (stranger, automatic, *dropped):

@@ -13,8 +13,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from local.manager import RowResult, fill_qc_sheet
-from telar import orders
-from telar.inbound import MAX_MESSAGE_BYTES
+from telar import messages, orders
+from telar.inbound import MAX_MESSAGE_BYTES, MAX_SPREADSHEETS
 from telar.models import AssignmentStatus, Buyer, OrderRequest
 from telar.ports import Ports
 from telar.rendering import translator
@@ -139,11 +139,13 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     reply = _sent()[-1]
     text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
-    not_taken = _in_her_language(ports, mine)("not taken: %(reason)s.", reason="\0").split("\0")[0]
-    why = f"the sheet is for assignment {theirs}, which belongs to a group you do not manage"
-    assert f"hers.xlsx: {not_taken}{why}" in text
-    assert "mine.xlsx: received" in text
-    assert f"old.ods: {not_taken}it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx)" in text
+    # in her language, the reasons too (she manages a Spanish-speaking group)
+    say = _in_her_language(ports, mine)
+    assert say("Hello,") != "Hello,"
+    assert f"hers.xlsx: {say('not taken: %(reason)s.', reason=messages.NOT_YOUR_GROUP(assignment=theirs))}" in text
+    assert f"mine.xlsx: {say(messages.RECEIVED())}." in text
+    assert f"old.ods: {say('not taken: %(reason)s.', reason=messages.NOT_XLSX_SAVE_AS())}" in text
+    assert "belongs to a group you do not manage" not in text and "received;" not in text
 
 
 def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, waiting: list[str]) -> None:
@@ -154,7 +156,46 @@ def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, wa
     assert handle_inbound_mail(ports, key, None) == "refused"
     assert _keys(ports, "qc/mail/") == []
     text = _sent()[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"it is 30 MB; Telar reads e-mails of at most {MAX_MESSAGE_BYTES // 1_000_000} MB" in text
+    too_large = messages.MESSAGE_TOO_LARGE(mb="30", limit=MAX_MESSAGE_BYTES // 1_000_000)
+    assert too_large == f"it is 30 MB; Telar reads e-mails of at most {MAX_MESSAGE_BYTES // 1_000_000} MB"
+    assert _in_her_language(ports, waiting[0])(too_large) in text and too_large not in text
+
+
+def test_a_mail_with_twenty_sheets_is_refused_as_a_whole_with_a_reply_in_her_language(
+    ports: Ports, waiting: list[str]
+) -> None:
+    # Given a manager's mail with twenty copies of her filled sheet
+    manager, sheet = _manager(ports, waiting[0]), _filled(ports, waiting[0])
+    key = _receive(ports, manager, {f"qc-{i}.xlsx": sheet for i in range(20)})
+    # When the stage reads it; Then nothing is put, nothing recorded, and she is told why in her language
+    assert handle_inbound_mail(ports, key, None) == "refused"
+    assert _keys(ports, "qc/") == []
+    reply = _sent()[-1]
+    assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
+    text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    why = messages.TOO_MANY_SPREADSHEETS(count=20, limit=MAX_SPREADSHEETS)
+    assert _in_her_language(ports, waiting[0])(why) in text
+    a = ports.assignments.get_assignment(waiting[0])
+    assert a is not None and a.status == AssignmentStatus.AWAITING_QC
+
+
+def test_a_mail_with_damaged_mime_is_refused_with_a_reply_not_a_crash(ports: Ports, waiting: list[str]) -> None:
+    # Given a manager's mail whose multipart boundary is never used (parts cannot be told apart)
+    manager = _manager(ports, waiting[0])
+    raw = (
+        SES
+        + (
+            f"From: {manager}\r\nTo: {INBOUND}\r\nSubject: Re: Telar: new work\r\nMessage-ID: <m1@example.org>\r\n"
+            'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-used"\r\n\r\n'
+            "--wrong\r\nContent-Type: application/octet-stream\r\n\r\nPK\r\n"
+        ).encode()
+    )
+    key = ports.uploads.put("inbound/m1", raw, "message/rfc822").key
+    # When the stage reads it; Then it is refused with a reply saying so, in her language, and nothing is put
+    assert handle_inbound_mail(ports, key, None) == "refused"
+    assert _keys(ports, "qc/") == []
+    text = _sent()[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert _in_her_language(ports, waiting[0])(messages.MIME_DAMAGED()) in text
 
 
 def test_strangers_and_automatic_mail_change_nothing_and_get_no_reply(ports: Ports, waiting: list[str]) -> None:

@@ -1,5 +1,6 @@
 """The local AWS endpoint under concurrent requests, as the API server sends them (one thread per request)."""
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,3 +42,25 @@ def test_concurrent_transactions_and_writes_to_one_table_all_succeed(endpoint: s
         list(pool.map(write, range(200)))
     # Then every write succeeded
     assert ddb.scan(TableName="t", Select="COUNT")["Count"] == 600
+
+
+def test_a_dlq_is_redriven_with_sqs_own_message_move_task_as_operations_says(endpoint: str) -> None:
+    # Given a queue whose dead-letter queue holds three messages (moto has no StartMessageMoveTask of its own)
+    sqs = boto3.client(
+        "sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    dlq = sqs.create_queue(QueueName="parked")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})
+    source = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    for body in ("a", "b", "c"):
+        sqs.send_message(QueueUrl=dlq, MessageBody=body)
+    # When an operator starts a message move task from the DLQ, naming no destination
+    assert sqs.start_message_move_task(SourceArn=arn)["TaskHandle"]
+    # Then the messages are back in the queue they came from, and the DLQ is empty
+    received = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in received) == ["a", "b", "c"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)
+    # and a queue that does not exist is refused as AWS refuses it
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
+        sqs.start_message_move_task(SourceArn=arn.replace(":parked", ":missing"))

@@ -15,6 +15,7 @@ from local.manager import RowResult
 from telar import orders
 from telar.adapters.dynamo import keys
 from telar.errors import AssignmentNotFound, OrderNotFound
+from telar.messages import CELL_NOTE
 from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
 from telar.rendering import MAIL_TEXTS, translator
@@ -184,13 +185,15 @@ def test_a_sheet_with_bad_cells_gets_an_annotated_copy_and_the_manager_is_told(
     mails_before = len(sent_mails(ports))
     # When it is handled
     outcome = accept_qc_upload(ports, key, version)
-    # Then it is rejected, the copy marks the bad cells with comments, and the manager gets both reports
+    # Then it is rejected, the copy marks the bad cells with comments in her language, and she gets both reports
     assert outcome == "rejected"
+    group = ports.reference.load_reference().group(ports.assignments.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
+    found = translator(group.language)(CELL_NOTE.english).partition("%(")[0]  # "Se encontró " in Spanish
+    assert group.language != "en" and found != "Found "
     report = load_workbook(io.BytesIO(ports.uploads.get(f"qc-reports/bad counts.xlsx.{version}.errors.xlsx")))
     commented = [c for row in report["QC"].iter_rows() for c in row if c.comment]
-    assert commented and all("expected" in c.comment.text for c in commented)
+    assert commented and all(c.comment.text.startswith(found) for c in commented)
     [mail] = sent_mails(ports)[mails_before:]
-    group = ports.reference.load_reference().group(ports.assignments.get_assignment(assignment_ids[0]).group_id)  # type: ignore[union-attr]
     assert mail.to == [group.manager_email]
     assert any(a.filename.endswith(".errors.xlsx") for a in mail.attachments)
     assert ports.assignments.get_assignment(assignment_ids[0]).status == AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]

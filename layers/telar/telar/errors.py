@@ -1,7 +1,10 @@
 """Domain errors with meaning; adapters and handlers map them to HTTP or to Step Functions errors."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
+
+from telar.messages import CELL_NOTE, PROBLEM_AT, Text, english
 
 ON_OUR_SIDE = "Production stopped on a problem on our side. Our team has been told and will contact you."
 CANNOT_PLAN = (
@@ -117,16 +120,34 @@ class SheetInvalid(TelarError):
 
 
 class SheetProblem:
-    """One problem in an uploaded sheet, located to the cell so a person can fix it."""
+    """One problem in an uploaded sheet, located to the cell so a person can fix it.
+
+    ``expected`` (and ``value`` or ``sheet`` when code describes them) are ``telar.messages.Text``: English as
+    ``str``, said in the reader's language by :meth:`said`.
+    """
 
     __slots__ = ("cell", "expected", "sheet", "value")
 
     def __init__(self, sheet: str, cell: str, value: object, expected: str):
         self.sheet, self.cell, self.value, self.expected = sheet, cell, value, expected
 
+    def said(self, _: Callable[..., str] = english) -> str:
+        """The problem in the words of the translator ``_`` (``telar.rendering.translator``); English by default."""
+        return _(PROBLEM_AT(where=self._where(_), value=self._found(_), expected=self.expected))
+
+    def note(self, _: Callable[..., str] = english) -> str:
+        """What the marked cell's comment says (the cell itself is where the comment is)."""
+        return _(CELL_NOTE(value=self._found(_), expected=self.expected))
+
+    def _where(self, _: Callable[..., str]) -> str:
+        sheet = _(self.sheet) if isinstance(self.sheet, Text) else self.sheet
+        return f"{sheet}!{self.cell}" if self.cell else sheet
+
+    def _found(self, _: Callable[..., str]) -> str:
+        return repr(_(self.value) if isinstance(self.value, Text) else self.value)
+
     def __str__(self) -> str:
-        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"{where}: found {self.value!r}, expected {self.expected}"
+        return self.said()
 
     def as_dict(self) -> dict[str, str]:
         return {"sheet": self.sheet, "cell": self.cell, "value": repr(self.value), "expected": self.expected}

@@ -21,6 +21,9 @@ from email.parser import BytesHeaderParser, BytesParser
 from typing import Any, Final, cast
 from urllib.parse import quote, unquote
 
+from telar import messages
+from telar.messages import Text
+
 MAX_MESSAGE_BYTES: Final = 20_000_000  # raw, base64 included: ~15 MB of attachments; SES accepts up to 40 MB
 MAX_HEADER_BYTES: Final = 64_000  # what is read of a message too large to take: enough to know whom to tell
 MAX_PARTS: Final = 40  # every MIME part, containers included
@@ -98,7 +101,7 @@ class Attached:
     index: int
     filename: str  # safe for an S3 key and a mail text: no path, no control characters
     content: bytes | None  # None when it was refused unread
-    problem: str | None = None
+    problem: Text | None = None
 
     @property
     def is_spreadsheet(self) -> bool:
@@ -110,7 +113,7 @@ class Body:
     """The attachments of a received message, or why it could not be read at all."""
 
     attachments: tuple[Attached, ...]
-    problem: str | None = None
+    problem: Text | None = None
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -233,10 +236,10 @@ def read_body(raw: bytes) -> Body:
     message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
     parts = list(message.walk())
     if len(parts) > MAX_PARTS:
-        return Body((), f"it has {len(parts)} parts; Telar reads e-mails of at most {MAX_PARTS}")
+        return Body((), messages.TOO_MANY_PARTS(parts=len(parts), limit=MAX_PARTS))
     broken = [d for part in parts for d in part.defects if type(d).__name__ in _STRUCTURE_DEFECTS]
     if broken:
-        return Body((), "its structure (MIME) is damaged, so its attachments cannot be told apart")
+        return Body((), messages.MIME_DAMAGED())
     attachments: list[Attached] = []
     for part in parts:
         if part.is_multipart():
@@ -248,8 +251,7 @@ def read_body(raw: bytes) -> Body:
         attachments.append(_attachment(part, index, _safe_filename(filename, index)))
     spreadsheets = sum(1 for a in attachments if a.is_spreadsheet)
     if spreadsheets > MAX_SPREADSHEETS:
-        problem = f"it has {spreadsheets} spreadsheets; send at most {MAX_SPREADSHEETS} per e-mail"
-        return Body(tuple(attachments), problem)
+        return Body(tuple(attachments), messages.TOO_MANY_SPREADSHEETS(count=spreadsheets, limit=MAX_SPREADSHEETS))
     return Body(tuple(attachments))
 
 
@@ -265,18 +267,19 @@ _STRUCTURE_DEFECTS = {
 def _attachment(part: EmailMessage, index: int, filename: str) -> Attached:
     encoded = part.get_payload()
     if not isinstance(encoded, str | bytes):
-        return Attached(index, filename, None, "it could not be read")
+        return Attached(index, filename, None, messages.UNREADABLE_ATTACHMENT())
     # base64 is 4/3 of the bytes it carries: refuse a large one before decoding it
+    too_large = messages.ATTACHMENT_TOO_LARGE(mb=MAX_ATTACHMENT_BYTES // 1_000_000)
     if len(encoded) * 3 // 4 > MAX_ATTACHMENT_BYTES + 4096:
-        return Attached(index, filename, None, f"it is larger than {MAX_ATTACHMENT_BYTES // 1_000_000} MB")
+        return Attached(index, filename, None, too_large)
     try:
         content = part.get_payload(decode=True)
     except (ValueError, LookupError, TypeError):
         content = None
     if not isinstance(content, bytes) or any(type(d).__name__.startswith("InvalidBase64") for d in part.defects):
-        return Attached(index, filename, None, "it could not be decoded")
+        return Attached(index, filename, None, messages.UNDECODABLE_ATTACHMENT())
     if len(content) > MAX_ATTACHMENT_BYTES:
-        return Attached(index, filename, None, f"it is larger than {MAX_ATTACHMENT_BYTES // 1_000_000} MB")
+        return Attached(index, filename, None, too_large)
     return Attached(index, filename, content)
 
 

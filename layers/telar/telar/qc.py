@@ -5,6 +5,7 @@ is about meaning (whose worker id, which SKU, do the counts add up) and reports 
 each pointing at the cell a production manager has to fix. The format is in docs/spreadsheets.md.
 """
 
+from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Assignment, Group, ParsedQc, ParsedRow, QcRow, QcSheet, ReferenceData
 from telar.models.qc import EARLIEST_DATE, LATEST_DATE, max_hours_per_row
@@ -25,7 +26,9 @@ def validate_qc(parsed: ParsedQc, assignment: Assignment, ref: ReferenceData) ->
     problems: list[SheetProblem] = []
 
     if parsed.assignment_id != assignment.assignment_id:
-        problems.append(parsed.assignment_id_cell.problem(f"the assignment id {assignment.assignment_id!r}"))
+        problems.append(
+            parsed.assignment_id_cell.problem(messages.THE_ASSIGNMENT_ID(assignment=repr(assignment.assignment_id)))
+        )
 
     makers = {m.worker_id.casefold(): m.worker_id for m in ref.makers if m.group_id == group.group_id}
     skus = {line.sku.casefold(): line.sku for line in assignment.lines}
@@ -41,20 +44,17 @@ def validate_qc(parsed: ParsedQc, assignment: Assignment, ref: ReferenceData) ->
                 parsed.sheet,
                 f"{parsed.header_row + 1}:{parsed.header_row + 1}",
                 None,
-                "at least one row with a Worker ID and a SKU under the header row",
+                messages.ROWS_UNDER_HEADER(),
             )
         )
 
     inspected_by = parsed.inspector
     if not inspected_by:
-        problems.append(parsed.inspected_by.problem("the inspector's name, in the cell right of 'Inspected by'"))
+        problems.append(parsed.inspected_by.problem(messages.INSPECTOR_NAME()))
     inspected_on = parsed.inspection_date
     if inspected_on is None:
         problems.append(
-            parsed.inspected_on.problem(
-                f"the inspection date right of 'Date': a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}, "
-                "as a date cell or written day/month/year or year-month-day"
-            )
+            parsed.inspected_on.problem(messages.INSPECTION_DATE(first=f"{EARLIEST_DATE:%Y}", last=f"{LATEST_DATE:%Y}"))
         )
 
     if problems or inspected_on is None:  # a missing date is among the problems
@@ -82,11 +82,11 @@ def _validate_row(
     if worker_id is None:
         known = sorted(makers.values())
         examples = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
-        problems.append(cells["worker_id"].problem(f"a Worker ID of {group.name} ({examples})"))
+        problems.append(cells["worker_id"].problem(messages.WORKER_OF_GROUP(group=group.name, examples=examples)))
 
     sku = skus.get(row.sku.casefold())
     if sku is None:
-        problems.append(cells["sku"].problem("a SKU of this assignment: " + ", ".join(sorted(skus.values()))))
+        problems.append(cells["sku"].problem(messages.SKU_OF_ASSIGNMENT(skus=", ".join(sorted(skus.values())))))
     product = ref.find_product(sku) if sku is not None else None
 
     counts: dict[str, int] = {}
@@ -97,8 +97,7 @@ def _validate_row(
             continue
         number = row.counts[field]
         if number is None:
-            hint = " (write 0 if there is none)" if cell.blank else ""
-            problems.append(cell.problem(f"a whole number, 0 or more{hint}"))
+            problems.append(cell.problem(messages.WHOLE_NUMBER_OR_ZERO() if cell.blank else messages.WHOLE_NUMBER()))
         else:
             counts[field] = number
     if {"produced", "passed", "rejected"} <= counts.keys():
@@ -106,7 +105,9 @@ def _validate_row(
         if checked > counts["produced"]:
             problems.append(
                 cells["produced"].problem(
-                    f"at least Passed + Rejected = {checked} ({cells['passed'].cell} + {cells['rejected'].cell})"
+                    messages.AT_LEAST_CHECKED(
+                        checked=checked, passed=cells["passed"].cell, rejected=cells["rejected"].cell
+                    )
                 )
             )
 
@@ -116,9 +117,9 @@ def _validate_row(
         unknown = [t for t in row.defect_codes if t.casefold() not in allowed]
         if unknown:
             expected = (
-                "defect codes of " + sku + ": " + ", ".join(allowed.values()) + ", separated by commas"
+                messages.DEFECT_CODES_OF(sku=sku, codes=", ".join(allowed.values()))
                 if allowed
-                else f"no defect codes ({sku} has none in the catalog)"
+                else messages.NO_DEFECT_CODES(sku=sku)
             )
             problems.append(cells["defect_codes"].problem(expected))
         else:
@@ -127,9 +128,7 @@ def _validate_row(
     hours = row.hours_worked
     bound = max_hours_per_row(group, product, max(counts.get("planned", 0), counts.get("produced", 0)))
     if hours is None or not (0 <= hours <= bound):
-        problems.append(
-            cells["hours_worked"].problem(f"hours worked, a number from 0 to {bound.normalize():f} (7.5 = 7 h 30)")
-        )
+        problems.append(cells["hours_worked"].problem(messages.HOURS_WORKED(bound=f"{bound.normalize():f}")))
 
     if len(problems) > before or worker_id is None or sku is None or hours is None:
         return None

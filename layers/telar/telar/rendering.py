@@ -8,6 +8,9 @@ A new file adds a language, no code. At import every file must translate exactly
 with the same ``%(placeholders)s``, or the module refuses to load: a mail is never half translated, and a
 template edited without its translations fails the tests at once. A language without a file is written in
 English, and the log says so.
+
+Texts that code builds (why a sheet or an attachment was refused) are ``telar.messages``: their English is their
+id in the same files, checked the same way, and ``_`` says a ``Text`` (or a value that is one) in the language.
 """
 
 import json
@@ -19,6 +22,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.ext import extract_from_ast
 
+from telar.messages import ALL as CODE_MESSAGES
+from telar.messages import Text
 from telar.observability import logger
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -38,8 +43,8 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _message_ids() -> set[str]:
-    """Every English text the mail templates hand to ``_``."""
-    found: set[str] = set()
+    """Every English text the mail templates hand to ``_``, and every message code builds (telar.messages)."""
+    found: set[str] = {m.english for m in CODE_MESSAGES}
     for path in sorted((TEMPLATES / "mail").glob("*.j2")):
         parsed = environment.parse(path.read_text(encoding="utf-8"))
         for _, _, strings in extract_from_ast(parsed, ("_",), babel_style=False):
@@ -66,13 +71,20 @@ MAIL_TEXTS: dict[str, dict[str, str]] = _load_mail_texts(TEMPLATES / "mail_texts
 
 
 def translator(language: str) -> Any:
-    """``_(message, **values)`` in ``language``: the English message when there is no file for it (logged)."""
+    """``_(message, **values)`` in ``language``: the English message when there is no file for it (logged).
+
+    ``message`` may be a ``telar.messages.Text``, and so may any value: each is said in ``language`` too.
+    """
     catalog = MAIL_TEXTS.get(language)
     if catalog is None and language != "en":
         logger.warning("no mail texts for this language: written in English", language=language)
 
     def _(message: str, **values: Any) -> str:
+        if isinstance(message, Text):  # built by code: its own message and values
+            values = {**message.values, **values}
+            message = message.message
         text = (catalog or {}).get(message, message)
+        values = {name: _(value) if isinstance(value, Text) else value for name, value in values.items()}
         return text % values if values else text
 
     return _

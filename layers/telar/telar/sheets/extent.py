@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 
 MAX_DEPTH = 40  # a worksheet is ~6 levels deep, rich text in shared strings ~5; a hostile file goes to thousands
@@ -82,15 +83,13 @@ def _stream(
     parser = expat.ParserCreate()
     state = {"depth": 0}
 
-    def refuse(found: str, expected: str) -> None:
+    def refuse(found: messages.Text, expected: messages.Text) -> None:
         raise _Refused(SheetProblem(part, "", found, expected))
 
     def start(name: str, attrs: dict[str, str]) -> None:
         state["depth"] += 1
         if state["depth"] > MAX_DEPTH:
-            refuse(
-                f"XML nested more than {MAX_DEPTH} levels deep in {entry}", "an .xlsx saved by a spreadsheet program"
-            )
+            refuse(messages.XML_TOO_DEEP(depth=MAX_DEPTH, entry=entry), messages.XLSX_FROM_A_PROGRAM())
         on_start(_local(name), attrs)
 
     def end(name: str) -> None:
@@ -99,7 +98,7 @@ def _stream(
             on_end(_local(name))
 
     def doctype(*_: object) -> None:
-        refuse(f"a DTD in {entry}", "an .xlsx without DTDs or entities")
+        refuse(messages.XML_DTD(entry=entry), messages.XLSX_WITHOUT_DTD())
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -129,9 +128,9 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
             sheets.append((attrs.get("name", ""), rid))
 
     if "xl/_rels/workbook.xml.rels" in names:
-        _stream(archive, "xl/_rels/workbook.xml.rels", "workbook", on_rel)
+        _stream(archive, "xl/_rels/workbook.xml.rels", messages.WORKBOOK(), on_rel)
     if "xl/workbook.xml" in names:
-        _stream(archive, "xl/workbook.xml", "workbook", on_book)
+        _stream(archive, "xl/workbook.xml", messages.WORKBOOK(), on_book)
     return {rel_targets[rid]: name for name, rid in sheets if rid in rel_targets}
 
 
@@ -178,18 +177,19 @@ def _count_shared_strings(archive: zipfile.ZipFile, entry: str) -> None:
             if count[0] > MAX_SHARED_STRINGS:
                 raise _Refused(
                     SheetProblem(
-                        "workbook", "", f"over {MAX_SHARED_STRINGS:,} distinct texts", f"at most {MAX_SHARED_STRINGS:,}"
+                        messages.WORKBOOK(),
+                        "",
+                        messages.SHARED_STRINGS(count=f"{MAX_SHARED_STRINGS:,}"),
+                        messages.AT_MOST(count=f"{MAX_SHARED_STRINGS:,}"),
                     )
                 )
 
-    _stream(archive, entry, "workbook", start)
+    _stream(archive, entry, messages.WORKBOOK(), start)
 
 
-def _within(max_rows: int, coordinate: Callable[[int, int], str]) -> str:
-    return (
-        f"content within the first {max_rows:,} rows and {MAX_SCAN_COLUMNS} columns "
-        f"(A1:{coordinate(max_rows, MAX_SCAN_COLUMNS)})"
-    )
+def _within(max_rows: int, coordinate: Callable[[int, int], str], *, trim: bool = False) -> messages.Text:
+    within = messages.CONTENT_WITHIN_TRIM if trim else messages.CONTENT_WITHIN
+    return within(rows=f"{max_rows:,}", columns=MAX_SCAN_COLUMNS, area=f"A1:{coordinate(max_rows, MAX_SCAN_COLUMNS)}")
 
 
 def check_extents(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, Extent]:
@@ -217,7 +217,7 @@ def check_extents(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, Exten
                 scan = _scan_sheet(archive, entry, sheet, max_rows)
                 if scan.far:
                     problems = [
-                        SheetProblem(sheet, coordinate(r, c), "a value", _within(max_rows, coordinate))
+                        SheetProblem(sheet, coordinate(r, c), messages.A_VALUE(), _within(max_rows, coordinate))
                         for r, c in scan.far
                     ]
                     raise SheetInvalid(problems)
@@ -228,9 +228,8 @@ def check_extents(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, Exten
                             SheetProblem(
                                 sheet,
                                 "",
-                                f"a used area that reaches {scan.dimension}",
-                                _within(max_rows, coordinate)
-                                + " (delete the empty rows and columns after your data, then save again)",
+                                messages.USED_AREA(area=scan.dimension),
+                                _within(max_rows, coordinate, trim=True),
                             )
                         ]
                     )
@@ -238,7 +237,7 @@ def check_extents(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, Exten
             elif entry.endswith("sharedStrings.xml"):
                 _count_shared_strings(archive, entry)
             else:
-                _stream(archive, entry, "workbook", lambda _n, _a: None)
+                _stream(archive, entry, messages.WORKBOOK(), lambda _n, _a: None)
         return extents
     except _Refused as refused:
         raise SheetInvalid([refused.problem]) from None
@@ -246,10 +245,10 @@ def check_extents(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, Exten
         raise SheetInvalid(
             [
                 SheetProblem(
-                    "workbook",
+                    messages.WORKBOOK(),
                     "",
-                    f"a workbook that cannot be read (XML that does not parse: {exc})",
-                    "an .xlsx saved by a spreadsheet program",
+                    messages.XML_UNPARSED(error=str(exc)),
+                    messages.XLSX_FROM_A_PROGRAM(),
                 )
             ]
         ) from None

@@ -31,6 +31,7 @@ What the values must be (every problem is reported at once, at its cell):
 import re
 from typing import Final
 
+from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import ParsedCell, ParsedQc, ParsedRow
 from telar.sheets.cell_readers import as_date, as_hours, as_whole, label_key, text
@@ -76,7 +77,7 @@ def read_qc_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Parse
     assignment_cell = singles.get("assignment_id")
     assignment_id = text(assignment_cell.value) if assignment_cell else ""
     if assignment_cell and not assignment_id:
-        problems.append(assignment_cell.problem("the assignment id, in the cell right of 'Assignment ID'"))
+        problems.append(assignment_cell.problem(messages.ASSIGNMENT_ID_RIGHT()))
     if problems or header_row is None or assignment_cell is None:
         raise SheetInvalid(problems)
 
@@ -138,8 +139,7 @@ def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, 
                         grid.sheet,
                         coordinate(number, col),
                         grid.value(number, col),
-                        f"'{QC_COLUMNS[field]}' only once in the header row "
-                        f"(it is already in {coordinate(number, columns[field])})",
+                        messages.LABEL_ONCE(label=QC_COLUMNS[field], cell=coordinate(number, columns[field])),
                     )
                 )
             else:
@@ -147,7 +147,7 @@ def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, 
         for field, label in QC_COLUMNS.items():
             if field not in columns:
                 problems.append(
-                    SheetProblem(grid.sheet, f"{number}:{number}", None, f"a column headed '{label}' in the header row")
+                    SheetProblem(grid.sheet, f"{number}:{number}", None, messages.COLUMN_HEADED(label=label))
                 )
         return number, columns
     problems.append(
@@ -155,7 +155,7 @@ def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, 
             grid.sheet,
             "",
             None,
-            "a header row with the columns " + ", ".join(f"'{label}'" for label in QC_COLUMNS.values()),
+            messages.HEADER_ROW(labels=", ".join(f"'{label}'" for label in QC_COLUMNS.values())),
         )
     )
     return None, {}
@@ -184,13 +184,16 @@ def _one_label(
 ) -> tuple[int, ParsedCell] | None:
     """The row and the cell right of the one place holding ``label``; a problem if there is none or several."""
     if not found:
-        problems.append(SheetProblem(grid.sheet, "", None, f"a cell labelled '{label}' with its value to the right"))
+        problems.append(SheetProblem(grid.sheet, "", None, messages.LABELLED_CELL(label=label)))
         return None
     if len(found) > 1:
         where = ", ".join(coordinate(r, c) for r, c in found)
         problems.append(
             SheetProblem(
-                grid.sheet, coordinate(*found[1]), grid.value(*found[1]), f"one cell labelled '{label}' (found {where})"
+                grid.sheet,
+                coordinate(*found[1]),
+                grid.value(*found[1]),
+                messages.ONE_LABELLED_CELL(label=label, cells=where),
             )
         )
         return None

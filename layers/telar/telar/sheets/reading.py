@@ -25,6 +25,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 from telar.sheets.extent import Extent, check_extents
 
@@ -32,7 +33,7 @@ if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by t
     raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False') before reading uploads")
 
 MAX_UPLOAD_BYTES = 5_000_000  # a filled QC sheet is ~30 kB; reference workbooks stay well under this
-WORKBOOK = "workbook"  # the "sheet" named in problems about the file as a whole
+WORKBOOK = messages.WORKBOOK()  # the "sheet" named in problems about the file as a whole
 
 CellValue = str | int | float | datetime | date | time | timedelta | bool | None
 
@@ -68,11 +69,11 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _refuse(found: object, expected: str) -> SheetInvalid:
+def _refuse(found: object, expected: messages.Text) -> SheetInvalid:
     return SheetInvalid([SheetProblem(WORKBOOK, "", found, expected)])
 
 
-_XLSX = "an .xlsx workbook (Excel, LibreOffice or Google Sheets: File > Save as / Download > .xlsx)"
+_XLSX = messages.XLSX()
 
 
 def check_container(
@@ -84,46 +85,48 @@ def check_container(
     Returns each worksheet's real extent by sheet name.
     """
     if len(data) > max_bytes:
-        raise _refuse(f"a file of {len(data):,} bytes", f"at most {max_bytes:,} bytes")
+        raise _refuse(messages.A_FILE_OF(bytes=f"{len(data):,}"), messages.AT_MOST_BYTES(bytes=f"{max_bytes:,}"))
     if not data:
-        raise _refuse("an empty file", _XLSX)
+        raise _refuse(messages.AN_EMPTY_FILE(), _XLSX)
     extents: dict[str, Extent] = {}
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _refuse(
-            "an old .xls file or a password-protected workbook",
-            f"{_XLSX}, without a password",
-        )
+        raise _refuse(messages.AN_OLD_XLS(), messages.XLSX_NO_PASSWORD())
     if not data.startswith(b"PK\x03\x04"):
-        kind = "a text or CSV file" if _looks_like_text(data) else "a file that is not a spreadsheet"
+        kind = messages.A_TEXT_FILE() if _looks_like_text(data) else messages.NOT_A_SPREADSHEET()
         raise _refuse(kind, _XLSX)
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             entries = archive.infolist()
             if len(entries) > limits.max_entries:
-                raise _refuse(f"a zip with {len(entries):,} entries", f"at most {limits.max_entries}")
+                raise _refuse(
+                    messages.ZIP_ENTRIES(count=f"{len(entries):,}"), messages.AT_MOST(count=limits.max_entries)
+                )
             total = sum(e.file_size for e in entries)
             if total > limits.max_uncompressed:
-                raise _refuse(f"a zip that inflates to {total:,} bytes", f"at most {limits.max_uncompressed:,} bytes")
+                raise _refuse(
+                    messages.ZIP_INFLATES(bytes=f"{total:,}"),
+                    messages.AT_MOST_BYTES(bytes=f"{limits.max_uncompressed:,}"),
+                )
             for entry in entries:
                 ratio = entry.file_size / max(entry.compress_size, 1)
                 if entry.file_size > limits.ratio_floor and ratio > limits.max_ratio:
                     raise _refuse(
-                        f"entry {entry.filename!r} compressed {ratio:.0f} to 1",
-                        f"a compression ratio of at most {limits.max_ratio} to 1 (this looks like a zip bomb)",
+                        messages.ZIP_RATIO(entry=repr(entry.filename), ratio=f"{ratio:.0f}"),
+                        messages.AT_MOST_RATIO(ratio=limits.max_ratio),
                     )
                 if entry.flag_bits & 0x1:
-                    raise _refuse("an encrypted zip", f"{_XLSX}, without a password")
+                    raise _refuse(messages.ENCRYPTED_ZIP(), messages.XLSX_NO_PASSWORD())
             names = {e.filename for e in entries}
             if "[Content_Types].xml" in names:
                 extents = check_extents(archive, max_rows=max_rows)
     except SheetInvalid:
         raise
     except Exception as exc:  # BadZipFile, or ValueError/OSError on a corrupt central directory
-        raise _refuse("a damaged zip file", _XLSX) from exc
+        raise _refuse(messages.DAMAGED_ZIP(), _XLSX) from exc
     if "mimetype" in names and "[Content_Types].xml" not in names:
-        raise _refuse("an OpenDocument (.ods) file", _XLSX)
+        raise _refuse(messages.AN_ODS(), _XLSX)
     if "[Content_Types].xml" not in names:
-        raise _refuse("a zip file that is not a workbook", _XLSX)
+        raise _refuse(messages.ZIP_NOT_WORKBOOK(), _XLSX)
     return extents
 
 
@@ -176,11 +179,11 @@ def read_grids(
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
     except Exception as exc:  # any parse failure means "not readable"
-        raise _refuse(f"a workbook that cannot be read ({type(exc).__name__})", _XLSX) from exc
+        raise _refuse(messages.UNREADABLE_WORKBOOK(error=type(exc).__name__), _XLSX) from exc
     try:
         names = workbook.sheet_names
         if not names:
-            raise _refuse("a workbook without worksheets", "a worksheet named QC")
+            raise _refuse(messages.NO_WORKSHEETS(), messages.A_QC_WORKSHEET())
         date1904: bool | None = None  # probed once, after the first sheet's rows (read_grid's order)
         for preferred_sheet in preferred_sheets:
             wanted = (preferred_sheet or "").casefold()
@@ -192,7 +195,7 @@ def read_grids(
     except SheetInvalid:
         raise
     except Exception as exc:
-        raise _refuse(f"a worksheet that cannot be read ({type(exc).__name__})", _XLSX) from exc
+        raise _refuse(messages.UNREADABLE_WORKSHEET(error=type(exc).__name__), _XLSX) from exc
     finally:
         workbook.close()
 
@@ -206,7 +209,9 @@ def _sheet_rows(
         if all(v == "" for v in values):  # calamine gives "" for an empty cell
             continue
         if number > max_rows:
-            raise SheetInvalid([SheetProblem(name, coordinate(number, 1), "content", f"at most {max_rows} rows")])
+            raise SheetInvalid(
+                [SheetProblem(name, coordinate(number, 1), messages.CONTENT(), messages.AT_MOST_ROWS(rows=max_rows))]
+            )
         cleaned = tuple(_clean(v) for v in values[:max_cols])
         if not all(is_blank(v) for v in cleaned):
             rows[number] = cleaned

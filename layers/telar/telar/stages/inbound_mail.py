@@ -22,6 +22,7 @@ key already there is not put again (so its stage does not run twice), and the re
 
 from dataclasses import dataclass
 
+from telar import messages
 from telar.adapters.mail import XLSX
 from telar.artifacts import QC_UPLOADS, REFERENCE_UPLOADS, mailed_upload_key
 from telar.errors import SheetInvalid
@@ -35,6 +36,7 @@ from telar.inbound import (
     read_envelope,
     thread_metadata,
 )
+from telar.messages import Text
 from telar.models import Group, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
@@ -68,7 +70,7 @@ class Outcome:
 
     filename: str
     taken: bool
-    detail: str
+    detail: Text
     sheet: bool = True  # False for what is no spreadsheet at all (a signature's logo): no reply for that alone
 
 
@@ -110,8 +112,7 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
             key,
             sender,
             thread,
-            problem=f"it is {size / 1_000_000:.0f} MB; Telar reads e-mails of "
-            f"at most {MAX_MESSAGE_BYTES // 1_000_000} MB",
+            problem=messages.MESSAGE_TOO_LARGE(mb=f"{size / 1_000_000:.0f}", limit=MAX_MESSAGE_BYTES // 1_000_000),
         )
         return "refused"
     body = read_body(raw)
@@ -127,22 +128,22 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
 
 def _take(ports: Ports, key: str, sender: Sender, envelope: Envelope, thread: MailThread, a: Attached) -> Outcome:
     if a.problem or a.content is None:
-        return Outcome(a.filename, False, a.problem or "it could not be read")
+        return Outcome(a.filename, False, a.problem or messages.UNREADABLE_ATTACHMENT())
     if not a.is_spreadsheet:
         other_sheet = a.filename.lower().endswith(_OTHER_SPREADSHEETS)
-        advice = ": save it as an Excel workbook (.xlsx) and send it again" if other_sheet else ""
-        return Outcome(a.filename, False, f"it is not an .xlsx spreadsheet{advice}", sheet=other_sheet)
+        reason = messages.NOT_XLSX_SAVE_AS() if other_sheet else messages.NOT_XLSX()
+        return Outcome(a.filename, False, reason, sheet=other_sheet)
     prefix, refusal = _destination(ports, sender, a.content)
     if refusal or prefix is None:
-        return Outcome(a.filename, False, refusal or "no sheet Telar reads from you")
+        return Outcome(a.filename, False, refusal or messages.NO_SHEET_FROM_YOU())
     upload_key = mailed_upload_key(prefix, key, a.index, a.filename)
     if ports.uploads.head(upload_key) is None:  # put once: each put would run its stage again
         ports.uploads.put(upload_key, a.content, XLSX, metadata=thread_metadata(thread))
     logger.info("mailed sheet put for its stage", key=upload_key, message_id=envelope.message_id)
-    return Outcome(a.filename, True, "received; the answer follows in this conversation")
+    return Outcome(a.filename, True, messages.RECEIVED())
 
 
-def _destination(ports: Ports, sender: Sender, content: bytes) -> tuple[str | None, str | None]:
+def _destination(ports: Ports, sender: Sender, content: bytes) -> tuple[str | None, Text | None]:
     """Where a spreadsheet from this sender goes (``qc/`` or ``reference/``), or why it is refused."""
     try:
         assignment_id: str | None = read_qc_workbook(content).assignment_id
@@ -153,13 +154,10 @@ def _destination(ports: Ports, sender: Sender, content: bytes) -> tuple[str | No
     if sender.office and (assignment_id is None or not sender.groups):
         return REFERENCE_UPLOADS, None
     if not sender.groups:
-        return None, "only production managers send QC sheets"
+        return None, messages.ONLY_MANAGERS()
     assignment = ports.assignments.get_assignment(assignment_id) if assignment_id is not None else None
     if assignment is not None and assignment.group_id not in {g.group_id for g in sender.groups}:
-        return None, (
-            f"the sheet is for assignment {assignment_id}, which belongs to a group you do not manage; "
-            "nothing was recorded from it"
-        )
+        return None, messages.NOT_YOUR_GROUP(assignment=assignment_id)
     return QC_UPLOADS, None
 
 
@@ -169,7 +167,7 @@ def _reply(
     sender: Sender,
     thread: MailThread,
     *,
-    problem: str | None = None,
+    problem: Text | None = None,
     outcomes: list[Outcome] | None = None,
 ) -> None:
     mail = render_mail(

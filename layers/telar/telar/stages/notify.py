@@ -1,8 +1,11 @@
 """E-mails sent at most once, whatever the number of deliveries of the stage that sends them."""
 
+from collections.abc import Callable
+
 from telar.adapters.mail import XLSX, Attachment
 from telar.errors import SheetProblem
 from telar.inbound import MailThread
+from telar.messages import english
 from telar.ports import Ports
 from telar.rendering import Mail
 
@@ -44,16 +47,21 @@ def send_once(
 
 
 def keep_error_report(
-    ports: Ports, stem: str, report: str, upload: bytes, problems: list[SheetProblem]
+    ports: Ports,
+    stem: str,
+    report: str,
+    upload: bytes,
+    problems: list[SheetProblem],
+    _: Callable[..., str] = english,
 ) -> tuple[Attachment, ...]:
     """Save a refused upload's report beside it in the uploads bucket: ``<stem>.txt`` (the text of the e-mail,
-    every problem) and, where the upload opens, ``<stem>.xlsx`` with the bad cells marked. Returns the
-    attachments to mail."""
+    every problem) and, where the upload opens, ``<stem>.xlsx`` with the bad cells marked, its notes in the words of
+    the translator ``_`` (the reader's language, as the e-mail). Returns the attachments to mail."""
     # imported here: openpyxl is a tenth of a second of cold start, and most stages that mail never refuse a sheet
     from telar.sheets.error_report import annotate_problems
 
     ports.uploads.put(f"{stem}.txt", report.encode(), "text/plain; charset=utf-8")
-    if annotated := annotate_problems(upload, problems):
+    if annotated := annotate_problems(upload, problems, _):
         ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
         return (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
     return ()

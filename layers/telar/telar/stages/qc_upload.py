@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from telar import messages
 from telar.artifacts import qc_report_stem
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import QcNotYetAwaited, SheetInvalid
@@ -10,7 +11,7 @@ from telar.models import ENDED, Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import validate_qc
-from telar.rendering import render_mail
+from telar.rendering import render_mail, translator
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
 from telar.stages.conflicts import retry_on_conflict
@@ -47,18 +48,12 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
         parsed = read_qc_workbook(data)
         assignment = ports.assignments.get_assignment(parsed.assignment_id)
         if assignment is None:
-            raise SheetInvalid([parsed.assignment_id_cell.problem("the Assignment ID of a QC template Telar sent")])
+            raise SheetInvalid([parsed.assignment_id_cell.problem(messages.ASSIGNMENT_SENT())])
         if assignment.status == AssignmentStatus.QC_DONE:
             if assignment.qc_upload == upload_ref:
                 _resume(ports, assignment)  # the earlier attempt may have stopped before resuming
                 return "duplicate"
-            raise SheetInvalid(
-                [
-                    parsed.assignment_id_cell.problem(
-                        f"an assignment still waiting for QC; it was signed off with {assignment.qc_upload}"
-                    )
-                ]
-            )
+            raise SheetInvalid([parsed.assignment_id_cell.problem(messages.STILL_WAITING(upload=assignment.qc_upload))])
         order = ports.orders.get_order(assignment.order_id)
         if assignment.status == AssignmentStatus.CANCELLED or (
             assignment.status == AssignmentStatus.PLANNED and order is not None and order.status in ENDED
@@ -137,10 +132,10 @@ def _report_invalid_sheet(
     # but the office. A sheet that came by e-mail is answered to its sender (a manager, checked when it came in),
     # in her thread.
     group = ports.reference.load_reference().group(assignment.group_id) if assignment else None
-    mail = render_mail("qc_report", group.language if group else "en", key=key, problems=invalid.problems)
-    attachments = keep_error_report(
-        ports, qc_report_stem(key, upload_ref.rsplit("#", 1)[1]), mail.text, data, invalid.problems
-    )
+    language = group.language if group else "en"
+    mail = render_mail("qc_report", language, key=key, problems=invalid.problems)
+    stem = qc_report_stem(key, upload_ref.rsplit("#", 1)[1])
+    attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
     to = [group.manager_email] if group else ports.settings.finance_recipients
     send_once(
