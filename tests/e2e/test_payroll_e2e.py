@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from email.message import Message
+from email.message import EmailMessage, Message
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from telar.artifacts import order_payroll_prefix
 from telar.models import EarningLine, ReferenceData
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import mails, wait_for_mails
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +106,11 @@ def _attachments(mail: Message) -> dict[str, bytes]:
     }
 
 
+def _mails_attaching(outbox: Path, subject: str, file_start: str) -> list[EmailMessage]:
+    """The outbox's mails whose subject has ``subject`` and that attach a file whose name starts ``file_start``."""
+    return [m for m in mails(outbox, subject) if any((p.get_filename() or "").startswith(file_start) for p in m.walk())]
+
+
 def _per_group(lines: Iterable[EarningLine]) -> dict[tuple[str, str], list[EarningLine]]:
     grouped: dict[tuple[str, str], list[EarningLine]] = defaultdict(list)
     for line in lines:
@@ -137,7 +144,7 @@ def pay_run(served: dict[str, Any], finished: dict[str, Any]) -> dict:
     return {"period": period, "run": run, "paid": paid}
 
 
-def test_the_order_payroll_e_mail_carries_workbooks_whose_figures_are_the_recorded_earnings(
+def test_the_order_payroll_files_hold_the_recorded_earnings_and_finance_is_not_mailed_for_them(
     served: dict[str, Any], finished: dict[str, Any]
 ) -> None:
     # Given an order that went through every stage, with some makers slow enough to need a top-up
@@ -146,16 +153,43 @@ def test_the_order_payroll_e_mail_carries_workbooks_whose_figures_are_the_record
     recorded = _recorded(finished)
     assert recorded and any(x.top_up > 0 for x in recorded)
     assert all(x.total >= x.minimum_for_hours for x in recorded)
-    # When finance opens the order's payroll e-mail
-    [mail] = wait_for_mails(
-        Path(served["outbox_dir"]), f"payroll earnings recorded for order {order['order_id']}", seconds=10
-    )
-    books = _attachments(mail)
-    # Then it has one workbook per group and currency, each figure exactly the recorded lines' sums
+    # When finance looks for the order's payroll files, by the order's prefix
+    s3 = boto3.client("s3", **client_options(served))
+    prefix = order_payroll_prefix(order["order_id"])
+    listing = s3.list_objects_v2(Bucket=served["artifacts_bucket"], Prefix=prefix)["Contents"]
+    books = {
+        o["Key"].removeprefix(prefix): s3.get_object(Bucket=served["artifacts_bucket"], Key=o["Key"])["Body"].read()
+        for o in listing
+    }
+    # Then there is one workbook per group and currency, each figure exactly the recorded lines' sums
     groups = _per_group(recorded)
     assert sorted(books) == sorted(f"payroll-{order['order_id']}-{g}-{c}.xlsx" for g, c in groups)
     for (group_id, currency), lines in groups.items():
         _figures_match(books[f"payroll-{order['order_id']}-{group_id}-{currency}.xlsx"], group_id, currency, lines)
+    # And no "for reference" e-mail: the stack's default leaves finance the period's e-mail to pay from
+    assert mails(Path(served["outbox_dir"]), f"payroll earnings recorded for order {order['order_id']}") == []
+
+
+def _pay_sheet_matches(data: bytes, lines: list[EarningLine], ref: ReferenceData) -> None:
+    """The Pay sheet has a row per maker whose figures are her paid lines' sums, with how she is paid."""
+    pay = load_workbook(io.BytesIO(data), data_only=True)["Pay"]
+    table = _rows(pay, 7)
+    end = next((i for i, r in enumerate(table) if str(r["Worker ID"] or "").startswith("Total")), len(table))
+    rows = {r["Worker ID"]: r for r in table[:end]}  # the makers' rows end where the totals begin
+    makers = {m.worker_id: m for m in ref.makers}
+    mine: dict[str, list[EarningLine]] = defaultdict(list)
+    for x in lines:
+        mine[x.worker_id].append(x)
+    assert sorted(rows) == sorted(mine)
+    for worker_id, her_lines in mine.items():
+        row = rows[worker_id]
+        assert _number(row["Total to pay"]) == sum((x.total for x in her_lines), Decimal(0))
+        assert _number(row["Minimum-wage top-up"]) == sum((x.top_up for x in her_lines), Decimal(0))
+        assert _number(row["Hours"]) == sum((x.hours_worked for x in her_lines), Decimal(0))
+        assert row["Payment details"] == makers[worker_id].payment_details
+    cash = [w for w in mine if makers[w].payment_method == "cash"]
+    receipts = load_workbook(io.BytesIO(data), data_only=True).sheetnames
+    assert any(name.startswith("Cash receipts") for name in receipts) == bool(cash)
 
 
 def test_the_pay_run_e_mails_finance_workbooks_whose_figures_are_the_recorded_earnings(
@@ -177,9 +211,27 @@ def test_the_pay_run_e_mails_finance_workbooks_whose_figures_are_the_recorded_ea
     assert sorted(books) == sorted(f"payroll-{period}-{g}-{c}.xlsx" for g, c in groups)
     body = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
     for (group_id, currency), lines in groups.items():
-        total = _figures_match(books[f"payroll-{period}-{group_id}-{currency}.xlsx"], group_id, currency, lines)
+        book = books[f"payroll-{period}-{group_id}-{currency}.xlsx"]
+        total = _figures_match(book, group_id, currency, lines)
         assert total == Decimal(run["totals"][f"{group_id} {currency}"])
         assert f"total {currency} {total}" in body
+        _pay_sheet_matches(book, lines, ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text()))
+
+
+def test_each_manager_receives_her_group_s_payslips_once(served: dict[str, Any], pay_run: dict[str, Any]) -> None:
+    # Given the month's pay run (run twice by the re-run test too, in any order)
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    for group_id, lines in {g: ls for (g, _c), ls in _per_group(pay_run["paid"]).items()}.items():
+        group = ref.group(group_id)
+        # Then she has one mail, in her language, with her group's payslips: one page per maker paid
+        name = f"payslips-{pay_run['period']}-{group_id}-"
+
+        outbox = Path(served["outbox_dir"])
+        [mail] = wait_for(partial(_mails_attaching, outbox, group.name, name), timeout=10, what=name)
+        assert mail["To"] == str(group.manager_email) and pay_run["period"] in mail["Subject"]
+        [slips] = [p for p in mail.walk() if (p.get_filename() or "").startswith(name)]
+        html = slips.get_payload(decode=True).decode()
+        assert html.count('class="slip"') == len({x.worker_id for x in lines})
 
 
 def test_the_pay_run_again_pays_nothing_twice_and_sends_no_second_e_mail(

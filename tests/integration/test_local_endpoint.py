@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import boto3
 import pytest
 
 from local.endpoint import MotoEndpoint

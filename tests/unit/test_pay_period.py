@@ -133,6 +133,16 @@ def test_payslips_are_in_the_group_language_and_escape_names(recorded: Ports) ->
     assert "PEN 48.91" in cusco  # Luz's top-up on its own line
 
 
+def test_a_payslip_is_an_a4_page_naming_products_with_a_short_reference_and_a_line_to_sign(recorded: Ports) -> None:
+    run = run_pay_period(recorded, NOVEMBER)
+    cusco = recorded.artifacts.get(next(k for k in run.payslips if "pe-cusco" in k)).decode()
+    assert "@page { size: A4;" in cusco
+    assert "<td>Alpaca knit scarf</td>" in cusco and "KNT-SCARF-ALP" not in cusco  # her product, not a SKU
+    assert "<td>A</td>" in cusco and "ord-a" not in cusco  # the order's short reference
+    assert cusco.count("Recibí conforme (firma)") == cusco.count('class="slip"') == 2
+    assert cusco.count("Forma de pago: en efectivo, por la coordinadora") == 2  # the factory's makers take cash
+
+
 def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
     # Given the due lines, as two concurrent runs would both read them
     due = recorded.earnings.unpaid_earnings()[:2]

@@ -153,3 +153,8 @@ def _rules_applied(lines: list[EarningLine], ref: ReferenceData) -> list[WageRul
             continue
         applied[(rule.country, rule.region, rule.currency, rule.effective_from)] = rule
     return [applied[k] for k in sorted(applied)]
+
+
+def short_reference(order_id: str) -> str:
+    """An order as a payslip names it: the last part of its id (``ord-20250303-0001`` -> ``0001``)."""
+    return order_id.rsplit("-", 1)[-1][:8].upper()

@@ -24,13 +24,15 @@ HTML = "text/html; charset=utf-8"
 
 
 def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str) -> str:
-    """One printable page per maker of the group, in the group's language."""
+    """One A4 page per maker of the group, in the group's language, with a line for her to sign on receipt."""
     group = ref.group(group_payroll.group_id)
+    makers = {m.worker_id: m for m in ref.makers}
     slips = [
         {
             "worker_id": worker_id,
             "name": lines[0].maker_name,
             "lines": lines,
+            "paid_by": makers[worker_id].payment_method if worker_id in makers else None,
             "top_up": sum((line.top_up for line in lines), Decimal(0)),
             "total": sum((line.total for line in lines), Decimal(0)),
         }
@@ -42,6 +44,8 @@ def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str
         period=period,
         currency=group_payroll.currency,
         slips=slips,
+        product_names={p.sku: p.name for p in ref.products},
+        short_reference=payroll.short_reference,
     )
 
 
