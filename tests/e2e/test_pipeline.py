@@ -127,6 +127,14 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     # And the insert cards print sheet exists with one card per passed unit
     cards = s3.get_object(Bucket=served["artifacts_bucket"], Key=f"cards/{order_id}/cards.html")["Body"].read()
     assert cards.decode().count('class="card') >= order["units_passed"]
+    # And the buyer was told, at her address: confirmed, then ready to ship with links any HTTP client opens
+    submitted_by = demo.buyers[0]["buyer_id"]  # submit_orders takes the buyers in turn
+    buyer = next(b for b in json.loads((SAMPLES / "buyers.json").read_text()) if b["buyer_id"] == submitted_by)
+    hers = [m for m in mails(outbox) if m["To"] == buyer["email"] and order["buyer_reference"] in m["Subject"]]
+    assert len(hers) == 2, [m["Subject"] for m in hers]  # confirmed, ready: each once
+    ready = hers[-1].get_body(("plain",)).get_content()
+    links = [word for word in ready.split() if word.startswith("http")]
+    assert len(links) == 2 and all(requests.get(url, timeout=30).status_code == 200 for url in links)
     # And each production manager was sent her papers (in her language: found by the work sheet attached)
     papers = [m for m in mails(outbox) if any(f"worksheet-{order_id}" in (p.get_filename() or "") for p in m.walk())]
     assert len(papers) >= len(order["groups"])

@@ -138,3 +138,10 @@ def english(message: str | Text, **values: Any) -> str:
     if isinstance(message, Text) and not values:
         return str.__str__(message)
     return message % values if values else message
+
+
+# -- what a buyer is told about her order (telar.stages.buyer_news)
+CAPACITY_SHORT = Message("the workshops' capacity is short of what the order needs by then")
+MADE_AGAIN = Message("some units did not pass quality control and are being made again")
+CARDS_TO_PRINT = Message("insert cards to print")
+PACKING_LIST = Message("packing list")

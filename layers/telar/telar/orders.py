@@ -23,6 +23,7 @@ from telar.observability import logger, metrics
 from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.settings import Settings, from_environment
+from telar.stages import buyer_news
 from telar.stages.notify import send_once
 from telar.stages.order_status import release_order_bookings
 
@@ -263,6 +264,7 @@ def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     logger.info("order cancelled by its buyer", order_id=order_id, assignments=sorted(cancelled))
     current = ports.orders.get_order(order_id)
     assert current is not None  # orders are never deleted
+    buyer_news.tell_buyer(ports, current, "cancelled")
     return _view(ports, current)
 
 

@@ -4,8 +4,9 @@ from bisect import bisect_left
 from collections import defaultdict
 from datetime import date, timedelta
 
+from telar.allocation import SHIP_AFTER_DUE
 from telar.capacity import CapacityLedger, cumulative, free_minutes, group_day_minutes, place
-from telar.models import Assignment, AssignmentLine, ReferenceData
+from telar.models import Assignment, AssignmentLine, Order, ReferenceData
 
 
 def rework_id(original_id: str, rework_round: int) -> str:
@@ -72,3 +73,15 @@ def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, 
         booked[worker_id] = place(free, today, minutes)
         due = max(due, today + timedelta(days=finish))
     return rework.model_copy(update={"booked": booked, "due_date": due})
+
+
+def moved_ship_date(order: Order, assignments: list[Assignment], rework: Assignment) -> tuple[date, date] | None:
+    """(before, after) when ``rework`` is due too late for the date the order was expected to ship; else None.
+
+    Before the round, the order ships on its expected date or a week after its latest due work, whichever is
+    later; the round's work ships a week after it is due.
+    """
+    others = [a.due_date for a in assignments if a.assignment_id != rework.assignment_id]
+    before = max([order.expected_ship_date or order.promised_ship_date, *(d + SHIP_AFTER_DUE for d in others)])
+    after = rework.due_date + SHIP_AFTER_DUE
+    return (before, after) if after > before else None

@@ -14,6 +14,7 @@ from telar.errors import ON_OUR_SIDE, buyer_message
 from telar.models import Assignment, AssignmentStatus, OrderStatus
 from telar.observability import logger
 from telar.ports import Ports
+from telar.stages import buyer_news
 from telar.stages.conflicts import retry_on_conflict
 
 QC_LATE = "A production group has not reported its quality check in time. Our team is following it up."
@@ -92,4 +93,10 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
     ports.orders.update_order(order_id, **fields)
     ports.orders.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
+    order = ports.orders.get_order(order_id)
+    if order is not None:  # the buyer is told once, whichever delivery of this stage gets here
+        if status is OrderStatus.READY_TO_SHIP:
+            buyer_news.ready(ports, order, fields["units_passed"])
+        else:
+            buyer_news.tell_buyer(ports, order, "attention", reason=fields.get("status_reason") or "")
     return status.value

@@ -3,13 +3,14 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from telar import messages
 from telar.capacity import add_bookings
 from telar.errors import AssignmentNotFound, OrderNotFound
-from telar.models import Assignment, ReferenceData
+from telar.models import Assignment, Order, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rework import book_rework, plan_rework
-from telar.stages import order_reference
+from telar.rework import book_rework, moved_ship_date, plan_rework
+from telar.stages import buyer_news, order_reference
 from telar.stages.conflicts import retry_on_conflict
 from telar.stages.papers import mail_manager_papers, with_paper_keys, write_papers
 
@@ -52,7 +53,20 @@ def start_rework(ports: Ports, assignment_id: str) -> dict[str, Any]:
     # Papers once the round is stored (its due date comes from the booking); a redelivery writes the same ones.
     write_papers(ports, order, stored, ref)
     mail_manager_papers(ports, stored, order.buyer_reference, ref)  # once per round, whoever stored it
+    _move_the_ship_date(ports, order, stored)
     return {"rework": True, "assignment_id": stored.assignment_id}
+
+
+def _move_the_ship_date(ports: Ports, order: Order, rework: Assignment) -> None:
+    """A round due later than the order could ship moves its expected date: on the order, its timeline, the buyer."""
+    moved = moved_ship_date(order, ports.assignments.assignments_of(order.order_id), rework)
+    if moved is None:
+        return
+    before, after = moved
+    ports.orders.update_order(order.order_id, expected_ship_date=after.isoformat())
+    detail = f"expected to ship {after.isoformat()} (was {before.isoformat()}): {messages.MADE_AGAIN()}"
+    ports.orders.record_timeline(order.order_id, "DATE_CHANGED", group_id=rework.group_id, detail=detail)
+    buyer_news.date_changed(ports, order, before, after, messages.MADE_AGAIN())
 
 
 def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Assignment:

@@ -8,7 +8,7 @@ from telar.errors import OrderNotFound
 from telar.models import Assignment, Order
 from telar.observability import logger
 from telar.ports import Ports
-from telar.stages import order_reference
+from telar.stages import buyer_news, order_reference
 from telar.stages.conflicts import retry_on_conflict
 from telar.stages.papers import mail_manager_papers, with_paper_keys, write_papers
 
@@ -29,6 +29,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
                 ):
                     write_papers(ports, order, a, ref)
                 mail_manager_papers(ports, a, order.buyer_reference, ref)  # once each: send_once remembers
+        buyer_news.confirmed(ports, order, ref, order.expected_ship_date)  # once, whichever attempt gets here
         return order.assignment_ids
     # The version is read first, then that version loaded: an import meanwhile cannot mix two versions.
     version = ports.reference.reference_version()
@@ -76,6 +77,7 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     ports.orders.record_timeline(order_id, "IN_PRODUCTION", detail=detail)
     for a in stored:
         mail_manager_papers(ports, a, order.buyer_reference, ref)
+    buyer_news.confirmed(ports, order, ref, plan.expected_ship_date)
     return [a.assignment_id for a in stored]
 
 
