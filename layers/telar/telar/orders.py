@@ -21,7 +21,6 @@ from telar.intake import accept_order, catalog_problems, commit_ship_date, earli
 from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
-from telar.rendering import render_mail
 from telar.settings import Settings, from_environment
 from telar.stages.notify import send_once
 from telar.stages.order_status import release_order_bookings
@@ -256,6 +255,8 @@ def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     for a in ports.assignments.assignments_of(order_id):
         if a.status is AssignmentStatus.CANCELLED:  # each manager is told once (a repeat finds it sent)
             group = ref.group(a.group_id)
+            from telar.rendering import render_mail  # late: only a cancel writes mail (jinja2, ~30 ms of a cold start)
+
             mail = render_mail(
                 "order_cancelled", group.language, group=group, assignment=a, reference=order.buyer_reference
             )
