@@ -239,3 +239,35 @@ def test_concurrent_conflicting_transactions_never_lose_or_half_apply_a_write(dd
     assert items["counter"]["n"] == {"N": "80"}
     assert {f"number-{n}" for n in range(80)} <= set(items)
     assert len(items) == 81
+
+
+def test_the_400_kb_item_limit_holds_when_the_item_is_measured_once(ddb: Any) -> None:
+    # Given an item of many attributes that together pass the limit, none of them alone near it
+    big = {f"a{n:03d}": {"S": "x" * 5_000} for n in range(90)}  # ~450 kB
+    # When it is put, alone and in a transaction
+    with pytest.raises(ClientError) as put:
+        ddb.put_item(TableName=TABLE, Item={**_key("big"), **big})
+    refused = _cancelled(ddb, [_put("big2", **big)])
+    # Then both are refused as DynamoDB refuses them, and one just under the limit is stored whole
+    assert "Item size has exceeded the maximum allowed size" in put.value.response["Error"]["Message"]
+    assert refused.response["Error"]["Code"] in ("ValidationException", "TransactionCanceledException")
+    fits = {f"a{n:03d}": {"S": "x" * 5_000} for n in range(78)}  # ~390 kB
+    ddb.put_item(TableName=TABLE, Item={**_key("fits"), **fits})
+    assert set(_items(ddb)) == {"fits"}
+    assert len(_items(ddb)["fits"]) == 2 + 78
+
+
+def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
+    import moto.backends
+    import moto.core.responses
+
+    # Given moto as imported
+    before = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__)
+    # When a local endpoint starts and stops
+    server = MotoEndpoint(port=0)
+    server.start()
+    during = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__)
+    server.stop()
+    # Then its shortcuts were on while it ran and moto's own functions are back
+    assert all(a is not b for a, b in zip(before, during, strict=True))
+    assert (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__) == before

@@ -1,0 +1,62 @@
+"""Work moto's server repeats on every request for an answer that cannot change while it runs: done once.
+
+Measured with the intake bench (issue 18), each of these was a tenth or more of the local endpoint's CPU:
+
+- ``moto.backends.list_of_moto_modules``: moto's dispatcher lists its own package folder and stats each of its
+  ~150 entries to route every request. The installed package does not change under a running server, so the
+  list is read once.
+- ``moto.core.responses.method_names_from_class``: every call's handler class is walked with
+  ``inspect.getmembers`` to see whether the action is one of its methods. The names are read once per class
+  (the classes are moto's own; nothing here adds methods to them).
+- ``Item.__init__``: moto's item dict re-measures every attribute written so far each time it sets one (the
+  400 KB item limit), so putting an item costs the square of its attributes. Sizes are never negative, so the
+  running total passes the limit during the loop exactly when the final total does: measured once, the same
+  ``ItemSizeTooLarge`` for the same items.
+
+The answers are the same as moto's, so nothing the local cloud refuses or accepts changes. ``trim_moto_overheads``
+returns the undo, which the local endpoint runs when it stops.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from moto import backends
+from moto.core import responses
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
+
+ITEM_SIZE_LIMIT = 405000  # moto's own figure for DynamoDB's 400 KB (dynamo_type.LimitedSizeDict)
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, values)  # measured above; LimitedSizeDict's own update would measure again
+
+
+def trim_moto_overheads() -> Callable[[], None]:
+    """Install the three shortcuts above; returns the undo."""
+    saved_modules, saved_names, saved_init = (
+        backends.list_of_moto_modules,
+        responses.method_names_from_class,
+        Item.__init__,
+    )
+    modules = tuple(saved_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    responses.method_names_from_class = functools.cache(saved_names)  # type: ignore[assignment]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
+
+    def undo() -> None:
+        backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
+        responses.method_names_from_class = saved_names  # type: ignore[assignment]
+        Item.__init__ = saved_init  # type: ignore[method-assign]
+
+    return undo
