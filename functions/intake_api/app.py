@@ -44,12 +44,12 @@ app.configure_openapi(
 app.enable_swagger(path="/docs", title=TITLE, version=VERSION)
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(BaseModel, defer_build=True):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(BaseModel, defer_build=True):
     """Problem details (RFC 9457): the body of every error this API sends."""
 
     type: str = "about:blank"

@@ -39,7 +39,7 @@ class IntakeSettings(Settings):
     idempotency_table_name: str
 
 
-class GroupProgress(BaseModel):
+class GroupProgress(BaseModel, defer_build=True):
     group_id: str
     group_name: str
     stage: str
@@ -52,14 +52,14 @@ class GroupProgress(BaseModel):
 LINK_SECONDS = 3600  # a link stays valid this long; asking for the order again gives fresh ones
 
 
-class ArtifactLink(BaseModel):
+class ArtifactLink(BaseModel, defer_build=True):
     """A document of the order the buyer can download: an HTTPS link that needs no credentials, until it expires."""
 
     url: str
     expires_at: datetime
 
 
-class OrderView(BaseModel):
+class OrderView(BaseModel, defer_build=True):
     """What a buyer sees of an order: its own records and the pipeline's progress per group."""
 
     order_id: str
@@ -80,12 +80,12 @@ class OrderView(BaseModel):
     )
 
 
-class OrderPage(BaseModel):
+class OrderPage(BaseModel, defer_build=True):
     orders: list[OrderView]
     next_cursor: str | None
 
 
-class CatalogItem(BaseModel):
+class CatalogItem(BaseModel, defer_build=True):
     sku: str
     name: str
     skill: str
@@ -95,7 +95,7 @@ class CatalogItem(BaseModel):
     earliest_ship_date: date
 
 
-class Catalog(BaseModel):
+class Catalog(BaseModel, defer_build=True):
     items: list[CatalogItem]
 
 
