@@ -8,6 +8,10 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
 - ``moto.core.responses.method_names_from_class``: every call's handler class is walked with
   ``inspect.getmembers`` to see whether the action is one of its methods. The names are read once per class
   (the classes are moto's own; nothing here adds methods to them).
+- ``UpdateExpressionParser.make``: an UpdateExpression is tokenised and parsed twice per UpdateItem (the response
+  checks its placeholders, the backend applies it). Parsing is a function of the text alone and nothing changes
+  the tree it returns (the validator works on a deep copy), so a text seen before reuses its tree; a text that
+  does not parse raises again each time, as it is never cached.
 - ``Item.__init__``: moto's item dict re-measures every attribute written so far each time it sets one (the
   400 KB item limit), so putting an item costs the square of its attributes. Sizes are never negative, so the
   running total passes the limit during the loop exactly when the final total does: measured once, the same
@@ -28,6 +32,7 @@ from moto.core import responses
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 ITEM_SIZE_LIMIT = 405000  # moto's own figure for DynamoDB's 400 KB (dynamo_type.LimitedSizeDict)
 
@@ -43,20 +48,23 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
 
 
 def trim_moto_overheads() -> Callable[[], None]:
-    """Install the three shortcuts above; returns the undo."""
+    """Install the shortcuts above; returns the undo."""
     saved_modules, saved_names, saved_init = (
         backends.list_of_moto_modules,
         responses.method_names_from_class,
         Item.__init__,
     )
+    saved_parse = UpdateExpressionParser.__dict__["make"]  # the classmethod itself, to put back
     modules = tuple(saved_modules())
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
     responses.method_names_from_class = functools.cache(saved_names)  # type: ignore[assignment]
     Item.__init__ = _item_init  # type: ignore[method-assign]
+    UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
 
     def undo() -> None:
         backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
         responses.method_names_from_class = saved_names  # type: ignore[assignment]
         Item.__init__ = saved_init  # type: ignore[method-assign]
+        UpdateExpressionParser.make = saved_parse
 
     return undo

@@ -14,6 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from local.endpoint import MotoEndpoint
 
@@ -257,17 +258,48 @@ def test_the_400_kb_item_limit_holds_when_the_item_is_measured_once(ddb: Any) ->
     assert len(_items(ddb)["fits"]) == 2 + 78
 
 
+def _parse() -> Any:
+    return UpdateExpressionParser.__dict__["make"]
+
+
+def test_an_update_expression_seen_before_updates_as_the_first_time(ddb: Any) -> None:
+    # Given one UpdateExpression text used on two items with different values
+    update = "SET #n = if_not_exists(#n, :zero) + :step, tags = list_append(if_not_exists(tags, :empty), :tag)"
+    for pk, step in (("a", "1"), ("b", "5"), ("a", "2")):
+        ddb.update_item(
+            TableName=TABLE,
+            Key=_key(pk),
+            UpdateExpression=update,
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":step": {"N": step},
+                ":empty": {"L": []},
+                ":tag": {"L": [{"S": f"+{step}"}]},
+            },
+        )
+    # Then each update applied its own values (the parsed text is shared, its values are not)
+    items = _items(ddb)
+    assert (items["a"]["n"], items["b"]["n"]) == ({"N": "3"}, {"N": "5"})
+    assert items["a"]["tags"] == {"L": [{"S": "+1"}, {"S": "+2"}]}
+    # And a text that does not parse is refused each time
+    for _ in range(2):
+        with pytest.raises(ClientError, match="Invalid UpdateExpression"):
+            ddb.update_item(TableName=TABLE, Key=_key("a"), UpdateExpression="SET = 1")
+
+
 def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
     import moto.backends
     import moto.core.responses
 
     # Given moto as imported
-    before = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__)
+    before = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
     # When a local endpoint starts and stops
     server = MotoEndpoint(port=0)
     server.start()
-    during = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__)
+    during = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
     server.stop()
     # Then its shortcuts were on while it ran and moto's own functions are back
     assert all(a is not b for a, b in zip(before, during, strict=True))
-    assert (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__) == before
+    after = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
+    assert after == before
