@@ -12,6 +12,8 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
   checks its placeholders, the backend applies it). Parsing is a function of the text alone and nothing changes
   the tree it returns (the validator works on a deep copy), so a text seen before reuses its tree; a text that
   does not parse raises again each time, as it is never cached.
+- ``gen_amzn_requestid_long``: each response's 52-character request id was drawn one ``random.choice`` at a
+  time; it is drawn in one ``choices`` call from the same (seedable) generator, with the same alphabet and length.
 - ``Item.__init__``: moto's item dict re-measures every attribute written so far each time it sets one (the
   400 KB item limit), so putting an item costs the square of its attributes. Sizes are never negative, so the
   running total passes the limit during the loop exactly when the final total does: measured once, the same
@@ -24,6 +26,7 @@ returns the undo, which the local endpoint runs when it stops.
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +35,8 @@ from moto.core import responses
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.moto_api._internal import mock_random
 
 ITEM_SIZE_LIMIT = 405000  # moto's own figure for DynamoDB's 400 KB (dynamo_type.LimitedSizeDict)
 
@@ -47,6 +51,13 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     dict.update(self.attrs, values)  # measured above; LimitedSizeDict's own update would measure again
 
 
+def _request_id(headerdict: dict[str, Any] | None = None) -> str:
+    request_id = "".join(mock_random.choices(string.ascii_letters + string.digits, k=52))
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = request_id
+    return request_id
+
+
 def trim_moto_overheads() -> Callable[[], None]:
     """Install the shortcuts above; returns the undo."""
     saved_modules, saved_names, saved_init = (
@@ -55,16 +66,19 @@ def trim_moto_overheads() -> Callable[[], None]:
         Item.__init__,
     )
     saved_parse = UpdateExpressionParser.__dict__["make"]  # the classmethod itself, to put back
+    saved_request_id = responses.gen_amzn_requestid_long
     modules = tuple(saved_modules())
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
     responses.method_names_from_class = functools.cache(saved_names)  # type: ignore[assignment]
     Item.__init__ = _item_init  # type: ignore[method-assign]
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
+    responses.gen_amzn_requestid_long = _request_id
 
     def undo() -> None:
         backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
         responses.method_names_from_class = saved_names  # type: ignore[assignment]
         Item.__init__ = saved_init  # type: ignore[method-assign]
         UpdateExpressionParser.make = saved_parse
+        responses.gen_amzn_requestid_long = saved_request_id
 
     return undo

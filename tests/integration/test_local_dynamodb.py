@@ -292,14 +292,23 @@ def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
     import moto.backends
     import moto.core.responses
 
+    def patched() -> tuple[Any, ...]:
+        responses = moto.core.responses
+        return (
+            moto.backends.list_of_moto_modules,
+            responses.method_names_from_class,
+            responses.gen_amzn_requestid_long,
+            Item.__init__,
+            _parse(),
+        )
+
     # Given moto as imported
-    before = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
+    before = patched()
     # When a local endpoint starts and stops
     server = MotoEndpoint(port=0)
     server.start()
-    during = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
+    during = patched()
     server.stop()
     # Then its shortcuts were on while it ran and moto's own functions are back
     assert all(a is not b for a, b in zip(before, during, strict=True))
-    after = (moto.backends.list_of_moto_modules, moto.core.responses.method_names_from_class, Item.__init__, _parse())
-    assert after == before
+    assert patched() == before
