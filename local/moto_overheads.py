@@ -12,6 +12,9 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
   checks its placeholders, the backend applies it). Parsing is a function of the text alone and nothing changes
   the tree it returns (the validator works on a deep copy), so a text seen before reuses its tree; a text that
   does not parse raises again each time, as it is never cached.
+- ``DepthFirstTraverser``: each of the ~10 walks that validate an UpdateExpression rebuilt its node-type map
+  (a dict literal of its own bound methods, the same every time) twice per node visited; it is built once per
+  walker.
 - ``gen_amzn_requestid_long``: each response's 52-character request id was drawn one ``random.choice`` at a
   time; it is drawn in one ``choices`` call from the same (seedable) generator, with the same alphabet and length.
 - ``Item.__init__``: moto's item dict re-measures every attribute written so far each time it sets one (the
@@ -35,6 +38,7 @@ from moto.core import responses
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.moto_api._internal import mock_random
 
@@ -58,6 +62,20 @@ def _request_id(headerdict: dict[str, Any] | None = None) -> str:
     return request_id
 
 
+def _node_types(self: DepthFirstTraverser) -> tuple[type, ...]:
+    if "_local_map" not in self.__dict__:
+        self.__dict__["_local_map"] = self._processing_map()
+    return tuple(self.__dict__["_local_map"])
+
+
+def _process(self: DepthFirstTraverser, node: Any) -> Any:
+    _node_types(self)
+    for node_type, processor in self.__dict__["_local_map"].items():
+        if isinstance(node, node_type):
+            return processor(node)
+    return None
+
+
 def trim_moto_overheads() -> Callable[[], None]:
     """Install the shortcuts above; returns the undo."""
     saved_modules, saved_names, saved_init = (
@@ -67,12 +85,14 @@ def trim_moto_overheads() -> Callable[[], None]:
     )
     saved_parse = UpdateExpressionParser.__dict__["make"]  # the classmethod itself, to put back
     saved_request_id = responses.gen_amzn_requestid_long
+    saved_walk = DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process
     modules = tuple(saved_modules())
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
     responses.method_names_from_class = functools.cache(saved_names)  # type: ignore[assignment]
     Item.__init__ = _item_init  # type: ignore[method-assign]
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
     responses.gen_amzn_requestid_long = _request_id
+    DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = _node_types, _process
 
     def undo() -> None:
         backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
@@ -80,5 +100,6 @@ def trim_moto_overheads() -> Callable[[], None]:
         Item.__init__ = saved_init  # type: ignore[method-assign]
         UpdateExpressionParser.make = saved_parse
         responses.gen_amzn_requestid_long = saved_request_id
+        DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = saved_walk
 
     return undo

@@ -14,6 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from local.endpoint import MotoEndpoint
@@ -300,6 +301,8 @@ def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
             responses.gen_amzn_requestid_long,
             Item.__init__,
             _parse(),
+            DepthFirstTraverser.nodes_to_be_processed,
+            DepthFirstTraverser.process,
         )
 
     # Given moto as imported
