@@ -64,7 +64,8 @@ class AlarmWatcher:
 
     def __init__(self, alarms: list[WatchedAlarm], client: Callable[[str], Any], interval: float = 1.0) -> None:
         self.alarms = alarms
-        self._client = client
+        self._make_client = client
+        self._clients: dict[str, Any] = {}  # one per service: a new boto3 client each second costs ms of CPU
         self._interval = interval
         self._in_alarm: set[str] = set()
         self._seen_executions: set[str] = set()
@@ -86,6 +87,11 @@ class AlarmWatcher:
                 self.check_once()
             except Exception:
                 log.debug("alarm check failed; trying again", exc_info=True)
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._make_client(service)
+        return self._clients[service]
 
     def check_once(self) -> list[str]:
         """Check every alarm once; returns the ALARM lines raised now."""

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from local.endpoint import MotoEndpoint
 from tests.local_aws import unretried_client
@@ -231,3 +233,77 @@ def test_concurrent_conflicting_transactions_never_lose_or_half_apply_a_write(dd
     assert items["counter"]["n"] == {"N": "80"}
     assert {f"number-{n}" for n in range(80)} <= set(items)
     assert len(items) == 81
+
+
+def test_the_400_kb_item_limit_holds_when_the_item_is_measured_once(ddb: Any) -> None:
+    # Given an item of many attributes that together pass the limit, none of them alone near it
+    big = {f"a{n:03d}": {"S": "x" * 5_000} for n in range(90)}  # ~450 kB
+    # When it is put, alone and in a transaction
+    with pytest.raises(ClientError) as put:
+        ddb.put_item(TableName=TABLE, Item={**_key("big"), **big})
+    refused = _cancelled(ddb, [_put("big2", **big)])
+    # Then both are refused as DynamoDB refuses them, and one just under the limit is stored whole
+    assert "Item size has exceeded the maximum allowed size" in put.value.response["Error"]["Message"]
+    assert refused.response["Error"]["Code"] in ("ValidationException", "TransactionCanceledException")
+    fits = {f"a{n:03d}": {"S": "x" * 5_000} for n in range(78)}  # ~390 kB
+    ddb.put_item(TableName=TABLE, Item={**_key("fits"), **fits})
+    assert set(_items(ddb)) == {"fits"}
+    assert len(_items(ddb)["fits"]) == 2 + 78
+
+
+def _parse() -> Any:
+    return UpdateExpressionParser.__dict__["make"]
+
+
+def test_an_update_expression_seen_before_updates_as_the_first_time(ddb: Any) -> None:
+    # Given one UpdateExpression text used on two items with different values
+    update = "SET #n = if_not_exists(#n, :zero) + :step, tags = list_append(if_not_exists(tags, :empty), :tag)"
+    for pk, step in (("a", "1"), ("b", "5"), ("a", "2")):
+        ddb.update_item(
+            TableName=TABLE,
+            Key=_key(pk),
+            UpdateExpression=update,
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":step": {"N": step},
+                ":empty": {"L": []},
+                ":tag": {"L": [{"S": f"+{step}"}]},
+            },
+        )
+    # Then each update applied its own values (the parsed text is shared, its values are not)
+    items = _items(ddb)
+    assert (items["a"]["n"], items["b"]["n"]) == ({"N": "3"}, {"N": "5"})
+    assert items["a"]["tags"] == {"L": [{"S": "+1"}, {"S": "+2"}]}
+    # And a text that does not parse is refused each time
+    for _ in range(2):
+        with pytest.raises(ClientError, match="Invalid UpdateExpression"):
+            ddb.update_item(TableName=TABLE, Key=_key("a"), UpdateExpression="SET = 1")
+
+
+def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
+    import moto.backends
+    import moto.core.responses
+
+    def patched() -> tuple[Any, ...]:
+        responses = moto.core.responses
+        return (
+            moto.backends.list_of_moto_modules,
+            responses.method_names_from_class,
+            responses.gen_amzn_requestid_long,
+            Item.__init__,
+            _parse(),
+            DepthFirstTraverser.nodes_to_be_processed,
+            DepthFirstTraverser.process,
+        )
+
+    # Given moto as imported
+    before = patched()
+    # When a local endpoint starts and stops
+    server = MotoEndpoint(port=0)
+    server.start()
+    during = patched()
+    server.stop()
+    # Then its shortcuts were on while it ran and moto's own functions are back
+    assert all(a is not b for a, b in zip(before, during, strict=True))
+    assert patched() == before

@@ -35,7 +35,7 @@ _FILL_STEPS = 8
 _TARGETS = 4  # aim at the bound, then a day later...: slack there absorbs rounding to whole units
 
 
-class Plan(BaseModel):
+class Plan(BaseModel, defer_build=True):
     """An order's assignments and the capacity they book."""
 
     assignments: list[Assignment]

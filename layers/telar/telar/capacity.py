@@ -22,7 +22,7 @@ HORIZON_DAYS = 366  # nobody plans an order further ahead than a year
 Bookings = dict[str, dict[str, int]]  # worker_id -> Monday of the week (ISO) -> standard minutes
 
 
-class CapacityLedger(BaseModel):
+class CapacityLedger(BaseModel, defer_build=True):
     """Work booked in one group, per maker and week. ``version`` makes concurrent bookings safe:
     a plan is stored only if the ledger it was computed from is still the current one."""
 

@@ -72,7 +72,7 @@ _IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
 class CardOptions(BaseModel):
     """How an organisation prints its cards (one deployment serves one organisation)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     paper: Literal["A4", "Letter"] = "A4"
     per: Literal["unit", "maker_product"] = Field(
@@ -86,7 +86,7 @@ class CardOptions(BaseModel):
 class Card(BaseModel):
     """One insert card, as printed; ``copies`` is the number of units it goes into."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     worker_id: str
     group_id: str

@@ -21,7 +21,6 @@ from telar.intake import accept_order, catalog_problems, commit_ship_date, earli
 from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
-from telar.rendering import render_mail
 from telar.settings import Settings, from_environment
 from telar.stages import buyer_news
 from telar.stages.notify import send_once
@@ -41,7 +40,7 @@ class IntakeSettings(Settings):
     idempotency_table_name: str
 
 
-class GroupProgress(BaseModel):
+class GroupProgress(BaseModel, defer_build=True):
     group_id: str
     group_name: str
     stage: str
@@ -54,14 +53,14 @@ class GroupProgress(BaseModel):
 LINK_SECONDS = 3600  # a link stays valid this long; asking for the order again gives fresh ones
 
 
-class ArtifactLink(BaseModel):
+class ArtifactLink(BaseModel, defer_build=True):
     """A document of the order the buyer can download: an HTTPS link that needs no credentials, until it expires."""
 
     url: str
     expires_at: datetime
 
 
-class OrderView(BaseModel):
+class OrderView(BaseModel, defer_build=True):
     """What a buyer sees of an order: its own records and the pipeline's progress per group."""
 
     order_id: str
@@ -82,12 +81,12 @@ class OrderView(BaseModel):
     )
 
 
-class OrderPage(BaseModel):
+class OrderPage(BaseModel, defer_build=True):
     orders: list[OrderView]
     next_cursor: str | None
 
 
-class CatalogItem(BaseModel):
+class CatalogItem(BaseModel, defer_build=True):
     sku: str
     name: str
     skill: str
@@ -97,7 +96,7 @@ class CatalogItem(BaseModel):
     earliest_ship_date: date
 
 
-class Catalog(BaseModel):
+class Catalog(BaseModel, defer_build=True):
     items: list[CatalogItem]
 
 
@@ -257,6 +256,8 @@ def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     for a in ports.assignments.assignments_of(order_id):
         if a.status is AssignmentStatus.CANCELLED:  # each manager is told once (a repeat finds it sent)
             group = ref.group(a.group_id)
+            from telar.rendering import render_mail  # late: only a cancel writes mail (jinja2, ~30 ms of a cold start)
+
             mail = render_mail(
                 "order_cancelled", group.language, group=group, assignment=a, reference=order.buyer_reference
             )

@@ -21,7 +21,7 @@ def from_environment(model: type[M], prefix: str = "", **given: Any) -> M:
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     table_name: str
     uploads_bucket: str

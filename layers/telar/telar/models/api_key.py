@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
-class ApiKey(BaseModel):
+class ApiKey(BaseModel, defer_build=True):
     key_hash: str = Field(description="SHA-256 of the key, hex")
     buyer_id: str
     issued_at: datetime

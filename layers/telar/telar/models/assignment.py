@@ -15,7 +15,7 @@ class AssignmentStatus(StrEnum):
     CANCELLED = "CANCELLED"  # its order failed before QC: its bookings were given back, no sheet is awaited
 
 
-class AssignmentLine(BaseModel):
+class AssignmentLine(BaseModel, defer_build=True):
     sku: str
     quantity: int = Field(gt=0)
     options: dict[str, str] = Field(default_factory=dict)
@@ -23,7 +23,7 @@ class AssignmentLine(BaseModel):
     per_maker: dict[str, int] = Field(description="worker_id -> suggested quantity")
 
 
-class Assignment(BaseModel):
+class Assignment(BaseModel, defer_build=True):
     assignment_id: str
     order_id: str
     group_id: str

@@ -42,7 +42,7 @@ ENDED = frozenset({OrderStatus.READY_TO_SHIP, OrderStatus.NEEDS_ATTENTION, Order
 
 
 class ShipTo(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
     name: SingleLine = Field(min_length=1, max_length=200)
     address_lines: list[Annotated[SingleLine, Field(max_length=200)]] = Field(min_length=1, max_length=4)
@@ -52,7 +52,7 @@ class ShipTo(BaseModel):
 
 
 class OrderLine(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
     sku: SingleLine = Field(min_length=1, max_length=40)
     quantity: int = Field(gt=0, le=100_000)
@@ -65,7 +65,7 @@ class OrderLine(BaseModel):
 class OrderRequest(BaseModel):
     """The body of ``POST /orders``."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
     buyer_reference: SingleLine = Field(min_length=1, max_length=100)
     requested_ship_date: date
@@ -89,7 +89,7 @@ class OrderRequest(BaseModel):
         return lines
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(BaseModel, defer_build=True):
     """A stage change as the pipeline recorded it; the first record of a stage wins (stages retry)."""
 
     stage: str

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from telar.models.reference import WageRule
 
 
-class EarningLine(BaseModel):
+class EarningLine(BaseModel, defer_build=True):
     """One maker's pay for one product of one assignment; amounts already rounded to the currency."""
 
     order_id: str
@@ -36,7 +36,7 @@ class EarningLine(BaseModel):
         return self.piece_earnings + self.hourly_base + self.top_up
 
 
-class MakerProductPay(BaseModel):
+class MakerProductPay(BaseModel, defer_build=True):
     """One maker's pay for one product in a payroll: her earning lines for it (orders, rounds), summed.
 
     Every amount is a sum of already-rounded lines, so it adds up with the lines it comes from.
@@ -67,7 +67,7 @@ class MakerProductPay(BaseModel):
         return [cls(lines=ls) for ls in grouped.values()]
 
 
-class GroupPayroll(BaseModel):
+class GroupPayroll(BaseModel, defer_build=True):
     group_id: str
     group_name: str
     currency: str
@@ -89,7 +89,7 @@ class GroupPayroll(BaseModel):
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-class PayPeriod(BaseModel):
+class PayPeriod(BaseModel, defer_build=True):
     """A calendar month, written YYYY-MM; it pays every unpaid line signed off on or before its last day."""
 
     period: str
@@ -119,7 +119,7 @@ class PayPeriod(BaseModel):
         return cls(period=f"{last.year:04d}-{last.month:02d}")
 
 
-class PayRun(BaseModel):
+class PayRun(BaseModel, defer_build=True):
     """The state of one pay-period run, kept so that a re-run pays nothing twice and a lost e-mail shows."""
 
     period: str
@@ -132,7 +132,7 @@ class PayRun(BaseModel):
     mail_error: str | None = None
 
 
-class MakerPay(BaseModel):
+class MakerPay(BaseModel, defer_build=True):
     """One maker's pay for a pay period: a row of the Pay sheet, which finance pays from.
 
     Each component is a sum of her already-rounded earning lines, and ``total`` is the sum of the
@@ -157,7 +157,7 @@ class MakerPay(BaseModel):
         return self.piece_earnings + self.time_pay + self.hourly_base + self.top_up
 
 
-class PayStatement(BaseModel):
+class PayStatement(BaseModel, defer_build=True):
     """What a pay period pays and how: the Pay sheet's heading, rows and the wage rules behind them."""
 
     organisation: str

@@ -34,7 +34,7 @@ def max_hours_per_row(group: Group, product: Product | None = None, units: int =
     return bound.quantize(Decimal(1), rounding=ROUND_CEILING)
 
 
-class QcRow(BaseModel):
+class QcRow(BaseModel, defer_build=True):
     worker_id: str
     sku: str
     planned: int = Field(ge=0)
@@ -45,7 +45,7 @@ class QcRow(BaseModel):
     hours_worked: Decimal = Field(ge=0)
 
 
-class QcSheet(BaseModel):
+class QcSheet(BaseModel, defer_build=True):
     assignment_id: str
     inspected_by: str
     inspected_on: date
@@ -63,7 +63,7 @@ class QcSheet(BaseModel):
 class ParsedCell(BaseModel):
     """One value as found in the upload, with where it was."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     sheet: str
     cell: str  # "E7"
@@ -88,7 +88,7 @@ class ParsedRow(BaseModel):
     are not a number or a time) is None; its cell says what was there.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     row: int
     cells: dict[str, ParsedCell]  # field of QcRow -> its cell
@@ -102,7 +102,7 @@ class ParsedRow(BaseModel):
 class ParsedQc(BaseModel):
     """A structurally sound QC upload whose values are not yet checked against its assignment (telar.qc)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     sheet: str
     assignment_id: str

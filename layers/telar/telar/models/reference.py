@@ -14,7 +14,7 @@ Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 
 
 class _Ref(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class Group(_Ref):
@@ -282,7 +282,7 @@ CONFIRM_LABEL = "Confirm"  # the instructions sheet's cell a person writes yes b
 class ReferenceBook(BaseModel):
     """Everything one reference workbook holds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     reference: ReferenceData
     buyers: tuple[Buyer, ...] = ()

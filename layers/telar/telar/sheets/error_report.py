@@ -12,6 +12,9 @@ from telar.messages import english
 from telar.sheets.cells import to_bytes
 from telar.sheets.reading import MAX_UPLOAD_BYTES, check_container
 
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by the unit tests
+    raise ImportError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not 'False') before opening uploads")
+
 # openpyxl keeps every cell as an object (~0.5 kB): 100,000 cells is ~50 MB; a larger upload gets the text only
 MAX_ANNOTATED_CELLS = 100_000
 _PROBLEM_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")

@@ -14,7 +14,6 @@ from telar.artifacts import buyer_documents
 from telar.models import Order, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
 MAIL_LINK_SECONDS = 12 * 3600  # long enough to open from a mailbox; the API gives fresh links after
@@ -23,6 +22,9 @@ _DOCUMENT_NAMES = {"cards": messages.CARDS_TO_PRINT(), "packing_list": messages.
 
 def tell_buyer(ports: Ports, order: Order, event: str, once_per: str = "", **context: Any) -> bool:
     """E-mail the order's buyer ``templates/mail/buyer_<event>``, once per order and event (and ``once_per``)."""
+    # imported here: jinja2 is a cold-start cost the intake API pays only when a buyer cancels
+    from telar.rendering import render_mail
+
     buyer = ports.auth.get_buyer(order.buyer_id)
     if buyer is None or not buyer.active:
         logger.info("buyer not told: no active buyer on record", order_id=order.order_id, news=event)

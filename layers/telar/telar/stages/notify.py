@@ -1,13 +1,16 @@
 """E-mails sent at most once, whatever the number of deliveries of the stage that sends them."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from telar.adapters.mail import XLSX, Attachment
 from telar.errors import SheetProblem
 from telar.inbound import MailThread
 from telar.messages import english
 from telar.ports import Ports
-from telar.rendering import Mail
+
+if TYPE_CHECKING:  # a type only: sending needs no jinja2, which a stage that renders nothing should not import
+    from telar.rendering import Mail
 
 
 def send_once(
@@ -15,7 +18,7 @@ def send_once(
     name: str,
     *,
     to: list[str],
-    mail: Mail,
+    mail: "Mail",
     attachments: tuple[Attachment, ...] = (),
     invite_reply: bool = False,
     thread: MailThread | None = None,
