@@ -99,6 +99,12 @@ def _buyer() -> Buyer:
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
+    summary="Place an order",
+    description="Lines of catalog products for one ship date. The reply (202) carries the order with its "
+    "committed ship date; production is planned right after. A requested date earlier than the workshops can "
+    "meet is a 422 naming `requested_ship_date`, with `earliest_ship_date` in the problem: send "
+    '`"accept_later_date": true` to take that date instead. Send `Idempotency-Key` so a retried request '
+    "returns the first order instead of placing a second.",
 )
 def post_order(
     order: OrderRequest,
@@ -110,7 +116,14 @@ def post_order(
     return Response(HTTPStatus.ACCEPTED, body=view, content_type=JSON)
 
 
-@app.get("/orders/<order_id>", responses=_replies(HTTPStatus.OK, orders.OrderView, HTTPStatus.NOT_FOUND))
+@app.get(
+    "/orders/<order_id>",
+    responses=_replies(HTTPStatus.OK, orders.OrderView, HTTPStatus.NOT_FOUND),
+    summary="Follow an order",
+    description="Its status and reason, the committed and expected ship dates, each production group's stage "
+    "(rework rounds included), the timeline, and once it is ready, links to its documents (each valid for an "
+    "hour; ask again for fresh ones). Another buyer's order is a 404.",
+)
 def get_order(order_id: str) -> orders.OrderView:
     logger.append_keys(order_id=order_id)
     return orders.get_order(default_ports(), _buyer(), order_id)
@@ -129,20 +142,31 @@ def cancel_order(order_id: str) -> orders.OrderView:
     return orders.cancel_order(default_ports(), _buyer(), order_id)
 
 
-@app.get("/orders", responses=_replies(HTTPStatus.OK, orders.OrderPage))
+@app.get(
+    "/orders",
+    responses=_replies(HTTPStatus.OK, orders.OrderPage),
+    summary="List your orders",
+    description="Newest first, `limit` at a time; pass the reply's `next_cursor` as `cursor` for the next page.",
+)
 def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2000)] = None
 ) -> orders.OrderPage:
     return orders.list_orders(default_ports(), _buyer(), limit, cursor)
 
 
-@app.get("/catalog", responses=_replies(HTTPStatus.OK, orders.Catalog))
+@app.get(
+    "/catalog",
+    responses=_replies(HTTPStatus.OK, orders.Catalog),
+    summary="What can be ordered, and when",
+    description="Each product with its order quantities, price and the earliest date the workshops can ship "
+    "its minimum quantity, given the work already booked.",
+)
 def get_catalog() -> orders.Catalog:
     _buyer()
     return orders.catalog(default_ports(), datetime.now(UTC).date())
 
 
-@app.get("/openapi.json", security=[{}])
+@app.get("/openapi.json", security=[{}], summary="This document", description="The OpenAPI description of the API.")
 def openapi() -> Response[str]:
     return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type=JSON)
 

@@ -484,6 +484,11 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
                 assert list(reply["content"]) == [expected], (path, status)
     problem = doc["components"]["schemas"]["Problem"]
     assert {"title", "status", "detail"} <= set(problem["required"])
+    # And every operation says what it is for in words, not by repeating its method and path
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            assert op["summary"] and op["summary"] != f"{method.upper()} {path}", (method, path)
+            assert len(op.get("description", "")) > 20, (method, path)
 
 
 def test_the_api_serves_human_readable_docs(api: Any) -> None:
