@@ -1,13 +1,14 @@
 """Every S3 key Telar reads or writes: the layout of both buckets, in one place.
 
-Uploads bucket (people write here; template.yaml's notifications fire on the first two prefixes):
+Uploads bucket (people write here; template.yaml's notifications fire on the first three prefixes):
 
 - ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks; those that
   came by e-mail under ``qc/mail/`` and ``reference/mail/`` (see mailed_upload_key);
+- ``attendance/<any name>.xlsx``: filled attendance sheets (``attendance/mail/`` when they came by e-mail);
 - ``inbound/<SES message id>``: each e-mail received, raw, as SES receiving stores it (also watched);
 - ``photos/<file>``: makers' portraits, as the makers sheet names them;
-- ``qc-reports/`` and ``reference-reports/``: an upload's error report (``.txt``, and ``.xlsx`` with the cells
-  marked), outside the watched prefixes so a report never triggers another run;
+- ``qc-reports/``, ``reference-reports/`` and ``attendance-reports/``: an upload's error report (``.txt``, and
+  ``.xlsx`` with the cells marked), outside the watched prefixes so a report never triggers another run;
 - ``reference-exports/``: each reference version as a workbook, and ``current.xlsx``, the one in force.
 
 Artifacts bucket (Telar writes, people download):
@@ -24,6 +25,8 @@ from typing import Final
 
 QC_UPLOADS: Final = "qc/"
 REFERENCE_UPLOADS: Final = "reference/"
+ATTENDANCE_UPLOADS: Final = "attendance/"
+ATTENDANCE_REPORTS: Final = "attendance-reports/"
 PHOTOS: Final = "photos/"
 INBOUND_MAIL: Final = "inbound/"
 QC_REPORTS: Final = "qc-reports/"
@@ -98,6 +101,11 @@ def qc_report_stem(upload_key: str, version: str) -> str:
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"
+
+
+def attendance_report_stem(upload_key: str, version: str) -> str:
+    """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under attendance/."""
+    return f"{ATTENDANCE_REPORTS}{upload_key.removeprefix(ATTENDANCE_UPLOADS)}.{version}.errors"
 
 
 def mailed_upload_key(prefix: str, inbound_key: str, index: int, filename: str) -> str:

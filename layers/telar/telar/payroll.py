@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from telar.errors import NotFound
 from telar.models import Assignment, EarningLine, Group, GroupPayroll, PayPeriod, ReferenceData
+from telar.models.attendance import ATTENDANCE_PREFIX, GUARANTEE, time_kind_of
 from telar.models.payroll import MakerPay, PayStatement
 from telar.models.reference import WageRule
 
@@ -128,6 +129,7 @@ def pay_statement(
                 payment_details=maker.payment_details if maker else "not recorded",
                 hours=sum((line.hours_worked for line in lines), Decimal(0)),
                 piece_earnings=sum((line.piece_earnings for line in lines), Decimal(0)),
+                time_pay=sum((line.time_pay for line in lines), Decimal(0)),
                 hourly_base=sum((line.hourly_base for line in lines), Decimal(0)),
                 top_up=sum((line.top_up for line in lines), Decimal(0)),
             )
@@ -155,6 +157,40 @@ def _rules_applied(lines: list[EarningLine], ref: ReferenceData) -> list[WageRul
     return [applied[k] for k in sorted(applied)]
 
 
+def settle_guarantees(lines: Iterable[EarningLine]) -> list[EarningLine]:
+    """The lines with each guaranteed-hours line's top-up settled against the rest of the maker's pay of its month.
+
+    An attendance sheet records, for a maker of a group with guaranteed hours, a line holding the minimum wage
+    for the hours guaranteed to her that month (``TIME:guarantee``, no hours of its own: they are counted on
+    the other lines or were hours present without work). Its top-up is what her other lines of the same
+    group, currency and month (pieces, paid time, their own top-ups) fall short of that minimum, so she is
+    paid at least the minimum for her guaranteed hours even in a month with no order work. Settled when the
+    pay run files the period, from the lines it pays: the same lines give the same top-up on a re-run.
+    """
+    items = list(lines)
+    guarantees = [x for x in items if time_kind_of(x.sku) == GUARANTEE]
+    if not guarantees:
+        return items
+    earned: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for line in items:
+        if time_kind_of(line.sku) != GUARANTEE and line.inspected_on:
+            earned[(line.group_id, line.currency, line.worker_id, _month(line.inspected_on))] += line.total
+    settled = {}
+    for line in guarantees:
+        month = _month(line.inspected_on) if line.inspected_on else ""
+        short = line.minimum_for_hours - earned[(line.group_id, line.currency, line.worker_id, month)]
+        top_up = max(short, Decimal(0)).quantize(line.minimum_for_hours)  # in the line's rounding unit
+        settled[id(line)] = line.model_copy(update={"top_up": top_up})
+    return [settled.get(id(x), x) for x in items]
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def short_reference(order_id: str) -> str:
-    """An order as a payslip names it: the last part of its id (``ord-20250303-0001`` -> ``0001``)."""
+    """An order as a payslip names it: the last part of its id (``ord-20250303-0001`` -> ``0001``); an attendance
+    sheet's lines by their month (``ATT-pe-cusco-2025-05`` -> ``2025-05``)."""
+    if order_id.startswith(f"{ATTENDANCE_PREFIX}-"):
+        return order_id[-7:]
     return order_id.rsplit("-", 1)[-1][:8].upper()
