@@ -46,7 +46,8 @@ def validate_attendance(parsed: ParsedAttendance, ref: ReferenceData, today: dat
 
     The group is one of the reference data; the month is written YYYY-MM and is not after ``today``'s; each row
     names a maker of the group (one who has left since still counts) and a day of the month within her active
-    dates that the group is open; a maker and day only once; hours are numbers from 0 to 16 (blank: 0), present
+    dates that the group is open (a public holiday on a working weekday takes holiday hours even if the group
+    lists it as closed); a maker and day only once; hours are numbers from 0 to 16 (blank: 0), present
     at least the hours of training, course, design and meeting (blank present: their sum), present + holiday
     at most 16 in a day, holiday at most her hours of a day, and none on a public holiday the group does not pay.
     """
@@ -96,7 +97,8 @@ def validate_attendance(parsed: ParsedAttendance, ref: ReferenceData, today: dat
         working = sum((hours.get(k, Decimal(0)) for k in WORKING_KINDS), Decimal(0))
         present = hours.get("present", working)
         holiday = hours.get("holiday", Decimal(0))
-        if not group.is_open_on(day):
+        public_holiday = day in holidays and day.weekday() < group.days_per_week
+        if not group.is_open_on(day) and not (public_holiday and set(hours) <= {"holiday"}):
             problems.append(cell["day"].problem(messages.AN_OPEN_DAY(group=group.group_id)))
         elif not (maker.works_on(day)):
             problems.append(cell["day"].problem(messages.WITHIN_HER_DATES()))
@@ -193,7 +195,12 @@ def guaranteed_minimum(
     while monday <= month.last_day:
         week = [monday + timedelta(days=i) for i in range(7)]
         in_month = [d for d in week if month.first_day <= d <= month.last_day]
-        open_days = [d for d in in_month if group.is_open_on(d) and (d not in holidays or group.paid_public_holidays)]
+        open_days = [
+            d
+            for d in in_month
+            if (group.paid_public_holidays and d in holidays and d.weekday() < group.days_per_week)
+            or (d not in holidays and group.is_open_on(d))
+        ]
         contracted = group.guaranteed_hours_per_week * len(open_days) / group.days_per_week
         total += min(contracted, counted[monday]) * minimum_on(in_month[-1])
         monday += timedelta(days=7)

@@ -100,13 +100,14 @@ def day_hours(group: Group, maker: Maker | None) -> Decimal:
 
 
 def sheet_days(group: Group, month: PayPeriod, ref: ReferenceData) -> list[tuple[date, str | None]]:
-    """The days an attendance sheet lists: the group's open weekdays of the month, each with what marks it
-    (``closed`` for one of the group's closed days, a public holiday's name, or None)."""
+    """The days an attendance sheet lists: the group's working weekdays of the month, each with what marks it
+    (a public holiday's name, ``closed`` for another of the group's closed days, or None). A public holiday the
+    group also lists as closed is a public holiday: whether it is paid is the group's rule, not the closing."""
     holidays = ref.public_holidays(group.country, month.first_day, month.last_day)
     days = []
     day = month.first_day
     while day <= month.last_day:
         if day.weekday() < group.days_per_week:
-            days.append((day, "closed" if day in group.closed_days else holidays.get(day)))
+            days.append((day, holidays.get(day) or ("closed" if day in group.closed_days else None)))
         day += timedelta(days=1)
     return days
