@@ -150,3 +150,10 @@ def test_attendance_mails_read_in_english() -> None:
     )
     report = render_mail("attendance_report", key="attendance/a.xlsx", problems=[])
     assert report.subject == "Telar: attendance sheet needs correcting — attendance/a.xlsx"
+
+
+def test_a_parked_attendance_upload_is_redriven_to_its_own_queue() -> None:
+    from telar.adapters.redrive import route
+
+    body = '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "attendance/Cusco+mayo.xlsx"}}}]}'
+    assert route(body) == "attendance"

@@ -453,3 +453,27 @@ def _find_labels(grid: Grid, header_row: int | None) -> dict[str, ParsedCell]:
 def attendance_sheet_name(group_id: str, month: str) -> str:
     """The file name the template is sent as."""
     return f"attendance-{group_id}-{month}.xlsx"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m telar.sheets.attendance_sheet <reference.xlsx> <group_id> <YYYY-MM> <out.xlsx>``: a blank sheet
+    from a reference export (``reference-exports/current.xlsx``), for the office to send to a manager."""
+    import sys
+
+    from telar.sheets.reference_book import read_reference_book
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 4:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    source, group_id, month, target = args
+    with open(source, "rb") as book:
+        ref = read_reference_book(book.read(), lambda _rows: []).reference  # an export: checked when applied
+    with open(target, "wb") as out:
+        out.write(write_attendance_sheet(ref.group(group_id), PayPeriod(period=month), ref))
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
