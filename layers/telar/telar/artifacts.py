@@ -110,7 +110,7 @@ def attendance_report_stem(upload_key: str, version: str) -> str:
 
 def mailed_upload_key(prefix: str, inbound_key: str, index: int, filename: str) -> str:
     """Where the ``index``-th attachment of the received e-mail at ``inbound_key`` is put for its stage
-    (``prefix`` is QC_UPLOADS or REFERENCE_UPLOADS): the same key each time that e-mail is read."""
+    (``prefix`` is QC_UPLOADS, ATTENDANCE_UPLOADS or REFERENCE_UPLOADS): the same key each time that e-mail is read."""
     return f"{prefix}mail/{inbound_key.removeprefix(INBOUND_MAIL).replace('/', '_')}/{index}-{filename}"
 
 

@@ -148,6 +148,9 @@ NOT_YOUR_GROUP = Message(
     "the sheet is for assignment %(assignment)s, which belongs to a group you do not manage; "
     "nothing was recorded from it"
 )
+NOT_YOUR_GROUP_ATTENDANCE = Message(
+    "the attendance sheet is for group %(group)s, which you do not manage; nothing was recorded from it"
+)
 RECEIVED = Message("received; the answer follows in this conversation")
 
 
