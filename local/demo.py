@@ -30,11 +30,13 @@ from local.cloud import LocalCloud
 from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar import artifacts
+from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.claims import DynamoClaims
 from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.adapters.mail import XLSX
-from telar.models import PayPeriod, ReferenceData
+from telar.models import ReferenceData
 from telar.models.attendance import attendance_order_id
-from telar.sheets.attendance_sheet import ATTENDANCE_SHEET, write_attendance_sheet
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "demo"
@@ -248,10 +250,17 @@ class Demo:
         return sum(e["type"].endswith("StateEntered") for page in history for e in page["events"])
 
     def hand_in_attendance(self, month: str, group_id: str = "pe-cusco") -> dict[str, Any]:
-        """The group's manager fills in the month's attendance sheet (two makers at a training, two hours on each of
-        the first three working days) and uploads it under attendance/; waits until its pay is recorded."""
+        """The month's blank sheets are mailed (AttendanceSheetsFunction, as the schedule does on the 1st); the group's
+        manager fills in hers (two makers at a training, two hours on each of the first three working days) and
+        uploads it under attendance/; waits until its pay is recorded."""
         group = self.ref.group(group_id)
-        sheet = load_workbook(BytesIO(write_attendance_sheet(group, PayPeriod(period=month), self.ref)))
+        reply = self.lambda_.invoke(
+            FunctionName=self.outputs["functions"]["AttendanceSheetsFunction"], Payload=json.dumps({"month": month})
+        )
+        if reply.get("FunctionError"):
+            raise RuntimeError(f"attendance sheets not sent: {reply['Payload'].read()!r}")
+        blank = self._artifact(artifacts.attendance_sheet_key(month, group_id))  # as mailed to her
+        sheet = load_workbook(BytesIO(blank))
         ws = sheet[ATTENDANCE_SHEET]
         header = next(r[0].row for r in ws.iter_rows() if any(c.value == "Worker ID" for c in r))
         column = {c.value: c.column for c in ws[header] if c.value}
@@ -269,14 +278,19 @@ class Demo:
         (self.out / "attendance").mkdir(exist_ok=True)
         (self.out / "attendance" / f"attendance-{group_id}-{month}.xlsx").write_bytes(filled.getvalue())
         key = f"{artifacts.ATTENDANCE_UPLOADS}{group.place} – asistencia {month}.xlsx"
-        self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled.getvalue())
+        put = self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled.getvalue())
         print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{key}")
-        earnings = DynamoEarnings(self.outputs["resources"]["TelarTable"])
+        # recorded once its receipt is sent (the stage mails after writing every line)
+        table = DynamoClaims(self.outputs["resources"]["TelarTable"]).table
+        receipt = keys.claim(f"mail#attendance-receipt#{key}#{put.get('VersionId') or 'null'}")
         deadline = time.monotonic() + TIMEOUT_SECONDS
-        while not (lines := earnings.earnings_of(attendance_order_id(group_id, month))):
+        while table.get_item(Key=receipt).get("Item", {}).get("state") != "done":
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the attendance sheet {key} was not recorded within {TIMEOUT_SECONDS} s")
             time.sleep(0.3)
+        lines = DynamoEarnings(self.outputs["resources"]["TelarTable"]).earnings_of(
+            attendance_order_id(group_id, month)
+        )
         kinds = sorted({line.sku for line in lines})
         print(f"Attendance {group.name} {month}: {len(lines)} lines recorded ({', '.join(kinds)})")
         return {

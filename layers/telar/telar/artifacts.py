@@ -16,6 +16,7 @@ Artifacts bucket (Telar writes, people download):
 - ``orders/<order>/<group>/``: an assignment's work sheet and QC template;
 - ``payroll/<order>/``: an order's payroll files, for reference; ``payroll/periods/<period>/``: the pay run's
   files to pay from, and payslips;
+- ``attendance/<month>/attendance-<group>-<month>.xlsx``: a group's blank attendance sheet as mailed to its manager;
 - ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size.
 
 Keys are deterministic: a stage that runs again writes the same keys with the same content.
@@ -101,6 +102,11 @@ def qc_report_stem(upload_key: str, version: str) -> str:
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"
+
+
+def attendance_sheet_key(month: str, group_id: str) -> str:
+    """The blank attendance sheet of ``group_id`` for ``month`` (YYYY-MM), in the artifacts bucket."""
+    return f"attendance/{month}/attendance-{group_id}-{month}.xlsx"
 
 
 def attendance_report_stem(upload_key: str, version: str) -> str:
