@@ -313,3 +313,23 @@ def test_hours_are_read_as_spreadsheets_write_them() -> None:
         data = fill_attendance(ref, CUSCO, MAY, {("CUS-01", day): {"Present": typed}})
         [found] = [d for d in _read(data, ref).days if d.day == day]
         assert found == AttendanceDay(worker_id="CUS-01", day=day, present=Decimal(hours))
+
+
+def test_a_public_holiday_the_group_also_lists_as_closed_is_paid_as_a_public_holiday() -> None:
+    # Given Cusco closed on Labour Day (its closed days plan capacity) and paying public holidays
+    ref = _reference(closed_days=(LABOUR_DAY,))
+    data = write_attendance_sheet(ref.group(CUSCO), PayPeriod(period=MAY), ref)
+    ws = load_workbook(BytesIO(data))[ATTENDANCE_SHEET]
+    # Then the sheet marks it as the holiday, pre-filled, and it pays each maker her day at the minimum
+    assert ws[_cell(data, "CUS-01", LABOUR_DAY, "Note")].value == "Día del Trabajo"
+    lines = attendance_earnings(_read(data, ref), ref, "k#1")
+    assert {(x.worker_id, x.sku, x.hours_worked) for x in lines} == {
+        (w, "TIME:holiday", 5) for w in ("CUS-01", "CUS-02", "CUS-03")
+    }
+    # But work hours on it are refused: the group is closed
+    worked = fill_attendance(ref, CUSCO, MAY, {("CUS-01", LABOUR_DAY): {"Training": 2}})
+    assert _problems(worked, ref) == {
+        _cell(
+            worked, "CUS-01", LABOUR_DAY, "Date"
+        ): "a day group pe-cusco is open (hours on a closed day cannot be paid)"
+    }

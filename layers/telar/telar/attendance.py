@@ -140,10 +140,12 @@ def attendance_earnings(attendance: Attendance, ref: ReferenceData, upload_ref: 
             hourly[day] = ref.minimum_wage(group, day).hourly
         return hourly[day]
 
+    weeks = guaranteed_weeks(group, month, ref)
     by_maker: dict[str, list[AttendanceDay]] = defaultdict(list)
     for day in attendance.days:
         by_maker[day.worker_id].append(day)
     lines = []
+    last_day, zero = month.last_day, _round(Decimal(0), group)
     for worker_id, days in sorted(by_maker.items()):
         for kind in TIME_KINDS:
             hours = sum((d.hours.get(kind, Decimal(0)) for d in days), Decimal(0))
@@ -152,58 +154,72 @@ def attendance_earnings(attendance: Attendance, ref: ReferenceData, upload_ref: 
             pay = _round(hours * group.time_rates.get(kind, Decimal(0)), group)
             minimum = _round(sum((d.hours.get(kind, Decimal(0)) * minimum_on(d.day) for d in days), Decimal(0)), group)
             lines.append(
-                _line(attendance, group, worker_id, names, kind, upload_ref, month.last_day).model_copy(
-                    update={
-                        "hours_worked": hours,
-                        "time_pay": pay,
-                        "minimum_for_hours": minimum,
-                        "top_up": max(minimum - pay, _round(Decimal(0), group)),
-                    }
+                _line(
+                    attendance,
+                    group,
+                    worker_id,
+                    names,
+                    kind,
+                    upload_ref,
+                    last_day,
+                    hours_worked=hours,
+                    time_pay=pay,
+                    minimum_for_hours=minimum,
+                    top_up=max(minimum - pay, zero),
                 )
             )
-        guaranteed = guaranteed_minimum(group, days, month, minimum_on, ref)
+        guaranteed = guaranteed_minimum(group, days, weeks, minimum_on)
         if guaranteed:
             lines.append(
-                _line(attendance, group, worker_id, names, GUARANTEE, upload_ref, month.last_day).model_copy(
-                    update={"minimum_for_hours": guaranteed}
+                _line(
+                    attendance, group, worker_id, names, GUARANTEE, upload_ref, last_day, minimum_for_hours=guaranteed
                 )
             )
     return lines
 
 
-def guaranteed_minimum(
-    group: Group,
-    days: list[AttendanceDay],
-    month: PayPeriod,
-    minimum_on: Callable[[date], Decimal],
-    ref: ReferenceData,
-) -> Decimal:
-    """The minimum wage for the hours guaranteed to a maker in ``month`` (0 when the group guarantees none).
+def guaranteed_weeks(group: Group, month: PayPeriod, ref: ReferenceData) -> list[tuple[date, Decimal, date]]:
+    """The month's weeks as the guarantee counts them: (Monday, guaranteed hours, the week's last day in the month).
 
-    Week by week (Monday to Sunday, the days of it in the month): the group's guaranteed hours pro rata to the
-    week's open days in the month (a public holiday it does not pay is not one), and of those, the hours she was
-    present or on paid holiday; each week's hours at the minimum wage in force on the week's last day in the month.
+    Weeks run Monday to Sunday, the days of them in the month; the group's guaranteed hours are pro rata to the
+    week's working days in the month (a public holiday it does not pay is not one). Empty when it guarantees none.
     """
     if not group.guaranteed_hours_per_week:
-        return Decimal(0)
-    holidays = ref.public_holidays(group.country, month.first_day, month.last_day)
-    counted: dict[date, Decimal] = defaultdict(Decimal)
-    for d in days:
-        counted[d.day - timedelta(days=d.day.weekday())] += d.present + d.hours.get("holiday", Decimal(0))
-    total = Decimal(0)
-    monday = month.first_day - timedelta(days=month.first_day.weekday())
-    while monday <= month.last_day:
-        week = [monday + timedelta(days=i) for i in range(7)]
-        in_month = [d for d in week if month.first_day <= d <= month.last_day]
-        open_days = [
+        return []
+    first, last = month.first_day, month.last_day
+    holidays = ref.public_holidays(group.country, first, last)
+    weeks = []
+    monday = first - timedelta(days=first.weekday())
+    while monday <= last:
+        in_month = [d for d in (monday + timedelta(days=i) for i in range(7)) if first <= d <= last]
+        working = [
             d
             for d in in_month
             if (group.paid_public_holidays and d in holidays and d.weekday() < group.days_per_week)
             or (d not in holidays and group.is_open_on(d))
         ]
-        contracted = group.guaranteed_hours_per_week * len(open_days) / group.days_per_week
-        total += min(contracted, counted[monday]) * minimum_on(in_month[-1])
+        weeks.append((monday, group.guaranteed_hours_per_week * len(working) / group.days_per_week, in_month[-1]))
         monday += timedelta(days=7)
+    return weeks
+
+
+def guaranteed_minimum(
+    group: Group,
+    days: list[AttendanceDay],
+    weeks: list[tuple[date, Decimal, date]],
+    minimum_on: Callable[[date], Decimal],
+) -> Decimal:
+    """The minimum wage for the hours guaranteed to a maker in a month (0 when the group guarantees none).
+
+    Of each week's guaranteed hours (:func:`guaranteed_weeks`), the hours she was present or on paid holiday;
+    each week's hours at the minimum wage in force on the week's last day in the month.
+    """
+    if not weeks:
+        return Decimal(0)
+    counted: dict[date, Decimal] = defaultdict(Decimal)
+    for d in days:
+        counted[d.day - timedelta(days=d.day.weekday())] += d.present + d.hours.get("holiday", Decimal(0))
+    total = sum((min(hours, counted[monday]) * minimum_on(end) for monday, hours, end in weeks), Decimal(0))
     return _round(total, group)
 
 
@@ -215,8 +231,19 @@ def _line(
     kind: str,
     upload_ref: str,
     on: date,
+    **amounts: Decimal,
 ) -> EarningLine:
+    """One attendance line: the sheet, the maker and the kind of time; ``amounts`` over zeros."""
     zero = _round(Decimal(0), group)
+    fields: dict[str, Decimal] = {
+        "hours_worked": Decimal(0),
+        "piece_earnings": zero,
+        "time_pay": zero,
+        "hourly_base": zero,
+        "minimum_for_hours": zero,
+        "top_up": zero,
+        **amounts,
+    }
     return EarningLine(
         order_id=attendance_order_id(group.group_id, attendance.month),
         assignment_id=ATTENDANCE_ASSIGNMENT,
@@ -226,14 +253,9 @@ def _line(
         sku=time_sku(kind),
         currency=group.currency,
         units_passed=0,
-        hours_worked=Decimal(0),
-        piece_earnings=zero,
-        time_pay=zero,
-        hourly_base=zero,
-        minimum_for_hours=zero,
-        top_up=zero,
         qc_upload=upload_ref,
         inspected_on=on,
+        **fields,
     )
 
 
