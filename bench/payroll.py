@@ -1,11 +1,13 @@
 """Payroll for 10,000 makers and 100,000 earning lines: compute time, and the xlsx write rate beside bare openpyxl.
 
-Two groups (Cusco in soles, Chiang Mai in baht) of 5,000 makers; 1,000 assignments of 100 QC rows, so each
-maker has 10 lines. ``compute`` is the pure domain (earnings per QC row with the wage rule of its date, the
-period's due lines, grouping). ``write`` is the payroll book for each group: Summary, a Detail row per maker
-and product (30,000 here) and an Audit row per line (100,000); rows per second count the Detail and Audit rows.
-``bare`` appends the same values to a plain openpyxl workbook (no styles, no text guard) and saves it, so the
-gap is what formatting and formula-safe text cost.
+Two groups (Cusco in soles, Chiang Mai in baht) of 5,000 makers; 1,000 assignments of 100 QC rows, so each maker
+has 10 lines; and each group's November attendance sheet, 10,000 rows in all (a maker's day of training or a
+course, hours present; both groups guarantee hours). ``compute`` is the pure domain (earnings per QC row with the
+wage rule of its date, the attendance sheets' lines, guaranteed hours settled, the period's due lines, grouping,
+the Pay sheet's statement); ``attendance`` is the attendance part of it alone. ``write`` is the payroll book for
+each group: Summary, a Detail row per maker and product (30,000 here) and an Audit row per line (100,000); rows per
+second count the Detail and Audit rows. ``bare`` appends the same values to a plain openpyxl workbook (no styles,
+no text guard) and saves it, so the gap is what formatting and formula-safe text cost.
 """
 
 import io
@@ -16,7 +18,9 @@ from decimal import Decimal
 from openpyxl import Workbook
 
 from telar import payroll
+from telar.attendance import attendance_earnings
 from telar.models import Assignment, AssignmentLine, EarningLine, PayPeriod, QcRow, ReferenceData
+from telar.models.attendance import Attendance, AttendanceDay
 from telar.models.payroll import MakerProductPay
 from telar.sheets.payroll_book import write_payroll_book
 from tests.factories import CHIANG_MAI, CUSCO, make_group, make_maker, make_product, make_reference
@@ -28,7 +32,7 @@ AUDIT = ("order_id", "assignment_id", "group_id", "worker_id", "sku", "inspected
 
 
 def _workload() -> tuple[list[Assignment], ReferenceData]:
-    groups = [make_group(CUSCO), make_group(CHIANG_MAI)]
+    groups = [make_group(g, guaranteed_hours_per_week=Decimal(20)) for g in (CUSCO, CHIANG_MAI)]
     makers = [
         make_maker(f"{g.group_id}-{i:05d}", group_id=g.group_id, first_name=f"Maker {i}")
         for g in groups
@@ -67,6 +71,25 @@ def _workload() -> tuple[list[Assignment], ReferenceData]:
     return assignments, ref
 
 
+def _attendance(ref: ReferenceData) -> list[Attendance]:
+    """Each group's November sheet: one row per maker, on one of the month's working days."""
+    november = [date(2026, 11, d) for d in range(1, 31) if date(2026, 11, d).weekday() < 5]
+    sheets = []
+    for g in ref.groups:
+        makers = [m.worker_id for m in ref.makers if m.group_id == g.group_id]
+        days = tuple(
+            AttendanceDay(
+                worker_id=w,
+                day=november[i % len(november)],
+                present=Decimal(5),
+                hours={("training", "course")[i % 2]: Decimal(2 + i % 3)},
+            )
+            for i, w in enumerate(makers)
+        )
+        sheets.append(Attendance(group_id=g.group_id, month="2026-11", days=days))
+    return sheets
+
+
 def _bare(lines: list[EarningLine]) -> int:
     """The same Detail and Audit rows as the payroll book, plainly; returns how many rows were written."""
     wb = Workbook()
@@ -88,11 +111,22 @@ def _bare(lines: list[EarningLine]) -> int:
 
 def run() -> dict[str, float]:
     assignments, ref = _workload()
+    sheets = _attendance(ref)
+    assert sum(len(sheet.days) for sheet in sheets) == 10_000
+    november = PayPeriod(period="2026-11")
     started = time.perf_counter()
     lines = [line for a in assignments for line in payroll.earnings_for(a, ref, date(2026, 11, 20))]
-    groups = payroll.by_group(payroll.due_in(lines, PayPeriod(period="2026-11")), ref)
+    timed = time.perf_counter()
+    time_lines = [
+        line for sheet in sheets for line in attendance_earnings(sheet, ref, f"attendance/{sheet.group_id}#1")
+    ]
+    attendance = time.perf_counter() - timed
+    settled = payroll.settle_guarantees([*lines, *time_lines])
+    groups = payroll.by_group(payroll.due_in(settled, november), ref)
+    statements = [payroll.pay_statement([g], ref, november, date(2026, 12, 5), "Telar") for g in groups]
     compute = time.perf_counter() - started
     assert len(lines) == 100_000 and len({(x.group_id, x.worker_id) for x in lines}) == 10_000
+    assert sum(len(s.rows) for s in statements) == 10_000
 
     rows = sum(len(MakerProductPay.per_maker_product(g.lines)) + len(g.lines) for g in groups)
     started = time.perf_counter()
@@ -106,6 +140,7 @@ def run() -> dict[str, float]:
     assert bare_rows == rows
     return {
         "payroll.compute_seconds": round(compute, 3),
+        "payroll.attendance_seconds": round(attendance, 3),
         "payroll.write_rows_per_second": round(rows / write, 1),
         "payroll.bare_openpyxl_rows_per_second": round(rows / bare, 1),
     }

@@ -18,19 +18,25 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import make_msgid
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
+from openpyxl import load_workbook
 
 from local.cloud import LocalCloud
 from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar import artifacts
+from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.claims import DynamoClaims
 from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.adapters.mail import XLSX
 from telar.models import ReferenceData
+from telar.models.attendance import attendance_order_id
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "demo"
@@ -50,7 +56,9 @@ def main() -> int:
         demo.fill_and_upload_qc(order_ids)
         finished = demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "done")
         summary = demo.collect(finished)
-        summary["pay_period"] = demo.run_pay_period(datetime.now(UTC).strftime("%Y-%m"))
+        month = datetime.now(UTC).strftime("%Y-%m")
+        summary["attendance"] = demo.hand_in_attendance(month)
+        summary["pay_period"] = demo.run_pay_period(month)
     summary["wall_seconds"] = round(time.monotonic() - started, 1)
     write_atomically(OUT / "summary.json", json.dumps(summary, indent=2, default=str))
     print_summary(summary)
@@ -241,6 +249,58 @@ class Demo:
         history = self.sfn.get_paginator("get_execution_history").paginate(executionArn=self.execution_arn(order_id))
         return sum(e["type"].endswith("StateEntered") for page in history for e in page["events"])
 
+    def hand_in_attendance(self, month: str, group_id: str = "pe-cusco") -> dict[str, Any]:
+        """The month's blank sheets are mailed (AttendanceSheetsFunction, as the schedule does on the 1st); the group's
+        manager fills in hers (two makers at a training, two hours on each of the first three working days) and
+        uploads it under attendance/; waits until its pay is recorded."""
+        group = self.ref.group(group_id)
+        reply = self.lambda_.invoke(
+            FunctionName=self.outputs["functions"]["AttendanceSheetsFunction"], Payload=json.dumps({"month": month})
+        )
+        if reply.get("FunctionError"):
+            raise RuntimeError(f"attendance sheets not sent: {reply['Payload'].read()!r}")
+        blank = self._artifact(artifacts.attendance_sheet_key(month, group_id))  # as mailed to her
+        sheet = load_workbook(BytesIO(blank))
+        ws = sheet[ATTENDANCE_SHEET]
+        header = next(r[0].row for r in ws.iter_rows() if any(c.value == "Worker ID" for c in r))
+        column = {c.value: c.column for c in ws[header] if c.value}
+        trained: dict[str, int] = {}
+        for row in range(header + 1, ws.max_row + 1):
+            worker = ws.cell(row=row, column=column["Worker ID"]).value
+            note = ws.cell(row=row, column=column["Note"]).value
+            if worker is None or note or (len(trained) == 2 and worker not in trained) or trained.get(worker) == 3:
+                continue
+            ws.cell(row=row, column=column["Present"]).value = group.hours_per_day
+            ws.cell(row=row, column=column["Training"]).value = 2
+            trained[worker] = trained.get(worker, 0) + 1
+        filled = BytesIO()
+        sheet.save(filled)
+        (self.out / "attendance").mkdir(exist_ok=True)
+        (self.out / "attendance" / f"attendance-{group_id}-{month}.xlsx").write_bytes(filled.getvalue())
+        key = f"{artifacts.ATTENDANCE_UPLOADS}{group.place} – asistencia {month}.xlsx"
+        put = self.s3.put_object(Bucket=self.outputs["uploads_bucket"], Key=key, Body=filled.getvalue())
+        print(f"  uploaded s3://{self.outputs['uploads_bucket']}/{key}")
+        # recorded once its receipt is sent (the stage mails after writing every line)
+        table = DynamoClaims(self.outputs["resources"]["TelarTable"]).table
+        receipt = keys.claim(f"mail#attendance-receipt#{key}#{put.get('VersionId') or 'null'}")
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while table.get_item(Key=receipt).get("Item", {}).get("state") != "done":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the attendance sheet {key} was not recorded within {TIMEOUT_SECONDS} s")
+            time.sleep(0.3)
+        lines = DynamoEarnings(self.outputs["resources"]["TelarTable"]).earnings_of(
+            attendance_order_id(group_id, month)
+        )
+        kinds = sorted({line.sku for line in lines})
+        print(f"Attendance {group.name} {month}: {len(lines)} lines recorded ({', '.join(kinds)})")
+        return {
+            "group_id": group_id,
+            "month": month,
+            "lines": len(lines),
+            "training_hours": str(sum(x.hours_worked for x in lines if x.sku == "TIME:training")),
+            "total": str(sum((x.total for x in lines), Decimal(0))),
+        }
+
     def run_pay_period(self, period: str) -> dict[str, Any]:
         """On-demand pay run through Lambda Invoke (as an operator would); its files and payslips to out/demo/."""
         reply = self.lambda_.invoke(
@@ -316,7 +376,10 @@ class Demo:
             ],
             "cards": cards_total,
             "emails": sorted(p.name for p in (self.out / "outbox").glob("*.eml")),
-            "artifacts": {name: str(self.out / name) for name in ("worksheets", "qc", "outbox", "cards", "payroll")},
+            "artifacts": {
+                name: str(self.out / name)
+                for name in ("worksheets", "qc", "outbox", "cards", "payroll", "payslips", "attendance")
+            },
         }
 
 

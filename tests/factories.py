@@ -23,6 +23,7 @@ from telar.models import (
     OrderRequest,
     OrderStatus,
     Product,
+    PublicHoliday,
     QcRow,
     ReferenceData,
     ShipTo,
@@ -48,6 +49,7 @@ _GROUPS: dict[str, dict[str, Any]] = {
         "days_per_week": 5,
         "manager_name": "Patricia Quispe Mamani",
         "manager_email": "patricia.quispe@example.org",
+        "time_rates": {"training": Decimal("6.00"), "course": Decimal("5.50"), "design": Decimal("7.50")},
     },
     CHIANG_MAI: {
         "group_id": CHIANG_MAI,
@@ -63,6 +65,7 @@ _GROUPS: dict[str, dict[str, Any]] = {
         "days_per_week": 5,
         "manager_name": "Achara Wongsawat",
         "manager_email": "achara.wongsawat@example.org",
+        "time_rates": {"training": Decimal(50), "meeting": Decimal(48)},
     },
 }
 _MAKERS: dict[str, list[tuple[str, str]]] = {
@@ -155,11 +158,32 @@ def make_wage_rules() -> tuple[WageRule, ...]:
     )
 
 
+_HOLIDAYS = (
+    ("PE", date(2025, 4, 17), "Jueves Santo"),
+    ("PE", date(2025, 4, 18), "Viernes Santo"),
+    ("PE", date(2025, 5, 1), "Día del Trabajo"),
+    ("PE", date(2025, 6, 29), "San Pedro y San Pablo"),
+    ("PE", date(2025, 12, 8), "Inmaculada Concepción"),
+    ("PE", date(2025, 12, 25), "Navidad"),
+    ("TH", date(2025, 4, 14), "วันสงกรานต์"),
+    ("TH", date(2025, 5, 1), "วันแรงงานแห่งชาติ"),
+    ("TH", date(2025, 5, 5), "วันฉัตรมงคล"),
+    ("TH", date(2025, 12, 5), "วันพ่อแห่งชาติ"),
+    ("TH", date(2025, 12, 10), "วันรัฐธรรมนูญ"),
+)
+
+
+def make_holidays() -> tuple[PublicHoliday, ...]:
+    """Some public holidays of Peru and Thailand in 2025."""
+    return tuple(PublicHoliday(country=c, day=d, name=n) for c, d, n in _HOLIDAYS)  # type: ignore[arg-type]
+
+
 def make_reference(
     groups: list[Group] | None = None,
     makers: list[Maker] | None = None,
     products: list[Product] | None = None,
     wage_rules: tuple[WageRule, ...] | None = None,
+    holidays: tuple[PublicHoliday, ...] | None = None,
 ) -> ReferenceData:
     groups = groups if groups is not None else [make_group(CUSCO), make_group(CHIANG_MAI)]
     if makers is None:
@@ -169,6 +193,7 @@ def make_reference(
         makers=tuple(makers),
         products=tuple(products if products is not None else [make_product(sku) for sku in _PRODUCTS]),
         wage_rules=wage_rules if wage_rules is not None else make_wage_rules(),
+        holidays=holidays if holidays is not None else make_holidays(),
     )
 
 

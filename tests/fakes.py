@@ -276,6 +276,7 @@ class MemoryReference:
                             key=lambda w: keys.wage_rule(0, w.country, w.region, w.effective_from)["sk"],
                         )
                     ),
+                    holidays=tuple(sorted(ref.holidays, key=lambda h: keys.public_holiday(0, h.country, h.day)["sk"])),
                 ),
                 buyers=tuple(sorted(buyers, key=lambda b: b.buyer_id)),
             ),

@@ -15,6 +15,7 @@ DOC = ROOT / "docs" / "spreadsheets.md"
 FORMATS = (  # in the order a reader meets them
     "telar.sheets.qc_sheet",
     "telar.sheets.qc_template",
+    "telar.sheets.attendance_sheet",
     "telar.sheets.worksheet",
     "telar.sheets.reference_book",
     "telar.sheets.payroll_book",

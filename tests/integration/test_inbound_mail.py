@@ -3,7 +3,7 @@
 import email
 import email.policy
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any, cast
@@ -18,11 +18,13 @@ from telar.inbound import MAX_MESSAGE_BYTES, MAX_SPREADSHEETS
 from telar.models import AssignmentStatus, Buyer, OrderRequest
 from telar.ports import Ports
 from telar.rendering import translator
+from telar.stages.attendance_upload import accept_attendance_upload
 from telar.stages.await_qc import await_qc
 from telar.stages.inbound_mail import handle_inbound_mail
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.reference_upload import accept_reference_upload
 from telar.stages.split_work import split_work
+from tests.attendance_sheets import fill_attendance
 from tests.conftest import SAMPLES, import_sample_reference
 from tests.pipeline import order_request
 
@@ -224,3 +226,29 @@ def test_the_office_sends_reference_workbooks(ports: Ports) -> None:
     receipt = _sent()[-1]
     assert receipt["In-Reply-To"] == "<m1@example.org>" and receipt["Subject"] == "Re: Telar: new work"
     assert [a.strip() for a in receipt["To"].split(",")] == ports.settings.finance_recipients
+
+
+def test_a_manager_s_attendance_sheet_is_put_for_its_stage_and_another_group_s_is_refused(ports: Ports) -> None:
+    # Given Cusco's manager replying with her group's attendance sheet for November
+    import_sample_reference(ports)
+    ref = ports.reference.load_reference()
+    sheet = fill_attendance(ref, "pe-cusco", "2026-11", {("CUS-01", date(2026, 11, 2)): {"Training": 2}})
+    cusco, ayacucho = (str(ref.group(g).manager_email) for g in ("pe-cusco", "pe-ayacucho"))
+    key = _receive(ports, cusco, {"asistencia noviembre.xlsx": sheet})
+    # When the stage reads it; Then it is put under attendance/mail/ for the attendance stage
+    assert handle_inbound_mail(ports, key, None) == "read"
+    [put] = _keys(ports, "attendance/")
+    assert put == "attendance/mail/m1/1-asistencia noviembre.xlsx"
+    # And the attendance stage's receipt answers her in her thread
+    assert accept_attendance_upload(ports, put, None) == "accepted"
+    receipt = _sent()[-1]
+    assert receipt["In-Reply-To"] == "<m1@example.org>" and receipt["To"] == cusco
+    # When Ayacucho's manager sends Cusco's sheet; Then it is not put, and she is told why, in Spanish
+    other = _receive(ports, ayacucho, {"asistencia.xlsx": sheet}, name="m2")
+    assert handle_inbound_mail(ports, other, None) == "read"
+    assert _keys(ports, "attendance/") == [put]
+    reply = _sent()[-1]
+    assert reply["To"] == ayacucho
+    assert (
+        "la hoja de asistencia es del grupo pe-cusco, que usted no coordina" in reply.get_body(("plain",)).get_content()
+    )

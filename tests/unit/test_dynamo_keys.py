@@ -18,6 +18,7 @@ SAMPLE_ARGUMENTS = {
     "country": "PE",
     "region": "Cusco",
     "effective_from": date(2026, 1, 1),
+    "day": date(2026, 12, 8),
     "buyer_id": "fairloom",
     "source": "reference/book.xlsx#v3",
     "key_hash": "9f86d08188",

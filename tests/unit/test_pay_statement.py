@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from samples.make_reference_book import sample_book
+from telar.attendance import attendance_earnings
 from telar.errors import SheetInvalid
 from telar.models import GroupPayroll, Maker, PayPeriod, ReferenceData
-from telar.models.reference import PAYMENT_METHODS
-from telar.payroll import by_group, earnings_for, pay_date, pay_statement
+from telar.models.attendance import Attendance, AttendanceDay
+from telar.models.reference import PAYMENT_METHODS, TIME_KINDS
+from telar.payroll import by_group, earnings_for, pay_date, pay_statement, settle_guarantees
 from telar.reference_book import book_problems
 from telar.sheets.payroll_book import PAY_COMPONENTS, PAY_HEADER_ROW, PAY_HEADERS, write_payroll_book
 from telar.sheets.reference_book import read_reference_book, write_reference_book
@@ -266,6 +268,59 @@ def test_every_maker_is_paid_at_least_the_minimum_for_all_her_hours_and_the_pay_
         # Then she is paid at least the minimum wage for every hour she worked in the period
         assert pay.total >= sum((line.minimum_for_hours for line in mine), Decimal(0))
         assert pay.hours == sum((line.hours_worked for line in mine), Decimal(0))
+        # And her row adds up as it is printed
+        assert pay.total == sum((getattr(pay, c) for c in PAY_COMPONENTS), Decimal(0))
+    # And the Pay total is the Audit total
+    assert sum((p.total for p in statement.rows), Decimal(0)) == sum((line.total for line in lines), Decimal(0))
+
+
+_DAY = st.tuples(
+    st.sampled_from([m.worker_id for m in make_makers(CUSCO)]),
+    st.dates(min_value=date(2026, 11, 1), max_value=date(2026, 11, 30)),
+    st.decimals(min_value=0, max_value=8, places=2),  # present
+    st.sampled_from(TIME_KINDS),
+    st.decimals(min_value=0, max_value=8, places=2),  # hours of that kind
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=8), st.lists(_DAY, min_size=1, max_size=25), st.sampled_from(["0", "10", "25"]))
+def test_with_random_attendance_every_maker_is_paid_the_minimum_for_all_her_hours_and_her_guaranteed_ones(
+    rows: list[tuple[str, str, int, Decimal, date]],
+    days: list[tuple[str, date, Decimal, str, Decimal]],
+    guaranteed: str,
+) -> None:
+    # Given QC rounds and a November attendance sheet with random hours of every kind, in a group that may
+    # guarantee hours, paid by the real rules (the guarantee settled as the pay run settles it)
+    ref = _reference()
+    group = ref.group(CUSCO).model_copy(update={"guaranteed_hours_per_week": Decimal(guaranteed)})
+    [peru] = [r for r in ref.wage_rules if r.country == "PE"]
+    before_the_raise = peru.model_copy(update={"amount": Decimal("1025.00"), "effective_from": date(2022, 5, 1)})
+    ref = ref.model_copy(update={"groups": (group, *ref.groups[1:]), "wage_rules": (*ref.wage_rules, before_the_raise)})
+    lines = []
+    for i, (worker, sku, passed, hours, on) in enumerate(rows):
+        qc = make_qc_row(worker, sku, planned=passed, produced=passed, passed=passed, hours_worked=hours)
+        lines += earnings_for(make_assignment(assignment_id=f"a-{i}", qc_rows=[qc]), ref, on)
+    sheet: dict[tuple[str, date], AttendanceDay] = {}
+    for worker, day, present, kind, hours in days:
+        if group.is_open_on(day) and (worker, day) not in sheet:
+            working = hours if kind != "holiday" else Decimal(0)
+            sheet[(worker, day)] = AttendanceDay(
+                worker_id=worker, day=day, present=max(present, working), hours={kind: hours} if hours else {}
+            )
+    attendance = Attendance(group_id=CUSCO, month="2026-11", days=tuple(sheet.values()))
+    lines = settle_guarantees([*lines, *attendance_earnings(attendance, ref, "attendance/nov.xlsx#1")])
+    statement = pay_statement(by_group(lines, ref), ref, NOVEMBER, PAID_ON, "Telar")
+    for pay in statement.rows:
+        mine = [line for line in lines if line.worker_id == pay.worker_id]
+        worked = [line for line in mine if line.sku != "TIME:guarantee"]
+        # Then she is paid at least the minimum wage for every hour, production and not
+        assert pay.total >= sum((line.minimum_for_hours for line in worked), Decimal(0))
+        assert pay.hours == sum((line.hours_worked for line in mine), Decimal(0))
+        # And, in November, at least the minimum for the hours guaranteed to her
+        november = sum((x.total for x in mine if x.inspected_on and x.inspected_on >= NOVEMBER.first_day), Decimal(0))
+        for guarantee in (x for x in mine if x.sku == "TIME:guarantee"):
+            assert november >= guarantee.minimum_for_hours
         # And her row adds up as it is printed
         assert pay.total == sum((getattr(pay, c) for c in PAY_COMPONENTS), Decimal(0))
     # And the Pay total is the Audit total

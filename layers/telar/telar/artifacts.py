@@ -1,13 +1,14 @@
 """Every S3 key Telar reads or writes: the layout of both buckets, in one place.
 
-Uploads bucket (people write here; template.yaml's notifications fire on the first two prefixes):
+Uploads bucket (people write here; template.yaml's notifications fire on the first three prefixes):
 
 - ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks; those that
   came by e-mail under ``qc/mail/`` and ``reference/mail/`` (see mailed_upload_key);
+- ``attendance/<any name>.xlsx``: filled attendance sheets (``attendance/mail/`` when they came by e-mail);
 - ``inbound/<SES message id>``: each e-mail received, raw, as SES receiving stores it (also watched);
 - ``photos/<file>``: makers' portraits, as the makers sheet names them;
-- ``qc-reports/`` and ``reference-reports/``: an upload's error report (``.txt``, and ``.xlsx`` with the cells
-  marked), outside the watched prefixes so a report never triggers another run;
+- ``qc-reports/``, ``reference-reports/`` and ``attendance-reports/``: an upload's error report (``.txt``, and
+  ``.xlsx`` with the cells marked), outside the watched prefixes so a report never triggers another run;
 - ``reference-exports/``: each reference version as a workbook, and ``current.xlsx``, the one in force.
 
 Artifacts bucket (Telar writes, people download):
@@ -15,6 +16,7 @@ Artifacts bucket (Telar writes, people download):
 - ``orders/<order>/<group>/``: an assignment's work sheet and QC template;
 - ``payroll/<order>/``: an order's payroll files, for reference; ``payroll/periods/<period>/``: the pay run's
   files to pay from, and payslips;
+- ``attendance/<month>/attendance-<group>-<month>.xlsx``: a group's blank attendance sheet as mailed to its manager;
 - ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size.
 
 Keys are deterministic: a stage that runs again writes the same keys with the same content.
@@ -24,6 +26,8 @@ from typing import Final
 
 QC_UPLOADS: Final = "qc/"
 REFERENCE_UPLOADS: Final = "reference/"
+ATTENDANCE_UPLOADS: Final = "attendance/"
+ATTENDANCE_REPORTS: Final = "attendance-reports/"
 PHOTOS: Final = "photos/"
 INBOUND_MAIL: Final = "inbound/"
 QC_REPORTS: Final = "qc-reports/"
@@ -100,9 +104,19 @@ def reference_report_stem(upload_key: str, version: str) -> str:
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"
 
 
+def attendance_sheet_key(month: str, group_id: str) -> str:
+    """The blank attendance sheet of ``group_id`` for ``month`` (YYYY-MM), in the artifacts bucket."""
+    return f"attendance/{month}/attendance-{group_id}-{month}.xlsx"
+
+
+def attendance_report_stem(upload_key: str, version: str) -> str:
+    """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under attendance/."""
+    return f"{ATTENDANCE_REPORTS}{upload_key.removeprefix(ATTENDANCE_UPLOADS)}.{version}.errors"
+
+
 def mailed_upload_key(prefix: str, inbound_key: str, index: int, filename: str) -> str:
     """Where the ``index``-th attachment of the received e-mail at ``inbound_key`` is put for its stage
-    (``prefix`` is QC_UPLOADS or REFERENCE_UPLOADS): the same key each time that e-mail is read."""
+    (``prefix`` is QC_UPLOADS, ATTENDANCE_UPLOADS or REFERENCE_UPLOADS): the same key each time that e-mail is read."""
     return f"{prefix}mail/{inbound_key.removeprefix(INBOUND_MAIL).replace('/', '_')}/{index}-{filename}"
 
 

@@ -74,6 +74,24 @@ HOURS_WORKED = Message("hours worked, a number from 0 to %(bound)s (7.5 = 7 h 30
 ASSIGNMENT_SENT = Message("the Assignment ID of a QC template Telar sent")
 STILL_WAITING = Message("an assignment still waiting for QC; it was signed off with %(upload)s")
 
+# -- the attendance sheet (telar.sheets.attendance_sheet, telar.attendance, telar.stages.attendance_upload)
+A_GROUP_ID = Message("the Group ID of a group in the reference data, in the cell right of 'Group ID'")
+A_MONTH = Message("the month right of 'Month', written year-month (2026-11)")
+A_MONTH_BEGUN = Message("a month that has begun (this month is %(month)s)")
+A_MAKER_OF = Message("the Worker ID of a maker of group %(group)s")
+A_DAY_OF = Message("a date in %(month)s")
+HOURS_IN_A_DAY = Message("hours from 0 to %(most)s (7.5 = 7 h 30)")
+ONE_ROW_PER_DAY = Message("one row per maker and day (she already has hours on this day in %(row)s)")
+AN_OPEN_DAY = Message("a day group %(group)s is open (hours on a closed day cannot be paid)")
+WITHIN_HER_DATES = Message("a day within her active dates (Active from and Active to in the reference data)")
+PRESENT_COVERS = Message("present hours of at least the training, course, design and meeting hours (%(hours)s)")
+DAY_TOTAL = Message("present and holiday hours of at most %(most)s in one day")
+HOLIDAY_AT_MOST = Message("holiday hours of at most her hours of a day (%(hours)s)")
+UNPAID_PUBLIC_HOLIDAY = Message("no holiday hours on %(holiday)s: a public holiday this group does not pay")
+ATTENDANCE_RECORDED = Message(
+    "a month whose attendance is not recorded yet: it was recorded from %(upload)s (ask the office to correct it)"
+)
+
 # -- the file itself (telar.sheets.reading, telar.sheets.extent)
 XLSX = Message("an .xlsx workbook (Excel, LibreOffice or Google Sheets: File > Save as / Download > .xlsx)")
 XLSX_NO_PASSWORD = Message(
@@ -129,6 +147,9 @@ ONLY_MANAGERS = Message("only production managers send QC sheets")
 NOT_YOUR_GROUP = Message(
     "the sheet is for assignment %(assignment)s, which belongs to a group you do not manage; "
     "nothing was recorded from it"
+)
+NOT_YOUR_GROUP_ATTENDANCE = Message(
+    "the attendance sheet is for group %(group)s, which you do not manage; nothing was recorded from it"
 )
 RECEIVED = Message("received; the answer follows in this conversation")
 

@@ -22,7 +22,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from telar.errors import NotFound
-from telar.models import Assignment, EarningLine, Group, GroupPayroll, PayPeriod, ReferenceData
+from telar.models import Assignment, EarningLine, Group, GroupPayroll, Maker, PayPeriod, ReferenceData
+from telar.models.attendance import ATTENDANCE_PREFIX, GUARANTEE, time_sku
 from telar.models.payroll import MakerPay, PayStatement
 from telar.models.reference import WageRule
 
@@ -39,11 +40,16 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
     """
     group = ref.group(assignment.group_id)
     hourly = ref.minimum_wage(group, on).hourly
-    named = {row.worker_id for row in assignment.qc_rows}
-    names = {m.worker_id: m.first_name for m in ref.makers if m.worker_id in named and m.group_id == group.group_id}
+    makers = _makers_by_id(ref)
+    names = {
+        row.worker_id: maker.first_name
+        for row in assignment.qc_rows
+        if (maker := makers.get(row.worker_id)) is not None and maker.group_id == group.group_id
+    }
+    products = {p.sku: p for p in ref.products}
     lines = []
     for row in assignment.qc_rows:
-        product = ref.product(row.sku)
+        product = products.get(row.sku) or ref.product(row.sku)  # ProductNotFound for a SKU the catalog lacks
         piece = _round(row.passed * product.piece_rate(group), group)
         base = _round(row.hours_worked * group.hourly_base, group)
         minimum = _round(row.hours_worked * hourly, group)
@@ -69,6 +75,18 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
     return lines
 
 
+# The makers of the last reference data seen, by worker id: a pay run computes many assignments against one
+# ReferenceData, and scanning 10,000 makers for each was most of its time. Keyed on the identity of the makers
+# tuple, which is held here so that its id cannot be reused; a model_copy with other makers is a new tuple.
+_MAKERS_SEEN: list[tuple[tuple[Maker, ...], dict[str, Maker]]] = []
+
+
+def _makers_by_id(ref: ReferenceData) -> dict[str, Maker]:
+    if not _MAKERS_SEEN or _MAKERS_SEEN[0][0] is not ref.makers:
+        _MAKERS_SEEN[:] = [(ref.makers, {m.worker_id: m for m in ref.makers})]
+    return _MAKERS_SEEN[0][1]
+
+
 def by_group(lines: list[EarningLine], ref: ReferenceData) -> list[GroupPayroll]:
     """Group earning lines per group and currency (the unit finance pays from)."""
     grouped: dict[tuple[str, str], list[EarningLine]] = defaultdict(list)
@@ -82,10 +100,9 @@ def by_group(lines: list[EarningLine], ref: ReferenceData) -> list[GroupPayroll]
 
 def due_in(lines: Iterable[EarningLine], period: PayPeriod) -> list[EarningLine]:
     """The unpaid lines a pay period pays: signed off on or before its last day (older ones included)."""
+    last_day = period.last_day
     return [
-        line
-        for line in lines
-        if line.paid_in is None and (line.inspected_on is None or line.inspected_on <= period.last_day)
+        line for line in lines if line.paid_in is None and (line.inspected_on is None or line.inspected_on <= last_day)
     ]
 
 
@@ -128,6 +145,7 @@ def pay_statement(
                 payment_details=maker.payment_details if maker else "not recorded",
                 hours=sum((line.hours_worked for line in lines), Decimal(0)),
                 piece_earnings=sum((line.piece_earnings for line in lines), Decimal(0)),
+                time_pay=sum((line.time_pay for line in lines), Decimal(0)),
                 hourly_base=sum((line.hourly_base for line in lines), Decimal(0)),
                 top_up=sum((line.top_up for line in lines), Decimal(0)),
             )
@@ -155,6 +173,39 @@ def _rules_applied(lines: list[EarningLine], ref: ReferenceData) -> list[WageRul
     return [applied[k] for k in sorted(applied)]
 
 
+def settle_guarantees(lines: Iterable[EarningLine]) -> list[EarningLine]:
+    """The lines with each guaranteed-hours line's top-up settled against the rest of the maker's pay of its month.
+
+    An attendance sheet records, for a maker of a group with guaranteed hours, a line holding the minimum wage
+    for the hours guaranteed to her that month (``TIME:guarantee``, no hours of its own: they are counted on
+    the other lines or were hours present without work). Its top-up is what her other lines of the same
+    group, currency and month (pieces, paid time, their own top-ups) fall short of that minimum, so she is
+    paid at least the minimum for her guaranteed hours even in a month with no order work. Settled when the
+    pay run files the period, from the lines it pays: the same lines give the same top-up on a re-run.
+    """
+    items = list(lines)
+    guarantee = time_sku(GUARANTEE)
+    guarantees = [x for x in items if x.sku == guarantee]
+    if not guarantees:
+        return items
+    guaranteed = {(x.group_id, x.currency, x.worker_id) for x in guarantees}
+    earned: dict[tuple[str, str, str, int, int], Decimal] = defaultdict(Decimal)
+    for line in items:
+        if line.sku != guarantee and line.inspected_on and (line.group_id, line.currency, line.worker_id) in guaranteed:
+            on = line.inspected_on
+            earned[(line.group_id, line.currency, line.worker_id, on.year, on.month)] += line.total
+    settled = {}
+    for line in guarantees:
+        on = line.inspected_on or date.min
+        short = line.minimum_for_hours - earned[(line.group_id, line.currency, line.worker_id, on.year, on.month)]
+        top_up = max(short, Decimal(0)).quantize(line.minimum_for_hours)  # in the line's rounding unit
+        settled[id(line)] = line.model_copy(update={"top_up": top_up})
+    return [settled.get(id(x), x) for x in items]
+
+
 def short_reference(order_id: str) -> str:
-    """An order as a payslip names it: the last part of its id (``ord-20250303-0001`` -> ``0001``)."""
+    """An order as a payslip names it: the last part of its id (``ord-20250303-0001`` -> ``0001``); an attendance
+    sheet's lines by their month (``ATT-pe-cusco-2025-05`` -> ``2025-05``)."""
+    if order_id.startswith(f"{ATTENDANCE_PREFIX}-"):
+        return order_id[-7:]
     return order_id.rsplit("-", 1)[-1][:8].upper()

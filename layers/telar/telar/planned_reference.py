@@ -43,6 +43,7 @@ def as_planned(planned: ReferenceData, latest: ReferenceData) -> ReferenceData:
         makers=_with_missing(tuple(makers), planned.makers, lambda m: m.worker_id),
         products=_with_missing(planned.products, latest.products, lambda p: p.sku),
         wage_rules=latest.wage_rules,
+        holidays=latest.holidays,
     )
 
 

@@ -33,7 +33,8 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
     minimum-wage rule in its currency; every maker's group and every consent row's maker exist, and every
     maker has a payment method with the details it needs (finance pays from them); each product has a
     piece rate for every group (its currency's or the group's own), group rates name real groups, and its
-    minimum is not above its maximum.
+    minimum is not above its maximum. A group's rates for paid time are not negative and its guaranteed hours
+    fit in its week (hours per day x days per week); each public holiday is of a country some group works in.
     """
     problems: list[SheetProblem] = []
 
@@ -54,6 +55,20 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
                 group.region,
                 f"a region with a minimum-wage rule in {group.currency} for {group.country} on the wage_rules sheet",
             )
+        for kind, rate in group.time_rates.items():
+            if rate < 0:
+                add("groups", row.cell("time_rates", kind), rate, "an hourly rate of 0 or more")
+        if group.guaranteed_hours_per_week > group.weekly_hours_per_maker:
+            add(
+                "groups",
+                row.cell("guaranteed_hours_per_week"),
+                group.guaranteed_hours_per_week,
+                f"at most the group's week: {group.weekly_hours_per_maker.normalize():f} hours",
+            )
+    countries = {g.country for _, g in groups}
+    for row, holiday in rows.items("holidays") if "holidays" in rows.sheets else ():
+        if holiday.country not in countries:
+            add("holidays", row.cell("country"), holiday.country, "the country of a group on the groups sheet")
     # ids of every row, valid or not: one bad cell in a group's row should not also fault its makers
     group_ids = {r.values.get("group_id") for r in rows.sheets["groups"]}
     for row, maker in makers:

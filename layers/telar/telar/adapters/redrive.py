@@ -1,13 +1,15 @@
 """Move upload messages from the uploads DLQ back to the queue that serves them, once the cause is fixed.
 
-Both upload queues share one DLQ, so each message goes back by what it names: an S3 event for a key under
-``qc/`` to the QC queue, under ``reference/`` to the reference queue. A message is deleted from the DLQ only
+The upload queues share one DLQ, so each message goes back by what it names: an S3 event for a key under
+``qc/`` to the QC queue, under ``reference/`` to the reference queue, under ``attendance/`` to the attendance
+queue (when it is given). A message is deleted from the DLQ only
 after it was sent on; one that names neither stays, and is counted. See docs/operations.md ("Uploads DLQ").
 
 Usage::
 
     python -m telar.adapters.redrive --dlq <UploadsDeadLetterQueueUrl> \\
-        --qc-queue <UploadsQueueUrl> --reference-queue <ReferenceUploadsQueueUrl> [--dry-run]
+        --qc-queue <UploadsQueueUrl> --reference-queue <ReferenceUploadsQueueUrl> \\
+        [--attendance-queue <AttendanceUploadsQueueUrl>] [--dry-run]
 """
 
 import argparse
@@ -18,11 +20,11 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from telar.adapters.aws import client
-from telar.artifacts import QC_UPLOADS, REFERENCE_UPLOADS
+from telar.artifacts import ATTENDANCE_UPLOADS, QC_UPLOADS, REFERENCE_UPLOADS
 
 
 def route(body: str) -> str | None:
-    """``"qc"`` or ``"reference"`` for an S3 event naming keys under one prefix; None otherwise."""
+    """``"qc"``, ``"reference"`` or ``"attendance"`` for an S3 event naming keys under one prefix; None otherwise."""
     try:
         records = json.loads(body).get("Records", [])
         keys = [unquote_plus(r["s3"]["object"]["key"]) for r in records if r.get("eventName", "").startswith("Object")]
@@ -32,6 +34,8 @@ def route(body: str) -> str | None:
         return "qc"
     if keys and all(k.startswith(REFERENCE_UPLOADS) for k in keys):
         return "reference"
+    if keys and all(k.startswith(ATTENDANCE_UPLOADS) for k in keys):
+        return "attendance"
     return None
 
 
@@ -75,9 +79,13 @@ def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> in
     parser.add_argument("--dlq", required=True, help="UploadsDeadLetterQueueUrl (stack output)")
     parser.add_argument("--qc-queue", required=True, help="UploadsQueueUrl (stack output)")
     parser.add_argument("--reference-queue", required=True, help="ReferenceUploadsQueueUrl (stack output)")
+    parser.add_argument("--attendance-queue", help="AttendanceUploadsQueueUrl (stack output)")
     parser.add_argument("--dry-run", action="store_true", help="count what would move; move nothing")
     args = parser.parse_args(argv)
-    report = redrive(args.dlq, {"qc": args.qc_queue, "reference": args.reference_queue}, dry_run=args.dry_run)
+    queues = {"qc": args.qc_queue, "reference": args.reference_queue}
+    if args.attendance_queue:
+        queues["attendance"] = args.attendance_queue
+    report = redrive(args.dlq, queues, dry_run=args.dry_run)
     verb = "would move" if args.dry_run else "moved"
     out(f"{verb}: {json.dumps(report.moved, sort_keys=True)}; left in the DLQ (no queue serves them): {report.left}")
     return 0

@@ -24,16 +24,19 @@ class EarningLine(BaseModel, defer_build=True):
     units_passed: int
     hours_worked: Decimal
     piece_earnings: Decimal
+    time_pay: Decimal = Field(default=Decimal(0), description="paid time that is not pieces, at the group's rate")
     hourly_base: Decimal = Decimal(0)
     minimum_for_hours: Decimal
     top_up: Decimal
     qc_upload: str | None = None
-    inspected_on: date | None = Field(default=None, description="QC sign-off date: decides the pay period")
+    inspected_on: date | None = Field(
+        default=None, description="QC sign-off date (an attendance sheet: its month's last day): decides the pay period"
+    )
     paid_in: str | None = Field(default=None, description="the pay period (YYYY-MM) that paid this line")
 
     @property
     def total(self) -> Decimal:
-        return self.piece_earnings + self.hourly_base + self.top_up
+        return self.piece_earnings + self.time_pay + self.hourly_base + self.top_up
 
 
 class MakerProductPay(BaseModel, defer_build=True):

@@ -4,13 +4,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from telar.errors import GroupNotFound, PieceRateNotFound, ProductNotFound, WageRuleNotFound
 
 Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
+# Paid time that is not pieces (issue 15), as the attendance sheet records it, one column each.
+TimeKind = Literal["training", "course", "design", "meeting", "holiday"]
+TIME_KINDS: tuple[TimeKind, ...] = get_args(TimeKind)
 
 
 class _Ref(BaseModel):
@@ -36,10 +39,28 @@ class Group(_Ref):
     manager_email: EmailStr
     hourly_base: Decimal = Field(default=Decimal(0), ge=0, description="paid per hour worked on top of piece rates")
     pay_rounding: Literal["0.01", "1"] = Field(default="0.01", description="pay lines to the cent or whole units")
+    time_rates: dict[TimeKind, Decimal] = Field(
+        default_factory=dict,
+        description="hourly rate per kind of paid time (training, course, design, meeting, holiday); never paid "
+        "below the minimum wage (blank: the minimum wage)",
+    )
+    guaranteed_hours_per_week: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        le=84,
+        description="a maker present this many hours in a week is paid at least the minimum wage for them (0: none)",
+    )
+    paid_public_holidays: bool = Field(
+        default=True, description="public holidays of the group's country on its open days are paid (holiday rate)"
+    )
 
     @property
     def weekly_hours_per_maker(self) -> Decimal:
         return self.hours_per_day * self.days_per_week
+
+    def is_open_on(self, day: date) -> bool:
+        """An open day of the week (Monday first) that is not one of the group's closed days."""
+        return day.weekday() < self.days_per_week and day not in self.closed_days
 
 
 PaymentMethod = Literal["bank_transfer", "mobile_wallet", "cash"]
@@ -194,6 +215,14 @@ class WageRule(_Ref):
         return self.amount / self.hours_covered
 
 
+class PublicHoliday(_Ref):
+    """A public holiday of a country (data, not code: a new year's holidays are a reference upload)."""
+
+    country: Literal["PE", "TH"]
+    day: date
+    name: str
+
+
 class Buyer(_Ref):
     buyer_id: str
     name: str
@@ -209,6 +238,11 @@ class ReferenceData(_Ref):
     makers: tuple[Maker, ...]
     products: tuple[Product, ...]
     wage_rules: tuple[WageRule, ...]
+    holidays: tuple[PublicHoliday, ...] = ()
+
+    def public_holidays(self, country: str, first: date, last: date) -> dict[date, str]:
+        """The public holidays of ``country`` from ``first`` to ``last``: day -> name."""
+        return {h.day: h.name for h in self.holidays if h.country == country and first <= h.day <= last}
 
     def group(self, group_id: str) -> Group:
         """The group ``group_id``; raises GroupNotFound if the reference data has none."""
@@ -298,6 +332,7 @@ class ReferenceBook(BaseModel):
                     "makers": tuple(sorted(ref.makers, key=lambda m: m.worker_id)),
                     "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
                     "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
+                    "holidays": tuple(sorted(ref.holidays, key=lambda h: (h.country, h.day))),
                 }
             ),
             buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),

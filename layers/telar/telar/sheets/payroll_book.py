@@ -1,19 +1,20 @@
 """The payroll book: the workbook finance pays from, with `Pay`, `Summary`, `Detail` and `Audit` sheets.
 
-Written only. `Pay` (a pay period's book only) comes first and is the sheet finance pays from: above the
-table the organisation, the period's first and last day, the pay date and the currency; then one row per
-maker (worker ID, name, group, payment method and its details, hours, piece earnings, paid time that is not
-pieces, hourly base, minimum-wage top-up, total to pay), where the four components add up to the total as
-printed; then the totals per group and currency, a control total per currency that is the sum of the Audit
-lines, and the minimum-wage rules applied (amount, unit, hours it covers, hourly rate, effective date, legal
-source). `Cash receipts <group>`: for a group where someone is paid in cash, one row per such maker (name,
-amount, a signature box and the date), on A4 portrait. `Summary`: one row per group and currency (makers,
-hours, units passed, piece earnings, hourly base, minimum-wage top-ups, total to pay). `Detail`: one row per
-maker and product (the orders it covers, units, hours, each amount and the total). `Audit`: one row per
-earning line (order, assignment, QC date and the QC upload it came from). Amounts are written as numbers (the
-Decimal values, already quantized per currency) with the currency's number format; totals are computed here
-and written as numbers, not formulas, so every reader (Excel, LibreOffice, Google Sheets, a script) sees the
-same figures without recalculating. Totals never mix currencies; dates are year-month-day.
+Written only. `Pay` (a pay period's book only) comes first and is the sheet finance pays from: above the table the
+organisation, the period's first and last day, the pay date and the currency; then one row per maker (worker ID,
+name, group, payment method and its details, hours, piece earnings, paid time that is not pieces, hourly base,
+minimum-wage top-up, total to pay), where the four components add up to the total as printed; then the totals per
+group and currency, a control total per currency that is the sum of the Audit lines, and the minimum-wage rules
+applied (amount, unit, hours it covers, hourly rate, effective date, legal source). `Cash receipts <group>`: for a
+group where someone is paid in cash, one row per such maker (name, amount, a signature box and the date), on A4
+portrait. `Summary`: one row per group and currency (makers, hours, units passed, piece earnings, paid time, hourly
+base, minimum-wage top-ups, total to pay). `Detail`: one row per maker and product (the orders it covers, units,
+hours, each amount and the total). `Audit`: one row per earning line (order, assignment, QC date and the QC upload
+it came from; an attendance sheet's lines name `ATT-<group>-<month>`, the sheet's upload, and the kind of time as
+`TIME:<kind>` in the SKU column). Amounts are written as numbers (the Decimal values, already quantized per
+currency) with the currency's number format; totals are computed here and written as numbers, not formulas, so
+every reader (Excel, LibreOffice, Google Sheets, a script) sees the same figures without recalculating. Totals
+never mix currencies; dates are year-month-day.
 """
 
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ SUMMARY_HEADERS = (
     "Hours",
     "Units passed",
     "Piece earnings",
+    "Paid time",
     "Hourly base",
     "Minimum-wage top-ups",
     "Total to pay",
@@ -42,6 +44,7 @@ _PAY_HEADERS = (  # the last columns of Detail and Audit: what was made and what
     "Units passed",
     "Hours",
     "Piece earnings",
+    "Paid time",
     "Hourly base",
     "Minimum for hours",
     "Top-up",
@@ -50,7 +53,7 @@ _PAY_HEADERS = (  # the last columns of Detail and Audit: what was made and what
 DETAIL_HEADERS = ("Group ID", "Group", "Worker ID", "Maker", "Currency", "SKU", "Orders", *_PAY_HEADERS)
 AUDIT_HEADERS = ("Order", "Assignment", "Group ID", "Worker ID", "SKU", "QC date", "QC upload", *_PAY_HEADERS)
 DATE_FORMAT = "yyyy-mm-dd"  # read by finance across countries: unambiguous
-AMOUNTS = ("piece_earnings", "hourly_base", "minimum_for_hours", "top_up", "total")
+AMOUNTS = ("piece_earnings", "time_pay", "hourly_base", "minimum_for_hours", "top_up", "total")
 SUMMARY_HEADER_ROW = 3
 
 
@@ -214,13 +217,17 @@ def _receipts(ws: Worksheet, statement: PayStatement, group_id: str) -> None:
     cells.setup_print(ws, header_row=header)
 
 
-def _totals(lines: Iterable[EarningLine]) -> tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal]:
+_Totals = tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal, Decimal]
+
+
+def _totals(lines: Iterable[EarningLine]) -> _Totals:
     items = list(lines)
     return (
         len({line.worker_id for line in items}),
         sum((line.hours_worked for line in items), Decimal(0)),
         sum(line.units_passed for line in items),
         sum((line.piece_earnings for line in items), Decimal(0)),
+        sum((line.time_pay for line in items), Decimal(0)),
         sum((line.hourly_base for line in items), Decimal(0)),
         sum((line.top_up for line in items), Decimal(0)),
         sum((line.total for line in items), Decimal(0)),
@@ -247,7 +254,7 @@ def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> 
         for col in range(1, len(SUMMARY_HEADERS) + 1):
             ws.cell(row=row, column=col).font = cells.LABEL_FONT
         row += 1
-    cells.set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 20, 16])
+    cells.set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 12, 20, 16])
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     cells.setup_print(ws, header_row=header, landscape=True)
 
@@ -257,15 +264,15 @@ def _summary_row(
     row: int,
     texts: tuple[str, str, str],
     currency: str,
-    totals: tuple[int, Decimal, int, Decimal, Decimal, Decimal, Decimal],
+    totals: _Totals,
 ) -> None:
     for col, text in enumerate(texts, start=1):
         cells.put_text(ws.cell(row=row, column=col), text)
-    makers, hours, units, piece, base, top_ups, total = totals
+    makers, hours, units, piece, time_pay, base, top_ups, total = totals
     cells.put_value(ws.cell(row=row, column=4), makers, cells.INTEGER_FORMAT)
     cells.put_value(ws.cell(row=row, column=5), hours, cells.HOURS_FORMAT)
     cells.put_value(ws.cell(row=row, column=6), units, cells.INTEGER_FORMAT)
-    for col, amount in zip((7, 8, 9, 10), (piece, base, top_ups, total), strict=True):
+    for col, amount in zip((7, 8, 9, 10, 11), (piece, time_pay, base, top_ups, total), strict=True):
         cells.put_value(ws.cell(row=row, column=col), amount, cells.money_format(currency))
 
 
@@ -289,7 +296,7 @@ def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, s
         money = cells.money_format(line.currency)
         for col, amount in enumerate(AMOUNTS, start=10):
             cells.put_value(ws.cell(row=row, column=col), pay.total_of(amount), money)
-    _table(ws, DETAIL_HEADERS, len(rows), [12, 26, 12, 16, 9, 16, 24, 10, 8, 14, 12, 16, 12, 14])
+    _table(ws, DETAIL_HEADERS, len(rows), [12, 26, 12, 16, 9, 16, 24, 10, 8, 14, 12, 12, 16, 12, 14])
 
 
 def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
@@ -305,7 +312,7 @@ def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
         money = cells.money_format(line.currency)
         for col, amount in enumerate(AMOUNTS, start=10):
             cells.put_value(ws.cell(row=row, column=col), getattr(line, amount), money)
-    _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 11, 50, 10, 8, 14, 12, 16, 12, 14])
+    _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 11, 50, 10, 8, 14, 12, 12, 16, 12, 14])
 
 
 def _header(ws: Worksheet, row: int, headers: tuple[str, ...]) -> None:

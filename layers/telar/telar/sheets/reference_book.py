@@ -1,13 +1,14 @@
 """The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
 export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `wage_rules`, `buyers`) after an
-`instructions` sheet. Row 1 of each sheet is the header, one row per item below it. Columns come from the
-pydantic models' own fields, so a field added to a model appears in the book without code here: scalars take
-one column, lists one comma-separated cell, dicts one column per key (`Piece rates PEN`), and a maker's
-consent history has its own sheet (one row per change). Headers are matched case-insensitively, in any order;
-unknown columns are refused (a misspelt header would lose data) unless they start with `Note`. Yes/no cells
-take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read as on the QC sheet.
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `wage_rules`, `holidays`, `buyers`)
+after an `instructions` sheet (`holidays` may be missing from a book made before it existed). Row 1 of each sheet
+is the header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a
+model appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one
+column per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change). Headers
+are matched case-insensitively, in any order; unknown columns are refused (a misspelt header would lose data)
+unless they start with `Note`. Yes/no cells take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers
+are read as on the QC sheet.
 
 Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
 are unique per sheet, every maker's group and every consent row's maker exist, each group has a minimum-wage
@@ -34,8 +35,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import Buyer, ConsentChange, Group, Maker, Product, ReferenceBook, ReferenceData, WageRule
-from telar.models.reference import CONFIRM_LABEL, ReferenceRows, SheetRow
+from telar.models import (
+    Buyer,
+    ConsentChange,
+    Group,
+    Maker,
+    Product,
+    PublicHoliday,
+    ReferenceBook,
+    ReferenceData,
+    WageRule,
+)
+from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceRows, SheetRow
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
@@ -72,6 +83,7 @@ class SheetSpec:
     about: str
     skip: tuple[str, ...] = ()  # fields kept on another sheet
     extra: tuple[str, ...] = ()  # leading fields not on the model (the consent sheet's worker id)
+    optional: bool = False  # a book made before the sheet existed still reads (as no rows)
 
 
 SHEETS: Final = (
@@ -105,6 +117,14 @@ SHEETS: Final = (
         "Legal minimum wages; keep the old rules, pay for past work uses the rule in force then.",
     ),
     SheetSpec(
+        "holidays",
+        PublicHoliday,
+        ("country", "day"),
+        "Public holidays of each country, one row per day (e.g. 2026-12-08 Inmaculada Concepción). A group pays "
+        "them on its open days when its Paid public holidays is yes; the attendance sheet marks them.",
+        optional=True,
+    ),
+    SheetSpec(
         "buyers",
         Buyer,
         ("buyer_id",),
@@ -114,6 +134,7 @@ SHEETS: Final = (
 _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "piece_rates": get_args(Group.model_fields["currency"].annotation),
     "care_instructions": get_args(Group.model_fields["language"].annotation),
+    "time_rates": TIME_KINDS,
 }
 _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 
@@ -189,6 +210,7 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
         "makers": ref.makers,
         "catalog": ref.products,
         "wage_rules": ref.wage_rules,
+        "holidays": ref.holidays,
         "buyers": book.buyers,
     }[spec.name]
     return [dict(item) for item in items]
@@ -396,6 +418,8 @@ def _convert(annotation: Any, value: Any, date1904: bool) -> tuple[Any, str | No
 
 
 def _read_sheet(spec: SheetSpec, grid: Grid, problems: _Problems) -> list[_Row] | None:
+    if grid.sheet.casefold() != spec.name.casefold() and spec.optional:
+        return []
     if grid.sheet.casefold() != spec.name.casefold():
         problems.add(spec.name, "", None, f"a sheet named '{spec.name}' (download the template to see them all)")
         return None
@@ -517,6 +541,7 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
         makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for m in models("makers")),
         products=models("catalog"),
         wage_rules=models("wage_rules"),
+        holidays=models("holidays"),
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())

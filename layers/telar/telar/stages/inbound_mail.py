@@ -10,9 +10,10 @@ S3 -> SQS brings its key here. In order, and before reading more than the header
 4. limits: a message over MAX_MESSAGE_BYTES, with too many parts or spreadsheets, or whose MIME is damaged, is
    refused with a reply saying so.
 
-Each .xlsx attachment then goes under ``qc/mail/`` (or ``reference/mail/``) with metadata naming the sender
-and the message, and the existing upload stages read it and answer in the same thread (qc_upload's receipt or
-error report with the marked copy). A sheet for an assignment of a group she does not manage is not put: she
+Each .xlsx attachment then goes under ``qc/mail/`` (``attendance/mail/`` for an attendance sheet,
+``reference/mail/`` for the office's reference workbook) with metadata naming the sender and the message, and the
+existing upload stages read it and answer in the same thread (the receipt or the error report with the marked
+copy). A sheet for an assignment of a group she does not manage is not put: she
 gets a reply saying so. One reply lists what was not taken (when a spreadsheet was refused, or nothing was
 taken: a signature's logo alone is not worth an e-mail); sheets taken are answered by their stage.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from telar import messages
 from telar.adapters.mail import XLSX
-from telar.artifacts import QC_UPLOADS, REFERENCE_UPLOADS, mailed_upload_key
+from telar.artifacts import ATTENDANCE_UPLOADS, QC_UPLOADS, REFERENCE_UPLOADS, mailed_upload_key
 from telar.errors import SheetInvalid
 from telar.inbound import (
     MAX_HEADER_BYTES,
@@ -40,6 +41,7 @@ from telar.messages import Text
 from telar.models import Group, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.sheets.attendance_sheet import read_attendance_workbook
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages.notify import send_once
 
@@ -143,7 +145,19 @@ def _take(ports: Ports, key: str, sender: Sender, envelope: Envelope, thread: Ma
 
 
 def _destination(ports: Ports, sender: Sender, content: bytes) -> tuple[str | None, Text | None]:
-    """Where a spreadsheet from this sender goes (``qc/`` or ``reference/``), or why it is refused."""
+    """Where a spreadsheet from this sender goes (``attendance/``, ``qc/`` or ``reference/``), or why it is refused.
+
+    An attendance sheet (its labels and header read) goes to ``attendance/`` from the manager of the group it
+    names, or from the office; anything else is a QC sheet from a manager, or a reference workbook from the office.
+    """
+    try:
+        group_id: str | None = read_attendance_workbook(content).group_id
+    except Exception:  # SheetInvalid or worse: not an attendance sheet; read on as a QC sheet
+        group_id = None
+    if group_id is not None:
+        if sender.office or group_id.casefold() in {g.group_id.casefold() for g in sender.groups}:
+            return ATTENDANCE_UPLOADS, None
+        return None, messages.NOT_YOUR_GROUP_ATTENDANCE(group=group_id)
     try:
         assignment_id: str | None = read_qc_workbook(content).assignment_id
     except SheetInvalid:

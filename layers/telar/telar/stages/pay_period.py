@@ -59,7 +59,8 @@ def run_pay_period(ports: Ports, period: PayPeriod, today: date | None = None) -
     # The index is eventually consistent: lines moved just now are taken from the writes themselves.
     paid = {_key(line): line for line in [*ports.earnings.earnings_paid_in(period.period), *moved]}
     ref = ports.reference.load_reference()
-    groups = payroll.by_group(sorted(paid.values(), key=_key), ref)
+    # guaranteed hours are settled against the rest of each maker's pay of the month, from the lines paid
+    groups = payroll.by_group(payroll.settle_guarantees(sorted(paid.values(), key=_key)), ref)
     settings = ports.settings
     paid_on = payroll.pay_date(period, settings.pay_day, today or datetime.now(UTC).date())
     prefix = pay_period_prefix(period.period)

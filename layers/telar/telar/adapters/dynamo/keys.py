@@ -46,6 +46,10 @@ def wage_rule(version: int, country: str, region: str, effective_from: date) -> 
     return {"pk": reference_partition(version), "sk": f"WAGE#{country}#{region}#{effective_from.isoformat()}"}
 
 
+def public_holiday(version: int, country: str, day: date) -> Key:
+    return {"pk": reference_partition(version), "sk": f"HOLIDAY#{country}#{day.isoformat()}"}
+
+
 def buyer_as_imported(version: int, buyer_id: str) -> Key:
     return {"pk": reference_partition(version), "sk": f"BUYER#{buyer_id}"}
 
@@ -141,6 +145,7 @@ ITEMS: dict[str, tuple[Callable[..., Key], Callable[..., Key] | None]] = {
     "maker": (maker, None),
     "product": (product, None),
     "wage rule": (wage_rule, None),
+    "public holiday": (public_holiday, None),
     "buyer as imported": (buyer_as_imported, None),
     "upload applied": (upload_applied, None),
     "buyer": (buyer, None),

@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import Buyer, Group, Maker, Product, ReferenceBook, ReferenceData, WageRule
+from telar.models import Buyer, Group, Maker, Product, PublicHoliday, ReferenceBook, ReferenceData, WageRule
 
 
 class DynamoReference(TableStore):
@@ -41,6 +41,8 @@ class DynamoReference(TableStore):
                     batch.put_item(Item=item(p, keys.product(version, p.sku)))
                 for w in ref.wage_rules:
                     batch.put_item(Item=item(w, keys.wage_rule(version, w.country, w.region, w.effective_from)))
+                for h in ref.holidays:
+                    batch.put_item(Item=item(h, keys.public_holiday(version, h.country, h.day)))
                 for b in buyers:
                     batch.put_item(Item=item(b, keys.buyer_as_imported(version, b.buyer_id)))
             try:
@@ -83,7 +85,14 @@ class DynamoReference(TableStore):
     def load_reference_book(self, version: int | None = None) -> ReferenceBook:
         """The reference data and the buyers imported with it, in force or as in ``version``: one read of its items."""
         version = version if version is not None else self.reference_version()
-        kinds: dict[str, list[dict[str, Any]]] = {"GROUP": [], "MAKER": [], "PRODUCT": [], "WAGE": [], "BUYER": []}
+        kinds: dict[str, list[dict[str, Any]]] = {
+            "GROUP": [],
+            "MAKER": [],
+            "PRODUCT": [],
+            "WAGE": [],
+            "HOLIDAY": [],
+            "BUYER": [],
+        }
         if version is not None:
             for stored in self._query(KeyConditionExpression=Key("pk").eq(keys.reference_partition(version))):
                 if stored["sk"] != "VERSION":  # the version's own record, not data
@@ -93,5 +102,6 @@ class DynamoReference(TableStore):
             makers=tuple(model(Maker, i) for i in kinds["MAKER"]),
             products=tuple(model(Product, i) for i in kinds["PRODUCT"]),
             wage_rules=tuple(model(WageRule, i) for i in kinds["WAGE"]),
+            holidays=tuple(model(PublicHoliday, i) for i in kinds["HOLIDAY"]),
         )
         return ReferenceBook(reference=ref, buyers=tuple(model(Buyer, i) for i in kinds["BUYER"]))

@@ -1,0 +1,15 @@
+"""Attendance uploads arriving through S3 -> SQS; each message succeeds or fails on its own (partial batch)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from telar.adapters.upload_events import handle_uploads
+from telar.observability import logger
+from telar.stages.attendance_upload import accept_attendance_upload
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return handle_uploads(event, context, accept_attendance_upload, "attendance upload")

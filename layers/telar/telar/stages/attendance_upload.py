@@ -1,0 +1,103 @@
+"""Attendance uploads: parse and validate a month's attendance sheet, record what it pays once, tell the manager."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from telar import messages
+from telar.artifacts import attendance_report_stem
+from telar.attendance import attendance_earnings, recorded_from, validate_attendance
+from telar.errors import SheetInvalid
+from telar.inbound import MailThread, thread_from_metadata
+from telar.models import EarningLine, Group
+from telar.models.attendance import Attendance, attendance_order_id
+from telar.observability import logger
+from telar.ports import Ports
+from telar.rendering import render_mail, translator
+from telar.sheets.attendance_sheet import read_attendance_workbook
+from telar.stages.notify import keep_error_report, send_once
+
+
+def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> str:
+    """Handle one uploaded attendance sheet; returns what happened (``accepted``, ``duplicate``, ``rejected``).
+
+    The sheet's lines (one per maker and kind of time, and her guaranteed hours) are recorded once: each with a
+    conditional put, and a group's month from one upload only, so an SQS redelivery records nothing twice and a
+    second, different sheet for the same month is refused (the office corrects a recorded month). An invalid
+    sheet gets an error report (saved under attendance-reports/ and e-mailed to the manager). The next pay run
+    pays what was recorded.
+    """
+    upload_ref = f"{key}#{version_id or 'null'}"
+    _, metadata = ports.uploads.describe(key, version_id)
+    thread = thread_from_metadata(metadata)
+    data = ports.uploads.get(key, version_id)
+    ref = ports.reference.load_reference()
+    group: Group | None = None
+    try:
+        parsed = read_attendance_workbook(data)
+        group = next((g for g in ref.groups if g.group_id.casefold() == parsed.group_id.casefold()), None)
+        attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
+        earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
+        if earlier not in (None, upload_ref):
+            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=earlier))])
+    except SheetInvalid as invalid:
+        _report_invalid_sheet(ports, key, upload_ref, data, invalid, group, thread)
+        return "rejected"
+    lines = attendance_earnings(attendance, ref, upload_ref)
+    new = ports.earnings.record_earnings(lines)  # conditional per line: a redelivery records none again
+    group = ref.group(attendance.group_id)
+    logger.info("attendance recorded", key=key, group_id=group.group_id, month=attendance.month, lines=new)
+    _receipt(ports, key, upload_ref, attendance, group, lines, thread)
+    return "accepted" if new or not lines else "duplicate"
+
+
+def _receipt(
+    ports: Ports,
+    key: str,
+    upload_ref: str,
+    attendance: Attendance,
+    group: Group,
+    lines: list[EarningLine],
+    thread: MailThread | None,
+) -> None:
+    totals = attendance.totals()
+    mail = render_mail(
+        "attendance_receipt",
+        group.language,
+        group=group,
+        key=key,
+        month=attendance.month,
+        makers=len({d.worker_id for d in attendance.days}),
+        totals=[(kind, hours) for kind, hours in totals.items() if hours],
+        amount=sum((line.total for line in lines), Decimal(0)),
+        currency=group.currency,
+        guaranteed=bool(group.guaranteed_hours_per_week),
+    )
+    send_once(ports, f"attendance-receipt#{upload_ref}", to=[str(group.manager_email)], mail=mail, thread=thread)
+
+
+def _report_invalid_sheet(
+    ports: Ports,
+    key: str,
+    upload_ref: str,
+    data: bytes,
+    invalid: SheetInvalid,
+    group: Group | None,
+    thread: MailThread | None,
+) -> None:
+    """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed:
+    to the group's manager in her language when the sheet names a real group, else to the office."""
+    language = group.language if group else "en"
+    mail = render_mail("attendance_report", language, key=key, problems=invalid.problems)
+    stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
+    attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
+    logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
+    to = [str(group.manager_email)] if group else ports.settings.finance_recipients
+    send_once(
+        ports,
+        f"attendance-report#{upload_ref}",
+        to=to,
+        mail=mail,
+        attachments=attachments,
+        invite_reply=True,
+        thread=thread,
+    )
