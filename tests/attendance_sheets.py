@@ -8,7 +8,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 from telar.models import PayPeriod, ReferenceData
-from telar.sheets.attendance_sheet import ATTENDANCE_SHEET, write_attendance_sheet
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
+from telar.sheets.attendance_template import write_attendance_sheet
 
 
 def header_row(ws: Any) -> tuple[int, dict[str, int]]:

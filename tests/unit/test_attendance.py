@@ -13,7 +13,8 @@ from telar.errors import SheetInvalid
 from telar.models import EarningLine, PayPeriod, ReferenceData
 from telar.models.attendance import Attendance, AttendanceDay
 from telar.payroll import by_group, pay_statement, settle_guarantees
-from telar.sheets.attendance_sheet import ATTENDANCE_SHEET, read_attendance_workbook, write_attendance_sheet
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET, read_attendance_workbook
+from telar.sheets.attendance_template import write_attendance_sheet
 from tests.attendance_sheets import fill_attendance, header_row, open_days
 from tests.factories import CHIANG_MAI, CUSCO, make_earning_line, make_reference
 

@@ -35,6 +35,8 @@ NEEDED_ON_EVERY_PATH = {
     "payroll": WORKBOOKS,  # the payroll workbook, mailed
     "pay_period": WORKBOOKS,
     "insert_cards": {"jinja2", "PIL"},  # the cards and the makers' photos
+    "attendance_upload": {"jinja2"},  # each sheet is answered: a receipt or the errors by cell (read by calamine)
+    "attendance_sheets": WORKBOOKS,  # each group's blank sheet, mailed
 }
 
 IMPORTED = """

@@ -33,7 +33,7 @@ def time_kind_of(sku: str) -> str | None:
     return sku[len(TIME_SKU_PREFIX) :] if sku.startswith(TIME_SKU_PREFIX) else None
 
 
-class ParsedAttendanceRow(BaseModel):
+class ParsedAttendanceRow(BaseModel, defer_build=True):
     """One row of an uploaded attendance sheet as read: its cells, and their values read as the column's kind."""
 
     model_config = ConfigDict(frozen=True)
@@ -45,7 +45,7 @@ class ParsedAttendanceRow(BaseModel):
     hours: dict[str, Decimal | None] = Field(description="'present' and each kind -> hours; None: unreadable")
 
 
-class ParsedAttendance(BaseModel):
+class ParsedAttendance(BaseModel, defer_build=True):
     """An attendance workbook as found: the labelled cells and the rows under the header."""
 
     model_config = ConfigDict(frozen=True)
@@ -59,7 +59,7 @@ class ParsedAttendance(BaseModel):
     rows: tuple[ParsedAttendanceRow, ...]
 
 
-class AttendanceDay(BaseModel):
+class AttendanceDay(BaseModel, defer_build=True):
     """One maker's day: hours present at the workshop (all activities), and hours of each kind of paid time."""
 
     model_config = ConfigDict(frozen=True)
@@ -70,7 +70,7 @@ class AttendanceDay(BaseModel):
     hours: dict[TimeKind, Decimal] = Field(default_factory=dict)
 
 
-class Attendance(BaseModel):
+class Attendance(BaseModel, defer_build=True):
     """A validated attendance sheet: one group, one month."""
 
     model_config = ConfigDict(frozen=True)

@@ -8,7 +8,7 @@ from telar.models import PayPeriod
 from telar.observability import logger
 from telar.ports import Ports
 from telar.rendering import render_mail
-from telar.sheets.attendance_sheet import write_attendance_sheet
+from telar.sheets.attendance_template import write_attendance_sheet
 from telar.stages.notify import send_once
 
 

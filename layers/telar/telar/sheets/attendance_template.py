@@ -1,0 +1,309 @@
+"""The attendance template: the blank attendance sheet Telar sends each group's manager for a month.
+
+Laid out as the attendance sheet's contract says (`telar.sheets.attendance_sheet`, whose docstring is the
+format); kept apart from the reader so that reading an upload needs no openpyxl (calamine reads).
+"""
+
+from typing import Final
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from telar.models import Group, PayPeriod, ReferenceData
+from telar.models.attendance import HOURS_COLUMNS, MAX_DAY_HOURS, day_hours, sheet_days
+from telar.models.qc import EARLIEST_DATE, LATEST_DATE
+from telar.sheets import cells
+from telar.sheets.attendance_sheet import (
+    ATTENDANCE_COLUMNS,
+    ATTENDANCE_SHEET,
+    LABEL_FILLED_BY,
+    LABEL_GROUP_ID,
+    LABEL_MONTH,
+)
+
+SPARE_ROWS: Final = 10
+DATE_FORMAT: Final = "dd/mm/yyyy"
+_CLOSED_FILL = PatternFill("solid", fgColor="D9D9D9")
+_HOLIDAY_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+# (key, header, width); the contract's columns come from ATTENDANCE_COLUMNS
+_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("worker_id", ATTENDANCE_COLUMNS["worker_id"], 12),
+    ("maker", "Maker", 16),
+    ("day", ATTENDANCE_COLUMNS["day"], 12),
+    ("weekday", "Day", 10),
+    ("note", "Note", 22),
+    *((key, ATTENDANCE_COLUMNS[key], 10) for key in HOURS_COLUMNS),
+)
+COL: Final = {key: index for index, (key, *_rest) in enumerate(_COLUMNS, start=1)}
+
+WORDS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "title": "Attendance",
+        "group_id": LABEL_GROUP_ID,
+        "month": LABEL_MONTH,
+        "group": "Group",
+        "filled_by": LABEL_FILLED_BY,
+        "maker": "Maker",
+        "weekday": "Day",
+        "note": "Note",
+        "closed": "closed",
+        "instructions": "Instructions",
+        "days": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
+        **ATTENDANCE_COLUMNS,
+    },
+    "es": {
+        "title": "Asistencia",
+        "group_id": "Código del grupo",
+        "month": "Mes",
+        "group": "Grupo",
+        "filled_by": "Llenado por",
+        "worker_id": "ID de artesana",
+        "maker": "Artesana",
+        "day": "Fecha",
+        "weekday": "Día",
+        "note": "Nota",
+        "present": "Presente (horas)",
+        "training": "Capacitación",
+        "course": "Curso",
+        "design": "Diseño",
+        "meeting": "Reunión",
+        "holiday": "Feriado / vacaciones",
+        "closed": "cerrado",
+        "instructions": "Instrucciones",
+        "days": "lun,mar,mié,jue,vie,sáb,dom",
+    },
+    "th": {
+        "title": "การลงเวลา",
+        "group_id": "รหัสกลุ่ม",
+        "month": "เดือน",
+        "group": "กลุ่ม",
+        "filled_by": "ผู้กรอก",
+        "worker_id": "รหัสช่างฝีมือ",
+        "maker": "ช่างฝีมือ",
+        "day": "วันที่",
+        "weekday": "วัน",
+        "note": "หมายเหตุ",
+        "present": "มาทำงาน (ชั่วโมง)",
+        "training": "ฝึกอบรม",
+        "course": "หลักสูตร",
+        "design": "ออกแบบ",
+        "meeting": "ประชุม",
+        "holiday": "วันหยุด",
+        "closed": "ปิด",
+        "instructions": "คำแนะนำ",
+        "days": "จ.,อ.,พ.,พฤ.,ศ.,ส.,อา.",
+    },
+}
+
+INSTRUCTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "en": (
+        "How to fill in this attendance sheet",
+        "1. One row per maker and day. Write hours as numbers: 7.5 means 7 h 30. Leave a cell empty for none.",
+        "2. Present: every hour she was at the workshop that day, production included.",
+        "3. Training, Course, Design, Meeting: the hours of each (they are part of the hours present).",
+        "4. Holiday: paid leave or a paid public holiday (pre-filled where the group pays public holidays).",
+        "5. Grey rows are days the group is closed: nothing is paid on them.",
+        "6. A maker or day not listed: use an empty row at the bottom (her Worker ID and the date).",
+        "7. Do not change the Group ID, the Month or the column headings. Save as .xlsx and send it back.",
+        "Paid time is paid at the group's rate for it, never below the minimum wage.",
+    ),
+    "es": (
+        "Cómo llenar esta hoja de asistencia",
+        "1. Una fila por artesana y día. Escriba las horas como números: 7.5 = 7 h 30. Deje vacío si no hay.",
+        "2. Presente: todas las horas que estuvo en el taller ese día, producción incluida.",
+        "3. Capacitación, Curso, Diseño, Reunión: las horas de cada una (son parte de las horas presentes).",
+        "4. Feriado / vacaciones: licencia pagada o feriado pagado (ya lleno si el grupo paga los feriados).",
+        "5. Las filas grises son días en que el grupo está cerrado: no se paga nada en ellos.",
+        "6. Si falta una artesana o un día: use una fila vacía al final (su ID de artesana y la fecha).",
+        "7. No cambie el Group ID, el Month ni los títulos de las columnas. Guarde como .xlsx y envíela.",
+        "El tiempo pagado se paga a la tarifa del grupo, nunca por debajo del salario mínimo.",
+    ),
+    "th": (
+        "วิธีกรอกใบลงเวลานี้",
+        "1. หนึ่งแถวต่อช่างฝีมือหนึ่งคนต่อหนึ่งวัน เขียนชั่วโมงเป็นตัวเลข: 7.5 คือ 7 ชั่วโมง 30 นาที ถ้าไม่มีให้เว้นว่าง",
+        "2. Present: ชั่วโมงทั้งหมดที่อยู่ที่โรงงานในวันนั้น รวมเวลาผลิต",
+        "3. Training, Course, Design, Meeting: ชั่วโมงของแต่ละอย่าง (เป็นส่วนหนึ่งของชั่วโมงที่มาทำงาน)",
+        "4. Holiday: วันลาที่ได้รับค่าจ้าง หรือวันหยุดนักขัตฤกษ์ที่ได้รับค่าจ้าง (กรอกไว้แล้วถ้ากลุ่มจ่ายวันหยุด)",
+        "5. แถวสีเทาคือวันที่กลุ่มปิด: ไม่มีการจ่ายค่าจ้าง",
+        "6. ถ้าไม่มีชื่อช่างฝีมือหรือวันที่: ใช้แถวว่างด้านล่าง (ใส่ Worker ID และวันที่)",
+        "7. ห้ามแก้ไข Group ID, Month หรือหัวคอลัมน์ บันทึกเป็นไฟล์ .xlsx แล้วส่งกลับ",
+        "เวลาที่ได้รับค่าจ้างจ่ายตามอัตราของกลุ่ม ไม่ต่ำกว่าค่าแรงขั้นต่ำ",
+    ),
+}
+
+
+def words_for(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["en"])
+
+
+def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -> bytes:
+    """The attendance workbook of ``group`` for ``month``: an "Attendance" sheet to fill in and instructions."""
+    words = words_for(group.language)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = ATTENDANCE_SHEET
+    title = f"{words['title']} — {group.name} — {month.period}"
+    cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
+    info = (
+        (LABEL_GROUP_ID, "group_id", group.group_id),
+        (LABEL_MONTH, "month", month.period),
+        ("Group", "group", group.name),
+    )
+    row = 2
+    for label, hint, value in info:
+        _label(ws, row, label, words[hint], group.language)
+        cells.put_text(ws.cell(row=row, column=2), value)
+        row += 1
+    _label(ws, row, LABEL_FILLED_BY, words["filled_by"], group.language)
+    signed = ws.cell(row=row, column=2)
+    signed.fill, signed.border, signed.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
+
+    header = row + 2
+    if group.language != "en":  # the words of the group's language above the contract's English labels
+        for key, _header_text, _width in _COLUMNS:
+            cell = cells.put_text(ws.cell(row=header, column=COL[key]), words[key])
+            cell.font, cell.alignment = cells.HINT_FONT, Alignment(wrap_text=True, horizontal="center")
+        ws.row_dimensions[header].height = 30
+        header += 1
+    for key, label, _width in _COLUMNS:
+        cells.put_text(ws.cell(row=header, column=COL[key]), label)
+    cells.style_header_row(ws, header, 1, len(_COLUMNS))
+
+    first = row = header + 1
+    weekdays = words["days"].split(",")
+    days = sheet_days(group, month, ref)
+    makers = [
+        m
+        for m in ref.makers_of(group.group_id)
+        if any(m.works_on(d) for d, _ in days) or (m.active_from is None and m.active_to is None)
+    ]
+    for maker in makers:
+        for day, mark in days:
+            if not maker.works_on(day):
+                continue
+            cells.put_text(ws.cell(row=row, column=COL["worker_id"]), maker.worker_id)
+            cells.put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name)
+            cells.put_value(ws.cell(row=row, column=COL["day"]), day, DATE_FORMAT)
+            cells.put_text(ws.cell(row=row, column=COL["weekday"]), weekdays[day.weekday()])
+            if mark == "closed":
+                cells.put_text(ws.cell(row=row, column=COL["note"]), words["closed"])
+                for col in range(1, len(_COLUMNS) + 1):
+                    ws.cell(row=row, column=col).fill = _CLOSED_FILL
+            elif mark:  # a public holiday
+                cells.put_text(ws.cell(row=row, column=COL["note"]), mark)
+                _inputs(ws, row, [k for k in HOURS_COLUMNS if k != "holiday" or group.paid_public_holidays])
+                ws.cell(row=row, column=COL["note"]).fill = _HOLIDAY_FILL
+                if group.paid_public_holidays:
+                    cells.put_value(ws.cell(row=row, column=COL["holiday"]), day_hours(group, maker), "0.0#")
+            else:
+                _inputs(ws, row, HOURS_COLUMNS)
+            row += 1
+    last_listed = row - 1
+    for spare in range(row, row + SPARE_ROWS):
+        _inputs(ws, spare, ("worker_id", "day", *HOURS_COLUMNS))
+        ws.cell(row=spare, column=COL["day"]).number_format = DATE_FORMAT
+    last = row + SPARE_ROWS - 1
+    _validations(ws, group, first, last, last_listed + 1)
+    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
+    ws.freeze_panes = ws.cell(row=first, column=1)
+    cells.setup_print(ws, header_row=header, landscape=True)
+    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    _instructions(wb.create_sheet(words["instructions"]), group, ref)
+    return cells.to_bytes(wb)
+
+
+def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
+    cells.put_text(ws.cell(row=row, column=1), label).font = cells.LABEL_FONT
+    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
+    if language != "en" and hint.casefold() != label.casefold():
+        cells.put_text(ws.cell(row=row, column=4), hint).font = cells.HINT_FONT
+
+
+def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> None:
+    for key in keys:
+        cell = ws.cell(row=row, column=COL[key])
+        cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
+        if key in HOURS_COLUMNS:
+            cell.number_format = "0.0#"
+
+
+def _validations(ws: Worksheet, group: Group, first: int, last: int, spare_first: int) -> None:
+    words = words_for(group.language)
+    hours = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=f"{MAX_DAY_HOURS:f}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",  # Telar checks again on upload; "7:30" typed as text is still accepted there
+        error=f"0 - {MAX_DAY_HOURS:f}",
+    )
+    hours.add(f"{get_column_letter(COL['present'])}{first}:{get_column_letter(COL['holiday'])}{last}")
+    ws.add_data_validation(hours)
+    dates = DataValidation(
+        type="date",
+        operator="between",
+        formula1=str(int(to_excel(EARLIEST_DATE))),
+        formula2=str(int(to_excel(LATEST_DATE))),
+        allow_blank=True,
+        showErrorMessage=True,
+        error=f"{words['day']}: dd/mm/yyyy",
+    )
+    dates.add(f"{get_column_letter(COL['day'])}{spare_first}:{get_column_letter(COL['day'])}{last}")
+    ws.add_data_validation(dates)
+
+
+def _instructions(ws: Worksheet, group: Group, ref: ReferenceData) -> None:
+    lines = INSTRUCTIONS.get(group.language, INSTRUCTIONS["en"])
+    words = words_for(group.language)
+    for row, line in enumerate(lines, start=1):
+        cell = cells.put_text(ws.cell(row=row, column=1), line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        if row == 1:
+            cell.font = cells.TITLE_FONT
+    row = len(lines) + 2
+    cells.put_text(ws.cell(row=row, column=1), words["worker_id"]).font = cells.LABEL_FONT
+    cells.put_text(ws.cell(row=row, column=2), words["maker"]).font = cells.LABEL_FONT
+    for maker in ref.makers_of(group.group_id):
+        row += 1
+        cells.put_text(ws.cell(row=row, column=1), maker.worker_id)
+        cells.put_text(ws.cell(row=row, column=2), maker.first_name)
+    cells.set_widths(ws, [16, 30, 60])
+    cells.setup_print(ws, header_row=None)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m telar.sheets.attendance_template <reference.xlsx> <group_id> <YYYY-MM> <out.xlsx>``: a blank sheet
+    from a reference export (``reference-exports/current.xlsx``), for the office to send to a manager."""
+    import sys
+
+    from telar.sheets.reference_book import read_reference_book
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 4:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    source, group_id, month, target = args
+    with open(source, "rb") as book:
+        ref = read_reference_book(book.read(), lambda _rows: []).reference  # an export: checked when applied
+    with open(target, "wb") as out:
+        out.write(write_attendance_sheet(ref.group(group_id), PayPeriod(period=month), ref))
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
