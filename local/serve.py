@@ -61,6 +61,8 @@ def _summary(cloud: LocalCloud) -> str:
     lines = ["Telar local cloud is up."] + [f"  {label:<14} {value}" for label, value in rows if value]
     for buyer in out["buyers"]:
         lines.append(f"  {'buyer':<14} {buyer['buyer_id']}  x-api-key: {buyer['api_key']}")
+    if out.get("console_url"):
+        lines.append(f"  {'console':<14} {out['console_url']}   (staff and their passwords: outputs.json)")
     lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -40,3 +40,17 @@ class Settings(BaseModel):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return from_environment(Settings)
+
+
+class ConsoleSettings(BaseModel):
+    """The staff console's own variables (template: ConsoleFunction)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    staff_user_pool_id: str
+    staff_user_pool_client_id: str
+
+
+@lru_cache(maxsize=1)
+def get_console_settings() -> ConsoleSettings:
+    return from_environment(ConsoleSettings)
