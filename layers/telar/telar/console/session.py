@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict
 
@@ -82,11 +82,9 @@ def verify_id_token(token: str, keys: Mapping[str, Any], *, issuer: str, client_
     try:
         key_set = KeySet.import_key_set(dict(keys))  # type: ignore[arg-type]
         decoded = jwt.decode(token, key_set, algorithms=["RS256"])
-    except ValueError as error:  # joserfc: no key with the token's kid
-        if "kid" in str(error).lower() or "key" in str(error).lower():
-            raise UnknownSigningKey(str(error)) from error
-        raise NotSignedIn(f"unreadable token: {error}") from error
-    except (JoseError, TypeError) as error:
+    except InvalidKeyIdError as error:
+        raise UnknownSigningKey(str(error)) from error
+    except (JoseError, ValueError, TypeError) as error:
         raise NotSignedIn(f"bad token: {error}") from error
     claims = decoded.claims
     moment = now.timestamp()
