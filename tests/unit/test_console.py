@@ -110,7 +110,7 @@ def test_a_token_of_another_pool_client_use_time_or_group_is_refused(claims: dic
 def test_a_token_signed_by_another_key_or_tampered_is_refused() -> None:
     identity = MemoryIdentity()
     identity.add_user("patricia", "pw", "manager", (CUSCO,))
-    header, payload, signature = identity.token_for("patricia").split(".")
+    header, _payload, signature = identity.token_for("patricia").split(".")
     other = identity.token_for("patricia", **{"custom:group_ids": CHIANG_MAI}).split(".")[1]
     with pytest.raises(NotSignedIn):
         _verify(identity, f"{header}.{other}.{signature}")
