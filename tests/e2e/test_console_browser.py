@@ -1,0 +1,234 @@
+"""The staff console in a real browser (Debian's chromium, driven by Playwright): a manager signs in, finds her
+group's new assignment, downloads its QC template, uploads it filled from the page, and reads the outcome there;
+another group's manager cannot reach that work. Security checks over plain HTTP too: no session, no CSRF token,
+an upload over the size limit. Screenshots in out/console/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.demo import Demo
+from local.manager import RowResult, fill_qc_sheet
+from telar.models import ReferenceData
+from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "out" / "console"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which("node") is None and not _playwright_driver():
+        pytest.skip("needs /usr/bin/chromium (apt-get install chromium) and the playwright package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def _playwright_driver() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def order(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An order of its own, waiting for QC from at least two groups."""
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    folder = tmp_path_factory.mktemp("console")
+    demo = Demo(served, ref, out_dir=folder)
+    sample = folder / "console-browser.json"
+    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[-1].read_bytes())
+    [order_id] = demo.submit_orders([sample])
+    [waiting] = demo.wait_for(
+        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
+    )
+    groups = [g["group_id"] for g in waiting["groups"]]
+    assert len(groups) >= 2, groups
+    return {"order_id": order_id, "groups": groups, "ref": ref, "demo": demo}
+
+
+def _manager(served: dict[str, Any], group_id: str) -> dict[str, Any]:
+    return next(s for s in served["staff"] if s["role"] == "manager" and s["group_id"] == group_id)
+
+
+def _sign_in_over_http(served: dict[str, Any], person: dict[str, Any]) -> requests.Session:
+    session = requests.Session()
+    form = session.get(f"{served['console_url']}/sign-in", timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    reply = session.post(
+        f"{served['console_url']}/sign-in",
+        data={"csrf": csrf.group(1), "username": person["username"], "password": person["password"]},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 303, reply.text
+    return session
+
+
+def _shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _bad_then_good(template: bytes, inspected_by: str) -> tuple[bytes, bytes]:
+    """The sheet filled with an unknown defect code on its first row (refused), and filled right (accepted)."""
+    first: list[tuple[str, str]] = []
+
+    def wrong(worker_id: str, sku: str, planned: int) -> RowResult:
+        if not first:
+            first.append((worker_id, sku))
+            return RowResult(planned, 1, "NOT-A-DEFECT", Decimal(planned))
+        return RowResult(planned, 0, "", Decimal(planned))
+
+    def right(worker_id: str, sku: str, planned: int) -> RowResult:
+        return RowResult(planned, 0, "", Decimal(planned))
+
+    return (
+        fill_qc_sheet(template, inspected_by, date.today(), wrong),
+        fill_qc_sheet(template, inspected_by, date.today(), right),
+    )
+
+
+def test_a_manager_uploads_her_qc_sheet_from_the_console_and_another_manager_cannot_reach_it(
+    served: dict[str, Any], order: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    order_id, (first, second) = order["order_id"], order["groups"][:2]
+    assignment_id = f"{order_id}-{first}"
+    her, other = _manager(served, first), _manager(served, second)
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    page = context.new_page()
+    csp_violations: list[str] = []
+    page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
+    sizes: list[int] = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if r.url.startswith(served["console_url"]) else None)
+
+    # Given a manager on the sign-in page (the console sends her there without a session)
+    page.goto(served["console_url"])
+    assert page.url.endswith("/console/sign-in")
+    _shot(page, "1-sign-in")
+    # When she signs in
+    page.fill("#username", her["username"])
+    page.fill("#password", her["password"])
+    page.click("button[type=submit]")
+    # Then she sees her group's new assignment, in her group's language
+    link = page.locator(f"a[href$='/console/assignments/{assignment_id}']")
+    link.wait_for()
+    assert page.locator("html").get_attribute("lang") == order["ref"].group(first).language
+    _shot(page, "2-open-work")
+
+    # When she opens it and downloads the QC template
+    link.click()
+    page.wait_for_selector("#file")
+    _shot(page, "3-assignment")
+    with page.expect_download() as download:
+        page.locator("ul.papers a").nth(1).click()
+    template = Path(download.value.path()).read_bytes()
+    bad, good = _bad_then_good(template, order["ref"].group(first).manager_name)
+    (tmp_path / "qc-con-errores.xlsx").write_bytes(bad)
+    (tmp_path / "qc-hecho.xlsx").write_bytes(good)
+
+    # And uploads it, filled with a mistake, from the page
+    page.set_input_files("#file", str(tmp_path / "qc-con-errores.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page shows the problems by cell, and links the copy with the cells marked
+    page.wait_for_selector(".outcome.refused", timeout=60_000)
+    problems = page.locator(".problems li").all_inner_texts()
+    assert any("NOT-A-DEFECT" in p for p in problems), problems
+    assert page.locator(".outcome.refused a[download]").count() == 1
+    _shot(page, "4-upload-refused")
+
+    # When she uploads it filled right
+    page.locator(f"a[href$='/console/assignments/{assignment_id}']").click()
+    page.set_input_files("#file", str(tmp_path / "qc-hecho.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then it is accepted, within seconds, on the page
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    _shot(page, "5-upload-accepted")
+    assert csp_violations == []
+    assert sizes and max(sizes) < 100_000
+    context.close()
+
+    # When the other group's manager signs in
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{served['console_url']}/sign-in")
+    page.fill("#username", other["username"])
+    page.fill("#password", other["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("main h1")
+    # Then the first group's work is neither listed nor reachable, by link or by id
+    assert page.locator(f"a[href$='/console/assignments/{assignment_id}']").count() == 0
+    reply = page.goto(f"{served['console_url']}/assignments/{assignment_id}")
+    assert reply is not None and reply.status == 404
+    _shot(page, "6-other-group-not-found")
+    reply = page.goto(f"{served['console_url']}/assignments/{assignment_id}/uploads/{'0' * 32}")
+    assert reply is not None and reply.status == 404
+    context.close()
+
+
+def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(served: dict[str, Any]) -> None:
+    console = served["console_url"]
+    for path in ("", "/assignments/anything", "/assignments/a/uploads/" + "0" * 32):
+        reply = requests.get(f"{console}{path}", allow_redirects=False, timeout=30)
+        assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
+    # the sign-in form without its token
+    manager = served["staff"][0]
+    reply = requests.post(
+        f"{console}/sign-in", data={"username": manager["username"], "password": manager["password"]}, timeout=30
+    )
+    assert reply.status_code == 403 and "telar_session" not in reply.headers.get("Set-Cookie", "")
+    # signing out without the page's token
+    session = _sign_in_over_http(served, manager)
+    assert session.post(f"{console}/sign-out", data={}, allow_redirects=False, timeout=30).status_code == 403
+    assert session.get(console, allow_redirects=False, timeout=30).status_code == 200  # still signed in
+    # every page: a CSP without script, HttpOnly SameSite cookie
+    page = session.get(console, timeout=30)
+    assert "script" not in page.headers["Content-Security-Policy"] and "<script" not in page.text
+
+
+def test_a_presigned_upload_over_the_size_limit_or_to_another_key_is_refused_by_s3(
+    served: dict[str, Any], order: dict[str, Any]
+) -> None:
+    # Given the upload form on a manager's assignment page
+    group = order["groups"][-1]
+    session = _sign_in_over_http(served, _manager(served, group))
+    page = session.get(f"{served['console_url']}/assignments/{order['order_id']}-{group}", timeout=30)
+    assert page.status_code == 200
+    action = re.search(r'<form method="post" action="([^"]+)" enctype', page.text)
+    assert action is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    url = action.group(1).replace("&amp;", "&")
+    fields = {k: v.replace("&amp;", "&") for k, v in fields.items()}
+    # When a file over 5 MB is posted with it
+    too_big = requests.post(url, data=fields, files={"file": ("qc.xlsx", b"x" * (5 * 1024 * 1024 + 1))}, timeout=60)
+    # Then S3 refuses it by the policy's size condition
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    # And the same form for another key, or with a forged policy, is refused
+    elsewhere = requests.post(
+        url, data={**fields, "key": "qc/elsewhere.xlsx"}, files={"file": ("qc.xlsx", b"x")}, timeout=60
+    )
+    assert elsewhere.status_code == 403
+    forged = requests.post(
+        url, data={**fields, "policy": fields["policy"][:-4] + "AAAA"}, files={"file": ("q", b"x")}, timeout=60
+    )
+    assert forged.status_code == 403
