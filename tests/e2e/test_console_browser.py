@@ -24,6 +24,7 @@ from tests.conftest import ROOT, SAMPLES
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3.min.js"  # vendored: no network at test time
 SCREENSHOTS = ROOT / "out" / "console"
 PHONE = {"width": 390, "height": 844}
 
@@ -76,8 +77,17 @@ def _sign_in_over_http(served: dict[str, Any], person: dict[str, Any]) -> reques
 
 
 def _shot(page: Any, name: str) -> None:
+    """A screenshot in out/console/, and the page checked by axe-core: no serious or critical violation."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # Evaluated through the DevTools protocol, which the page's CSP (no script at all) does not govern.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
+    )
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: {serious}"
 
 
 def _bad_then_good(template: bytes, inspected_by: str) -> tuple[bytes, bytes]:
@@ -222,3 +232,14 @@ def test_a_presigned_upload_over_the_size_limit_or_to_another_key_is_refused_by_
         url, data={**fields, "policy": fields["policy"][:-4] + "AAAA"}, files={"file": ("q", b"x")}, timeout=60
     )
     assert forged.status_code == 403
+
+
+def test_the_accessibility_check_finds_what_it_must(browser: Any) -> None:
+    # Given a page with an input nobody labelled, When axe-core runs on it as on the console's pages
+    page = browser.new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><input id="x"></main></html>')
+    # Then the check fails on it (the console's pages pass the same check in the test above)
+    with pytest.raises(AssertionError, match="label"):
+        _shot(page, "0-axe-self-check")
+    page.close()
+    (SCREENSHOTS / "0-axe-self-check.png").unlink(missing_ok=True)
