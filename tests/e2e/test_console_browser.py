@@ -243,3 +243,22 @@ def test_the_accessibility_check_finds_what_it_must(browser: Any) -> None:
         _shot(page, "0-axe-self-check")
     page.close()
     (SCREENSHOTS / "0-axe-self-check.png").unlink(missing_ok=True)
+
+
+def test_the_office_sees_every_order_with_the_stage_of_each_group(
+    served: dict[str, Any], order: dict[str, Any], browser: Any
+) -> None:
+    # Given the office's user
+    office = next(s for s in served["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    # When she signs in
+    page.goto(f"{served['console_url']}/sign-in")
+    page.fill("#username", office["username"])
+    page.fill("#password", office["password"])
+    page.click("button[type=submit]")
+    # Then the orders page lists the order with a link to each of its groups' work
+    page.wait_for_selector("#attention")
+    for group_id in order["groups"]:
+        assert page.locator(f"a[href$='/console/assignments/{order['order_id']}-{group_id}']").count() == 1
+    _shot(page, "7-office-orders")
+    page.close()

@@ -26,7 +26,7 @@ from telar.console.session import (
 from telar.console.texts import CONSOLE_TEXTS, page_language
 from telar.console.uploads import Outcome, problems_from_report, upload_result
 from telar.errors import AssignmentNotFound
-from telar.models import AssignmentStatus
+from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
 from tests.factories import CHIANG_MAI, CUSCO, make_assignment, make_order, make_qc_row, make_reference
@@ -39,7 +39,9 @@ ORIGIN = "http://127.0.0.1:3000"
 @pytest.fixture
 def console() -> ConsolePorts:
     console = memory_console_ports()
-    console.ports.reference.put_reference(make_reference())
+    console.ports.reference.put_reference(
+        make_reference(), [Buyer(buyer_id="buyer-fairloom", name="F", email="f@x.org")]
+    )
     identity = console.identity
     assert isinstance(identity, MemoryIdentity)
     identity.add_user("patricia", "right-password", "manager", (CUSCO,))
@@ -356,3 +358,20 @@ def test_a_session_token_expired_an_hour_ago_means_sign_in(console: ConsolePorts
         web.home(
             console, web.WebRequest(ORIGIN, cookies={SESSION_COOKIE: token}), datetime.now(UTC) + timedelta(hours=2)
         )
+
+
+def test_the_office_sees_every_order_with_its_groups_and_those_that_need_attention_first_with_the_reason(
+    console: ConsolePorts,
+) -> None:
+    # Given an order in production at two groups, and one a stage gave up on
+    cusco = _awaiting(console, CUSCO, "ord-1")
+    stuck = make_order("ord-2", status=OrderStatus.NEEDS_ATTENTION, attention_detail="PayrollFailed: no wage rule")
+    console.ports.orders.create_order(stuck)
+    # When the office opens the console
+    page = web.home(console, _as(console, "office"), datetime.now(UTC)).body
+    # Then the stuck order leads, with the staff-side reason; the other shows its group's stage and links to it
+    attention = page[page.index('id="attention"') : page.index('id="all"')]
+    assert "ord-2" in attention and "PayrollFailed: no wage rule" in attention and "ord-1" not in attention
+    assert f"/console/assignments/{cusco}" in page and "AWAITING_QC" in page
+    # And a manager has no such page: hers is her open work
+    assert 'id="attention"' not in web.home(console, _as(console, "patricia"), datetime.now(UTC)).body

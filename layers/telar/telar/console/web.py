@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from telar.artifacts import console_qc_upload_key, qc_report_stem
 from telar.console.access import open_work, visible_assignment
+from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
 from telar.console.session import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -233,8 +234,23 @@ def home(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     language = frame.pop("language")
     if staff.role == Role.FINANCE:
         return _page("finance.html.j2", request, language, **frame)
+    if staff.role == Role.OFFICE:
+        return _office_page(console, request, language, frame)
     work = open_work(staff, console.ports.assignments.awaiting_qc())
     return _page("work.html.j2", request, language, work=work, **frame)
+
+
+def _office_page(console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any]) -> Reply:
+    """Every buyer's recent orders with the stage of each group, those that need a person first, with the reason."""
+    ports = console.ports
+    rows = []
+    for buyer in ports.reference.load_reference_buyers():
+        orders, _ = ports.orders.list_orders(buyer.buyer_id, ORDERS_PER_BUYER, None)
+        for order in orders:
+            assignments = ports.assignments.assignments_of(order.order_id) if order.assignment_ids else []
+            rows.append(order_row(order, assignments))
+    attention, others = office_rows(rows)
+    return _page("office.html.j2", request, language, attention=attention, others=others, **frame)
 
 
 def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: str, now: datetime) -> Reply:
