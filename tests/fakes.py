@@ -363,6 +363,9 @@ class MemoryEarnings:
     def start_pay_run(self, period: str) -> PayRun:
         return self._runs.setdefault(period, PayRun(period=period, status="COLLECTING"))
 
+    def pay_run(self, period: str) -> PayRun | None:
+        return self._runs.get(period)
+
     def save_pay_run(self, run: PayRun) -> None:
         self._runs[run.period] = run
 
@@ -629,5 +632,18 @@ class MemoryUploadForms:
         return "https://uploads.invalid/", {"key": key, "Content-Type": content_type, "policy": "signed"}
 
 
+class RecordingPayRunner:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def run_pay_period(self, period: str) -> None:
+        self.started.append(period)
+
+
 def memory_console_ports(ports: Ports | None = None) -> ConsolePorts:
-    return ConsolePorts(ports=ports or memory_ports(), identity=MemoryIdentity(), upload_forms=MemoryUploadForms())
+    return ConsolePorts(
+        ports=ports or memory_ports(),
+        identity=MemoryIdentity(),
+        upload_forms=MemoryUploadForms(),
+        pay_runner=RecordingPayRunner(),
+    )

@@ -68,6 +68,16 @@ def upload(assignment_id: str, upload_id: str) -> Response:
     return _respond(web.upload_page(default_console_ports(), _request(), assignment_id, upload_id, _now()))
 
 
+@app.get("/console/pay-periods/<period>")
+def pay_period(period: str) -> Response:
+    return _respond(web.pay_period_page(default_console_ports(), _request(), period, _now()))
+
+
+@app.post("/console/pay-periods")
+def run_pay_period() -> Response:
+    return _respond(web.run_pay_period(default_console_ports(), _request(), _now()))
+
+
 @app.get("/console/static/<version>/console.css")
 def stylesheet(version: str) -> Response:
     return _respond(web.stylesheet(version))

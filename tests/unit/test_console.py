@@ -25,12 +25,12 @@ from telar.console.session import (
 )
 from telar.console.texts import CONSOLE_TEXTS, page_language
 from telar.console.uploads import Outcome, problems_from_report, upload_result
-from telar.errors import AssignmentNotFound
+from telar.errors import AssignmentNotFound, NotFound
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
 from tests.factories import CHIANG_MAI, CUSCO, make_assignment, make_order, make_qc_row, make_reference
-from tests.fakes import MemoryIdentity, MemoryUploadForms, memory_console_ports
+from tests.fakes import MemoryIdentity, MemoryUploadForms, RecordingPayRunner, memory_console_ports
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ORIGIN = "http://127.0.0.1:3000"
@@ -375,3 +375,54 @@ def test_the_office_sees_every_order_with_its_groups_and_those_that_need_attenti
     assert f"/console/assignments/{cusco}" in page and "AWAITING_QC" in page
     # And a manager has no such page: hers is her open work
     assert 'id="attention"' not in web.home(console, _as(console, "patricia"), datetime.now(UTC)).body
+
+
+def test_finance_sees_the_recent_pay_periods_with_their_files_and_runs_one_on_demand(console: ConsolePorts) -> None:
+    # Given finance, and a filed pay run for this month
+    identity = _identity(console)
+    identity.add_user("finance", "finance-password", "finance")
+    today = datetime.now(UTC)
+    period = f"{today.year:04d}-{today.month:02d}"
+    key = f"payroll/periods/{period}/payroll-{period}-{CUSCO}-PEN.xlsx"
+    run = console.ports.earnings.start_pay_run(period).model_copy(update={"status": "SENT", "files": [key]})
+    console.ports.earnings.save_pay_run(run)
+    # When she opens the console
+    page = web.home(console, _as(console, "finance"), today).body
+    # Then each recent period shows its state, and this one its file by name with a link (no folder shown)
+    assert f"payroll-{period}-{CUSCO}-PEN.xlsx</a>" in page and page.count('<option value="') == 6
+    assert "payroll/periods" not in re.sub(r'href="[^"]*"', "", page)
+    # When she runs a period without the page's token, or one that is not offered, nothing runs
+    runner = console.pay_runner
+    assert isinstance(runner, RecordingPayRunner)
+    with pytest.raises(CsrfRefused):
+        web.run_pay_period(console, _as(console, "finance", period=period), today)
+    token = csrf_token(_as(console, "finance").cookies[SESSION_COOKIE])
+    with pytest.raises(NotFound):
+        web.run_pay_period(console, _as(console, "finance", period="1999-01", csrf=token), today)
+    assert runner.started == []
+    # When she runs it with the form as the page gave it
+    request = _as(console, "finance", period=period)
+    request = web.WebRequest(
+        ORIGIN, cookies=request.cookies, form={"period": period, "csrf": csrf_token(request.cookies[SESSION_COOKIE])}
+    )
+    reply = web.run_pay_period(console, request, today)
+    # Then the pay run starts, and she follows it on the period's page
+    assert runner.started == [period] and reply.headers["Location"] == f"/console/pay-periods/{period}"
+    assert "refresh" not in web.pay_period_page(console, request, period, today).body  # SENT: nothing to wait for
+    # And nobody else may run it or see it
+    with pytest.raises(NotFound):
+        web.pay_period_page(console, _as(console, "patricia"), period, today)
+    with pytest.raises(NotFound):
+        web.run_pay_period(console, _as(console, "office", period=period), today)
+
+
+def test_a_manager_gets_her_groups_payslips_to_print_and_no_one_elses(console: ConsolePorts) -> None:
+    today = datetime.now(UTC)
+    period = f"{today.year:04d}-{today.month:02d}"
+    slips = [
+        f"payroll/periods/{period}/payslips-{period}-{g}-{c}.html" for g, c in ((CUSCO, "PEN"), (CHIANG_MAI, "THB"))
+    ]
+    run = console.ports.earnings.start_pay_run(period).model_copy(update={"status": "SENT", "payslips": slips})
+    console.ports.earnings.save_pay_run(run)
+    page = web.home(console, _as(console, "patricia"), today).body
+    assert f"payslips-{period}-{CUSCO}-PEN.html" in page and CHIANG_MAI not in page

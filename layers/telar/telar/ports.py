@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from telar.adapters.dynamo import dynamo_stores
+from telar.adapters.functions import FunctionInvoker
 from telar.adapters.identity import CognitoIdentity
 from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import Storage, StoredObject
@@ -88,6 +89,7 @@ class EarningStore(Protocol):
     def mark_paid(self, lines: Iterable[EarningLine], period: str) -> list[EarningLine]: ...
     def earnings_paid_in(self, period: str) -> list[EarningLine]: ...
     def start_pay_run(self, period: str) -> PayRun: ...
+    def pay_run(self, period: str) -> PayRun | None: ...
     def save_pay_run(self, run: PayRun) -> None: ...
 
 
@@ -190,11 +192,18 @@ class UploadForms(Protocol):
     ) -> tuple[str, dict[str, str]]: ...
 
 
+class PayRunner(Protocol):
+    """Starts the pay run of a period on demand: the same function the monthly schedule runs, invoked async."""
+
+    def run_pay_period(self, period: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class ConsolePorts:
     ports: Ports
     identity: IdentityProvider
     upload_forms: UploadForms  # into the uploads bucket
+    pay_runner: PayRunner
 
 
 @cache
@@ -205,4 +214,5 @@ def default_console_ports() -> ConsolePorts:
         ports=ports,
         identity=CognitoIdentity(console.staff_user_pool_id, console.staff_user_pool_client_id),
         upload_forms=Storage(ports.settings.uploads_bucket),
+        pay_runner=FunctionInvoker(console.pay_period_function),
     )

@@ -49,6 +49,7 @@ class ConsoleSettings(BaseModel):
 
     staff_user_pool_id: str
     staff_user_pool_client_id: str
+    pay_period_function: str = Field(default="", description="the pay-run function finance runs on demand")
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from telar.artifacts import console_qc_upload_key, qc_report_stem
 from telar.console.access import open_work, visible_assignment
+from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
 from telar.console.session import (
     SESSION_COOKIE,
@@ -39,7 +40,7 @@ from telar.console.uploads import (
     Outcome,
     upload_result,
 )
-from telar.errors import AssignmentNotFound, GroupNotFound
+from telar.errors import AssignmentNotFound, GroupNotFound, NotFound
 from telar.models import ReferenceData
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, environment
@@ -233,11 +234,67 @@ def home(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     frame = _frame(console, request, staff, session)
     language = frame.pop("language")
     if staff.role == Role.FINANCE:
-        return _page("finance.html.j2", request, language, **frame)
+        return _finance_page(console, request, language, frame, now)
     if staff.role == Role.OFFICE:
         return _office_page(console, request, language, frame)
-    work = open_work(staff, console.ports.assignments.awaiting_qc())
-    return _page("work.html.j2", request, language, work=work, **frame)
+    ports = console.ports
+    work = open_work(staff, ports.assignments.awaiting_qc())
+    ref = ports.reference.load_reference()
+    runs = [r for r in (ports.earnings.pay_run(p) for p in recent_periods(now.date(), 3)) if r]
+    mine = [g for g in ref.groups if g.group_id in staff.group_ids]
+    payslips = [
+        (period, group_id, ports.artifacts.link(key, LINK_SECONDS)) for period, group_id, key in payslips_of(runs, mine)
+    ]
+    return _page("work.html.j2", request, language, work=work, payslips=payslips, **frame)
+
+
+class NotFinance(NotFound):
+    """Finance's pages asked for by anyone else: the same 404 as a page that does not exist."""
+
+
+def _periods(console: ConsolePorts, periods: list[str]) -> list[dict[str, Any]]:
+    """Each period's run with links to its files and payslips (presigned, expiring)."""
+    rows = []
+    for period in periods:
+        row = PeriodRow(period, console.ports.earnings.pay_run(period))
+        links = [
+            (file_name(key), console.ports.artifacts.link(key, LINK_SECONDS))
+            for key in ((row.run.files + row.run.payslips) if row.run else [])
+        ]
+        rows.append({"row": row, "links": links})
+    return rows
+
+
+def _finance_page(
+    console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any], now: datetime
+) -> Reply:
+    periods = recent_periods(now.date())
+    return _page("finance.html.j2", request, language, periods=_periods(console, periods), choices=periods, **frame)
+
+
+def pay_period_page(console: ConsolePorts, request: WebRequest, period: str, now: datetime) -> Reply:
+    """One pay period: its run's state and files; while it runs, the page reloads itself."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.FINANCE or period not in recent_periods(now.date()):
+        raise NotFinance(period)
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    [entry] = _periods(console, [period])
+    refresh = None if entry["row"].done else request.url(f"/console/pay-periods/{period}")
+    return _page("pay_period.html.j2", request, language, entry=entry, refresh=refresh, **frame)
+
+
+def run_pay_period(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """Finance starts a period's pay run (the function the schedule runs), then follows it on its page."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.FINANCE:
+        raise NotFinance("run")
+    check_csrf(csrf_token(session), request.form.get("csrf"))
+    period = request.form.get("period", "")
+    if period not in recent_periods(now.date()):  # a month finance may run: never a made-up string
+        raise NotFinance(period)
+    console.pay_runner.run_pay_period(period)
+    return _redirect(request.url(f"/console/pay-periods/{period}"))
 
 
 def _office_page(console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any]) -> Reply:
