@@ -6,7 +6,11 @@ an upload over the size limit. Screenshots in out/console/.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -16,10 +20,12 @@ from typing import Any
 import pytest
 import requests
 
+from local.cloud import free_port
 from local.demo import Demo
 from local.manager import RowResult, fill_qc_sheet
 from telar.models import ReferenceData
 from tests.conftest import ROOT, SAMPLES
+from tests.waiting import read_outputs
 
 pytestmark = pytest.mark.e2e
 
@@ -261,4 +267,50 @@ def test_the_office_sees_every_order_with_the_stage_of_each_group(
     for group_id in order["groups"]:
         assert page.locator(f"a[href$='/console/assignments/{order['order_id']}-{group_id}']").count() == 1
     _shot(page, "7-office-orders")
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def finance_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A local cloud of its own (`python -m local.serve`): a pay run pays every unpaid line of the period, so the
+    shared one's payroll tests must not see it."""
+    out = tmp_path_factory.mktemp("console-finance")
+    ports = {f"TELAR_{name}_PORT": str(free_port()) for name in ("API", "AWS", "SMTP")}
+    env = {**os.environ, **ports, "TELAR_OUT_DIR": str(out), "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "local.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    outputs = read_outputs(out / "outputs.json", process)
+    yield {**outputs, "out": out}
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+
+
+def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
+    finance_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order whose QC sheets were all accepted (its makers' earnings recorded, unpaid)
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(finance_cloud, ref, out_dir=tmp_path)
+    sample = tmp_path / "console-finance.json"
+    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[0].read_bytes())
+    order_ids = demo.submit_orders([sample])
+    demo.fill_and_upload_qc(order_ids)
+    # When finance signs in and runs this month's pay period (the first offered)
+    finance = next(s for s in finance_cloud["staff"] if s["role"] == "finance")
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    page.goto(f"{finance_cloud['console_url']}/sign-in")
+    page.fill("#username", finance["username"])
+    page.fill("#password", finance["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#period")
+    _shot(page, "8-finance-pay-periods")
+    page.click("form.stack button[type=submit]")
+    # Then the period's page follows the run until its files are there
+    page.wait_for_selector("ul.files a", timeout=60_000)
+    _shot(page, "9-finance-pay-period-run")
+    # And she downloads the payroll workbook
+    workbook = page.locator("ul.files a", has_text=".xlsx").first
+    with page.expect_download() as download:
+        workbook.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: an xlsx
     page.close()
