@@ -36,6 +36,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--out-dir", type=Path, default=Path(os.environ.get("TELAR_OUT_DIR", PROJECT_ROOT / "out" / "serve"))
     )
     parser.add_argument("--no-seed", action="store_true", help="do not load the sample data")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter (as sam deploy --parameter-overrides), e.g. MaxReworkRounds=0; repeatable",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -93,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         aws_port=args.aws_port,
         smtp_port=args.smtp_port,
         seed=not args.no_seed,
+        parameters=dict(p.split("=", 1) for p in args.parameter),
     ) as cloud:
         print(_summary(cloud), flush=True)
         while not stopping.wait(0.5):

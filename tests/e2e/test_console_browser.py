@@ -271,13 +271,15 @@ def test_the_office_sees_every_order_with_the_stage_of_each_group(
 
 
 @pytest.fixture(scope="module")
-def finance_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A local cloud of its own (`python -m local.serve`): a pay run pays every unpaid line of the period, so the
-    shared one's payroll tests must not see it."""
+def private_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A local cloud of its own (`python -m local.serve`): a pay run pays every unpaid line of the period and an
+    order that needs attention is listed to the office, so the shared one's tests must not see them."""
     out = tmp_path_factory.mktemp("console-finance")
     ports = {f"TELAR_{name}_PORT": str(free_port()) for name in ("API", "AWS", "SMTP")}
     env = {**os.environ, **ports, "TELAR_OUT_DIR": str(out), "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2"}
-    process = subprocess.Popen([sys.executable, "-m", "local.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    # No rework round: an order whose units are all rejected needs attention after its first QC round.
+    command = [sys.executable, "-m", "local.serve", "--parameter", "MaxReworkRounds=0"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     outputs = read_outputs(out / "outputs.json", process)
     yield {**outputs, "out": out}
     process.send_signal(signal.SIGINT)
@@ -285,19 +287,19 @@ def finance_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 
 
 def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
-    finance_cloud: dict[str, Any], browser: Any, tmp_path: Path
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     # Given an order whose QC sheets were all accepted (its makers' earnings recorded, unpaid)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(finance_cloud, ref, out_dir=tmp_path)
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
     sample = tmp_path / "console-finance.json"
     sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[0].read_bytes())
     order_ids = demo.submit_orders([sample])
     demo.fill_and_upload_qc(order_ids)
     # When finance signs in and runs this month's pay period (the first offered)
-    finance = next(s for s in finance_cloud["staff"] if s["role"] == "finance")
+    finance = next(s for s in private_cloud["staff"] if s["role"] == "finance")
     page = browser.new_page(viewport=PHONE, accept_downloads=True)
-    page.goto(f"{finance_cloud['console_url']}/sign-in")
+    page.goto(f"{private_cloud['console_url']}/sign-in")
     page.fill("#username", finance["username"])
     page.fill("#password", finance["password"])
     page.click("button[type=submit]")
@@ -313,4 +315,40 @@ def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
         workbook.click()
     assert download.value.suggested_filename.endswith(".xlsx")
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: an xlsx
+    page.close()
+
+
+class _RejectingEverything(Demo):
+    """Managers who reject every unit: the order runs out of rework rounds (the private cloud allows none)."""
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
+        product = self.ref.product(sku)
+        assert product is not None
+        return RowResult(planned, planned, product.defect_codes[0], Decimal(planned))
+
+
+def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order whose every unit was rejected, with no rework round left
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = _RejectingEverything(private_cloud, ref, out_dir=tmp_path)
+    sample = tmp_path / "console-attention.json"
+    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[0].read_bytes())
+    [order_id] = demo.submit_orders([sample])
+    demo.fill_and_upload_qc([order_id])
+    stuck = demo.order(order_id)
+    assert stuck["status"] == "NEEDS_ATTENTION", stuck["status"]
+    # When the office signs in
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{private_cloud['console_url']}/sign-in")
+    page.fill("#username", office["username"])
+    page.fill("#password", office["password"])
+    page.click("button[type=submit]")
+    # Then the order leads the needs-attention list, with the staff-side reason
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert item.locator(".reason").inner_text().strip() != ""
+    _shot(page, "10-office-needs-attention")
     page.close()
