@@ -270,20 +270,26 @@ def test_the_office_sees_every_order_with_the_stage_of_each_group(
     page.close()
 
 
-@pytest.fixture(scope="module")
-def private_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A local cloud of its own (`python -m local.serve`): a pay run pays every unpaid line of the period and an
-    order that needs attention is listed to the office, so the shared one's tests must not see them."""
-    out = tmp_path_factory.mktemp("console-finance")
+@pytest.fixture(scope="module", autouse=True)
+def _private_cloud_starting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[Any], Path]]:
+    """A local cloud of its own (`python -m local.serve`), started with the module so that it comes up while the
+    first tests run: a pay run pays every unpaid line of the period and an order that needs attention is listed to
+    the office, so the shared cloud's tests must not see them."""
+    out = tmp_path_factory.mktemp("console-private")
     ports = {f"TELAR_{name}_PORT": str(free_port()) for name in ("API", "AWS", "SMTP")}
     env = {**os.environ, **ports, "TELAR_OUT_DIR": str(out), "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2"}
     # No rework round: an order whose units are all rejected needs attention after its first QC round.
     command = [sys.executable, "-m", "local.serve", "--parameter", "MaxReworkRounds=0"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    outputs = read_outputs(out / "outputs.json", process)
-    yield {**outputs, "out": out}
+    yield process, out
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
+
+
+@pytest.fixture(scope="module")
+def private_cloud(_private_cloud_starting: tuple[subprocess.Popen[Any], Path]) -> dict[str, Any]:
+    process, out = _private_cloud_starting
+    return {**read_outputs(out / "outputs.json", process), "out": out}
 
 
 def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
