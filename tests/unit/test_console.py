@@ -426,3 +426,19 @@ def test_a_manager_gets_her_groups_payslips_to_print_and_no_one_elses(console: C
     console.ports.earnings.save_pay_run(run)
     page = web.home(console, _as(console, "patricia"), today).body
     assert f"payslips-{period}-{CUSCO}-PEN.html" in page and CHIANG_MAI not in page
+
+
+def test_her_page_lists_the_reminders_due_as_the_daily_reminder_decides_them(console: ConsolePorts) -> None:
+    # Given two assignments of her group: one due long ago, one due in the future
+    late = _awaiting(console, CUSCO, "ord-1")  # make_order's ship date is in 2025: long past
+    ports = console.ports
+    order = make_order("ord-3", requested_ship_date=(datetime.now(UTC) + timedelta(days=60)).date())
+    ports.orders.create_order(order)
+    on_time = make_assignment(order, group_id=CUSCO)
+    ports.assignments.create_assignments("ord-3", [on_time])
+    ports.assignments.await_qc(on_time.assignment_id, "token")
+    # When she opens the console
+    page = web.home(console, _as(console, "patricia"), datetime.now(UTC)).body
+    reminders = page[page.index('class="reminders"') : page.index("</ul>", page.index('class="reminders"'))]
+    # Then only the late one is reminded, with how late it is
+    assert late in reminders and on_time.assignment_id not in reminders and "días de retraso" in reminders

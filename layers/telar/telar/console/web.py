@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from telar.artifacts import console_qc_upload_key, qc_report_stem
-from telar.console.access import open_work, visible_assignment
+from telar.console.access import open_work, reminders_due, visible_assignment
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
 from telar.console.session import (
@@ -44,6 +44,7 @@ from telar.errors import AssignmentNotFound, GroupNotFound, NotFound
 from telar.models import ReferenceData
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, environment
+from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
 
 LINK_SECONDS = 15 * 60  # download links on a page work for a quarter of an hour
 HTML = "text/html; charset=utf-8"
@@ -245,7 +246,8 @@ def home(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     payslips = [
         (period, group_id, ports.artifacts.link(key, LINK_SECONDS)) for period, group_id, key in payslips_of(runs, mine)
     ]
-    return _page("work.html.j2", request, language, work=work, payslips=payslips, **frame)
+    reminders = reminders_due(work, now, QC_TIMEOUT, REMIND_BEFORE_TIMEOUT)
+    return _page("work.html.j2", request, language, work=work, payslips=payslips, reminders=reminders, **frame)
 
 
 class NotFinance(NotFound):
