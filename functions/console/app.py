@@ -68,6 +68,11 @@ def upload(assignment_id: str, upload_id: str) -> Response:
     return _respond(web.upload_page(default_console_ports(), _request(), assignment_id, upload_id, _now()))
 
 
+@app.get("/console/makers")
+def makers() -> Response:
+    return _respond(web.makers_page(default_console_ports(), _request(), _now()))
+
+
 @app.get("/console/pay-periods/<period>")
 def pay_period(period: str) -> Response:
     return _respond(web.pay_period_page(default_console_ports(), _request(), period, _now()))

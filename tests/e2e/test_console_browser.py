@@ -267,6 +267,11 @@ def test_the_office_sees_every_order_with_the_stage_of_each_group(
     for group_id in order["groups"]:
         assert page.locator(f"a[href$='/console/assignments/{order['order_id']}-{group_id}']").count() == 1
     _shot(page, "7-office-orders")
+    # And the makers' page names the maker whose chosen photo is not uploaded (the samples leave out AYA-05's)
+    page.click("a[href$='/console/makers']")
+    page.wait_for_selector("#missing")
+    assert "AYA-05" in page.locator("ul.missing").inner_text()
+    _shot(page, "7b-office-makers-photos")
     page.close()
 
 

@@ -442,3 +442,18 @@ def test_her_page_lists_the_reminders_due_as_the_daily_reminder_decides_them(con
     reminders = page[page.index('class="reminders"') : page.index("</ul>", page.index('class="reminders"'))]
     # Then only the late one is reminded, with how late it is
     assert late in reminders and on_time.assignment_id not in reminders and "días de retraso" in reminders
+
+
+def test_the_office_sees_whose_chosen_photo_is_missing_and_nobody_else_sees_the_page(console: ConsolePorts) -> None:
+    # Given the reference makers (each with a photo file named), one photo uploaded
+    ref = console.ports.reference.load_reference()
+    chose = [m for m in ref.makers if m.active and m.consent_on(datetime.now(UTC).date()).photo and m.photo_file]
+    uploaded, missing = chose[0], chose[1]
+    console.ports.uploads.put(f"photos/{uploaded.photo_file}", b"png", "image/png")
+    # When the office opens the makers' page
+    page = web.makers_page(console, _as(console, "office"), datetime.now(UTC)).body
+    # Then the maker whose chosen photo is missing is listed as such, the one uploaded is not
+    listed = page[page.index('class="missing"') : page.index("</ul>", page.index('class="missing"'))]
+    assert missing.worker_id in listed and uploaded.worker_id not in listed
+    with pytest.raises(NotFound):
+        web.makers_page(console, _as(console, "patricia"), datetime.now(UTC))

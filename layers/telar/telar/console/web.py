@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from telar.artifacts import console_qc_upload_key, qc_report_stem
 from telar.console.access import open_work, reminders_due, visible_assignment
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
+from telar.console.makers import PhotoStatus, maker_photos
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
 from telar.console.session import (
     SESSION_COOKIE,
@@ -251,7 +252,8 @@ def home(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
 
 
 class NotFinance(NotFound):
-    """Finance's pages asked for by anyone else: the same 404 as a page that does not exist."""
+    """A role's pages (finance's, the office's) asked for by anyone else: the same 404 as a page that does not
+    exist."""
 
 
 def _periods(console: ConsolePorts, periods: list[str]) -> list[dict[str, Any]]:
@@ -272,6 +274,21 @@ def _finance_page(
 ) -> Reply:
     periods = recent_periods(now.date())
     return _page("finance.html.j2", request, language, periods=_periods(console, periods), choices=periods, **frame)
+
+
+def makers_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """The office: each active maker's photo consent, and whose chosen photo is missing (her card prints without)."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.OFFICE:
+        raise NotFinance("makers")  # the same 404 as any page she may not see
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    uploads = console.ports.uploads
+    rows = maker_photos(
+        console.ports.reference.load_reference().makers, now.date(), lambda key: uploads.head(key) is not None
+    )
+    missing = [r for r in rows if r.status == PhotoStatus.MISSING]
+    return _page("makers.html.j2", request, language, rows=rows, missing=missing, **frame)
 
 
 def pay_period_page(console: ConsolePorts, request: WebRequest, period: str, now: datetime) -> Reply:
