@@ -6,6 +6,7 @@ an upload over the size limit. Screenshots in out/console/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -52,15 +53,22 @@ def order(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> d
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     folder = tmp_path_factory.mktemp("console")
     demo = Demo(served, ref, out_dir=folder)
-    sample = folder / "console-browser.json"
-    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[-1].read_bytes())
-    [order_id] = demo.submit_orders([sample])
+    [order_id] = demo.submit_orders([_own_sample(folder, "console-browser", -1)])
     [waiting] = demo.wait_for(
         [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
     )
     groups = [g["group_id"] for g in waiting["groups"]]
     assert len(groups) >= 2, groups
     return {"order_id": order_id, "groups": groups, "ref": ref, "demo": demo}
+
+
+def _own_sample(folder: Path, name: str, index: int) -> Path:
+    """A sample order under a buyer reference of its own: other tests find their buyer's mails by reference."""
+    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[index].read_text(encoding="utf-8"))
+    body["buyer_reference"] = f"CONSOLE-{name}"
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
 
 
 def _manager(served: dict[str, Any], group_id: str) -> dict[str, Any]:
@@ -303,9 +311,7 @@ def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
     # Given an order whose QC sheets were all accepted (its makers' earnings recorded, unpaid)
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = Demo(private_cloud, ref, out_dir=tmp_path)
-    sample = tmp_path / "console-finance.json"
-    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[0].read_bytes())
-    order_ids = demo.submit_orders([sample])
+    order_ids = demo.submit_orders([_own_sample(tmp_path, "console-finance", 0)])
     demo.fill_and_upload_qc(order_ids)
     # When finance signs in and runs this month's pay period (the first offered)
     finance = next(s for s in private_cloud["staff"] if s["role"] == "finance")
@@ -344,9 +350,7 @@ def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
     # Given an order whose every unit was rejected, with no rework round left
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = _RejectingEverything(private_cloud, ref, out_dir=tmp_path)
-    sample = tmp_path / "console-attention.json"
-    sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[0].read_bytes())
-    [order_id] = demo.submit_orders([sample])
+    [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-attention", 0)])
     demo.fill_and_upload_qc([order_id])
     stuck = demo.order(order_id)
     assert stuck["status"] == "NEEDS_ATTENTION", stuck["status"]

@@ -45,7 +45,7 @@ def get_settings() -> Settings:
 class ConsoleSettings(BaseModel):
     """The staff console's own variables (template: ConsoleFunction)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     staff_user_pool_id: str
     staff_user_pool_client_id: str

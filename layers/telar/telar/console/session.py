@@ -49,7 +49,7 @@ class Role(StrEnum):
 class Staff(BaseModel):
     """The person signed in, as her ID token says."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     username: str
     role: Role
