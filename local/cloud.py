@@ -170,6 +170,7 @@ class LocalCloud:
         self.alarms: AlarmWatcher | None = None
         self.faults: FaultInjector | None = None
         self.outputs: dict[str, Any] = {}
+        self.staff: list[dict[str, Any]] = []
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -249,6 +250,11 @@ class LocalCloud:
             template=self.template_path,
             secrets={c.access_key_id: c.secret_access_key for c in self.runtime.credentials.values()},
         )
+        from local.s3_post import enforce_post_policies
+
+        # browser uploads (presigned POSTs) meet their signed policy, as S3 requires (moto stores any POST)
+        post_secrets = {c.access_key_id: c.secret_access_key for c in self.runtime.credentials.values()}
+        self.endpoint.wrap(enforce_post_policies(lambda: post_secrets))
         self.endpoint.wrap(self.iam.wrap)  # outermost: the Lambda API is checked too
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)
@@ -287,6 +293,7 @@ class LocalCloud:
         )
         self.smtp.start()
         buyers = self._run_seed() if self._seed else []
+        self.staff = self._create_staff() if self._seed else []
         self.outputs = self._outputs(buyers)
         write_atomically(self.outputs_file, json.dumps(self.outputs, indent=2) + "\n")
 
@@ -367,6 +374,20 @@ class LocalCloud:
             env = {**spec.environment, **env}
         return list(seed.seed_sample_data(env))
 
+    def _create_staff(self) -> list[dict[str, Any]]:
+        """The console's sample staff in the stack's user pool (local.staff), from the reference data in force."""
+        assert self.stack is not None
+        pool_id = self.stack.outputs.get("StaffUserPoolId")
+        if not pool_id:
+            return []
+        from local.staff import create_sample_staff
+        from telar.adapters.dynamo import dynamo_stores
+
+        table = next(spec.environment["TABLE_NAME"] for spec in self.stack.functions.values())
+        groups = dynamo_stores(table).reference.load_reference().groups
+        finance = str(self._parameters.get("FinanceEmails") or "finance@example.org").split(",")[0].strip()
+        return create_sample_staff(self.client("cognito-idp"), str(pool_id), groups, finance=finance)
+
     def _outputs(self, buyers: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.stack is not None and self.api is not None and self.outbox is not None
         stack_outputs = self.stack.outputs
@@ -383,6 +404,8 @@ class LocalCloud:
             "smtp": {"host": self.smtp.host, "port": self.smtp.port} if self.smtp else None,
             "inbound_address": stack_outputs.get("InboundAddress"),
             "buyers": buyers,
+            "console_url": f"{self.api.url}/console",
+            "staff": self.staff,
             "routes": [f"{r.method} {r.path}" for r in self.stack.routes],
             "functions": {logical_id: spec.name for logical_id, spec in self.stack.functions.items()},
             "resources": {r.logical_id: r.ref for r in self.stack.resources.values() if r.created},

@@ -102,6 +102,9 @@ class Provisioner:
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::Serverless::LayerVersion": self._layer,
+            "AWS::Cognito::UserPool": self._cognito_user_pool,
+            "AWS::Cognito::UserPoolClient": self._cognito_user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._cognito_user_pool_group,
         }
 
     def provision(self) -> Stack:
@@ -414,6 +417,52 @@ class Provisioner:
                 )
             )
         return Created(self._name(logical_id, rule.get("Name")), {})
+
+    # The staff console's sign-in: moto's Cognito issues RS256 ID tokens (iss, aud, token_use, cognito:groups,
+    # custom attributes) and serves the pool's JWKS at <endpoint>/<pool id>/.well-known/jwks.json, as AWS does.
+    _USER_POOL_PROPERTIES = {
+        "UserPoolName": "PoolName",
+        "Policies": "Policies",
+        "Schema": "Schema",
+        "AdminCreateUserConfig": "AdminCreateUserConfig",
+        "UsernameConfiguration": "UsernameConfiguration",
+        "MfaConfiguration": "MfaConfiguration",
+        "AccountRecoverySetting": "AccountRecoverySetting",
+    }
+
+    def _cognito_user_pool(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
+        self._ignore(logical_id, props, set(self._USER_POOL_PROPERTIES))
+        given = {api: props[cfn] for cfn, api in self._USER_POOL_PROPERTIES.items() if cfn in props}
+        given["PoolName"] = self._name(logical_id, props.get("UserPoolName"))
+        pool = self._clients("cognito-idp").create_user_pool(**given)["UserPool"]
+        provider = f"cognito-idp.{self._pseudo.region}.amazonaws.com/{pool['Id']}"
+        return Created(pool["Id"], {"Arn": pool["Arn"], "ProviderName": provider, "ProviderURL": f"https://{provider}"})
+
+    def _cognito_user_pool_client(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
+        known = {
+            "UserPoolId",
+            "ClientName",
+            "GenerateSecret",
+            "ExplicitAuthFlows",
+            "PreventUserExistenceErrors",
+            "ReadAttributes",
+            "WriteAttributes",
+            "IdTokenValidity",
+            "AccessTokenValidity",
+            "RefreshTokenValidity",
+            "TokenValidityUnits",
+        }
+        self._ignore(logical_id, props, known)
+        given = {k: props[k] for k in known if k in props}
+        given.setdefault("ClientName", self._name(logical_id))
+        client = self._clients("cognito-idp").create_user_pool_client(**given)["UserPoolClient"]
+        return Created(client["ClientId"], {"ClientSecret": client.get("ClientSecret", "")})
+
+    def _cognito_user_pool_group(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
+        self._ignore(logical_id, props, {"UserPoolId", "GroupName", "Description", "Precedence", "RoleArn"})
+        given = {k: props[k] for k in ("UserPoolId", "GroupName", "Description", "Precedence", "RoleArn") if k in props}
+        group = self._clients("cognito-idp").create_group(**given)["Group"]
+        return Created(group["GroupName"], {})
 
     def _function(self, logical_id: str, props: dict[str, Any], raw: dict[str, Any]) -> Created:
         self._ignore(

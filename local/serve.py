@@ -36,6 +36,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--out-dir", type=Path, default=Path(os.environ.get("TELAR_OUT_DIR", PROJECT_ROOT / "out" / "serve"))
     )
     parser.add_argument("--no-seed", action="store_true", help="do not load the sample data")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter (as sam deploy --parameter-overrides), e.g. MaxReworkRounds=0; repeatable",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -61,6 +68,8 @@ def _summary(cloud: LocalCloud) -> str:
     lines = ["Telar local cloud is up."] + [f"  {label:<14} {value}" for label, value in rows if value]
     for buyer in out["buyers"]:
         lines.append(f"  {'buyer':<14} {buyer['buyer_id']}  x-api-key: {buyer['api_key']}")
+    if out.get("console_url"):
+        lines.append(f"  {'console':<14} {out['console_url']}   (staff and their passwords: outputs.json)")
     lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
 
@@ -91,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         aws_port=args.aws_port,
         smtp_port=args.smtp_port,
         seed=not args.no_seed,
+        parameters=dict(p.split("=", 1) for p in args.parameter),
     ) as cloud:
         print(_summary(cloud), flush=True)
         while not stopping.wait(0.5):

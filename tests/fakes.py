@@ -9,6 +9,7 @@ tests/integration/test_store_contract.py runs the same tests on these and on Dyn
 """
 
 import base64
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
+
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
@@ -38,7 +42,7 @@ from telar.models import (
     TimelineEntry,
 )
 from telar.models.api_key import ApiKey
-from telar.ports import Ports
+from telar.ports import ConsolePorts, Ports
 from telar.reference_guards import OpenWork
 from telar.settings import Settings
 
@@ -360,6 +364,9 @@ class MemoryEarnings:
     def start_pay_run(self, period: str) -> PayRun:
         return self._runs.setdefault(period, PayRun(period=period, status="COLLECTING"))
 
+    def pay_run(self, period: str) -> PayRun | None:
+        return self._runs.get(period)
+
     def save_pay_run(self, run: PayRun) -> None:
         self._runs[run.period] = run
 
@@ -550,4 +557,94 @@ def memory_ports() -> Ports:
         artifacts=MemoryObjects(),
         workflow=RecordingWorkflow(),
         mailer=MemoryMailer(),
+    )
+
+
+# ---------------------------------------------------------------- the staff console (telar.console)
+
+
+class MemoryIdentity:
+    """A Cognito user pool in memory: users with a password, a role and groups; RS256 ID tokens shaped as Cognito's
+    (iss, aud, token_use, cognito:groups, custom:group_ids) and the JWKS that verifies them."""
+
+    client_id = "console-client"
+    pool_id = "us-east-1_TestPool"
+
+    def __init__(self) -> None:
+        self.key = _identity_key()
+        self.users: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.key_fetches = 0
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.us-east-1.amazonaws.com/{self.pool_id}"
+
+    def add_user(
+        self, username: str, password: str, role: str, group_ids: tuple[str, ...] = (), locale: str | None = None
+    ) -> None:
+        claims: dict[str, Any] = {"cognito:groups": [role]}
+        if group_ids:
+            claims["custom:group_ids"] = ",".join(group_ids)
+        if locale:
+            claims["locale"] = locale
+        self.users[username] = (password, claims)
+
+    def token_for(self, username: str, *, lifetime: int = 3600, **overrides: Any) -> str:
+        """A token as the pool would issue for ``username`` now; ``overrides`` change any claim (None: drop it)."""
+        now = int(datetime.now(UTC).timestamp())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "token_use": "id",
+            "sub": f"sub-{username}",
+            "cognito:username": username,
+            "iat": now,
+            "exp": now + lifetime,
+            **self.users[username][1],
+            **overrides,
+        }
+        header = {"alg": "RS256", "kid": self.key.kid}
+        return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, self.key)
+
+    def sign_in(self, username: str, password: str) -> str | None:
+        user = self.users.get(username)
+        return self.token_for(username) if user and user[0] == password else None
+
+    def signing_keys(self, refresh: bool = False) -> dict[str, Any]:
+        self.key_fetches += 1
+        return {"keys": [self.key.as_dict(private=False)]}
+
+
+@functools.cache
+def _identity_key() -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": "test-key", "alg": "RS256"})
+
+
+class MemoryUploadForms:
+    """Presigned POSTs in memory: the forms handed out, by key."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, dict[str, Any]] = {}
+
+    def upload_form(
+        self, key: str, content_type: str, max_bytes: int, redirect: str, seconds: int
+    ) -> tuple[str, dict[str, str]]:
+        self.forms[key] = {"content_type": content_type, "max_bytes": max_bytes, "redirect": redirect}
+        return "https://uploads.invalid/", {"key": key, "Content-Type": content_type, "policy": "signed"}
+
+
+class RecordingPayRunner:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def run_pay_period(self, period: str) -> None:
+        self.started.append(period)
+
+
+def memory_console_ports(ports: Ports | None = None) -> ConsolePorts:
+    return ConsolePorts(
+        ports=ports or memory_ports(),
+        identity=MemoryIdentity(),
+        upload_forms=MemoryUploadForms(),
+        pay_runner=RecordingPayRunner(),
     )

@@ -37,6 +37,7 @@ NEEDED_ON_EVERY_PATH = {
     "insert_cards": {"jinja2", "PIL"},  # the cards and the makers' photos
     "attendance_upload": {"jinja2"},  # each sheet is answered: a receipt or the errors by cell (read by calamine)
     "attendance_sheets": WORKBOOKS,  # each group's blank sheet, mailed
+    "console": {"jinja2"},  # every answer is a page rendered from a template
 }
 
 IMPORTED = """

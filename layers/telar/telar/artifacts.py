@@ -3,7 +3,8 @@
 Uploads bucket (people write here; template.yaml's notifications fire on the first three prefixes):
 
 - ``qc/<any name>.xlsx``: filled QC sheets, and ``reference/<any name>.xlsx``: reference workbooks; those that
-  came by e-mail under ``qc/mail/`` and ``reference/mail/`` (see mailed_upload_key);
+  came by e-mail under ``qc/mail/`` and ``reference/mail/`` (see mailed_upload_key); QC sheets uploaded from the
+  staff console under ``qc/console/`` (see console_qc_upload_key);
 - ``attendance/<any name>.xlsx``: filled attendance sheets (``attendance/mail/`` when they came by e-mail);
 - ``inbound/<SES message id>``: each e-mail received, raw, as SES receiving stores it (also watched);
 - ``photos/<file>``: makers' portraits, as the makers sheet names them;
@@ -97,6 +98,12 @@ def photo_cache_key(digest: str) -> str:
 def qc_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under qc/."""
     return f"{QC_REPORTS}{upload_key.removeprefix(QC_UPLOADS)}.{version}.errors"
+
+
+def console_qc_upload_key(assignment_id: str, upload_id: str) -> str:
+    """Where a manager's browser puts a QC sheet uploaded from the console (a presigned POST for this key only):
+    one key per upload, so the console can follow that upload to its outcome."""
+    return f"{QC_UPLOADS}console/{assignment_id}/{upload_id}.xlsx"
 
 
 def reference_report_stem(upload_key: str, version: str) -> str:

@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any, Protocol
 
 from telar.adapters.dynamo import dynamo_stores
+from telar.adapters.functions import FunctionInvoker
+from telar.adapters.identity import CognitoIdentity
 from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.workflow import Workflow
@@ -29,7 +31,7 @@ from telar.models import (
 )
 from telar.models.api_key import ApiKey
 from telar.reference_guards import OpenWork
-from telar.settings import Settings, get_settings
+from telar.settings import Settings, get_console_settings, get_settings
 
 
 class OrderStore(Protocol):
@@ -87,6 +89,7 @@ class EarningStore(Protocol):
     def mark_paid(self, lines: Iterable[EarningLine], period: str) -> list[EarningLine]: ...
     def earnings_paid_in(self, period: str) -> list[EarningLine]: ...
     def start_pay_run(self, period: str) -> PayRun: ...
+    def pay_run(self, period: str) -> PayRun | None: ...
     def save_pay_run(self, run: PayRun) -> None: ...
 
 
@@ -164,4 +167,52 @@ def default_ports() -> Ports:
         artifacts=Storage(s.artifacts_bucket),
         workflow=Workflow(s.state_machine_arn),
         mailer=Mailer(s.sender_email),
+    )
+
+
+# ---------------------------------------------------------------- the staff console (telar.console)
+
+
+class IdentityProvider(Protocol):
+    """Staff sign-in (Cognito's user pool): an ID token for good credentials, and the keys that sign tokens."""
+
+    client_id: str
+
+    @property
+    def issuer(self) -> str: ...
+    def sign_in(self, username: str, password: str) -> str | None: ...
+    def signing_keys(self, refresh: bool = False) -> dict[str, Any]: ...
+
+
+class UploadForms(Protocol):
+    """Presigned POSTs: a browser uploads one file of one type and size to one key, then is sent back."""
+
+    def upload_form(
+        self, key: str, content_type: str, max_bytes: int, redirect: str, seconds: int
+    ) -> tuple[str, dict[str, str]]: ...
+
+
+class PayRunner(Protocol):
+    """Starts the pay run of a period on demand: the same function the monthly schedule runs, invoked async."""
+
+    def run_pay_period(self, period: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConsolePorts:
+    ports: Ports
+    identity: IdentityProvider
+    upload_forms: UploadForms  # into the uploads bucket
+    pay_runner: PayRunner
+
+
+@cache
+def default_console_ports() -> ConsolePorts:
+    console = get_console_settings()
+    ports = default_ports()
+    return ConsolePorts(
+        ports=ports,
+        identity=CognitoIdentity(console.staff_user_pool_id, console.staff_user_pool_client_id),
+        upload_forms=Storage(ports.settings.uploads_bucket),
+        pay_runner=FunctionInvoker(console.pay_period_function),
     )

@@ -42,10 +42,11 @@ environment = Environment(
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def _message_ids() -> set[str]:
-    """Every English text the mail templates hand to ``_``, and every message code builds (telar.messages)."""
-    found: set[str] = {m.english for m in CODE_MESSAGES}
-    for path in sorted((TEMPLATES / "mail").glob("*.j2")):
+def _message_ids(folder: str = "mail") -> set[str]:
+    """Every English text the templates of ``templates/<folder>/`` hand to ``_`` (the mails; the console's pages),
+    and for the mails every message code builds (telar.messages)."""
+    found: set[str] = {m.english for m in CODE_MESSAGES} if folder == "mail" else set()
+    for path in sorted((TEMPLATES / folder).glob("*.j2")):
         parsed = environment.parse(path.read_text(encoding="utf-8"))
         for _, _, strings in extract_from_ast(parsed, ("_",), babel_style=False):
             if isinstance(strings, tuple) and strings and isinstance(strings[0], str):
@@ -59,10 +60,10 @@ def _load_mail_texts(folder: Path, ids: set[str]) -> dict[str, dict[str, str]]:
         catalog = json.loads(path.read_text(encoding="utf-8"))
         if set(catalog) != ids:
             missing, extra = sorted(ids - set(catalog)), sorted(set(catalog) - ids)
-            raise ValueError(f"mail_texts/{path.name}: untranslated {missing}, unused {extra}")
+            raise ValueError(f"{folder.name}/{path.name}: untranslated {missing}, unused {extra}")
         for message, translated in catalog.items():
             if sorted(_PLACEHOLDER.findall(translated)) != sorted(_PLACEHOLDER.findall(message)):
-                raise ValueError(f"mail_texts/{path.name}: {message!r} must keep its %(placeholders)s")
+                raise ValueError(f"{folder.name}/{path.name}: {message!r} must keep its %(placeholders)s")
         catalogs[path.stem] = catalog
     return catalogs
 

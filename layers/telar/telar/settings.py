@@ -43,3 +43,18 @@ class Settings(BaseModel):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return from_environment(Settings)
+
+
+class ConsoleSettings(BaseModel):
+    """The staff console's own variables (template: ConsoleFunction)."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
+
+    staff_user_pool_id: str
+    staff_user_pool_client_id: str
+    pay_period_function: str = Field(default="", description="the pay-run function finance runs on demand")
+
+
+@lru_cache(maxsize=1)
+def get_console_settings() -> ConsoleSettings:
+    return from_environment(ConsoleSettings)

@@ -1,6 +1,7 @@
 """S3: uploads kept as they came (versioned), artifacts written by the pipeline."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from telar.adapters.aws import client
 
@@ -42,6 +43,26 @@ class Storage:
         """
         params = {"Bucket": self.bucket, "Key": key}
         return str(client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=seconds))
+
+    def upload_form(
+        self, key: str, content_type: str, max_bytes: int, redirect: str, seconds: int
+    ) -> tuple[str, dict[str, str]]:
+        """A presigned POST a browser form uploads one file with: the URL and the hidden fields, in order.
+
+        S3 refuses any other key, content type, redirect, a file over ``max_bytes`` or an empty one, and any use
+        after ``seconds`` (the policy's conditions, signed with the caller's credentials: they must allow
+        ``s3:PutObject`` on the key).
+        """
+        fields = {"Content-Type": content_type, "success_action_redirect": redirect}
+        conditions: list[Any] = [
+            {"Content-Type": content_type},
+            {"success_action_redirect": redirect},
+            ["content-length-range", 1, max_bytes],
+        ]
+        post = client("s3").generate_presigned_post(
+            self.bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=seconds
+        )
+        return str(post["url"]), {str(k): str(v) for k, v in post["fields"].items()}
 
     def get_if_exists(self, key: str) -> bytes | None:
         s3 = client("s3")

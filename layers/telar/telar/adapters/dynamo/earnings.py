@@ -70,5 +70,10 @@ class DynamoEarnings(TableStore):
             return run
         return model(PayRun, self.table.get_item(Key=keys.pay_run(period), ConsistentRead=True)["Item"])
 
+    def pay_run(self, period: str) -> PayRun | None:
+        """The run for ``period`` as it stands, or None if none started (read only: the console shows it)."""
+        stored = self.table.get_item(Key=keys.pay_run(period), ConsistentRead=True).get("Item")
+        return model(PayRun, stored) if stored else None
+
     def save_pay_run(self, run: PayRun) -> None:
         self.table.put_item(Item=item(run, keys.pay_run(run.period)))

@@ -1,0 +1,48 @@
+"""A QC sheet uploaded from the console, followed to its outcome: what the QcUpload stage recorded for it.
+
+The stage records an accepted sheet on the assignment (``qc_upload`` = key#version) and keeps a refused one's
+report beside the upload (``artifacts.qc_report_stem``: the e-mail's text, every problem on a line of its own
+starting with "- ", and the copy with the bad cells marked). Until one of the two exists the upload is pending.
+"""
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from telar.models import Assignment
+
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_QC_SHEET_BYTES = 5 * 1024 * 1024  # a QC sheet is tens of kB; the upload form refuses more than this
+FORM_SECONDS = 15 * 60  # the upload form works for a quarter of an hour after the page was shown
+
+
+class Outcome(StrEnum):
+    MISSING = "missing"  # nothing under the key (an old or made-up link)
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    outcome: Outcome
+    problems: tuple[str, ...] = field(default=())
+    passed: int = 0
+    rejected: int = 0
+
+
+def problems_from_report(report: str) -> tuple[str, ...]:
+    """The problems of a refused sheet's text report (each "- " line), each naming its cell."""
+    return tuple(line[2:].strip() for line in report.splitlines() if line.startswith("- ") and line[2:].strip())
+
+
+def upload_result(assignment: Assignment, upload_ref: str | None, report: str | None) -> UploadResult:
+    """The outcome of the upload whose stored version is ``upload_ref`` (None: nothing uploaded under its key)."""
+    if upload_ref is None:
+        return UploadResult(Outcome.MISSING)
+    if assignment.qc_upload == upload_ref:
+        return UploadResult(Outcome.ACCEPTED, passed=assignment.units_passed, rejected=assignment.units_rejected)
+    if report is not None:
+        return UploadResult(Outcome.REFUSED, problems=problems_from_report(report))
+    return UploadResult(Outcome.PENDING)

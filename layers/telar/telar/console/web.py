@@ -1,0 +1,421 @@
+"""The console's pages: a request in (plain values), a reply out (status, HTML, headers). Reads through the ports.
+
+functions/console/app.py turns API Gateway's event into a ``WebRequest`` and a ``Reply`` into its response, so
+every page, with its access rules, runs here on the in-memory fakes as in the deployed function.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from telar.artifacts import console_qc_upload_key, qc_report_stem
+from telar.console.access import open_work, reminders_due, visible_assignment
+from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
+from telar.console.makers import PhotoStatus, maker_photos
+from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
+from telar.console.session import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SIGN_IN_COOKIE,
+    NotSignedIn,
+    Role,
+    Staff,
+    UnknownSigningKey,
+    check_csrf,
+    cookie,
+    csrf_token,
+    new_sign_in_token,
+    parse_cookies,
+    verify_id_token,
+)
+from telar.console.texts import console_translator, page_language
+from telar.console.uploads import (
+    FORM_SECONDS,
+    MAX_QC_SHEET_BYTES,
+    UPLOAD_ID,
+    XLSX,
+    Outcome,
+    upload_result,
+)
+from telar.errors import AssignmentNotFound, GroupNotFound, NotFound
+from telar.models import ReferenceData
+from telar.ports import ConsolePorts
+from telar.rendering import TEMPLATES, environment
+from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
+
+LINK_SECONDS = 15 * 60  # download links on a page work for a quarter of an hour
+HTML = "text/html; charset=utf-8"
+STYLESHEET = (TEMPLATES / "console" / "console.css").read_text(encoding="utf-8")
+STYLESHEET_VERSION = hashlib.sha256(STYLESHEET.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class WebRequest:
+    """What a page needs of an HTTP request."""
+
+    origin: str  # scheme://host the browser used
+    prefix: str = ""  # the API stage in the path ("/v1" on the execute-api domain; "" locally)
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] = field(default_factory=dict)
+    accept_language: str = ""
+
+    @property
+    def secure(self) -> bool:
+        return self.origin.startswith("https://")
+
+    def url(self, path: str) -> str:
+        """A path of the console as the browser addresses it (``/console/...`` behind the stage prefix)."""
+        return f"{self.prefix}{path}"
+
+
+def web_request(
+    headers: Mapping[str, str], *, domain_name: str, stage: str, body: str | None, method: str
+) -> WebRequest:
+    """The request as the console sees it from API Gateway's (REST, v1) proxy event parts."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    scheme = lower.get("x-forwarded-proto", "http").split(",")[0].strip()
+    host = lower.get("host") or domain_name
+    form: dict[str, str] = {}
+    if method == "POST" and body and "application/x-www-form-urlencoded" in lower.get("content-type", ""):
+        form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return WebRequest(
+        origin=f"{scheme}://{host}",
+        prefix=f"/{stage}" if ".execute-api." in host else "",
+        cookies=parse_cookies(lower.get("cookie")),
+        form=form,
+        accept_language=lower.get("accept-language", ""),
+    )
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str = ""
+    content_type: str = HTML
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)
+
+
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """Nothing runs on a page (no script at all), styles only from the console itself, forms post to the console
+    and to the upload form's S3 origin only, and no other site may frame a page."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "form-action " + " ".join(("'self'", *form_origins)),
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+def _page(
+    template: str,
+    request: WebRequest,
+    language: str,
+    *,
+    status: int = 200,
+    form_origins: tuple[str, ...] = (),
+    **values: Any,
+) -> Reply:
+    html = environment.get_template(f"console/{template}").render(
+        _=console_translator(language),
+        language=language,
+        url=request.url,
+        stylesheet=request.url(f"/console/static/{STYLESHEET_VERSION}/console.css"),
+        **values,
+    )
+    return Reply(
+        status,
+        html,
+        headers={
+            "Content-Security-Policy": content_security_policy(form_origins),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",  # download links are presigned: never hand them to another site
+        },
+    )
+
+
+def _redirect(location: str, cookies: list[str] | None = None) -> Reply:
+    return Reply(303, "", headers={"Location": location, "Cache-Control": "no-store"}, cookies=cookies or [])
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def signed_in(console: ConsolePorts, request: WebRequest, now: datetime) -> tuple[Staff, str]:
+    """The staff member of the session cookie and her session; raises NotSignedIn (the handler: to sign in)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotSignedIn("no session")
+    identity = console.identity
+
+    def verify(refresh: bool) -> Staff:
+        keys = identity.signing_keys(refresh=refresh)
+        return verify_id_token(token, keys, issuer=identity.issuer, client_id=identity.client_id, now=now)
+
+    try:
+        return verify(False), token
+    except UnknownSigningKey:
+        return verify(True), token  # the pool's keys rotated since this process fetched them
+
+
+def sign_in_page(request: WebRequest, *, failed: bool = False) -> Reply:
+    token = new_sign_in_token()
+    language = page_language(request.accept_language.split(",")[0] or None, [])
+    reply = _page("sign_in.html.j2", request, language, status=401 if failed else 200, csrf=token, failed=failed)
+    reply.cookies.append(
+        cookie(SIGN_IN_COOKIE, token, path=request.url("/console"), secure=request.secure, max_age=3600)
+    )
+    return reply
+
+
+def sign_in(console: ConsolePorts, request: WebRequest) -> Reply:
+    """The sign-in form posted: a session cookie and on to her home page; the form again when Cognito refuses."""
+    check_csrf(request.cookies.get(SIGN_IN_COOKIE), request.form.get("csrf"))
+    token = console.identity.sign_in(request.form.get("username", "").strip(), request.form.get("password", ""))
+    if token is None:
+        return sign_in_page(request, failed=True)
+    path = request.url("/console")
+    return _redirect(
+        path,
+        [
+            cookie(SESSION_COOKIE, token, path=path, secure=request.secure, max_age=SESSION_SECONDS),
+            cookie(SIGN_IN_COOKIE, "", path=path, secure=request.secure, max_age=0),
+        ],
+    )
+
+
+def sign_out(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    _, session = signed_in(console, request, now)
+    check_csrf(csrf_token(session), request.form.get("csrf"))
+    path = request.url("/console")
+    return _redirect(
+        request.url("/console/sign-in"), [cookie(SESSION_COOKIE, "", path=path, secure=request.secure, max_age=0)]
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _group_languages(ref: ReferenceData, staff: Staff) -> list[str]:
+    languages: list[str] = []
+    for group_id in staff.group_ids:
+        try:
+            languages.append(ref.group(group_id).language)
+        except GroupNotFound:
+            continue
+    return languages
+
+
+def _group_names(ref: ReferenceData) -> dict[str, str]:
+    return {g.group_id: g.name for g in ref.groups}
+
+
+def _frame(console: ConsolePorts, request: WebRequest, staff: Staff, session: str) -> dict[str, Any]:
+    """What every signed-in page shows around its content, and the language it is written in."""
+    ref = console.ports.reference.load_reference()
+    return {
+        "language": page_language(staff.locale, _group_languages(ref, staff)),
+        "staff": staff,
+        "csrf": csrf_token(session),
+        "groups": _group_names(ref),
+    }
+
+
+def home(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """Managers and the office: the open work they may see. Finance: its page (pay periods: not built yet)."""
+    staff, session = signed_in(console, request, now)
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    if staff.role == Role.FINANCE:
+        return _finance_page(console, request, language, frame, now)
+    if staff.role == Role.OFFICE:
+        return _office_page(console, request, language, frame)
+    ports = console.ports
+    work = open_work(staff, ports.assignments.awaiting_qc())
+    ref = ports.reference.load_reference()
+    runs = [r for r in (ports.earnings.pay_run(p) for p in recent_periods(now.date(), 3)) if r]
+    mine = [g for g in ref.groups if g.group_id in staff.group_ids]
+    payslips = [
+        (period, group_id, ports.artifacts.link(key, LINK_SECONDS)) for period, group_id, key in payslips_of(runs, mine)
+    ]
+    reminders = reminders_due(work, now, QC_TIMEOUT, REMIND_BEFORE_TIMEOUT)
+    return _page("work.html.j2", request, language, work=work, payslips=payslips, reminders=reminders, **frame)
+
+
+class NotFinance(NotFound):
+    """A role's pages (finance's, the office's) asked for by anyone else: the same 404 as a page that does not
+    exist."""
+
+
+def _periods(console: ConsolePorts, periods: list[str]) -> list[dict[str, Any]]:
+    """Each period's run with links to its files and payslips (presigned, expiring)."""
+    rows = []
+    for period in periods:
+        row = PeriodRow(period, console.ports.earnings.pay_run(period))
+        links = [
+            (file_name(key), console.ports.artifacts.link(key, LINK_SECONDS))
+            for key in ((row.run.files + row.run.payslips) if row.run else [])
+        ]
+        rows.append({"row": row, "links": links})
+    return rows
+
+
+def _finance_page(
+    console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any], now: datetime
+) -> Reply:
+    periods = recent_periods(now.date())
+    return _page("finance.html.j2", request, language, periods=_periods(console, periods), choices=periods, **frame)
+
+
+def makers_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """The office: each active maker's photo consent, and whose chosen photo is missing (her card prints without)."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.OFFICE:
+        raise NotFinance("makers")  # the same 404 as any page she may not see
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    uploads = console.ports.uploads
+    rows = maker_photos(
+        console.ports.reference.load_reference().makers, now.date(), lambda key: uploads.head(key) is not None
+    )
+    missing = [r for r in rows if r.status == PhotoStatus.MISSING]
+    return _page("makers.html.j2", request, language, rows=rows, missing=missing, **frame)
+
+
+def pay_period_page(console: ConsolePorts, request: WebRequest, period: str, now: datetime) -> Reply:
+    """One pay period: its run's state and files; while it runs, the page reloads itself."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.FINANCE or period not in recent_periods(now.date()):
+        raise NotFinance(period)
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    [entry] = _periods(console, [period])
+    refresh = None if entry["row"].done else request.url(f"/console/pay-periods/{period}")
+    return _page("pay_period.html.j2", request, language, entry=entry, refresh=refresh, **frame)
+
+
+def run_pay_period(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """Finance starts a period's pay run (the function the schedule runs), then follows it on its page."""
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.FINANCE:
+        raise NotFinance("run")
+    check_csrf(csrf_token(session), request.form.get("csrf"))
+    period = request.form.get("period", "")
+    if period not in recent_periods(now.date()):  # a month finance may run: never a made-up string
+        raise NotFinance(period)
+    console.pay_runner.run_pay_period(period)
+    return _redirect(request.url(f"/console/pay-periods/{period}"))
+
+
+def _office_page(console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any]) -> Reply:
+    """Every buyer's recent orders with the stage of each group, those that need a person first, with the reason."""
+    ports = console.ports
+    rows = []
+    for buyer in ports.reference.load_reference_buyers():
+        orders, _ = ports.orders.list_orders(buyer.buyer_id, ORDERS_PER_BUYER, None)
+        for order in orders:
+            assignments = ports.assignments.assignments_of(order.order_id) if order.assignment_ids else []
+            rows.append(order_row(order, assignments))
+    attention, others = office_rows(rows)
+    return _page("office.html.j2", request, language, attention=attention, others=others, **frame)
+
+
+def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: str, now: datetime) -> Reply:
+    """One assignment of her groups: its lines, its papers to download, and the form that uploads its QC sheet."""
+    staff, session = signed_in(console, request, now)
+    ports = console.ports
+    assignment = visible_assignment(staff, ports.assignments.get_assignment(assignment_id), assignment_id)
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    papers = {
+        name: ports.artifacts.link(key, LINK_SECONDS)
+        for name, key in (("worksheet", assignment.worksheet_key), ("qc_template", assignment.qc_template_key))
+        if key
+    }
+    form: tuple[str, dict[str, str]] | None = None
+    form_origins: tuple[str, ...] = ()
+    if assignment.status.value == "AWAITING_QC":
+        upload_id = uuid.uuid4().hex
+        back = request.origin + request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
+        form = console.upload_forms.upload_form(
+            console_qc_upload_key(assignment_id, upload_id), XLSX, MAX_QC_SHEET_BYTES, back, FORM_SECONDS
+        )
+        parts = urlsplit(form[0])
+        form_origins = (f"{parts.scheme}://{parts.netloc}",)
+    return _page(
+        "assignment.html.j2",
+        request,
+        language,
+        form_origins=form_origins,
+        assignment=assignment,
+        papers=papers,
+        upload=form,
+        max_megabytes=MAX_QC_SHEET_BYTES // (1024 * 1024),
+        **frame,
+    )
+
+
+def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, upload_id: str, now: datetime) -> Reply:
+    """The outcome of a QC sheet uploaded from the assignment's page: accepted, refused with its problems and the
+    marked copy, or still being read (the page then reloads itself every few seconds, without script)."""
+    staff, session = signed_in(console, request, now)
+    ports = console.ports
+    assignment = visible_assignment(staff, ports.assignments.get_assignment(assignment_id), assignment_id)
+    if not UPLOAD_ID.match(upload_id):
+        raise AssignmentNotFound(assignment_id)
+    key = console_qc_upload_key(assignment_id, upload_id)
+    stored = ports.uploads.head(key)
+    version = (stored.version_id or "null") if stored else "null"
+    stem = qc_report_stem(key, version)
+    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    result = upload_result(assignment, f"{key}#{version}" if stored else None, report.decode() if report else None)
+    marked = (
+        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
+        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
+        else None
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "upload.html.j2",
+        request,
+        language,
+        assignment=assignment,
+        result=result,
+        marked=marked,
+        refresh=request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
+        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
+        else None,
+        **frame,
+    )
+
+
+def not_found_page(request: WebRequest) -> Reply:
+    language = page_language(request.accept_language.split(",")[0] or None, [])
+    return _page("not_found.html.j2", request, language, status=404)
+
+
+def refused_page(request: WebRequest) -> Reply:
+    language = page_language(request.accept_language.split(",")[0] or None, [])
+    return _page("refused.html.j2", request, language, status=403)
+
+
+def stylesheet(version: str) -> Reply:
+    """The stylesheet, cached for a year under its versioned path (a new version is a new path)."""
+    if version != STYLESHEET_VERSION:
+        return Reply(404, "", "text/plain")
+    return Reply(
+        200,
+        STYLESHEET,
+        "text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
+    )

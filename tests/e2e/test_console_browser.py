@@ -1,0 +1,369 @@
+"""The staff console in a real browser (Debian's chromium, driven by Playwright): a manager signs in, finds her
+group's new assignment, downloads its QC template, uploads it filled from the page, and reads the outcome there;
+another group's manager cannot reach that work. Security checks over plain HTTP too: no session, no CSRF token,
+an upload over the size limit. Screenshots in out/console/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.cloud import free_port
+from local.demo import Demo
+from local.manager import RowResult, fill_qc_sheet
+from telar.models import ReferenceData
+from tests.conftest import ROOT, SAMPLES
+from tests.waiting import read_outputs
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3.min.js"  # vendored: no network at test time
+SCREENSHOTS = ROOT / "out" / "console"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One chromium for the module (.ci/run installs Debian's; Playwright from the dev requirements drives it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def order(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An order of its own, waiting for QC from at least two groups."""
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    folder = tmp_path_factory.mktemp("console")
+    demo = Demo(served, ref, out_dir=folder)
+    [order_id] = demo.submit_orders([_own_sample(folder, "console-browser", -1)])
+    [waiting] = demo.wait_for(
+        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
+    )
+    groups = [g["group_id"] for g in waiting["groups"]]
+    assert len(groups) >= 2, groups
+    return {"order_id": order_id, "groups": groups, "ref": ref, "demo": demo}
+
+
+def _own_sample(folder: Path, name: str, index: int) -> Path:
+    """A sample order under a buyer reference of its own: other tests find their buyer's mails by reference."""
+    body = json.loads(sorted((SAMPLES / "orders").glob("*.json"))[index].read_text(encoding="utf-8"))
+    body["buyer_reference"] = f"CONSOLE-{name}"
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
+
+
+def _manager(served: dict[str, Any], group_id: str) -> dict[str, Any]:
+    return next(s for s in served["staff"] if s["role"] == "manager" and s["group_id"] == group_id)
+
+
+def _sign_in_over_http(served: dict[str, Any], person: dict[str, Any]) -> requests.Session:
+    session = requests.Session()
+    form = session.get(f"{served['console_url']}/sign-in", timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    reply = session.post(
+        f"{served['console_url']}/sign-in",
+        data={"csrf": csrf.group(1), "username": person["username"], "password": person["password"]},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 303, reply.text
+    return session
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot in out/console/, and the page checked by axe-core: no serious or critical violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # Evaluated through the DevTools protocol, which the page's CSP (no script at all) does not govern.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
+    )
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: {serious}"
+
+
+def _bad_then_good(template: bytes, inspected_by: str) -> tuple[bytes, bytes]:
+    """The sheet filled with an unknown defect code on its first row (refused), and filled right (accepted)."""
+    first: list[tuple[str, str]] = []
+
+    def wrong(worker_id: str, sku: str, planned: int) -> RowResult:
+        if not first:
+            first.append((worker_id, sku))
+            return RowResult(planned, 1, "NOT-A-DEFECT", Decimal(planned))
+        return RowResult(planned, 0, "", Decimal(planned))
+
+    def right(worker_id: str, sku: str, planned: int) -> RowResult:
+        return RowResult(planned, 0, "", Decimal(planned))
+
+    return (
+        fill_qc_sheet(template, inspected_by, date.today(), wrong),
+        fill_qc_sheet(template, inspected_by, date.today(), right),
+    )
+
+
+def test_a_manager_uploads_her_qc_sheet_from_the_console_and_another_manager_cannot_reach_it(
+    served: dict[str, Any], order: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    order_id, (first, second) = order["order_id"], order["groups"][:2]
+    assignment_id = f"{order_id}-{first}"
+    her, other = _manager(served, first), _manager(served, second)
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    page = context.new_page()
+    csp_violations: list[str] = []
+    page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
+    sizes: list[int] = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if r.url.startswith(served["console_url"]) else None)
+
+    # Given a manager on the sign-in page (the console sends her there without a session)
+    page.goto(served["console_url"])
+    assert page.url.endswith("/console/sign-in")
+    _shot(page, "1-sign-in")
+    # When she signs in
+    page.fill("#username", her["username"])
+    page.fill("#password", her["password"])
+    page.click("button[type=submit]")
+    # Then she sees her group's new assignment, in her group's language
+    link = page.locator(f"a[href$='/console/assignments/{assignment_id}']")
+    link.wait_for()
+    assert page.locator("html").get_attribute("lang") == order["ref"].group(first).language
+    _shot(page, "2-open-work")
+
+    # When she opens it and downloads the QC template
+    link.click()
+    page.wait_for_selector("#file")
+    _shot(page, "3-assignment")
+    with page.expect_download() as download:
+        page.locator("ul.papers a").nth(1).click()
+    template = Path(download.value.path()).read_bytes()
+    bad, good = _bad_then_good(template, order["ref"].group(first).manager_name)
+    (tmp_path / "qc-con-errores.xlsx").write_bytes(bad)
+    (tmp_path / "qc-hecho.xlsx").write_bytes(good)
+
+    # And uploads it, filled with a mistake, from the page
+    page.set_input_files("#file", str(tmp_path / "qc-con-errores.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page shows the problems by cell, and links the copy with the cells marked
+    page.wait_for_selector(".outcome.refused", timeout=60_000)
+    problems = page.locator(".problems li").all_inner_texts()
+    assert any("NOT-A-DEFECT" in p for p in problems), problems
+    assert page.locator(".outcome.refused a[download]").count() == 1
+    _shot(page, "4-upload-refused")
+
+    # When she uploads it filled right
+    page.locator(f"a[href$='/console/assignments/{assignment_id}']").click()
+    page.set_input_files("#file", str(tmp_path / "qc-hecho.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then it is accepted, within seconds, on the page
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    _shot(page, "5-upload-accepted")
+    assert csp_violations == []
+    assert sizes and max(sizes) < 100_000
+    context.close()
+
+    # When the other group's manager signs in
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{served['console_url']}/sign-in")
+    page.fill("#username", other["username"])
+    page.fill("#password", other["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("main h1")
+    # Then the first group's work is neither listed nor reachable, by link or by id
+    assert page.locator(f"a[href$='/console/assignments/{assignment_id}']").count() == 0
+    reply = page.goto(f"{served['console_url']}/assignments/{assignment_id}")
+    assert reply is not None and reply.status == 404
+    _shot(page, "6-other-group-not-found")
+    reply = page.goto(f"{served['console_url']}/assignments/{assignment_id}/uploads/{'0' * 32}")
+    assert reply is not None and reply.status == 404
+    context.close()
+
+
+def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(served: dict[str, Any]) -> None:
+    console = served["console_url"]
+    for path in ("", "/assignments/anything", "/assignments/a/uploads/" + "0" * 32):
+        reply = requests.get(f"{console}{path}", allow_redirects=False, timeout=30)
+        assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
+    # the sign-in form without its token
+    manager = served["staff"][0]
+    reply = requests.post(
+        f"{console}/sign-in", data={"username": manager["username"], "password": manager["password"]}, timeout=30
+    )
+    assert reply.status_code == 403 and "telar_session" not in reply.headers.get("Set-Cookie", "")
+    # signing out without the page's token
+    session = _sign_in_over_http(served, manager)
+    assert session.post(f"{console}/sign-out", data={}, allow_redirects=False, timeout=30).status_code == 403
+    assert session.get(console, allow_redirects=False, timeout=30).status_code == 200  # still signed in
+    # every page: a CSP without script, HttpOnly SameSite cookie
+    page = session.get(console, timeout=30)
+    assert "script" not in page.headers["Content-Security-Policy"] and "<script" not in page.text
+
+
+def test_a_presigned_upload_over_the_size_limit_or_to_another_key_is_refused_by_s3(
+    served: dict[str, Any], order: dict[str, Any]
+) -> None:
+    # Given the upload form on a manager's assignment page
+    group = order["groups"][-1]
+    session = _sign_in_over_http(served, _manager(served, group))
+    page = session.get(f"{served['console_url']}/assignments/{order['order_id']}-{group}", timeout=30)
+    assert page.status_code == 200
+    action = re.search(r'<form method="post" action="([^"]+)" enctype', page.text)
+    assert action is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    url = action.group(1).replace("&amp;", "&")
+    fields = {k: v.replace("&amp;", "&") for k, v in fields.items()}
+    # When a file over 5 MB is posted with it
+    too_big = requests.post(url, data=fields, files={"file": ("qc.xlsx", b"x" * (5 * 1024 * 1024 + 1))}, timeout=60)
+    # Then S3 refuses it by the policy's size condition
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    # And the same form for another key, or with a forged policy, is refused
+    elsewhere = requests.post(
+        url, data={**fields, "key": "qc/elsewhere.xlsx"}, files={"file": ("qc.xlsx", b"x")}, timeout=60
+    )
+    assert elsewhere.status_code == 403
+    forged = requests.post(
+        url, data={**fields, "policy": fields["policy"][:-4] + "AAAA"}, files={"file": ("q", b"x")}, timeout=60
+    )
+    assert forged.status_code == 403
+
+
+def test_the_accessibility_check_finds_what_it_must(browser: Any) -> None:
+    # Given a page with an input nobody labelled, When axe-core runs on it as on the console's pages
+    page = browser.new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><input id="x"></main></html>')
+    # Then the check fails on it (the console's pages pass the same check in the test above)
+    with pytest.raises(AssertionError, match="label"):
+        _shot(page, "0-axe-self-check")
+    page.close()
+    (SCREENSHOTS / "0-axe-self-check.png").unlink(missing_ok=True)
+
+
+def test_the_office_sees_every_order_with_the_stage_of_each_group(
+    served: dict[str, Any], order: dict[str, Any], browser: Any
+) -> None:
+    # Given the office's user
+    office = next(s for s in served["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    # When she signs in
+    page.goto(f"{served['console_url']}/sign-in")
+    page.fill("#username", office["username"])
+    page.fill("#password", office["password"])
+    page.click("button[type=submit]")
+    # Then the orders page lists the order with a link to each of its groups' work
+    page.wait_for_selector("#attention")
+    for group_id in order["groups"]:
+        assert page.locator(f"a[href$='/console/assignments/{order['order_id']}-{group_id}']").count() == 1
+    _shot(page, "7-office-orders")
+    # And the makers' page names the maker whose chosen photo is not uploaded (the samples leave out AYA-05's)
+    page.click("a[href$='/console/makers']")
+    page.wait_for_selector("#missing")
+    assert "AYA-05" in page.locator("ul.missing").inner_text()
+    _shot(page, "7b-office-makers-photos")
+    page.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _private_cloud_starting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[Any], Path]]:
+    """A local cloud of its own (`python -m local.serve`), started with the module so that it comes up while the
+    first tests run: a pay run pays every unpaid line of the period and an order that needs attention is listed to
+    the office, so the shared cloud's tests must not see them."""
+    out = tmp_path_factory.mktemp("console-private")
+    ports = {f"TELAR_{name}_PORT": str(free_port()) for name in ("API", "AWS", "SMTP")}
+    env = {**os.environ, **ports, "TELAR_OUT_DIR": str(out), "TELAR_LOCAL_VISIBILITY_TIMEOUT": "2"}
+    # No rework round: an order whose units are all rejected needs attention after its first QC round.
+    command = [sys.executable, "-m", "local.serve", "--parameter", "MaxReworkRounds=0"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    yield process, out
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+
+
+@pytest.fixture(scope="module")
+def private_cloud(_private_cloud_starting: tuple[subprocess.Popen[Any], Path]) -> dict[str, Any]:
+    process, out = _private_cloud_starting
+    return {**read_outputs(out / "outputs.json", process), "out": out}
+
+
+def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order whose QC sheets were all accepted (its makers' earnings recorded, unpaid)
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    order_ids = demo.submit_orders([_own_sample(tmp_path, "console-finance", 0)])
+    demo.fill_and_upload_qc(order_ids)
+    # When finance signs in and runs this month's pay period (the first offered)
+    finance = next(s for s in private_cloud["staff"] if s["role"] == "finance")
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    page.goto(f"{private_cloud['console_url']}/sign-in")
+    page.fill("#username", finance["username"])
+    page.fill("#password", finance["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#period")
+    _shot(page, "8-finance-pay-periods")
+    page.click("form.stack button[type=submit]")
+    # Then the period's page follows the run until its files are there
+    page.wait_for_selector("ul.files a", timeout=60_000)
+    _shot(page, "9-finance-pay-period-run")
+    # And she downloads the payroll workbook
+    workbook = page.locator("ul.files a", has_text=".xlsx").first
+    with page.expect_download() as download:
+        workbook.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: an xlsx
+    page.close()
+
+
+class _RejectingEverything(Demo):
+    """Managers who reject every unit: the order runs out of rework rounds (the private cloud allows none)."""
+
+    def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
+        product = self.ref.product(sku)
+        assert product is not None
+        return RowResult(planned, planned, product.defect_codes[0], Decimal(planned))
+
+
+def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order whose every unit was rejected, with no rework round left
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = _RejectingEverything(private_cloud, ref, out_dir=tmp_path)
+    [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-attention", 0)])
+    demo.fill_and_upload_qc([order_id])
+    stuck = demo.order(order_id)
+    assert stuck["status"] == "NEEDS_ATTENTION", stuck["status"]
+    # When the office signs in
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{private_cloud['console_url']}/sign-in")
+    page.fill("#username", office["username"])
+    page.fill("#password", office["password"])
+    page.click("button[type=submit]")
+    # Then the order leads the needs-attention list, with the staff-side reason
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert item.locator(".reason").inner_text().strip() != ""
+    _shot(page, "10-office-needs-attention")
+    page.close()
