@@ -46,7 +46,7 @@ from telar.models.attendance import (
 )
 from telar.models.qc import ParsedCell
 from telar.sheets.cell_readers import as_date, as_hours, label_key, text
-from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, read_grid
+from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, find_header, read_grid
 
 ATTENDANCE_SHEET: Final = "Attendance"
 LABEL_GROUP_ID: Final = "Group ID"
@@ -73,7 +73,7 @@ def read_attendance_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) 
     """
     grid = read_grid(data, preferred_sheet=ATTENDANCE_SHEET, max_bytes=max_bytes)
     problems: list[SheetProblem] = []
-    header_row, columns = _find_header(grid, problems)
+    header_row, columns = find_header(grid, ATTENDANCE_COLUMNS, ("worker_id", "day"), problems)
     labels = _find_labels(grid, header_row)
     for key, label in (("group_id", LABEL_GROUP_ID), ("month", LABEL_MONTH)):
         if key not in labels:
@@ -122,43 +122,6 @@ def _month(value: object, date1904: bool) -> str:
         return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else typed
     day = as_date(value, date1904=date1904) if not isinstance(value, str) or typed.count("-") == 2 else None
     return f"{day.year:04d}-{day.month:02d}" if day else typed
-
-
-def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, dict[str, int]]:
-    """The first row holding both 'Worker ID' and 'Date', and the column of each contract label in it."""
-    wanted = {label_key(label): field for field, label in ATTENDANCE_COLUMNS.items()}
-    anchors = {label_key(ATTENDANCE_COLUMNS["worker_id"]), label_key(ATTENDANCE_COLUMNS["day"])}
-    for number in sorted(grid.rows):
-        keys = [label_key(v) for v in grid.rows[number]]
-        if not anchors <= set(keys):
-            continue
-        columns: dict[str, int] = {}
-        for col, key in enumerate(keys, start=1):
-            field = wanted.get(key) if key else None
-            if field is None:
-                continue
-            if field in columns:
-                where = coordinate(number, columns[field])
-                label = ATTENDANCE_COLUMNS[field]
-                problems.append(
-                    SheetProblem(
-                        grid.sheet,
-                        coordinate(number, col),
-                        grid.value(number, col),
-                        messages.LABEL_ONCE(label=label, cell=where),
-                    )
-                )
-            else:
-                columns[field] = col
-        for field, label in ATTENDANCE_COLUMNS.items():
-            if field not in columns:
-                problems.append(
-                    SheetProblem(grid.sheet, f"{number}:{number}", None, messages.COLUMN_HEADED(label=label))
-                )
-        return number, columns
-    labels = ", ".join(f"'{label}'" for label in ATTENDANCE_COLUMNS.values())
-    problems.append(SheetProblem(grid.sheet, "", None, messages.HEADER_ROW(labels=labels)))
-    return None, {}
 
 
 def _find_labels(grid: Grid, header_row: int | None) -> dict[str, ParsedCell]:

@@ -35,7 +35,7 @@ from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import ParsedCell, ParsedQc, ParsedRow
 from telar.sheets.cell_readers import as_date, as_hours, as_whole, label_key, text
-from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, read_grid
+from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, find_header, read_grid
 
 QC_SHEET: Final = "QC"
 LABEL_ASSIGNMENT_ID: Final = "Assignment ID"
@@ -65,7 +65,7 @@ def read_qc_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Parse
     problems: list[SheetProblem] = []
     sheet = grid.sheet
 
-    header_row, columns = _find_header(grid, problems)
+    header_row, columns = find_header(grid, QC_COLUMNS, ("worker_id", "sku"), problems)
     found = _find_labels(
         grid,
         {"assignment_id": LABEL_ASSIGNMENT_ID, "inspected_by": LABEL_INSPECTED_BY, "date": LABEL_DATE},
@@ -118,47 +118,6 @@ def _read_row(number: int, cells: dict[str, ParsedCell]) -> ParsedRow:
         defect_codes=tuple(t.strip() for t in re.split(r"[,;\n]+", text(cells["defect_codes"].value)) if t.strip()),
         hours_worked=as_hours(cells["hours_worked"].value),
     )
-
-
-def _find_header(grid: Grid, problems: list[SheetProblem]) -> tuple[int | None, dict[str, int]]:
-    """The first row holding both 'Worker ID' and 'SKU', and the column of each contract label in it."""
-    wanted = {label_key(label): field for field, label in QC_COLUMNS.items()}
-    anchors = {label_key(QC_COLUMNS["worker_id"]), label_key(QC_COLUMNS["sku"])}
-    for number in sorted(grid.rows):
-        keys = [label_key(v) for v in grid.rows[number]]
-        if not anchors <= set(keys):
-            continue
-        columns: dict[str, int] = {}
-        for col, key in enumerate(keys, start=1):
-            field = wanted.get(key) if key else None
-            if field is None:
-                continue
-            if field in columns:
-                problems.append(
-                    SheetProblem(
-                        grid.sheet,
-                        coordinate(number, col),
-                        grid.value(number, col),
-                        messages.LABEL_ONCE(label=QC_COLUMNS[field], cell=coordinate(number, columns[field])),
-                    )
-                )
-            else:
-                columns[field] = col
-        for field, label in QC_COLUMNS.items():
-            if field not in columns:
-                problems.append(
-                    SheetProblem(grid.sheet, f"{number}:{number}", None, messages.COLUMN_HEADED(label=label))
-                )
-        return number, columns
-    problems.append(
-        SheetProblem(
-            grid.sheet,
-            "",
-            None,
-            messages.HEADER_ROW(labels=", ".join(f"'{label}'" for label in QC_COLUMNS.values())),
-        )
-    )
-    return None, {}
 
 
 def _find_labels(

@@ -25,6 +25,7 @@ from python_calamine import CalamineWorkbook
 
 from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
+from telar.sheets.cell_readers import label_key
 from telar.sheets.extent import Extent, check_extents
 
 MAX_UPLOAD_BYTES = 5_000_000  # a filled QC sheet is ~30 kB; reference workbooks stay well under this
@@ -233,3 +234,45 @@ def _clean(value: Any) -> CellValue:
     if isinstance(value, str | int | float | datetime | date | time | timedelta | bool) or value is None:
         return value
     return str(value)
+
+
+def find_header(
+    grid: Grid, columns: dict[str, str], anchors: tuple[str, str], problems: list[SheetProblem]
+) -> tuple[int | None, dict[str, int]]:
+    """The first row holding both ``anchors`` (fields), and the column of each of ``columns`` (field -> label) in it.
+
+    Labels match as a person types them (``label_key``); a label twice in the row, a label missing, or no such
+    row at all is added to ``problems`` at its cell.
+    """
+    wanted = {label_key(label): field for field, label in columns.items()}
+    needed = {label_key(columns[field]) for field in anchors}
+    for number in sorted(grid.rows):
+        keys = [label_key(v) for v in grid.rows[number]]
+        if not needed <= set(keys):
+            continue
+        found: dict[str, int] = {}
+        for col, key in enumerate(keys, start=1):
+            field = wanted.get(key) if key else None
+            if field is None:
+                continue
+            if field in found:
+                where = coordinate(number, found[field])
+                problems.append(
+                    SheetProblem(
+                        grid.sheet,
+                        coordinate(number, col),
+                        grid.value(number, col),
+                        messages.LABEL_ONCE(label=columns[field], cell=where),
+                    )
+                )
+            else:
+                found[field] = col
+        for field, label in columns.items():
+            if field not in found:
+                problems.append(
+                    SheetProblem(grid.sheet, f"{number}:{number}", None, messages.COLUMN_HEADED(label=label))
+                )
+        return number, found
+    labels = ", ".join(f"'{label}'" for label in columns.values())
+    problems.append(SheetProblem(grid.sheet, "", None, messages.HEADER_ROW(labels=labels)))
+    return None, {}
