@@ -9,13 +9,10 @@ from typing import Final
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Group, PayPeriod, ReferenceData
 from telar.models.attendance import HOURS_COLUMNS, MAX_DAY_HOURS, day_hours, sheet_days
-from telar.models.qc import EARLIEST_DATE, LATEST_DATE
 from telar.sheets import cells
 from telar.sheets.attendance_sheet import (
     ATTENDANCE_COLUMNS,
@@ -237,27 +234,10 @@ def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> Non
 
 def _validations(ws: Worksheet, group: Group, first: int, last: int, spare_first: int) -> None:
     words = words_for(group.language)
-    hours = DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2=f"{MAX_DAY_HOURS:f}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",  # Telar checks again on upload; "7:30" typed as text is still accepted there
-        error=f"0 - {MAX_DAY_HOURS:f}",
-    )
+    hours = cells.hours_check(MAX_DAY_HOURS, f"0 - {MAX_DAY_HOURS:f}")
     hours.add(f"{get_column_letter(COL['present'])}{first}:{get_column_letter(COL['holiday'])}{last}")
     ws.add_data_validation(hours)
-    dates = DataValidation(
-        type="date",
-        operator="between",
-        formula1=str(int(to_excel(EARLIEST_DATE))),
-        formula2=str(int(to_excel(LATEST_DATE))),
-        allow_blank=True,
-        showErrorMessage=True,
-        error=f"{words['day']}: dd/mm/yyyy",
-    )
+    dates = cells.date_check(f"{words['day']}: dd/mm/yyyy")
     dates.add(f"{get_column_letter(COL['day'])}{spare_first}:{get_column_letter(COL['day'])}{last}")
     ws.add_data_validation(dates)
 

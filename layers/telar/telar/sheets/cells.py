@@ -12,8 +12,12 @@ from io import BytesIO
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from telar.models.qc import EARLIEST_DATE, LATEST_DATE
 
 # Characters XML 1.0 cannot carry; openpyxl raises IllegalCharacterError on them, so user text
 # containing one would otherwise crash a writer.
@@ -113,3 +117,31 @@ def to_bytes(wb: Workbook) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def date_check(error: str) -> DataValidation:
+    """A date cell's validation: a date from 2000 to 2100 (the plausible years a reader accepts), else ``error``."""
+    return DataValidation(
+        type="date",
+        operator="between",
+        formula1=str(int(to_excel(EARLIEST_DATE))),
+        formula2=str(int(to_excel(LATEST_DATE))),
+        allow_blank=True,
+        showErrorMessage=True,
+        error=error,
+    )
+
+
+def hours_check(bound: Decimal, error: str) -> DataValidation:
+    """An hours cell's validation: 0 to ``bound``, as a warning the manager can confirm (the reader checks again,
+    and accepts "7:30" typed as text)."""
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=f"{bound:f}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        error=error,
+    )

@@ -16,12 +16,11 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Assignment, Group, ReferenceData
-from telar.models.qc import EARLIEST_DATE, LATEST_DATE, max_hours_per_row
+from telar.models.qc import max_hours_per_row
 from telar.sheets import cells
 from telar.sheets.labels import instructions_for, labels_for
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
@@ -82,15 +81,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         for col in range(3, _VALUE_COLUMNS + 2):  # the merged cell's border is drawn by each cell under it
             ws.cell(row=sign_row, column=col).border = cells.BOX
     ws.cell(row=date_row, column=2).number_format = DATE_FORMAT
-    date_check = DataValidation(
-        type="date",
-        operator="between",
-        formula1=str(int(to_excel(EARLIEST_DATE))),
-        formula2=str(int(to_excel(LATEST_DATE))),
-        allow_blank=True,
-        showErrorMessage=True,
-        error=f"{words['date']}: dd/mm/yyyy",
-    )
+    date_check = cells.date_check(f"{words['date']}: dd/mm/yyyy")
     date_check.add(ws.cell(row=date_row, column=2).coordinate)
     ws.add_data_validation(date_check)
 
@@ -224,16 +215,7 @@ def _validations(
 
     hours_letter = get_column_letter(COL["hours_worked"])
     for bound, rows in rows_by_bound.items():
-        hours = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2=f"{bound:f}",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="warning",  # a warning the manager can confirm: Telar checks the bound on upload
-            error=f"{words['hours_worked']}: 0 - {bound:f}",
-        )
+        hours = cells.hours_check(bound, f"{words['hours_worked']}: 0 - {bound:f}")
         for row in rows:
             hours.add(f"{hours_letter}{row}")
         ws.add_data_validation(hours)
