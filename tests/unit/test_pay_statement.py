@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from samples.make_reference_book import sample_book
 from telar.attendance import attendance_earnings
 from telar.errors import SheetInvalid
-from telar.models import GroupPayroll, Maker, PayPeriod, ReferenceData
+from telar.models import EarningLine, GroupPayroll, Maker, PayPeriod, ReferenceData
 from telar.models.attendance import Attendance, AttendanceDay
 from telar.models.reference import PAYMENT_METHODS, TIME_KINDS
 from telar.payroll import by_group, earnings_for, pay_date, pay_statement, settle_guarantees
@@ -245,22 +245,34 @@ _ROW = st.tuples(
 )
 
 
+def _cusco_across_a_raise(**group: Any) -> ReferenceData:
+    """The test reference with Cusco's terms changed by ``group`` and Peru's minimum wage before its last raise."""
+    ref = _reference()
+    cusco = ref.group(CUSCO).model_copy(update=group)
+    [peru] = [r for r in ref.wage_rules if r.country == "PE"]
+    before_the_raise = peru.model_copy(update={"amount": Decimal("1025.00"), "effective_from": date(2022, 5, 1)})
+    return ref.model_copy(
+        update={"groups": (cusco, *ref.groups[1:]), "wage_rules": (*ref.wage_rules, before_the_raise)}
+    )
+
+
+def _qc_lines(rows: list[tuple[str, str, int, Decimal, date]], ref: ReferenceData) -> list[EarningLine]:
+    """The earning lines of one QC round per row (maker, product, units passed, hours, QC day), by the real rules."""
+    lines = []
+    for i, (worker, sku, passed, hours, on) in enumerate(rows):
+        qc = make_qc_row(worker, sku, planned=passed, produced=passed, passed=passed, hours_worked=hours)
+        lines += earnings_for(make_assignment(assignment_id=f"a-{i}", qc_rows=[qc]), ref, on)
+    return lines
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_ROW, min_size=1, max_size=12), st.sampled_from(["0", "2.50"]))
 def test_every_maker_is_paid_at_least_the_minimum_for_all_her_hours_and_the_pay_total_is_the_audit_total(
     rows: list[tuple[str, str, int, Decimal, date]], hourly_base: str
 ) -> None:
     # Given QC rounds on random days, with random output and hours, paid by the real rules
-    ref = _reference()
-    group = ref.group(CUSCO).model_copy(update={"hourly_base": Decimal(hourly_base)})
-    [peru] = [r for r in ref.wage_rules if r.country == "PE"]
-    before_the_raise = peru.model_copy(update={"amount": Decimal("1025.00"), "effective_from": date(2022, 5, 1)})
-    ref = ref.model_copy(update={"groups": (group, *ref.groups[1:]), "wage_rules": (*ref.wage_rules, before_the_raise)})
-    lines = []
-    for i, (worker, sku, passed, hours, on) in enumerate(rows):
-        qc = make_qc_row(worker, sku, planned=passed, produced=passed, passed=passed, hours_worked=hours)
-        assignment = make_assignment(assignment_id=f"a-{i}", qc_rows=[qc])
-        lines += earnings_for(assignment, ref, on)
+    ref = _cusco_across_a_raise(hourly_base=Decimal(hourly_base))
+    lines = _qc_lines(rows, ref)
     payrolls = by_group(lines, ref)
     statement = pay_statement(payrolls, ref, NOVEMBER, PAID_ON, "Telar")
     for pay in statement.rows:
@@ -292,15 +304,9 @@ def test_with_random_attendance_every_maker_is_paid_the_minimum_for_all_her_hour
 ) -> None:
     # Given QC rounds and a November attendance sheet with random hours of every kind, in a group that may
     # guarantee hours, paid by the real rules (the guarantee settled as the pay run settles it)
-    ref = _reference()
-    group = ref.group(CUSCO).model_copy(update={"guaranteed_hours_per_week": Decimal(guaranteed)})
-    [peru] = [r for r in ref.wage_rules if r.country == "PE"]
-    before_the_raise = peru.model_copy(update={"amount": Decimal("1025.00"), "effective_from": date(2022, 5, 1)})
-    ref = ref.model_copy(update={"groups": (group, *ref.groups[1:]), "wage_rules": (*ref.wage_rules, before_the_raise)})
-    lines = []
-    for i, (worker, sku, passed, hours, on) in enumerate(rows):
-        qc = make_qc_row(worker, sku, planned=passed, produced=passed, passed=passed, hours_worked=hours)
-        lines += earnings_for(make_assignment(assignment_id=f"a-{i}", qc_rows=[qc]), ref, on)
+    ref = _cusco_across_a_raise(guaranteed_hours_per_week=Decimal(guaranteed))
+    group = ref.group(CUSCO)
+    lines = _qc_lines(rows, ref)
     sheet: dict[tuple[str, date], AttendanceDay] = {}
     for worker, day, present, kind, hours in days:
         if group.is_open_on(day) and (worker, day) not in sheet:
