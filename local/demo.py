@@ -216,15 +216,22 @@ class Demo:
 
     def reply_by_mail(self, manager: str, filename: str, sheet: bytes) -> None:
         """What a manager does: reply to her papers with the filled sheet attached (SMTP, as to SES receiving)."""
+        self.send_by_smtp(self.manager_reply(manager, filename, sheet))
+        print(f"  replied by e-mail from {manager} to {self.outputs['inbound_address']} with {filename}")
+
+    def manager_reply(self, manager: str, filename: str, sheet: bytes) -> EmailMessage:
+        """Her reply to Telar's inbound address, with the sheet attached."""
         message = EmailMessage()
         message["From"], message["To"] = manager, self.outputs["inbound_address"]
         message["Subject"] = "Re: Telar: new work"
         message["Message-ID"] = make_msgid(domain=manager.split("@")[1])
         message.set_content("Here is the QC sheet.\n")
         message.add_attachment(sheet, maintype="application", subtype=XLSX.split("/")[1], filename=filename)
+        return message
+
+    def send_by_smtp(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.outputs["smtp"]["host"], self.outputs["smtp"]["port"], timeout=30) as smtp:
             smtp.send_message(message)
-        print(f"  replied by e-mail from {manager} to {self.outputs['inbound_address']} with {filename}")
 
     def _artifact(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read())

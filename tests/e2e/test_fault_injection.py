@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import os
-import smtplib
 import subprocess
 import sys
 import time
@@ -16,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote_plus
@@ -30,7 +28,6 @@ from local.demo import Demo, client_options
 from local.faults import PERMANENT_ERROR
 from local.manager import RowResult
 from telar.adapters.dynamo import dynamo_stores
-from telar.adapters.mail import XLSX
 from telar.artifacts import QC_UPLOADS, mailed_upload_key
 from telar.models import ReferenceData
 from telar.observability import metrics
@@ -300,16 +297,10 @@ class MailingManager(Demo):
         self.message_ids: list[str] = []
 
     def reply_by_mail(self, manager: str, filename: str, sheet: bytes) -> None:
-        message = EmailMessage()
-        message["From"], message["To"] = manager, self.outputs["inbound_address"]
-        message["Subject"] = "Re: Telar: new work"
-        message["Message-ID"] = make_msgid(domain=manager.split("@")[1])
-        message.set_content("Here is the QC sheet.\n")
-        message.add_attachment(sheet, maintype="application", subtype=XLSX.split("/")[1], filename=filename)
+        message = self.manager_reply(manager, filename, sheet)
         for name, data in self.extra.items():
             message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
-        with smtplib.SMTP(self.outputs["smtp"]["host"], self.outputs["smtp"]["port"], timeout=30) as smtp:
-            smtp.send_message(message)
+        self.send_by_smtp(message)
         self.message_ids.append(str(message["Message-ID"]))
 
 
