@@ -12,9 +12,9 @@ from telar.models import EarningLine, Group
 from telar.models.attendance import Attendance, attendance_order_id
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rendering import render_mail, translator
+from telar.rendering import render_mail
 from telar.sheets.attendance_sheet import read_attendance_workbook
-from telar.stages.notify import keep_error_report, send_once
+from telar.stages.notify import report_refused_sheet, send_once
 
 
 def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> str:
@@ -84,20 +84,8 @@ def _report_invalid_sheet(
     group: Group | None,
     thread: MailThread | None,
 ) -> None:
-    """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed:
-    to the group's manager in her language when the sheet names a real group, else to the office."""
-    language = group.language if group else "en"
-    mail = render_mail("attendance_report", language, key=key, problems=invalid.problems)
-    stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
-    attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
+    """To the group's manager in her language when the sheet names a real group, else to the office."""
     logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
-    to = [str(group.manager_email)] if group else ports.settings.finance_recipients
-    send_once(
-        ports,
-        f"attendance-report#{upload_ref}",
-        to=to,
-        mail=mail,
-        attachments=attachments,
-        invite_reply=True,
-        thread=thread,
-    )
+    stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
+    report = ("attendance_report", stem, f"attendance-report#{upload_ref}")
+    report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)

@@ -4,9 +4,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from telar.adapters.mail import XLSX, Attachment
-from telar.errors import SheetProblem
+from telar.errors import SheetInvalid, SheetProblem
 from telar.inbound import MailThread
 from telar.messages import english
+from telar.models import Group
 from telar.ports import Ports
 
 if TYPE_CHECKING:  # a type only: sending needs no jinja2, which a stage that renders nothing should not import
@@ -68,3 +69,27 @@ def keep_error_report(
         ports.uploads.put(f"{stem}.xlsx", annotated, XLSX)
         return (Attachment(f"{stem.rsplit('/', 1)[-1]}.xlsx", annotated, XLSX),)
     return ()
+
+
+def report_refused_sheet(
+    ports: Ports,
+    key: str,
+    data: bytes,
+    invalid: SheetInvalid,
+    *,
+    report: tuple[str, str, str],
+    group: Group | None,
+    thread: MailThread | None,
+) -> None:
+    """Answer the refused upload ``key``: its report (``report`` = mail template, report stem, once-claim) kept
+    beside it with, where the upload opens, a copy with the bad cells marked, and mailed to the group's manager in
+    her language, or to the office when the sheet names no group we know; a mailed sheet is answered in its thread.
+    """
+    from telar.rendering import render_mail, translator  # a refusal is written: jinja2 only now
+
+    template, stem, claim = report
+    language = group.language if group else "en"
+    mail = render_mail(template, language, key=key, problems=invalid.problems)
+    attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
+    to = [str(group.manager_email)] if group else ports.settings.finance_recipients
+    send_once(ports, claim, to=to, mail=mail, attachments=attachments, invite_reply=True, thread=thread)

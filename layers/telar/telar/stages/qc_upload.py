@@ -11,11 +11,11 @@ from telar.models import ENDED, Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
 from telar.qc import validate_qc
-from telar.rendering import render_mail, translator
+from telar.rendering import render_mail
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
 from telar.stages.conflicts import retry_on_conflict
-from telar.stages.notify import keep_error_report, send_once
+from telar.stages.notify import report_refused_sheet, send_once
 
 
 def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
@@ -127,17 +127,10 @@ def _report_invalid_sheet(
     assignment: Assignment | None,
     thread: MailThread | None,
 ) -> None:
-    """A plain-text summary and, where the upload opens, a copy with the bad cells marked; both kept and mailed."""
-    # The group's manager, in her language, when the sheet names a real assignment; otherwise nobody can be told
-    # but the office. A sheet that came by e-mail is answered to its sender (a manager, checked when it came in),
-    # in her thread.
+    """To the group's manager, in her language, when the sheet names a real assignment; otherwise nobody can be
+    told but the office. A sheet that came by e-mail is answered to its sender (checked when it came in)."""
     group = ports.reference.load_reference().group(assignment.group_id) if assignment else None
-    language = group.language if group else "en"
-    mail = render_mail("qc_report", language, key=key, problems=invalid.problems)
-    stem = qc_report_stem(key, upload_ref.rsplit("#", 1)[1])
-    attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
     logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
-    to = [group.manager_email] if group else ports.settings.finance_recipients
-    send_once(
-        ports, f"qc-report#{upload_ref}", to=to, mail=mail, attachments=attachments, invite_reply=True, thread=thread
-    )
+    stem = qc_report_stem(key, upload_ref.rsplit("#", 1)[1])
+    report = ("qc_report", stem, f"qc-report#{upload_ref}")
+    report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)
