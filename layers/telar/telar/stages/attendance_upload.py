@@ -39,8 +39,11 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
         if earlier not in (None, upload_ref):
             raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=earlier))])
-    except SheetInvalid as invalid:
-        _report_invalid_sheet(ports, key, upload_ref, data, invalid, group, thread)
+    except SheetInvalid as invalid:  # told to her group's manager in her language, or the office if no group
+        logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
+        stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
+        report = ("attendance_report", stem, f"attendance-report#{upload_ref}")
+        report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)
         return "rejected"
     lines = attendance_earnings(attendance, ref, upload_ref)
     new = ports.earnings.record_earnings(lines)  # conditional per line: a redelivery records none again
@@ -73,19 +76,3 @@ def _receipt(
         guaranteed=bool(group.guaranteed_hours_per_week),
     )
     send_once(ports, f"attendance-receipt#{upload_ref}", to=[str(group.manager_email)], mail=mail, thread=thread)
-
-
-def _report_invalid_sheet(
-    ports: Ports,
-    key: str,
-    upload_ref: str,
-    data: bytes,
-    invalid: SheetInvalid,
-    group: Group | None,
-    thread: MailThread | None,
-) -> None:
-    """To the group's manager in her language when the sheet names a real group, else to the office."""
-    logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
-    stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
-    report = ("attendance_report", stem, f"attendance-report#{upload_ref}")
-    report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)

@@ -66,7 +66,12 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
         ref = order_reference(ports, order)
         sheet = validate_qc(parsed, assignment, ref)
     except SheetInvalid as invalid:
-        _report_invalid_sheet(ports, key, upload_ref, data, invalid, assignment, thread)
+        # To the group's manager, in her language, when the sheet names a real assignment; otherwise nobody can be
+        # told but the office. A sheet that came by e-mail is answered to its sender (checked when it came in).
+        logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
+        group = ports.reference.load_reference().group(assignment.group_id) if assignment else None
+        report = ("qc_report", qc_report_stem(key, upload_ref.rsplit("#", 1)[1]), f"qc-report#{upload_ref}")
+        report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)
         return "rejected"
     ports.assignments.record_qc(sheet, upload_ref, _unused_capacity(ports, assignment))  # ConditionFailed: decide again
     accepted = ports.assignments.get_assignment(sheet.assignment_id)
@@ -116,21 +121,3 @@ def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Ass
     send_once(
         ports, f"qc-not-awaited#{upload_ref}", to=[group.manager_email, *ports.settings.finance_recipients], mail=mail
     )
-
-
-def _report_invalid_sheet(
-    ports: Ports,
-    key: str,
-    upload_ref: str,
-    data: bytes,
-    invalid: SheetInvalid,
-    assignment: Assignment | None,
-    thread: MailThread | None,
-) -> None:
-    """To the group's manager, in her language, when the sheet names a real assignment; otherwise nobody can be
-    told but the office. A sheet that came by e-mail is answered to its sender (checked when it came in)."""
-    group = ports.reference.load_reference().group(assignment.group_id) if assignment else None
-    logger.warning("QC sheet rejected", key=key, problems=len(invalid.problems))
-    stem = qc_report_stem(key, upload_ref.rsplit("#", 1)[1])
-    report = ("qc_report", stem, f"qc-report#{upload_ref}")
-    report_refused_sheet(ports, key, data, invalid, report=report, group=group, thread=thread)
