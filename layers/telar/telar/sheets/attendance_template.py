@@ -252,17 +252,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData) -> None:
         if row == 1:
             cell.font = cells.TITLE_FONT
     row = len(lines) + 2
-    cells.put_text(ws.cell(row=row, column=1), words["worker_id"]).font = cells.LABEL_FONT
-    cells.put_text(ws.cell(row=row, column=2), words["maker"]).font = cells.LABEL_FONT
-    for maker in ref.makers_of(group.group_id):
-        row += 1
-        cells.put_text(ws.cell(row=row, column=1), maker.worker_id)
-        cells.put_text(ws.cell(row=row, column=2), maker.first_name)
-    cells.set_widths(ws, [16, 30, 60])
-    cells.setup_print(ws, header_row=None)
-
-
-# ---------------------------------------------------------------------------------------------- reading
+    cells.end_instructions_with_makers(ws, row, words, ref.makers_of(group.group_id))
 
 
 def main(argv: list[str] | None = None) -> int:

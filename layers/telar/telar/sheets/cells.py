@@ -17,6 +17,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from telar.models import Maker
 from telar.models.qc import EARLIEST_DATE, LATEST_DATE
 
 # Characters XML 1.0 cannot carry; openpyxl raises IllegalCharacterError on them, so user text
@@ -145,3 +146,16 @@ def hours_check(bound: Decimal, error: str) -> DataValidation:
         errorStyle="warning",
         error=error,
     )
+
+
+def end_instructions_with_makers(ws: Worksheet, row: int, words: Mapping[str, str], makers: Iterable[Maker]) -> None:
+    """Close a template's instructions sheet: from ``row``, the group's makers (her id and first name, so a manager
+    can fill a spare row), then the widths and print set-up."""
+    put_text(ws.cell(row=row, column=1), words["worker_id"]).font = LABEL_FONT
+    put_text(ws.cell(row=row, column=2), words["maker"]).font = LABEL_FONT
+    for maker in makers:
+        row += 1
+        put_text(ws.cell(row=row, column=1), maker.worker_id)
+        put_text(ws.cell(row=row, column=2), maker.first_name)
+    set_widths(ws, [16, 30, 60])
+    setup_print(ws, header_row=None)

@@ -252,11 +252,4 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
         cells.put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")
         row += 1
     row += 1
-    cells.put_text(ws.cell(row=row, column=1), words["worker_id"]).font = cells.LABEL_FONT
-    cells.put_text(ws.cell(row=row, column=2), words["maker"]).font = cells.LABEL_FONT
-    for maker in ref.makers_of(group.group_id):
-        row += 1
-        cells.put_text(ws.cell(row=row, column=1), maker.worker_id)
-        cells.put_text(ws.cell(row=row, column=2), maker.first_name)
-    cells.set_widths(ws, [16, 30, 60])
-    cells.setup_print(ws, header_row=None)
+    cells.end_instructions_with_makers(ws, row, words, ref.makers_of(group.group_id))
