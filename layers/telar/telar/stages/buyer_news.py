@@ -20,7 +20,7 @@ MAIL_LINK_SECONDS = 12 * 3600  # long enough to open from a mailbox; the API giv
 _DOCUMENT_NAMES = {"cards": messages.CARDS_TO_PRINT(), "packing_list": messages.PACKING_LIST()}
 
 
-def tell_buyer(ports: Ports, order: Order, event: str, once_per: str = "", **context: Any) -> bool:
+def tell_buyer(ports: Ports, order: Order, event: str, once_per: str = "", **context: Any) -> None:
     """E-mail the order's buyer ``templates/mail/buyer_<event>``, once per order and event (and ``once_per``)."""
     # imported here: jinja2 is a cold-start cost the intake API pays only when a buyer cancels
     from telar.rendering import render_mail
@@ -28,10 +28,9 @@ def tell_buyer(ports: Ports, order: Order, event: str, once_per: str = "", **con
     buyer = ports.auth.get_buyer(order.buyer_id)
     if buyer is None or not buyer.active:
         logger.info("buyer not told: no active buyer on record", order_id=order.order_id, news=event)
-        return False
+        return
     mail = render_mail(f"buyer_{event}", buyer.language, buyer=buyer, order=order, **context)
     send_once(ports, f"buyer#{order.order_id}#{event}{once_per}", to=[str(buyer.email)], mail=mail)
-    return True
 
 
 def confirmed(ports: Ports, order: Order, ref: ReferenceData, expected: date | None) -> None:

@@ -93,10 +93,9 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
             fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
     ports.orders.update_order(order_id, **fields)
     ports.orders.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
-    order = ports.orders.get_order(order_id)
-    if order is not None:  # the buyer is told once, whichever delivery of this stage gets here
+    if current is not None:  # the buyer is told once, whichever delivery of this stage gets here
         if status is OrderStatus.READY_TO_SHIP:
-            buyer_news.ready(ports, order, fields["units_passed"])
+            buyer_news.ready(ports, current, fields["units_passed"])
         else:
-            buyer_news.tell_buyer(ports, order, "attention", reason=fields.get("status_reason") or "")
+            buyer_news.tell_buyer(ports, current, "attention", reason=fields.get("status_reason") or "")
     return status.value
