@@ -8,12 +8,12 @@ is retried, while the files stay in S3.
 """
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from telar import payroll
 from telar.adapters.mail import XLSX, Attachment
 from telar.artifacts import pay_period_names, pay_period_prefix
 from telar.models import EarningLine, Group, GroupPayroll, PayPeriod, PayRun, ReferenceData
+from telar.models.payroll import PayStatement
 from telar.observability import logger
 from telar.ports import Ports
 from telar.rendering import Mail, environment, render_mail
@@ -23,25 +23,29 @@ from telar.stages.notify import send_once
 HTML = "text/html; charset=utf-8"
 
 
-def render_payslips(group_payroll: GroupPayroll, ref: ReferenceData, period: str) -> str:
-    """One A4 page per maker of the group, in the group's language, with a line for her to sign on receipt."""
+def render_payslips(group_payroll: GroupPayroll, statement: PayStatement, ref: ReferenceData) -> str:
+    """One A4 page per maker of the group, in the group's language, with a line for her to sign on receipt.
+
+    Each page's top-up, total and way of payment are her row of the Pay sheet (``statement``), so the slip she
+    signs says what finance pays her."""
     group = ref.group(group_payroll.group_id)
-    makers = {m.worker_id: m for m in ref.makers}
+    lines_of = payroll.payslips(group_payroll)
     slips = [
         {
-            "worker_id": worker_id,
-            "name": lines[0].maker_name,
-            "lines": lines,
-            "paid_by": makers[worker_id].payment_method if worker_id in makers else None,
-            "top_up": sum((line.top_up for line in lines), Decimal(0)),
-            "total": sum((line.total for line in lines), Decimal(0)),
+            "worker_id": row.worker_id,
+            "name": row.maker_name,
+            "lines": lines_of[row.worker_id],
+            "paid_by": row.payment_method,
+            "top_up": row.top_up,
+            "total": row.total,
         }
-        for worker_id, lines in payroll.payslips(group_payroll).items()
+        for row in statement.rows
+        if (row.group_id, row.currency) == (group_payroll.group_id, group_payroll.currency)
     ]
     return environment.get_template("payslips.html.j2").render(
         language=group.language,
         group_name=group.name,
-        period=period,
+        period=statement.period,
         currency=group_payroll.currency,
         slips=slips,
         product_names={p.sku: p.name for p in ref.products},
@@ -73,7 +77,7 @@ def run_pay_period(ports: Ports, period: PayPeriod, today: date | None = None) -
         book = write_payroll_book([group_payroll], f"pay period {period.period}", statement)
         files.append(ports.artifacts.put(prefix + book_name, book, XLSX).key)
         attachments.append(Attachment(book_name, book, XLSX))
-        html = render_payslips(group_payroll, ref, period.period).encode()
+        html = render_payslips(group_payroll, statement, ref).encode()
         slips.append(ports.artifacts.put(prefix + slips_name, html, HTML).key)
         handouts.append((group_payroll, Attachment(slips_name, html, HTML)))
         totals[f"{group_payroll.group_id} {group_payroll.currency}"] = str(group_payroll.total)
