@@ -117,22 +117,14 @@ def _pay(ws: Worksheet, statement: PayStatement, lines: list[EarningLine]) -> No
     title = f"Pay — {statement.organisation} — pay period {statement.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     currencies = sorted({r.currency for r in statement.rows})
-    heading: list[tuple[str, object]] = [
-        ("Organisation", statement.organisation),
-        ("Period", (statement.first_day, statement.last_day)),
-        ("Pay date", statement.pay_date),
-        ("Currency", ", ".join(currencies) or "none: nothing to pay"),
-    ]
-    for row, (label, value) in enumerate(heading, start=2):
+    for row, label in enumerate(("Organisation", "Period", "Pay date", "Currency"), start=2):
         cells.put_text(ws.cell(row=row, column=1), label).font = cells.LABEL_FONT
-        if isinstance(value, tuple):
-            cells.put_value(ws.cell(row=row, column=2), value[0], DATE_FORMAT)
-            cells.put_text(ws.cell(row=row, column=3), "to")
-            cells.put_value(ws.cell(row=row, column=4), value[1], DATE_FORMAT)
-        elif isinstance(value, str):
-            cells.put_text(ws.cell(row=row, column=2), value)
-        else:
-            cells.put_value(ws.cell(row=row, column=2), value, DATE_FORMAT)  # type: ignore[arg-type]
+    cells.put_text(ws.cell(row=2, column=2), statement.organisation)
+    cells.put_value(ws.cell(row=3, column=2), statement.first_day, DATE_FORMAT)
+    cells.put_text(ws.cell(row=3, column=3), "to")
+    cells.put_value(ws.cell(row=3, column=4), statement.last_day, DATE_FORMAT)
+    cells.put_value(ws.cell(row=4, column=2), statement.pay_date, DATE_FORMAT)
+    cells.put_text(ws.cell(row=5, column=2), ", ".join(currencies) or "none: nothing to pay")
     _header(ws, PAY_HEADER_ROW, PAY_HEADERS)
     row = PAY_HEADER_ROW + 1
     for pay in statement.rows:
