@@ -5,9 +5,10 @@ Writers put user-supplied text (names, notes, references) into cells only throug
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -16,6 +17,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from telar.models import Maker
 from telar.models.qc import EARLIEST_DATE, LATEST_DATE
@@ -114,9 +116,29 @@ def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = Fals
         ws.print_title_rows = f"{header_row}:{header_row}"
 
 
+class _ReproducibleZip(ZipFile):
+    """A zip whose entries carry one fixed timestamp, so the same workbook gives the same bytes."""
+
+    _STAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, self._STAMP)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with open(filename, "rb") as f:  # openpyxl's worksheets come from temporary files
+            self.writestr(arcname or filename, f.read())
+
+
 def to_bytes(wb: Workbook) -> bytes:
+    """The workbook's bytes, the same for the same content: a retried stage rewrites an artifact with what it
+    already holds and re-sends an identical attachment. Hence fixed created/modified dates and zip times."""
+    wb.properties.created = wb.properties.modified = datetime(*_ReproducibleZip._STAMP)
     buffer = BytesIO()
-    wb.save(buffer)
+    ExcelWriter(wb, _ReproducibleZip(buffer, "w", ZIP_DEFLATED, allowZip64=True)).save()
     return buffer.getvalue()
 
 
