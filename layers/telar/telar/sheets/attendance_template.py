@@ -6,7 +6,6 @@ format); kept apart from the reader so that reading an upload needs no openpyxl 
 
 from typing import Final
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -141,10 +140,7 @@ def words_for(language: str) -> dict[str, str]:
 def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -> bytes:
     """The attendance workbook of ``group`` for ``month``: an "Attendance" sheet to fill in and instructions."""
     words = words_for(group.language)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = ATTENDANCE_SHEET
+    wb, ws = cells.new_workbook(ATTENDANCE_SHEET)
     title = f"{words['title']} — {group.name} — {month.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info = (

@@ -116,6 +116,15 @@ def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = Fals
         ws.print_title_rows = f"{header_row}:{header_row}"
 
 
+def new_workbook(first_sheet: str) -> tuple[Workbook, Worksheet]:
+    """A workbook and its first sheet, named ``first_sheet`` (cut to Excel's 31 characters)."""
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet is a worksheet, never a chartsheet
+    ws.title = first_sheet[:31]
+    return wb, ws
+
+
 class _ReproducibleZip(ZipFile):
     """A zip whose entries carry one fixed timestamp, so the same workbook gives the same bytes."""
 
