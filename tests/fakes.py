@@ -321,6 +321,7 @@ class MemoryEarnings:
         self._lines: dict[str, EarningLine] = {}  # by pk|sk
         self._paid: dict[str, str] = {}  # pk|sk -> period
         self._runs: dict[str, PayRun] = {}
+        self._owners: dict[str, str] = {}  # order_id -> the upload whose lines its earnings are
 
     @staticmethod
     def _key(line: EarningLine) -> str:
@@ -338,6 +339,9 @@ class MemoryEarnings:
                 self._lines[self._key(line)] = line
                 new += 1
         return new
+
+    def own_earnings(self, order_id: str, source: str) -> str:
+        return self._owners.setdefault(order_id, source)
 
     def earnings_of(self, order_id: str) -> list[EarningLine]:
         return sorted((x for x in self._lines.values() if x.order_id == order_id), key=self._key)

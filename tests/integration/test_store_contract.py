@@ -315,6 +315,16 @@ def test_earning_lines_are_recorded_once_and_paid_once(store: Ports) -> None:
     assert store.earnings.unpaid_earnings() == [] and store.earnings.earnings_paid_in("2030-03") == []
 
 
+def test_an_order_s_earnings_are_owned_by_the_first_upload_that_claims_them(store: Ports) -> None:
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/a.xlsx#v1") == "attendance/a.xlsx#v1"
+    # a redelivery of the same upload still owns them; another upload is told who does
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/a.xlsx#v1") == "attendance/a.xlsx#v1"
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/b.xlsx#v1") == "attendance/a.xlsx#v1"
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-02", "attendance/b.xlsx#v1") == "attendance/b.xlsx#v1"
+    # and the owner is no earning line
+    assert store.earnings.earnings_of("attendance#pe-cusco#2030-01") == []
+
+
 def test_a_pay_run_is_created_once_and_saved_as_it_goes(store: Ports) -> None:
     run = store.earnings.start_pay_run("2030-01")
     assert run == PayRun(period="2030-01", status="COLLECTING")

@@ -37,8 +37,12 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
         group = next((g for g in ref.groups if g.group_id.casefold() == parsed.group_id.casefold()), None)
         attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
-        if earlier not in (None, upload_ref):
-            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=earlier))])
+        # lines recorded before owners were kept name their upload; else the first sheet to own the month wins
+        owner = earlier or ports.earnings.own_earnings(
+            attendance_order_id(attendance.group_id, attendance.month), upload_ref
+        )
+        if owner != upload_ref:
+            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=owner))])
     except SheetInvalid as invalid:  # told to her group's manager in her language, or the office if no group
         logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
         stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
