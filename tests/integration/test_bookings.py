@@ -10,6 +10,7 @@ from botocore.client import BaseClient
 
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
+from telar.adapters.mail import OutgoingMail
 from telar.capacity import CapacityLedger, add_bookings
 from telar.errors import ConditionFailed, OrderRejected
 from telar.models import Buyer, OrderRequest
@@ -199,7 +200,7 @@ def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
     order_id = _submit(aws, 30, 120)
     sent: list[str] = []
 
-    def throttled(**message: Any) -> str:
+    def throttled(mail: OutgoingMail) -> str:
         raise RuntimeError("SES throttled")
 
     monkeypatch.setattr(aws.mailer, "send", throttled)
@@ -209,7 +210,7 @@ def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
     assert planned is not None and planned.assignment_ids
     booked = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     # When Step Functions retries the stage, twice
-    monkeypatch.setattr(aws.mailer, "send", lambda **message: sent.append(message["subject"]) or "id")
+    monkeypatch.setattr(aws.mailer, "send", lambda mail: sent.append(mail.subject) or "id")
     assert split_work(aws, order_id) == planned.assignment_ids
     assert split_work(aws, order_id) == planned.assignment_ids
     # Then the manager gets her papers once (and the buyer her confirmation once), nothing planned or booked again

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from samples.make_reference_book import sample_book
+from telar.adapters.mail import OutgoingMail
 from telar.artifacts import CURRENT_REFERENCE_EXPORT
 from telar.auth import hash_api_key
 from telar.models import PayPeriod, ReferenceBook
@@ -160,11 +161,11 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
     issued: list[str] = []
     real_send = ports.mailer.send
 
-    def failing_once(**message: Any) -> str:
-        if message["subject"] == "Telar: your API key" and not issued:
-            issued.append(next(w for w in message["text"].split() if w.startswith("tlr_")))
+    def failing_once(mail: OutgoingMail) -> str:
+        if mail.subject == "Telar: your API key" and not issued:
+            issued.append(next(w for w in mail.text.split() if w.startswith("tlr_")))
             raise RuntimeError("SES is throttling")
-        return real_send(**message)
+        return real_send(mail)
 
     monkeypatch.setattr(ports.mailer, "send", failing_once)
     data = (SAMPLES / "reference.xlsx").read_bytes()

@@ -14,11 +14,10 @@ from typing import Any, Protocol
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.functions import FunctionInvoker
 from telar.adapters.identity import CognitoIdentity
-from telar.adapters.mail import Attachment, Mailer
+from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.workflow import Workflow
 from telar.capacity import CapacityLedger
-from telar.inbound import MailThread
 from telar.models import (
     Assignment,
     Buyer,
@@ -131,16 +130,7 @@ class WorkflowEngine(Protocol):
 
 
 class MailSender(Protocol):
-    def send(
-        self,
-        to: list[str],
-        subject: str,
-        text: str,
-        attachments: tuple[Attachment, ...] = (),
-        *,
-        reply_to: str | None = None,
-        thread: MailThread | None = None,
-    ) -> str: ...
+    def send(self, mail: OutgoingMail) -> str: ...
 
 
 @dataclass(frozen=True)
