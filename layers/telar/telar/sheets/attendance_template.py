@@ -203,12 +203,7 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
         ws.cell(row=spare, column=COL["day"]).number_format = DATE_FORMAT
     last = row + SPARE_ROWS - 1
     _validations(ws, group, first, last, last_listed + 1)
-    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
-    ws.freeze_panes = ws.cell(row=first, column=1)
-    cells.setup_print(ws, header_row=header, landscape=True)
-    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
     _instructions(wb.create_sheet(words["instructions"]), group, ref)
     return cells.to_bytes(wb)
 

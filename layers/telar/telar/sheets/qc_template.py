@@ -126,12 +126,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _defect_hint(ws, rows, codes, words)
 
     _validations(ws, group, first, last, last_planned, assignment, ref, rows_by_bound)
-    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
-    ws.freeze_panes = ws.cell(row=first, column=1)
-    cells.setup_print(ws, header_row=header, landscape=True)
-    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
 
     _instructions(wb.create_sheet(words["instructions"]), group, ref, codes_by_sku)
     return cells.to_bytes(wb)
