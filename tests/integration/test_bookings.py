@@ -11,7 +11,7 @@ from botocore.client import BaseClient
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.adapters.mail import OutgoingMail
-from telar.capacity import CapacityLedger, add_bookings
+from telar.capacity import CapacityLedger, PlanWrite, add_bookings
 from telar.errors import ConditionFailed, OrderRejected
 from telar.models import Buyer, OrderRequest
 from telar.ports import Ports
@@ -141,12 +141,14 @@ def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:
     stale = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     today = datetime.now(UTC).date()
     other = _submit(aws, 10, 120)
-    aws.assignments.create_assignments(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    aws.assignments.create_assignments(
+        PlanWrite(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    )
     # When a plan computed from the stale ledger is stored
     # Then the transaction is refused and nothing of it is stored
     with pytest.raises(ConditionFailed):
         stale_plan = [add_bookings(stale, {"CUS-02": {"2030-01-07": 60}}, today)]
-        aws.assignments.create_assignments(order_id, [], ledgers=stale_plan)
+        aws.assignments.create_assignments(PlanWrite(order_id, [], ledgers=stale_plan))
     order = aws.orders.get_order(order_id)
     assert order is not None and order.assignment_ids == [] and order.status.value != "IN_PRODUCTION"
     assert "CUS-02" not in aws.assignments.capacity_ledgers([CUSCO])[CUSCO].booked

@@ -9,6 +9,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from telar.artifacts import console_qc_upload_key, qc_report_stem
+from telar.capacity import PlanWrite
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
 from telar.console.session import (
@@ -65,7 +66,7 @@ def _awaiting(console: ConsolePorts, group_id: str = CUSCO, order_id: str = "ord
         order, group_id=group_id, worksheet_key=f"orders/{order_id}/w.xlsx", qc_template_key="q.xlsx"
     )
     console.ports.orders.create_order(order)
-    console.ports.assignments.create_assignments(order_id, [assignment])
+    console.ports.assignments.create_assignments(PlanWrite(order_id, [assignment]))
     console.ports.assignments.await_qc(assignment.assignment_id, "token")
     return assignment.assignment_id
 
@@ -435,7 +436,7 @@ def test_her_page_lists_the_reminders_due_as_the_daily_reminder_decides_them(con
     order = make_order("ord-3", requested_ship_date=(datetime.now(UTC) + timedelta(days=60)).date())
     ports.orders.create_order(order)
     on_time = make_assignment(order, group_id=CUSCO)
-    ports.assignments.create_assignments("ord-3", [on_time])
+    ports.assignments.create_assignments(PlanWrite("ord-3", [on_time]))
     ports.assignments.await_qc(on_time.assignment_id, "token")
     # When she opens the console
     page = web.home(console, _as(console, "patricia"), datetime.now(UTC)).body

@@ -17,7 +17,7 @@ from telar.adapters.identity import CognitoIdentity
 from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.workflow import Workflow
-from telar.capacity import CapacityLedger
+from telar.capacity import CapacityLedger, PlanWrite
 from telar.models import (
     Assignment,
     Buyer,
@@ -49,13 +49,7 @@ class OrderStore(Protocol):
 class AssignmentStore(Protocol):
     """Assignments and the capacity ledgers their writes book or give back, in the same transaction."""
 
-    def create_assignments(
-        self,
-        order_id: str,
-        assignments: list[Assignment],
-        ledgers: Iterable[CapacityLedger] = (),
-        order_fields: dict[str, Any] | None = None,
-    ) -> None: ...
+    def create_assignments(self, plan: PlanWrite) -> None: ...
     def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]: ...
     def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None: ...
     def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None: ...
