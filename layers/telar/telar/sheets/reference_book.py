@@ -34,21 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models.reference import (
-    CONFIRM_LABEL,
-    TIME_KINDS,
-    Buyer,
-    ConsentChange,
-    Group,
-    Maker,
-    Product,
-    PublicHoliday,
-    ReferenceBook,
-    ReferenceData,
-    ReferenceRows,
-    SheetRow,
-    WageRule,
-)
+from telar.models import Buyer, ConsentChange, Group, Maker, Product, PublicHoliday, ReferenceBook
+from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceData, ReferenceRows, SheetRow, WageRule
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
