@@ -58,8 +58,13 @@ def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud
     assert wildcard == {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 
 
-def test_insert_cards_cannot_write_uploads_or_the_table(telar: LocalCloud) -> None:
+def test_insert_cards_cannot_write_uploads_or_the_table_beyond_its_e_mail_claims(telar: LocalCloud) -> None:
     uploads = f"arn:aws:s3:::{telar.outputs['uploads_bucket']}"
     table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{telar.outputs['resources']['TelarTable']}"
     assert not allowed(telar, "InsertCardsFunction", "s3:PutObject", f"{uploads}/photos/p.png")
-    assert not allowed(telar, "InsertCardsFunction", "dynamodb:PutItem", table)
+    # (DynamoDB always gives a write's partition key as dynamodb:LeadingKeys)
+    for key in ("ORDER#1", "REF#7", "CAPACITY#pe-cusco"):
+        assert not allowed(telar, "InsertCardsFunction", "dynamodb:PutItem", table, **{"dynamodb:LeadingKeys": key})
+    # the once-only claim of the office's missing-photo e-mail is all it writes
+    claim = {"dynamodb:LeadingKeys": "ONCE#mail#photo-missing#CUS-01#cusco-01.png"}
+    assert allowed(telar, "InsertCardsFunction", "dynamodb:PutItem", table, **claim)

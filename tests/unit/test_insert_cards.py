@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from telar.adapters.mail import OutgoingMail
 from telar.artifacts import PHOTO_CACHE
 from telar.capacity import PlanWrite
 from telar.cards import CardOptions
@@ -14,7 +15,7 @@ from telar.ports import Ports
 from telar.stages.insert_cards import make_cards, read_card_options
 from tests.conftest import SAMPLES, import_sample_reference
 from tests.factories import make_assignment, make_order, make_qc_row
-from tests.fakes import MemoryObjects
+from tests.fakes import MemoryObjects, sent_mails
 
 BUYER = Buyer(buyer_id="buyer-cards", name="Tienda Sol", email="compras@example.org", language="es")
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
@@ -97,6 +98,44 @@ def test_a_broken_photo_gives_a_card_without_it_and_the_order_goes_on(ports: Por
     assert count == sum(ROWS.values())
     assert len(re.findall(r"<image id=", html)) == 1
     assert "not a photo" not in html
+
+
+def test_the_office_is_told_once_of_each_chosen_photo_that_could_not_be_printed(ports: Ports, order_id: str) -> None:
+    # Given CUS-01's photo replaced by something that is not an image, and AYA-05's never uploaded
+    ports.uploads.put("photos/cusco-01.png", b"<html>not a photo</html>", "image/png")
+    # When the cards are made, and made again (a retried state)
+    make_cards(ports, order_id, generated_at=NOW)
+    make_cards(ports, order_id, generated_at=NOW)
+    # Then the office got one e-mail per maker, naming her, the order, the file and what is wrong
+    mails = sent_mails(ports)
+    assert sorted(m.subject for m in mails) == [
+        "Telar: a chosen card photo is missing — Carmen (CUS-01)",
+        f"Telar: a chosen card photo is missing — {_first_name(ports, 'AYA-05')} (AYA-05)",
+    ]
+    assert all(m.to == ports.settings.finance_recipients for m in mails)
+    cusco = next(m for m in mails if "CUS-01" in m.subject)
+    assert "OC-<b>7</b>" in cusco.text and "cusco-01.png" in cusco.text and "not a printable image" in cusco.text
+
+
+def test_a_photo_e_mail_that_fails_never_stops_the_cards(
+    ports: Ports, order_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SES refusing every e-mail
+    def refuse(mail: OutgoingMail) -> str:
+        raise ConnectionError("SES throttled")
+
+    monkeypatch.setattr(ports.mailer, "send", refuse)
+    # When the cards are made with AYA-05's chosen photo missing
+    key, count = make_cards(ports, order_id, generated_at=NOW)
+    # Then every unit has its card, and the office is told on a later print
+    assert count == sum(ROWS.values()) and ports.artifacts.get(key)
+    monkeypatch.undo()
+    make_cards(ports, order_id, generated_at=NOW)
+    assert [m.subject for m in sent_mails(ports) if "AYA-05" in m.subject]
+
+
+def _first_name(ports: Ports, worker_id: str) -> str:
+    return next(m.first_name for m in ports.reference.load_reference().makers if m.worker_id == worker_id)
 
 
 def test_card_options_come_from_the_template_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
