@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 
 from telar.errors import PieceRateNotFound, SheetProblem
 from telar.models import Group, Maker, Product, ReferenceData
-from telar.models.reference import ReferenceRows
+from telar.models.reference import ReferenceRows, word_key
 
 
 @cache
@@ -35,6 +35,7 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
     piece rate for every group (its currency's or the group's own), group rates name real groups, and its
     minimum is not above its maximum. A group's rates for paid time are not negative and its guaranteed hours
     fit in its week (hours per day x days per week); each public holiday is of a country some group works in.
+    When the defects sheet has rows, it lists every defect code of the catalog, once per spelling.
     """
     problems: list[SheetProblem] = []
 
@@ -90,7 +91,54 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
                 add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
         if product.min_quantity > product.max_quantity:
             add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    problems += _defect_problems(rows)
     return problems
+
+
+def _defect_problems(rows: ReferenceRows) -> list[SheetProblem]:
+    """The defects sheet, when a book has one with rows: every defect code of the catalog is on it, labels hold
+    no separator of a QC cell, and no two codes share a spelling (a QC cell saying it would be ambiguous)."""
+    problems: list[SheetProblem] = []
+    defect_rows = rows.items("defects") if rows.sheets.get("defects") else []
+    if not defect_rows:
+        return problems  # a book before issue 17: each code is its own word
+    known = {r.values.get("code") for r in rows.sheets["defects"]}
+    for row, product in rows.items("catalog"):
+        missing = [c for c in product.defect_codes if c not in known]
+        if missing:
+            problems.append(
+                SheetProblem(
+                    "catalog", row.cell("defect_codes"), ", ".join(missing), "defect codes listed on the defects sheet"
+                )
+            )
+    said_by: dict[str, str] = {}  # word_key -> the code that says it
+    for row, defect in defect_rows:
+        for language, label in defect.label.items():
+            if any(sep in label for sep in ",;\n"):
+                problems.append(
+                    SheetProblem("defects", row.cell("label", language), label, "a label without commas or semicolons")
+                )
+        for key in dict.fromkeys(word_key(w) for w in [defect.code, *defect.label.values()] if w.strip()):
+            other = said_by.setdefault(key, defect.code)
+            if other != defect.code:
+                problems.append(
+                    SheetProblem("defects", row.cell("code"), defect.code, f"labels other than those of {other}")
+                )
+    return problems
+
+
+def missing_translations(ref: ReferenceData) -> list[str]:
+    """What the groups' languages lack a word for, one line each (the upload's receipt lists them as warnings:
+    the English word is shown instead, marked [EN])."""
+    languages = sorted({g.language for g in ref.groups} - {"en"})
+    used = {c for p in ref.products for c in p.defect_codes}
+    lines = []
+    for code in sorted(used):
+        defect = ref.defect(code)
+        lacking = [lang for lang in languages if not (defect.label.get(lang) or "").strip()]
+        if lacking:
+            lines.append(f"defects: {code} has no label in {', '.join(lacking)}")
+    return lines
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

@@ -11,6 +11,7 @@ from telar.models.qc import ParsedCell, ParsedQc, ParsedRow, QcRow, QcSheet
 from telar.models.reference import (
     Buyer,
     ConsentChange,
+    DefectCode,
     Group,
     Maker,
     Product,
@@ -27,6 +28,7 @@ __all__ = [
     "AssignmentStatus",
     "Buyer",
     "ConsentChange",
+    "DefectCode",
     "EarningLine",
     "Group",
     "GroupPayroll",

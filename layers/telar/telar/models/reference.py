@@ -1,10 +1,11 @@
 """Reference data: groups, makers, catalog, wage rules and buyers (uploaded by staff)."""
 
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
@@ -14,6 +15,31 @@ Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 # Paid time that is not pieces (issue 15), as the attendance sheet records it, one column each.
 TimeKind = Literal["training", "course", "design", "meeting", "holiday"]
 TIME_KINDS: tuple[TimeKind, ...] = get_args(TimeKind)
+Language = Literal["es", "th", "en"]
+LANGUAGES: tuple[Language, ...] = ("en", "es", "th")
+UNTRANSLATED_MARK: Final = " [EN]"  # after an English word shown where her language has none yet
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width spaces, soft hyphen
+
+
+def word_key(text: str) -> str:
+    """How two spellings of one word compare: Unicode NFC (Thai vowels and tone marks typed in either order of
+    composition), no zero-width characters (Thai word-break hints), case-insensitive, ``_`` read as a space and
+    runs of white space as one."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("_", " ")
+    return " ".join(text.casefold().split())
+
+
+def untranslated(english: str) -> str:
+    """An English word standing in for a missing translation, marked so that nobody takes it for hers."""
+    return english + UNTRANSLATED_MARK if english else english
+
+
+def in_language(words: Mapping[Any, str], language: str, english: str) -> str:
+    """``words[language]``; else ``english``, marked (:func:`untranslated`) unless ``language`` is English."""
+    said = (words.get(language) or "").strip()
+    if said:
+        return said
+    return english if language == "en" else untranslated(english)
 
 
 class _Ref(BaseModel):
@@ -173,6 +199,28 @@ class Maker(_Ref):
         return next((c for c in reversed(self.consent) if c.effective <= day), NO_CONSENT)
 
 
+class DefectCode(_Ref):
+    """A defect a QC sheet names: a stable code (what Telar stores) and the word a manager reads, per language."""
+
+    code: str = Field(min_length=1, description="the stable code QC results are stored under, e.g. LOOSE_THREAD")
+    label: dict[Language, str] = Field(
+        default_factory=dict,
+        description="what a manager reads, per language (a QC sheet may say the code or any language's label)",
+    )
+
+    def label_in(self, language: str) -> str:
+        """Her language's label; else the English one (or the code), marked as untranslated. A code with no
+        labels at all (a book before issue 17) is its own word, as it always was."""
+        if not any(w.strip() for w in self.label.values()):
+            return self.code
+        return in_language(self.label, language, (self.label.get("en") or "").strip() or self.code)
+
+    def words(self) -> list[str]:
+        """Every spelling a QC cell may use for this defect: the code, each label, a marked English fallback."""
+        english = (self.label.get("en") or "").strip() or self.code
+        return [self.code, *(w for w in self.label.values() if w.strip()), untranslated(english)]
+
+
 class Product(_Ref):
     sku: str
     name: str
@@ -239,6 +287,21 @@ class ReferenceData(_Ref):
     products: tuple[Product, ...]
     wage_rules: tuple[WageRule, ...]
     holidays: tuple[PublicHoliday, ...] = ()
+    defects: tuple[DefectCode, ...] = Field(
+        default=(), description="defect codes with their labels (none before issue 17: each code is its own word)"
+    )
+
+    def defect(self, code: str) -> DefectCode:
+        """The defect ``code`` with its labels; a code without an entry is its own word (books before issue 17)."""
+        return next((d for d in self.defects if d.code == code), None) or DefectCode(code=code)
+
+    def defect_words(self, codes: Iterable[str]) -> dict[str, str]:
+        """For the defects ``codes`` (a product's), each spelling's :func:`word_key` -> the stable code."""
+        found: dict[str, str] = {}
+        for code in codes:
+            for word in self.defect(code).words():
+                found.setdefault(word_key(word), code)
+        return found
 
     def public_holidays(self, country: str, first: date, last: date) -> dict[date, str]:
         """The public holidays of ``country`` from ``first`` to ``last``: day -> name."""
@@ -333,6 +396,7 @@ class ReferenceBook(BaseModel):
                     "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
                     "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
                     "holidays": tuple(sorted(ref.holidays, key=lambda h: (h.country, h.day))),
+                    "defects": tuple(sorted(ref.defects, key=lambda d: d.code)),
                 }
             ),
             buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),

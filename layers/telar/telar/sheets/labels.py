@@ -30,7 +30,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "total_units": "Total units",
         "qc_title": "Quality control",
         "instructions": "Instructions",
-        "defect_prompt": "Codes, separated by commas",
+        "defect_prompt": "Defects, separated by commas",
     },
     "es": {
         "worksheet_title": "Hoja de trabajo",
@@ -59,7 +59,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "inspected_by": "Inspeccionado por",
         "date": "Fecha",
         "instructions": "Instrucciones",
-        "defect_prompt": "Códigos separados por comas",
+        "defect_prompt": "Defectos separados por comas",
     },
     "th": {
         "worksheet_title": "ใบงานการผลิต",
@@ -88,7 +88,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "inspected_by": "ผู้ตรวจสอบ",
         "date": "วันที่",
         "instructions": "คำแนะนำ",
-        "defect_prompt": "รหัส คั่นด้วยเครื่องหมายจุลภาค",
+        "defect_prompt": "ข้อบกพร่อง คั่นด้วยเครื่องหมายจุลภาค",
     },
 }
 
@@ -99,7 +99,8 @@ QC_INSTRUCTIONS: Final[dict[str, tuple[str, ...]]] = {
         "1. Fill in one row per maker and product: Produced, Passed, Rejected and Hours worked.",
         "   Write 0 when there is nothing to report; do not leave those cells empty.",
         "2. Passed + Rejected cannot be more than Produced.",
-        "3. Defect codes: the codes of the rejected pieces, separated by commas (see the list below).",
+        "3. Defect codes: the defects of the rejected pieces, separated by commas: the words of the list below"
+        " (or their codes).",
         "4. Hours worked: hours this maker spent on this product; 7.5 means 7 h 30. Up to {max_hours} h"
         " (more only for large quantities).",
         "5. If another maker of the group helped, use an empty row at the bottom: her Worker ID and the SKU.",
@@ -112,7 +113,8 @@ QC_INSTRUCTIONS: Final[dict[str, tuple[str, ...]]] = {
         "1. Llene una fila por artesana y producto: Producido, Aprobado, Rechazado y Horas trabajadas.",
         "   Escriba 0 si no hay nada que informar; no deje esas celdas vacías.",
         "2. Aprobado + Rechazado no puede ser mayor que Producido.",
-        "3. Códigos de defecto: los códigos de las piezas rechazadas, separados por comas (ver la lista).",
+        "3. Códigos de defecto: los defectos de las piezas rechazadas, separados por comas: las palabras de la"
+        " lista (o sus códigos).",
         "4. Horas trabajadas: horas de esta artesana en este producto; 7.5 = 7 h 30. Hasta {max_hours} h"
         " (más solo para cantidades grandes).",
         "5. Si ayudó otra artesana del grupo, use una fila vacía al final: su ID de artesana y el SKU.",
@@ -125,7 +127,7 @@ QC_INSTRUCTIONS: Final[dict[str, tuple[str, ...]]] = {
         "1. กรอกหนึ่งแถวต่อช่างฝีมือหนึ่งคนและสินค้าหนึ่งรายการ: Produced, Passed, Rejected และ Hours worked",
         "   ถ้าไม่มีให้ใส่ 0 อย่าเว้นช่องเหล่านี้ว่างไว้",
         "2. Passed + Rejected ต้องไม่มากกว่า Produced",
-        "3. Defect codes: รหัสข้อบกพร่องของชิ้นที่ไม่ผ่าน คั่นด้วยเครื่องหมายจุลภาค (ดูรายการด้านล่าง)",
+        "3. Defect codes: ข้อบกพร่องของชิ้นที่ไม่ผ่าน คั่นด้วยเครื่องหมายจุลภาค ใช้คำในรายการด้านล่าง (หรือรหัส)",
         "4. Hours worked: ชั่วโมงที่ช่างฝีมือทำสินค้านี้ 7.5 คือ 7 ชั่วโมง 30 นาที ไม่เกิน {max_hours} ชั่วโมง (เกินได้เฉพาะงานจำนวนมาก)",
         "5. ถ้าช่างฝีมือคนอื่นในกลุ่มช่วยทำ ให้ใช้แถวว่างด้านล่าง: ใส่ Worker ID ของเธอและ SKU",
         "6. เขียนชื่อของคุณข้าง 'Inspected by' และวันที่ข้าง 'Date' (วัน/เดือน/ปี)",

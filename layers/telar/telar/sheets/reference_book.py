@@ -1,8 +1,10 @@
 """The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
 export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `wage_rules`, `holidays`, `buyers`)
-after an `instructions` sheet (`holidays` may be missing from a book made before it existed). Row 1 of each sheet
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `defects`, `wage_rules`, `holidays`,
+`buyers`) after an `instructions` sheet (`defects` and `holidays` may be missing from a book made before they
+existed). The `defects` sheet gives each defect code of the catalog a label per language (`Label en`, `Label es`,
+`Label th`); a QC sheet may name a defect by its code or any of its labels. Row 1 of each sheet
 is the header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a
 model appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one
 column per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change). Headers
@@ -38,6 +40,7 @@ from telar.errors import SheetInvalid, SheetProblem
 from telar.models import (
     Buyer,
     ConsentChange,
+    DefectCode,
     Group,
     Maker,
     Product,
@@ -46,7 +49,7 @@ from telar.models import (
     ReferenceData,
     WageRule,
 )
-from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceRows, SheetRow
+from telar.models.reference import CONFIRM_LABEL, LANGUAGES, TIME_KINDS, ReferenceRows, SheetRow
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
@@ -111,6 +114,16 @@ SHEETS: Final = (
         "One row per product. Piece rates per currency, care instructions per language, defect codes comma-separated.",
     ),
     SheetSpec(
+        "defects",
+        DefectCode,
+        ("code",),
+        "One row per defect code (the codes the catalog's Defect codes name): the stable code Telar stores and "
+        "the label a manager reads in each language. A QC sheet may say the code or any language's label. A "
+        "missing label is shown in English marked [EN], and the upload's receipt lists it: nothing is refused "
+        "for it. Labels hold no commas or semicolons (they separate defects in a QC cell).",
+        optional=True,
+    ),
+    SheetSpec(
         "wage_rules",
         WageRule,
         ("country", "region", "effective_from"),
@@ -135,6 +148,7 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "piece_rates": get_args(Group.model_fields["currency"].annotation),
     "care_instructions": get_args(Group.model_fields["language"].annotation),
     "time_rates": TIME_KINDS,
+    "label": LANGUAGES,
 }
 _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 
@@ -209,6 +223,7 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
         "groups": ref.groups,
         "makers": ref.makers,
         "catalog": ref.products,
+        "defects": ref.defects,
         "wage_rules": ref.wage_rules,
         "holidays": ref.holidays,
         "buyers": book.buyers,
@@ -542,6 +557,7 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
         products=models("catalog"),
         wage_rules=models("wage_rules"),
         holidays=models("holidays"),
+        defects=models("defects"),
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())

@@ -50,6 +50,10 @@ def public_holiday(version: int, country: str, day: date) -> Key:
     return {"pk": reference_partition(version), "sk": f"HOLIDAY#{country}#{day.isoformat()}"}
 
 
+def defect_code(version: int, code: str) -> Key:
+    return {"pk": reference_partition(version), "sk": f"DEFECT#{code}"}
+
+
 def buyer_as_imported(version: int, buyer_id: str) -> Key:
     return {"pk": reference_partition(version), "sk": f"BUYER#{buyer_id}"}
 
