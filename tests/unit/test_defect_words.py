@@ -138,7 +138,7 @@ def test_a_missing_label_shows_the_english_one_marked_and_that_is_accepted_too()
     # And picking it is accepted as the code
     assert _accepted(CHIANG_MAI, "Stain [EN]", ref) == ("STAIN",)
     # And the receipt's warnings name what is missing
-    assert missing_translations(ref) == ["defects: STAIN has no label in th"]
+    assert [w for w in missing_translations(ref) if w.startswith("defects:")] == ["defects: STAIN has no label in th"]
 
 
 # ------------------------------------------------------------------------------------ the reference book

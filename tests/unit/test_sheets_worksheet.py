@@ -7,6 +7,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from telar.models import OptionWord
+from telar.sheets.labels import labels_for
 from telar.sheets.worksheet import write_worksheet
 from tests.factories import (
     CHIANG_MAI,
@@ -16,6 +18,7 @@ from tests.factories import (
     make_makers,
     make_order,
     make_order_line,
+    make_product,
     make_reference,
 )
 
@@ -82,13 +85,33 @@ def test_each_product_lists_who_makes_how_many() -> None:
         ("Luz", "CUS-02"),
         ("Elena", "CUS-03"),
     ]
+    # (the factories' catalog has no Spanish words: English shows, marked as untranslated)
     scarf, cushion = rows[0], rows[3]
     assert (scarf["Producto"], scarf["Opciones"], scarf["Cantidad total"]) == (
-        "Alpaca knit scarf",
-        "colour: natural",
+        "Alpaca knit scarf [EN]",
+        "colour [EN]: natural [EN]",
         12,
     )
-    assert (cushion["Producto"], cushion["Notas"]) == ("Embroidered cushion cover", "Blue thread only")
+    assert (cushion["Producto"], cushion["Notas"]) == ("Embroidered cushion cover [EN]", "Blue thread only")
+
+
+def test_product_names_and_options_are_in_her_language_where_the_catalog_has_them() -> None:
+    # Given the scarf named in Spanish and Thai, and the words of its options in Thai but not "colour" in Spanish
+    scarf = make_product("KNT-SCARF-ALP", names={"es": "Bufanda de alpaca", "th": "ผ้าพันคออัลปากา"})
+    words = (
+        OptionWord(word="colour", label={"th": "สี"}),
+        OptionWord(word="Natural", label={"es": "natural", "th": "สีธรรมชาติ"}),
+    )
+    ref = make_reference(products=[scarf, make_product("EMB-CUSHION")]).model_copy(update={"option_words": words})
+    # Then each group's sheet says them in its language; what is missing shows in English, marked
+    for group_id, product, options in (
+        (CUSCO, "Bufanda de alpaca", "colour [EN]: natural"),
+        (CHIANG_MAI, "ผ้าพันคออัลปากา", "สี: สีธรรมชาติ"),
+    ):
+        ws, _assignment = _sheet(group_id=group_id, ref=ref)
+        words = labels_for(ref.group(group_id).language)
+        first = _table(ws, words["sku"])[0]
+        assert (first[words["product"]], first[words["options"]]) == (product, options)
 
 
 def test_the_sheet_prints_on_a4_one_page_wide_with_the_header_repeated() -> None:

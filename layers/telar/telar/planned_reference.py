@@ -8,7 +8,7 @@ while it runs. Rules (docs/decisions.md, issue 8):
   pay rounding, currency, wage region) and which group each maker belonged to (the QC sheet's makers);
 - **latest**: each maker's record otherwise (consent: a withdrawal applies to the next cards; her name),
   minimum wages (a raise in force on the QC date is owed), the group's name and manager (e-mails go
-  to whoever manages it now), and the defects' labels (a better translation is for everyone at once; the
+  to whoever manages it now), and the defects' and option words' labels (a better translation is for everyone at once; the
   codes themselves are the catalog's, as planned).
 
 Anything only one side knows is kept (a maker who joined after planning and stepped in; a product or
@@ -18,9 +18,9 @@ group the newer version dropped), so a running order never loses a record it nee
 from collections.abc import Callable
 from typing import TypeVar
 
-from telar.models import DefectCode, Group, Maker, Product, ReferenceData
+from telar.models import DefectCode, Group, Maker, OptionWord, Product, ReferenceData
 
-T = TypeVar("T", Group, Maker, Product, DefectCode)
+T = TypeVar("T", Group, Maker, Product, DefectCode, OptionWord)
 
 _GROUP_CONTACT = ("name", "manager_name", "manager_email")
 
@@ -46,6 +46,7 @@ def as_planned(planned: ReferenceData, latest: ReferenceData) -> ReferenceData:
         wage_rules=latest.wage_rules,
         holidays=latest.holidays,
         defects=_with_missing(latest.defects, planned.defects, lambda d: d.code),
+        option_words=_with_missing(latest.option_words, planned.option_words, lambda w: w.word),
     )
 
 

@@ -131,13 +131,20 @@ def missing_translations(ref: ReferenceData) -> list[str]:
     """What the groups' languages lack a word for, one line each (the upload's receipt lists them as warnings:
     the English word is shown instead, marked [EN])."""
     languages = sorted({g.language for g in ref.groups} - {"en"})
-    used = {c for p in ref.products for c in p.defect_codes}
-    lines = []
-    for code in sorted(used):
-        defect = ref.defect(code)
-        lacking = [lang for lang in languages if not (defect.label.get(lang) or "").strip()]
-        if lacking:
-            lines.append(f"defects: {code} has no label in {', '.join(lacking)}")
+
+    def lacking(words: dict[str, str]) -> str:
+        return ", ".join(lang for lang in languages if not (words.get(lang) or "").strip())
+
+    lines = [
+        f"catalog: {p.sku} has no name in {missing}" for p in ref.products if (missing := lacking(dict(p.names)))
+    ]
+    used = sorted({c for p in ref.products for c in p.defect_codes})
+    lines += [f"defects: {c} has no label in {missing}" for c in used if (missing := lacking(dict(ref.defect(c).label)))]
+    lines += [
+        f"option_words: {w.word} has no label in {missing}"
+        for w in ref.option_words
+        if (missing := lacking(dict(w.label)))
+    ]
     return lines
 
 

@@ -221,9 +221,20 @@ class DefectCode(_Ref):
         return [self.code, *(w for w in self.label.values() if w.strip()), untranslated(english)]
 
 
+class OptionWord(_Ref):
+    """A word of order options (a colour, a size, a motif, or the option's own name) in each language."""
+
+    word: str = Field(min_length=1, description="as buyers write it in an order's options, e.g. natural grey")
+    label: dict[Language, str] = Field(default_factory=dict, description="what a manager reads, per language")
+
+
 class Product(_Ref):
     sku: str
     name: str
+    names: dict[Language, str] = Field(
+        default_factory=dict,
+        description="the name in each group's language (Name is the English one); missing: English, marked [EN]",
+    )
     skill: Skill
     standard_minutes: Decimal = Field(gt=0, description="minutes one maker needs for one unit")
     piece_rates: dict[str, Decimal] = Field(description="piece rate per currency, e.g. {'PEN': 6.50}")
@@ -235,6 +246,10 @@ class Product(_Ref):
     max_quantity: int = Field(ge=1)
     defect_codes: tuple[str, ...] = ()
     care_instructions: dict[str, str] = Field(default_factory=dict, description="per language code")
+
+    def name_in(self, language: str) -> str:
+        """The product's name in ``language``; the English name, marked, where it has none."""
+        return in_language(self.names, language, self.name)
 
     def piece_rate(self, group: Group) -> Decimal:
         """What ``group`` pays per passed unit: its own rate if it has one, else its currency's."""
@@ -290,6 +305,24 @@ class ReferenceData(_Ref):
     defects: tuple[DefectCode, ...] = Field(
         default=(), description="defect codes with their labels (none before issue 17: each code is its own word)"
     )
+    option_words: tuple[OptionWord, ...] = Field(
+        default=(), description="the words of order options in each language (none before issue 17)"
+    )
+
+    def option_in(self, text: str, language: str) -> str:
+        """A word of an order's options in ``language``: its label on the option words sheet; else as the buyer
+        wrote it, marked [EN] (unless it holds no letters, as 40 or 12-14 say the same in every language)."""
+        if language == "en" or not text.strip():
+            return text
+        key = word_key(text)
+        found = next((w for w in self.option_words if word_key(w.word) == key), None)
+        if found is not None:
+            return in_language(found.label, language, text)
+        return untranslated(text) if any(ch.isalpha() for ch in text) else text
+
+    def options_in(self, options: Mapping[str, str], language: str) -> str:
+        """An order line's options as her sheet prints them: ``colour: natural, size: M`` in ``language``."""
+        return ", ".join(f"{self.option_in(k, language)}: {self.option_in(v, language)}" for k, v in options.items())
 
     def defect(self, code: str) -> DefectCode:
         """The defect ``code`` with its labels; a code without an entry is its own word (books before issue 17)."""
@@ -397,6 +430,7 @@ class ReferenceBook(BaseModel):
                     "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
                     "holidays": tuple(sorted(ref.holidays, key=lambda h: (h.country, h.day))),
                     "defects": tuple(sorted(ref.defects, key=lambda d: d.code)),
+                    "option_words": tuple(sorted(ref.option_words, key=lambda w: w.word)),
                 }
             ),
             buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),

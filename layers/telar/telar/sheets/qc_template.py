@@ -106,13 +106,13 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     for line in assignment.lines:
         product = ref.find_product(line.sku)
         codes_by_sku[line.sku] = product.defect_codes if product else ()
-        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        options = ref.options_in(line.options, group.language)
         for worker_id, planned in line.per_maker.items():
             maker = makers.get(worker_id)
             cells.put_text(ws.cell(row=row, column=COL["worker_id"]), worker_id)
             cells.put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name if maker else "")
             cells.put_text(ws.cell(row=row, column=COL["sku"]), line.sku)
-            cells.put_text(ws.cell(row=row, column=COL["product"]), product.name if product else "")
+            cells.put_text(ws.cell(row=row, column=COL["product"]), product.name_in(group.language) if product else "")
             cells.put_text(ws.cell(row=row, column=COL["options"]), options)
             cells.put_value(ws.cell(row=row, column=COL["planned"]), planned, cells.INTEGER_FORMAT)
             _inputs(ws, row, _INPUTS)
@@ -253,7 +253,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
     for sku, codes in codes_by_sku.items():
         product = ref.find_product(sku)
         cells.put_text(ws.cell(row=row, column=1), sku)
-        cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
+        cells.put_text(ws.cell(row=row, column=2), product.name_in(group.language) if product else "")
         said = [(ref.defect(code).label_in(group.language), code) for code in codes]
         listed = ", ".join(label if label == code else f"{label} ({code})" for label, code in said)
         cells.put_text(ws.cell(row=row, column=3), listed or "—").alignment = cells.WRAP

@@ -4,7 +4,11 @@ export and read back from an upload (under `reference/` in the uploads bucket).
 One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `defects`, `wage_rules`, `holidays`,
 `buyers`) after an `instructions` sheet (`defects` and `holidays` may be missing from a book made before they
 existed). The `defects` sheet gives each defect code of the catalog a label per language (`Label en`, `Label es`,
-`Label th`); a QC sheet may name a defect by its code or any of its labels. Row 1 of each sheet
+`Label th`); a QC sheet may name a defect by its code or any of its labels. Words in the groups' languages: the
+catalog's `Name es` and `Name th` beside its English `Name`, the `defects` labels, and the `option_words` sheet
+(`Word` as buyers write it in an order's options, `Label en`, `Label es`, `Label th`; optional too). A missing
+translation is never refused: managers read the English word marked ` [EN]`, and the upload's receipt lists each
+one as a warning. Row 1 of each sheet
 is the header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a
 model appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one
 column per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change). Headers
@@ -43,6 +47,7 @@ from telar.models import (
     DefectCode,
     Group,
     Maker,
+    OptionWord,
     Product,
     PublicHoliday,
     ReferenceBook,
@@ -111,7 +116,10 @@ SHEETS: Final = (
         "catalog",
         Product,
         ("sku",),
-        "One row per product. Piece rates per currency, care instructions per language, defect codes comma-separated.",
+        "One row per product. Name is the English name; Name es and Name th are the names managers read on "
+        "their sheets, e-mails and payslips (a missing one is shown in English marked [EN], and the upload's "
+        "receipt lists it). Piece rates per currency, care instructions per language, defect codes "
+        "comma-separated (their labels are on the defects sheet).",
     ),
     SheetSpec(
         "defects",
@@ -121,6 +129,15 @@ SHEETS: Final = (
         "the label a manager reads in each language. A QC sheet may say the code or any language's label. A "
         "missing label is shown in English marked [EN], and the upload's receipt lists it: nothing is refused "
         "for it. Labels hold no commas or semicolons (they separate defects in a QC cell).",
+        optional=True,
+    ),
+    SheetSpec(
+        "option_words",
+        OptionWord,
+        ("word",),
+        "The words buyers use in order options (colour, size, motif and their values, e.g. natural grey) with "
+        "the label a manager reads in each language. An option word not listed here is printed as the buyer "
+        "wrote it, marked [EN].",
         optional=True,
     ),
     SheetSpec(
@@ -149,7 +166,9 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "care_instructions": get_args(Group.model_fields["language"].annotation),
     "time_rates": TIME_KINDS,
     "label": LANGUAGES,
+    "names": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Name column itself
 }
+_DICT_PREFIXES: Final = {"names": "Name"}
 _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 
 
@@ -159,6 +178,11 @@ _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 def _label(field: str) -> str:
     words = [_WORDS.get(w, w) for w in field.split("_")]
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _dict_prefix(field: str) -> str:
+    """How a dict field's columns begin: its label, or the label of the field it translates (`Name es`)."""
+    return _DICT_PREFIXES.get(field) or _label(field)
 
 
 def _header_key(value: object) -> str:
@@ -205,7 +229,7 @@ def columns(spec: SheetSpec, rows: Iterable[dict[str, Any]] = ()) -> list[Column
         if _is_dict(_annotation(spec, field)):
             keys = dict.fromkeys(_DICT_KEYS.get(field, ()))
             keys.update(dict.fromkeys(k for r in rows for k in (r.get(field) or {})))
-            out += [Column(field, f"{_label(field)} {k}", k) for k in keys]
+            out += [Column(field, f"{_dict_prefix(field)} {k}", k) for k in keys]
         else:
             out.append(Column(field, _label(field)))
     return out
@@ -224,6 +248,7 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
         "makers": ref.makers,
         "catalog": ref.products,
         "defects": ref.defects,
+        "option_words": ref.option_words,
         "wage_rules": ref.wage_rules,
         "holidays": ref.holidays,
         "buyers": book.buyers,
@@ -272,7 +297,10 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         "Edit the sheets and upload the whole workbook to reference/ in the uploads bucket. Nothing is applied "
         "if anything is wrong: you get an e-mail naming each cell to fix. Header names are the contract; "
         "columns starting with 'Note' are yours. Yes/no cells take yes or no; lists are comma-separated; "
-        "dates are YYYY-MM-DD.",
+        "dates are YYYY-MM-DD. Languages: managers read product names (catalog: Name es, Name th), defects "
+        "(defects: Label es, Label th) and order options (option_words) in their group's language. Where a "
+        "translation is missing they read the English word marked [EN]; the upload is applied all the same "
+        "and its receipt lists each missing translation as a warning.",
     ).alignment = WRAP
     put_text(guide.cell(row=3, column=1), CONFIRM_LABEL).font = TITLE_FONT
     guide.cell(row=3, column=1).comment = Comment(
@@ -307,7 +335,7 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         for field in _fields(spec):  # a dict field with no key yet has no column to show: say how to add one
             info = spec.model.model_fields.get(field)
             if info and _is_dict(info.annotation) and not any(c.field == field for c in cols):
-                listed += f". Optional: a column '{_label(field)} <key>' per key ({info.description or 'a map'})"
+                listed += f". Optional: a column '{_dict_prefix(field)} <key>' per key ({info.description or 'a map'})"
         put_text(guide.cell(row=line + 2, column=1), listed).alignment = WRAP
         line += 4
     guide.column_dimensions["A"].width = 110
@@ -340,7 +368,7 @@ class _Row:
 
 def _match_columns(spec: SheetSpec, grid: Grid, header_row: int, problems: _Problems) -> dict[int, Column]:
     known = {_header_key(c.header): c for c in columns(spec)}
-    dict_fields = {_header_key(_label(f)): f for f in _fields(spec) if _is_dict(_annotation(spec, f))}
+    dict_fields = {_header_key(_dict_prefix(f)): f for f in _fields(spec) if _is_dict(_annotation(spec, f))}
     found: dict[int, Column] = {}
     seen: dict[tuple[str, str | None], str] = {}
     headers = grid.rows[header_row]
@@ -558,6 +586,7 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
         wage_rules=models("wage_rules"),
         holidays=models("holidays"),
         defects=models("defects"),
+        option_words=models("option_words"),
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())

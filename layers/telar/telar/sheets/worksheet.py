@@ -73,11 +73,11 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     row = header + 1
     for line in assignment.lines:
         product = ref.find_product(line.sku)
-        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        options = ref.options_in(line.options, group.language)
         for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
             cells.put_text(ws.cell(row=row, column=1), line.sku)
             if index == 0:  # the product's details once, on its first row
-                cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
+                cells.put_text(ws.cell(row=row, column=2), product.name_in(group.language) if product else "")
                 cells.put_text(ws.cell(row=row, column=3), options)
                 cells.put_text(ws.cell(row=row, column=4), line.notes or "")
                 cells.put_value(ws.cell(row=row, column=5), line.quantity, cells.INTEGER_FORMAT)

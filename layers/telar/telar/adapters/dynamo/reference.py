@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import Buyer, DefectCode, Group, Maker, Product, PublicHoliday, ReferenceBook, ReferenceData, WageRule
+from telar.models import Buyer, DefectCode, Group, Maker, OptionWord, Product, PublicHoliday, ReferenceBook, ReferenceData, WageRule
 
 
 class DynamoReference(TableStore):
@@ -45,6 +45,8 @@ class DynamoReference(TableStore):
                     batch.put_item(Item=item(h, keys.public_holiday(version, h.country, h.day)))
                 for d in ref.defects:
                     batch.put_item(Item=item(d, keys.defect_code(version, d.code)))
+                for w in ref.option_words:
+                    batch.put_item(Item=item(w, keys.option_word(version, w.word)))
                 for b in buyers:
                     batch.put_item(Item=item(b, keys.buyer_as_imported(version, b.buyer_id)))
             try:
@@ -94,6 +96,7 @@ class DynamoReference(TableStore):
             "WAGE": [],
             "HOLIDAY": [],
             "DEFECT": [],
+            "WORD": [],
             "BUYER": [],
         }
         if version is not None:
@@ -107,5 +110,6 @@ class DynamoReference(TableStore):
             wage_rules=tuple(model(WageRule, i) for i in kinds["WAGE"]),
             holidays=tuple(model(PublicHoliday, i) for i in kinds["HOLIDAY"]),
             defects=tuple(model(DefectCode, i) for i in kinds["DEFECT"]),
+            option_words=tuple(model(OptionWord, i) for i in kinds["WORD"]),
         )
         return ReferenceBook(reference=ref, buyers=tuple(model(Buyer, i) for i in kinds["BUYER"]))
