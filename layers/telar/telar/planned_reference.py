@@ -8,8 +8,8 @@ while it runs. Rules (docs/decisions.md, issue 8):
   pay rounding, currency, wage region) and which group each maker belonged to (the QC sheet's makers);
 - **latest**: each maker's record otherwise (consent: a withdrawal applies to the next cards; her name),
   minimum wages (a raise in force on the QC date is owed), the group's name and manager (e-mails go
-  to whoever manages it now), and the defects' and option words' labels (a better translation is for everyone at once; the
-  codes themselves are the catalog's, as planned).
+  to whoever manages it now), and the defects' and option words' labels (a better translation is for everyone
+  at once; the codes themselves are the catalog's, as planned).
 
 Anything only one side knows is kept (a maker who joined after planning and stepped in; a product or
 group the newer version dropped), so a running order never loses a record it needs.

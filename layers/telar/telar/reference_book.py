@@ -5,7 +5,9 @@ that one reply lists every problem; and applying a book over the version in forc
 the upload are kept, deactivated (payroll history needs them); comparison ignores row order.
 """
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from telar.errors import PieceRateNotFound, SheetProblem
@@ -132,18 +134,14 @@ def missing_translations(ref: ReferenceData) -> list[str]:
     the English word is shown instead, marked [EN])."""
     languages = sorted({g.language for g in ref.groups} - {"en"})
 
-    def lacking(words: dict[str, str]) -> str:
+    def lacking(words: Mapping[Any, str]) -> str:
         return ", ".join(lang for lang in languages if not (words.get(lang) or "").strip())
 
-    lines = [
-        f"catalog: {p.sku} has no name in {missing}" for p in ref.products if (missing := lacking(dict(p.names)))
-    ]
+    lines = [f"catalog: {p.sku} has no name in {missing}" for p in ref.products if (missing := lacking(p.names))]
     used = sorted({c for p in ref.products for c in p.defect_codes})
-    lines += [f"defects: {c} has no label in {missing}" for c in used if (missing := lacking(dict(ref.defect(c).label)))]
+    lines += [f"defects: {c} has no label in {missing}" for c in used if (missing := lacking(ref.defect(c).label))]
     lines += [
-        f"option_words: {w.word} has no label in {missing}"
-        for w in ref.option_words
-        if (missing := lacking(dict(w.label)))
+        f"option_words: {w.word} has no label in {missing}" for w in ref.option_words if (missing := lacking(w.label))
     ]
     return lines
 

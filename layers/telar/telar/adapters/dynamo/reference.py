@@ -9,7 +9,18 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import Buyer, DefectCode, Group, Maker, OptionWord, Product, PublicHoliday, ReferenceBook, ReferenceData, WageRule
+from telar.models import (
+    Buyer,
+    DefectCode,
+    Group,
+    Maker,
+    OptionWord,
+    Product,
+    PublicHoliday,
+    ReferenceBook,
+    ReferenceData,
+    WageRule,
+)
 
 
 class DynamoReference(TableStore):
@@ -45,8 +56,8 @@ class DynamoReference(TableStore):
                     batch.put_item(Item=item(h, keys.public_holiday(version, h.country, h.day)))
                 for d in ref.defects:
                     batch.put_item(Item=item(d, keys.defect_code(version, d.code)))
-                for w in ref.option_words:
-                    batch.put_item(Item=item(w, keys.option_word(version, w.word)))
+                for o in ref.option_words:
+                    batch.put_item(Item=item(o, keys.option_word(version, o.word)))
                 for b in buyers:
                     batch.put_item(Item=item(b, keys.buyer_as_imported(version, b.buyer_id)))
             try:
