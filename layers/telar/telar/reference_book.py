@@ -37,7 +37,8 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
     piece rate for every group (its currency's or the group's own), group rates name real groups, and its
     minimum is not above its maximum. A group's rates for paid time are not negative and its guaranteed hours
     fit in its week (hours per day x days per week); each public holiday is of a country some group works in.
-    When the defects sheet has rows, it lists every defect code of the catalog, once per spelling.
+    Each row of the materials sheet is of a product on the catalog. When the defects sheet has rows, it lists
+    every defect code of the catalog, once per spelling.
     """
     problems: list[SheetProblem] = []
 
@@ -93,6 +94,11 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
                 add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
         if product.min_quantity > product.max_quantity:
             add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    skus = {r.values.get("sku") for r in rows.sheets["catalog"]}
+    for row in rows.sheets.get("materials", ()):
+        sku = row.values.get("sku")
+        if sku is not None and sku not in skus:
+            add("materials", row.cell("sku"), sku, "a SKU from the catalog sheet")
     problems += _defect_problems(rows)
     return problems
 
@@ -138,6 +144,15 @@ def missing_translations(ref: ReferenceData) -> list[str]:
         return ", ".join(lang for lang in languages if not (words.get(lang) or "").strip())
 
     lines = [f"catalog: {p.sku} has no name in {missing}" for p in ref.products if (missing := lacking(p.names))]
+    materials = {(m.material, m.unit): m for p in ref.products for m in p.materials}
+    lines += [
+        f"materials: {m.material} has no name in {missing}" for m in materials.values() if (missing := lacking(m.names))
+    ]
+    lines += [
+        f"materials: {m.material}'s unit {m.unit} has no name in {missing}"
+        for m in materials.values()
+        if (missing := lacking(m.units))
+    ]
     used = sorted({c for p in ref.products for c in p.defect_codes})
     lines += [f"defects: {c} has no label in {missing}" for c in used if (missing := lacking(ref.defect(c).label))]
     lines += [

@@ -14,11 +14,15 @@ def rework_id(original_id: str, rework_round: int) -> str:
 
 
 def plan_rework(signed_off: Assignment) -> Assignment | None:
-    """The next round for ``signed_off``'s rejected units, each with the maker who made it; None if none."""
+    """The next round for ``signed_off``'s rejected units, each with the maker who made it and the defect codes
+    her rejected units had (what to fix); None if none."""
     rejected: dict[str, dict[str, int]] = defaultdict(dict)
+    defects: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
     for row in signed_off.qc_rows:
         if row.rejected:
             rejected[row.sku][row.worker_id] = rejected[row.sku].get(row.worker_id, 0) + row.rejected
+            before = defects[row.sku].get(row.worker_id, ())
+            defects[row.sku][row.worker_id] = tuple(dict.fromkeys((*before, *row.defect_codes)))
     if not rejected:
         return None
     original = {line.sku: line for line in signed_off.lines}
@@ -35,9 +39,9 @@ def plan_rework(signed_off: Assignment) -> Assignment | None:
                 sku=sku,
                 quantity=sum(per_maker.values()),
                 options=original[sku].options if sku in original else {},
-                notes=f"Rework round {next_round}"
-                + (f" — {original[sku].notes}" if sku in original and original[sku].notes else ""),
+                notes=original[sku].notes if sku in original else None,  # the papers say "rework" in her language
                 per_maker=per_maker,
+                rejected_for={w: codes for w, codes in defects[sku].items() if codes},
             )
             for sku, per_maker in sorted(rejected.items())
         ],

@@ -4,7 +4,7 @@ Every model of the layer is declared with ``defer_build=True``: pydantic builds 
 first used, not at import, so a function's cold start pays only for the models its requests use (issue 18).
 """
 
-from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus
+from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus, MaterialLine, MaterialTotal
 from telar.models.order import ENDED, Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
 from telar.models.payroll import EarningLine, GroupPayroll, PayPeriod, PayRun
 from telar.models.qc import ParsedCell, ParsedQc, ParsedRow, QcRow, QcSheet
@@ -14,6 +14,7 @@ from telar.models.reference import (
     DefectCode,
     Group,
     Maker,
+    MaterialNeed,
     OptionWord,
     Product,
     PublicHoliday,
@@ -34,6 +35,9 @@ __all__ = [
     "Group",
     "GroupPayroll",
     "Maker",
+    "MaterialLine",
+    "MaterialNeed",
+    "MaterialTotal",
     "OptionWord",
     "Order",
     "OrderLine",

@@ -228,6 +228,26 @@ class OptionWord(_Ref):
     label: dict[Language, str] = Field(default_factory=dict, description="what a manager reads, per language")
 
 
+class MaterialNeed(_Ref):
+    """What one unit of a product takes of one material (the manager buys the materials for her group's work)."""
+
+    material: str = Field(min_length=1, description="the material, in English: e.g. alpaca yarn, natural")
+    names: dict[Language, str] = Field(
+        default_factory=dict, description="its name in each group's language; missing: English, marked [EN]"
+    )
+    unit: str = Field(min_length=1, description="how it is measured or counted, in English: g, m, cm, pieces")
+    units: dict[Language, str] = Field(
+        default_factory=dict, description="the unit in each group's language (g, m: the same); missing: marked [EN]"
+    )
+    quantity_per_unit: Decimal = Field(gt=0, description="how much of it one unit of the product takes")
+
+    def name_in(self, language: str) -> str:
+        return in_language(self.names, language, self.material)
+
+    def unit_in(self, language: str) -> str:
+        return in_language(self.units, language, self.unit)
+
+
 class Product(_Ref):
     sku: str
     name: str
@@ -246,6 +266,9 @@ class Product(_Ref):
     max_quantity: int = Field(ge=1)
     defect_codes: tuple[str, ...] = ()
     care_instructions: dict[str, str] = Field(default_factory=dict, description="per language code")
+    materials: tuple[MaterialNeed, ...] = Field(
+        default=(), description="bill of materials: what one unit takes of each material (the materials sheet)"
+    )
 
     def name_in(self, language: str) -> str:
         """The product's name in ``language``; the English name, marked, where it has none."""

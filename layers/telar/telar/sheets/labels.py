@@ -31,6 +31,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "qc_title": "Quality control",
         "instructions": "Instructions",
         "defect_prompt": "Defects, separated by commas",
+        "rework": "REWORK, round {round}",
+        "rejected_for": "Rejected for",
+        "materials": "Materials for this work",
+        "material": "Material",
+        "per_unit": "Per unit",
+        "units": "Units",
+        "unit": "Unit",
+        "materials_total": "Total to buy",
+        "no_materials": "The catalog has no bill of materials for these products yet.",
     },
     "es": {
         "worksheet_title": "Hoja de trabajo",
@@ -60,6 +69,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "date": "Fecha",
         "instructions": "Instrucciones",
         "defect_prompt": "Defectos separados por comas",
+        "rework": "REPROCESO, ronda {round}",
+        "rejected_for": "Rechazadas por",
+        "materials": "Materiales para este trabajo",
+        "material": "Material",
+        "per_unit": "Por unidad",
+        "units": "Unidades",
+        "unit": "Unidad",
+        "materials_total": "Total a comprar",
+        "no_materials": "El catálogo aún no tiene la lista de materiales de estos productos.",
     },
     "th": {
         "worksheet_title": "ใบงานการผลิต",
@@ -89,6 +107,15 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "date": "วันที่",
         "instructions": "คำแนะนำ",
         "defect_prompt": "ข้อบกพร่อง คั่นด้วยเครื่องหมายจุลภาค",
+        "rework": "งานแก้ไข (REWORK) รอบที่ {round}",
+        "rejected_for": "ไม่ผ่านเพราะ",
+        "materials": "วัสดุสำหรับงานนี้",
+        "material": "วัสดุ",
+        "per_unit": "ต่อชิ้น",
+        "units": "จำนวนชิ้น",
+        "unit": "หน่วย",
+        "materials_total": "รวมที่ต้องซื้อ",
+        "no_materials": "แคตตาล็อกยังไม่มีรายการวัสดุของสินค้าเหล่านี้",
     },
 }
 
@@ -144,3 +171,9 @@ def labels_for(language: str) -> dict[str, str]:
 
 def instructions_for(language: str) -> tuple[str, ...]:
     return QC_INSTRUCTIONS.get(language, QC_INSTRUCTIONS["en"])
+
+
+def sheet_title(words: dict[str, str], title_key: str, group_name: str, rework_round: int = 0) -> str:
+    """A sheet's title: what it is, "rework, round n" in her language for a rework round, and the group."""
+    parts = [words[title_key], *([words["rework"].format(round=rework_round)] if rework_round else []), group_name]
+    return " — ".join(parts)

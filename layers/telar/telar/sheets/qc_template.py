@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from telar.models import Assignment, Group, ReferenceData
 from telar.models.qc import max_hours_per_row
 from telar.sheets import cells
-from telar.sheets.labels import instructions_for, labels_for
+from telar.sheets.labels import instructions_for, labels_for, sheet_title
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
 
 SPARE_ROWS = 5
@@ -57,7 +57,8 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     assert ws is not None
     ws.title = QC_SHEET
 
-    cells.put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = cells.TITLE_FONT
+    title = sheet_title(words, "qc_title", group.name, assignment.rework_round)
+    cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info: list[tuple[str, str, object]] = [
         (LABEL_ASSIGNMENT_ID, "assignment_id", assignment.assignment_id),
         ("Order ID", "order_id", assignment.order_id),

@@ -1,27 +1,29 @@
 """The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
 export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `defects`, `wage_rules`, `holidays`,
-`buyers`) after an `instructions` sheet (`defects` and `holidays` may be missing from a book made before they
-existed). The `defects` sheet gives each defect code of the catalog a label per language (`Label en`, `Label es`,
-`Label th`); a QC sheet may name a defect by its code or any of its labels. Words in the groups' languages: the
-catalog's `Name es` and `Name th` beside its English `Name`, the `defects` labels, and the `option_words` sheet
-(`Word` as buyers write it in an order's options, `Label en`, `Label es`, `Label th`; optional too). A missing
-translation is never refused: managers read the English word marked ` [EN]`, and the upload's receipt lists each
-one as a warning. Row 1 of each sheet
-is the header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a
-model appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one
-column per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change). Headers
-are matched case-insensitively, in any order; unknown columns are refused (a misspelt header would lose data)
-unless they start with `Note`. Yes/no cells take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers
-are read as on the QC sheet.
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `materials`, `defects`,
+`option_words`, `wage_rules`, `holidays`, `buyers`) after an `instructions` sheet (`materials`, `defects`,
+`option_words` and `holidays` may be missing from a book made before they existed). Row 1 of each sheet is the
+header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a model
+appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one column
+per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change), as a product's
+bill of materials has (`materials`: `SKU`, `Material`, `Name es`, `Name th`, `Unit`, `Unit es`, `Unit th`,
+`Quantity per unit`, one row per product and material). Headers are matched case-insensitively, in any order;
+unknown columns are refused (a misspelt header would lose data) unless they start with `Note`. Yes/no cells take
+yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read as on the QC sheet.
+
+Words in the groups' languages: the catalog's `Name es` and `Name th` beside its English `Name`; the `defects`
+sheet, a label per language for each defect code of the catalog (`Code`, `Label en`, `Label es`, `Label th`; a QC
+sheet may name a defect by its code or any of its labels); the `option_words` sheet, the words buyers use in an
+order's options (`Word`, `Label en`, `Label es`, `Label th`); and the materials' names. A missing translation is
+never refused: managers read the English word marked ` [EN]`, and the upload's receipt lists each one as a warning.
 
 Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
 are unique per sheet, every maker's group and every consent row's maker exist, each group has a minimum-wage
-rule in its currency, each product a piece rate for every group and a minimum not above its maximum, and time
-zones are real IANA names (the rules across sheets are the domain's, in telar/reference_book.py). To apply
-a change Telar refuses as risky (an empty catalog, most makers of a busy group gone), write yes in the cell
-right of `Confirm` on the instructions sheet.
+rule in its currency, each product a piece rate for every group and a minimum not above its maximum, each
+material row a product of the catalog and a quantity above 0, and time zones are real IANA names (the rules
+across sheets are the domain's, in telar/reference_book.py). To apply a change Telar refuses as risky (an empty
+catalog, most makers of a busy group gone), write yes in the cell right of `Confirm` on the instructions sheet.
 """
 
 import dataclasses
@@ -47,6 +49,7 @@ from telar.models import (
     DefectCode,
     Group,
     Maker,
+    MaterialNeed,
     OptionWord,
     Product,
     PublicHoliday,
@@ -68,6 +71,7 @@ from telar.sheets.cells import (
 from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grids
 
 CONSENT_SHEET: Final = "consent"
+MATERIALS_SHEET: Final = "materials"
 INSTRUCTIONS_SHEET: Final = "instructions"
 CrossSheetRules = Callable[[ReferenceRows], list[SheetProblem]]  # the domain's rules across sheets
 DATE_FORMAT: Final = "yyyy-mm-dd"
@@ -120,6 +124,18 @@ SHEETS: Final = (
         "their sheets, e-mails and payslips (a missing one is shown in English marked [EN], and the upload's "
         "receipt lists it). Piece rates per currency, care instructions per language, defect codes "
         "comma-separated (their labels are on the defects sheet).",
+        skip=("materials",),
+    ),
+    SheetSpec(
+        MATERIALS_SHEET,
+        MaterialNeed,
+        ("sku", "material", "unit"),
+        "The bill of materials: one row per product and material, what one unit of the product takes (Quantity "
+        "per unit, in the Unit given: g, m, pieces). Name es and Name th are what managers read; a missing one "
+        "is shown in English marked [EN]. Work sheets list what each assignment needs; the manager's e-mail "
+        "states the totals to buy.",
+        extra=("sku",),
+        optional=True,
     ),
     SheetSpec(
         "defects",
@@ -167,8 +183,9 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "time_rates": TIME_KINDS,
     "label": LANGUAGES,
     "names": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Name column itself
+    "units": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Unit column itself
 }
-_DICT_PREFIXES: Final = {"names": "Name"}
+_DICT_PREFIXES: Final = {"names": "Name", "units": "Unit"}
 _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 
 
@@ -243,6 +260,8 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
     ref = book.reference
     if spec.name == CONSENT_SHEET:
         return [{"worker_id": m.worker_id, **dict(c)} for m in ref.makers for c in m.consent]
+    if spec.name == MATERIALS_SHEET:
+        return [{"sku": p.sku, **dict(need)} for p in ref.products for need in p.materials]
     items: Sequence[BaseModel] = {
         "groups": ref.groups,
         "makers": ref.makers,
@@ -575,6 +594,9 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     history: dict[str, list[ConsentChange]] = {}
     for row, change in read.items(CONSENT_SHEET):
         history.setdefault(row.values["worker_id"], []).append(change)
+    bills: dict[str, list[MaterialNeed]] = {}
+    for row, need in read.items(MATERIALS_SHEET):
+        bills.setdefault(row.values["sku"], []).append(need)
 
     def models(sheet: str) -> tuple[Any, ...]:
         return tuple(item for _, item in read.items(sheet))
@@ -582,7 +604,7 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     reference = ReferenceData(
         groups=models("groups"),
         makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for m in models("makers")),
-        products=models("catalog"),
+        products=tuple(p.model_copy(update={"materials": tuple(bills.get(p.sku, ()))}) for p in models("catalog")),
         wage_rules=models("wage_rules"),
         holidays=models("holidays"),
         defects=models("defects"),
