@@ -115,3 +115,28 @@ def test_a_name_in_a_language_telar_does_not_speak_is_refused_at_its_cell() -> N
     (problem,) = refused.value.problems
     assert (problem.sheet, problem.value) == ("catalog", "Écharpe")
     assert problem.cell.endswith("2")
+
+
+def test_the_materials_sheet_is_checked_cell_by_cell_and_folds_into_the_catalog() -> None:
+    data = write_reference_book(sample_book())
+    headers = [c.value for c in openpyxl.load_workbook(BytesIO(data))["materials"][1]]
+    assert headers == ["SKU", "Material", "Name es", "Name th", "Unit", "Unit es", "Unit th", "Quantity per unit"]
+    scarf = read_reference_book(data, book_problems).reference.product("KNT-SCARF-ALP")
+    assert [(m.material, m.unit, m.quantity_per_unit) for m in scarf.materials] == [
+        ("alpaca yarn", "g", 180),
+        ("woven label", "pieces", 1),
+    ]
+
+    # Given a row for a SKU the catalog lacks, a quantity of 0 and one that is not a number
+    def bad(wb: openpyxl.Workbook) -> None:
+        ws = wb["materials"]
+        ws["A2"], ws["H3"], ws["H4"] = "KNT-SCARF-ALPACA", 0, "a little"
+
+    with pytest.raises(SheetInvalid) as refused:
+        read_reference_book(_edited(data, bad), book_problems)
+    # Then each is refused at its cell
+    assert {(p.sheet, p.cell, p.expected) for p in refused.value.problems} == {
+        ("materials", "A2", "a SKU from the catalog sheet"),
+        ("materials", "H3", "Input should be greater than 0"),
+        ("materials", "H4", "a number"),
+    }
