@@ -2,10 +2,17 @@
 
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from telar.allocation import SHIP_AFTER_DUE
-from telar.capacity import CapacityLedger, cumulative, free_minutes, group_day_minutes, place
+from telar.capacity import (
+    CapacityLedger,
+    cumulative,
+    free_minutes,
+    group_day_minutes,
+    group_earliest_due,
+    place,
+)
 from telar.models import Assignment, AssignmentLine, Order, ReferenceData
 
 
@@ -48,13 +55,16 @@ def plan_rework(signed_off: Assignment) -> Assignment | None:
     )
 
 
-def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, today: date) -> Assignment:
+def book_rework(
+    rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, today: date, sent_at: datetime | None = None
+) -> Assignment:
     """``rework`` with its makers' time booked and its due date set from it.
 
     Reworking a unit is counted as making it again (its standard minutes): a rejected piece is unpicked and
     redone, and no sheet records how long a repair takes. Each maker's minutes go into her earliest free days
     from ``today``, after the work ``ledger`` already books (the earlier orders she is making), and the round
-    is due when the last of them finishes, never before the original due date. A maker who has left, or who
+    is due when the last of them finishes, never before the original due date nor before the group's lead time
+    after ``sent_at`` (its papers go out then; noon UTC of ``today`` if not given). A maker who has left, or who
     has no room within the horizon, books nothing: a person reassigns her units (the round is still sent).
     """
     days = group_day_minutes(ref.group(rework.group_id), today)
@@ -65,7 +75,8 @@ def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, 
         for worker_id, units in line.per_maker.items():
             load[worker_id] += units * float(product.standard_minutes) if product else 0.0
     booked: dict[str, dict[str, int]] = {}
-    due = rework.due_date
+    sent = sent_at or datetime.combine(today, time(12), tzinfo=UTC)
+    due = max(rework.due_date, group_earliest_due(ref, rework.group_id, sent))
     for worker_id, minutes in sorted(load.items()):
         maker = makers.get(worker_id)
         if maker is None or minutes <= 0:

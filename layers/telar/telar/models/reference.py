@@ -79,6 +79,13 @@ class Group(_Ref):
     paid_public_holidays: bool = Field(
         default=True, description="public holidays of the group's country on its open days are paid (holiday rate)"
     )
+    lead_days: int = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="open days the group has at least between its papers being sent and their due date, counted "
+        "in its time zone from the day after sending (its closed days and its country's public holidays skipped)",
+    )
 
     @property
     def weekly_hours_per_maker(self) -> Decimal:
