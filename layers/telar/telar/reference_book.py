@@ -32,7 +32,7 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
     """The domain's rules over the book's rows and what its sheets say of each other, each at its cell.
 
     At least one group; time zones are real IANA names; each group's country and region have a
-    minimum-wage rule in its currency; every maker's group and every consent row's maker exist, and every
+    minimum-wage rule in its currency; every maker's group and every consent and story row's maker exist, and every
     maker has a payment method with the details it needs (finance pays from them); each product has a
     piece rate for every group (its currency's or the group's own), group rates name real groups, and its
     minimum is not above its maximum. A group's rates for paid time are not negative and its guaranteed hours
@@ -81,10 +81,11 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
         for field, expected in maker.payment_problems():
             add("makers", row.cell(field), getattr(maker, field), expected)
     worker_ids = {r.values.get("worker_id") for r in rows.sheets["makers"]}
-    for row in rows.sheets["consent"]:
-        worker = row.values.get("worker_id")
-        if worker is not None and worker not in worker_ids:
-            add("consent", row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
+    for sheet in ("consent", "stories"):
+        for row in rows.sheets.get(sheet, ()):
+            worker = row.values.get("worker_id")
+            if worker is not None and worker not in worker_ids:
+                add(sheet, row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
     for row, product in products:
         for currency in sorted({g.currency for _, g in groups if not _pays(product, g)}):
             add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")

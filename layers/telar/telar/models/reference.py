@@ -127,6 +127,16 @@ class ConsentChange(_Ref):
 NO_CONSENT = ConsentChange(effective=date.min)
 
 
+class MakerStory(_Ref):
+    """Her story in one language, and the day she approved that text (it is read to her in her own language)."""
+
+    language: Language
+    text: str = Field(min_length=1)
+    approved_on: date | None = Field(
+        default=None, description="the day she approved this text; blank: not approved yet, never printed"
+    )
+
+
 class Maker(_Ref):
     worker_id: str
     group_id: str
@@ -137,7 +147,14 @@ class Maker(_Ref):
         default=(), description="consent changes, oldest first; none recorded means nothing is shown"
     )
     photo_file: str | None = None
-    story: str | None = None
+    story: str | None = Field(
+        default=None, description="her story as kept before stories per language (printed only when she has none)"
+    )
+    stories: tuple[MakerStory, ...] = Field(
+        default=(),
+        description="her story per language with its approval (the stories sheet): when she has any, a card "
+        "prints only the one approved in the buyer's language",
+    )
     active: bool = True
     active_from: date | None = Field(default=None, description="first day she works (blank: no limit)")
     active_to: date | None = Field(
@@ -167,6 +184,14 @@ class Maker(_Ref):
         if len(set(days)) != len(days):
             raise ValueError("two consent changes on the same day: which one she meant is unknown")
         return tuple(sorted(changes, key=lambda c: c.effective))
+
+    @field_validator("stories")
+    @classmethod
+    def _one_story_per_language(cls, stories: tuple[MakerStory, ...]) -> tuple[MakerStory, ...]:
+        languages = [s.language for s in stories]
+        if len(set(languages)) != len(languages):
+            raise ValueError("two stories in the same language: which one she approved is unknown")
+        return stories
 
     @field_validator("active_to")
     @classmethod
@@ -200,6 +225,16 @@ class Maker(_Ref):
         """Whether ``day`` is within her active dates (``active`` is checked separately: it means she left)."""
         started = self.active_from is None or self.active_from <= day
         return started and (self.active_to is None or day <= self.active_to)
+
+    def story_for(self, language: str, on: date) -> str | None:
+        """The story a card in ``language`` may print on ``on``: the text of that language she approved by then;
+        without stories per language, her one story as before (None if there is none)."""
+        if not self.stories:
+            return (self.story or "").strip() or None
+        found = next((s for s in self.stories if s.language == language), None)
+        if found is None or found.approved_on is None or found.approved_on > on:
+            return None
+        return found.text.strip() or None
 
     def consent_on(self, day: date) -> ConsentChange:
         """Her consent in force on ``day``: the latest change effective on or before it, else none."""

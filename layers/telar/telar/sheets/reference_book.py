@@ -1,9 +1,10 @@
 """The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
 export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `materials`, `defects`,
-`option_words`, `wage_rules`, `holidays`, `buyers`) after an `instructions` sheet (`materials`, `defects`,
-`option_words` and `holidays` may be missing from a book made before they existed). Row 1 of each sheet is the
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `stories`, `catalog`, `materials`, `defects`,
+`option_words`, `wage_rules`, `holidays`, `buyers`) after an `instructions` sheet (`stories`, `materials`,
+`defects`, `option_words` and `holidays` may be missing from a book made before they existed). The `stories`
+sheet holds each maker's story per language (`Worker ID`, `Language`, `Text`, `Approved on`). Row 1 of each sheet is the
 header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a model
 appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one column
 per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change), as a product's
@@ -49,6 +50,7 @@ from telar.models import (
     DefectCode,
     Group,
     Maker,
+    MakerStory,
     MaterialNeed,
     OptionWord,
     Product,
@@ -72,6 +74,7 @@ from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, r
 
 CONSENT_SHEET: Final = "consent"
 MATERIALS_SHEET: Final = "materials"
+STORIES_SHEET: Final = "stories"
 INSTRUCTIONS_SHEET: Final = "instructions"
 CrossSheetRules = Callable[[ReferenceRows], list[SheetProblem]]  # the domain's rules across sheets
 DATE_FORMAT: Final = "yyyy-mm-dd"
@@ -106,7 +109,7 @@ SHEETS: Final = (
         ("worker_id",),
         "One row per maker. Skills comma-separated. A maker who leaves: set Active to no (or leave her out; "
         "she is kept, inactive). Never reuse a worker id.",
-        skip=("consent",),
+        skip=("consent", "stories"),
     ),
     SheetSpec(
         CONSENT_SHEET,
@@ -115,6 +118,17 @@ SHEETS: Final = (
         "Each change of a maker's consent to show her photo, name and story on insert cards, from the date "
         "it takes effect. A withdrawal is a new row with no. Keep the old rows: they are her history.",
         extra=("worker_id",),
+    ),
+    SheetSpec(
+        STORIES_SHEET,
+        MakerStory,
+        ("worker_id", "language"),
+        "Each maker's story, one row per language: in her own language (read to her: what she approves) and in "
+        "the buyers' languages (what cards print). Approved on is the day she approved that text; a card prints "
+        "only a story approved in the buyer's language (with her story consent), else its group line alone. A "
+        "maker with no row here keeps the Story of the makers sheet.",
+        extra=("worker_id",),
+        optional=True,
     ),
     SheetSpec(
         "catalog",
@@ -260,6 +274,8 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
     ref = book.reference
     if spec.name == CONSENT_SHEET:
         return [{"worker_id": m.worker_id, **dict(c)} for m in ref.makers for c in m.consent]
+    if spec.name == STORIES_SHEET:
+        return [{"worker_id": m.worker_id, **dict(story)} for m in ref.makers for story in m.stories]
     if spec.name == MATERIALS_SHEET:
         return [{"sku": p.sku, **dict(need)} for p in ref.products for need in p.materials]
     items: Sequence[BaseModel] = {
@@ -594,6 +610,9 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     history: dict[str, list[ConsentChange]] = {}
     for row, change in read.items(CONSENT_SHEET):
         history.setdefault(row.values["worker_id"], []).append(change)
+    told: dict[str, list[MakerStory]] = {}
+    for row, story in read.items(STORIES_SHEET):
+        told.setdefault(row.values["worker_id"], []).append(story)
     bills: dict[str, list[MaterialNeed]] = {}
     for row, need in read.items(MATERIALS_SHEET):
         bills.setdefault(row.values["sku"], []).append(need)
@@ -603,7 +622,15 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
 
     reference = ReferenceData(
         groups=models("groups"),
-        makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for m in models("makers")),
+        makers=tuple(
+            m.model_copy(
+                update={
+                    "consent": tuple(history.get(m.worker_id, ())),
+                    "stories": tuple(told.get(m.worker_id, ())),
+                }
+            )
+            for m in models("makers")
+        ),
         products=tuple(p.model_copy(update={"materials": tuple(bills.get(p.sku, ()))}) for p in models("catalog")),
         wage_rules=models("wage_rules"),
         holidays=models("holidays"),
