@@ -7,11 +7,12 @@ import openpyxl
 import pytest
 
 from samples.make_reference_book import sample_book
+from telar.cards import build_cards
 from telar.errors import SheetInvalid
 from telar.models import MakerStory, ReferenceBook
 from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
-from tests.unit.test_cards import AGREED, NOW, a_maker, only_card
+from tests.unit.test_cards import AGREED, NOW, a_maker, a_product, only_card, qc, reference
 
 THE_DAY = NOW.date()
 SPANISH = MakerStory(language="es", text="Carmen enseña crochet los sábados.", approved_on=date(2026, 3, 1))
@@ -76,3 +77,17 @@ def test_stories_round_trip_through_their_own_sheet_and_are_checked_by_cell() ->
         read_reference_book(out.getvalue(), book_problems)
     assert {(p.sheet, p.cell) for p in refused.value.problems} == {("stories", "A2"), ("stories", "B3")}
     assert AGREED < THE_DAY
+
+
+def test_a_card_names_the_product_in_the_buyer_s_language_where_the_catalog_has_it() -> None:
+    maker = a_maker(consent_name=True)
+    scarf = a_product(names={"es": "Bufanda de alpaca"})
+    names = {
+        language: build_cards([("pe-cusco", qc())], reference(maker, products=(scarf,)), {}, language, NOW)[0]
+        for language in ("es", "th", "en")
+    }
+    assert {k: c.product_name for k, c in names.items()} == {
+        "es": "Bufanda de alpaca",
+        "th": "Alpaca knit scarf",  # no Thai name: the English one, unmarked on a customer's card
+        "en": "Alpaca knit scarf",
+    }

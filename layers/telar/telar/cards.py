@@ -252,7 +252,8 @@ def _card(
         worker_id=worker_id,
         group_id=group.group_id,
         sku=sku,
-        product_name=product.name if product else sku,
+        # the buyer's language where the catalog has it (no [EN] mark on a card a customer reads)
+        product_name=(product.names.get(lang) or product.name) if product else sku,
         maker_name=maker_name,
         byline=byline,
         named=name is not None,
