@@ -253,7 +253,7 @@ def _card(
         group_id=group.group_id,
         sku=sku,
         # the buyer's language where the catalog has it (no [EN] mark on a card a customer reads)
-        product_name=(product.names.get(lang) or product.name) if product else sku,
+        product_name=next((n for k, n in product.names.items() if k == lang and n), product.name) if product else sku,
         maker_name=maker_name,
         byline=byline,
         named=name is not None,
