@@ -47,13 +47,13 @@ def _without_row(sheet: str, first_cell: str) -> Callable[[openpyxl.Workbook], N
     return change
 
 
-@pytest.mark.parametrize("sheets", [("makers", "consent"), ("catalog", "materials")])
+@pytest.mark.parametrize("sheets", [("makers", "consent", "stories"), ("catalog", "materials")])
 def test_a_workbook_with_an_empty_makers_or_catalog_sheet_is_refused_with_a_report(
     imported: Ports,  # noqa: F811
     sheets: tuple[str, ...],
 ) -> None:
-    # Given the samples in force; When a workbook whose makers (and consent) or catalog (and its bills of
-    # materials) sheet is empty is uploaded
+    # Given the samples in force; When a workbook whose makers (and their consent and stories) or catalog (and
+    # its bills of materials) sheet is empty is uploaded
     sheet = sheets[0]
     outcome, _, _ = _upload(imported, _book(_empty(*sheets)), "reference/emptied.xlsx")
     # Then nothing is applied and the office is told what would break and how to confirm it
