@@ -31,12 +31,14 @@ from local.files import write_atomically
 from local.manager import RowResult, fill_qc_sheet, read_assignment_id
 from telar import artifacts
 from telar.adapters.dynamo import keys
+from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.adapters.dynamo.claims import DynamoClaims
 from telar.adapters.dynamo.earnings import DynamoEarnings
 from telar.adapters.mail import XLSX
 from telar.models import ReferenceData
 from telar.models.attendance import attendance_order_id
 from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
+from telar.sheets.labels import labels_for
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "demo"
@@ -92,6 +94,7 @@ class Demo:
         self.lambda_ = boto3.client("lambda", **local)  # the local cloud answers Invoke with the real handler
         self.key_of: dict[str, str] = {}
         self.handled: set[str] = set()  # artifact keys already saved or filled and uploaded
+        self.defects_written: list[dict[str, str]] = []  # each defect a manager wrote, in her language
 
     def submit_orders(self, paths: list[Path] | None = None) -> list[str]:
         order_ids = []
@@ -237,16 +240,47 @@ class Demo:
         return bytes(self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read())
 
     def manager_counts(self, worker_id: str, sku: str, planned: int, rework: bool = False) -> RowResult:
-        """Deterministic 'real life': about one row in five has a reject (reworked ones pass), one maker in four
-        works slowly."""
+        """Deterministic 'real life': about one row in five has a reject (reworked ones pass), and each group's
+        first row with two or more units, so every group writes a defect; one maker in four works slowly. The
+        defect is written as the manager would: its label in her group's language (Thai in Chiang Mai)."""
         product = self.ref.product(sku)
         assert product is not None
         digest = int(hashlib.sha256(f"{worker_id}/{sku}".encode()).hexdigest(), 16)
-        rejected = 1 if planned > 1 and digest % 5 == 0 and not rework else 0
+        group = self.ref.group(next(m.group_id for m in self.ref.makers if m.worker_id == worker_id))
+        first_of_group = group.group_id not in {d["group_id"] for d in self.defects_written}
+        rejected = 1 if planned > 1 and (digest % 5 == 0 or first_of_group) and not rework else 0
         pace = Decimal("1.8") if digest % 4 == 0 else Decimal("1.05")
         hours = (planned * product.standard_minutes * pace / 60).quantize(Decimal("0.5"))
-        codes = product.defect_codes[0] if rejected and product.defect_codes else ""
-        return RowResult(produced=planned, rejected=rejected, defect_codes=codes, hours_worked=max(hours, Decimal(1)))
+        words = ""
+        if rejected and product.defect_codes:
+            words = self.ref.defect(product.defect_codes[0]).label_in(group.language)
+            self.defects_written.append(
+                {"group_id": group.group_id, "worker_id": worker_id, "sku": sku, "written": words}
+            )
+        return RowResult(produced=planned, rejected=rejected, defect_codes=words, hours_worked=max(hours, Decimal(1)))
+
+    def defects_recorded(self, order_ids: list[str]) -> list[dict[str, Any]]:
+        """Each defect the managers wrote in their language, with the codes Telar recorded for that row."""
+        store = DynamoAssignments(self.outputs["resources"]["TelarTable"])  # the local cloud runs in this process
+        rows = {
+            (r.worker_id, r.sku): r.defect_codes
+            for order_id in order_ids
+            for a in store.assignments_of(order_id)
+            if not a.rework_round
+            for r in a.qc_rows
+        }
+        return [{**d, "recorded": list(rows.get((d["worker_id"], d["sku"]), ()))} for d in self.defects_written]
+
+    def worksheets_with_materials(self) -> str:
+        """How many of the saved work sheets list their materials (the title of that table, in any language)."""
+        titles = {labels_for(lang)["materials"] for lang in ("en", "es", "th")}
+        sheets = sorted((self.out / "worksheets").glob("*.xlsx"))
+        listing = [
+            f
+            for f in sheets
+            if any(c.value in titles for row in load_workbook(f, read_only=True).active.iter_rows() for c in row)
+        ]
+        return f"{len(listing)} of {len(sheets)}"
 
     def execution_arn(self, order_id: str) -> str:
         return self.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
@@ -370,6 +404,8 @@ class Demo:
             )
         return {
             "orders": summary_orders,
+            "defects": self.defects_recorded([o["order_id"] for o in orders]),
+            "materials_on_worksheets": self.worksheets_with_materials(),
             "payroll": [
                 {
                     "group_id": g,
@@ -391,6 +427,10 @@ class Demo:
 
 
 def print_summary(summary: dict[str, Any]) -> None:
+    print("\nDefects written on QC sheets in the manager's language, as recorded")
+    for d in summary["defects"]:
+        print(f"  {d['group_id']:<14} {d['worker_id']:<8} {d['written']:<22} -> {', '.join(d['recorded'])}")
+    print(f"Work sheets listing their materials: {summary['materials_on_worksheets']}")
     print("\nOrders")
     for o in summary["orders"]:
         print(

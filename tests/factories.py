@@ -14,6 +14,7 @@ from telar.models import (
     Assignment,
     AssignmentLine,
     ConsentChange,
+    DefectCode,
     EarningLine,
     Group,
     GroupPayroll,
@@ -132,6 +133,27 @@ def make_makers(group_id: str = CUSCO) -> list[Maker]:
 def make_product(sku: str = "KNT-SCARF-ALP", **overrides: Any) -> Product:
     base = _PRODUCTS.get(sku, _PRODUCTS["KNT-SCARF-ALP"])
     return Product(**{"sku": sku, **base, **overrides})
+
+
+_DEFECT_LABELS: dict[str, tuple[str, str, str]] = {  # code -> (en, es, th), as in samples/reference.json
+    "LOOSE_THREAD": ("Loose thread", "Hilo suelto", "ด้ายหลุด"),
+    "UNEVEN_TENSION": ("Uneven tension", "Tensión desigual", "แรงดึงไม่สม่ำเสมอ"),
+    "DROPPED_STITCH": ("Dropped stitch", "Punto caído", "ฝีเข็มหลุด"),
+    "WRONG_SIZE": ("Wrong size", "Talla incorrecta", "ขนาดผิด"),
+    "STAIN": ("Stain", "Mancha", "คราบเปื้อน"),
+    "PUCKERING": ("Puckering", "Fruncido", "ผ้าย่น"),
+    "MISALIGNED_PATTERN": ("Misaligned pattern", "Diseño desalineado", "ลายไม่ตรง"),
+    "CROOKED_SEAM": ("Crooked seam", "Costura torcida", "ตะเข็บเบี้ยว"),
+    "WEAK_HANDLE": ("Weak handle", "Asa débil", "หูกระเป๋าไม่แข็งแรง"),
+}
+
+
+def make_defects(*codes: str) -> tuple[DefectCode, ...]:
+    """The factory products' defect codes (or ``codes``) with their labels in en, es and th."""
+    return tuple(
+        DefectCode(code=code, label=dict(zip(("en", "es", "th"), _DEFECT_LABELS[code], strict=True)))
+        for code in (codes or _DEFECT_LABELS)
+    )
 
 
 def make_wage_rules() -> tuple[WageRule, ...]:

@@ -275,6 +275,8 @@ class MemoryReference:
                         )
                     ),
                     holidays=tuple(sorted(ref.holidays, key=lambda h: keys.public_holiday(0, h.country, h.day)["sk"])),
+                    defects=tuple(sorted(ref.defects, key=lambda d: keys.defect_code(0, d.code)["sk"])),
+                    option_words=tuple(sorted(ref.option_words, key=lambda w: keys.option_word(0, w.word)["sk"])),
                 ),
                 buyers=tuple(sorted(buyers, key=lambda b: b.buyer_id)),
             ),

@@ -28,6 +28,8 @@ SAMPLE_ARGUMENTS = {
     "assignment_id": "ord-1-pe-cusco",
     "period": "2026-11",
     "name": "mail#receipt",
+    "code": "LOOSE_THREAD",
+    "word": "natural grey",
 }
 
 

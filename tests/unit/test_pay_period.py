@@ -12,7 +12,7 @@ from telar.adapters.mail import OutgoingMail
 from telar.models import EarningLine, PayPeriod
 from telar.ports import Ports
 from telar.stages.pay_period import run_pay_period
-from tests.factories import CHIANG_MAI, make_earning_line, make_reference
+from tests.factories import CHIANG_MAI, make_earning_line, make_product, make_reference
 from tests.fakes import sent_mails
 
 NOVEMBER = PayPeriod(period="2026-11")
@@ -137,10 +137,26 @@ def test_a_payslip_is_an_a4_page_naming_products_with_a_short_reference_and_a_li
     run = run_pay_period(recorded, NOVEMBER)
     cusco = recorded.artifacts.get(next(k for k in run.payslips if "pe-cusco" in k)).decode()
     assert "@page { size: A4;" in cusco
-    assert "<td>Alpaca knit scarf</td>" in cusco and "KNT-SCARF-ALP" not in cusco  # her product, not a SKU
+    # her product, not a SKU (the factories name it in English only: marked as untranslated)
+    assert "<td>Alpaca knit scarf [EN]</td>" in cusco and "KNT-SCARF-ALP" not in cusco
     assert "<td>A</td>" in cusco and "ord-a" not in cusco  # the order's short reference
     assert cusco.count("Recibí conforme (firma)") == cusco.count('class="slip"') == 2
     assert cusco.count("Forma de pago: en efectivo, por la coordinadora") == 2  # the factory's makers take cash
+
+
+def test_a_payslip_names_the_product_in_her_group_s_language(ports: Ports) -> None:
+    # Given the scarf named in Spanish and Thai in the catalog
+    scarf = make_product("KNT-SCARF-ALP", names={"es": "Bufanda de alpaca", "th": "ผ้าพันคออัลปากา"})
+    ports.reference.put_reference(make_reference(products=[scarf, make_product("EMB-CUSHION")]))
+    ports.earnings.record_earnings(_lines())
+    # When November is paid
+    run = run_pay_period(ports, NOVEMBER)
+    slips = {k: ports.artifacts.get(k).decode() for k in run.payslips}
+    # Then each group's slips name it in the group's language
+    cusco = next(v for k, v in slips.items() if "pe-cusco" in k)
+    chiang_mai = next(v for k, v in slips.items() if CHIANG_MAI in k)
+    assert "<td>Bufanda de alpaca</td>" in cusco and "[EN]" not in cusco
+    assert "<td>ผ้าพันคออัลปากา</td>" in chiang_mai
 
 
 def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:

@@ -47,12 +47,13 @@ def _without_row(sheet: str, first_cell: str) -> Callable[[openpyxl.Workbook], N
     return change
 
 
-@pytest.mark.parametrize("sheets", [("makers", "consent"), ("catalog",)])
+@pytest.mark.parametrize("sheets", [("makers", "consent", "stories"), ("catalog", "materials")])
 def test_a_workbook_with_an_empty_makers_or_catalog_sheet_is_refused_with_a_report(
     imported: Ports,  # noqa: F811
     sheets: tuple[str, ...],
 ) -> None:
-    # Given the samples in force; When a workbook whose makers (and consent) or catalog sheet is empty is uploaded
+    # Given the samples in force; When a workbook whose makers (and their consent and stories) or catalog (and
+    # its bills of materials) sheet is empty is uploaded
     sheet = sheets[0]
     outcome, _, _ = _upload(imported, _book(_empty(*sheets)), "reference/emptied.xlsx")
     # Then nothing is applied and the office is told what would break and how to confirm it
@@ -66,7 +67,8 @@ def test_a_workbook_with_an_empty_makers_or_catalog_sheet_is_refused_with_a_repo
 
 def test_an_empty_catalog_confirmed_in_the_workbook_is_applied(imported: Ports) -> None:  # noqa: F811
     # Given a workbook with an empty catalog and "Confirm: yes" on its instructions sheet
-    outcome, _, _ = _upload(imported, _book(_empty("catalog"), confirm=True), "reference/confirmed.xlsx")
+    emptied = _empty("catalog", "materials")  # the materials sheet is the catalog's, as consent is the makers'
+    outcome, _, _ = _upload(imported, _book(emptied, confirm=True), "reference/confirmed.xlsx")
     # Then it is applied as the person confirmed
     assert outcome == "applied" and imported.reference.load_reference().products == ()
 

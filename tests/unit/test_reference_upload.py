@@ -202,3 +202,22 @@ def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(p
     # Then version 2 stays in force, and so does its export
     assert outcome == "unchanged" and ports.reference.load_reference() == newer
     assert read_reference_book(ports.uploads.get(CURRENT_REFERENCE_EXPORT), book_problems).reference == newer
+
+
+def test_a_missing_translation_is_applied_and_the_receipt_lists_it_as_a_warning(ports: Ports) -> None:
+    # Given the sample workbook with the Thai label of STAIN left empty
+    data = (SAMPLES / "reference.xlsx").read_bytes()
+    codes = [d.code for d in sample_book().reference.defects]
+    outcome, _, _ = _upload(ports, set_cell(data, "defects", "Label th", 2 + codes.index("STAIN"), None))
+    # Then it is applied all the same
+    assert outcome == "applied"
+    assert ports.reference.load_reference().defect("STAIN").label_in("th") == "Stain [EN]"
+    # And the receipt names what is missing, as a warning
+    receipt = _text(_mails(ports)[-1])
+    assert "Warnings (applied all the same)" in receipt
+    assert "- defects: STAIN has no label in th\n" in receipt
+
+
+def test_a_complete_book_s_receipt_has_no_warnings(imported: Ports) -> None:
+    receipt = next(m for m in _mails(imported) if "reference data applied" in str(m["Subject"]))
+    assert "Warnings" not in _text(receipt)

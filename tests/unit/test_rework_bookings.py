@@ -46,7 +46,7 @@ def test_a_rework_round_is_booked_after_the_makers_other_work_and_due_when_she_f
 
 
 def test_a_maker_who_has_left_books_nothing_and_the_due_date_stays() -> None:
-    ref = make_reference(groups=[make_group(CUSCO)])
+    ref = make_reference(groups=[make_group(CUSCO, lead_days=0)])  # no lead time: the due date alone decides
     ref = ref.model_copy(
         update={"makers": tuple(m.model_copy(update={"active_to": TODAY - timedelta(days=1)}) for m in ref.makers)}
     )

@@ -20,12 +20,21 @@ import math
 from bisect import bisect_left
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from telar.capacity import HORIZON_DAYS, Bookings, CapacityLedger, cumulative, free_minutes, group_day_minutes, place
+from telar.capacity import (
+    HORIZON_DAYS,
+    Bookings,
+    CapacityLedger,
+    cumulative,
+    free_minutes,
+    group_day_minutes,
+    group_earliest_due,
+    place,
+)
 from telar.errors import CapacityExceeded
 from telar.models import Assignment, AssignmentLine, Maker, Order, OrderLine, ReferenceData
 
@@ -94,9 +103,16 @@ class _Line:
 
 
 def split_order(
-    order: Order, ref: ReferenceData, today: date, ledgers: dict[str, CapacityLedger] | None = None
+    order: Order,
+    ref: ReferenceData,
+    today: date,
+    ledgers: dict[str, CapacityLedger] | None = None,
+    sent_at: datetime | None = None,
 ) -> Plan:
     """The plan that finishes ``order`` earliest, given the work ``ledgers`` already book.
+
+    Each assignment is due no earlier than its group's lead time after ``sent_at`` (when its papers are sent;
+    noon UTC of ``today`` if not given), counted in the group's time zone and calendar.
 
     Raises
     ------
@@ -142,13 +158,15 @@ def split_order(
 
     finish_date = today + timedelta(days=max(finish.values()))
     earliest_due = order.promised_ship_date - SHIP_AFTER_DUE
+    sent = sent_at or datetime.combine(today, time(12), tzinfo=UTC)
+    lead = {group_id: group_earliest_due(ref, group_id, sent) for group_id in portions}
     assignments = [
         Assignment(
             assignment_id=f"{order.order_id}-{group_id}",
             order_id=order.order_id,
             group_id=group_id,
             # a group that can finish early keeps the buyer's slack: work is due a week before shipping
-            due_date=max(today + timedelta(days=finish[group_id]), earliest_due),
+            due_date=max(today + timedelta(days=finish[group_id]), earliest_due, lead[group_id]),
             booked=bookings.get(group_id, {}),
             lines=[
                 AssignmentLine(
@@ -169,7 +187,11 @@ def split_order(
         bookings=dict(bookings),
         finish_date=finish_date,
         bound_date=today + timedelta(days=day),
-        expected_ship_date=max(order.promised_ship_date, finish_date + SHIP_AFTER_DUE),
+        expected_ship_date=max(
+            order.promised_ship_date,
+            finish_date + SHIP_AFTER_DUE,
+            *(lead[a.group_id] + SHIP_AFTER_DUE for a in assignments),
+        ),
         skilled_makers_with_work_share=sum(1 for load in loads if load > _EPS) / len(makers),
         assigned_hours_gini=gini(
             [load / float(m.maker.efficiency) / 60 for m, load in zip(makers, loads, strict=True)]

@@ -4,16 +4,18 @@ A maker works her group's hours on its open days (``days_per_week`` from Monday,
 within her own active dates (``active_from``/``active_to``), for her own ``hours_per_day`` if she has
 them (part-time), at her ``efficiency``: a day of 5 h at 0.8 is 240 standard minutes of work. Work
 already booked for earlier orders is kept per maker and week in the group's :class:`CapacityLedger` and
-fills each week's free days from the earliest, as the earlier order would.
+fills each week's free days from the earliest, as the earlier order would. Whatever the capacity, papers are
+never due before the group's lead time (:func:`earliest_due`).
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -186,3 +188,27 @@ def release_bookings(
         version=ledger.version + 1,
         booked={w: b for w, weeks in kept.items() if (b := {k: m for k, m in weeks.items() if m > 0})},
     )
+
+
+def earliest_due(group: Group, sent_at: datetime, holidays: Collection[date] = ()) -> date:
+    """The first day papers sent at ``sent_at`` may be due: the group's ``lead_days``-th open day after the day
+    they were sent, that day taken in the group's time zone.
+
+    The day of sending never counts (papers sent at 20:05 in Chiang Mai are read the next morning, and a UTC date
+    may already be tomorrow there); closed days and ``holidays`` (its country's public holidays) are skipped.
+    """
+    day = sent_at.astimezone(ZoneInfo(group.timezone)).date()
+    left = group.lead_days
+    while left > 0:
+        day += timedelta(days=1)
+        if group.is_open_on(day) and day not in holidays:
+            left -= 1
+    return day
+
+
+def group_earliest_due(ref: ReferenceData, group_id: str, sent_at: datetime) -> date:
+    """:func:`earliest_due` for ``group_id`` with its country's public holidays of the reference data."""
+    group = ref.group(group_id)
+    first = sent_at.date() - timedelta(days=1)
+    holidays = ref.public_holidays(group.country, first, first + timedelta(days=HORIZON_DAYS))
+    return earliest_due(group, sent_at, holidays)

@@ -7,7 +7,9 @@ a card shows, and nothing else does; a withdrawal applies to every card generate
   leaves the card without one and adds a warning; it never fails the order);
 - her first name only with name consent; otherwise the alias she chose, if any; otherwise the card
   credits "the women of <group>";
-- her story only with story consent, and never when it would reveal a name she has not agreed to show.
+- her story only with story consent, and never when it would reveal a name she has not agreed to show; a maker
+  with stories per language (the reference book's `stories` sheet) has printed only the text she approved in the
+  buyer's language by that day, else none (the card keeps its group line, and a warning says why).
 
 Pure logic: the caller loads photos (see :func:`photo_files_needed` and telar.photos) and stores the HTML.
 """
@@ -236,7 +238,7 @@ def _card(
 
     name = _display_name(maker, consent)
     photo_uri = _photo(maker, consent, photo, warnings)
-    story = _story(maker, consent, warnings)
+    story = _story(maker, consent, lang, consent_date, warnings)
     if name is None:
         maker_name = byline = texts["women_of"].format(group=group.name)
         message = texts["message_group"].format(group=group.name)
@@ -250,7 +252,8 @@ def _card(
         worker_id=worker_id,
         group_id=group.group_id,
         sku=sku,
-        product_name=product.name if product else sku,
+        # the buyer's language where the catalog has it (no [EN] mark on a card a customer reads)
+        product_name=next((n for k, n in product.names.items() if k == lang and n), product.name) if product else sku,
         maker_name=maker_name,
         byline=byline,
         named=name is not None,
@@ -299,10 +302,15 @@ def _photo(maker: Maker | None, consent: ConsentChange, photo: bytes | None, war
     return f"data:{mime};base64,{base64.b64encode(photo).decode('ascii')}"
 
 
-def _story(maker: Maker | None, consent: ConsentChange, warnings: list[str]) -> str | None:
-    if maker is None or not consent.story or not maker.story or not maker.story.strip():
+def _story(maker: Maker | None, consent: ConsentChange, lang: str, on: date, warnings: list[str]) -> str | None:
+    """Her story in the buyer's language ``lang``, approved by ``on``, when she consents to one (Maker.story_for)."""
+    if maker is None or not consent.story:
         return None
-    story = maker.story.strip()
+    story = maker.story_for(lang, on)
+    if story is None:
+        if maker.stories:
+            warnings.append(f"{maker.worker_id} has no story approved in {lang}: the card shows its group line only")
+        return None
     first_name = maker.first_name.strip()
     if not consent.name and first_name and re.search(rf"\b{re.escape(first_name)}\b", story, re.IGNORECASE):
         # printing it would reveal the name she chose not to show

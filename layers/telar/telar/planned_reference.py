@@ -7,8 +7,9 @@ while it runs. Rules (docs/decisions.md, issue 8):
   instructions: the terms the work was given out on), the group's working terms (schedule, hourly base,
   pay rounding, currency, wage region) and which group each maker belonged to (the QC sheet's makers);
 - **latest**: each maker's record otherwise (consent: a withdrawal applies to the next cards; her name),
-  minimum wages (a raise in force on the QC date is owed), and the group's name and manager (e-mails go
-  to whoever manages it now).
+  minimum wages (a raise in force on the QC date is owed), the group's name and manager (e-mails go
+  to whoever manages it now), and the defects' and option words' labels (a better translation is for everyone
+  at once; the codes themselves are the catalog's, as planned).
 
 Anything only one side knows is kept (a maker who joined after planning and stepped in; a product or
 group the newer version dropped), so a running order never loses a record it needs.
@@ -17,9 +18,9 @@ group the newer version dropped), so a running order never loses a record it nee
 from collections.abc import Callable
 from typing import TypeVar
 
-from telar.models import Group, Maker, Product, ReferenceData
+from telar.models import DefectCode, Group, Maker, OptionWord, Product, ReferenceData
 
-T = TypeVar("T", Group, Maker, Product)
+T = TypeVar("T", Group, Maker, Product, DefectCode, OptionWord)
 
 _GROUP_CONTACT = ("name", "manager_name", "manager_email")
 
@@ -44,6 +45,8 @@ def as_planned(planned: ReferenceData, latest: ReferenceData) -> ReferenceData:
         products=_with_missing(planned.products, latest.products, lambda p: p.sku),
         wage_rules=latest.wage_rules,
         holidays=latest.holidays,
+        defects=_with_missing(latest.defects, planned.defects, lambda d: d.code),
+        option_words=_with_missing(latest.option_words, planned.option_words, lambda w: w.word),
     )
 
 

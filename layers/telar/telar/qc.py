@@ -9,6 +9,7 @@ from telar import messages
 from telar.errors import SheetInvalid, SheetProblem
 from telar.models import Assignment, Group, ParsedQc, ParsedRow, QcRow, QcSheet, ReferenceData
 from telar.models.qc import EARLIEST_DATE, LATEST_DATE, max_hours_per_row
+from telar.models.reference import word_key
 
 __all__ = ["max_hours_per_row", "validate_qc"]
 
@@ -19,8 +20,10 @@ def validate_qc(parsed: ParsedQc, assignment: Assignment, ref: ReferenceData) ->
     Worker ids must belong to the assignment's group (makers who have since left still count: their
     work must be paid), SKUs to the assignment; ids are matched case-insensitively and returned as
     the reference data spells them. Counts are whole numbers (``12``, ``12.0``, ``"12 "``);
-    Passed + Rejected may not exceed Produced; defect codes (comma or semicolon separated) must be
-    the product's; hours go from 0 to :func:`max_hours_per_row`, rounded to hundredths.
+    Passed + Rejected may not exceed Produced; defects (comma or semicolon separated) must be the
+    product's, each as its code or its label in any language (compared by ``word_key``: Unicode NFC,
+    case and spacing aside) and kept as the stable code; hours go from 0 to :func:`max_hours_per_row`,
+    rounded to hundredths.
     """
     group = ref.group(assignment.group_id)
     problems: list[SheetProblem] = []
@@ -113,17 +116,19 @@ def _validate_row(
 
     codes: tuple[str, ...] = ()
     if sku is not None:
-        allowed = {c.casefold(): c for c in (product.defect_codes if product else ())}
-        unknown = [t for t in row.defect_codes if t.casefold() not in allowed]
+        product_codes = product.defect_codes if product else ()
+        allowed = ref.defect_words(product_codes)
+        unknown = [t for t in row.defect_codes if word_key(t) not in allowed]
         if unknown:
+            said = [ref.defect(c).label_in(group.language) for c in product_codes]
             expected = (
-                messages.DEFECT_CODES_OF(sku=sku, codes=", ".join(allowed.values()))
-                if allowed
+                messages.DEFECT_CODES_OF(sku=sku, codes=", ".join(said))
+                if product_codes
                 else messages.NO_DEFECT_CODES(sku=sku)
             )
             problems.append(cells["defect_codes"].problem(expected))
         else:
-            codes = tuple(dict.fromkeys(allowed[t.casefold()] for t in row.defect_codes))
+            codes = tuple(dict.fromkeys(allowed[word_key(t)] for t in row.defect_codes))
 
     hours = row.hours_worked
     bound = max_hours_per_row(group, product, max(counts.get("planned", 0), counts.get("produced", 0)))

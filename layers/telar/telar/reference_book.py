@@ -5,12 +5,14 @@ that one reply lists every problem; and applying a book over the version in forc
 the upload are kept, deactivated (payroll history needs them); comparison ignores row order.
 """
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from telar.errors import PieceRateNotFound, SheetProblem
 from telar.models import Group, Maker, Product, ReferenceData
-from telar.models.reference import ReferenceRows
+from telar.models.reference import ReferenceRows, word_key
 
 
 @cache
@@ -30,11 +32,13 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
     """The domain's rules over the book's rows and what its sheets say of each other, each at its cell.
 
     At least one group; time zones are real IANA names; each group's country and region have a
-    minimum-wage rule in its currency; every maker's group and every consent row's maker exist, and every
+    minimum-wage rule in its currency; every maker's group and every consent and story row's maker exist, and every
     maker has a payment method with the details it needs (finance pays from them); each product has a
     piece rate for every group (its currency's or the group's own), group rates name real groups, and its
     minimum is not above its maximum. A group's rates for paid time are not negative and its guaranteed hours
     fit in its week (hours per day x days per week); each public holiday is of a country some group works in.
+    Each row of the materials sheet is of a product on the catalog. When the defects sheet has rows, it lists
+    every defect code of the catalog, once per spelling.
     """
     problems: list[SheetProblem] = []
 
@@ -77,10 +81,11 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
         for field, expected in maker.payment_problems():
             add("makers", row.cell(field), getattr(maker, field), expected)
     worker_ids = {r.values.get("worker_id") for r in rows.sheets["makers"]}
-    for row in rows.sheets["consent"]:
-        worker = row.values.get("worker_id")
-        if worker is not None and worker not in worker_ids:
-            add("consent", row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
+    for sheet in ("consent", "stories"):
+        for row in rows.sheets.get(sheet, ()):
+            worker = row.values.get("worker_id")
+            if worker is not None and worker not in worker_ids:
+                add(sheet, row.cell("worker_id"), worker, "a Worker ID from the makers sheet")
     for row, product in products:
         for currency in sorted({g.currency for _, g in groups if not _pays(product, g)}):
             add("catalog", row.cell("piece_rates", currency), None, f"a piece rate in {currency}")
@@ -90,7 +95,71 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
                 add("catalog", where, group_id, "a group's own rate under a Group ID from the groups sheet")
         if product.min_quantity > product.max_quantity:
             add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
+    skus = {r.values.get("sku") for r in rows.sheets["catalog"]}
+    for row in rows.sheets.get("materials", ()):
+        sku = row.values.get("sku")
+        if sku is not None and sku not in skus:
+            add("materials", row.cell("sku"), sku, "a SKU from the catalog sheet")
+    problems += _defect_problems(rows)
     return problems
+
+
+def _defect_problems(rows: ReferenceRows) -> list[SheetProblem]:
+    """The defects sheet, when a book has one with rows: every defect code of the catalog is on it, labels hold
+    no separator of a QC cell, and no two codes share a spelling (a QC cell saying it would be ambiguous)."""
+    problems: list[SheetProblem] = []
+    defect_rows = rows.items("defects") if rows.sheets.get("defects") else []
+    if not defect_rows:
+        return problems  # a book before issue 17: each code is its own word
+    known = {r.values.get("code") for r in rows.sheets["defects"]}
+    for row, product in rows.items("catalog"):
+        missing = [c for c in product.defect_codes if c not in known]
+        if missing:
+            problems.append(
+                SheetProblem(
+                    "catalog", row.cell("defect_codes"), ", ".join(missing), "defect codes listed on the defects sheet"
+                )
+            )
+    said_by: dict[str, str] = {}  # word_key -> the code that says it
+    for row, defect in defect_rows:
+        for language, label in defect.label.items():
+            if any(sep in label for sep in ",;\n"):
+                problems.append(
+                    SheetProblem("defects", row.cell("label", language), label, "a label without commas or semicolons")
+                )
+        for key in dict.fromkeys(word_key(w) for w in [defect.code, *defect.label.values()] if w.strip()):
+            other = said_by.setdefault(key, defect.code)
+            if other != defect.code:
+                problems.append(
+                    SheetProblem("defects", row.cell("code"), defect.code, f"labels other than those of {other}")
+                )
+    return problems
+
+
+def missing_translations(ref: ReferenceData) -> list[str]:
+    """What the groups' languages lack a word for, one line each (the upload's receipt lists them as warnings:
+    the English word is shown instead, marked [EN])."""
+    languages = sorted({g.language for g in ref.groups} - {"en"})
+
+    def lacking(words: Mapping[Any, str]) -> str:
+        return ", ".join(lang for lang in languages if not (words.get(lang) or "").strip())
+
+    lines = [f"catalog: {p.sku} has no name in {missing}" for p in ref.products if (missing := lacking(p.names))]
+    materials = {(m.material, m.unit): m for p in ref.products for m in p.materials}
+    lines += [
+        f"materials: {m.material} has no name in {missing}" for m in materials.values() if (missing := lacking(m.names))
+    ]
+    lines += [
+        f"materials: {m.material}'s unit {m.unit} has no name in {missing}"
+        for m in materials.values()
+        if (missing := lacking(m.units))
+    ]
+    used = sorted({c for p in ref.products for c in p.defect_codes})
+    lines += [f"defects: {c} has no label in {missing}" for c in used if (missing := lacking(ref.defect(c).label))]
+    lines += [
+        f"option_words: {w.word} has no label in {missing}" for w in ref.option_words if (missing := lacking(w.label))
+    ]
+    return lines
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

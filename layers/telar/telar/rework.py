@@ -2,10 +2,17 @@
 
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from telar.allocation import SHIP_AFTER_DUE
-from telar.capacity import CapacityLedger, cumulative, free_minutes, group_day_minutes, place
+from telar.capacity import (
+    CapacityLedger,
+    cumulative,
+    free_minutes,
+    group_day_minutes,
+    group_earliest_due,
+    place,
+)
 from telar.models import Assignment, AssignmentLine, Order, ReferenceData
 
 
@@ -14,11 +21,15 @@ def rework_id(original_id: str, rework_round: int) -> str:
 
 
 def plan_rework(signed_off: Assignment) -> Assignment | None:
-    """The next round for ``signed_off``'s rejected units, each with the maker who made it; None if none."""
+    """The next round for ``signed_off``'s rejected units, each with the maker who made it and the defect codes
+    her rejected units had (what to fix); None if none."""
     rejected: dict[str, dict[str, int]] = defaultdict(dict)
+    defects: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
     for row in signed_off.qc_rows:
         if row.rejected:
             rejected[row.sku][row.worker_id] = rejected[row.sku].get(row.worker_id, 0) + row.rejected
+            before = defects[row.sku].get(row.worker_id, ())
+            defects[row.sku][row.worker_id] = tuple(dict.fromkeys((*before, *row.defect_codes)))
     if not rejected:
         return None
     original = {line.sku: line for line in signed_off.lines}
@@ -35,22 +46,25 @@ def plan_rework(signed_off: Assignment) -> Assignment | None:
                 sku=sku,
                 quantity=sum(per_maker.values()),
                 options=original[sku].options if sku in original else {},
-                notes=f"Rework round {next_round}"
-                + (f" — {original[sku].notes}" if sku in original and original[sku].notes else ""),
+                notes=original[sku].notes if sku in original else None,  # the papers say "rework" in her language
                 per_maker=per_maker,
+                rejected_for={w: codes for w, codes in defects[sku].items() if codes},
             )
             for sku, per_maker in sorted(rejected.items())
         ],
     )
 
 
-def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, today: date) -> Assignment:
+def book_rework(
+    rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, today: date, sent_at: datetime | None = None
+) -> Assignment:
     """``rework`` with its makers' time booked and its due date set from it.
 
     Reworking a unit is counted as making it again (its standard minutes): a rejected piece is unpicked and
     redone, and no sheet records how long a repair takes. Each maker's minutes go into her earliest free days
     from ``today``, after the work ``ledger`` already books (the earlier orders she is making), and the round
-    is due when the last of them finishes, never before the original due date. A maker who has left, or who
+    is due when the last of them finishes, never before the original due date nor before the group's lead time
+    after ``sent_at`` (its papers go out then; noon UTC of ``today`` if not given). A maker who has left, or who
     has no room within the horizon, books nothing: a person reassigns her units (the round is still sent).
     """
     days = group_day_minutes(ref.group(rework.group_id), today)
@@ -61,7 +75,8 @@ def book_rework(rework: Assignment, ref: ReferenceData, ledger: CapacityLedger, 
         for worker_id, units in line.per_maker.items():
             load[worker_id] += units * float(product.standard_minutes) if product else 0.0
     booked: dict[str, dict[str, int]] = {}
-    due = rework.due_date
+    sent = sent_at or datetime.combine(today, time(12), tzinfo=UTC)
+    due = max(rework.due_date, group_earliest_due(ref, rework.group_id, sent))
     for worker_id, minutes in sorted(load.items()):
         maker = makers.get(worker_id)
         if maker is None or minutes <= 0:

@@ -4,15 +4,19 @@ Every model of the layer is declared with ``defer_build=True``: pydantic builds 
 first used, not at import, so a function's cold start pays only for the models its requests use (issue 18).
 """
 
-from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus
+from telar.models.assignment import Assignment, AssignmentLine, AssignmentStatus, MaterialLine, MaterialTotal
 from telar.models.order import ENDED, Order, OrderLine, OrderRequest, OrderStatus, ShipTo, TimelineEntry
 from telar.models.payroll import EarningLine, GroupPayroll, PayPeriod, PayRun
 from telar.models.qc import ParsedCell, ParsedQc, ParsedRow, QcRow, QcSheet
 from telar.models.reference import (
     Buyer,
     ConsentChange,
+    DefectCode,
     Group,
     Maker,
+    MakerStory,
+    MaterialNeed,
+    OptionWord,
     Product,
     PublicHoliday,
     ReferenceBook,
@@ -27,10 +31,16 @@ __all__ = [
     "AssignmentStatus",
     "Buyer",
     "ConsentChange",
+    "DefectCode",
     "EarningLine",
     "Group",
     "GroupPayroll",
     "Maker",
+    "MakerStory",
+    "MaterialLine",
+    "MaterialNeed",
+    "MaterialTotal",
+    "OptionWord",
     "Order",
     "OrderLine",
     "OrderRequest",

@@ -1,11 +1,13 @@
 """An assignment: the part of one order that one production group makes."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from telar.models.qc import QcRow
+from telar.models.reference import MaterialNeed, ReferenceData
 
 
 class AssignmentStatus(StrEnum):
@@ -21,6 +23,29 @@ class AssignmentLine(BaseModel, defer_build=True):
     options: dict[str, str] = Field(default_factory=dict)
     notes: str | None = None
     per_maker: dict[str, int] = Field(description="worker_id -> suggested quantity")
+    rejected_for: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="a rework round's line: worker_id -> the defect codes her rejected units had (what to fix)",
+    )
+
+
+class MaterialLine(BaseModel, defer_build=True):
+    """One material one line of an assignment needs: the line's units times what one unit takes."""
+
+    sku: str
+    need: MaterialNeed
+    units: int
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.need.quantity_per_unit * self.units
+
+
+class MaterialTotal(BaseModel, defer_build=True):
+    """One material across an assignment: what the manager buys."""
+
+    need: MaterialNeed  # the material, its names and unit (quantity_per_unit: the first product's)
+    quantity: Decimal
 
 
 class Assignment(BaseModel, defer_build=True):
@@ -62,3 +87,22 @@ class Assignment(BaseModel, defer_build=True):
     @property
     def planned_units(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    def materials(self, ref: ReferenceData) -> list[MaterialLine]:
+        """What each line needs of each material of its product's bill of materials, in line order."""
+        return [
+            MaterialLine(sku=line.sku, need=need, units=line.quantity)
+            for line in self.lines
+            if (product := ref.find_product(line.sku)) is not None
+            for need in product.materials
+        ]
+
+    def material_totals(self, ref: ReferenceData) -> list[MaterialTotal]:
+        """Each material (by name and unit) summed over the assignment's lines, in first-use order."""
+        totals: dict[tuple[str, str], MaterialTotal] = {}
+        for line in self.materials(ref):
+            key = (line.need.material.casefold(), line.need.unit.casefold())
+            found = totals.get(key)
+            quantity = line.quantity + (found.quantity if found else 0)
+            totals[key] = MaterialTotal(need=found.need if found else line.need, quantity=quantity)
+        return list(totals.values())

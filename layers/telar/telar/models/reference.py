@@ -1,10 +1,11 @@
 """Reference data: groups, makers, catalog, wage rules and buyers (uploaded by staff)."""
 
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
@@ -14,6 +15,31 @@ Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 # Paid time that is not pieces (issue 15), as the attendance sheet records it, one column each.
 TimeKind = Literal["training", "course", "design", "meeting", "holiday"]
 TIME_KINDS: tuple[TimeKind, ...] = get_args(TimeKind)
+Language = Literal["es", "th", "en"]
+LANGUAGES: tuple[Language, ...] = ("en", "es", "th")
+UNTRANSLATED_MARK: Final = " [EN]"  # after an English word shown where her language has none yet
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width spaces, soft hyphen
+
+
+def word_key(text: str) -> str:
+    """How two spellings of one word compare: Unicode NFC (Thai vowels and tone marks typed in either order of
+    composition), no zero-width characters (Thai word-break hints), case-insensitive, ``_`` read as a space and
+    runs of white space as one."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("_", " ")
+    return " ".join(text.casefold().split())
+
+
+def untranslated(english: str) -> str:
+    """An English word standing in for a missing translation, marked so that nobody takes it for hers."""
+    return english + UNTRANSLATED_MARK if english else english
+
+
+def in_language(words: Mapping[Any, str], language: str, english: str) -> str:
+    """``words[language]``; else ``english``, marked (:func:`untranslated`) unless ``language`` is English."""
+    said = (words.get(language) or "").strip()
+    if said:
+        return said
+    return english if language == "en" else untranslated(english)
 
 
 class _Ref(BaseModel):
@@ -52,6 +78,13 @@ class Group(_Ref):
     )
     paid_public_holidays: bool = Field(
         default=True, description="public holidays of the group's country on its open days are paid (holiday rate)"
+    )
+    lead_days: int = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="open days the group has at least between its papers being sent and their due date, counted "
+        "in its time zone from the day after sending (its closed days and its country's public holidays skipped)",
     )
 
     @property
@@ -94,6 +127,16 @@ class ConsentChange(_Ref):
 NO_CONSENT = ConsentChange(effective=date.min)
 
 
+class MakerStory(_Ref):
+    """Her story in one language, and the day she approved that text (it is read to her in her own language)."""
+
+    language: Language
+    text: str = Field(min_length=1)
+    approved_on: date | None = Field(
+        default=None, description="the day she approved this text; blank: not approved yet, never printed"
+    )
+
+
 class Maker(_Ref):
     worker_id: str
     group_id: str
@@ -104,7 +147,14 @@ class Maker(_Ref):
         default=(), description="consent changes, oldest first; none recorded means nothing is shown"
     )
     photo_file: str | None = None
-    story: str | None = None
+    story: str | None = Field(
+        default=None, description="her story as kept before stories per language (printed only when she has none)"
+    )
+    stories: tuple[MakerStory, ...] = Field(
+        default=(),
+        description="her story per language with its approval (the stories sheet): when she has any, a card "
+        "prints only the one approved in the buyer's language",
+    )
     active: bool = True
     active_from: date | None = Field(default=None, description="first day she works (blank: no limit)")
     active_to: date | None = Field(
@@ -134,6 +184,14 @@ class Maker(_Ref):
         if len(set(days)) != len(days):
             raise ValueError("two consent changes on the same day: which one she meant is unknown")
         return tuple(sorted(changes, key=lambda c: c.effective))
+
+    @field_validator("stories")
+    @classmethod
+    def _one_story_per_language(cls, stories: tuple[MakerStory, ...]) -> tuple[MakerStory, ...]:
+        languages = [s.language for s in stories]
+        if len(set(languages)) != len(languages):
+            raise ValueError("two stories in the same language: which one she approved is unknown")
+        return stories
 
     @field_validator("active_to")
     @classmethod
@@ -168,14 +226,77 @@ class Maker(_Ref):
         started = self.active_from is None or self.active_from <= day
         return started and (self.active_to is None or day <= self.active_to)
 
+    def story_for(self, language: str, on: date) -> str | None:
+        """The story a card in ``language`` may print on ``on``: the text of that language she approved by then;
+        without stories per language, her one story as before (None if there is none)."""
+        if not self.stories:
+            return (self.story or "").strip() or None
+        found = next((s for s in self.stories if s.language == language), None)
+        if found is None or found.approved_on is None or found.approved_on > on:
+            return None
+        return found.text.strip() or None
+
     def consent_on(self, day: date) -> ConsentChange:
         """Her consent in force on ``day``: the latest change effective on or before it, else none."""
         return next((c for c in reversed(self.consent) if c.effective <= day), NO_CONSENT)
 
 
+class DefectCode(_Ref):
+    """A defect a QC sheet names: a stable code (what Telar stores) and the word a manager reads, per language."""
+
+    code: str = Field(min_length=1, description="the stable code QC results are stored under, e.g. LOOSE_THREAD")
+    label: dict[Language, str] = Field(
+        default_factory=dict,
+        description="what a manager reads, per language (a QC sheet may say the code or any language's label)",
+    )
+
+    def label_in(self, language: str) -> str:
+        """Her language's label; else the English one (or the code), marked as untranslated. A code with no
+        labels at all (a book before issue 17) is its own word, as it always was."""
+        if not any(w.strip() for w in self.label.values()):
+            return self.code
+        return in_language(self.label, language, (self.label.get("en") or "").strip() or self.code)
+
+    def words(self) -> list[str]:
+        """Every spelling a QC cell may use for this defect: the code, each label, a marked English fallback."""
+        english = (self.label.get("en") or "").strip() or self.code
+        return [self.code, *(w for w in self.label.values() if w.strip()), untranslated(english)]
+
+
+class OptionWord(_Ref):
+    """A word of order options (a colour, a size, a motif, or the option's own name) in each language."""
+
+    word: str = Field(min_length=1, description="as buyers write it in an order's options, e.g. natural grey")
+    label: dict[Language, str] = Field(default_factory=dict, description="what a manager reads, per language")
+
+
+class MaterialNeed(_Ref):
+    """What one unit of a product takes of one material (the manager buys the materials for her group's work)."""
+
+    material: str = Field(min_length=1, description="the material, in English: e.g. alpaca yarn, natural")
+    names: dict[Language, str] = Field(
+        default_factory=dict, description="its name in each group's language; missing: English, marked [EN]"
+    )
+    unit: str = Field(min_length=1, description="how it is measured or counted, in English: g, m, cm, pieces")
+    units: dict[Language, str] = Field(
+        default_factory=dict, description="the unit in each group's language (g, m: the same); missing: marked [EN]"
+    )
+    quantity_per_unit: Decimal = Field(gt=0, description="how much of it one unit of the product takes")
+
+    def name_in(self, language: str) -> str:
+        return in_language(self.names, language, self.material)
+
+    def unit_in(self, language: str) -> str:
+        return in_language(self.units, language, self.unit)
+
+
 class Product(_Ref):
     sku: str
     name: str
+    names: dict[Language, str] = Field(
+        default_factory=dict,
+        description="the name in each group's language (Name is the English one); missing: English, marked [EN]",
+    )
     skill: Skill
     standard_minutes: Decimal = Field(gt=0, description="minutes one maker needs for one unit")
     piece_rates: dict[str, Decimal] = Field(description="piece rate per currency, e.g. {'PEN': 6.50}")
@@ -187,6 +308,13 @@ class Product(_Ref):
     max_quantity: int = Field(ge=1)
     defect_codes: tuple[str, ...] = ()
     care_instructions: dict[str, str] = Field(default_factory=dict, description="per language code")
+    materials: tuple[MaterialNeed, ...] = Field(
+        default=(), description="bill of materials: what one unit takes of each material (the materials sheet)"
+    )
+
+    def name_in(self, language: str) -> str:
+        """The product's name in ``language``; the English name, marked, where it has none."""
+        return in_language(self.names, language, self.name)
 
     def piece_rate(self, group: Group) -> Decimal:
         """What ``group`` pays per passed unit: its own rate if it has one, else its currency's."""
@@ -239,6 +367,39 @@ class ReferenceData(_Ref):
     products: tuple[Product, ...]
     wage_rules: tuple[WageRule, ...]
     holidays: tuple[PublicHoliday, ...] = ()
+    defects: tuple[DefectCode, ...] = Field(
+        default=(), description="defect codes with their labels (none before issue 17: each code is its own word)"
+    )
+    option_words: tuple[OptionWord, ...] = Field(
+        default=(), description="the words of order options in each language (none before issue 17)"
+    )
+
+    def option_in(self, text: str, language: str) -> str:
+        """A word of an order's options in ``language``: its label on the option words sheet; else as the buyer
+        wrote it, marked [EN] (unless it holds no letters, as 40 or 12-14 say the same in every language)."""
+        if language == "en" or not text.strip():
+            return text
+        key = word_key(text)
+        found = next((w for w in self.option_words if word_key(w.word) == key), None)
+        if found is not None:
+            return in_language(found.label, language, text)
+        return untranslated(text) if any(ch.isalpha() for ch in text) else text
+
+    def options_in(self, options: Mapping[str, str], language: str) -> str:
+        """An order line's options as her sheet prints them: ``colour: natural, size: M`` in ``language``."""
+        return ", ".join(f"{self.option_in(k, language)}: {self.option_in(v, language)}" for k, v in options.items())
+
+    def defect(self, code: str) -> DefectCode:
+        """The defect ``code`` with its labels; a code without an entry is its own word (books before issue 17)."""
+        return next((d for d in self.defects if d.code == code), None) or DefectCode(code=code)
+
+    def defect_words(self, codes: Iterable[str]) -> dict[str, str]:
+        """For the defects ``codes`` (a product's), each spelling's :func:`word_key` -> the stable code."""
+        found: dict[str, str] = {}
+        for code in codes:
+            for word in self.defect(code).words():
+                found.setdefault(word_key(word), code)
+        return found
 
     def public_holidays(self, country: str, first: date, last: date) -> dict[date, str]:
         """The public holidays of ``country`` from ``first`` to ``last``: day -> name."""
@@ -333,6 +494,8 @@ class ReferenceBook(BaseModel):
                     "products": tuple(sorted(ref.products, key=lambda p: p.sku)),
                     "wage_rules": tuple(sorted(ref.wage_rules, key=lambda w: (w.country, w.region, w.effective_from))),
                     "holidays": tuple(sorted(ref.holidays, key=lambda h: (h.country, h.day))),
+                    "defects": tuple(sorted(ref.defects, key=lambda d: d.code)),
+                    "option_words": tuple(sorted(ref.option_words, key=lambda w: w.word)),
                 }
             ),
             buyers=tuple(sorted(self.buyers, key=lambda b: b.buyer_id)),

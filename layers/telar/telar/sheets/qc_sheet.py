@@ -21,7 +21,9 @@ What the values must be (every problem is reported at once, at its cell):
 - `Planned` is pre-filled by Telar: the suggested quantity for that maker (blank on rows a manager adds).
 - `Produced`, `Passed` and `Rejected`: whole numbers, 0 or more, always filled (`12`, `12.0`, `"12,0"`);
   `Passed` + `Rejected` is at most `Produced`.
-- `Defect codes`: codes of the row's product, separated by commas, semicolons or line breaks.
+- `Defect codes`: defects of the row's product, separated by commas, semicolons or line breaks, each as its code
+  or as its label in any language (the reference book's `defects` sheet), whatever the case, spacing or Unicode
+  composition (`Hilo suelto`, `ด้ายหลุด`, `loose_thread` are one defect); the code is what is recorded.
 - `Hours worked`: from 0 to four working weeks of the group, or three times the standard minutes of the row's
   quantity if that is more, in whole hours; `7.5`, `7,5` and `7:30` all mean seven and a half hours.
 - `Inspected by`: a name. `Date`: a date from 2000 to 2100, as a date cell, a serial number, year-month-day

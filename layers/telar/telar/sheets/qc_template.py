@@ -4,9 +4,9 @@ Sheet `QC`: the labelled cells (`Assignment ID`, `Inspected by`, `Date`, each va
 header row of the format's labels, one pre-filled row per maker and product, then five spare rows for a
 maker who stepped in. Labels stay in English so any upload can be read; the words of the group's language
 are printed beside them. The sheet is protected without a password: only the cells to fill in are unlocked,
-and they carry data validation (whole numbers, the hours bound, dates from 2000 to 2100, the product's defect
-codes). A second sheet of instructions, in the group's language, explains each column and lists the defect
-codes per product.
+and they carry data validation (whole numbers, the hours bound, dates from 2000 to 2100, a dropdown of the
+product's defects in the group's language: the QC sheet takes any language's label or the code). A second sheet
+of instructions, in the group's language, explains each column and lists each product's defects, with their codes.
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from telar.models import Assignment, Group, ReferenceData
 from telar.models.qc import max_hours_per_row
 from telar.sheets import cells
-from telar.sheets.labels import instructions_for, labels_for
+from telar.sheets.labels import instructions_for, labels_for, sheet_title
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
 
 SPARE_ROWS = 5
@@ -53,7 +53,8 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     words = labels_for(group.language)
     wb, ws = cells.new_workbook(QC_SHEET)
 
-    cells.put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = cells.TITLE_FONT
+    title = sheet_title(words, "qc_title", group.name, assignment.rework_round)
+    cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info: list[tuple[str, str, object]] = [
         (LABEL_ASSIGNMENT_ID, "assignment_id", assignment.assignment_id),
         ("Order ID", "order_id", assignment.order_id),
@@ -97,30 +98,30 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     row = first
     makers = {m.worker_id: m for m in ref.makers}
     codes_by_sku: dict[str, tuple[str, ...]] = {}
-    rows_by_codes: dict[tuple[str, ...], list[int]] = {}
+    rows_by_codes: dict[tuple[str, ...], list[int]] = {}  # her language's labels of a product's defects -> rows
     rows_by_bound: dict[Decimal, list[int]] = {}
     for line in assignment.lines:
         product = ref.find_product(line.sku)
         codes_by_sku[line.sku] = product.defect_codes if product else ()
-        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        options = ref.options_in(line.options, group.language)
         for worker_id, planned in line.per_maker.items():
             maker = makers.get(worker_id)
             cells.put_text(ws.cell(row=row, column=COL["worker_id"]), worker_id)
             cells.put_text(ws.cell(row=row, column=COL["maker"]), maker.first_name if maker else "")
             cells.put_text(ws.cell(row=row, column=COL["sku"]), line.sku)
-            cells.put_text(ws.cell(row=row, column=COL["product"]), product.name if product else "")
+            cells.put_text(ws.cell(row=row, column=COL["product"]), product.name_in(group.language) if product else "")
             cells.put_text(ws.cell(row=row, column=COL["options"]), options)
             cells.put_value(ws.cell(row=row, column=COL["planned"]), planned, cells.INTEGER_FORMAT)
             _inputs(ws, row, _INPUTS)
             rows_by_bound.setdefault(max_hours_per_row(group, product, planned), []).append(row)
-            rows_by_codes.setdefault(codes_by_sku[line.sku], []).append(row)
+            rows_by_codes.setdefault(_said(codes_by_sku[line.sku], group, ref), []).append(row)
             row += 1
     last_planned = row - 1
     for spare in range(row, row + SPARE_ROWS):
         _inputs(ws, spare, _SPARE_INPUTS)
     last = row + SPARE_ROWS - 1
     all_codes = tuple(dict.fromkeys(code for codes in codes_by_sku.values() for code in codes))
-    rows_by_codes.setdefault(all_codes, []).extend(range(last_planned + 1, last + 1))
+    rows_by_codes.setdefault(_said(all_codes, group, ref), []).extend(range(last_planned + 1, last + 1))
     rows_by_bound.setdefault(max_hours_per_row(group), []).extend(range(last_planned + 1, last + 1))
     for codes, rows in rows_by_codes.items():
         _defect_hint(ws, rows, codes, words)
@@ -151,8 +152,13 @@ def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
             cell.number_format = "0.0#"
 
 
+def _said(codes: tuple[str, ...], group: Group, ref: ReferenceData) -> tuple[str, ...]:
+    """The defects ``codes`` as the group's manager reads them (her language's labels, English marked [EN])."""
+    return tuple(ref.defect(code).label_in(group.language) for code in codes)
+
+
 def _defect_hint(ws: Worksheet, rows: list[int], codes: tuple[str, ...], words: dict[str, str]) -> None:
-    """A dropdown of the product's codes that still accepts several codes separated by commas."""
+    """A dropdown of the product's defects (as she reads them) that still accepts several, separated by commas."""
     inline = _list_formula(codes)
     check = DataValidation(
         type="list" if inline else None,
@@ -239,8 +245,10 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
     for sku, codes in codes_by_sku.items():
         product = ref.find_product(sku)
         cells.put_text(ws.cell(row=row, column=1), sku)
-        cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
-        cells.put_text(ws.cell(row=row, column=3), ", ".join(codes) if codes else "—")
+        cells.put_text(ws.cell(row=row, column=2), product.name_in(group.language) if product else "")
+        said = [(ref.defect(code).label_in(group.language), code) for code in codes]
+        listed = ", ".join(label if label == code else f"{label} ({code})" for label, code in said)
+        cells.put_text(ws.cell(row=row, column=3), listed or "—").alignment = cells.WRAP
         row += 1
     row += 1
     cells.end_instructions_with_makers(ws, row, words, ref.makers_of(group.group_id))

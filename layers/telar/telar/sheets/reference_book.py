@@ -1,21 +1,30 @@
 """The reference book: groups, makers, consent, catalog, wage rules and buyers, written as a template or an
 export and read back from an upload (under `reference/` in the uploads bucket).
 
-One workbook, one sheet per kind (`groups`, `makers`, `consent`, `catalog`, `wage_rules`, `holidays`, `buyers`)
-after an `instructions` sheet (`holidays` may be missing from a book made before it existed). Row 1 of each sheet
-is the header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a
-model appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one
-column per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change). Headers
-are matched case-insensitively, in any order; unknown columns are refused (a misspelt header would lose data)
-unless they start with `Note`. Yes/no cells take yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers
-are read as on the QC sheet.
+One workbook, one sheet per kind (`groups`, `makers`, `consent`, `stories`, `catalog`, `materials`, `defects`,
+`option_words`, `wage_rules`, `holidays`, `buyers`) after an `instructions` sheet (`stories`, `materials`,
+`defects`, `option_words` and `holidays` may be missing from a book made before they existed). The `stories`
+sheet holds each maker's story per language (`Worker ID`, `Language`, `Text`, `Approved on`). Row 1 of each sheet is the
+header, one row per item below it. Columns come from the pydantic models' own fields, so a field added to a model
+appears in the book without code here: scalars take one column, lists one comma-separated cell, dicts one column
+per key (`Piece rates PEN`), and a maker's consent history has its own sheet (one row per change), as a product's
+bill of materials has (`materials`: `SKU`, `Material`, `Name es`, `Name th`, `Unit`, `Unit es`, `Unit th`,
+`Quantity per unit`, one row per product and material). Headers are matched case-insensitively, in any order;
+unknown columns are refused (a misspelt header would lose data) unless they start with `Note`. Yes/no cells take
+yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read as on the QC sheet.
+
+Words in the groups' languages: the catalog's `Name es` and `Name th` beside its English `Name`; the `defects`
+sheet, a label per language for each defect code of the catalog (`Code`, `Label en`, `Label es`, `Label th`; a QC
+sheet may name a defect by its code or any of its labels); the `option_words` sheet, the words buyers use in an
+order's options (`Word`, `Label en`, `Label es`, `Label th`); and the materials' names. A missing translation is
+never refused: managers read the English word marked ` [EN]`, and the upload's receipt lists each one as a warning.
 
 Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
 are unique per sheet, every maker's group and every consent row's maker exist, each group has a minimum-wage
-rule in its currency, each product a piece rate for every group and a minimum not above its maximum, and time
-zones are real IANA names (the rules across sheets are the domain's, in telar/reference_book.py). To apply
-a change Telar refuses as risky (an empty catalog, most makers of a busy group gone), write yes in the cell
-right of `Confirm` on the instructions sheet.
+rule in its currency, each product a piece rate for every group and a minimum not above its maximum, each
+material row a product of the catalog and a quantity above 0, and time zones are real IANA names (the rules
+across sheets are the domain's, in telar/reference_book.py). To apply a change Telar refuses as risky (an empty
+catalog, most makers of a busy group gone), write yes in the cell right of `Confirm` on the instructions sheet.
 """
 
 import dataclasses
@@ -34,8 +43,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import Buyer, ConsentChange, Group, Maker, Product, PublicHoliday, ReferenceBook
-from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceData, ReferenceRows, SheetRow, WageRule
+from telar.models import Buyer, ConsentChange, DefectCode, Group, Maker, MakerStory, MaterialNeed, OptionWord
+from telar.models.reference import (
+    CONFIRM_LABEL,
+    LANGUAGES,
+    TIME_KINDS,
+    Product,
+    PublicHoliday,
+    ReferenceBook,
+    ReferenceData,
+    ReferenceRows,
+    SheetRow,
+    WageRule,
+)
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
@@ -50,6 +70,8 @@ from telar.sheets.cells import (
 from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grids
 
 CONSENT_SHEET: Final = "consent"
+MATERIALS_SHEET: Final = "materials"
+STORIES_SHEET: Final = "stories"
 INSTRUCTIONS_SHEET: Final = "instructions"
 CrossSheetRules = Callable[[ReferenceRows], list[SheetProblem]]  # the domain's rules across sheets
 DATE_FORMAT: Final = "yyyy-mm-dd"
@@ -84,7 +106,7 @@ SHEETS: Final = (
         ("worker_id",),
         "One row per maker. Skills comma-separated. A maker who leaves: set Active to no (or leave her out; "
         "she is kept, inactive). Never reuse a worker id.",
-        skip=("consent",),
+        skip=("consent", "stories"),
     ),
     SheetSpec(
         CONSENT_SHEET,
@@ -95,10 +117,55 @@ SHEETS: Final = (
         extra=("worker_id",),
     ),
     SheetSpec(
+        STORIES_SHEET,
+        MakerStory,
+        ("worker_id", "language"),
+        "Each maker's story, one row per language: in her own language (read to her: what she approves) and in "
+        "the buyers' languages (what cards print). Approved on is the day she approved that text; a card prints "
+        "only a story approved in the buyer's language (with her story consent), else its group line alone. A "
+        "maker with no row here keeps the Story of the makers sheet.",
+        extra=("worker_id",),
+        optional=True,
+    ),
+    SheetSpec(
         "catalog",
         Product,
         ("sku",),
-        "One row per product. Piece rates per currency, care instructions per language, defect codes comma-separated.",
+        "One row per product. Name is the English name; Name es and Name th are the names managers read on "
+        "their sheets, e-mails and payslips (a missing one is shown in English marked [EN], and the upload's "
+        "receipt lists it). Piece rates per currency, care instructions per language, defect codes "
+        "comma-separated (their labels are on the defects sheet).",
+        skip=("materials",),
+    ),
+    SheetSpec(
+        MATERIALS_SHEET,
+        MaterialNeed,
+        ("sku", "material", "unit"),
+        "The bill of materials: one row per product and material, what one unit of the product takes (Quantity "
+        "per unit, in the Unit given: g, m, pieces). Name es and Name th are what managers read; a missing one "
+        "is shown in English marked [EN]. Work sheets list what each assignment needs; the manager's e-mail "
+        "states the totals to buy.",
+        extra=("sku",),
+        optional=True,
+    ),
+    SheetSpec(
+        "defects",
+        DefectCode,
+        ("code",),
+        "One row per defect code (the codes the catalog's Defect codes name): the stable code Telar stores and "
+        "the label a manager reads in each language. A QC sheet may say the code or any language's label. A "
+        "missing label is shown in English marked [EN], and the upload's receipt lists it: nothing is refused "
+        "for it. Labels hold no commas or semicolons (they separate defects in a QC cell).",
+        optional=True,
+    ),
+    SheetSpec(
+        "option_words",
+        OptionWord,
+        ("word",),
+        "The words buyers use in order options (colour, size, motif and their values, e.g. natural grey) with "
+        "the label a manager reads in each language. An option word not listed here is printed as the buyer "
+        "wrote it, marked [EN].",
+        optional=True,
     ),
     SheetSpec(
         "wage_rules",
@@ -125,7 +192,11 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "piece_rates": get_args(Group.model_fields["currency"].annotation),
     "care_instructions": get_args(Group.model_fields["language"].annotation),
     "time_rates": TIME_KINDS,
+    "label": LANGUAGES,
+    "names": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Name column itself
+    "units": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Unit column itself
 }
+_DICT_PREFIXES: Final = {"names": "Name", "units": "Unit"}
 _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 
 
@@ -135,6 +206,11 @@ _WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
 def _label(field: str) -> str:
     words = [_WORDS.get(w, w) for w in field.split("_")]
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _dict_prefix(field: str) -> str:
+    """How a dict field's columns begin: its label, or the label of the field it translates (`Name es`)."""
+    return _DICT_PREFIXES.get(field) or _label(field)
 
 
 def _header_key(value: object) -> str:
@@ -181,7 +257,7 @@ def columns(spec: SheetSpec, rows: Iterable[dict[str, Any]] = ()) -> list[Column
         if _is_dict(_annotation(spec, field)):
             keys = dict.fromkeys(_DICT_KEYS.get(field, ()))
             keys.update(dict.fromkeys(k for r in rows for k in (r.get(field) or {})))
-            out += [Column(field, f"{_label(field)} {k}", k) for k in keys]
+            out += [Column(field, f"{_dict_prefix(field)} {k}", k) for k in keys]
         else:
             out.append(Column(field, _label(field)))
     return out
@@ -195,10 +271,16 @@ def _rows(spec: SheetSpec, book: ReferenceBook) -> list[dict[str, Any]]:
     ref = book.reference
     if spec.name == CONSENT_SHEET:
         return [{"worker_id": m.worker_id, **dict(c)} for m in ref.makers for c in m.consent]
+    if spec.name == STORIES_SHEET:
+        return [{"worker_id": m.worker_id, **dict(story)} for m in ref.makers for story in m.stories]
+    if spec.name == MATERIALS_SHEET:
+        return [{"sku": p.sku, **dict(need)} for p in ref.products for need in p.materials]
     items: Sequence[BaseModel] = {
         "groups": ref.groups,
         "makers": ref.makers,
         "catalog": ref.products,
+        "defects": ref.defects,
+        "option_words": ref.option_words,
         "wage_rules": ref.wage_rules,
         "holidays": ref.holidays,
         "buyers": book.buyers,
@@ -245,7 +327,10 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         "Edit the sheets and upload the whole workbook to reference/ in the uploads bucket. Nothing is applied "
         "if anything is wrong: you get an e-mail naming each cell to fix. Header names are the contract; "
         "columns starting with 'Note' are yours. Yes/no cells take yes or no; lists are comma-separated; "
-        "dates are YYYY-MM-DD.",
+        "dates are YYYY-MM-DD. Languages: managers read product names (catalog: Name es, Name th), defects "
+        "(defects: Label es, Label th) and order options (option_words) in their group's language. Where a "
+        "translation is missing they read the English word marked [EN]; the upload is applied all the same "
+        "and its receipt lists each missing translation as a warning.",
     ).alignment = WRAP
     put_text(guide.cell(row=3, column=1), CONFIRM_LABEL).font = TITLE_FONT
     guide.cell(row=3, column=1).comment = Comment(
@@ -280,7 +365,7 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         for field in _fields(spec):  # a dict field with no key yet has no column to show: say how to add one
             info = spec.model.model_fields.get(field)
             if info and _is_dict(info.annotation) and not any(c.field == field for c in cols):
-                listed += f". Optional: a column '{_label(field)} <key>' per key ({info.description or 'a map'})"
+                listed += f". Optional: a column '{_dict_prefix(field)} <key>' per key ({info.description or 'a map'})"
         put_text(guide.cell(row=line + 2, column=1), listed).alignment = WRAP
         line += 4
     guide.column_dimensions["A"].width = 110
@@ -313,7 +398,7 @@ class _Row:
 
 def _match_columns(spec: SheetSpec, grid: Grid, header_row: int, problems: _Problems) -> dict[int, Column]:
     known = {_header_key(c.header): c for c in columns(spec)}
-    dict_fields = {_header_key(_label(f)): f for f in _fields(spec) if _is_dict(_annotation(spec, f))}
+    dict_fields = {_header_key(_dict_prefix(f)): f for f in _fields(spec) if _is_dict(_annotation(spec, f))}
     found: dict[int, Column] = {}
     seen: dict[tuple[str, str | None], str] = {}
     headers = grid.rows[header_row]
@@ -520,16 +605,32 @@ def read_reference_book(data: bytes, rules: CrossSheetRules) -> ReferenceBook:
     history: dict[str, list[ConsentChange]] = {}
     for row, change in read.items(CONSENT_SHEET):
         history.setdefault(row.values["worker_id"], []).append(change)
+    told: dict[str, list[MakerStory]] = {}
+    for row, story in read.items(STORIES_SHEET):
+        told.setdefault(row.values["worker_id"], []).append(story)
+    bills: dict[str, list[MaterialNeed]] = {}
+    for row, need in read.items(MATERIALS_SHEET):
+        bills.setdefault(row.values["sku"], []).append(need)
 
     def models(sheet: str) -> tuple[Any, ...]:
         return tuple(item for _, item in read.items(sheet))
 
     reference = ReferenceData(
         groups=models("groups"),
-        makers=tuple(m.model_copy(update={"consent": tuple(history.get(m.worker_id, ()))}) for m in models("makers")),
-        products=models("catalog"),
+        makers=tuple(
+            m.model_copy(
+                update={
+                    "consent": tuple(history.get(m.worker_id, ())),
+                    "stories": tuple(told.get(m.worker_id, ())),
+                }
+            )
+            for m in models("makers")
+        ),
+        products=tuple(p.model_copy(update={"materials": tuple(bills.get(p.sku, ()))}) for p in models("catalog")),
         wage_rules=models("wage_rules"),
         holidays=models("holidays"),
+        defects=models("defects"),
+        option_words=models("option_words"),
     )
     # model_copy skips validation: re-validate makers so consent is sorted as the model keeps it
     reference = ReferenceData.model_validate(reference.model_dump())

@@ -3,17 +3,24 @@
 Written only (never read back). One sheet in the group's language (es, th, else en), A4 and one page wide,
 its header row repeated on every page: the order's buyer reference, order and assignment ids, group, due date
 and total units, then a table of `SKU`, `Product`, `Options`, `Notes`, `Total quantity`, `Maker`, `Worker ID`,
-`Quantity` and a `Done ✓` box, one row per product and maker (the product's details on its first row)."""
+`Quantity` and a `Done ✓` box, one row per product and maker (the product's details on its first row). Product names
+and options are in the group's language (English marked [EN] where the catalog has no translation). Below it, the
+materials the assignment needs: for each product line and material of its bill of materials (the reference book's
+`materials` sheet) the quantity per unit, the line's units and their product, then the total of each material to
+buy; a note says so when the catalog has no bill of materials for its products. A rework round's sheet says
+"rework" and its round in its title, and on each maker's row the defects her rejected units had."""
 
 import math
 
 from openpyxl.styles import Alignment, Border
+from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Assignment, Group, Order, ReferenceData
 from telar.sheets import cells
-from telar.sheets.labels import labels_for
+from telar.sheets.labels import labels_for, sheet_title
 
 DATE_FORMATS = {"es": "dd/mm/yyyy", "th": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+QUANTITY_FORMAT = "#,##0.###"  # 0.9 m, 180 g: as many decimals as the bill of materials has, up to three
 _LINE_HEIGHT = 15  # points per line of 11-point text
 _TABLE = (  # (label key, width)
     ("sku", 20),
@@ -37,7 +44,8 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     words = labels_for(group.language)
     wb, ws = cells.new_workbook(words["worksheet_title"])
 
-    cells.put_text(ws.cell(row=1, column=1), f"{words['worksheet_title']} — {group.name}").font = cells.TITLE_FONT
+    title = sheet_title(words, "worksheet_title", group.name, assignment.rework_round)
+    cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info: list[tuple[str, object]] = [
         ("buyer_reference", order.buyer_reference),
         ("order_id", order.order_id),
@@ -69,11 +77,11 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     row = header + 1
     for line in assignment.lines:
         product = ref.find_product(line.sku)
-        options = ", ".join(f"{k}: {v}" for k, v in line.options.items())
+        options = ref.options_in(line.options, group.language)
         for index, (worker_id, quantity) in enumerate(line.per_maker.items()):
             cells.put_text(ws.cell(row=row, column=1), line.sku)
             if index == 0:  # the product's details once, on its first row
-                cells.put_text(ws.cell(row=row, column=2), product.name if product else "")
+                cells.put_text(ws.cell(row=row, column=2), product.name_in(group.language) if product else "")
                 cells.put_text(ws.cell(row=row, column=3), options)
                 cells.put_text(ws.cell(row=row, column=4), line.notes or "")
                 cells.put_value(ws.cell(row=row, column=5), line.quantity, cells.INTEGER_FORMAT)
@@ -84,6 +92,12 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
                     math.ceil(len(text) / (_TABLE[col][1] - 2)) for col, text in ((2, options), (3, line.notes or ""))
                 )
                 ws.row_dimensions[row].height = _LINE_HEIGHT * max(lines, 1)
+            if rejected := line.rejected_for.get(worker_id):  # a rework round: what to fix, in her words
+                said = ", ".join(ref.defect(code).label_in(group.language) for code in rejected)
+                notes = [line.notes or ""] if index == 0 else []
+                text = "\n".join(n for n in [*notes, f"{words['rejected_for']}: {said}"] if n)
+                cells.put_text(ws.cell(row=row, column=4), text)
+                ws.row_dimensions[row].height = _LINE_HEIGHT * (text.count("\n") + 2)
             maker = makers.get(worker_id)
             cells.put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
             cells.put_text(ws.cell(row=row, column=7), worker_id)
@@ -93,7 +107,45 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
                 ws.cell(row=row, column=col).alignment = cells.WRAP
             row += 1
 
+    _materials(ws, row + 1, assignment, group, ref, words)
     cells.set_widths(ws, [width for _key, width in _TABLE])
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     cells.setup_print(ws, header_row=header, landscape=True)
     return cells.to_bytes(wb)
+
+
+def _materials(
+    ws: Worksheet, row: int, assignment: Assignment, group: Group, ref: ReferenceData, words: dict[str, str]
+) -> None:
+    """Below the makers: each line's materials (units x what one unit takes), then the totals to buy."""
+    cells.put_text(ws.cell(row=row, column=1), words["materials"]).font = cells.TITLE_FONT
+    lines = assignment.materials(ref)
+    if not lines:
+        cells.put_text(ws.cell(row=row + 1, column=1), words["no_materials"])
+        return
+    header = row + 1
+    for col, key in enumerate(("sku", "product", "material", "per_unit", "units", "quantity", "unit"), start=1):
+        cells.put_text(ws.cell(row=header, column=col), words[key])
+    cells.style_header_row(ws, header, 1, 7)
+    row = header + 1
+    for line in lines:
+        product = ref.find_product(line.sku)
+        cells.put_text(ws.cell(row=row, column=1), line.sku)
+        cells.put_text(ws.cell(row=row, column=2), product.name_in(group.language) if product else "")
+        cells.put_text(ws.cell(row=row, column=3), line.need.name_in(group.language))
+        cells.put_value(ws.cell(row=row, column=4), line.need.quantity_per_unit, QUANTITY_FORMAT)
+        cells.put_value(ws.cell(row=row, column=5), line.units, cells.INTEGER_FORMAT)
+        cells.put_value(ws.cell(row=row, column=6), line.quantity, QUANTITY_FORMAT)
+        cells.put_text(ws.cell(row=row, column=7), line.need.unit_in(group.language))
+        for col in (2, 3):
+            ws.cell(row=row, column=col).alignment = cells.WRAP
+        row += 1
+    for index, total in enumerate(assignment.material_totals(ref)):
+        if index == 0:
+            cells.put_text(ws.cell(row=row, column=1), words["materials_total"]).font = cells.LABEL_FONT
+            for col in range(1, 8):
+                ws.cell(row=row, column=col).border = Border(top=cells.THIN)
+        cells.put_text(ws.cell(row=row, column=3), total.need.name_in(group.language)).font = cells.LABEL_FONT
+        cells.put_value(ws.cell(row=row, column=6), total.quantity, QUANTITY_FORMAT).font = cells.LABEL_FONT
+        cells.put_text(ws.cell(row=row, column=7), total.need.unit_in(group.language))
+        row += 1

@@ -1,5 +1,8 @@
 """The papers of an assignment: its work sheet and QC template in S3, and the e-mail that brings them to the
-group's production manager. SplitWork sends them for every assignment it plans, Rework for every round."""
+group's production manager. SplitWork sends them for every assignment it plans, Rework for every round (its
+subject says rework, and it names each maker's rejected units and their defects)."""
+
+from typing import Any
 
 from telar.adapters.mail import XLSX, Attachment
 from telar.artifacts import papers_prefix, qc_template_name, worksheet_name
@@ -32,10 +35,53 @@ def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) 
     return a
 
 
+def papers_words(a: Assignment, ref: ReferenceData) -> dict[str, Any]:
+    """What the papers e-mail lists, in the group's language: the products to make, the materials to buy (totals
+    of the bill of materials) and, for a rework round, each maker's rejected units and their defects."""
+    language = ref.group(a.group_id).language
+    makers = {m.worker_id: m.first_name for m in ref.makers}
+
+    def product_name(sku: str) -> str:
+        product = ref.find_product(sku)
+        return product.name_in(language) if product else sku
+
+    work = [
+        {
+            "units": line.quantity,
+            "product": product_name(line.sku),
+            "sku": line.sku,
+            "options": ref.options_in(line.options, language),
+        }
+        for line in a.lines
+    ]
+    materials = [
+        {
+            "material": t.need.name_in(language),
+            "quantity": f"{t.quantity.normalize():f}",
+            "unit": t.need.unit_in(language),
+        }
+        for t in a.material_totals(ref)
+    ]
+    rework = [
+        {
+            "maker": makers.get(worker_id, worker_id),
+            "worker_id": worker_id,
+            "units": units,
+            "product": product_name(line.sku),
+            "defects": ", ".join(ref.defect(c).label_in(language) for c in line.rejected_for.get(worker_id, ())),
+        }
+        for line in a.lines
+        for worker_id, units in line.per_maker.items()
+    ]
+    return {"work": work, "materials": materials, "rework": rework if a.rework_round else []}
+
+
 def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
-    mail = render_mail("papers", group.language, group=group, assignment=a, buyer_reference=buyer_reference)
+    mail = render_mail(
+        "papers", group.language, group=group, assignment=a, buyer_reference=buyer_reference, **papers_words(a, ref)
+    )
     send_once(
         ports,
         f"papers#{a.assignment_id}",

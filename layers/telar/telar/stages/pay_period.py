@@ -48,7 +48,7 @@ def render_payslips(group_payroll: GroupPayroll, statement: PayStatement, ref: R
         period=statement.period,
         currency=group_payroll.currency,
         slips=slips,
-        product_names={p.sku: p.name for p in ref.products},
+        product_names={p.sku: p.name_in(group.language) for p in ref.products},
         short_reference=payroll.short_reference,
     )
 

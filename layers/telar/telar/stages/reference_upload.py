@@ -24,7 +24,13 @@ from telar.inbound import MailThread, thread_from_metadata
 from telar.models import Buyer, ReferenceBook
 from telar.observability import logger
 from telar.ports import Ports
-from telar.reference_book import book_problems, deactivated, keep_departed_makers, orphaned_groups
+from telar.reference_book import (
+    book_problems,
+    deactivated,
+    keep_departed_makers,
+    missing_translations,
+    orphaned_groups,
+)
 from telar.reference_guards import revoked_buyers, risky_changes
 from telar.rendering import render_mail
 from telar.sheets.reference_book import read_reference_book, write_reference_book
@@ -156,6 +162,7 @@ def apply_reference_workbook(
         deactivated=result.deactivated,
         new_buyers=sorted(result.new_keys),
         applied_here=applied_here,
+        warnings=missing_translations(exported.reference),
     )
     send_once(
         ports,

@@ -75,11 +75,12 @@ def _book_and_store(ports: Ports, rework: Assignment, ref: ReferenceData) -> Ass
     Another order booking the same group meanwhile makes us book again on its ledger; another delivery of this
     stage storing the round first makes its round the one that stands.
     """
-    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    today = now.date()
 
     def book_and_store() -> Assignment:
         ledger = ports.assignments.capacity_ledgers([rework.group_id])[rework.group_id]
-        booked = book_rework(rework, ref, ledger, today)
+        booked = book_rework(rework, ref, ledger, today, sent_at=now)  # its papers go out now
         ports.assignments.create_rework(booked, add_bookings(ledger, booked.booked, today) if booked.booked else None)
         logger.info(
             "rework round started",

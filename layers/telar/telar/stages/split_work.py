@@ -34,11 +34,12 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
     # The version is read first, then that version loaded: an import meanwhile cannot mix two versions.
     version = ports.reference.reference_version()
     ref = ports.reference.load_reference(version)
-    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    today = now.date()
 
     def plan_and_store() -> tuple[allocation.Plan, list[Assignment]]:
         ledgers = ports.assignments.capacity_ledgers(g.group_id for g in ref.groups)
-        plan = allocation.split_order(order, ref, today, ledgers)
+        plan = allocation.split_order(order, ref, today, ledgers, sent_at=now)  # its papers go out now
         # Papers are written once the plan is stored: a plan that loses a race leaves no papers behind.
         stored = [with_paper_keys(order, a) for a in plan.assignments]
         ports.assignments.create_assignments(

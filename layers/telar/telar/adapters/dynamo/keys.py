@@ -50,6 +50,14 @@ def public_holiday(version: int, country: str, day: date) -> Key:
     return {"pk": reference_partition(version), "sk": f"HOLIDAY#{country}#{day.isoformat()}"}
 
 
+def defect_code(version: int, code: str) -> Key:
+    return {"pk": reference_partition(version), "sk": f"DEFECT#{code}"}
+
+
+def option_word(version: int, word: str) -> Key:
+    return {"pk": reference_partition(version), "sk": f"WORD#{word}"}
+
+
 def buyer_as_imported(version: int, buyer_id: str) -> Key:
     return {"pk": reference_partition(version), "sk": f"BUYER#{buyer_id}"}
 
@@ -151,6 +159,8 @@ ITEMS: dict[str, tuple[Callable[..., Key], Callable[..., Key] | None]] = {
     "product": (product, None),
     "wage rule": (wage_rule, None),
     "public holiday": (public_holiday, None),
+    "defect code": (defect_code, None),
+    "option word": (option_word, None),
     "buyer as imported": (buyer_as_imported, None),
     "upload applied": (upload_applied, None),
     "buyer": (buyer, None),

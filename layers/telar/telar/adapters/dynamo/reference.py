@@ -9,7 +9,18 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import Buyer, Group, Maker, Product, PublicHoliday, ReferenceBook, ReferenceData, WageRule
+from telar.models import (
+    Buyer,
+    DefectCode,
+    Group,
+    Maker,
+    OptionWord,
+    Product,
+    PublicHoliday,
+    ReferenceBook,
+    ReferenceData,
+    WageRule,
+)
 
 
 class DynamoReference(TableStore):
@@ -43,6 +54,10 @@ class DynamoReference(TableStore):
                     batch.put_item(Item=item(w, keys.wage_rule(version, w.country, w.region, w.effective_from)))
                 for h in ref.holidays:
                     batch.put_item(Item=item(h, keys.public_holiday(version, h.country, h.day)))
+                for d in ref.defects:
+                    batch.put_item(Item=item(d, keys.defect_code(version, d.code)))
+                for o in ref.option_words:
+                    batch.put_item(Item=item(o, keys.option_word(version, o.word)))
                 for b in buyers:
                     batch.put_item(Item=item(b, keys.buyer_as_imported(version, b.buyer_id)))
             try:
@@ -91,6 +106,8 @@ class DynamoReference(TableStore):
             "PRODUCT": [],
             "WAGE": [],
             "HOLIDAY": [],
+            "DEFECT": [],
+            "WORD": [],
             "BUYER": [],
         }
         if version is not None:
@@ -103,5 +120,7 @@ class DynamoReference(TableStore):
             products=tuple(model(Product, i) for i in kinds["PRODUCT"]),
             wage_rules=tuple(model(WageRule, i) for i in kinds["WAGE"]),
             holidays=tuple(model(PublicHoliday, i) for i in kinds["HOLIDAY"]),
+            defects=tuple(model(DefectCode, i) for i in kinds["DEFECT"]),
+            option_words=tuple(model(OptionWord, i) for i in kinds["WORD"]),
         )
         return ReferenceBook(reference=ref, buyers=tuple(model(Buyer, i) for i in kinds["BUYER"]))
