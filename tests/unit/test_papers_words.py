@@ -3,12 +3,13 @@
 from decimal import Decimal
 from email.message import Message
 from io import BytesIO
+from typing import Any
 
 from openpyxl import load_workbook
 
 from telar.models import QcRow, ReferenceData
 from telar.ports import Ports
-from telar.rendering import render_mail
+from telar.rendering import Mail, render_mail
 from telar.rework import plan_rework
 from telar.sheets.worksheet import write_worksheet
 from telar.stages.await_qc import await_qc
@@ -26,6 +27,13 @@ def _text(message: Message) -> str:
     return str(next(p.get_content() for p in message.walk() if p.get_content_type() == "text/plain"))
 
 
+def _papers_mail(assignment: Any, ref: ReferenceData) -> Mail:
+    """The work e-mail of ``assignment`` for Cusco, order PO-7, as the papers stage writes it."""
+    group = ref.group(CUSCO)
+    words = papers_words(assignment, ref)
+    return render_mail("papers", group.language, group=group, assignment=assignment, buyer_reference="PO-7", **words)
+
+
 def _assignment(ref: ReferenceData, group_id: str) -> object:
     order = make_order(
         lines=[make_order_line("KNT-SCARF-ALP", 10, options={"colour": "natural grey"}), make_order_line("SEW-TOTE", 5)]
@@ -39,16 +47,8 @@ def test_the_work_mail_lists_the_products_and_the_totals_of_materials_in_her_lan
 ) -> None:
     # Given ten scarves (180 g of alpaca yarn and a label each) and five totes (0.6 m canvas, 30 m thread, a label)
     _order, assignment = _assignment(sample_reference, CUSCO)
-    group = sample_reference.group(CUSCO)
     # When its papers mail is written for Cusco
-    mail = render_mail(
-        "papers",
-        group.language,
-        group=group,
-        assignment=assignment,
-        buyer_reference="PO-7",
-        **papers_words(assignment, sample_reference),
-    )
+    mail = _papers_mail(assignment, sample_reference)
     # Then it says what to make and the totals to buy, in Spanish
     assert mail.subject == "Telar: trabajo nuevo para Taller Cusco — pedido PO-7"
     assert "- 10 × Bufanda de alpaca tejida (KNT-SCARF-ALP) — color: gris natural\n" in mail.text
@@ -110,14 +110,7 @@ def test_rework_papers_say_rework_and_name_each_maker_s_rejected_units_and_defec
     assert rework is not None
     group = sample_reference.group(CUSCO)
     # When its papers are written
-    mail = render_mail(
-        "papers",
-        group.language,
-        group=group,
-        assignment=rework,
-        buyer_reference="PO-7",
-        **papers_words(rework, sample_reference),
-    )
+    mail = _papers_mail(rework, sample_reference)
     # Then the subject says rework in Spanish, and the mail names each maker's units and defects in her words
     assert mail.subject == "Telar: REPROCESO para Taller Cusco — pedido PO-7, ronda 1"
     names = {m.worker_id: m.first_name for m in sample_reference.makers}

@@ -4,15 +4,9 @@ from bisect import bisect_left
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+from telar import capacity
 from telar.allocation import SHIP_AFTER_DUE
-from telar.capacity import (
-    CapacityLedger,
-    cumulative,
-    free_minutes,
-    group_day_minutes,
-    group_earliest_due,
-    place,
-)
+from telar.capacity import CapacityLedger
 from telar.models import Assignment, AssignmentLine, Order, ReferenceData
 
 
@@ -67,7 +61,7 @@ def book_rework(
     after ``sent_at`` (its papers go out then; noon UTC of ``today`` if not given). A maker who has left, or who
     has no room within the horizon, books nothing: a person reassigns her units (the round is still sent).
     """
-    days = group_day_minutes(ref.group(rework.group_id), today)
+    days = capacity.group_day_minutes(ref.group(rework.group_id), today)
     makers = {m.worker_id: m for m in ref.makers}
     load: dict[str, float] = defaultdict(float)
     for line in rework.lines:
@@ -76,16 +70,16 @@ def book_rework(
             load[worker_id] += units * float(product.standard_minutes) if product else 0.0
     booked: dict[str, dict[str, int]] = {}
     sent = sent_at or datetime.combine(today, time(12), tzinfo=UTC)
-    due = max(rework.due_date, group_earliest_due(ref, rework.group_id, sent))
+    due = max(rework.due_date, capacity.group_earliest_due(ref, rework.group_id, sent))
     for worker_id, minutes in sorted(load.items()):
         maker = makers.get(worker_id)
         if maker is None or minutes <= 0:
             continue
-        free = free_minutes(days, maker, today, ledger.booked.get(worker_id, {}))
-        finish = bisect_left(cumulative(free), minutes - 1e-6)
+        free = capacity.free_minutes(days, maker, today, ledger.booked.get(worker_id, {}))
+        finish = bisect_left(capacity.cumulative(free), minutes - 1e-6)
         if finish >= len(free):
             continue
-        booked[worker_id] = place(free, today, minutes)
+        booked[worker_id] = capacity.place(free, today, minutes)
         due = max(due, today + timedelta(days=finish))
     return rework.model_copy(update={"booked": booked, "due_date": due})
 

@@ -9,18 +9,8 @@ from boto3.dynamodb.conditions import Key
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional, item, model
 from telar.errors import ConditionFailed
-from telar.models import (
-    Buyer,
-    DefectCode,
-    Group,
-    Maker,
-    OptionWord,
-    Product,
-    PublicHoliday,
-    ReferenceBook,
-    ReferenceData,
-    WageRule,
-)
+from telar.models import Buyer, DefectCode, Group, Maker, OptionWord, Product, PublicHoliday
+from telar.models.reference import ReferenceBook, ReferenceData, WageRule
 
 
 class DynamoReference(TableStore):
