@@ -24,6 +24,7 @@ def _request() -> web.WebRequest:
         stage=event.request_context.stage,
         body=event.decoded_body,
         method=event.http_method,
+        query=event.query_string_parameters,
     )
 
 
@@ -56,6 +57,16 @@ def sign_in() -> Response:
 @app.post("/console/sign-out")
 def sign_out() -> Response:
     return _respond(web.sign_out(default_console_ports(), _request(), _now()))
+
+
+@app.get("/console/orders/<order_id>")
+def order(order_id: str) -> Response:
+    return _respond(web.order_page(default_console_ports(), _request(), order_id, _now()))
+
+
+@app.post("/console/orders/<order_id>/actions")
+def order_action(order_id: str) -> Response:
+    return _respond(web.order_action(default_console_ports(), _request(), order_id, _now()))
 
 
 @app.get("/console/assignments/<assignment_id>")

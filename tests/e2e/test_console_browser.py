@@ -18,15 +18,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from local.cloud import free_port
-from local.demo import Demo
+from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
+from telar.artifacts import qc_template_name
 from telar.models import ReferenceData
 from tests.conftest import ROOT, SAMPLES
-from tests.waiting import read_outputs
+from tests.e2e.conftest import mails
+from tests.waiting import read_outputs, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -366,4 +369,72 @@ def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
     item.wait_for()
     assert item.locator(".reason").inner_text().strip() != ""
     _shot(page, "10-office-needs-attention")
+    page.close()
+
+
+def _sign_in_page(page: Any, cloud: dict[str, Any], person: dict[str, Any]) -> None:
+    page.goto(f"{cloud['console_url']}/sign-in")
+    page.fill("#username", person["username"])
+    page.fill("#password", person["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("main h1")
+
+
+def _papers_mails(outbox: Path, assignment_id: str) -> list[Any]:
+    return [
+        m
+        for m in mails(outbox)
+        if any(p.get_filename() == qc_template_name(assignment_id) for p in m.iter_attachments())
+    ]
+
+
+def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_run_was_stopped(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order in production, waiting for its groups' QC sheets
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-actions", -1)])
+    [waiting] = demo.wait_for(
+        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
+    )
+    group_id = waiting["groups"][0]["group_id"]
+    assignment_id = f"{order_id}-{group_id}"
+    outbox = Path(private_cloud["outbox_dir"])
+    first = wait_for(lambda: _papers_mails(outbox, assignment_id), what="the papers e-mail")
+    assert len(first) == 1
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    _sign_in_page(page, private_cloud, office)
+    # When the office opens the order from the list and sends one group's papers again (the manager lost them)
+    page.click(f"table a[href$='/console/orders/{order_id}']")
+    page.wait_for_selector("#actions")
+    assert page.locator("form:has(input[value='release-bookings'])").count() == 0  # its run goes on
+    page.locator(f"form:has(input[value='{assignment_id}']) button").click()
+    # Then the page says they were sent, and the manager has them a second time, once
+    page.wait_for_selector(".outcome.accepted")
+    _shot(page, "11-office-papers-resent")
+    wait_for(lambda: len(_papers_mails(outbox, assignment_id)) == 2, what="the papers sent again")
+
+    # When someone stops the order's execution by hand (its bookings stay until a person releases them)
+    sfn = boto3.client("stepfunctions", **client_options(private_cloud))
+    execution = private_cloud["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
+    sfn.stop_execution(executionArn=execution, error="ByHand", cause="an operator stopped it")
+    # Then the office's list shows the order as needing attention, with why
+    page.goto(private_cloud["console_url"])
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert "holds the makers" in item.locator(".reason").inner_text()
+    # When she opens it and releases its bookings
+    item.locator("a").click()
+    page.click("form:has(input[value='release-bookings']) button")
+    # Then the page says so, and every group's work is cancelled
+    page.wait_for_selector(".outcome.accepted")
+    _shot(page, "12-office-bookings-released")
+    stages = {g["stage"] for g in demo.order(order_id)["groups"]}
+    assert stages == {"CANCELLED"}, stages
+    # And nothing is left to release, nor papers to send for cancelled work
+    assert page.locator("form:has(input[value='release-bookings'])").count() == 0
+    assert page.locator("form:has(input[value='resend-papers'])").count() == 0
+    assert len(_papers_mails(outbox, assignment_id)) == 2
     page.close()

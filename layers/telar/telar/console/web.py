@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from telar.artifacts import console_qc_upload_key, qc_report_stem
 from telar.console.access import open_work, reminders_due, visible_assignment
+from telar.console.actions import Action, Done, offered, perform
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.makers import PhotoStatus, maker_photos
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
@@ -41,8 +42,9 @@ from telar.console.uploads import (
     Outcome,
     upload_result,
 )
-from telar.errors import AssignmentNotFound, GroupNotFound, NotFound
-from telar.models import ReferenceData
+from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
+from telar.models import Order, ReferenceData
+from telar.observability import logger
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, environment
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
@@ -62,6 +64,7 @@ class WebRequest:
     cookies: Mapping[str, str] = field(default_factory=dict)
     form: Mapping[str, str] = field(default_factory=dict)
     accept_language: str = ""
+    query: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def secure(self) -> bool:
@@ -73,7 +76,13 @@ class WebRequest:
 
 
 def web_request(
-    headers: Mapping[str, str], *, domain_name: str, stage: str, body: str | None, method: str
+    headers: Mapping[str, str],
+    *,
+    domain_name: str,
+    stage: str,
+    body: str | None,
+    method: str,
+    query: Mapping[str, str] | None = None,
 ) -> WebRequest:
     """The request as the console sees it from API Gateway's (REST, v1) proxy event parts."""
     lower = {k.lower(): v for k, v in headers.items()}
@@ -88,6 +97,7 @@ def web_request(
         cookies=parse_cookies(lower.get("cookie")),
         form=form,
         accept_language=lower.get("accept-language", ""),
+        query=dict(query or {}),
     )
 
 
@@ -319,14 +329,70 @@ def run_pay_period(console: ConsolePorts, request: WebRequest, now: datetime) ->
 def _office_page(console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any]) -> Reply:
     """Every buyer's recent orders with the stage of each group, those that need a person first, with the reason."""
     ports = console.ports
+    ended = ports.workflow.ended_abnormally()
     rows = []
     for buyer in ports.reference.load_reference_buyers():
         orders, _ = ports.orders.list_orders(buyer.buyer_id, ORDERS_PER_BUYER, None)
         for order in orders:
             assignments = ports.assignments.assignments_of(order.order_id) if order.assignment_ids else []
-            rows.append(order_row(order, assignments))
+            rows.append(order_row(order, assignments, order.order_id in ended))
     attention, others = office_rows(rows)
     return _page("office.html.j2", request, language, attention=attention, others=others, **frame)
+
+
+def _office_order(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> tuple[Staff, str, Order]:
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.OFFICE:
+        raise NotFinance(order_id)  # the same 404 as any page she may not see
+    order = console.ports.orders.get_order(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return staff, session, order
+
+
+def order_page(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> Reply:
+    """The office: one order, why it needs a person, its groups' work, and the actions that apply to it now, with
+    the outcome of the last one asked for (``?done=``)."""
+    staff, session, order = _office_order(console, request, order_id, now)
+    ports = console.ports
+    assignments = ports.assignments.assignments_of(order_id) if order.assignment_ids else []
+    running = ports.workflow.is_running(order_id)
+    row = order_row(order, assignments, order_id in ports.workflow.ended_abnormally())
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    done = request.query.get("done", "")
+    return _page(
+        "order.html.j2",
+        request,
+        language,
+        row=row,
+        assignments=sorted(assignments, key=lambda a: (a.group_id, a.rework_round)),
+        running=running,
+        offered=offered(order, assignments, running),
+        done=Done(done) if done in Done.__members__.values() else None,
+        nonce=uuid.uuid4().hex,
+        **frame,
+    )
+
+
+def order_action(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> Reply:
+    """The office asks for an action on an order (a form of its page); back to the page, which says what came of it.
+    An action that no longer applies (a second submit, or the pipeline did it meanwhile) changes nothing."""
+    _, session, order = _office_order(console, request, order_id, now)
+    check_csrf(csrf_token(session), request.form.get("csrf"))
+    try:
+        action = Action(request.form.get("action", ""))
+    except ValueError:
+        raise NotFinance(order_id) from None
+    done = perform(
+        console.ports,
+        order,
+        action,
+        assignment_id=request.form.get("assignment_id", ""),
+        nonce=request.form.get("nonce", ""),
+    )
+    logger.info("office action", order_id=order_id, action=action.value, done=done.value)
+    return _redirect(request.url(f"/console/orders/{order_id}?done={done.value}"))
 
 
 def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: str, now: datetime) -> Reply:

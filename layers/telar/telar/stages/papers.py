@@ -32,13 +32,17 @@ def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) 
     return a
 
 
-def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
+def mail_manager_papers(
+    ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData, *, resend: str | None = None
+) -> None:
+    """E-mail the assignment's papers to its group's manager, once. ``resend`` names a second sending asked for by a
+    person (the office, when the first never arrived): once per name too, so a form submitted twice sends once."""
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
     mail = render_mail("papers", group.language, group=group, assignment=a, buyer_reference=buyer_reference)
     send_once(
         ports,
-        f"papers#{a.assignment_id}",
+        f"papers#{a.assignment_id}" + (f"#resend#{resend}" if resend else ""),
         to=[group.manager_email],
         mail=mail,
         invite_reply=True,
