@@ -422,6 +422,9 @@ class MemoryClaims:
     def release(self, name: str) -> None:
         self._held_until.pop(name, None)
 
+    def is_done(self, name: str) -> bool:
+        return name in self._held_until and self._held_until[name] is None
+
 
 class MemoryObjects:
     """A versioned bucket: every put is a new version; reads without a version get the latest."""

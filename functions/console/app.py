@@ -69,6 +69,16 @@ def order_action(order_id: str) -> Response:
     return _respond(web.order_action(default_console_ports(), _request(), order_id, _now()))
 
 
+@app.get("/console/reference")
+def reference() -> Response:
+    return _respond(web.reference_page(default_console_ports(), _request(), _now()))
+
+
+@app.get("/console/reference/uploads/<upload_id>")
+def reference_upload(upload_id: str) -> Response:
+    return _respond(web.reference_upload_page(default_console_ports(), _request(), upload_id, _now()))
+
+
 @app.get("/console/assignments/<assignment_id>")
 def assignment(assignment_id: str) -> Response:
     return _respond(web.assignment_page(default_console_ports(), _request(), assignment_id, _now()))

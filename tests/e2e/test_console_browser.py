@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import openpyxl
 import pytest
 import requests
 
@@ -437,4 +438,69 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     assert page.locator("form:has(input[value='release-bookings'])").count() == 0
     assert page.locator("form:has(input[value='resend-papers'])").count() == 0
     assert len(_papers_mails(outbox, assignment_id)) == 2
+    page.close()
+
+
+def _presigned_form(html: str) -> tuple[str, dict[str, str]]:
+    """The upload form's S3 URL and hidden fields, as a page gave them."""
+    action = re.search(r'<form method="post" action="([^"]+)" enctype', html)
+    assert action is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return action.group(1).replace("&amp;", "&"), {k: v.replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_a_presigned_reference_upload_over_its_size_limit_is_refused_by_s3(served: dict[str, Any]) -> None:
+    # Given the office's reference page and its upload form
+    office = next(s for s in served["staff"] if s["role"] == "office")
+    session = _sign_in_over_http(served, office)
+    page = session.get(f"{served['console_url']}/reference", timeout=30)
+    assert page.status_code == 200
+    url, fields = _presigned_form(page.text)
+    assert fields["key"].startswith("reference/console/")
+    # When a file over 10 MB is posted with it, Then S3 refuses it by the policy's size condition
+    too_big = requests.post(url, data=fields, files={"file": ("r.xlsx", b"x" * (10 * 1024 * 1024 + 1))}, timeout=60)
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    # And the form cannot put a file elsewhere under reference/ (the stage would apply it)
+    elsewhere = requests.post(url, data={**fields, "key": "reference/x.xlsx"}, files={"file": ("r", b"x")}, timeout=60)
+    assert elsewhere.status_code == 403
+    # And a manager has no such page
+    manager = next(s for s in served["staff"] if s["role"] == "manager")
+    assert _sign_in_over_http(served, manager).get(f"{served['console_url']}/reference", timeout=30).status_code == 404
+
+
+def test_the_office_uploads_a_reference_workbook_and_sees_its_outcome(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given the office on the reference page
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    _sign_in_page(page, private_cloud, office)
+    page.click("a[href$='/console/reference']")
+    page.wait_for_selector("#file")
+    _shot(page, "13-office-reference")
+    # When she downloads the workbook in force and edits a buyer's name, and makes a copy missing a group's id
+    with page.expect_download() as download:
+        page.locator("a[download]").first.click()
+    download.value.save_as(tmp_path / "in-force.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "in-force.xlsx")
+    workbook["buyers"]["B2"] = f"{workbook['buyers']['B2'].value} (console)"
+    workbook.save(tmp_path / "reference.xlsx")
+    workbook["groups"]["A2"] = None
+    workbook.save(tmp_path / "reference-broken.xlsx")
+    # And uploads the broken one
+    page.set_input_files("#file", str(tmp_path / "reference-broken.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page names the sheet and cell, with the marked copy
+    page.wait_for_selector(".outcome.refused", timeout=60_000)
+    problems = page.locator(".problems li").all_inner_texts()
+    assert any("groups" in p and "A2" in p for p in problems), problems
+    _shot(page, "14-office-reference-refused")
+    # When she uploads the right one
+    page.click("a[href$='/console/reference']")
+    page.set_input_files("#file", str(tmp_path / "reference.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then it is accepted as the new version in force
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    assert "version" in page.locator(".outcome").inner_text()
+    _shot(page, "15-office-reference-accepted")
     page.close()

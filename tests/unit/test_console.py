@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
+import openpyxl
 import pytest
 from joserfc.jwk import RSAKey
 
+from samples.make_reference_book import sample_book
 from telar import orders
-from telar.artifacts import console_qc_upload_key, qc_report_stem
+from telar.artifacts import console_qc_upload_key, console_reference_upload_key, qc_report_stem
 from telar.capacity import CapacityLedger, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
@@ -31,6 +34,8 @@ from telar.errors import AssignmentNotFound, NotFound
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
+from telar.sheets.reference_book import write_reference_book
+from telar.stages.reference_upload import accept_reference_upload
 from tests.factories import CHIANG_MAI, CUSCO, make_assignment, make_order, make_qc_row, make_reference
 from tests.fakes import (
     MemoryIdentity,
@@ -619,3 +624,74 @@ def test_only_the_office_sees_an_order_or_acts_on_it(console: ConsolePorts) -> N
     with pytest.raises(NotSignedIn):
         web.order_page(console, web.WebRequest(ORIGIN), "ord-1", datetime.now(UTC))
     assert _workflow(console).started == []
+
+
+# ---------------------------------------------------------------- the reference workbook from the console
+
+
+def _reference_upload(console: ConsolePorts, upload_id: str, data: bytes) -> str:
+    """The office's browser posts the workbook with the page's form, then the ReferenceUpload stage reads it."""
+    key = console_reference_upload_key(upload_id)
+    stored = console.ports.uploads.put(key, data, "application/octet-stream")
+    return accept_reference_upload(console.ports, key, stored.version_id)
+
+
+def test_the_office_downloads_the_workbook_in_force_and_uploads_one_with_type_and_size_limits(
+    console: ConsolePorts,
+) -> None:
+    # Given reference data in force, exported as the workbook staff edit
+    console.ports.uploads.put("reference-exports/current.xlsx", b"PK-book", "application/octet-stream")
+    # When the office opens the reference page
+    page = web.reference_page(console, _as(console, "office"), datetime.now(UTC))
+    # Then it links the workbook in force (a presigned link, no key shown) and its form uploads one .xlsx of at most
+    # 10 MB to a key of its own under reference/
+    assert page.status == 200 and len(page.body.encode()) < 100_000
+    assert "https://objects.invalid/reference-exports/current.xlsx" in page.body
+    assert "reference-exports" not in re.sub(r'(href|value)="[^"]*"', "", page.body)
+    forms = console.upload_forms
+    assert isinstance(forms, MemoryUploadForms)
+    ((key, form),) = forms.forms.items()
+    assert re.fullmatch(r"reference/console/[0-9a-f]{32}\.xlsx", key)
+    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 10 * 1024 * 1024
+    assert form["redirect"].startswith(f"{ORIGIN}/console/reference/uploads/")
+    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
+    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
+        assert f'<label for="{input_id}">' in page.body
+    # And nobody but the office has the page, or an upload's
+    _identity(console).add_user("finance", "finance-password", "finance")
+    for who in ("patricia", "finance"):
+        with pytest.raises(NotFound):
+            web.reference_page(console, _as(console, who), datetime.now(UTC))
+        with pytest.raises(NotFound):
+            web.reference_upload_page(console, _as(console, who), "a" * 32, datetime.now(UTC))
+    with pytest.raises(NotFound):
+        web.reference_upload_page(console, _as(console, "office"), "../../x", datetime.now(UTC))
+
+
+def test_a_reference_upload_from_the_console_shows_what_the_stage_made_of_it(console: ConsolePorts) -> None:
+    def page(upload_id: str) -> str:
+        return web.reference_upload_page(console, _as(console, "office"), upload_id, datetime.now(UTC)).body
+
+    # Given nothing uploaded yet under the form's key: the page waits, reloading itself
+    assert 'http-equiv="refresh"' in page("a" * 32)
+    # When the office uploads a workbook with a mistake in a cell
+    book = sample_book()
+    workbook = openpyxl.load_workbook(BytesIO(write_reference_book(book)))
+    workbook["groups"].cell(row=2, column=1).value = None  # a group without its id
+    broken = BytesIO()
+    workbook.save(broken)
+    assert _reference_upload(console, "b" * 32, broken.getvalue()) == "rejected"
+    # Then its page names the sheet and cell, links the marked copy, and stops reloading
+    refused = page("b" * 32)
+    assert "groups" in refused and "A2" in refused and 'class="outcome refused"' in refused
+    assert 'http-equiv="refresh"' not in refused and "download>" in refused
+    assert "reference-reports" not in re.sub(r'href="[^"]*"', "", refused)
+    # When she uploads it right
+    assert _reference_upload(console, "c" * 32, write_reference_book(book)) == "applied"
+    # Then it is accepted as the version now in force
+    version = console.ports.reference.reference_version()
+    assert version == 2
+    assert f"version {version}" in page("c" * 32) and 'class="outcome accepted"' in page("c" * 32)
+    # And the same workbook again is accepted as changing nothing
+    assert _reference_upload(console, "d" * 32, write_reference_book(book)) == "unchanged"
+    assert "nothing changed" in page("d" * 32)

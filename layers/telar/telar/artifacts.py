@@ -106,6 +106,16 @@ def console_qc_upload_key(assignment_id: str, upload_id: str) -> str:
     return f"{QC_UPLOADS}console/{assignment_id}/{upload_id}.xlsx"
 
 
+def console_reference_upload_key(upload_id: str) -> str:
+    """Where the office's browser puts a reference workbook uploaded from the console (one key per upload)."""
+    return f"{REFERENCE_UPLOADS}console/{upload_id}.xlsx"
+
+
+def console_attendance_upload_key(group_id: str, upload_id: str) -> str:
+    """Where a manager's browser puts her group's attendance sheet uploaded from the console (one key per upload)."""
+    return f"{ATTENDANCE_UPLOADS}console/{group_id}/{upload_id}.xlsx"
+
+
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"

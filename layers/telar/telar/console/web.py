@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from telar.artifacts import console_qc_upload_key, qc_report_stem
+from telar.artifacts import (
+    CURRENT_REFERENCE_EXPORT,
+    console_qc_upload_key,
+    console_reference_upload_key,
+    qc_report_stem,
+    reference_report_stem,
+)
 from telar.console.access import open_work, reminders_due, visible_assignment
 from telar.console.actions import Action, Done, offered, perform
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
@@ -37,9 +43,11 @@ from telar.console.texts import console_translator, page_language
 from telar.console.uploads import (
     FORM_SECONDS,
     MAX_QC_SHEET_BYTES,
+    MAX_REFERENCE_BYTES,
     UPLOAD_ID,
     XLSX,
     Outcome,
+    reference_result,
     upload_result,
 )
 from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
@@ -288,9 +296,7 @@ def _finance_page(
 
 def makers_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     """The office: each active maker's photo consent, and whose chosen photo is missing (her card prints without)."""
-    staff, session = signed_in(console, request, now)
-    if staff.role != Role.OFFICE:
-        raise NotFinance("makers")  # the same 404 as any page she may not see
+    staff, session = _office(console, request, now, "makers")
     frame = _frame(console, request, staff, session)
     language = frame.pop("language")
     uploads = console.ports.uploads
@@ -341,9 +347,7 @@ def _office_page(console: ConsolePorts, request: WebRequest, language: str, fram
 
 
 def _office_order(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> tuple[Staff, str, Order]:
-    staff, session = signed_in(console, request, now)
-    if staff.role != Role.OFFICE:
-        raise NotFinance(order_id)  # the same 404 as any page she may not see
+    staff, session = _office(console, request, now, order_id)
     order = console.ports.orders.get_order(order_id)
     if order is None:
         raise OrderNotFound(order_id)
@@ -411,12 +415,13 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
     form_origins: tuple[str, ...] = ()
     if assignment.status.value == "AWAITING_QC":
         upload_id = uuid.uuid4().hex
-        back = request.origin + request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
-        form = console.upload_forms.upload_form(
-            console_qc_upload_key(assignment_id, upload_id), XLSX, MAX_QC_SHEET_BYTES, back, FORM_SECONDS
+        form, form_origins = _upload_form(
+            console,
+            request,
+            console_qc_upload_key(assignment_id, upload_id),
+            MAX_QC_SHEET_BYTES,
+            f"/console/assignments/{assignment_id}/uploads/{upload_id}",
         )
-        parts = urlsplit(form[0])
-        form_origins = (f"{parts.scheme}://{parts.netloc}",)
     return _page(
         "assignment.html.j2",
         request,
@@ -459,6 +464,94 @@ def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, 
         result=result,
         marked=marked,
         refresh=request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
+        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
+        else None,
+        **frame,
+    )
+
+
+def _upload_form(
+    console: ConsolePorts, request: WebRequest, key: str, max_bytes: int, back: str
+) -> tuple[tuple[str, dict[str, str]], tuple[str, ...]]:
+    """A presigned POST of one .xlsx of at most ``max_bytes`` to ``key``, sending the browser back to ``back`` (a
+    console path), and the origin the page's CSP must let the form post to."""
+    form = console.upload_forms.upload_form(key, XLSX, max_bytes, request.origin + request.url(back), FORM_SECONDS)
+    parts = urlsplit(form[0])
+    return form, (f"{parts.scheme}://{parts.netloc}",)
+
+
+def _office(console: ConsolePorts, request: WebRequest, now: datetime, what: str) -> tuple[Staff, str]:
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.OFFICE:
+        raise NotFinance(what)  # the same 404 as any page she may not see
+    return staff, session
+
+
+def reference_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """The office: the reference data in force as the workbook to download (edit it and upload it again), and the
+    form that uploads a new one under ``reference/`` for the ReferenceUpload stage."""
+    staff, session = _office(console, request, now, "reference")
+    ports = console.ports
+    current = (
+        ports.uploads.link(CURRENT_REFERENCE_EXPORT, LINK_SECONDS)
+        if ports.uploads.head(CURRENT_REFERENCE_EXPORT)
+        else None
+    )
+    upload_id = uuid.uuid4().hex
+    form, form_origins = _upload_form(
+        console,
+        request,
+        console_reference_upload_key(upload_id),
+        MAX_REFERENCE_BYTES,
+        f"/console/reference/uploads/{upload_id}",
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "reference.html.j2",
+        request,
+        language,
+        form_origins=form_origins,
+        version=ports.reference.reference_version(),
+        current=current,
+        upload=form,
+        max_megabytes=MAX_REFERENCE_BYTES // (1024 * 1024),
+        **frame,
+    )
+
+
+def reference_upload_page(console: ConsolePorts, request: WebRequest, upload_id: str, now: datetime) -> Reply:
+    """The outcome of a reference workbook uploaded from the console: applied (as which version), refused with its
+    problems by sheet and cell and the marked copy, or still being read (the page reloads itself)."""
+    staff, session = _office(console, request, now, "reference")
+    if not UPLOAD_ID.match(upload_id):
+        raise NotFinance(upload_id)
+    ports = console.ports
+    key = console_reference_upload_key(upload_id)
+    stored = ports.uploads.head(key)
+    source = f"{key}#{stored.version_id or 'null'}" if stored else None
+    stem = reference_report_stem(key, (stored.version_id or "null") if stored else "null")
+    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    result = reference_result(
+        source,
+        ports.reference.reference_applied_from(source) if source else None,
+        ports.claims.is_done(f"mail#reference-receipt#{source}") if source else False,
+        report.decode() if report else None,
+    )
+    marked = (
+        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
+        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
+        else None
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "reference_upload.html.j2",
+        request,
+        language,
+        result=result,
+        marked=marked,
+        refresh=request.url(f"/console/reference/uploads/{upload_id}")
         if result.outcome in (Outcome.PENDING, Outcome.MISSING)
         else None,
         **frame,
