@@ -79,6 +79,16 @@ def reference_upload(upload_id: str) -> Response:
     return _respond(web.reference_upload_page(default_console_ports(), _request(), upload_id, _now()))
 
 
+@app.get("/console/groups/<group_id>/attendance")
+def attendance(group_id: str) -> Response:
+    return _respond(web.attendance_page(default_console_ports(), _request(), group_id, _now()))
+
+
+@app.get("/console/groups/<group_id>/attendance/uploads/<upload_id>")
+def attendance_upload(group_id: str, upload_id: str) -> Response:
+    return _respond(web.attendance_upload_page(default_console_ports(), _request(), group_id, upload_id, _now()))
+
+
 @app.get("/console/assignments/<assignment_id>")
 def assignment(assignment_id: str) -> Response:
     return _respond(web.assignment_page(default_console_ports(), _request(), assignment_id, _now()))

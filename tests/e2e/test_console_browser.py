@@ -28,6 +28,8 @@ from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
 from telar.artifacts import qc_template_name
 from telar.models import ReferenceData
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
+from tests.attendance_sheets import header_row
 from tests.conftest import ROOT, SAMPLES
 from tests.e2e.conftest import mails
 from tests.waiting import read_outputs, wait_for
@@ -504,3 +506,46 @@ def test_the_office_uploads_a_reference_workbook_and_sees_its_outcome(
     assert "version" in page.locator(".outcome").inner_text()
     _shot(page, "15-office-reference-accepted")
     page.close()
+
+
+def test_a_manager_uploads_her_groups_attendance_sheet_from_the_console_and_sees_it_accepted(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given last month's attendance sheets made and mailed (the monthly run, on demand)
+    today = date.today()
+    last = date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
+    month = f"{last.year:04d}-{last.month:02d}"
+    lambda_ = boto3.client("lambda", **client_options(private_cloud))
+    reply = lambda_.invoke(
+        FunctionName=private_cloud["functions"]["AttendanceSheetsFunction"], Payload=json.dumps({"month": month})
+    )
+    assert "FunctionError" not in reply, reply["Payload"].read()
+    group_id = "pe-cusco"
+    her = _manager(private_cloud, group_id)
+    # When Cusco's manager signs in and opens her group's attendance sheets
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    _sign_in_page(page, private_cloud, her)
+    page.click(f"a[href$='/console/groups/{group_id}/attendance']")
+    page.wait_for_selector("#file")
+    _shot(page, "16-manager-attendance")
+    # And downloads last month's sheet and writes a maker's training hours in it
+    with page.expect_download() as download:
+        page.locator("ul.papers a", has_text=month).click()
+    download.value.save_as(tmp_path / "asistencia.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "asistencia.xlsx")
+    sheet = workbook[ATTENDANCE_SHEET]
+    header, columns = header_row(sheet)
+    sheet.cell(row=header + 1, column=columns["Present"]).value = 4
+    sheet.cell(row=header + 1, column=columns["Training"]).value = 2
+    workbook.save(tmp_path / "asistencia.xlsx")
+    # And uploads it from the page
+    page.set_input_files("#file", str(tmp_path / "asistencia.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page shows it accepted, within seconds
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    _shot(page, "17-manager-attendance-accepted")
+    page.close()
+    # And another group's manager reaches neither the page nor the upload, by link or by id
+    other = _sign_in_over_http(private_cloud, _manager(private_cloud, "th-chiangmai"))
+    for path in (f"/groups/{group_id}/attendance", f"/groups/{group_id}/attendance/uploads/{'0' * 32}"):
+        assert other.get(f"{private_cloud['console_url']}{path}", timeout=30).status_code == 404

@@ -14,7 +14,7 @@ from telar.rendering import render_mail
 from telar.stages.attendance_upload import accept_attendance_upload
 from telar.stages.pay_period import run_pay_period
 from tests.attendance_sheets import fill_attendance
-from tests.factories import CUSCO, make_earning_line, make_reference
+from tests.factories import CHIANG_MAI, CUSCO, make_earning_line, make_reference
 from tests.fakes import sent_mails
 
 MAY = "2025-05"
@@ -157,3 +157,17 @@ def test_a_parked_attendance_upload_is_redriven_to_its_own_queue() -> None:
 
     body = '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "attendance/Cusco+mayo.xlsx"}}}]}'
     assert route(body) == "attendance"
+
+
+def test_a_sheet_uploaded_from_a_groups_console_page_is_recorded_for_that_group_only(ready: Ports) -> None:
+    # Given Chiang Mai's sheet uploaded from Cusco's page in the console (its key names Cusco)
+    other = fill_attendance(make_reference(), CHIANG_MAI, MAY, {})
+    outcome, _ = _upload(ready, other, f"attendance/console/{CUSCO}/{'a' * 32}.xlsx")
+    # Then nothing is recorded for either group, and Cusco's manager is told at the Group ID cell, in Spanish
+    assert outcome == "rejected"
+    assert ready.earnings.earnings_of(f"ATT-{CHIANG_MAI}-{MAY}") == []
+    assert ready.earnings.earnings_of(f"ATT-{CUSCO}-{MAY}") == []
+    [report] = sent_mails(ready)
+    assert report.to == ["patricia.quispe@example.org"] and CUSCO in report.text
+    # And her own group's sheet from her page is recorded
+    assert _upload(ready, _sheet(), f"attendance/console/{CUSCO}/{'b' * 32}.xlsx")[0] == "accepted"

@@ -12,7 +12,12 @@ from joserfc.jwk import RSAKey
 
 from samples.make_reference_book import sample_book
 from telar import orders
-from telar.artifacts import console_qc_upload_key, console_reference_upload_key, qc_report_stem
+from telar.artifacts import (
+    console_attendance_upload_key,
+    console_qc_upload_key,
+    console_reference_upload_key,
+    qc_report_stem,
+)
 from telar.capacity import CapacityLedger, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
@@ -35,7 +40,9 @@ from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
 from telar.sheets.reference_book import write_reference_book
+from telar.stages.attendance_upload import accept_attendance_upload
 from telar.stages.reference_upload import accept_reference_upload
+from tests.attendance_sheets import fill_attendance
 from tests.factories import CHIANG_MAI, CUSCO, make_assignment, make_order, make_qc_row, make_reference
 from tests.fakes import (
     MemoryIdentity,
@@ -695,3 +702,69 @@ def test_a_reference_upload_from_the_console_shows_what_the_stage_made_of_it(con
     # And the same workbook again is accepted as changing nothing
     assert _reference_upload(console, "d" * 32, write_reference_book(book)) == "unchanged"
     assert "nothing changed" in page("d" * 32)
+
+
+# ---------------------------------------------------------------- a manager's attendance sheets from the console
+
+
+def test_a_manager_downloads_her_groups_attendance_sheet_and_uploads_it_to_a_key_of_her_group(
+    console: ConsolePorts,
+) -> None:
+    # Given this month's attendance sheet of her group, as the monthly run writes it
+    now = datetime.now(UTC)
+    month = f"{now.year:04d}-{now.month:02d}"
+    console.ports.artifacts.put(f"attendance/{month}/attendance-{CUSCO}-{month}.xlsx", b"PK", "application/x")
+    # When she opens the console, Then her page links her group's attendance sheets (and no other group's)
+    home = web.home(console, _as(console, "patricia"), now).body
+    assert f"/console/groups/{CUSCO}/attendance" in home and f"/console/groups/{CHIANG_MAI}/" not in home
+    # When she opens them
+    page = web.attendance_page(console, _as(console, "patricia"), CUSCO, now)
+    # Then the month's sheet is there to download (a presigned link, no key shown), and the form uploads one .xlsx
+    # of at most 5 MB to a key of her group under attendance/
+    assert page.status == 200 and len(page.body.encode()) < 100_000 and '<html lang="es">' in page.body
+    assert f"https://objects.invalid/attendance/{month}/attendance-{CUSCO}-{month}.xlsx" in page.body
+    assert "attendance/" not in re.sub(r'(href|value|action)="[^"]*"', "", page.body)
+    forms = console.upload_forms
+    assert isinstance(forms, MemoryUploadForms)
+    ((key, form),) = forms.forms.items()
+    assert re.fullmatch(rf"attendance/console/{CUSCO}/[0-9a-f]{{32}}\.xlsx", key)
+    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 5 * 1024 * 1024
+    assert form["redirect"].startswith(f"{ORIGIN}/console/groups/{CUSCO}/attendance/uploads/")
+    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
+    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
+        assert f'<label for="{input_id}">' in page.body
+    # And another group's page and uploads are not found for her, by link or by id; nor for finance
+    _identity(console).add_user("finance", "finance-password", "finance")
+    for who, group in (("patricia", CHIANG_MAI), ("patricia", "no-such-group"), ("finance", CUSCO)):
+        with pytest.raises(NotFound):
+            web.attendance_page(console, _as(console, who), group, now)
+        with pytest.raises(NotFound):
+            web.attendance_upload_page(console, _as(console, who), group, "a" * 32, now)
+    with pytest.raises(NotFound):
+        web.attendance_upload_page(console, _as(console, "patricia"), CUSCO, "../x", now)
+    with pytest.raises(NotSignedIn):
+        web.attendance_page(console, web.WebRequest(ORIGIN), CUSCO, now)
+
+
+def test_an_attendance_upload_from_the_console_shows_what_the_stage_made_of_it(console: ConsolePorts) -> None:
+    ref = console.ports.reference.load_reference()
+
+    def upload(upload_id: str, data: bytes) -> str:
+        key = console_attendance_upload_key(CUSCO, upload_id)
+        stored = console.ports.uploads.put(key, data, "application/octet-stream")
+        return accept_attendance_upload(console.ports, key, stored.version_id)
+
+    def page(upload_id: str) -> str:
+        return web.attendance_upload_page(console, _as(console, "patricia"), CUSCO, upload_id, datetime.now(UTC)).body
+
+    # Given nothing uploaded yet: the page waits, reloading itself
+    assert 'http-equiv="refresh"' in page("a" * 32)
+    # When she uploads another group's sheet from her page, Then it is refused at its Group ID cell
+    assert upload("b" * 32, fill_attendance(ref, CHIANG_MAI, "2025-05", {})) == "rejected"
+    refused = page("b" * 32)
+    assert 'class="outcome refused"' in refused and CUSCO in refused and 'http-equiv="refresh"' not in refused
+    # When she uploads her group's sheet, Then it is accepted
+    hours = {("CUS-01", datetime(2025, 5, 5).date()): {"Present": 5, "Training": 3}}
+    assert upload("c" * 32, fill_attendance(ref, CUSCO, "2025-05", hours)) == "accepted"
+    accepted = page("c" * 32)
+    assert 'class="outcome accepted"' in accepted and "Aceptada." in accepted

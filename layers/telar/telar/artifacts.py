@@ -116,6 +116,14 @@ def console_attendance_upload_key(group_id: str, upload_id: str) -> str:
     return f"{ATTENDANCE_UPLOADS}console/{group_id}/{upload_id}.xlsx"
 
 
+def console_attendance_group(upload_key: str) -> str | None:
+    """The group whose console page an attendance upload came from (None: it did not come from the console)."""
+    prefix = f"{ATTENDANCE_UPLOADS}console/"
+    if not upload_key.startswith(prefix):
+        return None
+    return upload_key.removeprefix(prefix).split("/", 1)[0] or None
+
+
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"

@@ -8,6 +8,7 @@ starting with "- ", and the copy with the bad cells marked). Until one of the tw
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from telar.models import Assignment
@@ -15,6 +16,7 @@ from telar.models import Assignment
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_QC_SHEET_BYTES = 5 * 1024 * 1024  # a QC sheet is tens of kB; the upload form refuses more than this
+MAX_ATTENDANCE_BYTES = 5 * 1024 * 1024  # a group's month: a few hundred rows
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024  # the reference workbook (every maker, product, rule): hundreds of kB
 FORM_SECONDS = 15 * 60  # the upload form works for a quarter of an hour after the page was shown
 
@@ -66,3 +68,21 @@ def reference_result(
     if receipt_sent:
         return UploadResult(Outcome.ACCEPTED)
     return UploadResult(Outcome.PENDING)
+
+
+def attendance_result(upload_ref: str | None, receipt_sent: bool, report: str | None) -> UploadResult:
+    """The outcome of an attendance sheet uploaded as ``upload_ref`` (None: nothing there), from what the
+    AttendanceUpload stage recorded: its receipt sent once the month was recorded, else its error report."""
+    if upload_ref is None:
+        return UploadResult(Outcome.MISSING)
+    if receipt_sent:
+        return UploadResult(Outcome.ACCEPTED)
+    if report is not None:
+        return UploadResult(Outcome.REFUSED, problems=problems_from_report(report))
+    return UploadResult(Outcome.PENDING)
+
+
+def attendance_months(today: date) -> list[str]:
+    """The months whose sheet a manager may hand in from the console: this one and the one before (YYYY-MM)."""
+    previous = date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
+    return [f"{today.year:04d}-{today.month:02d}", f"{previous.year:04d}-{previous.month:02d}"]

@@ -14,12 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from telar.artifacts import (
     CURRENT_REFERENCE_EXPORT,
+    attendance_report_stem,
+    attendance_sheet_key,
+    console_attendance_upload_key,
     console_qc_upload_key,
     console_reference_upload_key,
     qc_report_stem,
     reference_report_stem,
 )
-from telar.console.access import open_work, reminders_due, visible_assignment
+from telar.console.access import may_see_group, open_work, reminders_due, visible_assignment
 from telar.console.actions import Action, Done, offered, perform
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.makers import PhotoStatus, maker_photos
@@ -42,11 +45,14 @@ from telar.console.session import (
 from telar.console.texts import console_translator, page_language
 from telar.console.uploads import (
     FORM_SECONDS,
+    MAX_ATTENDANCE_BYTES,
     MAX_QC_SHEET_BYTES,
     MAX_REFERENCE_BYTES,
     UPLOAD_ID,
     XLSX,
     Outcome,
+    attendance_months,
+    attendance_result,
     reference_result,
     upload_result,
 )
@@ -552,6 +558,88 @@ def reference_upload_page(console: ConsolePorts, request: WebRequest, upload_id:
         result=result,
         marked=marked,
         refresh=request.url(f"/console/reference/uploads/{upload_id}")
+        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
+        else None,
+        **frame,
+    )
+
+
+def _her_group(console: ConsolePorts, request: WebRequest, group_id: str, now: datetime) -> tuple[Staff, str]:
+    """She, if the group is hers (the office sees every group); GroupNotFound otherwise, as for no such group."""
+    staff, session = signed_in(console, request, now)
+    if not may_see_group(staff, group_id):
+        raise GroupNotFound(group_id)
+    console.ports.reference.load_reference().group(group_id)  # GroupNotFound for a group no longer in force
+    return staff, session
+
+
+def attendance_page(console: ConsolePorts, request: WebRequest, group_id: str, now: datetime) -> Reply:
+    """A manager's group: its attendance sheets of this month and the last to download (as the monthly e-mail
+    brings them), and the form that uploads the filled one under ``attendance/`` for the AttendanceUpload stage."""
+    staff, session = _her_group(console, request, group_id, now)
+    ports = console.ports
+    sheets = []
+    for month in attendance_months(now.date()):
+        key = attendance_sheet_key(month, group_id)
+        if ports.artifacts.head(key):
+            sheets.append((month, ports.artifacts.link(key, LINK_SECONDS)))
+    upload_id = uuid.uuid4().hex
+    form, form_origins = _upload_form(
+        console,
+        request,
+        console_attendance_upload_key(group_id, upload_id),
+        MAX_ATTENDANCE_BYTES,
+        f"/console/groups/{group_id}/attendance/uploads/{upload_id}",
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "attendance.html.j2",
+        request,
+        language,
+        form_origins=form_origins,
+        group_id=group_id,
+        sheets=sheets,
+        upload=form,
+        max_megabytes=MAX_ATTENDANCE_BYTES // (1024 * 1024),
+        **frame,
+    )
+
+
+def attendance_upload_page(
+    console: ConsolePorts, request: WebRequest, group_id: str, upload_id: str, now: datetime
+) -> Reply:
+    """The outcome of an attendance sheet uploaded from her group's page: recorded, refused with its problems by
+    cell and the marked copy, or still being read (the page reloads itself)."""
+    staff, session = _her_group(console, request, group_id, now)
+    if not UPLOAD_ID.match(upload_id):
+        raise GroupNotFound(group_id)
+    ports = console.ports
+    key = console_attendance_upload_key(group_id, upload_id)
+    stored = ports.uploads.head(key)
+    upload_ref = f"{key}#{stored.version_id or 'null'}" if stored else None
+    stem = attendance_report_stem(key, (stored.version_id or "null") if stored else "null")
+    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    result = attendance_result(
+        upload_ref,
+        ports.claims.is_done(f"mail#attendance-receipt#{upload_ref}") if upload_ref else False,
+        report.decode() if report else None,
+    )
+    marked = (
+        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
+        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
+        else None
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "attendance_upload.html.j2",
+        request,
+        language,
+        group_id=group_id,
+        result=result,
+        marked=marked,
+        refresh=request.url(f"/console/groups/{group_id}/attendance/uploads/{upload_id}")
         if result.outcome in (Outcome.PENDING, Outcome.MISSING)
         else None,
         **frame,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from telar import messages
-from telar.artifacts import attendance_report_stem
+from telar.artifacts import attendance_report_stem, console_attendance_group
 from telar.attendance import attendance_earnings, recorded_from, validate_attendance
 from telar.errors import SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
@@ -35,6 +35,10 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
     try:
         parsed = read_attendance_workbook(data)
         group = next((g for g in ref.groups if g.group_id.casefold() == parsed.group_id.casefold()), None)
+        if (page := console_attendance_group(key)) is not None and (group is None or group.group_id != page):
+            # a manager uploads from her own group's page: a sheet of another group is never recorded from there
+            group = next((g for g in ref.groups if g.group_id == page), None)
+            raise SheetInvalid([parsed.group_cell.problem(messages.A_GROUP_OF_THE_PAGE(group=page))])
         attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
         if earlier not in (None, upload_ref):
