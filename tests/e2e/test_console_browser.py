@@ -206,11 +206,26 @@ def test_a_manager_uploads_her_qc_sheet_from_the_console_and_another_manager_can
     context.close()
 
 
-def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(served: dict[str, Any]) -> None:
+def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(
+    served: dict[str, Any], order: dict[str, Any]
+) -> None:
     console = served["console_url"]
-    for path in ("", "/assignments/anything", "/assignments/a/uploads/" + "0" * 32):
+    for path in (
+        "",
+        "/assignments/anything",
+        "/assignments/a/uploads/" + "0" * 32,
+        "/orders/anything",
+        "/reference",
+        "/reference/uploads/" + "0" * 32,
+        "/groups/pe-cusco/attendance",
+        "/groups/pe-cusco/attendance/uploads/" + "0" * 32,
+    ):
         reply = requests.get(f"{console}{path}", allow_redirects=False, timeout=30)
         assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
+    reply = requests.post(
+        f"{console}/orders/anything/actions", data={"action": "retry-start"}, allow_redirects=False, timeout=30
+    )
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
     # the sign-in form without its token
     manager = served["staff"][0]
     reply = requests.post(
@@ -221,6 +236,17 @@ def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(s
     session = _sign_in_over_http(served, manager)
     assert session.post(f"{console}/sign-out", data={}, allow_redirects=False, timeout=30).status_code == 403
     assert session.get(console, allow_redirects=False, timeout=30).status_code == 200  # still signed in
+    # an office action without the page's token: refused before anything is done
+    office = _sign_in_over_http(served, next(s for s in served["staff"] if s["role"] == "office"))
+    assert office.get(f"{console}/orders/{order['order_id']}", timeout=30).status_code == 200
+    refused = office.post(
+        f"{console}/orders/{order['order_id']}/actions",
+        data={"action": "release-bookings"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert refused.status_code == 403
+    assert {g["stage"] for g in order["demo"].order(order["order_id"])["groups"]} != {"CANCELLED"}
     # every page: a CSP without script, HttpOnly SameSite cookie
     page = session.get(console, timeout=30)
     assert "script" not in page.headers["Content-Security-Policy"] and "<script" not in page.text
