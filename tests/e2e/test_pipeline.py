@@ -79,7 +79,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     s3 = demo.s3
     # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
-    wait_for_mails(outbox, "needs correcting — qc/not a workbook.xlsx")
+    wait_for_mails(outbox, "needs correcting — not a workbook.xlsx")
     group_id = demo.order(order_id)["groups"][0]["group_id"]  # a group of the stored plan
     template_key = f"orders/{order_id}/{group_id}/qc-{order_id}-{group_id}.xlsx"
     template = s3.get_object(Bucket=served["artifacts_bucket"], Key=template_key)["Body"].read()

@@ -69,7 +69,8 @@ def test_a_second_sheet_for_a_recorded_month_is_refused_at_the_month_cell(ready:
     assert line.hours_worked == 3  # the first sheet stands
     report = sent_mails(ready)[-1]
     expected = "un mes cuya asistencia aún no está registrada: ya se registró desde"
-    assert f"Attendance!B3: se encontró '2025-05'; lo esperado: {expected} {first}" in report.text
+    assert f"Attendance!B3: se encontró '2025-05'; lo esperado: {expected} cusco-mayo.xlsx (" in report.text
+    assert "attendance/" not in report.text and first not in report.text  # the file's name, not its key
 
 
 def test_an_invalid_sheet_gets_a_report_by_cell_and_a_marked_copy_and_nothing_is_recorded(ready: Ports) -> None:
@@ -79,7 +80,7 @@ def test_an_invalid_sheet_gets_a_report_by_cell_and_a_marked_copy_and_nothing_is
     assert outcome == "rejected" and ready.earnings.earnings_of("ATT-pe-cusco-2025-05") == []
     [report] = sent_mails(ready)
     assert report.to == ["patricia.quispe@example.org"]
-    assert report.subject == "Telar: la hoja de asistencia necesita correcciones — attendance/cusco-mayo.xlsx"
+    assert report.subject == "Telar: la hoja de asistencia necesita correcciones — cusco-mayo.xlsx"
     assert "lo esperado: horas de 0 a 16 (7.5 = 7 h 30)" in report.text
     [marked] = report.attachments
     wb = load_workbook(io.BytesIO(marked.content))

@@ -116,6 +116,23 @@ def console_attendance_upload_key(group_id: str, upload_id: str) -> str:
     return f"{ATTENDANCE_UPLOADS}console/{group_id}/{upload_id}.xlsx"
 
 
+def upload_name(key: str) -> str:
+    """What an e-mail calls an upload: its file name, never its bucket or folders. A mailed attachment's own name
+    (without the index Telar put before it); one uploaded from the staff console has no name of hers (the console
+    chose the key), so it is said to come from there, in the reader's language (a ``messages.Text``)."""
+    rest = key.partition("/")[2]
+    if rest.startswith("console/"):
+        from telar import messages  # late: artifacts is imported by everything, messages only by what writes
+
+        return messages.FROM_THE_CONSOLE()
+    name = key.rsplit("/", 1)[-1]
+    if rest.startswith("mail/"):  # mailed_upload_key: <prefix>mail/<message>/<index>-<file name>
+        index, dash, filename = name.partition("-")
+        if dash and index.isdigit() and filename:
+            return filename
+    return name
+
+
 def console_attendance_group(upload_key: str) -> str | None:
     """The group whose console page an attendance upload came from (None: it did not come from the console)."""
     prefix = f"{ATTENDANCE_UPLOADS}console/"

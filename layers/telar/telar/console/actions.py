@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from telar.models import Assignment, AssignmentStatus, Order, OrderStatus
-from telar.orders import retry_start
 from telar.ports import Ports
-from telar.stages.order_status import release_order_bookings
-from telar.stages.papers import mail_manager_papers
 
 NONCE = re.compile(r"^[0-9a-f]{32}$")  # the name of one form as a page showed it (a re-send is sent once per form)
 OPEN = (AssignmentStatus.PLANNED, AssignmentStatus.AWAITING_QC)
@@ -79,6 +76,11 @@ def perform(ports: Ports, order: Order, action: Action, *, assignment_id: str = 
 
     ``nonce`` names the form a re-send came from (``NONCE``); ``assignment_id`` the work whose papers to re-send.
     """
+    # late: an action is rare, and what it calls writes workbooks and mail (openpyxl, jinja2: a cold start's worth)
+    from telar.orders import retry_start
+    from telar.stages.order_status import release_order_bookings
+    from telar.stages.papers import mail_manager_papers
+
     assignments = ports.assignments.assignments_of(order.order_id)
     running = ports.workflow.is_running(order.order_id)
     now = offered(order, assignments, running)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from telar import messages
-from telar.artifacts import attendance_report_stem, console_attendance_group
+from telar.artifacts import attendance_report_stem, console_attendance_group, upload_name
 from telar.attendance import attendance_earnings, recorded_from, validate_attendance
 from telar.errors import SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
@@ -42,7 +42,8 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
         attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
         if earlier not in (None, upload_ref):
-            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=earlier))])
+            recorded = upload_name(earlier.rsplit("#", 1)[0])
+            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=recorded))])
     except SheetInvalid as invalid:  # told to her group's manager in her language, or the office if no group
         logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
         stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
@@ -71,7 +72,7 @@ def _receipt(
         "attendance_receipt",
         group.language,
         group=group,
-        key=key,
+        key=upload_name(key),
         month=attendance.month,
         makers=len({d.worker_id for d in attendance.days}),
         totals=[(kind, hours) for kind, hours in totals.items() if hours],
