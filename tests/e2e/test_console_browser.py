@@ -12,8 +12,9 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ import requests
 from local.cloud import free_port
 from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
+from telar.adapters.dynamo.orders import DynamoOrders
 from telar.artifacts import qc_template_name
-from telar.models import ReferenceData
+from telar.models import OrderStatus, ReferenceData
 from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
 from tests.attendance_sheets import header_row
 from tests.conftest import ROOT, SAMPLES
@@ -575,3 +577,50 @@ def test_a_manager_uploads_her_groups_attendance_sheet_from_the_console_and_sees
     other = _sign_in_over_http(private_cloud, _manager(private_cloud, "th-chiangmai"))
     for path in (f"/groups/{group_id}/attendance", f"/groups/{group_id}/attendance/uploads/{'0' * 32}"):
         assert other.get(f"{private_cloud['console_url']}{path}", timeout=30).status_code == 404
+
+
+def test_the_office_retries_the_start_of_an_order_whose_pipeline_did_not_start(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order stored whose pipeline start failed (Step Functions refused it): written as intake writes one,
+    # a copy of a real order under a new id, never started
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    [model_id] = demo.submit_orders([_own_sample(tmp_path, "console-retry", 0)])
+    store = DynamoOrders.__new__(DynamoOrders)  # the adapter on the local cloud's table, not this process's default
+    dynamodb = boto3.resource("dynamodb", **client_options(private_cloud))
+    store.table = dynamodb.Table(private_cloud["resources"]["TelarTable"])
+    model = store.get_order(model_id)
+    assert model is not None
+    now = datetime.now(UTC)
+    order_id = f"ord-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:10]}"
+    store.create_order(
+        model.model_copy(
+            update={
+                "order_id": order_id,
+                "status": OrderStatus.START_PENDING,
+                "created_at": now,
+                "updated_at": now,
+                "assignment_ids": [],
+                "timeline": {},
+                "reference_version": None,
+            }
+        )
+    )
+    demo.key_of[order_id] = demo.key_of[model_id]
+    # When the office finds it among the orders that need attention, and retries its start
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    _sign_in_page(page, private_cloud, office)
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert "could not be started" in item.locator(".reason").inner_text()
+    item.locator("a").click()
+    page.click("form:has(input[value='retry-start']) button")
+    # Then the page says it started, and its production goes ahead as any order's
+    page.wait_for_selector(".outcome.accepted")
+    assert "Started" in page.locator(".outcome").inner_text()
+    assert page.locator("form:has(input[value='retry-start'])").count() == 0
+    _shot(page, "18-office-start-retried")
+    page.close()
+    demo.wait_for([order_id], lambda o: o["status"] == "IN_PRODUCTION" and bool(o["groups"]), "its production")
