@@ -25,7 +25,7 @@ from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
 from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import StoredObject
-from telar.capacity import CapacityLedger
+from telar.capacity import CapacityLedger, PlanWrite
 from telar.errors import ConditionFailed
 from telar.models import (
     ENDED,
@@ -151,14 +151,8 @@ class MemoryAssignments:
         expected = None if ledger.version == 1 else ledger.version - 1
         _require((stored.version if stored else None) == expected, f"ledger of {ledger.group_id} changed")
 
-    def create_assignments(
-        self,
-        order_id: str,
-        assignments: list[Assignment],
-        ledgers: Iterable[CapacityLedger] = (),
-        order_fields: dict[str, Any] | None = None,
-    ) -> None:
-        ledgers = list(ledgers)
+    def create_assignments(self, plan: PlanWrite) -> None:
+        order_id, assignments, ledgers = plan.order_id, plan.assignments, plan.ledgers
         for a in assignments:
             _require(a.assignment_id not in self.table.assignments, f"assignment {a.assignment_id} exists")
         for ledger in ledgers:
@@ -171,7 +165,7 @@ class MemoryAssignments:
         self.table.awaiting_qc.update(a.assignment_id for a in assignments)
         self.table.ledgers.update({ledger.group_id: ledger for ledger in ledgers})
         order.update(
-            order_fields or {},
+            plan.order_fields,
             assignment_ids=[a.assignment_id for a in assignments],
             status=OrderStatus.IN_PRODUCTION.value,
             updated_at=datetime.now(UTC).isoformat(),
@@ -321,6 +315,7 @@ class MemoryEarnings:
         self._lines: dict[str, EarningLine] = {}  # by pk|sk
         self._paid: dict[str, str] = {}  # pk|sk -> period
         self._runs: dict[str, PayRun] = {}
+        self._owners: dict[str, str] = {}  # order_id -> the upload whose lines its earnings are
 
     @staticmethod
     def _key(line: EarningLine) -> str:
@@ -338,6 +333,9 @@ class MemoryEarnings:
                 self._lines[self._key(line)] = line
                 new += 1
         return new
+
+    def own_earnings(self, order_id: str, source: str) -> str:
+        return self._owners.setdefault(order_id, source)
 
     def earnings_of(self, order_id: str) -> list[EarningLine]:
         return sorted((x for x in self._lines.values() if x.order_id == order_id), key=self._key)

@@ -62,6 +62,12 @@ DEADLINE_SECONDS = 600
 
 
 @pytest.fixture(scope="module")
+def ref() -> ReferenceData:
+    """The sample reference data the local cloud was seeded with."""
+    return ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     out = tmp_path_factory.mktemp("faults")
     # telar.observability was imported with this module, before the local cloud set the template's namespace
@@ -103,7 +109,7 @@ def _mail_fingerprints(outbox: Path) -> Counter[tuple[str, ...]]:
 
 @pytest.mark.timeout(DEADLINE_SECONDS + 300)
 def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_orphaned_nothing_twice(
-    cloud: LocalCloud, tmp_path: Path
+    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
 ) -> None:
     assert cloud.faults is not None and cloud.alarms is not None
     outputs = cloud.outputs
@@ -111,7 +117,6 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
     slots = [cloud.faults.fail(outputs["functions"][f], times=t, after=t is not None) for f, t in FAULTS]
     # When one-product orders are submitted at once and the managers upload every QC sheet asked for, with a
     # reject in each first round so that every order goes through a rework round
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = RejectingManagers(outputs, ref, out_dir=tmp_path)
     order_ids = []
     for i in range(ORDERS):
@@ -184,11 +189,10 @@ def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud
 
 
 def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_through_once_redriven(
-    cloud: LocalCloud, tmp_path: Path
+    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
 ) -> None:
     assert cloud.faults is not None and cloud.alarms is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = Demo(outputs, ref, out_dir=tmp_path)
     buyer = outputs["buyers"][0]
     reply = requests.post(
@@ -334,11 +338,10 @@ def _versions(cloud: LocalCloud, prefix: str) -> Counter[str]:
 
 
 def test_an_inbound_mail_failing_once_after_its_work_stores_each_sheet_once_and_is_answered_once(
-    cloud: LocalCloud, tmp_path: Path
+    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
 ) -> None:
     assert cloud.faults is not None
     outputs = cloud.outputs
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = MailingManager(outputs, ref, out_dir=tmp_path, extra={"notes.ods": b"PK\x03\x04 not really"})
     order_id = _awaiting_order(demo, 97)
     # Given InboundMail crashing once after its work (a timeout after the sheet was put and the reply sent) on the
@@ -371,11 +374,10 @@ def test_an_inbound_mail_failing_once_after_its_work_stores_each_sheet_once_and_
 
 
 def test_an_inbound_mail_failing_for_good_parks_in_its_dlq_raises_an_alarm_and_goes_through_once_redriven(
-    cloud: LocalCloud, tmp_path: Path
+    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
 ) -> None:
     assert cloud.faults is not None and cloud.alarms is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = MailingManager(outputs, ref, out_dir=tmp_path)
     order_id = _awaiting_order(demo, 96)
     # Given InboundMail failing for good on the next e-mail received (a bug, a permission that was missing)

@@ -10,7 +10,8 @@ from botocore.client import BaseClient
 
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
-from telar.capacity import CapacityLedger, add_bookings
+from telar.adapters.mail import OutgoingMail
+from telar.capacity import CapacityLedger, PlanWrite, add_bookings
 from telar.errors import ConditionFailed, OrderRejected
 from telar.models import Buyer, OrderRequest
 from telar.ports import Ports
@@ -140,12 +141,14 @@ def test_a_plan_on_a_ledger_that_changed_is_refused(cusco_only: Ports) -> None:
     stale = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     today = datetime.now(UTC).date()
     other = _submit(aws, 10, 120)
-    aws.assignments.create_assignments(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    aws.assignments.create_assignments(
+        PlanWrite(other, [], ledgers=[add_bookings(stale, {"CUS-01": {"2030-01-07": 60}}, today)])
+    )
     # When a plan computed from the stale ledger is stored
     # Then the transaction is refused and nothing of it is stored
     with pytest.raises(ConditionFailed):
         stale_plan = [add_bookings(stale, {"CUS-02": {"2030-01-07": 60}}, today)]
-        aws.assignments.create_assignments(order_id, [], ledgers=stale_plan)
+        aws.assignments.create_assignments(PlanWrite(order_id, [], ledgers=stale_plan))
     order = aws.orders.get_order(order_id)
     assert order is not None and order.assignment_ids == [] and order.status.value != "IN_PRODUCTION"
     assert "CUS-02" not in aws.assignments.capacity_ledgers([CUSCO])[CUSCO].booked
@@ -199,7 +202,7 @@ def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
     order_id = _submit(aws, 30, 120)
     sent: list[str] = []
 
-    def throttled(**message: Any) -> str:
+    def throttled(mail: OutgoingMail) -> str:
         raise RuntimeError("SES throttled")
 
     monkeypatch.setattr(aws.mailer, "send", throttled)
@@ -209,7 +212,7 @@ def test_a_retry_after_the_plan_was_stored_sends_the_papers_it_had_not_sent(
     assert planned is not None and planned.assignment_ids
     booked = aws.assignments.capacity_ledgers([CUSCO])[CUSCO]
     # When Step Functions retries the stage, twice
-    monkeypatch.setattr(aws.mailer, "send", lambda **message: sent.append(message["subject"]) or "id")
+    monkeypatch.setattr(aws.mailer, "send", lambda mail: sent.append(mail.subject) or "id")
     assert split_work(aws, order_id) == planned.assignment_ids
     assert split_work(aws, order_id) == planned.assignment_ids
     # Then the manager gets her papers once (and the buyer her confirmation once), nothing planned or booked again

@@ -18,6 +18,7 @@ from moto.ses.models import ses_backends
 from local.manager import fill_qc_sheet
 from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
+from telar.adapters.mail import OutgoingMail
 from telar.capacity import week_of
 from telar.errors import CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
@@ -163,7 +164,7 @@ def test_a_line_break_in_user_text_never_reaches_a_mail_header(aws: Ports) -> No
     # Given a subject carrying user text with CR, LF and a Unicode line separator (stored before the API refused it)
     subject = "Telar: new work — order Spring\r\nBcc: victim@example.org\u2028X-Evil: 1"
     # When it is sent
-    aws.mailer.send(to=["manager@example.org"], subject=subject, text="hello")
+    aws.mailer.send(OutgoingMail(to=["manager@example.org"], subject=subject, text="hello"))
     # Then the message has one Subject line, and no injected header
     [sent] = _sent_mails()
     message = email.message_from_string(sent.raw_data, policy=email.policy.default)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from telar.adapters.dynamo.reference import DynamoReference
-from telar.capacity import CapacityLedger, add_bookings
+from telar.capacity import CapacityLedger, PlanWrite, add_bookings
 from telar.errors import ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus, PayRun, QcSheet
 from telar.ports import Ports
@@ -126,10 +126,10 @@ def test_a_plan_is_stored_whole_or_not_at_all(store: Ports) -> None:
     assert fresh == CapacityLedger(group_id="pe-cusco")
     # Given a ledger another order booked meanwhile
     other = _booked(fresh)
-    store.assignments.create_assignments(_received(store, "ord-2"), [], ledgers=[other])
+    store.assignments.create_assignments(PlanWrite(_received(store, "ord-2"), [], ledgers=[other]))
     # When a plan computed from the stale ledger is stored, Then nothing of it is
     with pytest.raises(ConditionFailed):
-        store.assignments.create_assignments("ord-1", plan, ledgers=[_booked(fresh, "CUS-02")])
+        store.assignments.create_assignments(PlanWrite("ord-1", plan, ledgers=[_booked(fresh, "CUS-02")]))
     assert (
         store.assignments.assignments_of("ord-1") == []
         and store.assignments.get_assignment(plan[0].assignment_id) is None
@@ -137,7 +137,9 @@ def test_a_plan_is_stored_whole_or_not_at_all(store: Ports) -> None:
     assert store.orders.get_order("ord-1") == order
     # When it is planned again on the ledger as it stands, Then the plan, the booking and the order's link land
     booked = _booked(other, "CUS-02")
-    store.assignments.create_assignments("ord-1", plan, ledgers=[booked], order_fields={"status_reason": "late"})
+    store.assignments.create_assignments(
+        PlanWrite("ord-1", plan, ledgers=[booked], order_fields={"status_reason": "late"})
+    )
     assert store.assignments.assignments_of("ord-1") == plan
     assert store.assignments.capacity_ledgers(["pe-cusco", "th-cnx"]) == {
         "pe-cusco": booked,
@@ -148,9 +150,9 @@ def test_a_plan_is_stored_whole_or_not_at_all(store: Ports) -> None:
     assert stored.status == OrderStatus.IN_PRODUCTION and stored.status_reason == "late"
     # And a second plan for the same order is refused
     with pytest.raises(ConditionFailed):
-        store.assignments.create_assignments("ord-1", [], ledgers=[])
+        store.assignments.create_assignments(PlanWrite("ord-1", [], ledgers=[]))
     with pytest.raises(ConditionFailed):  # and so is a plan for an order nobody stored
-        store.assignments.create_assignments("ord-missing", [], ledgers=[])
+        store.assignments.create_assignments(PlanWrite("ord-missing", [], ledgers=[]))
 
 
 def test_a_plan_for_an_order_its_buyer_cancelled_is_refused(store: Ports) -> None:
@@ -158,7 +160,7 @@ def test_a_plan_for_an_order_its_buyer_cancelled_is_refused(store: Ports) -> Non
     store.orders.create_order(order)
     store.orders.update_order("ord-1", status=OrderStatus.CANCELLED.value)
     with pytest.raises(ConditionFailed):
-        store.assignments.create_assignments("ord-1", [make_assignment(order)], ledgers=[])
+        store.assignments.create_assignments(PlanWrite("ord-1", [make_assignment(order)], ledgers=[]))
     assert store.assignments.assignments_of("ord-1") == []
 
 
@@ -167,7 +169,7 @@ def test_qc_is_awaited_then_recorded_once_giving_capacity_back(store: Ports) -> 
     store.orders.create_order(order)
     a = make_assignment(order)
     ledger = _booked(CapacityLedger(group_id="pe-cusco"))
-    store.assignments.create_assignments("ord-1", [a], ledgers=[ledger])
+    store.assignments.create_assignments(PlanWrite("ord-1", [a], ledgers=[ledger]))
     with pytest.raises(ConditionFailed):  # not waiting yet
         store.assignments.record_qc(_sheet(a.assignment_id), "qc/a.xlsx#1")
     # When its execution waits, twice (a redelivery)
@@ -205,7 +207,7 @@ def test_an_open_assignment_is_cancelled_once_and_leaves_the_reminders_list(stor
     store.orders.create_order(order)
     a, b = make_assignment(order), make_assignment(order, group_id="th-cnx")
     ledger = _booked(CapacityLedger(group_id="pe-cusco"))
-    store.assignments.create_assignments("ord-1", [a, b], ledgers=[ledger])
+    store.assignments.create_assignments(PlanWrite("ord-1", [a, b], ledgers=[ledger]))
     store.assignments.await_qc(a.assignment_id, "token")
     # When it is cancelled on a stale ledger, Then nothing changes
     with pytest.raises(ConditionFailed):
@@ -247,7 +249,7 @@ def test_work_is_open_from_the_moment_it_is_planned_until_it_is_signed_off(store
     store.orders.create_order(order)
     a = make_assignment(order)
     # Given a plan stored and its execution not yet waiting, and a rework round of another group
-    store.assignments.create_assignments("ord-1", [a])
+    store.assignments.create_assignments(PlanWrite("ord-1", [a]))
     store.assignments.create_rework(make_assignment(order, assignment_id="ord-1-th-cnx-r1", group_id="th-cnx"))
     # Then both are open work (an import must not remove their group or product), and neither is reminded yet
     assert store.assignments.open_work().groups == {"pe-cusco", "th-cnx"}
@@ -263,7 +265,7 @@ def test_stop_awaiting_takes_an_assignment_off_the_reminders_list(store: Ports) 
     order = make_order("ord-1", status=NEW)
     store.orders.create_order(order)
     a = make_assignment(order)
-    store.assignments.create_assignments("ord-1", [a])
+    store.assignments.create_assignments(PlanWrite("ord-1", [a]))
     store.assignments.await_qc(a.assignment_id, "token")
     store.assignments.stop_awaiting(a.assignment_id)
     assert list(store.assignments.awaiting_qc()) == [] and store.assignments.open_work().groups == frozenset()
@@ -313,6 +315,16 @@ def test_earning_lines_are_recorded_once_and_paid_once(store: Ports) -> None:
     ]
     assert store.earnings.earnings_paid_in("2030-01") == moved
     assert store.earnings.unpaid_earnings() == [] and store.earnings.earnings_paid_in("2030-03") == []
+
+
+def test_an_order_s_earnings_are_owned_by_the_first_upload_that_claims_them(store: Ports) -> None:
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/a.xlsx#v1") == "attendance/a.xlsx#v1"
+    # a redelivery of the same upload still owns them; another upload is told who does
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/a.xlsx#v1") == "attendance/a.xlsx#v1"
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-01", "attendance/b.xlsx#v1") == "attendance/a.xlsx#v1"
+    assert store.earnings.own_earnings("attendance#pe-cusco#2030-02", "attendance/b.xlsx#v1") == "attendance/b.xlsx#v1"
+    # and the owner is no earning line
+    assert store.earnings.earnings_of("attendance#pe-cusco#2030-01") == []
 
 
 def test_a_pay_run_is_created_once_and_saved_as_it_goes(store: Ports) -> None:

@@ -73,6 +73,17 @@ def test_a_second_sheet_for_a_recorded_month_is_refused_at_the_month_cell(ready:
     assert "attendance/" not in report.text and first not in report.text  # the file's name, not its key
 
 
+def test_of_two_sheets_for_one_month_handled_at_once_only_the_first_to_own_it_records_lines(ready: Ports) -> None:
+    # Given a first sheet that owns May but has not recorded its lines yet (its handler is still running)
+    ready.earnings.own_earnings("ATT-pe-cusco-2025-05", "attendance/cusco-mayo.xlsx#v1")
+    # When a second sheet for May is handled meanwhile
+    outcome, _ = _upload(ready, _sheet(training=4), key="attendance/cusco-mayo-v2.xlsx")
+    # Then it records nothing and is refused, naming the sheet that owns the month
+    assert outcome == "rejected"
+    assert ready.earnings.earnings_of("ATT-pe-cusco-2025-05") == []
+    assert "desde cusco-mayo.xlsx (" in sent_mails(ready)[-1].text  # by its file name, never its key
+
+
 def test_an_invalid_sheet_gets_a_report_by_cell_and_a_marked_copy_and_nothing_is_recorded(ready: Ports) -> None:
     # Given a sheet with 20 hours of training in a day
     outcome, ref = _upload(ready, _sheet(training=20))

@@ -18,7 +18,7 @@ from telar.artifacts import (
     console_reference_upload_key,
     qc_report_stem,
 )
-from telar.capacity import CapacityLedger, week_of
+from telar.capacity import CapacityLedger, PlanWrite, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
 from telar.console.session import (
@@ -86,7 +86,7 @@ def _awaiting(console: ConsolePorts, group_id: str = CUSCO, order_id: str = "ord
         order, group_id=group_id, worksheet_key=f"orders/{order_id}/w.xlsx", qc_template_key="q.xlsx"
     )
     console.ports.orders.create_order(order)
-    console.ports.assignments.create_assignments(order_id, [assignment])
+    console.ports.assignments.create_assignments(PlanWrite(order_id, [assignment]))
     console.ports.assignments.await_qc(assignment.assignment_id, "token")
     return assignment.assignment_id
 
@@ -456,7 +456,7 @@ def test_her_page_lists_the_reminders_due_as_the_daily_reminder_decides_them(con
     order = make_order("ord-3", requested_ship_date=(datetime.now(UTC) + timedelta(days=60)).date())
     ports.orders.create_order(order)
     on_time = make_assignment(order, group_id=CUSCO)
-    ports.assignments.create_assignments("ord-3", [on_time])
+    ports.assignments.create_assignments(PlanWrite("ord-3", [on_time]))
     ports.assignments.await_qc(on_time.assignment_id, "token")
     # When she opens the console
     page = web.home(console, _as(console, "patricia"), datetime.now(UTC)).body
@@ -554,7 +554,7 @@ def test_the_office_releases_the_bookings_of_an_order_whose_run_was_stopped_and_
     booked = {maker: {week: 600}}
     assignment = make_assignment(order, booked=booked)
     ports.assignments.create_assignments(
-        "ord-held", [assignment], [CapacityLedger(group_id=CUSCO, version=1, booked=booked)]
+        PlanWrite("ord-held", [assignment], [CapacityLedger(group_id=CUSCO, version=1, booked=booked)])
     )
     ports.assignments.await_qc(assignment.assignment_id, "token")
     workflow = _workflow(console)

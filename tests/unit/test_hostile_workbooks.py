@@ -21,7 +21,9 @@ from telar.sheets.reference_book import read_reference_book
 from tests.hostile_workbooks import CORPUS, Hostile
 
 MAX_PEAK_BYTES = 200 * 1024 * 1024
-MAX_SECONDS = 20.0  # generous for 2 shared cores; typical figures are printed and recorded in decisions.md
+# Not a speed target (those are in bench/hostile.py): a guard against a scan that runs away (quadratic, unbounded)
+# on a hostile file, loose enough that a loaded machine never trips it. The slowest case takes 2-7 s.
+MAX_SECONDS = 60.0
 RESET_PEAK = Path("/proc/self/clear_refs")
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from telar.artifacts import PHOTO_CACHE
+from telar.capacity import PlanWrite
 from telar.cards import CardOptions
 from telar.models import Buyer, ReferenceData
 from telar.ports import Ports
@@ -40,7 +41,7 @@ def order_id(ports: Ports, sample_reference: ReferenceData) -> str:
         )
         for group_id, prefix in (("pe-cusco", "CUS"), ("pe-ayacucho", "AYA"))
     ]
-    ports.assignments.create_assignments(order.order_id, assignments)
+    ports.assignments.create_assignments(PlanWrite(order.order_id, assignments))
     for maker in sample_reference.makers:
         path = SAMPLES / "photos" / (maker.photo_file or "-")
         if path.exists():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from telar.adapters.mail import Mailer, raw
+from telar.adapters.mail import Mailer, OutgoingMail, raw
 from telar.errors import SheetProblem
 from telar.models import Buyer, GroupPayroll, PayPeriod, QcSheet
 from telar.payroll import pay_statement
@@ -302,7 +302,7 @@ def test_a_language_without_a_file_is_written_in_english() -> None:
 )
 def test_a_long_subject_in_spanish_or_thai_arrives_exactly_as_written(subject: str) -> None:
     # Given a message with a long subject mixing plain and non-ASCII words
-    message = Mailer("telar@example.org").message(["manager@example.org"], subject, "texto", ())
+    message = Mailer("telar@example.org").message(OutgoingMail(["manager@example.org"], subject, "texto"))
     # When it is sent as bytes and read back by a mail program
     received = email.message_from_bytes(raw(message), policy=email.policy.default)
     # Then the subject is the same, every space in its place

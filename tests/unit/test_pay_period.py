@@ -4,11 +4,11 @@ once."""
 import io
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from telar.adapters.mail import OutgoingMail
 from telar.models import EarningLine, PayPeriod
 from telar.ports import Ports
 from telar.stages.pay_period import run_pay_period
@@ -99,7 +99,7 @@ def test_a_later_run_pays_only_what_is_new(recorded: Ports) -> None:
 
 def test_a_failed_e_mail_is_recorded_retried_and_sent_once(recorded: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given SES fails the first time
-    def fail(**_: Any) -> str:
+    def fail(_: OutgoingMail) -> str:
         raise ConnectionError("SES unreachable")
 
     monkeypatch.setattr(recorded.mailer, "send", fail)
@@ -162,11 +162,11 @@ def test_a_manager_whose_payslips_mail_fails_gets_it_on_the_retry_and_finance_is
     chiang_mai = str(make_reference().group(CHIANG_MAI).manager_email)
     refused: list[str] = []
 
-    def send(to: list[str], *args: Any, **kwargs: Any) -> str:
-        if to == [chiang_mai] and not refused:
+    def send(mail: OutgoingMail) -> str:
+        if mail.to == [chiang_mai] and not refused:
             refused.append(chiang_mai)
             raise ConnectionError("SES throttled")
-        return real_send(to, *args, **kwargs)
+        return real_send(mail)
 
     monkeypatch.setattr(recorded.mailer, "send", send)
     # When the run happens, it fails after finance was mailed (so the invocation is retried)

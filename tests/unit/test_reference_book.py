@@ -16,14 +16,7 @@ from telar.models.reference import ReferenceRows, SheetRow
 from telar.reference_book import book_problems, deactivated, keep_departed_makers
 from telar.sheets.reference_book import SHEETS, read_reference_book, write_reference_book
 from tests.conftest import SAMPLES
-
-
-def _edit(book: bytes, change: Callable[[openpyxl.Workbook], Any]) -> bytes:
-    workbook = openpyxl.load_workbook(BytesIO(book))
-    change(workbook)
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+from tests.workbooks import edit_workbook
 
 
 def _column(sheet: Worksheet, header: str) -> int:
@@ -123,7 +116,7 @@ def test_each_kind_of_bad_value_is_reported_at_its_cell(
     exported: bytes, change: Callable[[openpyxl.Workbook], None], at: tuple[str, str, int], expected: str
 ) -> None:
     # Given the sample export with one bad value
-    data = _edit(exported, change)
+    data = edit_workbook(exported, change)
     sheet = openpyxl.load_workbook(BytesIO(exported))[at[0]]
     where = (at[0], sheet.cell(row=at[2], column=_column(sheet, at[1])).coordinate)
     # When it is read
@@ -142,7 +135,7 @@ def test_every_problem_in_the_book_is_reported_at_once(exported: bytes) -> None:
         _set("buyers", "Language", 2, "fr")(workbook)
 
     # When it is read, Then all three come back together
-    assert {"groups", "makers", "buyers"} == {p.sheet for p in _problems(_edit(exported, change))}
+    assert {"groups", "makers", "buyers"} == {p.sheet for p in _problems(edit_workbook(exported, change))}
 
 
 def test_structure_problems_missing_sheet_missing_column_unknown_column(exported: bytes) -> None:
@@ -152,7 +145,7 @@ def test_structure_problems_missing_sheet_missing_column_unknown_column(exported
         workbook["makers"].cell(row=1, column=_column(workbook["makers"], "Worker ID")).value = "Note: old id"
         workbook["catalog"].cell(row=1, column=_column(workbook["catalog"], "Defect codes")).value = "Defekt codes"
 
-    problems = _problems(_edit(exported, change))
+    problems = _problems(edit_workbook(exported, change))
     expected = {p.sheet: p.expected for p in problems}
     # Then each is named: the sheet, the missing column, the unknown header (a "Note" column is allowed)
     assert "a sheet named 'wage_rules'" in expected["wage_rules"]
@@ -178,7 +171,7 @@ def test_rows_may_come_in_any_order_and_headers_in_any_case(exported: bytes) -> 
         catalog.cell(row=1, column=_column(catalog, "Piece rates PEN")).value = "piece rates pen"
 
     # When read, Then it is the same data in another order
-    book = read_reference_book(_edit(exported, change), book_problems)
+    book = read_reference_book(edit_workbook(exported, change), book_problems)
     assert book != sample_book() and book.canonical() == sample_book().canonical()
 
 
@@ -205,7 +198,7 @@ def test_makers_left_out_are_kept_inactive() -> None:
 
 def test_an_unreadable_cell_is_reported_once(exported: bytes) -> None:
     # Given a required number written as a word
-    problems = _problems(_edit(exported, _set("groups", "Hours per day", 3, "four")))
+    problems = _problems(edit_workbook(exported, _set("groups", "Hours per day", 3, "four")))
     # Then only that it is not a number is said (not also that the value is missing)
     assert [(p.value, p.expected) for p in problems] == [("four", "a number")]
 
@@ -224,7 +217,9 @@ def test_a_group_s_own_piece_rate_round_trips_and_must_name_a_group() -> None:
     sheet = openpyxl.load_workbook(BytesIO(data))["catalog"]
     column = _column(sheet, "Group piece rates pe-cusco")
     problems = _problems(
-        _edit(data, lambda wb: setattr(wb["catalog"].cell(row=1, column=column), "value", "Group piece rates pe-lim"))
+        edit_workbook(
+            data, lambda wb: setattr(wb["catalog"].cell(row=1, column=column), "value", "Group piece rates pe-lim")
+        )
     )
     assert [(p.sheet, p.cell, p.value) for p in problems] == [
         ("catalog", f"{sheet.cell(row=2, column=column).coordinate}", "pe-lim")

@@ -12,16 +12,7 @@ from samples.make_reference_book import sample_book
 from telar.errors import SheetInvalid
 from telar.reference_book import book_problems
 from telar.sheets.reference_book import read_reference_book, write_reference_book
-
-
-def _edit(data: bytes, sheet: str, header: str, value: object, row: int = 2) -> bytes:
-    wb = load_workbook(BytesIO(data))
-    ws = wb[sheet]
-    column = next(c.column for c in ws[1] if c.value == header)
-    ws.cell(row=row, column=column).value = value
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+from tests.workbooks import set_cell
 
 
 def test_rates_guaranteed_hours_and_holidays_go_round_the_reference_book() -> None:
@@ -61,7 +52,7 @@ def test_a_book_made_before_the_holidays_sheet_still_reads() -> None:
     ],
 )
 def test_each_rule_is_reported_at_its_cell(sheet: str, header: str, value: object, expected: str) -> None:
-    data = _edit(write_reference_book(sample_book()), sheet, header, value)
+    data = set_cell(write_reference_book(sample_book()), sheet, header, 2, value)
     with pytest.raises(SheetInvalid) as raised:
         read_reference_book(data, book_problems)
     [problem] = raised.value.problems

@@ -4,12 +4,12 @@ from datetime import date
 from decimal import Decimal
 from email.message import Message
 from io import BytesIO
-from typing import Any
 
 import openpyxl
 import pytest
 
 from samples.make_reference_book import sample_book
+from telar.adapters.mail import OutgoingMail
 from telar.artifacts import CURRENT_REFERENCE_EXPORT
 from telar.auth import hash_api_key
 from telar.models import PayPeriod, ReferenceBook
@@ -21,6 +21,7 @@ from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import make_earning_line
 from tests.fakes import sent_mails
+from tests.workbooks import set_cell
 
 
 def _mails(ports: Ports) -> list[Message]:
@@ -34,16 +35,6 @@ def _text(message: Message) -> str:
 def _upload(ports: Ports, data: bytes, name: str = "reference/roster.xlsx") -> tuple[str, str, str | None]:
     stored = ports.uploads.put(name, data, "application/octet-stream")
     return accept_reference_upload(ports, name, stored.version_id), name, stored.version_id
-
-
-def _edited(data: bytes, sheet: str, header: str, row: int, value: Any) -> bytes:
-    workbook = openpyxl.load_workbook(BytesIO(data))
-    ws = workbook[sheet]
-    column = next(c.column for c in ws[1] if c.value == header)
-    ws.cell(row=row, column=column).value = value
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -86,8 +77,8 @@ def test_a_valid_workbook_becomes_version_1_and_buyers_get_a_key_once(ports: Por
 def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(imported: Ports) -> None:
     # Given a new version of the book with a changed piece rate and a bad e-mail on the last sheet
     before = imported.reference.load_reference()
-    changed = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
-    bad = _edited(changed, "buyers", "Email", 3, "compras at tiendasol")
+    changed = set_cell((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    bad = set_cell(changed, "buyers", "Email", 3, "compras at tiendasol")
     # When it is uploaded
     outcome, _, version_id = _upload(imported, bad, "reference/roster-v2.xlsx")
     # Then nothing of it is applied: version 1 is still in force, the piece rate unchanged
@@ -102,7 +93,7 @@ def test_a_bad_row_in_the_last_sheet_leaves_the_previous_version_in_force(import
 
 def test_a_new_version_leaves_the_previous_one_readable(imported: Ports) -> None:
     # Given a workbook with a new piece rate
-    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    data = set_cell((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     sku = sample_book().reference.products[0].sku
     # When it is uploaded
     outcome, _, _ = _upload(imported, data, "reference/new-rates.xlsx")
@@ -160,11 +151,11 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
     issued: list[str] = []
     real_send = ports.mailer.send
 
-    def failing_once(**message: Any) -> str:
-        if message["subject"] == "Telar: your API key" and not issued:
-            issued.append(next(w for w in message["text"].split() if w.startswith("tlr_")))
+    def failing_once(mail: OutgoingMail) -> str:
+        if mail.subject == "Telar: your API key" and not issued:
+            issued.append(next(w for w in mail.text.split() if w.startswith("tlr_")))
             raise RuntimeError("SES is throttling")
-        return real_send(**message)
+        return real_send(mail)
 
     monkeypatch.setattr(ports.mailer, "send", failing_once)
     data = (SAMPLES / "reference.xlsx").read_bytes()
@@ -203,7 +194,7 @@ def test_a_late_redelivery_of_an_old_upload_does_not_roll_back_a_newer_version(p
     # Given the samples as version 1 (upload A) and new piece rates as version 2 (upload B)
     first = ports.uploads.put("reference/a.xlsx", (SAMPLES / "reference.xlsx").read_bytes(), "application/x")
     assert accept_reference_upload(ports, "reference/a.xlsx", first.version_id) == "applied"
-    data = _edited((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
+    data = set_cell((SAMPLES / "reference.xlsx").read_bytes(), "catalog", "Piece rates PEN", 2, 99)
     assert _upload(ports, data, "reference/b.xlsx")[0] == "applied"
     newer = ports.reference.load_reference()
     # When SQS delivers upload A once more

@@ -9,13 +9,15 @@ fills each week's free days from the earliest, as the earlier order would.
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from telar.models import Group, Maker, ReferenceData
+from telar.models import Assignment, Group, Maker, ReferenceData
 
 HORIZON_DAYS = 366  # nobody plans an order further ahead than a year
 
@@ -29,6 +31,17 @@ class CapacityLedger(BaseModel, defer_build=True):
     group_id: str
     version: int = Field(default=0, ge=0, description="0 = never stored")
     booked: Bookings = Field(default_factory=dict, description="worker_id -> week's Monday -> standard minutes")
+
+
+@dataclass(frozen=True)
+class PlanWrite:
+    """An order's plan as one all-or-nothing write: its assignments, each group's new capacity ledger (booked on
+    the version it was computed from), and more fields of the order to set (JSON values)."""
+
+    order_id: str
+    assignments: list[Assignment]
+    ledgers: list[CapacityLedger] = field(default_factory=list)
+    order_fields: dict[str, Any] = field(default_factory=dict)
 
 
 def week_of(day: date) -> str:

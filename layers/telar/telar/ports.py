@@ -14,11 +14,10 @@ from typing import Any, Protocol
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.functions import FunctionInvoker
 from telar.adapters.identity import CognitoIdentity
-from telar.adapters.mail import Attachment, Mailer
+from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.workflow import Workflow
-from telar.capacity import CapacityLedger
-from telar.inbound import MailThread
+from telar.capacity import CapacityLedger, PlanWrite
 from telar.models import (
     Assignment,
     Buyer,
@@ -50,13 +49,7 @@ class OrderStore(Protocol):
 class AssignmentStore(Protocol):
     """Assignments and the capacity ledgers their writes book or give back, in the same transaction."""
 
-    def create_assignments(
-        self,
-        order_id: str,
-        assignments: list[Assignment],
-        ledgers: Iterable[CapacityLedger] = (),
-        order_fields: dict[str, Any] | None = None,
-    ) -> None: ...
+    def create_assignments(self, plan: PlanWrite) -> None: ...
     def capacity_ledgers(self, group_ids: Iterable[str]) -> dict[str, CapacityLedger]: ...
     def create_rework(self, rework: Assignment, ledger: CapacityLedger | None = None) -> None: ...
     def cancel_assignment(self, assignment_id: str, ledger: CapacityLedger | None = None) -> None: ...
@@ -85,6 +78,7 @@ class EarningStore(Protocol):
 
     def record_earnings(self, lines: Iterable[EarningLine]) -> int: ...
     def earnings_of(self, order_id: str) -> list[EarningLine]: ...
+    def own_earnings(self, order_id: str, source: str) -> str: ...
     def unpaid_earnings(self) -> list[EarningLine]: ...
     def mark_paid(self, lines: Iterable[EarningLine], period: str) -> list[EarningLine]: ...
     def earnings_paid_in(self, period: str) -> list[EarningLine]: ...
@@ -133,16 +127,7 @@ class WorkflowEngine(Protocol):
 
 
 class MailSender(Protocol):
-    def send(
-        self,
-        to: list[str],
-        subject: str,
-        text: str,
-        attachments: tuple[Attachment, ...] = (),
-        *,
-        reply_to: str | None = None,
-        thread: MailThread | None = None,
-    ) -> str: ...
+    def send(self, mail: OutgoingMail) -> str: ...
 
 
 @dataclass(frozen=True)

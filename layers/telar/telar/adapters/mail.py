@@ -19,6 +19,19 @@ class Attachment:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@dataclass(frozen=True)
+class OutgoingMail:
+    """One e-mail to send: ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
+    received message in its conversation (In-Reply-To, References, "Re: " subject)."""
+
+    to: list[str]
+    subject: str
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str | None = None
+    thread: MailThread | None = None
+
+
 def header_text(text: str, limit: int = 200) -> str:
     """One line for a mail header: every control character and line break becomes a space, runs of spaces one.
 
@@ -44,50 +57,32 @@ class Mailer:
     def __init__(self, sender: str):
         self.sender = sender
 
-    def send(
-        self,
-        to: list[str],
-        subject: str,
-        text: str,
-        attachments: tuple[Attachment, ...] = (),
-        *,
-        reply_to: str | None = None,
-        thread: MailThread | None = None,
-    ) -> str:
-        """Send one e-mail; ``reply_to`` where a reply should go (the inbound address), ``thread`` to answer a
-        received message in its conversation (In-Reply-To, References, "Re: " subject)."""
-        return self.deliver(to, self.message(to, subject, text, attachments, reply_to=reply_to, thread=thread))
+    def send(self, mail: OutgoingMail) -> str:
+        """Send one e-mail; its message id."""
+        return self.deliver(mail.to, self.message(mail))
 
     def deliver(self, to: list[str], message: EmailMessage) -> str:
         """Hand the built message to SES; its message id."""
         reply = client("ses").send_raw_email(Source=self.sender, Destinations=to, RawMessage={"Data": raw(message)})
         return str(reply["MessageId"])
 
-    def message(
-        self,
-        to: list[str],
-        subject: str,
-        text: str,
-        attachments: tuple[Attachment, ...],
-        *,
-        reply_to: str | None = None,
-        thread: MailThread | None = None,
-    ) -> EmailMessage:
+    def message(self, mail: OutgoingMail) -> EmailMessage:
         """The message as sent (the in-memory mailer of the tests keeps it)."""
+        thread = mail.thread
         message = EmailMessage()
         message["From"] = self.sender
-        message["To"] = ", ".join(to)
-        message["Subject"] = header_text(thread.reply_subject if thread else subject)
+        message["To"] = ", ".join(mail.to)
+        message["Subject"] = header_text(thread.reply_subject if thread else mail.subject)
         # RFC 3834: a program wrote this; well-behaved auto-responders (and Telar's inbound stage) never answer it
         message["Auto-Submitted"] = "auto-replied" if thread else "auto-generated"
-        if reply_to:
-            message["Reply-To"] = reply_to
+        if mail.reply_to:
+            message["Reply-To"] = mail.reply_to
         if thread and thread.message_id:
             message["In-Reply-To"] = thread.message_id
         if thread and thread.references:
             message["References"] = " ".join(thread.references)
-        message.set_content(text)
-        for a in attachments:
+        message.set_content(mail.text)
+        for a in mail.attachments:
             maintype, subtype = a.mime_type.split("/", 1)
             message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
         return message

@@ -6,7 +6,6 @@ format); kept apart from the reader so that reading an upload needs no openpyxl 
 
 from typing import Final
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -141,10 +140,7 @@ def words_for(language: str) -> dict[str, str]:
 def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -> bytes:
     """The attendance workbook of ``group`` for ``month``: an "Attendance" sheet to fill in and instructions."""
     words = words_for(group.language)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = ATTENDANCE_SHEET
+    wb, ws = cells.new_workbook(ATTENDANCE_SHEET)
     title = f"{words['title']} — {group.name} — {month.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info = (
@@ -207,12 +203,7 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
         ws.cell(row=spare, column=COL["day"]).number_format = DATE_FORMAT
     last = row + SPARE_ROWS - 1
     _validations(ws, group, first, last, last_listed + 1)
-    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
-    ws.freeze_panes = ws.cell(row=first, column=1)
-    cells.setup_print(ws, header_row=header, landscape=True)
-    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
     _instructions(wb.create_sheet(words["instructions"]), group, ref)
     return cells.to_bytes(wb)
 

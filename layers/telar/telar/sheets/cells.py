@@ -116,6 +116,26 @@ def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = Fals
         ws.print_title_rows = f"{header_row}:{header_row}"
 
 
+def finish_form(ws: Worksheet, widths: Iterable[float], *, header_row: int, first_input_row: int) -> None:
+    """A sheet to fill in: column widths, rows above the first input row frozen, printed A4 landscape, and the
+    layout protected (input cells are the unlocked ones)."""
+    set_widths(ws, widths)
+    ws.freeze_panes = ws.cell(row=first_input_row, column=1)
+    setup_print(ws, header_row=header_row, landscape=True)
+    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def new_workbook(first_sheet: str) -> tuple[Workbook, Worksheet]:
+    """A workbook and its first sheet, named ``first_sheet`` (cut to Excel's 31 characters)."""
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet is a worksheet, never a chartsheet
+    ws.title = first_sheet[:31]
+    return wb, ws
+
+
 class _ReproducibleZip(ZipFile):
     """A zip whose entries carry one fixed timestamp, so the same workbook gives the same bytes."""
 

@@ -79,23 +79,38 @@ def _stream(
     on_start: Callable[[str, dict[str, str]], None],
     on_end: Callable[[str], None] | None = None,
 ) -> None:
-    """Feed one zip entry through expat in chunks; DTDs, entities and deep nesting are refused."""
+    """Feed one zip entry through expat in chunks; DTDs, entities and deep nesting are refused.
+
+    Expat calls back into Python for every element, which is most of the time a hostile part with a million
+    elements takes: the handlers stay small, and each element name's local part is worked out once per name.
+    """
     parser = expat.ParserCreate()
-    state = {"depth": 0}
+    depth = 0
+    local_names: dict[str, str] = {}
 
     def refuse(found: messages.Text, expected: messages.Text) -> None:
         raise _Refused(SheetProblem(part, "", found, expected))
 
+    def local(name: str) -> str:
+        found = local_names.get(name)
+        if found is None:
+            found = _local(name)
+            if len(local_names) < 1_000:  # a part may use many names; the cache stays small
+                local_names[name] = found
+        return found
+
     def start(name: str, attrs: dict[str, str]) -> None:
-        state["depth"] += 1
-        if state["depth"] > MAX_DEPTH:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
             refuse(messages.XML_TOO_DEEP(depth=MAX_DEPTH, entry=entry), messages.XLSX_FROM_A_PROGRAM())
-        on_start(_local(name), attrs)
+        on_start(local(name), attrs)
 
     def end(name: str) -> None:
-        state["depth"] -= 1
-        if on_end:
-            on_end(_local(name))
+        nonlocal depth
+        depth -= 1
+        if on_end is not None:
+            on_end(local(name))
 
     def doctype(*_: object) -> None:
         refuse(messages.XML_DTD(entry=entry), messages.XLSX_WITHOUT_DTD())

@@ -20,7 +20,6 @@ never mix currencies; dates are year-month-day.
 from collections.abc import Iterable
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import EarningLine, GroupPayroll
@@ -98,10 +97,7 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str, statemen
     ordered = sorted(payrolls, key=lambda p: (p.group_id, p.currency))
     names = {p.group_id: p.group_name for p in ordered}
     lines = [line for p in ordered for line in p.lines]
-    wb = Workbook()
-    summary = wb.active
-    assert summary is not None
-    summary.title = "Summary"
+    wb, summary = cells.new_workbook("Summary")
     if statement is not None:
         _pay(wb.create_sheet("Pay", 0), statement, lines)
         wb.active = 0

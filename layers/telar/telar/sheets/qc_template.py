@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -52,10 +51,7 @@ _SPARE_INPUTS = ("worker_id", "maker", "sku", *_INPUTS)
 def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) -> bytes:
     """The QC workbook for ``assignment``: a "QC" sheet to fill in and an "Instructions" sheet."""
     words = labels_for(group.language)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = QC_SHEET
+    wb, ws = cells.new_workbook(QC_SHEET)
 
     cells.put_text(ws.cell(row=1, column=1), f"{words['qc_title']} — {group.name}").font = cells.TITLE_FONT
     info: list[tuple[str, str, object]] = [
@@ -130,12 +126,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _defect_hint(ws, rows, codes, words)
 
     _validations(ws, group, first, last, last_planned, assignment, ref, rows_by_bound)
-    cells.set_widths(ws, [width for *_rest, width in _COLUMNS])
-    ws.freeze_panes = ws.cell(row=first, column=1)
-    cells.setup_print(ws, header_row=header, landscape=True)
-    ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
 
     _instructions(wb.create_sheet(words["instructions"]), group, ref, codes_by_sku)
     return cells.to_bytes(wb)

@@ -28,29 +28,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Literal, get_args, get_origin
 
-from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
-from telar.models import (
-    Buyer,
-    ConsentChange,
-    Group,
-    Maker,
-    Product,
-    PublicHoliday,
-    ReferenceBook,
-    ReferenceData,
-    WageRule,
-)
-from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceRows, SheetRow
+from telar.models import Buyer, ConsentChange, Group, Maker, Product, PublicHoliday, ReferenceBook
+from telar.models.reference import CONFIRM_LABEL, TIME_KINDS, ReferenceData, ReferenceRows, SheetRow, WageRule
 from telar.sheets.cell_readers import as_date, as_decimal, label_key, text
 from telar.sheets.cells import (
     TITLE_FONT,
     WRAP,
+    new_workbook,
     put_text,
     put_value,
     set_widths,
@@ -248,9 +238,7 @@ def _choices(annotation: Any) -> tuple[str, ...] | None:
 def write_reference_book(book: ReferenceBook | None = None) -> bytes:
     """The reference workbook holding ``book`` (an export), or an empty template when None."""
     book = book or ReferenceBook(reference=ReferenceData(groups=(), makers=(), products=(), wage_rules=()))
-    wb = Workbook()
-    guide = wb.active
-    guide.title = INSTRUCTIONS_SHEET
+    wb, guide = new_workbook(INSTRUCTIONS_SHEET)
     put_text(guide.cell(row=1, column=1), "Telar reference data").font = TITLE_FONT
     put_text(
         guide.cell(row=2, column=1),

@@ -7,7 +7,6 @@ and total units, then a table of `SKU`, `Product`, `Options`, `Notes`, `Total qu
 
 import math
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border
 
 from telar.models import Assignment, Group, Order, ReferenceData
@@ -36,10 +35,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
     first row, then her first name, worker id and how many she makes (``AssignmentLine.per_maker``).
     """
     words = labels_for(group.language)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = words["worksheet_title"][:31]
+    wb, ws = cells.new_workbook(words["worksheet_title"])
 
     cells.put_text(ws.cell(row=1, column=1), f"{words['worksheet_title']} — {group.name}").font = cells.TITLE_FONT
     info: list[tuple[str, object]] = [

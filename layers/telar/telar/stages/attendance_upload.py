@@ -41,8 +41,12 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
             raise SheetInvalid([parsed.group_cell.problem(messages.A_GROUP_OF_THE_PAGE(group=page))])
         attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
-        if earlier not in (None, upload_ref):
-            recorded = upload_name(earlier.rsplit("#", 1)[0])
+        # lines recorded before owners were kept name their upload; else the first sheet to own the month wins
+        owner = earlier or ports.earnings.own_earnings(
+            attendance_order_id(attendance.group_id, attendance.month), upload_ref
+        )
+        if owner != upload_ref:
+            recorded = upload_name(owner.rsplit("#", 1)[0])  # its file's name, never its key
             raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=recorded))])
     except SheetInvalid as invalid:  # told to her group's manager in her language, or the office if no group
         logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from telar.adapters.mail import XLSX, Attachment
+from telar.adapters.mail import XLSX, Attachment, OutgoingMail
 from telar.artifacts import upload_name
 from telar.errors import SheetInvalid, SheetProblem
 from telar.inbound import MailThread
@@ -38,12 +38,14 @@ def send_once(
     reply_to = ports.settings.inbound_address if invite_reply or thread else None
     try:
         ports.mailer.send(
-            to=list(dict.fromkeys([thread.recipient, *to])) if thread else to,
-            subject=mail.subject,
-            text=mail.text,
-            attachments=attachments,
-            reply_to=reply_to or None,
-            thread=thread,
+            OutgoingMail(
+                to=list(dict.fromkeys([thread.recipient, *to])) if thread else to,
+                subject=mail.subject,
+                text=mail.text,
+                attachments=attachments,
+                reply_to=reply_to or None,
+                thread=thread,
+            )
         )
     except Exception:
         ports.claims.release(f"mail#{name}")

@@ -11,7 +11,7 @@ upload delivered twice finds its data already in force and its e-mails already s
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from telar.adapters.mail import XLSX, Attachment
+from telar.adapters.mail import XLSX, Attachment, OutgoingMail
 from telar.artifacts import (
     CURRENT_REFERENCE_EXPORT,
     REFERENCE_EXPORTS,
@@ -107,7 +107,7 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
     ports.auth.put_api_key(buyer.buyer_id, key_hash)
     try:
         mail = render_mail("api_key", buyer=buyer, api_key=api_key)
-        ports.mailer.send(to=[str(buyer.email)], subject=mail.subject, text=mail.text)
+        ports.mailer.send(OutgoingMail(to=[str(buyer.email)], subject=mail.subject, text=mail.text))
     except Exception:  # not delivered: the key must not stay valid, and a retry issues a fresh one
         ports.auth.revoke_api_key(key_hash)
         ports.claims.release(claim)

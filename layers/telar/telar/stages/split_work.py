@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from telar import allocation
-from telar.capacity import add_bookings
+from telar.capacity import PlanWrite, add_bookings
 from telar.errors import OrderNotFound
 from telar.models import Assignment, Order
 from telar.observability import logger
@@ -42,14 +42,16 @@ def split_work(ports: Ports, order_id: str) -> list[str]:
         # Papers are written once the plan is stored: a plan that loses a race leaves no papers behind.
         stored = [with_paper_keys(order, a) for a in plan.assignments]
         ports.assignments.create_assignments(
-            order_id,
-            stored,
-            ledgers=[add_bookings(ledgers[g], booked, today) for g, booked in sorted(plan.bookings.items())],
-            order_fields={
-                "expected_ship_date": plan.expected_ship_date.isoformat(),
-                "reference_version": version,  # later stages read the catalog and groups as planned
-                **({"status_reason": _late_reason(plan, order)} if plan.is_late(order) else {}),
-            },
+            PlanWrite(
+                order_id,
+                stored,
+                ledgers=[add_bookings(ledgers[g], booked, today) for g, booked in sorted(plan.bookings.items())],
+                order_fields={
+                    "expected_ship_date": plan.expected_ship_date.isoformat(),
+                    "reference_version": version,  # later stages read the catalog and groups as planned
+                    **({"status_reason": _late_reason(plan, order)} if plan.is_late(order) else {}),
+                },
+            )
         )
         return plan, stored
 

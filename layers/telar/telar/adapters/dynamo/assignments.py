@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import NEW, TableStore, item, model
-from telar.capacity import CapacityLedger
+from telar.capacity import CapacityLedger, PlanWrite
 from telar.models import Assignment, AssignmentStatus, OrderStatus, QcSheet
 from telar.reference_guards import OpenWork
 
@@ -22,29 +22,22 @@ def _assignment_item(a: Assignment) -> dict[str, Any]:
 
 
 class DynamoAssignments(TableStore):
-    def create_assignments(
-        self,
-        order_id: str,
-        assignments: list[Assignment],
-        ledgers: Iterable[CapacityLedger] = (),
-        order_fields: dict[str, Any] | None = None,
-    ) -> None:
+    def create_assignments(self, plan: PlanWrite) -> None:
         """Store the plan, its capacity bookings and the order's link to it in one transaction: all or nothing.
 
         Each ledger is the group's new one (version + 1) and is written only if the stored one is still the
         version the plan was computed from, so two orders planned at once never book the same minutes: the
         second transaction fails (ConditionFailed) and that order is planned again on the new bookings.
-        ``order_fields`` are more fields of the order to set (JSON values).
         """
+        assignments, extra = plan.assignments, plan.order_fields
         items = [self._put_new_item(_assignment_item(a)) for a in assignments]
         items += [self._open_item(a.assignment_id) for a in assignments]
-        items += [self._ledger_put(ledger) for ledger in ledgers]
-        extra = order_fields or {}
+        items += [self._ledger_put(ledger) for ledger in plan.ledgers]
         items.append(
             {
                 "Update": {
                     "TableName": self.table.name,
-                    "Key": keys.order(order_id),
+                    "Key": keys.order(plan.order_id),
                     "UpdateExpression": "SET assignment_ids = :ids, #s = :s, updated_at = :now"
                     + "".join(f", #x{i} = :x{i}" for i in range(len(extra))),
                     # a plan for an order its buyer cancelled meanwhile never lands (nor books anyone's time)

@@ -26,6 +26,14 @@ class DynamoEarnings(TableStore):
             new += self._put_new(item(line, _line_key(line), index))
         return new
 
+    def own_earnings(self, order_id: str, source: str) -> str:
+        """Make ``source`` the one upload whose lines ``order_id``'s earnings are, unless another already is;
+        returns the owner. Two different sheets for one month, handled at once, cannot both record lines."""
+        if self._put_new({**keys.earnings_owner(order_id), "source": source}):
+            return source
+        stored = self.table.get_item(Key=keys.earnings_owner(order_id), ConsistentRead=True)["Item"]
+        return str(stored["source"])
+
     def earnings_of(self, order_id: str) -> list[EarningLine]:
         condition = Key("pk").eq(keys.earnings_of(order_id)) & Key("sk").begins_with(keys.EARNING)
         return [model(EarningLine, i) for i in self._query(KeyConditionExpression=condition)]

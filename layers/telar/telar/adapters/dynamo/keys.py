@@ -114,6 +114,11 @@ def earning_line(order_id: str, assignment_id: str, worker_id: str, sku: str) ->
     return {"pk": earnings_of(order_id), "sk": f"{EARNING}{assignment_id}#{worker_id}#{sku}"}
 
 
+def earnings_owner(order_id: str) -> Key:
+    """Which upload's lines an order's earnings are (an attendance month takes one sheet's lines only)."""
+    return {"pk": earnings_of(order_id), "sk": "SOURCE"}
+
+
 def paid_in(period: str) -> str:
     """The index partition of the lines a period's pay run paid."""
     return f"{EARNING}PAID#{period}"
@@ -155,6 +160,7 @@ ITEMS: dict[str, tuple[Callable[..., Key], Callable[..., Key] | None]] = {
     "assignment": (assignment, assignment_index),
     "awaiting QC": (awaiting_qc, None),
     "earning line": (earning_line, earning_index),
+    "earnings owner": (earnings_owner, None),
     "pay run": (pay_run, None),
     "once-only claim": (claim, None),
     "capacity ledger": (capacity_ledger, None),
