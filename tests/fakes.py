@@ -422,6 +422,9 @@ class MemoryClaims:
     def release(self, name: str) -> None:
         self._held_until.pop(name, None)
 
+    def is_done(self, name: str) -> bool:
+        return name in self._held_until and self._held_until[name] is None
+
 
 class MemoryObjects:
     """A versioned bucket: every put is a new version; reads without a version get the latest."""
@@ -470,14 +473,26 @@ class RecordingWorkflow:
         self.heartbeats: list[str] = []
         self.ended: set[str] = set()  # tokens of tasks that timed out or whose execution stopped
         self.stopped: list[str] = []  # orders whose execution was stopped (cancelled)
+        self.executions_ended: dict[str, str] = {}  # order -> how its execution ended, when not as planned (ABORTED...)
+        self.start_failures = 0  # the next starts that fail (Step Functions throttled, unreachable)
 
     def stop_order(self, order_id: str, cause: str) -> bool:
         if order_id in self.stopped or order_id not in self.started:
             return False
         self.stopped.append(order_id)
+        self.executions_ended[order_id] = "ABORTED"
         return True
 
+    def is_running(self, order_id: str) -> bool:
+        return order_id in self.started and order_id not in self.executions_ended
+
+    def ended_abnormally(self) -> set[str]:
+        return set(self.executions_ended)
+
     def start_order(self, order_id: str) -> bool:
+        if self.start_failures:
+            self.start_failures -= 1
+            raise RuntimeError("Step Functions is unreachable")
         first = order_id not in self.started
         self.started.append(order_id)
         return first

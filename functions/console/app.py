@@ -24,6 +24,7 @@ def _request() -> web.WebRequest:
         stage=event.request_context.stage,
         body=event.decoded_body,
         method=event.http_method,
+        query=event.query_string_parameters,
     )
 
 
@@ -56,6 +57,36 @@ def sign_in() -> Response:
 @app.post("/console/sign-out")
 def sign_out() -> Response:
     return _respond(web.sign_out(default_console_ports(), _request(), _now()))
+
+
+@app.get("/console/orders/<order_id>")
+def order(order_id: str) -> Response:
+    return _respond(web.order_page(default_console_ports(), _request(), order_id, _now()))
+
+
+@app.post("/console/orders/<order_id>/actions")
+def order_action(order_id: str) -> Response:
+    return _respond(web.order_action(default_console_ports(), _request(), order_id, _now()))
+
+
+@app.get("/console/reference")
+def reference() -> Response:
+    return _respond(web.reference_page(default_console_ports(), _request(), _now()))
+
+
+@app.get("/console/reference/uploads/<upload_id>")
+def reference_upload(upload_id: str) -> Response:
+    return _respond(web.reference_upload_page(default_console_ports(), _request(), upload_id, _now()))
+
+
+@app.get("/console/groups/<group_id>/attendance")
+def attendance(group_id: str) -> Response:
+    return _respond(web.attendance_page(default_console_ports(), _request(), group_id, _now()))
+
+
+@app.get("/console/groups/<group_id>/attendance/uploads/<upload_id>")
+def attendance_upload(group_id: str, upload_id: str) -> Response:
+    return _respond(web.attendance_upload_page(default_console_ports(), _request(), group_id, upload_id, _now()))
 
 
 @app.get("/console/assignments/<assignment_id>")

@@ -47,7 +47,7 @@ def test_an_uploaded_attendance_sheet_is_answered_once_and_paid_by_the_months_ru
     # When she uploads another sheet for the same month
     s3.put_object(Bucket=served["uploads_bucket"], Key="attendance/Lima – asistencia v2.xlsx", Body=sheet)
     # Then it is refused at its Month cell, naming the sheet recorded
-    [refused] = wait_for_mails(outbox, "la hoja de asistencia necesita correcciones — attendance/Lima – asistencia v2")
+    [refused] = wait_for_mails(outbox, "la hoja de asistencia necesita correcciones — Lima – asistencia v2.xlsx")
     assert "asistencia setiembre.xlsx" in refused.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # When September is paid, on demand
     lambda_ = boto3.client("lambda", **client_options(served))

@@ -12,21 +12,29 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
+import openpyxl
 import pytest
 import requests
 
 from local.cloud import free_port
-from local.demo import Demo
+from local.demo import Demo, client_options
 from local.manager import RowResult, fill_qc_sheet
-from telar.models import ReferenceData
+from telar.adapters.dynamo.orders import DynamoOrders
+from telar.artifacts import qc_template_name
+from telar.models import OrderStatus, ReferenceData
+from telar.sheets.attendance_sheet import ATTENDANCE_SHEET
+from tests.attendance_sheets import header_row
 from tests.conftest import ROOT, SAMPLES
-from tests.waiting import read_outputs
+from tests.e2e.conftest import mails
+from tests.waiting import read_outputs, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -200,11 +208,26 @@ def test_a_manager_uploads_her_qc_sheet_from_the_console_and_another_manager_can
     context.close()
 
 
-def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(served: dict[str, Any]) -> None:
+def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(
+    served: dict[str, Any], order: dict[str, Any]
+) -> None:
     console = served["console_url"]
-    for path in ("", "/assignments/anything", "/assignments/a/uploads/" + "0" * 32):
+    for path in (
+        "",
+        "/assignments/anything",
+        "/assignments/a/uploads/" + "0" * 32,
+        "/orders/anything",
+        "/reference",
+        "/reference/uploads/" + "0" * 32,
+        "/groups/pe-cusco/attendance",
+        "/groups/pe-cusco/attendance/uploads/" + "0" * 32,
+    ):
         reply = requests.get(f"{console}{path}", allow_redirects=False, timeout=30)
         assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
+    reply = requests.post(
+        f"{console}/orders/anything/actions", data={"action": "retry-start"}, allow_redirects=False, timeout=30
+    )
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("/console/sign-in")
     # the sign-in form without its token
     manager = served["staff"][0]
     reply = requests.post(
@@ -215,6 +238,17 @@ def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(s
     session = _sign_in_over_http(served, manager)
     assert session.post(f"{console}/sign-out", data={}, allow_redirects=False, timeout=30).status_code == 403
     assert session.get(console, allow_redirects=False, timeout=30).status_code == 200  # still signed in
+    # an office action without the page's token: refused before anything is done
+    office = _sign_in_over_http(served, next(s for s in served["staff"] if s["role"] == "office"))
+    assert office.get(f"{console}/orders/{order['order_id']}", timeout=30).status_code == 200
+    refused = office.post(
+        f"{console}/orders/{order['order_id']}/actions",
+        data={"action": "release-bookings"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert refused.status_code == 403
+    assert {g["stage"] for g in order["demo"].order(order["order_id"])["groups"]} != {"CANCELLED"}
     # every page: a CSP without script, HttpOnly SameSite cookie
     page = session.get(console, timeout=30)
     assert "script" not in page.headers["Content-Security-Policy"] and "<script" not in page.text
@@ -367,3 +401,226 @@ def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
     assert item.locator(".reason").inner_text().strip() != ""
     _shot(page, "10-office-needs-attention")
     page.close()
+
+
+def _sign_in_page(page: Any, cloud: dict[str, Any], person: dict[str, Any]) -> None:
+    page.goto(f"{cloud['console_url']}/sign-in")
+    page.fill("#username", person["username"])
+    page.fill("#password", person["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("main h1")
+
+
+def _papers_mails(outbox: Path, assignment_id: str) -> list[Any]:
+    return [
+        m
+        for m in mails(outbox)
+        if any(p.get_filename() == qc_template_name(assignment_id) for p in m.iter_attachments())
+    ]
+
+
+def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_run_was_stopped(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order in production, waiting for its groups' QC sheets
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-actions", -1)])
+    [waiting] = demo.wait_for(
+        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
+    )
+    group_id = waiting["groups"][0]["group_id"]
+    assignment_id = f"{order_id}-{group_id}"
+    outbox = Path(private_cloud["outbox_dir"])
+    first = wait_for(lambda: _papers_mails(outbox, assignment_id), what="the papers e-mail")
+    assert len(first) == 1
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    _sign_in_page(page, private_cloud, office)
+    # When the office opens the order from the list and sends one group's papers again (the manager lost them)
+    page.click(f"table a[href$='/console/orders/{order_id}']")
+    page.wait_for_selector("#actions")
+    assert page.locator("form:has(input[value='release-bookings'])").count() == 0  # its run goes on
+    page.locator(f"form:has(input[value='{assignment_id}']) button").click()
+    # Then the page says they were sent, and the manager has them a second time, once
+    page.wait_for_selector(".outcome.accepted")
+    _shot(page, "11-office-papers-resent")
+    wait_for(lambda: len(_papers_mails(outbox, assignment_id)) == 2, what="the papers sent again")
+
+    # When someone stops the order's execution by hand (its bookings stay until a person releases them)
+    sfn = boto3.client("stepfunctions", **client_options(private_cloud))
+    execution = private_cloud["state_machine_arn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
+    sfn.stop_execution(executionArn=execution, error="ByHand", cause="an operator stopped it")
+    # Then the office's list shows the order as needing attention, with why
+    page.goto(private_cloud["console_url"])
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert "holds the makers" in item.locator(".reason").inner_text()
+    # When she opens it and releases its bookings
+    item.locator("a").click()
+    page.click("form:has(input[value='release-bookings']) button")
+    # Then the page says so, and every group's work is cancelled
+    page.wait_for_selector(".outcome.accepted")
+    _shot(page, "12-office-bookings-released")
+    stages = {g["stage"] for g in demo.order(order_id)["groups"]}
+    assert stages == {"CANCELLED"}, stages
+    # And nothing is left to release, nor papers to send for cancelled work
+    assert page.locator("form:has(input[value='release-bookings'])").count() == 0
+    assert page.locator("form:has(input[value='resend-papers'])").count() == 0
+    assert len(_papers_mails(outbox, assignment_id)) == 2
+    page.close()
+
+
+def _presigned_form(html: str) -> tuple[str, dict[str, str]]:
+    """The upload form's S3 URL and hidden fields, as a page gave them."""
+    action = re.search(r'<form method="post" action="([^"]+)" enctype', html)
+    assert action is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return action.group(1).replace("&amp;", "&"), {k: v.replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_a_presigned_reference_upload_over_its_size_limit_is_refused_by_s3(served: dict[str, Any]) -> None:
+    # Given the office's reference page and its upload form
+    office = next(s for s in served["staff"] if s["role"] == "office")
+    session = _sign_in_over_http(served, office)
+    page = session.get(f"{served['console_url']}/reference", timeout=30)
+    assert page.status_code == 200
+    url, fields = _presigned_form(page.text)
+    assert fields["key"].startswith("reference/console/")
+    # When a file over 10 MB is posted with it, Then S3 refuses it by the policy's size condition
+    too_big = requests.post(url, data=fields, files={"file": ("r.xlsx", b"x" * (10 * 1024 * 1024 + 1))}, timeout=60)
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    # And the form cannot put a file elsewhere under reference/ (the stage would apply it)
+    elsewhere = requests.post(url, data={**fields, "key": "reference/x.xlsx"}, files={"file": ("r", b"x")}, timeout=60)
+    assert elsewhere.status_code == 403
+    # And a manager has no such page
+    manager = next(s for s in served["staff"] if s["role"] == "manager")
+    assert _sign_in_over_http(served, manager).get(f"{served['console_url']}/reference", timeout=30).status_code == 404
+
+
+def test_the_office_uploads_a_reference_workbook_and_sees_its_outcome(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given the office on the reference page
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    _sign_in_page(page, private_cloud, office)
+    page.click("a[href$='/console/reference']")
+    page.wait_for_selector("#file")
+    _shot(page, "13-office-reference")
+    # When she downloads the workbook in force and edits a buyer's name, and makes a copy missing a group's id
+    with page.expect_download() as download:
+        page.locator("a[download]").first.click()
+    download.value.save_as(tmp_path / "in-force.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "in-force.xlsx")
+    workbook["buyers"]["B2"] = f"{workbook['buyers']['B2'].value} (console)"
+    workbook.save(tmp_path / "reference.xlsx")
+    workbook["groups"]["A2"] = None
+    workbook.save(tmp_path / "reference-broken.xlsx")
+    # And uploads the broken one
+    page.set_input_files("#file", str(tmp_path / "reference-broken.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page names the sheet and cell, with the marked copy
+    page.wait_for_selector(".outcome.refused", timeout=60_000)
+    problems = page.locator(".problems li").all_inner_texts()
+    assert any("groups" in p and "A2" in p for p in problems), problems
+    _shot(page, "14-office-reference-refused")
+    # When she uploads the right one
+    page.click("a[href$='/console/reference']")
+    page.set_input_files("#file", str(tmp_path / "reference.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then it is accepted as the new version in force
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    assert "version" in page.locator(".outcome").inner_text()
+    _shot(page, "15-office-reference-accepted")
+    page.close()
+
+
+def test_a_manager_uploads_her_groups_attendance_sheet_from_the_console_and_sees_it_accepted(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given last month's attendance sheets made and mailed (the monthly run, on demand)
+    today = date.today()
+    last = date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
+    month = f"{last.year:04d}-{last.month:02d}"
+    lambda_ = boto3.client("lambda", **client_options(private_cloud))
+    reply = lambda_.invoke(
+        FunctionName=private_cloud["functions"]["AttendanceSheetsFunction"], Payload=json.dumps({"month": month})
+    )
+    assert "FunctionError" not in reply, reply["Payload"].read()
+    group_id = "pe-cusco"
+    her = _manager(private_cloud, group_id)
+    # When Cusco's manager signs in and opens her group's attendance sheets
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    _sign_in_page(page, private_cloud, her)
+    page.click(f"a[href$='/console/groups/{group_id}/attendance']")
+    page.wait_for_selector("#file")
+    _shot(page, "16-manager-attendance")
+    # And downloads last month's sheet and writes a maker's training hours in it
+    with page.expect_download() as download:
+        page.locator("ul.papers a", has_text=month).click()
+    download.value.save_as(tmp_path / "asistencia.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "asistencia.xlsx")
+    sheet = workbook[ATTENDANCE_SHEET]
+    header, columns = header_row(sheet)
+    sheet.cell(row=header + 1, column=columns["Present"]).value = 4
+    sheet.cell(row=header + 1, column=columns["Training"]).value = 2
+    workbook.save(tmp_path / "asistencia.xlsx")
+    # And uploads it from the page
+    page.set_input_files("#file", str(tmp_path / "asistencia.xlsx"))
+    page.click("form[enctype] button[type=submit]")
+    # Then the page shows it accepted, within seconds
+    page.wait_for_selector(".outcome.accepted", timeout=60_000)
+    _shot(page, "17-manager-attendance-accepted")
+    page.close()
+    # And another group's manager reaches neither the page nor the upload, by link or by id
+    other = _sign_in_over_http(private_cloud, _manager(private_cloud, "th-chiangmai"))
+    for path in (f"/groups/{group_id}/attendance", f"/groups/{group_id}/attendance/uploads/{'0' * 32}"):
+        assert other.get(f"{private_cloud['console_url']}{path}", timeout=30).status_code == 404
+
+
+def test_the_office_retries_the_start_of_an_order_whose_pipeline_did_not_start(
+    private_cloud: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    # Given an order stored whose pipeline start failed (Step Functions refused it): written as intake writes one,
+    # a copy of a real order under a new id, never started
+    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
+    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    [model_id] = demo.submit_orders([_own_sample(tmp_path, "console-retry", 0)])
+    store = DynamoOrders.__new__(DynamoOrders)  # the adapter on the local cloud's table, not this process's default
+    dynamodb = boto3.resource("dynamodb", **client_options(private_cloud))
+    store.table = dynamodb.Table(private_cloud["resources"]["TelarTable"])
+    model = store.get_order(model_id)
+    assert model is not None
+    now = datetime.now(UTC)
+    order_id = f"ord-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:10]}"
+    store.create_order(
+        model.model_copy(
+            update={
+                "order_id": order_id,
+                "status": OrderStatus.START_PENDING,
+                "created_at": now,
+                "updated_at": now,
+                "assignment_ids": [],
+                "timeline": {},
+                "reference_version": None,
+            }
+        )
+    )
+    demo.key_of[order_id] = demo.key_of[model_id]
+    # When the office finds it among the orders that need attention, and retries its start
+    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    page = browser.new_page(viewport=PHONE)
+    _sign_in_page(page, private_cloud, office)
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    assert "could not be started" in item.locator(".reason").inner_text()
+    item.locator("a").click()
+    page.click("form:has(input[value='retry-start']) button")
+    # Then the page says it started, and its production goes ahead as any order's
+    page.wait_for_selector(".outcome.accepted")
+    assert "Started" in page.locator(".outcome").inner_text()
+    assert page.locator("form:has(input[value='retry-start'])").count() == 0
+    _shot(page, "18-office-start-retried")
+    page.close()
+    demo.wait_for([order_id], lambda o: o["status"] == "IN_PRODUCTION" and bool(o["groups"]), "its production")

@@ -107,8 +107,8 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     papers = wait_for(lambda: [m for m in mails(outbox, first.name) if any(order_id in f for f in _attachments(m))])
     assert papers[0]["Reply-To"] == served["inbound_address"]
     reply_with_the_sheet = (
-        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it to the uploads "
-        "bucket under qc/)."
+        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it from the "
+        "assignment's page in the staff console)."
     )
     assert translator(first.language)(reply_with_the_sheet) in _text(papers[0])
     template = _attachments(papers[0])[f"qc-{order_id}-{first.group_id}.xlsx"]

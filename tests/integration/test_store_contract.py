@@ -353,10 +353,13 @@ def test_a_key_resolves_to_its_buyer_until_revoked(store: Ports) -> None:
 
 # ------------------------------------------------------------------ once-only claims
 def test_a_claim_is_held_once_released_on_failure_and_never_again_once_done(store: Ports) -> None:
+    assert not store.claims.is_done("mail#a")
     assert store.claims.claim("mail#a") and not store.claims.claim("mail#a")
+    assert not store.claims.is_done("mail#a")  # held: not done yet
     store.claims.release("mail#a")
     assert store.claims.claim("mail#a")
     store.claims.complete("mail#a")
+    assert store.claims.is_done("mail#a")
     assert not store.claims.claim("mail#a", lease=timedelta(seconds=-60))
     # A holder that died: its lease ran out, and the next attempt takes the claim over
     assert store.claims.claim("mail#b", lease=timedelta(seconds=-60))

@@ -37,3 +37,22 @@ def test_an_error_report_is_kept_outside_the_prefixes_that_trigger_a_run() -> No
     assert reference == "reference-reports/book.xlsx.null.errors"
     watched = (artifacts.QC_UPLOADS, artifacts.REFERENCE_UPLOADS)
     assert not qc.startswith(watched) and not reference.startswith(watched)
+
+
+def test_an_upload_is_named_in_e_mails_by_its_file_name_never_its_key() -> None:
+    from telar.artifacts import console_qc_upload_key, mailed_upload_key, upload_name
+    from telar.rendering import translator
+
+    assert upload_name("qc/Cusco marzo.xlsx") == "Cusco marzo.xlsx"
+    assert upload_name("attendance/sub/folder/a.xlsx") == "a.xlsx"
+    assert upload_name(mailed_upload_key("qc/", "inbound/abc123", 2, "QC-Cusco.xlsx")) == "QC-Cusco.xlsx"
+    assert upload_name("reference/mail/x/notanindex-b.xlsx") == "notanindex-b.xlsx"
+    # one uploaded from the console is said to come from there, in the reader's language
+    from_console = upload_name(console_qc_upload_key("ord-1-pe-cusco", "a" * 32))
+    assert from_console == "uploaded from the staff console"
+    said = translator("es")(
+        "The QC sheet %(key)s could not be accepted. Please correct it and reply to this e-mail with the corrected "
+        "sheet attached.",
+        key=from_console,
+    )
+    assert said.startswith("La hoja de control de calidad subida desde la consola del personal no pudo")

@@ -14,7 +14,7 @@ from telar.rendering import render_mail
 from telar.stages.attendance_upload import accept_attendance_upload
 from telar.stages.pay_period import run_pay_period
 from tests.attendance_sheets import fill_attendance
-from tests.factories import CUSCO, make_earning_line, make_reference
+from tests.factories import CHIANG_MAI, CUSCO, make_earning_line, make_reference
 from tests.fakes import sent_mails
 
 MAY = "2025-05"
@@ -69,7 +69,8 @@ def test_a_second_sheet_for_a_recorded_month_is_refused_at_the_month_cell(ready:
     assert line.hours_worked == 3  # the first sheet stands
     report = sent_mails(ready)[-1]
     expected = "un mes cuya asistencia aún no está registrada: ya se registró desde"
-    assert f"Attendance!B3: se encontró '2025-05'; lo esperado: {expected} {first}" in report.text
+    assert f"Attendance!B3: se encontró '2025-05'; lo esperado: {expected} cusco-mayo.xlsx (" in report.text
+    assert "attendance/" not in report.text and first not in report.text  # the file's name, not its key
 
 
 def test_of_two_sheets_for_one_month_handled_at_once_only_the_first_to_own_it_records_lines(ready: Ports) -> None:
@@ -80,7 +81,7 @@ def test_of_two_sheets_for_one_month_handled_at_once_only_the_first_to_own_it_re
     # Then it records nothing and is refused, naming the sheet that owns the month
     assert outcome == "rejected"
     assert ready.earnings.earnings_of("ATT-pe-cusco-2025-05") == []
-    assert "attendance/cusco-mayo.xlsx#v1" in sent_mails(ready)[-1].text
+    assert "desde cusco-mayo.xlsx (" in sent_mails(ready)[-1].text  # by its file name, never its key
 
 
 def test_an_invalid_sheet_gets_a_report_by_cell_and_a_marked_copy_and_nothing_is_recorded(ready: Ports) -> None:
@@ -90,7 +91,7 @@ def test_an_invalid_sheet_gets_a_report_by_cell_and_a_marked_copy_and_nothing_is
     assert outcome == "rejected" and ready.earnings.earnings_of("ATT-pe-cusco-2025-05") == []
     [report] = sent_mails(ready)
     assert report.to == ["patricia.quispe@example.org"]
-    assert report.subject == "Telar: la hoja de asistencia necesita correcciones — attendance/cusco-mayo.xlsx"
+    assert report.subject == "Telar: la hoja de asistencia necesita correcciones — cusco-mayo.xlsx"
     assert "lo esperado: horas de 0 a 16 (7.5 = 7 h 30)" in report.text
     [marked] = report.attachments
     wb = load_workbook(io.BytesIO(marked.content))
@@ -168,3 +169,17 @@ def test_a_parked_attendance_upload_is_redriven_to_its_own_queue() -> None:
 
     body = '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "attendance/Cusco+mayo.xlsx"}}}]}'
     assert route(body) == "attendance"
+
+
+def test_a_sheet_uploaded_from_a_groups_console_page_is_recorded_for_that_group_only(ready: Ports) -> None:
+    # Given Chiang Mai's sheet uploaded from Cusco's page in the console (its key names Cusco)
+    other = fill_attendance(make_reference(), CHIANG_MAI, MAY, {})
+    outcome, _ = _upload(ready, other, f"attendance/console/{CUSCO}/{'a' * 32}.xlsx")
+    # Then nothing is recorded for either group, and Cusco's manager is told at the Group ID cell, in Spanish
+    assert outcome == "rejected"
+    assert ready.earnings.earnings_of(f"ATT-{CHIANG_MAI}-{MAY}") == []
+    assert ready.earnings.earnings_of(f"ATT-{CUSCO}-{MAY}") == []
+    [report] = sent_mails(ready)
+    assert report.to == ["patricia.quispe@example.org"] and CUSCO in report.text
+    # And her own group's sheet from her page is recorded
+    assert _upload(ready, _sheet(), f"attendance/console/{CUSCO}/{'b' * 32}.xlsx")[0] == "accepted"

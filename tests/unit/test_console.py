@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
+import openpyxl
 import pytest
 from joserfc.jwk import RSAKey
 
-from telar.artifacts import console_qc_upload_key, qc_report_stem
-from telar.capacity import PlanWrite
+from samples.make_reference_book import sample_book
+from telar import orders
+from telar.artifacts import (
+    console_attendance_upload_key,
+    console_qc_upload_key,
+    console_reference_upload_key,
+    qc_report_stem,
+)
+from telar.capacity import CapacityLedger, PlanWrite, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
 from telar.console.session import (
@@ -30,8 +39,19 @@ from telar.errors import AssignmentNotFound, NotFound
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
+from telar.sheets.reference_book import write_reference_book
+from telar.stages.attendance_upload import accept_attendance_upload
+from telar.stages.reference_upload import accept_reference_upload
+from tests.attendance_sheets import fill_attendance
 from tests.factories import CHIANG_MAI, CUSCO, make_assignment, make_order, make_qc_row, make_reference
-from tests.fakes import MemoryIdentity, MemoryUploadForms, RecordingPayRunner, memory_console_ports
+from tests.fakes import (
+    MemoryIdentity,
+    MemoryUploadForms,
+    RecordingPayRunner,
+    RecordingWorkflow,
+    memory_console_ports,
+    sent_mails,
+)
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ORIGIN = "http://127.0.0.1:3000"
@@ -458,3 +478,293 @@ def test_the_office_sees_whose_chosen_photo_is_missing_and_nobody_else_sees_the_
     assert missing.worker_id in listed and uploaded.worker_id not in listed
     with pytest.raises(NotFound):
         web.makers_page(console, _as(console, "patricia"), datetime.now(UTC))
+
+
+# ---------------------------------------------------------------- the office's actions on an order
+
+
+def _office_form(console: ConsolePorts, **form: str) -> web.WebRequest:
+    token = _identity(console).token_for("office")
+    return web.WebRequest(ORIGIN, cookies={SESSION_COOKIE: token}, form={"csrf": csrf_token(token), **form})
+
+
+def _act(console: ConsolePorts, order_id: str, **form: str) -> str:
+    """The office posts the order page's form; returns the outcome the page is then shown with."""
+    reply = web.order_action(console, _office_form(console, **form), order_id, datetime.now(UTC))
+    assert reply.status == 303
+    location = reply.headers["Location"]
+    assert location.startswith(f"/console/orders/{order_id}?done=")
+    return location.split("=", 1)[1]
+
+
+def _order_page(console: ConsolePorts, order_id: str, done: str = "") -> str:
+    request = web.WebRequest(ORIGIN, cookies=_as(console, "office").cookies, query={"done": done} if done else {})
+    return web.order_page(console, request, order_id, datetime.now(UTC)).body
+
+
+def _workflow(console: ConsolePorts) -> RecordingWorkflow:
+    workflow = console.ports.workflow
+    assert isinstance(workflow, RecordingWorkflow)
+    return workflow
+
+
+def test_the_office_retries_a_start_that_failed_once_however_often_the_form_is_sent(console: ConsolePorts) -> None:
+    # Given an order stored whose pipeline could not be started (Step Functions refused)
+    ports = console.ports
+    order = make_order("ord-start", status=OrderStatus.RECEIVED)
+    ports.orders.create_order(order)
+    workflow = _workflow(console)
+    workflow.start_failures = 1
+    assert not orders.start_pipeline(ports, order)
+    # When the office opens the console
+    home = web.home(console, _as(console, "office"), datetime.now(UTC)).body
+    attention = home[home.index('id="attention"') : home.index('id="all"')]
+    # Then the order needs attention, with why in her words, and its page offers to retry the start
+    assert "ord-start" in attention and "could not be started" in attention
+    assert 'value="retry-start"' in _order_page(console, "ord-start")
+    # When she retries it without the page's token, nothing starts
+    with pytest.raises(CsrfRefused):
+        web.order_action(console, _as(console, "office", action="retry-start"), "ord-start", datetime.now(UTC))
+    assert workflow.started == []
+    # When Step Functions refuses again, the page says so and the sweeper keeps the order
+    workflow.start_failures = 1
+    assert _act(console, "ord-start", action="retry-start") == "start-failed"
+    assert ports.orders.get_order("ord-start").status is OrderStatus.START_PENDING  # type: ignore[union-attr]
+    # When she retries and it starts, then sends the same form again
+    assert _act(console, "ord-start", action="retry-start") == "started"
+    assert _act(console, "ord-start", action="retry-start") == "already"
+    # Then the pipeline was started once, the order left the sweeper's list, and the page says what happened
+    assert workflow.started == ["ord-start"]
+    assert list(ports.orders.start_pending_orders(before=datetime.now(UTC) + timedelta(days=1))) == []
+    page = _order_page(console, "ord-start", "started")
+    assert 'role="status"' in page and "Started: its production is under way." in page
+    assert 'value="retry-start"' not in page
+
+
+def test_the_office_releases_the_bookings_of_an_order_whose_run_was_stopped_and_not_while_it_runs(
+    console: ConsolePorts,
+) -> None:
+    # Given an order in production whose work at Cusco books a maker's time next month
+    ports = console.ports
+    order = make_order("ord-held")
+    ports.orders.create_order(order)
+    week = week_of(datetime.now(UTC).date() + timedelta(days=28))
+    worker = make_assignment(order).lines[0].per_maker
+    maker = next(iter(worker))
+    booked = {maker: {week: 600}}
+    assignment = make_assignment(order, booked=booked)
+    ports.assignments.create_assignments(
+        PlanWrite("ord-held", [assignment], [CapacityLedger(group_id=CUSCO, version=1, booked=booked)])
+    )
+    ports.assignments.await_qc(assignment.assignment_id, "token")
+    workflow = _workflow(console)
+    workflow.start_order("ord-held")
+    # While its run goes on, releasing is neither offered nor done
+    assert 'value="release-bookings"' not in _order_page(console, "ord-held")
+    assert _act(console, "ord-held", action="release-bookings") == "still-running"
+    assert ports.assignments.get_assignment(assignment.assignment_id).status is AssignmentStatus.AWAITING_QC  # type: ignore[union-attr]
+    # When its execution is stopped by hand (an operator's stop-execution)
+    workflow.executions_ended["ord-held"] = "ABORTED"
+    # Then the office sees it needs attention: its work still holds the makers' time
+    home = web.home(console, _as(console, "office"), datetime.now(UTC)).body
+    attention = home[home.index('id="attention"') : home.index('id="all"')]
+    assert "ord-held" in attention and "still holds the makers" in attention
+    assert 'value="release-bookings"' in _order_page(console, "ord-held")
+    # When she releases its bookings, twice
+    assert _act(console, "ord-held", action="release-bookings") == "released"
+    assert _act(console, "ord-held", action="release-bookings") == "nothing-to-release"
+    # Then the work is cancelled, the maker's minutes are free again, and the order no longer needs her
+    assert ports.assignments.get_assignment(assignment.assignment_id).status is AssignmentStatus.CANCELLED  # type: ignore[union-attr]
+    ledger = ports.assignments.capacity_ledgers([CUSCO])[CUSCO]
+    assert ledger.booked.get(maker, {}).get(week, 0) == 0
+    home = web.home(console, _as(console, "office"), datetime.now(UTC)).body
+    assert "ord-held" not in home[home.index('id="attention"') : home.index('id="all"')]
+
+
+def test_the_office_sends_a_groups_papers_again_once_per_form(console: ConsolePorts) -> None:
+    # Given an order whose Cusco work waits for its QC sheet, its papers written
+    ports = console.ports
+    assignment_id = _awaiting(console, CUSCO, "ord-papers")
+    for key in ("orders/ord-papers/w.xlsx", "q.xlsx"):
+        ports.artifacts.put(key, b"PK-sheet", "application/octet-stream")
+    _workflow(console).start_order("ord-papers")
+    page = _order_page(console, "ord-papers")
+    nonce = re.search(r'name="nonce" value="([0-9a-f]{32})"', page)
+    assert nonce is not None and f'name="assignment_id" value="{assignment_id}"' in page
+    form = {"action": "resend-papers", "assignment_id": assignment_id, "nonce": nonce.group(1)}
+    # When she sends the form, and the same form again (a double click)
+    assert _act(console, "ord-papers", **form) == "resent"
+    assert _act(console, "ord-papers", **form) == "resent"
+    # Then the group's manager gets the papers once, both attached
+    mails = sent_mails(ports)
+    group = ports.reference.load_reference().group(CUSCO)
+    assert len(mails) == 1 and mails[0].to == [str(group.manager_email)]
+    assert len(list(mails[0].message.iter_attachments())) == 2
+    # And a new page's form sends them again; another group's or a finished assignment's id sends nothing
+    assert _act(console, "ord-papers", **{**form, "nonce": "b" * 32}) == "resent"
+    assert (
+        _act(console, "ord-papers", **{**form, "nonce": "c" * 32, "assignment_id": "ord-x-th-chiangmai"}) == "already"
+    )
+    assert len(sent_mails(ports)) == 2
+
+
+def test_only_the_office_sees_an_order_or_acts_on_it(console: ConsolePorts) -> None:
+    _awaiting(console, CUSCO, "ord-1")
+    identity = _identity(console)
+    identity.add_user("finance", "finance-password", "finance")
+    for who in ("patricia", "finance"):
+        token = identity.token_for(who)
+        request = web.WebRequest(ORIGIN, cookies={SESSION_COOKIE: token}, form={"csrf": csrf_token(token)})
+        with pytest.raises(NotFound):
+            web.order_page(console, request, "ord-1", datetime.now(UTC))
+        with pytest.raises(NotFound):
+            web.order_action(
+                console,
+                web.WebRequest(ORIGIN, cookies=request.cookies, form={**request.form, "action": "retry-start"}),
+                "ord-1",
+                datetime.now(UTC),
+            )
+    with pytest.raises(NotFound):
+        _order_page(console, "no-such-order")
+    with pytest.raises(NotFound):
+        _act(console, "ord-1", action="drop-table")
+    with pytest.raises(NotSignedIn):
+        web.order_page(console, web.WebRequest(ORIGIN), "ord-1", datetime.now(UTC))
+    assert _workflow(console).started == []
+
+
+# ---------------------------------------------------------------- the reference workbook from the console
+
+
+def _reference_upload(console: ConsolePorts, upload_id: str, data: bytes) -> str:
+    """The office's browser posts the workbook with the page's form, then the ReferenceUpload stage reads it."""
+    key = console_reference_upload_key(upload_id)
+    stored = console.ports.uploads.put(key, data, "application/octet-stream")
+    return accept_reference_upload(console.ports, key, stored.version_id)
+
+
+def test_the_office_downloads_the_workbook_in_force_and_uploads_one_with_type_and_size_limits(
+    console: ConsolePorts,
+) -> None:
+    # Given reference data in force, exported as the workbook staff edit
+    console.ports.uploads.put("reference-exports/current.xlsx", b"PK-book", "application/octet-stream")
+    # When the office opens the reference page
+    page = web.reference_page(console, _as(console, "office"), datetime.now(UTC))
+    # Then it links the workbook in force (a presigned link, no key shown) and its form uploads one .xlsx of at most
+    # 10 MB to a key of its own under reference/
+    assert page.status == 200 and len(page.body.encode()) < 100_000
+    assert "https://objects.invalid/reference-exports/current.xlsx" in page.body
+    assert "reference-exports" not in re.sub(r'(href|value)="[^"]*"', "", page.body)
+    forms = console.upload_forms
+    assert isinstance(forms, MemoryUploadForms)
+    ((key, form),) = forms.forms.items()
+    assert re.fullmatch(r"reference/console/[0-9a-f]{32}\.xlsx", key)
+    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 10 * 1024 * 1024
+    assert form["redirect"].startswith(f"{ORIGIN}/console/reference/uploads/")
+    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
+    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
+        assert f'<label for="{input_id}">' in page.body
+    # And nobody but the office has the page, or an upload's
+    _identity(console).add_user("finance", "finance-password", "finance")
+    for who in ("patricia", "finance"):
+        with pytest.raises(NotFound):
+            web.reference_page(console, _as(console, who), datetime.now(UTC))
+        with pytest.raises(NotFound):
+            web.reference_upload_page(console, _as(console, who), "a" * 32, datetime.now(UTC))
+    with pytest.raises(NotFound):
+        web.reference_upload_page(console, _as(console, "office"), "../../x", datetime.now(UTC))
+
+
+def test_a_reference_upload_from_the_console_shows_what_the_stage_made_of_it(console: ConsolePorts) -> None:
+    def page(upload_id: str) -> str:
+        return web.reference_upload_page(console, _as(console, "office"), upload_id, datetime.now(UTC)).body
+
+    # Given nothing uploaded yet under the form's key: the page waits, reloading itself
+    assert 'http-equiv="refresh"' in page("a" * 32)
+    # When the office uploads a workbook with a mistake in a cell
+    book = sample_book()
+    workbook = openpyxl.load_workbook(BytesIO(write_reference_book(book)))
+    workbook["groups"].cell(row=2, column=1).value = None  # a group without its id
+    broken = BytesIO()
+    workbook.save(broken)
+    assert _reference_upload(console, "b" * 32, broken.getvalue()) == "rejected"
+    # Then its page names the sheet and cell, links the marked copy, and stops reloading
+    refused = page("b" * 32)
+    assert "groups" in refused and "A2" in refused and 'class="outcome refused"' in refused
+    assert 'http-equiv="refresh"' not in refused and "download>" in refused
+    assert "reference-reports" not in re.sub(r'href="[^"]*"', "", refused)
+    # When she uploads it right
+    assert _reference_upload(console, "c" * 32, write_reference_book(book)) == "applied"
+    # Then it is accepted as the version now in force
+    version = console.ports.reference.reference_version()
+    assert version == 2
+    assert f"version {version}" in page("c" * 32) and 'class="outcome accepted"' in page("c" * 32)
+    # And the same workbook again is accepted as changing nothing
+    assert _reference_upload(console, "d" * 32, write_reference_book(book)) == "unchanged"
+    assert "nothing changed" in page("d" * 32)
+
+
+# ---------------------------------------------------------------- a manager's attendance sheets from the console
+
+
+def test_a_manager_downloads_her_groups_attendance_sheet_and_uploads_it_to_a_key_of_her_group(
+    console: ConsolePorts,
+) -> None:
+    # Given this month's attendance sheet of her group, as the monthly run writes it
+    now = datetime.now(UTC)
+    month = f"{now.year:04d}-{now.month:02d}"
+    console.ports.artifacts.put(f"attendance/{month}/attendance-{CUSCO}-{month}.xlsx", b"PK", "application/x")
+    # When she opens the console, Then her page links her group's attendance sheets (and no other group's)
+    home = web.home(console, _as(console, "patricia"), now).body
+    assert f"/console/groups/{CUSCO}/attendance" in home and f"/console/groups/{CHIANG_MAI}/" not in home
+    # When she opens them
+    page = web.attendance_page(console, _as(console, "patricia"), CUSCO, now)
+    # Then the month's sheet is there to download (a presigned link, no key shown), and the form uploads one .xlsx
+    # of at most 5 MB to a key of her group under attendance/
+    assert page.status == 200 and len(page.body.encode()) < 100_000 and '<html lang="es">' in page.body
+    assert f"https://objects.invalid/attendance/{month}/attendance-{CUSCO}-{month}.xlsx" in page.body
+    assert "attendance/" not in re.sub(r'(href|value|action)="[^"]*"', "", page.body)
+    forms = console.upload_forms
+    assert isinstance(forms, MemoryUploadForms)
+    ((key, form),) = forms.forms.items()
+    assert re.fullmatch(rf"attendance/console/{CUSCO}/[0-9a-f]{{32}}\.xlsx", key)
+    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 5 * 1024 * 1024
+    assert form["redirect"].startswith(f"{ORIGIN}/console/groups/{CUSCO}/attendance/uploads/")
+    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
+    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
+        assert f'<label for="{input_id}">' in page.body
+    # And another group's page and uploads are not found for her, by link or by id; nor for finance
+    _identity(console).add_user("finance", "finance-password", "finance")
+    for who, group in (("patricia", CHIANG_MAI), ("patricia", "no-such-group"), ("finance", CUSCO)):
+        with pytest.raises(NotFound):
+            web.attendance_page(console, _as(console, who), group, now)
+        with pytest.raises(NotFound):
+            web.attendance_upload_page(console, _as(console, who), group, "a" * 32, now)
+    with pytest.raises(NotFound):
+        web.attendance_upload_page(console, _as(console, "patricia"), CUSCO, "../x", now)
+    with pytest.raises(NotSignedIn):
+        web.attendance_page(console, web.WebRequest(ORIGIN), CUSCO, now)
+
+
+def test_an_attendance_upload_from_the_console_shows_what_the_stage_made_of_it(console: ConsolePorts) -> None:
+    ref = console.ports.reference.load_reference()
+
+    def upload(upload_id: str, data: bytes) -> str:
+        key = console_attendance_upload_key(CUSCO, upload_id)
+        stored = console.ports.uploads.put(key, data, "application/octet-stream")
+        return accept_attendance_upload(console.ports, key, stored.version_id)
+
+    def page(upload_id: str) -> str:
+        return web.attendance_upload_page(console, _as(console, "patricia"), CUSCO, upload_id, datetime.now(UTC)).body
+
+    # Given nothing uploaded yet: the page waits, reloading itself
+    assert 'http-equiv="refresh"' in page("a" * 32)
+    # When she uploads another group's sheet from her page, Then it is refused at its Group ID cell
+    assert upload("b" * 32, fill_attendance(ref, CHIANG_MAI, "2025-05", {})) == "rejected"
+    refused = page("b" * 32)
+    assert 'class="outcome refused"' in refused and CUSCO in refused and 'http-equiv="refresh"' not in refused
+    # When she uploads her group's sheet, Then it is accepted
+    hours = {("CUS-01", datetime(2025, 5, 5).date()): {"Present": 5, "Training": 3}}
+    assert upload("c" * 32, fill_attendance(ref, CUSCO, "2025-05", hours)) == "accepted"
+    accepted = page("c" * 32)
+    assert 'class="outcome accepted"' in accepted and "Aceptada." in accepted

@@ -68,8 +68,8 @@ def test_qc_mails_read_as_before() -> None:
         assert mail.text == (
             f"Hello {GROUP.manager_name},\n\n"
             f"The QC sheet for {a.assignment_id} ({a.planned_units} units of order PO-1) is {status}.\n"
-            "Please reply to this e-mail with the filled QC sheet attached (or upload it under qc/ in the uploads "
-            "bucket) before "
+            "Please reply to this e-mail with the filled QC sheet attached (or upload it from the assignment's page "
+            "in the staff console) before "
             f"2025-05-02 07:05 UTC; after that the order stops waiting and a person at "
             f"Telar follows it up with you. The QC sheet is attached again in case you need a fresh copy.\n"
         )
@@ -107,8 +107,8 @@ def test_papers_mail_reads_as_before() -> None:
     assert mail.text == (
         f"Hello {GROUP.manager_name},\n\n{GROUP.name} has new work ({a.planned_units} units, due "
         f"{a.due_date.isoformat()}). The work sheet to print and the QC sheet to fill in are attached.\n"
-        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it to the uploads "
-        "bucket under qc/).\n"
+        "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it from the "
+        "assignment's page in the staff console).\n"
     )
 
 

@@ -106,6 +106,41 @@ def console_qc_upload_key(assignment_id: str, upload_id: str) -> str:
     return f"{QC_UPLOADS}console/{assignment_id}/{upload_id}.xlsx"
 
 
+def console_reference_upload_key(upload_id: str) -> str:
+    """Where the office's browser puts a reference workbook uploaded from the console (one key per upload)."""
+    return f"{REFERENCE_UPLOADS}console/{upload_id}.xlsx"
+
+
+def console_attendance_upload_key(group_id: str, upload_id: str) -> str:
+    """Where a manager's browser puts her group's attendance sheet uploaded from the console (one key per upload)."""
+    return f"{ATTENDANCE_UPLOADS}console/{group_id}/{upload_id}.xlsx"
+
+
+def upload_name(key: str) -> str:
+    """What an e-mail calls an upload: its file name, never its bucket or folders. A mailed attachment's own name
+    (without the index Telar put before it); one uploaded from the staff console has no name of hers (the console
+    chose the key), so it is said to come from there, in the reader's language (a ``messages.Text``)."""
+    rest = key.partition("/")[2]
+    if rest.startswith("console/"):
+        from telar import messages  # late: artifacts is imported by everything, messages only by what writes
+
+        return messages.FROM_THE_CONSOLE()
+    name = key.rsplit("/", 1)[-1]
+    if rest.startswith("mail/"):  # mailed_upload_key: <prefix>mail/<message>/<index>-<file name>
+        index, dash, filename = name.partition("-")
+        if dash and index.isdigit() and filename:
+            return filename
+    return name
+
+
+def console_attendance_group(upload_key: str) -> str | None:
+    """The group whose console page an attendance upload came from (None: it did not come from the console)."""
+    prefix = f"{ATTENDANCE_UPLOADS}console/"
+    if not upload_key.startswith(prefix):
+        return None
+    return upload_key.removeprefix(prefix).split("/", 1)[0] or None
+
+
 def reference_report_stem(upload_key: str, version: str) -> str:
     """``<stem>.txt`` and ``<stem>.xlsx``: the error report of one version of an upload under reference/."""
     return f"{REFERENCE_REPORTS}{upload_key.removeprefix(REFERENCE_UPLOADS)}.{version}.errors"

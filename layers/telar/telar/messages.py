@@ -76,6 +76,8 @@ STILL_WAITING = Message("an assignment still waiting for QC; it was signed off w
 
 # -- the attendance sheet (telar.sheets.attendance_sheet, telar.attendance, telar.stages.attendance_upload)
 A_GROUP_ID = Message("the Group ID of a group in the reference data, in the cell right of 'Group ID'")
+FROM_THE_CONSOLE = Message("uploaded from the staff console")  # an upload's name in an e-mail (artifacts.upload_name)
+A_GROUP_OF_THE_PAGE = Message("the Group ID of the group whose console page it was uploaded from (%(group)s)")
 A_MONTH = Message("the month right of 'Month', written year-month (2026-11)")
 A_MONTH_BEGUN = Message("a month that has begun (this month is %(month)s)")
 A_MAKER_OF = Message("the Worker ID of a maker of group %(group)s")

@@ -202,16 +202,21 @@ def start_pipeline(ports: Ports, order: Order) -> bool:
 
 def sweep_start_pending(ports: Ports, now: datetime) -> list[str]:
     """Start every order stored a while ago whose start was not confirmed; returns the ones started now."""
-    started = []
-    for order in ports.orders.start_pending_orders(before=now - START_SWEEP_GRACE):
-        if order.status is OrderStatus.CANCELLED:  # its buyer cancelled it before it started: never start it
-            ports.orders.clear_start_pending(order)
-            continue
-        if order.status is OrderStatus.START_PENDING:
-            ports.orders.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
-        if start_pipeline(ports, order):
-            started.append(order.order_id)
-    return started
+    return [
+        o.order_id for o in ports.orders.start_pending_orders(before=now - START_SWEEP_GRACE) if retry_start(ports, o)
+    ]
+
+
+def retry_start(ports: Ports, order: Order) -> bool:
+    """Start the pipeline of an order whose start was not confirmed (the sweeper's step, and the office's "retry"
+    in the console); True if it runs now. Harmless to repeat: the execution is named after the order, and a
+    cancelled order is never started (its marker is only cleared)."""
+    if order.status is OrderStatus.CANCELLED:  # its buyer cancelled it before it started: never start it
+        ports.orders.clear_start_pending(order)
+        return False
+    if order.status is OrderStatus.START_PENDING:
+        ports.orders.update_order(order.order_id, status=OrderStatus.RECEIVED.value)
+    return start_pipeline(ports, order)
 
 
 def get_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:

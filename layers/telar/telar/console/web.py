@@ -12,8 +12,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from telar.artifacts import console_qc_upload_key, qc_report_stem
-from telar.console.access import open_work, reminders_due, visible_assignment
+from telar.artifacts import (
+    CURRENT_REFERENCE_EXPORT,
+    attendance_report_stem,
+    attendance_sheet_key,
+    console_attendance_upload_key,
+    console_qc_upload_key,
+    console_reference_upload_key,
+    qc_report_stem,
+    reference_report_stem,
+)
+from telar.console.access import may_see_group, open_work, reminders_due, visible_assignment
+from telar.console.actions import Action, Done, offered, perform
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.makers import PhotoStatus, maker_photos
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
@@ -35,14 +45,20 @@ from telar.console.session import (
 from telar.console.texts import console_translator, page_language
 from telar.console.uploads import (
     FORM_SECONDS,
+    MAX_ATTENDANCE_BYTES,
     MAX_QC_SHEET_BYTES,
+    MAX_REFERENCE_BYTES,
     UPLOAD_ID,
     XLSX,
     Outcome,
+    attendance_months,
+    attendance_result,
+    reference_result,
     upload_result,
 )
-from telar.errors import AssignmentNotFound, GroupNotFound, NotFound
-from telar.models import ReferenceData
+from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
+from telar.models import Order, ReferenceData
+from telar.observability import logger
 from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, environment
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
@@ -62,6 +78,7 @@ class WebRequest:
     cookies: Mapping[str, str] = field(default_factory=dict)
     form: Mapping[str, str] = field(default_factory=dict)
     accept_language: str = ""
+    query: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def secure(self) -> bool:
@@ -73,7 +90,13 @@ class WebRequest:
 
 
 def web_request(
-    headers: Mapping[str, str], *, domain_name: str, stage: str, body: str | None, method: str
+    headers: Mapping[str, str],
+    *,
+    domain_name: str,
+    stage: str,
+    body: str | None,
+    method: str,
+    query: Mapping[str, str] | None = None,
 ) -> WebRequest:
     """The request as the console sees it from API Gateway's (REST, v1) proxy event parts."""
     lower = {k.lower(): v for k, v in headers.items()}
@@ -88,6 +111,7 @@ def web_request(
         cookies=parse_cookies(lower.get("cookie")),
         form=form,
         accept_language=lower.get("accept-language", ""),
+        query=dict(query or {}),
     )
 
 
@@ -278,9 +302,7 @@ def _finance_page(
 
 def makers_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     """The office: each active maker's photo consent, and whose chosen photo is missing (her card prints without)."""
-    staff, session = signed_in(console, request, now)
-    if staff.role != Role.OFFICE:
-        raise NotFinance("makers")  # the same 404 as any page she may not see
+    staff, session = _office(console, request, now, "makers")
     frame = _frame(console, request, staff, session)
     language = frame.pop("language")
     uploads = console.ports.uploads
@@ -319,14 +341,68 @@ def run_pay_period(console: ConsolePorts, request: WebRequest, now: datetime) ->
 def _office_page(console: ConsolePorts, request: WebRequest, language: str, frame: dict[str, Any]) -> Reply:
     """Every buyer's recent orders with the stage of each group, those that need a person first, with the reason."""
     ports = console.ports
+    ended = ports.workflow.ended_abnormally()
     rows = []
     for buyer in ports.reference.load_reference_buyers():
         orders, _ = ports.orders.list_orders(buyer.buyer_id, ORDERS_PER_BUYER, None)
         for order in orders:
             assignments = ports.assignments.assignments_of(order.order_id) if order.assignment_ids else []
-            rows.append(order_row(order, assignments))
+            rows.append(order_row(order, assignments, order.order_id in ended))
     attention, others = office_rows(rows)
     return _page("office.html.j2", request, language, attention=attention, others=others, **frame)
+
+
+def _office_order(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> tuple[Staff, str, Order]:
+    staff, session = _office(console, request, now, order_id)
+    order = console.ports.orders.get_order(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return staff, session, order
+
+
+def order_page(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> Reply:
+    """The office: one order, why it needs a person, its groups' work, and the actions that apply to it now, with
+    the outcome of the last one asked for (``?done=``)."""
+    staff, session, order = _office_order(console, request, order_id, now)
+    ports = console.ports
+    assignments = ports.assignments.assignments_of(order_id) if order.assignment_ids else []
+    running = ports.workflow.is_running(order_id)
+    row = order_row(order, assignments, order_id in ports.workflow.ended_abnormally())
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    done = request.query.get("done", "")
+    return _page(
+        "order.html.j2",
+        request,
+        language,
+        row=row,
+        assignments=sorted(assignments, key=lambda a: (a.group_id, a.rework_round)),
+        running=running,
+        offered=offered(order, assignments, running),
+        done=Done(done) if done in Done.__members__.values() else None,
+        nonce=uuid.uuid4().hex,
+        **frame,
+    )
+
+
+def order_action(console: ConsolePorts, request: WebRequest, order_id: str, now: datetime) -> Reply:
+    """The office asks for an action on an order (a form of its page); back to the page, which says what came of it.
+    An action that no longer applies (a second submit, or the pipeline did it meanwhile) changes nothing."""
+    _, session, order = _office_order(console, request, order_id, now)
+    check_csrf(csrf_token(session), request.form.get("csrf"))
+    try:
+        action = Action(request.form.get("action", ""))
+    except ValueError:
+        raise NotFinance(order_id) from None
+    done = perform(
+        console.ports,
+        order,
+        action,
+        assignment_id=request.form.get("assignment_id", ""),
+        nonce=request.form.get("nonce", ""),
+    )
+    logger.info("office action", order_id=order_id, action=action.value, done=done.value)
+    return _redirect(request.url(f"/console/orders/{order_id}?done={done.value}"))
 
 
 def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: str, now: datetime) -> Reply:
@@ -345,12 +421,13 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
     form_origins: tuple[str, ...] = ()
     if assignment.status.value == "AWAITING_QC":
         upload_id = uuid.uuid4().hex
-        back = request.origin + request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
-        form = console.upload_forms.upload_form(
-            console_qc_upload_key(assignment_id, upload_id), XLSX, MAX_QC_SHEET_BYTES, back, FORM_SECONDS
+        form, form_origins = _upload_form(
+            console,
+            request,
+            console_qc_upload_key(assignment_id, upload_id),
+            MAX_QC_SHEET_BYTES,
+            f"/console/assignments/{assignment_id}/uploads/{upload_id}",
         )
-        parts = urlsplit(form[0])
-        form_origins = (f"{parts.scheme}://{parts.netloc}",)
     return _page(
         "assignment.html.j2",
         request,
@@ -393,6 +470,176 @@ def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, 
         result=result,
         marked=marked,
         refresh=request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
+        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
+        else None,
+        **frame,
+    )
+
+
+def _upload_form(
+    console: ConsolePorts, request: WebRequest, key: str, max_bytes: int, back: str
+) -> tuple[tuple[str, dict[str, str]], tuple[str, ...]]:
+    """A presigned POST of one .xlsx of at most ``max_bytes`` to ``key``, sending the browser back to ``back`` (a
+    console path), and the origin the page's CSP must let the form post to."""
+    form = console.upload_forms.upload_form(key, XLSX, max_bytes, request.origin + request.url(back), FORM_SECONDS)
+    parts = urlsplit(form[0])
+    return form, (f"{parts.scheme}://{parts.netloc}",)
+
+
+def _office(console: ConsolePorts, request: WebRequest, now: datetime, what: str) -> tuple[Staff, str]:
+    staff, session = signed_in(console, request, now)
+    if staff.role != Role.OFFICE:
+        raise NotFinance(what)  # the same 404 as any page she may not see
+    return staff, session
+
+
+def reference_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
+    """The office: the reference data in force as the workbook to download (edit it and upload it again), and the
+    form that uploads a new one under ``reference/`` for the ReferenceUpload stage."""
+    staff, session = _office(console, request, now, "reference")
+    ports = console.ports
+    current = (
+        ports.uploads.link(CURRENT_REFERENCE_EXPORT, LINK_SECONDS)
+        if ports.uploads.head(CURRENT_REFERENCE_EXPORT)
+        else None
+    )
+    upload_id = uuid.uuid4().hex
+    form, form_origins = _upload_form(
+        console,
+        request,
+        console_reference_upload_key(upload_id),
+        MAX_REFERENCE_BYTES,
+        f"/console/reference/uploads/{upload_id}",
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "reference.html.j2",
+        request,
+        language,
+        form_origins=form_origins,
+        version=ports.reference.reference_version(),
+        current=current,
+        upload=form,
+        max_megabytes=MAX_REFERENCE_BYTES // (1024 * 1024),
+        **frame,
+    )
+
+
+def reference_upload_page(console: ConsolePorts, request: WebRequest, upload_id: str, now: datetime) -> Reply:
+    """The outcome of a reference workbook uploaded from the console: applied (as which version), refused with its
+    problems by sheet and cell and the marked copy, or still being read (the page reloads itself)."""
+    staff, session = _office(console, request, now, "reference")
+    if not UPLOAD_ID.match(upload_id):
+        raise NotFinance(upload_id)
+    ports = console.ports
+    key = console_reference_upload_key(upload_id)
+    stored = ports.uploads.head(key)
+    source = f"{key}#{stored.version_id or 'null'}" if stored else None
+    stem = reference_report_stem(key, (stored.version_id or "null") if stored else "null")
+    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    result = reference_result(
+        source,
+        ports.reference.reference_applied_from(source) if source else None,
+        ports.claims.is_done(f"mail#reference-receipt#{source}") if source else False,
+        report.decode() if report else None,
+    )
+    marked = (
+        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
+        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
+        else None
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "reference_upload.html.j2",
+        request,
+        language,
+        result=result,
+        marked=marked,
+        refresh=request.url(f"/console/reference/uploads/{upload_id}")
+        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
+        else None,
+        **frame,
+    )
+
+
+def _her_group(console: ConsolePorts, request: WebRequest, group_id: str, now: datetime) -> tuple[Staff, str]:
+    """She, if the group is hers (the office sees every group); GroupNotFound otherwise, as for no such group."""
+    staff, session = signed_in(console, request, now)
+    if not may_see_group(staff, group_id):
+        raise GroupNotFound(group_id)
+    console.ports.reference.load_reference().group(group_id)  # GroupNotFound for a group no longer in force
+    return staff, session
+
+
+def attendance_page(console: ConsolePorts, request: WebRequest, group_id: str, now: datetime) -> Reply:
+    """A manager's group: its attendance sheets of this month and the last to download (as the monthly e-mail
+    brings them), and the form that uploads the filled one under ``attendance/`` for the AttendanceUpload stage."""
+    staff, session = _her_group(console, request, group_id, now)
+    ports = console.ports
+    sheets = []
+    for month in attendance_months(now.date()):
+        key = attendance_sheet_key(month, group_id)
+        if ports.artifacts.head(key):
+            sheets.append((month, ports.artifacts.link(key, LINK_SECONDS)))
+    upload_id = uuid.uuid4().hex
+    form, form_origins = _upload_form(
+        console,
+        request,
+        console_attendance_upload_key(group_id, upload_id),
+        MAX_ATTENDANCE_BYTES,
+        f"/console/groups/{group_id}/attendance/uploads/{upload_id}",
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "attendance.html.j2",
+        request,
+        language,
+        form_origins=form_origins,
+        group_id=group_id,
+        sheets=sheets,
+        upload=form,
+        max_megabytes=MAX_ATTENDANCE_BYTES // (1024 * 1024),
+        **frame,
+    )
+
+
+def attendance_upload_page(
+    console: ConsolePorts, request: WebRequest, group_id: str, upload_id: str, now: datetime
+) -> Reply:
+    """The outcome of an attendance sheet uploaded from her group's page: recorded, refused with its problems by
+    cell and the marked copy, or still being read (the page reloads itself)."""
+    staff, session = _her_group(console, request, group_id, now)
+    if not UPLOAD_ID.match(upload_id):
+        raise GroupNotFound(group_id)
+    ports = console.ports
+    key = console_attendance_upload_key(group_id, upload_id)
+    stored = ports.uploads.head(key)
+    upload_ref = f"{key}#{stored.version_id or 'null'}" if stored else None
+    stem = attendance_report_stem(key, (stored.version_id or "null") if stored else "null")
+    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    result = attendance_result(
+        upload_ref,
+        ports.claims.is_done(f"mail#attendance-receipt#{upload_ref}") if upload_ref else False,
+        report.decode() if report else None,
+    )
+    marked = (
+        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
+        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
+        else None
+    )
+    frame = _frame(console, request, staff, session)
+    language = frame.pop("language")
+    return _page(
+        "attendance_upload.html.j2",
+        request,
+        language,
+        group_id=group_id,
+        result=result,
+        marked=marked,
+        refresh=request.url(f"/console/groups/{group_id}/attendance/uploads/{upload_id}")
         if result.outcome in (Outcome.PENDING, Outcome.MISSING)
         else None,
         **frame,

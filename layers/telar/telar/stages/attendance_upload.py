@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from telar import messages
-from telar.artifacts import attendance_report_stem
+from telar.artifacts import attendance_report_stem, console_attendance_group, upload_name
 from telar.attendance import attendance_earnings, recorded_from, validate_attendance
 from telar.errors import SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
@@ -35,6 +35,10 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
     try:
         parsed = read_attendance_workbook(data)
         group = next((g for g in ref.groups if g.group_id.casefold() == parsed.group_id.casefold()), None)
+        if (page := console_attendance_group(key)) is not None and (group is None or group.group_id != page):
+            # a manager uploads from her own group's page: a sheet of another group is never recorded from there
+            group = next((g for g in ref.groups if g.group_id == page), None)
+            raise SheetInvalid([parsed.group_cell.problem(messages.A_GROUP_OF_THE_PAGE(group=page))])
         attendance = validate_attendance(parsed, ref, datetime.now(UTC).date())
         earlier = recorded_from(ports.earnings.earnings_of(attendance_order_id(attendance.group_id, attendance.month)))
         # lines recorded before owners were kept name their upload; else the first sheet to own the month wins
@@ -42,7 +46,8 @@ def accept_attendance_upload(ports: Ports, key: str, version_id: str | None) -> 
             attendance_order_id(attendance.group_id, attendance.month), upload_ref
         )
         if owner != upload_ref:
-            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=owner))])
+            recorded = upload_name(owner.rsplit("#", 1)[0])  # its file's name, never its key
+            raise SheetInvalid([parsed.month_cell.problem(messages.ATTENDANCE_RECORDED(upload=recorded))])
     except SheetInvalid as invalid:  # told to her group's manager in her language, or the office if no group
         logger.warning("attendance sheet rejected", key=key, problems=len(invalid.problems))
         stem = attendance_report_stem(key, upload_ref.rsplit("#", 1)[1])
@@ -71,7 +76,7 @@ def _receipt(
         "attendance_receipt",
         group.language,
         group=group,
-        key=key,
+        key=upload_name(key),
         month=attendance.month,
         makers=len({d.worker_id for d in attendance.days}),
         totals=[(kind, hours) for kind, hours in totals.items() if hours],

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from telar.adapters.mail import XLSX, Attachment, OutgoingMail
+from telar.artifacts import upload_name
 from telar.errors import SheetInvalid, SheetProblem
 from telar.inbound import MailThread
 from telar.messages import english
@@ -91,7 +92,7 @@ def report_refused_sheet(
 
     template, stem, claim = report
     language = group.language if group else "en"
-    mail = render_mail(template, language, key=key, problems=invalid.problems)
+    mail = render_mail(template, language, key=upload_name(key), problems=invalid.problems)
     attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
     to = [str(group.manager_email)] if group else ports.settings.finance_recipients
     send_once(ports, claim, to=to, mail=mail, attachments=attachments, invite_reply=True, thread=thread)

@@ -76,7 +76,11 @@ def papers_words(a: Assignment, ref: ReferenceData) -> dict[str, Any]:
     return {"work": work, "materials": materials, "rework": rework if a.rework_round else []}
 
 
-def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData) -> None:
+def mail_manager_papers(
+    ports: Ports, a: Assignment, buyer_reference: str, ref: ReferenceData, *, resend: str | None = None
+) -> None:
+    """E-mail the assignment's papers to its group's manager, once. ``resend`` names a second sending asked for by a
+    person (the office, when the first never arrived): once per name too, so a form submitted twice sends once."""
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
     mail = render_mail(
@@ -84,7 +88,7 @@ def mail_manager_papers(ports: Ports, a: Assignment, buyer_reference: str, ref: 
     )
     send_once(
         ports,
-        f"papers#{a.assignment_id}",
+        f"papers#{a.assignment_id}" + (f"#resend#{resend}" if resend else ""),
         to=[group.manager_email],
         mail=mail,
         invite_reply=True,

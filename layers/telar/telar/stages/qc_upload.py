@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from telar import messages
-from telar.artifacts import qc_report_stem
+from telar.artifacts import qc_report_stem, upload_name
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import QcNotYetAwaited, SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
@@ -83,7 +83,12 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
     mail = render_mail(
-        "qc_receipt", group.language, assignment_id=accepted.assignment_id, group=group, key=key, sheet=sheet
+        "qc_receipt",
+        group.language,
+        assignment_id=accepted.assignment_id,
+        group=group,
+        key=upload_name(key),
+        sheet=sheet,
     )
     send_once(ports, f"qc-receipt#{upload_ref}", to=[group.manager_email], mail=mail, thread=thread)
     return "accepted"
@@ -117,7 +122,9 @@ def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Ass
     reason = order.status_reason if order and order.status_reason else "it was stopped"
     group = ports.reference.load_reference().group(assignment.group_id)
     logger.warning("QC sheet for work no longer in production", key=key, assignment_id=assignment.assignment_id)
-    mail = render_mail("qc_not_awaited", group.language, assignment=assignment, group=group, key=key, reason=reason)
+    mail = render_mail(
+        "qc_not_awaited", group.language, assignment=assignment, group=group, key=upload_name(key), reason=reason
+    )
     send_once(
         ports, f"qc-not-awaited#{upload_ref}", to=[group.manager_email, *ports.settings.finance_recipients], mail=mail
     )

@@ -17,6 +17,7 @@ from telar.artifacts import (
     REFERENCE_EXPORTS,
     reference_export_name,
     reference_report_stem,
+    upload_name,
 )
 from telar.auth import hash_api_key, new_api_key
 from telar.errors import SheetInvalid
@@ -156,7 +157,7 @@ def apply_reference_workbook(
     mail = render_mail(
         "reference_receipt",
         ref=exported.reference,
-        source=source,
+        source=upload_name(source.rpartition("#")[0] or source),
         version=result.version,
         buyers=book.buyers,
         deactivated=result.deactivated,
@@ -178,7 +179,7 @@ def apply_reference_workbook(
 
 def _report_invalid(ports: Ports, source: str, data: bytes, invalid: SheetInvalid, thread: MailThread | None) -> None:
     key, _, version = source.rpartition("#")
-    mail = render_mail("reference_report", key=key, problems=invalid.problems)
+    mail = render_mail("reference_report", key=upload_name(key), problems=invalid.problems)
     attachments = keep_error_report(
         ports, reference_report_stem(key, version or "null"), mail.text, data, invalid.problems
     )

@@ -47,6 +47,11 @@ class DynamoClaims(TableStore):
             ExpressionAttributeValues={":done": "done", ":now": datetime.now(UTC).isoformat()},
         )
 
+    def is_done(self, name: str) -> bool:
+        """Whether the once-only action was done (an e-mail sent: the staff console reads a receipt's)."""
+        stored = self.table.get_item(Key=keys.claim(name), ConsistentRead=True).get("Item")
+        return stored is not None and stored.get("state", "done") == "done"  # claims before leases: done
+
     def release(self, name: str) -> None:
         """Undo a claim whose action failed, so that a retry performs it."""
         self.table.delete_item(Key=keys.claim(name))
