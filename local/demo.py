@@ -58,6 +58,7 @@ def main() -> int:
         demo.fill_and_upload_qc(order_ids)
         finished = demo.wait_for(order_ids, lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "done")
         summary = demo.collect(finished)
+        summary["contact_sheets"] = demo.contact_sheets()
         month = datetime.now(UTC).strftime("%Y-%m")
         summary["attendance"] = demo.hand_in_attendance(month)
         summary["pay_period"] = demo.run_pay_period(month)
@@ -235,6 +236,15 @@ class Demo:
     def send_by_smtp(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.outputs["smtp"]["host"], self.outputs["smtp"]["port"], timeout=30) as smtp:
             smtp.send_message(message)
+
+    def contact_sheets(self) -> list[str]:
+        """Each group's contact sheet (written when the sample reference data was applied) to contact-sheets/."""
+        folder = self.out / "contact-sheets"
+        folder.mkdir(parents=True, exist_ok=True)
+        listed = self.s3.list_objects_v2(Bucket=self.outputs["artifacts_bucket"], Prefix=artifacts.CONTACT_SHEETS)
+        for item in listed.get("Contents", []):
+            (folder / item["Key"].rsplit("/", 1)[-1]).write_bytes(self._artifact(item["Key"]))
+        return sorted(str(p.relative_to(self.out)) for p in folder.glob("*.html"))
 
     def _artifact(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.outputs["artifacts_bucket"], Key=key)["Body"].read())
@@ -421,7 +431,16 @@ class Demo:
             "emails": sorted(p.name for p in (self.out / "outbox").glob("*.eml")),
             "artifacts": {
                 name: str(self.out / name)
-                for name in ("worksheets", "qc", "outbox", "cards", "payroll", "payslips", "attendance")
+                for name in (
+                    "worksheets",
+                    "qc",
+                    "outbox",
+                    "cards",
+                    "payroll",
+                    "payslips",
+                    "attendance",
+                    "contact-sheets",
+                )
             },
         }
 

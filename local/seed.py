@@ -38,12 +38,14 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
         mailer=Mailer(settings.sender_email),
     )
     sample_keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
+    # photos first, as the office uploads them before naming them: the contact sheets sent when the reference
+    # data is applied show them
+    for photo in sorted((SAMPLES / "photos").glob("*.png")):
+        ports.uploads.put(f"photos/{photo.name}", photo.read_bytes(), "image/png")
     book = SAMPLES / "reference.xlsx"
     result = apply_reference_workbook(
         ports, book.read_bytes(), f"samples/{book.name}#local-seed", sample_keys.__getitem__
     )
     if result is None:
         raise RuntimeError(f"{book} was refused: see the report under reference-reports/ in the uploads bucket")
-    for photo in sorted((SAMPLES / "photos").glob("*.png")):
-        ports.uploads.put(f"photos/{photo.name}", photo.read_bytes(), "image/png")
     return [{"buyer_id": buyer_id, "api_key": sample_keys[buyer_id]} for buyer_id in sample_keys]

@@ -68,3 +68,16 @@ def test_insert_cards_cannot_write_uploads_or_the_table_beyond_its_e_mail_claims
     # the once-only claim of the office's missing-photo e-mail is all it writes
     claim = {"dynamodb:LeadingKeys": "ONCE#mail#photo-missing#CUS-01#cusco-01.png"}
     assert allowed(telar, "InsertCardsFunction", "dynamodb:PutItem", table, **claim)
+
+
+def test_reference_uploads_read_photos_and_write_contact_sheets_only(telar: LocalCloud) -> None:
+    uploads = f"arn:aws:s3:::{telar.outputs['uploads_bucket']}"
+    artifacts = f"arn:aws:s3:::{telar.outputs['artifacts_bucket']}"
+    # The photo options are read, a missing one is a 404 (ListBucket), and the group's sheet is written
+    assert allowed(telar, "ReferenceUploadFunction", "s3:GetObject", f"{uploads}/photos/cusco-01.png")
+    assert allowed(telar, "ReferenceUploadFunction", "s3:ListBucket", uploads)
+    assert allowed(telar, "ReferenceUploadFunction", "s3:PutObject", f"{artifacts}/contact-sheets/pe-cusco.html")
+    # but photos are never changed, and nothing else of the artifacts bucket is read or written
+    assert not allowed(telar, "ReferenceUploadFunction", "s3:PutObject", f"{uploads}/photos/cusco-01.png")
+    assert not allowed(telar, "ReferenceUploadFunction", "s3:PutObject", f"{artifacts}/cards/o-1/cards.html")
+    assert not allowed(telar, "ReferenceUploadFunction", "s3:GetObject", f"{artifacts}/payroll/o-1/p.xlsx")

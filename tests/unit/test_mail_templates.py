@@ -31,7 +31,7 @@ def _payrolls() -> list[GroupPayroll]:
 def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
     rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
     rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply", "order_cancelled"}
-    rendered |= {"payslips", "photo_missing"}  # photo_missing: tests/unit/test_insert_cards.py
+    rendered |= {"payslips", "photo_missing", "contact_sheet"}  # photo_missing: tests/unit/test_insert_cards.py
     rendered |= {f"buyer_{news}" for news in ("confirmed", "date_changed", "ready", "attention", "cancelled")}
     rendered |= {"attendance_receipt", "attendance_report", "attendance_sheet"}  # tests/unit/test_attendance_*.py
     assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
@@ -241,6 +241,7 @@ MANAGER_MAILS = (
     "inbound_reply",
     "order_cancelled",
     "payslips",
+    "contact_sheet",
 )
 
 
@@ -264,6 +265,7 @@ def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) ->
         "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
         "order_cancelled": {"group": GROUP, "assignment": a, "reference": "PO-1"},
         "payslips": {"group": GROUP, "period": "2026-11", "makers": 3, "pay_date": "2026-12-05"},
+        "contact_sheet": {"group": GROUP, "makers": 4},
     }
     english = {name: render_mail(name, "en", **contexts[name]) for name in MANAGER_MAILS}
     for name in MANAGER_MAILS:

@@ -18,7 +18,8 @@ Artifacts bucket (Telar writes, people download):
 - ``payroll/<order>/``: an order's payroll files, for reference; ``payroll/periods/<period>/``: the pay run's
   files to pay from, and payslips;
 - ``attendance/<month>/attendance-<group>-<month>.xlsx``: a group's blank attendance sheet as mailed to its manager;
-- ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size.
+- ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size;
+- ``contact-sheets/<group>.html``: a group's contact sheet, each maker's photo options to choose from (the latest).
 
 Keys are deterministic: a stage that runs again writes the same keys with the same content.
 """
@@ -36,6 +37,7 @@ REFERENCE_REPORTS: Final = "reference-reports/"
 REFERENCE_EXPORTS: Final = "reference-exports/"
 CURRENT_REFERENCE_EXPORT: Final = f"{REFERENCE_EXPORTS}current.xlsx"
 PHOTO_CACHE: Final = "cards/photo-cache/"
+CONTACT_SHEETS: Final = "contact-sheets/"
 
 
 def order_papers_prefix(order_id: str) -> str:
@@ -89,6 +91,11 @@ def packing_list_key(order_id: str) -> str:
 def buyer_documents(order_id: str) -> dict[str, str]:
     """The documents a ready order's buyer is given links to, by the name the order lists them under."""
     return {"cards": cards_key(order_id), "packing_list": packing_list_key(order_id)}
+
+
+def contact_sheet_key(group_id: str) -> str:
+    """A group's contact sheet (its makers' numbered photo options), rewritten when their options change."""
+    return f"{CONTACT_SHEETS}{group_id}.html"
 
 
 def photo_cache_key(digest: str) -> str:

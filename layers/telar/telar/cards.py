@@ -140,10 +140,10 @@ def photo_files_needed(rows: Iterable[tuple[str, QcRow]], ref: ReferenceData, ge
         if (
             row.passed > 0
             and maker
-            and maker.photo_file
+            and maker.card_photo
             and consent_of(maker, groups.get(maker.group_id), generated_at).photo
         ):
-            needed[maker.worker_id] = maker.photo_file
+            needed[maker.worker_id] = maker.card_photo
     return needed
 
 
@@ -284,20 +284,20 @@ def _photo(maker: Maker | None, consent: ConsentChange, photo: bytes | None, war
     if maker is None or not consent.photo:
         return None
     if not photo:
-        if maker.photo_file:
+        if maker.card_photo:
             warnings.append(
-                f"photo {maker.photo_file} of {maker.worker_id} is missing or unreadable: card printed without it"
+                f"photo {maker.card_photo} of {maker.worker_id} is missing or unreadable: card printed without it"
             )
         return None
     if len(photo) > MAX_PHOTO_BYTES:
         warnings.append(
-            f"photo {maker.photo_file} of {maker.worker_id} is {len(photo)} bytes "
+            f"photo {maker.card_photo} of {maker.worker_id} is {len(photo)} bytes "
             f"(limit {MAX_PHOTO_BYTES}): card printed without it"
         )
         return None
     mime = next((m for magic, m in _IMAGE_TYPES if photo.startswith(magic)), None)
     if mime is None:
-        warnings.append(f"photo {maker.photo_file} of {maker.worker_id} is not a PNG, JPEG or GIF image")
+        warnings.append(f"photo {maker.card_photo} of {maker.worker_id} is not a PNG, JPEG or GIF image")
         return None
     return f"data:{mime};base64,{base64.b64encode(photo).decode('ascii')}"
 

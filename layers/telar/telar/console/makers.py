@@ -24,7 +24,7 @@ class MakerPhoto:
 
 
 def photo_key(maker: Maker) -> str | None:
-    return f"{PHOTOS}{maker.photo_file}" if maker.photo_file else None
+    return f"{PHOTOS}{maker.card_photo}" if maker.card_photo else None
 
 
 def maker_photos(makers: Iterable[Maker], today: date, exists: Callable[[str], bool]) -> list[MakerPhoto]:

@@ -1,5 +1,6 @@
 """Reference data: groups, makers, catalog, wage rules and buyers (uploaded by staff)."""
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ TIME_KINDS: tuple[TimeKind, ...] = get_args(TimeKind)
 Language = Literal["es", "th", "en"]
 LANGUAGES: tuple[Language, ...] = ("en", "es", "th")
 UNTRANSLATED_MARK: Final = " [EN]"  # after an English word shown where her language has none yet
+MAX_PHOTO_OPTIONS: Final = 3  # the contact sheet shows three options per maker, as the partners print them
+_PHOTO_FILE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width spaces, soft hyphen
 
 
@@ -146,7 +149,18 @@ class Maker(_Ref):
     consent: tuple[ConsentChange, ...] = Field(
         default=(), description="consent changes, oldest first; none recorded means nothing is shown"
     )
-    photo_file: str | None = None
+    photo_file: str | None = Field(
+        default=None, description="her card photo under photos/ when she has no Photo options (as before them)"
+    )
+    photo_options: tuple[str, ...] = Field(
+        default=(),
+        description=f"up to {MAX_PHOTO_OPTIONS} photo file names under photos/, comma-separated, printed numbered "
+        "1-3 on her group's contact sheet for her to choose from",
+    )
+    photo_choice: int | None = Field(
+        default=None,
+        description="the number (1, 2 or 3) of the option she chose for her cards; blank: not chosen yet",
+    )
     story: str | None = Field(
         default=None, description="her story as kept before stories per language (printed only when she has none)"
     )
@@ -184,6 +198,45 @@ class Maker(_Ref):
         if len(set(days)) != len(days):
             raise ValueError("two consent changes on the same day: which one she meant is unknown")
         return tuple(sorted(changes, key=lambda c: c.effective))
+
+    @field_validator("photo_options")
+    @classmethod
+    def _photo_options(cls, options: tuple[str, ...]) -> tuple[str, ...]:
+        if len(options) > MAX_PHOTO_OPTIONS:
+            raise ValueError(f"at most {MAX_PHOTO_OPTIONS} photo file names, comma-separated ({len(options)} given)")
+        for name in options:
+            # a bare file name: the key is photos/<name>, so a path could reach other folders of the bucket
+            if not _PHOTO_FILE.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} is not a file name under photos/: letters, digits, '.', '-' and '_' only, "
+                    "no folders, at most 100 characters (e.g. cusco-01-a.jpg)"
+                )
+        if len(set(options)) != len(options):
+            raise ValueError("each photo option once: the same file is listed twice")
+        return options
+
+    @field_validator("photo_choice")
+    @classmethod
+    def _chosen_option_exists(cls, choice: int | None, info: ValidationInfo) -> int | None:
+        if choice is None:
+            return None
+        if "photo_options" not in info.data:  # the options are invalid: reported at their own cell
+            return choice
+        options = info.data["photo_options"]
+        if not options:
+            raise ValueError("blank: she has no Photo options to choose from")
+        if not 1 <= choice <= len(options):
+            numbers = "1" if len(options) == 1 else f"1 to {len(options)}"
+            raise ValueError(f"the number of one of her {len(options)} Photo options: {numbers}")
+        return choice
+
+    @property
+    def card_photo(self) -> str | None:
+        """The photo file her cards print (with her photo consent): the option she chose; until she chooses, or
+        for a maker with no options, her Photo file as before options existed."""
+        if self.photo_choice is not None and self.photo_choice <= len(self.photo_options):
+            return self.photo_options[self.photo_choice - 1]
+        return self.photo_file
 
     @field_validator("stories")
     @classmethod

@@ -13,6 +13,12 @@ bill of materials has (`materials`: `SKU`, `Material`, `Name es`, `Name th`, `Un
 unknown columns are refused (a misspelt header would lose data) unless they start with `Note`. Yes/no cells take
 yes, y, true, 1, x, sí (and no, n, false, 0); dates and numbers are read as on the QC sheet.
 
+Card photos: the makers sheet's `Photo options` holds up to 3 file names under `photos/` in the uploads bucket,
+comma-separated (bare names: letters, digits, `.`, `-`, `_`), printed numbered 1-3 on the group's contact sheet;
+`Photo choice` is the number she chose (1, 2 or 3; blank: not chosen yet), and her cards print that option. Until
+she chooses, and for a maker with no options, cards print her `Photo file` as before. Consent is unchanged: no
+photo is printed without her photo consent (the `consent` sheet).
+
 Words in the groups' languages: the catalog's `Name es` and `Name th` beside its English `Name`; the `defects`
 sheet, a label per language for each defect code of the catalog (`Code`, `Label en`, `Label es`, `Label th`; a QC
 sheet may name a defect by its code or any of its labels); the `option_words` sheet, the words buyers use in an

@@ -5,7 +5,8 @@ telar.reference_guards) unless the workbook confirms it; a valid book becomes th
 (see the reference store's put_reference) and earlier versions stay readable. Makers left out are kept, inactive;
 buyers left out or deactivated lose API access at once.
 New buyers get an API key by e-mail, once; only its hash is stored. Every step is safe to repeat: an
-upload delivered twice finds its data already in force and its e-mails already sent.
+upload delivered twice finds its data already in force and its e-mails already sent. Each group whose makers'
+photo options are new gets its contact sheet (telar.stages.contact_sheets), once per set of options.
 """
 
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from telar.reference_book import (
 from telar.reference_guards import revoked_buyers, risky_changes
 from telar.rendering import render_mail
 from telar.sheets.reference_book import read_reference_book, write_reference_book
+from telar.stages.contact_sheets import send_contact_sheets
 from telar.stages.notify import keep_error_report, send_once
 
 
@@ -174,6 +176,10 @@ def apply_reference_workbook(
         invite_reply=True,
         thread=thread,
     )
+    if result.version == ports.reference.reference_version():  # an older version's options are not the ones to print
+        # last: the version is applied and the office told, so a failed send (raised for the queue to retry) undoes
+        # neither, and the retry finds both done
+        send_contact_sheets(ports, exported.reference)
     return result
 
 

@@ -1,0 +1,68 @@
+"""Contact sheets sent when a reference version is applied: one per group whose makers' photo options are new.
+
+Runs after the version is in force and the office's receipt is sent, so nothing here can undo it. A group's sheet
+is written and mailed to its manager once per set of options (a claim named by a hash of them): a redelivered
+upload, or a later upload that changes only choices or other columns, sends nothing. A failed send releases the
+claim and raises, so the queue's retry sends it; the version stays applied (the retry finds it in force).
+"""
+
+from datetime import UTC, datetime
+
+from telar import contact_sheets
+from telar.adapters.mail import Attachment, OutgoingMail
+from telar.artifacts import PHOTOS, contact_sheet_key
+from telar.models import ReferenceData
+from telar.observability import logger
+from telar.ports import Ports
+from telar.rendering import render_mail
+
+HTML = "text/html; charset=utf-8"
+
+
+def _print_photo(ports: Ports, file: str) -> bytes | None:
+    """The option at print size, or None when it is missing or unreadable: the sheet then shows a box saying so."""
+    # imported here: Pillow is cold-start time that most reference uploads (no new options) never need
+    from telar.photos import PhotoUnreadable, to_print
+
+    data = ports.uploads.get_if_exists(PHOTOS + file)
+    if data is None:
+        return None
+    try:
+        return to_print(data)
+    except PhotoUnreadable as error:
+        logger.warning("photo option unreadable: shown as missing on the contact sheet", file=file, error=str(error))
+        return None
+
+
+def send_contact_sheets(ports: Ports, ref: ReferenceData, now: datetime | None = None) -> list[str]:
+    """Write and mail the contact sheet of each group whose photo options have not been sent yet; returns their ids."""
+    today = (now or datetime.now(UTC)).date()
+    sent = []
+    for group in ref.groups:
+        makers = contact_sheets.makers_to_choose(ref, group.group_id, today)
+        if not makers:
+            continue
+        claim = f"contact-sheet#{group.group_id}#{contact_sheets.options_digest(makers)}"
+        if not ports.claims.claim(claim):  # these options were sent (or another delivery is sending them)
+            continue
+        try:
+            photos = {f: _print_photo(ports, f) for f in contact_sheets.photo_files(makers)}
+            html = contact_sheets.render_contact_sheet(group, makers, photos).encode()
+            key = contact_sheet_key(group.group_id)
+            ports.artifacts.put(key, html, HTML)
+            mail = render_mail("contact_sheet", group.language, group=group, makers=len(makers))
+            ports.mailer.send(
+                OutgoingMail(
+                    to=[str(group.manager_email)],
+                    subject=mail.subject,
+                    text=mail.text,
+                    attachments=(Attachment(key.rsplit("/", 1)[-1], html, HTML),),
+                )
+            )
+        except Exception:
+            ports.claims.release(claim)  # a retry (the queue redelivers the upload) writes and sends it again
+            raise
+        ports.claims.complete(claim)
+        sent.append(group.group_id)
+        logger.info("contact sheet sent", group_id=group.group_id, makers=len(makers))
+    return sent
