@@ -50,6 +50,9 @@ DEFAULT_API_PORT = 3000
 DEFAULT_AWS_PORT = 4566
 DEFAULT_SMTP_PORT = 2525
 VISIBILITY_TIMEOUT_ENV = "TELAR_LOCAL_VISIBILITY_TIMEOUT"
+# Every function's environment here, never on AWS: buyers' webhook URLs may be http to this machine (a receiver
+# a developer or a test runs on 127.0.0.1), which telar.webhooks refuses everywhere else.
+LOCAL_VARIABLES = {"WEBHOOKS_ALLOW_PRIVATE": "true"}
 
 _ONE_PER_PROCESS = threading.Lock()
 
@@ -230,6 +233,7 @@ class LocalCloud:
             },
             region=self.region,
             endpoint_url=self.endpoint.url,
+            local_variables=LOCAL_VARIABLES,
         )
         self.runtime.install(session)
         self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default

@@ -16,6 +16,7 @@ from telar.adapters.functions import FunctionInvoker
 from telar.adapters.identity import CognitoIdentity
 from telar.adapters.mail import Attachment, Mailer
 from telar.adapters.storage import Storage, StoredObject
+from telar.adapters.webhooks import WebhookQueue, WebhookSecrets
 from telar.adapters.workflow import Workflow
 from telar.capacity import CapacityLedger
 from telar.inbound import MailThread
@@ -32,6 +33,7 @@ from telar.models import (
 from telar.models.api_key import ApiKey
 from telar.reference_guards import OpenWork
 from telar.settings import Settings, get_console_settings, get_settings
+from telar.webhooks import WebhookEvent
 
 
 class OrderStore(Protocol):
@@ -142,6 +144,21 @@ class MailSender(Protocol):
     ) -> str: ...
 
 
+class WebhookOutbox(Protocol):
+    """Buyers' webhook events on their way to the delivery function (at least once; it de-duplicates)."""
+
+    def publish(self, event: WebhookEvent) -> None: ...
+    def retry_later(self, receipt_handle: str, seconds: int) -> None: ...
+
+
+class SecretStore(Protocol):
+    """Buyers' webhook secrets: kept retrievable (they sign), encrypted, readable only where needed."""
+
+    def create(self, buyer_id: str, secret: str) -> bool: ...
+    def get(self, buyer_id: str) -> str | None: ...
+    def delete(self, buyer_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     settings: Settings
@@ -155,6 +172,8 @@ class Ports:
     artifacts: ObjectStore
     workflow: WorkflowEngine
     mailer: MailSender
+    webhooks: WebhookOutbox
+    webhook_secrets: SecretStore
 
 
 @cache
@@ -167,6 +186,8 @@ def default_ports() -> Ports:
         artifacts=Storage(s.artifacts_bucket),
         workflow=Workflow(s.state_machine_arn),
         mailer=Mailer(s.sender_email),
+        webhooks=WebhookQueue(s.webhook_queue_url),
+        webhook_secrets=WebhookSecrets(s.webhook_secrets_path),
     )
 
 

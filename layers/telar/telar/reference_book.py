@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from telar.errors import PieceRateNotFound, SheetProblem
 from telar.models import Group, Maker, Product, ReferenceData
 from telar.models.reference import ReferenceRows
+from telar.webhooks import url_problem
 
 
 @cache
@@ -91,6 +92,16 @@ def book_problems(rows: ReferenceRows) -> list[SheetProblem]:
         if product.min_quantity > product.max_quantity:
             add("catalog", row.cell("max_quantity"), product.max_quantity, "at least the Min quantity")
     return problems
+
+
+def webhook_problems(rows: ReferenceRows, allow_private: bool) -> list[SheetProblem]:
+    """Buyers' webhook URLs Telar may POST to: https to a public host; ``allow_private`` (the local cloud only)
+    also takes http and loopback or private addresses."""
+    return [
+        SheetProblem("buyers", row.cell("webhook_url"), buyer.webhook_url, problem)
+        for row, buyer in rows.items("buyers")
+        if buyer.webhook_url and (problem := url_problem(buyer.webhook_url, allow_private))
+    ]
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

@@ -26,6 +26,11 @@ def new_api_key() -> str:
     return "tlr_" + secrets.token_urlsafe(32)
 
 
+def new_webhook_secret() -> str:
+    """A buyer's webhook signing secret: kept retrievable (it signs every event), so not hashed like a key."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 def issue_api_key(store: AuthStore, buyer_id: str) -> tuple[str, ApiKey]:
     """A new key for the buyer, returned once in plain text; the buyer's other keys keep working.
 

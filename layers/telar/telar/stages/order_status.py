@@ -97,5 +97,5 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         if status is OrderStatus.READY_TO_SHIP:
             buyer_news.ready(ports, current, fields["units_passed"])
         else:
-            buyer_news.tell_buyer(ports, current, "attention", reason=fields.get("status_reason") or "")
+            buyer_news.attention(ports, current, fields.get("status_reason") or "")
     return status.value
