@@ -27,6 +27,7 @@ from telar.json_body import BodyInvalid, decode_body, parse_json_body
 from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics
 from telar.ports import default_ports
+from telar.webhooks import webhooks_section
 
 if TYPE_CHECKING:  # the OpenAPI models cost ~70 ms of every cold start; only /openapi.json and /docs build them
     from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
@@ -44,6 +45,7 @@ app.configure_openapi(
     # as its OpenAPI JSON, which the document's models validate into an APIKey scheme when it is asked for
     security_schemes={"apiKey": cast("SecurityScheme", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER})},
     security=[{"apiKey": []}],
+    openapi_extensions={"webhooks": webhooks_section()},  # a plain dict: no OpenAPI model is built at init
 )
 
 

@@ -4,6 +4,7 @@ validation, idempotency, pagination, status, the OpenAPI document and the start 
 import base64
 import importlib.util
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,7 @@ from telar.auth.__main__ import main as auth_cli
 from telar.models import Buyer, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
+from telar.webhooks import EVENT_TYPES, WebhookEvent, signed_headers
 from tests.conftest import ROOT, SAMPLES, import_sample_reference
 from tests.template_tools import load_template
 
@@ -489,6 +491,32 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
         for method, op in operations.items():
             assert op["summary"] and op["summary"] != f"{method.upper()} {path}", (method, path)
             assert len(op.get("description", "")) > 20, (method, path)
+
+
+def test_openapi_document_describes_webhooks_with_an_example_that_verifies(api: Any) -> None:
+    # Given the OpenAPI document's webhooks section
+    status, _, doc = api("GET", "/openapi.json")
+    assert status == 200
+    hook = doc["webhooks"]["orderEvent"]["post"]
+    assert {p["name"] for p in hook["parameters"]} == {"Telar-Signature", "Telar-Timestamp", "Telar-Event-Id"}
+    body = hook["requestBody"]["content"]["application/json"]
+    assert set(body["schema"]["properties"]["type"]["enum"]) == set(EVENT_TYPES.values())
+    # When its Python example is run on a request Telar signed, and on a tampered one
+    example = hook["description"].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(example, scope)  # noqa: S102 - our own documentation's example
+    event = WebhookEvent(
+        event_id="evt_doc",
+        type="order.cancelled",
+        buyer_id="b",
+        created_at=datetime.now(UTC),
+        data=body["example"]["data"],
+    )
+    headers = signed_headers(event, "whsec_doc", int(time.time()))
+    # Then it accepts the one and refuses the other
+    assert scope["verified_event"]("whsec_doc", headers, event.body())["id"] == "evt_doc"
+    assert scope["verified_event"]("whsec_doc", headers, event.body() + b" ") is None
+    assert scope["verified_event"]("whsec_other", headers, event.body()) is None
 
 
 def test_the_api_serves_human_readable_docs(api: Any) -> None:

@@ -126,3 +126,103 @@ def url_problem(url: str, allow_private: bool = False) -> str | None:
     if not address_allowed(str(literal), allow_private):
         return "a public address (not loopback, private or link-local)"
     return None
+
+
+VERIFY_EXAMPLE: Final = '''\
+import hashlib, hmac, json, time
+
+def verified_event(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> dict | None:
+    """The event if Telar signed this request (the raw body, as received), else None."""
+    timestamp = headers.get("Telar-Timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+        return None  # missing, or too old: a replayed request
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, headers.get("Telar-Signature", "")):
+        return None
+    return json.loads(body)  # then de-duplicate on event["id"] (the Telar-Event-Id header)
+'''
+
+
+def webhooks_section() -> dict[str, Any]:
+    """The OpenAPI document's ``webhooks``: what Telar POSTs to a buyer's URL, how to verify it, how it retries.
+    A plain dict (OpenAPI 3.1), so describing it costs a function's cold start nothing."""
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    date_field = {"type": "string", "format": "date"}
+    return {
+        "orderEvent": {
+            "post": {
+                "summary": "News of your order, POSTed to your webhook URL",
+                "description": (
+                    "Optional: Telar POSTs these to the https URL on your buyer record (ask us to set it; you get "
+                    "a signing secret by e-mail, once). The same events as the e-mails: `order.confirmed`, "
+                    "`order.date_changed`, `order.ready_to_ship` (read the order for its `artifacts` links), "
+                    "`order.needs_attention` and `order.cancelled`.\n\n"
+                    f"**Verify every request.** `{SIGNATURE_HEADER}` is the hex HMAC-SHA256, keyed with your "
+                    f"secret, of `{TIMESTAMP_HEADER}` + `.` + the raw body. Refuse a timestamp more than "
+                    f"{TOLERANCE_SECONDS // 60} minutes away from your clock.\n\n"
+                    f"**Answer 2xx quickly.** Anything else, or no answer within 8 seconds, is retried after "
+                    f"{RETRY_FIRST_SECONDS} s, doubling up to {RETRY_MAX_SECONDS // 60} minutes, 8 attempts in all "
+                    "(about 45 minutes); then our team is alerted. An event may arrive more than once and out of "
+                    f"order: `{EVENT_ID_HEADER}` (also `id` in the body) is the same on every attempt, so process "
+                    "each id once, and read the order (`GET /orders/{order_id}`) for its state now.\n\n"
+                    "```python\n" + VERIFY_EXAMPLE + "```"
+                ),
+                "security": [],
+                "parameters": [
+                    {**header, "name": SIGNATURE_HEADER, "description": "hex HMAC-SHA256 of timestamp.body"},
+                    {**header, "name": TIMESTAMP_HEADER, "description": "seconds since the epoch, when signed"},
+                    {**header, "name": EVENT_ID_HEADER, "description": "the event's id: de-duplicate on it"},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "type", "created_at", "data"],
+                                "properties": {
+                                    "id": {"type": "string", "examples": ["evt_3f1c0a9e4b7d2c65a8e1f0b9d4c7a2e6"]},
+                                    "type": {"type": "string", "enum": list(EVENT_TYPES.values())},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "required": ["order_id", "buyer_reference", "committed_ship_date"],
+                                        "properties": {
+                                            "order_id": {"type": "string"},
+                                            "buyer_reference": {"type": "string"},
+                                            "committed_ship_date": date_field,
+                                            "expected_ship_date": {
+                                                **date_field,
+                                                "description": "confirmed, date_changed: when it is planned to ship",
+                                            },
+                                            "previous_ship_date": {**date_field, "description": "date_changed"},
+                                            "reason": {
+                                                "type": "string",
+                                                "description": "date_changed, needs_attention (and confirmed when "
+                                                "the plan is later than the committed date)",
+                                            },
+                                            "units_passed": {"type": "integer", "description": "ready_to_ship"},
+                                        },
+                                    },
+                                },
+                            },
+                            "example": {
+                                "id": "evt_3f1c0a9e4b7d2c65a8e1f0b9d4c7a2e6",
+                                "type": "order.date_changed",
+                                "created_at": "2027-01-20T14:03:11+00:00",
+                                "data": {
+                                    "order_id": "ord-20270112-7f3a",
+                                    "buyer_reference": "PO-2027-014",
+                                    "committed_ship_date": "2027-02-15",
+                                    "previous_ship_date": "2027-02-15",
+                                    "expected_ship_date": "2027-02-22",
+                                    "reason": "some units did not pass quality control and are being made again",
+                                },
+                            },
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "Received (any 2xx will do)"}},
+            }
+        }
+    }
