@@ -504,7 +504,7 @@ def test_openapi_document_describes_webhooks_with_an_example_that_verifies(api: 
     # When its Python example is run on a request Telar signed, and on a tampered one
     example = hook["description"].split("```python\n", 1)[1].split("```", 1)[0]
     scope: dict[str, Any] = {}
-    exec(example, scope)  # noqa: S102 - our own documentation's example
+    exec(example, scope)
     event = WebhookEvent(
         event_id="evt_doc",
         type="order.cancelled",
