@@ -238,7 +238,7 @@ def _with_webhook(data: bytes, row: int, url: str) -> bytes:
     """The workbook with a Webhook URL column on the buyers sheet (the samples predate it) and ``url`` at ``row``."""
     workbook = openpyxl.load_workbook(BytesIO(data))
     ws = workbook["buyers"]
-    column = next((c.column for c in ws[1] if c.value == "Webhook URL"), ws.max_column + 1)
+    column = next((c.column for c in ws[1] if str(c.value).lower() == "webhook url"), ws.max_column + 1)
     ws.cell(row=1, column=column).value = "Webhook URL"
     ws.cell(row=row, column=column).value = url
     out = BytesIO()

@@ -128,7 +128,8 @@ SHEETS: Final = (
         "buyers",
         Buyer,
         ("buyer_id",),
-        "Wholesale buyers. A new buyer gets an API key by e-mail, once.",
+        "Wholesale buyers. A new buyer gets an API key by e-mail, once. A Webhook URL (https://) also gets her "
+        "order news POSTed there, signed with a secret she is e-mailed once.",
     ),
 )
 _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
@@ -136,7 +137,7 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "care_instructions": get_args(Group.model_fields["language"].annotation),
     "time_rates": TIME_KINDS,
 }
-_WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
+_WORDS = {"id": "ID", "sku": "SKU", "usd": "USD", "url": "URL"}
 
 
 # ---------------------------------------------------------------------------------------------- columns
