@@ -396,7 +396,7 @@ class LocalCloud:
         assert self.stack is not None and self.api is not None and self.outbox is not None
         stack_outputs = self.stack.outputs
         return {
-            "api_url": self.api.url,
+            "api_url": self.api.stage_url,  # under the stage, as the ApiUrl output on AWS
             "aws_endpoint": self.endpoint.url,
             "region": self.region,
             "account_id": self.pseudo.account_id,
@@ -408,7 +408,7 @@ class LocalCloud:
             "smtp": {"host": self.smtp.host, "port": self.smtp.port} if self.smtp else None,
             "inbound_address": stack_outputs.get("InboundAddress"),
             "buyers": buyers,
-            "console_url": f"{self.api.url}/console",
+            "console_url": f"{self.api.stage_url}/console",
             "staff": self.staff,
             "routes": [f"{r.method} {r.path}" for r in self.stack.routes],
             "functions": {logical_id: spec.name for logical_id, spec in self.stack.functions.items()},

@@ -170,7 +170,14 @@ def get_catalog() -> orders.Catalog:
 
 @app.get("/openapi.json", security=[{}], summary="This document", description="The OpenAPI description of the API.")
 def openapi() -> Response[str]:
-    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type=JSON)
+    from aws_lambda_powertools.event_handler.openapi.models import Server  # only this route builds the models
+
+    # the server is where this document was asked for: "/v1" under the stage (execute-api, the local cloud),
+    # "/" behind a custom domain; as powertools finds it for /docs
+    context = app.current_event.request_context
+    staged = context.stage and (context.path or "").startswith(f"/{context.stage}/")
+    server = Server(url=f"/{context.stage}" if staged else "/")
+    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(servers=[server]), content_type=JSON)
 
 
 def _problem_json(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None, **more: Any) -> str:

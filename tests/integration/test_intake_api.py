@@ -469,6 +469,7 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
     status, _, doc = api("GET", "/openapi.json")
     assert status == 200 and doc["openapi"].startswith("3.")
     validate(doc)
+    assert doc["servers"] == [{"url": "/v1"}]  # asked for under the stage, as on execute-api
     assert {"/orders", "/orders/{order_id}", "/catalog"} <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["apiKey"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     post = doc["paths"]["/orders"]["post"]
