@@ -57,6 +57,27 @@ class FieldProblem(BaseModel, defer_build=True):
 class Problem(BaseModel, defer_build=True):
     """Problem details (RFC 9457): the body of every error this API sends."""
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Entity",
+                    "status": 422,
+                    "detail": "The order cannot be accepted as it is.",
+                    "errors": [
+                        {
+                            "field": "requested_ship_date",
+                            "message": "the workshops can ship by 2027-03-15 at the earliest; send "
+                            '"accept_later_date": true to take that date',
+                        }
+                    ],
+                    "earliest_ship_date": "2027-03-15",
+                }
+            ]
+        }
+    }
+
     type: str = "about:blank"
     title: str
     status: int

@@ -18,7 +18,7 @@ from openapi_spec_validator import validate
 from telar import orders
 from telar.auth import hash_api_key, issue_api_key, revoke_api_key
 from telar.auth.__main__ import main as auth_cli
-from telar.models import Buyer, OrderStatus, ReferenceData
+from telar.models import Buyer, OrderRequest, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
 from telar.webhooks import EVENT_TYPES, WebhookEvent, signed_headers
@@ -487,6 +487,11 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
                 assert list(reply["content"]) == [expected], (path, status)
     problem = doc["components"]["schemas"]["Problem"]
     assert {"title", "status", "detail"} <= set(problem["required"])
+    # and its examples are what the API takes and answers
+    [example] = doc["components"]["schemas"]["OrderRequest"]["examples"]
+    OrderRequest.model_validate(example)
+    [problem_example] = problem["examples"]
+    assert problem_example["status"] == 422 and set(problem_example) <= set(problem["properties"])
     # And every operation says what it is for in words, not by repeating its method and path
     for path, operations in doc["paths"].items():
         for method, op in operations.items():
