@@ -448,6 +448,9 @@ class MemorySecrets:
         self.secrets[buyer_id] = secret
         return True
 
+    def replace(self, buyer_id: str, secret: str) -> None:
+        self.secrets[buyer_id] = secret
+
     def get(self, buyer_id: str) -> str | None:
         return self.secrets.get(buyer_id)
 

@@ -54,6 +54,10 @@ class WebhookSecrets:
             return False
         return True
 
+    def replace(self, buyer_id: str, secret: str) -> None:
+        """A new secret in place of hers (an operator's rotation)."""
+        client("ssm").put_parameter(Name=self._name(buyer_id), Value=secret, Type="SecureString", Overwrite=True)
+
     def get(self, buyer_id: str) -> str | None:
         ssm = client("ssm")
         try:
