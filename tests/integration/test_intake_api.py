@@ -21,8 +21,13 @@ from telar.auth.__main__ import main as auth_cli
 from telar.models import Buyer, OrderRequest, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
+from telar.stages.await_qc import await_qc
+from telar.stages.qc_upload import accept_qc_upload
+from telar.stages.rework import start_rework
+from telar.stages.split_work import split_work
 from telar.webhooks import EVENT_TYPES, WebhookEvent, signed_headers
 from tests.conftest import ROOT, SAMPLES, import_sample_reference
+from tests.pipeline import every_row, upload_filled
 from tests.template_tools import load_template
 
 KEYS = {"buyer-a": "tlr_key_for_buyer_a_0123456789abcdef", "buyer-b": "tlr_key_for_buyer_b_0123456789abcdef"}
@@ -398,6 +403,35 @@ def test_orders_are_listed_newest_first_page_by_page(api: Any) -> None:
     listed = [o["order_id"] for o in first["orders"] + second["orders"]]
     assert listed == list(reversed(ids))
     assert api("GET", "/orders", KEYS["buyer-a"], query={"limit": "0"})[0] == 422
+
+
+def test_status_and_timeline_through_a_rework_round(api: Any, ports: Ports) -> None:
+    # Given an order planned, and its first group's QC sheet signed off with rejects that go back for a round
+    order_id = api("POST", "/orders", KEYS["buyer-a"], _order())[2]["order_id"]
+    assignment_ids = split_work(ports, order_id)
+    await_qc(ports, assignment_ids[0], "token-0")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
+    _, _, before = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
+    assert start_rework(ports, assignment_ids[0])["rework"] is True
+    # When the buyer reads the order
+    status, _, view = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
+    # Then it is in production; that group's first round is done and its second is rework 1, each with its units
+    assert status == 200 and view["status"] == "IN_PRODUCTION"
+    first = ports.assignments.get_assignment(assignment_ids[0])
+    assert first is not None
+    rounds = {(g["group_id"], g["rework_round"]): g for g in view["groups"]}
+    assert rounds[(first.group_id, 0)]["stage"] == "DONE"
+    assert rounds[(first.group_id, 0)]["units_passed"] == first.units_passed
+    assert rounds[(first.group_id, 1)]["stage"] == "REWORK"
+    assert rounds[(first.group_id, 1)]["units_planned"] == first.units_rejected
+    assert {g["stage"] for k, g in rounds.items() if k[0] != first.group_id} <= {"PLANNED", "IN_PRODUCTION"}
+    # and the timeline has the sign-off and the round, in order, and updated_at moved to the last of them
+    entries = [(e["stage"], e["group_id"], e["rework_round"]) for e in view["timeline"]]
+    assert entries.index(("QC_DONE", first.group_id, 0)) < entries.index(("REWORK", first.group_id, 1))
+    assert view["updated_at"] == view["timeline"][-1]["at"] and view["updated_at"] > before["updated_at"]
+    # and no internal id of the round is shown to the buyer
+    assert all(a not in json.dumps(view) for a in (*assignment_ids, f"{assignment_ids[0]}-rework1"))
 
 
 def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: Any, ports: Ports) -> None:
