@@ -2,13 +2,13 @@
 
 Why: buyers reach Telar through API Gateway, which moto's create_stack cannot serve for our
 template. Like `sam local start-api`, but without containers: the routes are the `Type: Api` events
-of template.yaml, served at the root of http://host:port (no stage prefix), and the handler runs
-in-process through the same LambdaRuntime as every other invocation. Unknown routes answer as API
-Gateway does (403 "Missing Authentication Token"); bodies over 10 MB get 413. A route's Lambda REQUEST
-authorizer runs first, as on API Gateway: a missing identity header or an "Unauthorized" error is a 401
-before the function runs, a Deny is a 403, and the authorizer's context reaches the function in
-requestContext.authorizer; answers are cached per identity for ReauthorizeEvery seconds. The API's
-GatewayResponses shape those errors.
+of template.yaml, served under their stage as on the execute-api domain (http://host:port/v1/orders, where
+`sam local` serves them at the root), and the handler runs in-process through the same LambdaRuntime as
+every other invocation. Unknown routes answer as API Gateway does (403 "Missing Authentication Token");
+bodies over 10 MB get 413. A route's Lambda REQUEST authorizer runs first, as on API Gateway: a missing
+identity header or an "Unauthorized" error is a 401 before the function runs, a Deny is a 403, and the
+authorizer's context reaches the function in requestContext.authorizer; answers are cached per identity for
+ReauthorizeEvery seconds. The API's GatewayResponses shape those errors.
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def proxy_event(
     query = {key: values[-1] for key, values in request.args.lists()}
     multi_query = dict(request.args.lists())
     now = datetime.now(UTC)
+    stage = f"/{route.stage}"  # in the URL, not in the event's path (API Gateway's REST proxy event)
+    path = request.path.removeprefix(stage) if request.path.startswith(f"{stage}/") else request.path
     return {
         "resource": route.path,
-        "path": request.path,
+        "path": path,
         "httpMethod": request.method,
         "headers": headers or None,
         "multiValueHeaders": multi_headers or None,
@@ -91,7 +93,7 @@ def proxy_event(
                 "userAgent": request.user_agent.string or None,
                 "apiKey": request.headers.get("x-api-key"),
             },
-            "path": f"/{route.stage}{request.path}",
+            "path": f"{stage}{path}",
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "requestId": request_id,
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -171,7 +173,9 @@ class ApiServer:
         self._auth_lock = threading.Lock()
         self._map = Map(
             [
-                Rule(werkzeug_rule(r.path), endpoint=i, methods=None if r.method == "ANY" else [r.method])
+                Rule(
+                    werkzeug_rule(f"/{r.stage}{r.path}"), endpoint=i, methods=None if r.method == "ANY" else [r.method]
+                )
                 for i, r in enumerate(self.routes)
             ],
             strict_slashes=False,
@@ -184,6 +188,14 @@ class ApiServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def stage_url(self) -> str:
+        """Where the API's routes are: under its stage, as ``https://<id>.execute-api.<region>.amazonaws.com/v1``."""
+        stages = sorted({r.stage for r in self.routes})
+        if len(stages) > 1:
+            raise ValueError(f"one stage per local API server, not {stages}")
+        return f"{self.url}/{stages[0]}" if stages else self.url
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-api", daemon=True)

@@ -50,6 +50,9 @@ DEFAULT_API_PORT = 3000
 DEFAULT_AWS_PORT = 4566
 DEFAULT_SMTP_PORT = 2525
 VISIBILITY_TIMEOUT_ENV = "TELAR_LOCAL_VISIBILITY_TIMEOUT"
+# Every function's environment here, never on AWS: buyers' webhook URLs may be http to this machine (a receiver
+# a developer or a test runs on 127.0.0.1), which telar.webhooks refuses everywhere else.
+LOCAL_VARIABLES = {"WEBHOOKS_ALLOW_PRIVATE": "true"}
 
 _ONE_PER_PROCESS = threading.Lock()
 
@@ -230,6 +233,7 @@ class LocalCloud:
             },
             region=self.region,
             endpoint_url=self.endpoint.url,
+            local_variables=LOCAL_VARIABLES,
         )
         self.runtime.install(session)
         self.faults = FaultInjector(self.runtime)  # tests declare faults on it; none by default
@@ -392,7 +396,7 @@ class LocalCloud:
         assert self.stack is not None and self.api is not None and self.outbox is not None
         stack_outputs = self.stack.outputs
         return {
-            "api_url": self.api.url,
+            "api_url": self.api.stage_url,  # under the stage, as the ApiUrl output on AWS
             "aws_endpoint": self.endpoint.url,
             "region": self.region,
             "account_id": self.pseudo.account_id,
@@ -404,7 +408,7 @@ class LocalCloud:
             "smtp": {"host": self.smtp.host, "port": self.smtp.port} if self.smtp else None,
             "inbound_address": stack_outputs.get("InboundAddress"),
             "buyers": buyers,
-            "console_url": f"{self.api.url}/console",
+            "console_url": f"{self.api.stage_url}/console",
             "staff": self.staff,
             "routes": [f"{r.method} {r.path}" for r in self.stack.routes],
             "functions": {logical_id: spec.name for logical_id, spec in self.stack.functions.items()},

@@ -13,6 +13,7 @@ import shutil
 import smtplib
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from typing import Any
 
 import boto3
 import requests
+from boto3.dynamodb.conditions import Key
 from openpyxl import load_workbook
 
 from local.cloud import LocalCloud
@@ -93,6 +95,7 @@ class Demo:
         self.s3 = boto3.client("s3", **local)
         self.sfn = boto3.client("stepfunctions", **local)
         self.lambda_ = boto3.client("lambda", **local)  # the local cloud answers Invoke with the real handler
+        self.table = boto3.resource("dynamodb", **local).Table(outputs["resources"]["TelarTable"])
         self.key_of: dict[str, str] = {}
         self.handled: set[str] = set()  # artifact keys already saved or filled and uploaded
         self.defects_written: list[dict[str, str]] = []  # each defect a manager wrote, in her language
@@ -132,6 +135,24 @@ class Demo:
         reply.raise_for_status()
         return dict(reply.json())
 
+    def qc_awaited(self, order_id: str) -> set[tuple[str, int]]:
+        """(group, round) of the order whose QC sheet its execution waits for now: the managers' side (their open
+        work in the console), read from the table. The buyer's stages follow the work window instead, and a
+        manager may hand in her sheet as soon as it is awaited."""
+        items = self.table.query(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(keys.assignments_of(order_id))
+        )["Items"]
+        return {
+            (str(i["group_id"]), int(i.get("rework_round", 0)))
+            for i in items
+            if i["sk"] == "ASSIGNMENT" and i.get("status") == "AWAITING_QC"
+        }
+
+    def every_group_awaits_qc(self, order: dict[str, Any]) -> bool:
+        """Each group of the order (as the API lists them) has its QC sheet awaited."""
+        awaited = self.qc_awaited(order["order_id"])
+        return bool(order["groups"]) and all((g["group_id"], g["rework_round"]) in awaited for g in order["groups"])
+
     def wait_for(
         self,
         order_ids: list[str],
@@ -146,8 +167,8 @@ class Demo:
             orders = [self.order(o) for o in order_ids]
             line = "  ".join(
                 f"{o['order_id'][-10:]}: {o['status']} "
-                f"({sum(g['stage'] == 'AWAITING_QC' for g in o['groups'])}/{len(o['groups'])} "
-                f"awaiting QC, {o['units_passed']} passed)"
+                f"({', '.join(f'{n} {s}' for s, n in sorted(Counter(g['stage'] for g in o['groups']).items()))}; "
+                f"{o['units_passed']} passed)"
                 for o in orders
             )
             if line != last:
@@ -166,11 +187,7 @@ class Demo:
 
     def fill_and_upload_qc(self, order_ids: list[str]) -> None:
         """Act as the production managers until the orders finish: a QC sheet for every round, rework too."""
-        self.wait_for(
-            order_ids,
-            lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
-            "every group waits for QC",
-        )
+        self.wait_for(order_ids, self.every_group_awaits_qc, "every group's QC sheet is awaited")
         self.wait_for(
             order_ids,
             lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"),
@@ -183,7 +200,7 @@ class Demo:
         bucket = self.outputs["artifacts_bucket"]
         for order in orders:
             order_id = order["order_id"]
-            waiting = {(g["group_id"], g["rework_round"]) for g in order["groups"] if g["stage"] == "AWAITING_QC"}
+            waiting = self.qc_awaited(order_id)
             prefix = artifacts.order_papers_prefix(order_id)
             listing = self.s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
             planned = {g["group_id"] for g in order["groups"]}  # not the papers of a plan that lost a retry race

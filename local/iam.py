@@ -515,6 +515,13 @@ def generic_calls(request: Request, arns: Arns) -> list[Call]:
     return [Call(f"{prefix}:{operation}", "*")]
 
 
+def ssm_calls(request: Request, arns: Arns) -> list[Call]:
+    """SSM authorises a parameter by its ARN: ``parameter`` + its name (a path's leading / is the ARN's)."""
+    operation = request.headers.get("x-amz-target", "").split(".", 1)[-1]
+    name = str(request.json().get("Name", ""))
+    return [Call(f"ssm:{operation}", arns.of("ssm", "parameter/" + name.lstrip("/")) if name else "*")]
+
+
 def calls_of(request: Request, arns: Arns, hash_keys: Mapping[str, str]) -> list[Call]:
     """The authorisations a request needs, by the service that signed it."""
     if request.service == "dynamodb":
@@ -527,6 +534,8 @@ def calls_of(request: Request, arns: Arns, hash_keys: Mapping[str, str]) -> list
         return ses_calls(request, arns)
     if request.service == "lambda":
         return lambda_calls(request, arns)
+    if request.service == "ssm":
+        return ssm_calls(request, arns)
     if request.service == "sts" and request.form().get("Action") == "GetCallerIdentity":
         return []  # needs no permission
     return generic_calls(request, arns)

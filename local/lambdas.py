@@ -314,6 +314,8 @@ class LambdaRuntime:
     endpoint_url
         The local AWS endpoint, set as AWS_ENDPOINT_URL in every environment (the one variable Lambda would
         not set: SDK calls must reach the local cloud, not AWS).
+    local_variables
+        Settings of the local cloud only, in every environment (never in the template, so never on AWS).
     """
 
     def __init__(
@@ -323,6 +325,7 @@ class LambdaRuntime:
         python_paths: Mapping[str, tuple[tuple[Path, ...], tuple[Path, ...]]] | None = None,
         region: str = "us-east-1",
         endpoint_url: str | None = None,
+        local_variables: Mapping[str, str] | None = None,
     ) -> None:
         self._by_name: dict[str, FunctionSpec] = {}
         self._pools: dict[str, _Pool] = {}
@@ -334,6 +337,7 @@ class LambdaRuntime:
             variables = {**_lambda_variables(spec, spec.code_dir, credentials, region), **spec.environment}
             if endpoint_url:
                 variables["AWS_ENDPOINT_URL"] = endpoint_url
+            variables.update(local_variables or {})
             own, shared = (python_paths or {}).get(spec.logical_id, ((spec.code_dir,), ()))
             environment = Environment(tuple(own), tuple(shared), variables)
             self._pools[spec.name] = _Pool(spec, environment, functools.partial(self._zygote, environment))

@@ -12,6 +12,7 @@ from pathlib import Path
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
+from telar.adapters.webhooks import WebhookQueue, WebhookSecrets
 from telar.adapters.workflow import Workflow
 from telar.ports import Ports
 from telar.settings import Settings
@@ -28,6 +29,8 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
         artifacts_bucket=env["ARTIFACTS_BUCKET"],
         sender_email=env["SENDER_EMAIL"],
         finance_emails=env["FINANCE_EMAILS"],
+        webhook_secrets_path=env.get("WEBHOOK_SECRETS_PATH", ""),
+        webhooks_allow_private=True,  # the local cloud's setting (local.cloud.LOCAL_VARIABLES)
     )
     ports = Ports(
         settings=settings,
@@ -36,6 +39,8 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
         artifacts=Storage(settings.artifacts_bucket),
         workflow=Workflow(env.get("STATE_MACHINE_ARN") or ""),
         mailer=Mailer(settings.sender_email),
+        webhooks=WebhookQueue(env.get("WEBHOOK_QUEUE_URL", "")),
+        webhook_secrets=WebhookSecrets(settings.webhook_secrets_path),
     )
     sample_keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
     # photos first, as the office uploads them before naming them: the contact sheets sent when the reference

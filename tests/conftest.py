@@ -15,6 +15,7 @@ from local.dynamodb import journal_transactions
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
+from telar.adapters.webhooks import WebhookQueue, WebhookSecrets
 from telar.models import ReferenceBook, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
@@ -88,7 +89,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             boto3.client("s3").create_bucket(Bucket=bucket)
             boto3.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         boto3.client("ses").verify_email_identity(EmailAddress="telar@example.org")
-        settings = TEST_SETTINGS
+        queue_url = boto3.client("sqs").create_queue(QueueName="telar-webhooks")["QueueUrl"]
+        settings = TEST_SETTINGS.model_copy(
+            update={"webhook_queue_url": queue_url, "webhook_secrets_path": "/telar-test/webhook-secrets/"}
+        )
         yield Ports(
             settings=settings,
             **dynamo_stores(settings.table_name)._asdict(),
@@ -96,6 +100,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             artifacts=Storage(settings.artifacts_bucket),
             workflow=RecordingWorkflow(),
             mailer=Mailer(settings.sender_email),
+            webhooks=WebhookQueue(settings.webhook_queue_url),
+            webhook_secrets=WebhookSecrets(settings.webhook_secrets_path),
         )
     undo_journal()
     forget_process_caches()

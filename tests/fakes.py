@@ -45,6 +45,7 @@ from telar.models.api_key import ApiKey
 from telar.ports import ConsolePorts, Ports
 from telar.reference_guards import OpenWork
 from telar.settings import Settings
+from telar.webhooks import WebhookEvent
 
 # The moto resources of tests/conftest.py's ``aws`` have these names; the fakes use the same settings.
 TEST_SETTINGS = Settings(
@@ -426,6 +427,40 @@ class MemoryClaims:
         return name in self._held_until and self._held_until[name] is None
 
 
+class MemoryWebhooks:
+    """The webhook queue in memory: what was published, and the delays asked for failed messages."""
+
+    def __init__(self) -> None:
+        self.published: list[WebhookEvent] = []
+        self.delays: dict[str, int] = {}  # receipt handle -> seconds
+
+    def publish(self, event: WebhookEvent) -> None:
+        self.published.append(event)
+
+    def retry_later(self, receipt_handle: str, seconds: int) -> None:
+        self.delays[receipt_handle] = seconds
+
+
+class MemorySecrets:
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def create(self, buyer_id: str, secret: str) -> bool:
+        if buyer_id in self.secrets:
+            return False
+        self.secrets[buyer_id] = secret
+        return True
+
+    def replace(self, buyer_id: str, secret: str) -> None:
+        self.secrets[buyer_id] = secret
+
+    def get(self, buyer_id: str) -> str | None:
+        return self.secrets.get(buyer_id)
+
+    def delete(self, buyer_id: str) -> None:
+        self.secrets.pop(buyer_id, None)
+
+
 class MemoryObjects:
     """A versioned bucket: every put is a new version; reads without a version get the latest."""
 
@@ -572,6 +607,8 @@ def memory_ports() -> Ports:
         artifacts=MemoryObjects(),
         workflow=RecordingWorkflow(),
         mailer=MemoryMailer(),
+        webhooks=MemoryWebhooks(),
+        webhook_secrets=MemorySecrets(),
     )
 
 

@@ -22,6 +22,7 @@ def _request() -> web.WebRequest:
         dict(event.headers or {}),
         domain_name=event.request_context.domain_name or "",
         stage=event.request_context.stage,
+        path=event.request_context.path,
         body=event.decoded_body,
         method=event.http_method,
         query=event.query_string_parameters,

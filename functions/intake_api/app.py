@@ -27,6 +27,7 @@ from telar.json_body import BodyInvalid, decode_body, parse_json_body
 from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics
 from telar.ports import default_ports
+from telar.webhooks import webhooks_section
 
 if TYPE_CHECKING:  # the OpenAPI models cost ~70 ms of every cold start; only /openapi.json and /docs build them
     from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
@@ -44,6 +45,7 @@ app.configure_openapi(
     # as its OpenAPI JSON, which the document's models validate into an APIKey scheme when it is asked for
     security_schemes={"apiKey": cast("SecurityScheme", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER})},
     security=[{"apiKey": []}],
+    openapi_extensions={"webhooks": webhooks_section()},  # a plain dict: no OpenAPI model is built at init
 )
 
 
@@ -54,6 +56,27 @@ class FieldProblem(BaseModel, defer_build=True):
 
 class Problem(BaseModel, defer_build=True):
     """Problem details (RFC 9457): the body of every error this API sends."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Entity",
+                    "status": 422,
+                    "detail": "The order cannot be accepted as it is.",
+                    "errors": [
+                        {
+                            "field": "requested_ship_date",
+                            "message": "the workshops can ship by 2027-03-15 at the earliest; send "
+                            '"accept_later_date": true to take that date',
+                        }
+                    ],
+                    "earliest_ship_date": "2027-03-15",
+                }
+            ]
+        }
+    }
 
     type: str = "about:blank"
     title: str
@@ -168,7 +191,14 @@ def get_catalog() -> orders.Catalog:
 
 @app.get("/openapi.json", security=[{}], summary="This document", description="The OpenAPI description of the API.")
 def openapi() -> Response[str]:
-    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(), content_type=JSON)
+    from aws_lambda_powertools.event_handler.openapi.models import Server  # only this route builds the models
+
+    # the server is where this document was asked for: "/v1" under the stage (execute-api, the local cloud),
+    # "/" behind a custom domain; as powertools finds it for /docs
+    context = app.current_event.request_context
+    staged = context.stage and (context.path or "").startswith(f"/{context.stage}/")
+    server = Server(url=f"/{context.stage}" if staged else "/")
+    return Response(HTTPStatus.OK, body=app.get_openapi_json_schema(servers=[server]), content_type=JSON)
 
 
 def _problem_json(status: HTTPStatus, detail: str, errors: list[dict[str, str]] | None = None, **more: Any) -> str:

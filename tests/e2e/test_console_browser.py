@@ -62,9 +62,7 @@ def order(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> d
     folder = tmp_path_factory.mktemp("console")
     demo = Demo(served, ref, out_dir=folder)
     [order_id] = demo.submit_orders([_own_sample(folder, "console-browser", -1)])
-    [waiting] = demo.wait_for(
-        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
-    )
+    [waiting] = demo.wait_for([order_id], demo.every_group_awaits_qc, "QC waits")
     groups = [g["group_id"] for g in waiting["groups"]]
     assert len(groups) >= 2, groups
     return {"order_id": order_id, "groups": groups, "ref": ref, "demo": demo}

@@ -153,7 +153,7 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
             reason = view["status_reason"] or ""
             assert reason and PERMANENT_ERROR not in reason and "Traceback" not in reason
             # and none of its work stays booked: unfinished assignments were cancelled, their capacity given back
-            assert all(g["stage"] in ("CANCELLED", "QC_DONE") for g in view["groups"]), view["groups"]
+            assert all(g["stage"] in ("CANCELLED", "DONE") for g in view["groups"]), view["groups"]
     # and payroll recorded each QC row once, for the orders whose payroll ran
     # the functions' variables are theirs alone now: the table's name comes from the stack
     earnings = dynamo_stores(outputs["resources"]["TelarTable"]).earnings
@@ -204,7 +204,7 @@ def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_t
     # Given QcUpload failing for good on this order's sheets (a bug, a permission that was missing)
     slot = cloud.faults.fail(outputs["functions"]["QcUploadFunction"], times=None, subject=order_id)
     # When the manager uploads the QC sheet
-    demo.wait_for([order_id], lambda o: any(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC is awaited")
+    demo.wait_for([order_id], lambda o: bool(demo.qc_awaited(o["order_id"])), "QC is awaited")
     demo.upload_new_sheets([demo.order(order_id)])
     # Then after the queue's five receives the message is parked in the DLQ, and an operator is told (the alarm
     # is raised when the DLQ's depth turns positive: it may be so already, as a real alarm stays in ALARM)
@@ -317,7 +317,7 @@ def _awaiting_order(demo: Demo, n: int) -> str:
     assert reply.status_code == 202, reply.text
     order_id = str(reply.json()["order_id"])
     demo.key_of[order_id] = buyer["api_key"]
-    [view] = demo.wait_for([order_id], lambda o: any(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits")
+    [view] = demo.wait_for([order_id], lambda o: bool(demo.qc_awaited(o["order_id"])), "QC waits")
     demo.MAIL_GROUP = view["groups"][0]["group_id"]  # type: ignore[misc]
     return order_id
 

@@ -71,11 +71,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     demo = ManagersWithOneReject(served, ref, out_dir=tmp_path)
     [order_id] = demo.submit_orders([sorted((SAMPLES / "orders").glob("*.json"))[-1]])
     outbox = Path(served["outbox_dir"])
-    demo.wait_for(
-        [order_id],
-        lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]),
-        "every group waits for QC",
-    )
+    demo.wait_for([order_id], demo.every_group_awaits_qc, "every group's QC sheet is awaited")
     s3 = demo.s3
     # When a file that is no workbook is uploaded, then a QC sheet filled in wrongly (an unknown defect code)
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/not a workbook.xlsx", Body=b"hello")
@@ -103,7 +99,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
         [order_id], lambda o: o["status"] in ("READY_TO_SHIP", "NEEDS_ATTENTION"), "the order finishes"
     )
     assert [(g["rework_round"], g["units_planned"], g["stage"]) for g in order["groups"] if g["rework_round"]] == [
-        (1, 1, "QC_DONE")
+        (1, 1, "DONE")
     ]
     assert order["units_passed"] == order["units_ordered"]
     # Then the order is ready to ship with every planned unit accounted for

@@ -97,9 +97,7 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     sample = tmp_path / "sheets-by-mail.json"
     sample.write_bytes(sorted((SAMPLES / "orders").glob("*.json"))[-1].read_bytes())
     [order_id] = demo.submit_orders([sample])
-    [order] = demo.wait_for(
-        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
-    )
+    [order] = demo.wait_for([order_id], demo.every_group_awaits_qc, "QC waits")
     groups = [g["group_id"] for g in order["groups"]]
     assert len(groups) >= 2, groups
     outbox = Path(served["outbox_dir"])
@@ -149,7 +147,7 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     wait_for(lambda: _inbound_queue_drained(served), timeout=60, what="every received e-mail handled")
     for message_id in (stranger, automatic, *dropped):
         assert _replies_to(outbox, message_id) == []
-    assert {g["group_id"]: g["stage"] for g in demo.order(order_id)["groups"]}[second.group_id] == "AWAITING_QC"
+    assert (second.group_id, 0) in demo.qc_awaited(order_id)
 
     # When the manager replies to her papers with her filled sheet
     accepted = _reply(
@@ -167,7 +165,7 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     pay_follows = "The makers' pay for the passed units is in the next pay run."
     assert translator(first.language)(pay_follows) in _text(receipt)
     stages = {g["group_id"]: g["stage"] for g in demo.order(order_id)["groups"]}
-    assert stages[first.group_id] == "QC_DONE"
+    assert stages[first.group_id] == "DONE"
 
     # When the second group's manager sends hers, re-saved by LibreOffice (where it is installed)
     if shutil.which("soffice"):
@@ -177,7 +175,7 @@ def test_managers_reply_with_sheets_and_only_they_are_answered(served: dict[str,
     [answer] = wait_for(lambda: _replies_to(outbox, hers), timeout=120, what="the second receipt")
     assert answer["To"] == second.manager_email and translator(second.language)(pay_follows) in _text(answer)
     stages = {g["group_id"]: g["stage"] for g in demo.order(order_id)["groups"]}
-    assert stages[second.group_id] == "QC_DONE"
+    assert stages[second.group_id] == "DONE"
 
 
 def _attachments(message: EmailMessage) -> dict[str, bytes]:

@@ -91,3 +91,25 @@ def test_another_buyers_order_cannot_be_cancelled_and_looks_as_if_it_did_not_exi
         "ord-does-not-exist", ""
     )
     assert ports.orders.get_order(order_id).status.value == "IN_PRODUCTION"  # type: ignore[union-attr]
+
+
+def _earliest(api: Any, sku: str) -> str:  # noqa: F811
+    status, _, catalog = api("GET", "/catalog", KEYS["buyer-a"])
+    assert status == 200
+    return str(next(i["earliest_ship_date"] for i in catalog["items"] if i["sku"] == sku))
+
+
+def test_a_cancel_gives_the_catalog_its_earliest_date_back(api: Any, ports: Ports) -> None:  # noqa: F811
+    # Given the catalog's earliest date for scarves, and an order for as many as the catalog takes, as soon as can be
+    sku = "KNT-SCARF-ALP"
+    before = _earliest(api, sku)
+    line = {"sku": sku, "quantity": ports.reference.load_reference().product(sku).max_quantity}
+    status, _, created = api("POST", "/orders", KEYS["buyer-a"], _order(lines=[line], accept_later_date=True))
+    assert status == 202, created
+    split_work(ports, created["order_id"])
+    # Then the makers' time it booked puts the catalog's earliest date later
+    booked = _earliest(api, sku)
+    assert booked > before
+    # When the buyer cancels it, Then the catalog's earliest date is back where it was
+    assert api("POST", f"/orders/{created['order_id']}/cancel", KEYS["buyer-a"])[0] == 200
+    assert _earliest(api, sku) == before

@@ -4,6 +4,7 @@ validation, idempotency, pagination, status, the OpenAPI document and the start 
 import base64
 import importlib.util
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -17,10 +18,16 @@ from openapi_spec_validator import validate
 from telar import orders
 from telar.auth import hash_api_key, issue_api_key, revoke_api_key
 from telar.auth.__main__ import main as auth_cli
-from telar.models import Buyer, OrderStatus, ReferenceData
+from telar.models import Buyer, OrderRequest, OrderStatus, ReferenceData
 from telar.observability import metrics
 from telar.ports import Ports
+from telar.stages.await_qc import await_qc
+from telar.stages.qc_upload import accept_qc_upload
+from telar.stages.rework import start_rework
+from telar.stages.split_work import split_work
+from telar.webhooks import EVENT_TYPES, WebhookEvent, signed_headers
 from tests.conftest import ROOT, SAMPLES, import_sample_reference
+from tests.pipeline import every_row, upload_filled
 from tests.template_tools import load_template
 
 KEYS = {"buyer-a": "tlr_key_for_buyer_a_0123456789abcdef", "buyer-b": "tlr_key_for_buyer_b_0123456789abcdef"}
@@ -398,6 +405,35 @@ def test_orders_are_listed_newest_first_page_by_page(api: Any) -> None:
     assert api("GET", "/orders", KEYS["buyer-a"], query={"limit": "0"})[0] == 422
 
 
+def test_status_and_timeline_through_a_rework_round(api: Any, ports: Ports) -> None:
+    # Given an order planned, and its first group's QC sheet signed off with rejects that go back for a round
+    order_id = api("POST", "/orders", KEYS["buyer-a"], _order())[2]["order_id"]
+    assignment_ids = split_work(ports, order_id)
+    await_qc(ports, assignment_ids[0], "token-0")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
+    _, _, before = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
+    assert start_rework(ports, assignment_ids[0])["rework"] is True
+    # When the buyer reads the order
+    status, _, view = api("GET", f"/orders/{order_id}", KEYS["buyer-a"])
+    # Then it is in production; that group's first round is done and its second is rework 1, each with its units
+    assert status == 200 and view["status"] == "IN_PRODUCTION"
+    first = ports.assignments.get_assignment(assignment_ids[0])
+    assert first is not None
+    rounds = {(g["group_id"], g["rework_round"]): g for g in view["groups"]}
+    assert rounds[(first.group_id, 0)]["stage"] == "DONE"
+    assert rounds[(first.group_id, 0)]["units_passed"] == first.units_passed
+    assert rounds[(first.group_id, 1)]["stage"] == "REWORK"
+    assert rounds[(first.group_id, 1)]["units_planned"] == first.units_rejected
+    assert {g["stage"] for k, g in rounds.items() if k[0] != first.group_id} <= {"PLANNED", "IN_PRODUCTION"}
+    # and the timeline has the sign-off and the round, in order, and updated_at moved to the last of them
+    entries = [(e["stage"], e["group_id"], e["rework_round"]) for e in view["timeline"]]
+    assert entries.index(("QC_DONE", first.group_id, 0)) < entries.index(("REWORK", first.group_id, 1))
+    assert view["updated_at"] == view["timeline"][-1]["at"] and view["updated_at"] > before["updated_at"]
+    # and no internal id of the round is shown to the buyer
+    assert all(a not in json.dumps(view) for a in (*assignment_ids, f"{assignment_ids[0]}-rework1"))
+
+
 def test_status_shows_the_timeline_the_stages_recorded_and_the_artifacts(api: Any, ports: Ports) -> None:
     # Given an order the pipeline has planned and finished
     created = api("POST", "/orders", KEYS["buyer-a"], _order())[2]
@@ -467,6 +503,7 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
     status, _, doc = api("GET", "/openapi.json")
     assert status == 200 and doc["openapi"].startswith("3.")
     validate(doc)
+    assert doc["servers"] == [{"url": "/v1"}]  # asked for under the stage, as on execute-api
     assert {"/orders", "/orders/{order_id}", "/catalog"} <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["apiKey"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     post = doc["paths"]["/orders"]["post"]
@@ -484,11 +521,42 @@ def test_openapi_document_is_valid_openapi_3_and_describes_the_contract(api: Any
                 assert list(reply["content"]) == [expected], (path, status)
     problem = doc["components"]["schemas"]["Problem"]
     assert {"title", "status", "detail"} <= set(problem["required"])
+    # and its examples are what the API takes and answers
+    [example] = doc["components"]["schemas"]["OrderRequest"]["examples"]
+    OrderRequest.model_validate(example)
+    [problem_example] = problem["examples"]
+    assert problem_example["status"] == 422 and set(problem_example) <= set(problem["properties"])
     # And every operation says what it is for in words, not by repeating its method and path
     for path, operations in doc["paths"].items():
         for method, op in operations.items():
             assert op["summary"] and op["summary"] != f"{method.upper()} {path}", (method, path)
             assert len(op.get("description", "")) > 20, (method, path)
+
+
+def test_openapi_document_describes_webhooks_with_an_example_that_verifies(api: Any) -> None:
+    # Given the OpenAPI document's webhooks section
+    status, _, doc = api("GET", "/openapi.json")
+    assert status == 200
+    hook = doc["webhooks"]["orderEvent"]["post"]
+    assert {p["name"] for p in hook["parameters"]} == {"Telar-Signature", "Telar-Timestamp", "Telar-Event-Id"}
+    body = hook["requestBody"]["content"]["application/json"]
+    assert set(body["schema"]["properties"]["type"]["enum"]) == set(EVENT_TYPES.values())
+    # When its Python example is run on a request Telar signed, and on a tampered one
+    example = hook["description"].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(example, scope)
+    event = WebhookEvent(
+        event_id="evt_doc",
+        type="order.cancelled",
+        buyer_id="b",
+        created_at=datetime.now(UTC),
+        data=body["example"]["data"],
+    )
+    headers = signed_headers(event, "whsec_doc", int(time.time()))
+    # Then it accepts the one and refuses the other
+    assert scope["verified_event"]("whsec_doc", headers, event.body())["id"] == "evt_doc"
+    assert scope["verified_event"]("whsec_doc", headers, event.body() + b" ") is None
+    assert scope["verified_event"]("whsec_other", headers, event.body()) is None
 
 
 def test_the_api_serves_human_readable_docs(api: Any) -> None:

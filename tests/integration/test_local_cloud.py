@@ -150,7 +150,7 @@ def running(pids: set[int]) -> set[int]:
 
 
 def port_open(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
+    host, port = url.removeprefix("http://").split("/", 1)[0].split(":")  # the API's URL carries its stage
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, int(port))) == 0

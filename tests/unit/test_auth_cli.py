@@ -8,6 +8,7 @@ from telar import auth
 from telar.auth import __main__ as cli
 from telar.models import Buyer
 from telar.models.api_key import ApiKey
+from tests.fakes import MemorySecrets
 
 BUYER = Buyer(buyer_id="fairloom", name="Fairloom", email="orders@fairloom.example")
 
@@ -146,12 +147,13 @@ def test_help_tells_an_operator_what_each_command_does(capsys: pytest.CaptureFix
     top = " ".join(capsys.readouterr().out.split())
     # Then the usage names the command to type, says what it is for, and explains every option and command
     for text in (
-        "usage: python -m telar.auth [-h] --table TABLE {issue,list,revoke}",
-        "Issue, list and revoke buyers' keys.",
+        "usage: python -m telar.auth [-h] --table TABLE {issue,list,revoke,webhook-secret}",
+        "Issue, list and revoke buyers' keys; replace a buyer's webhook secret.",
         "--table TABLE the stack's TelarTable name",
         "issue a new key for a buyer (printed once)",
         "list a buyer's key ids, newest first",
         "revoke revoke one of a buyer's keys by its id",
+        "webhook-secret a new webhook signing secret for a buyer (printed once)",
     ):
         assert text in top, (text, top)
 
@@ -159,3 +161,26 @@ def test_help_tells_an_operator_what_each_command_does(capsys: pytest.CaptureFix
 def test_a_key_carries_256_random_bits() -> None:
     key = auth.new_api_key()
     assert len(key) == len("tlr_") + 43  # 32 bytes in URL-safe base64, unpadded
+
+
+def test_webhook_secret_replaces_hers_under_the_path_given_and_prints_it_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the stack's secrets (standing in for SSM under --secrets-path) with her old secret
+    made: dict[str, MemorySecrets] = {}
+
+    def secrets_at(path: str) -> MemorySecrets:
+        return made.setdefault(path, MemorySecrets())
+
+    monkeypatch.setattr(cli, "WebhookSecrets", secrets_at)
+    secrets_at("/telar/webhook-secrets/").create("fairloom", "whsec_old")
+    # When the operator replaces it
+    argv = ["--table", "t", "webhook-secret", "fairloom", "--secrets-path", "/telar/webhook-secrets/"]
+    assert cli.main(argv) == 0
+    # Then the new one is printed once, after a sentence, and is the one events are signed with
+    sentence, secret = capsys.readouterr().out.splitlines()
+    assert sentence.startswith("new webhook secret for fairloom") and secret.startswith("whsec_")
+    assert made["/telar/webhook-secrets/"].get("fairloom") == secret != "whsec_old"
+    # and an unknown buyer is an error that changes nothing
+    assert cli.main([*argv[:3], "nobody", *argv[4:]]) == 2
+    assert set(made["/telar/webhook-secrets/"].secrets) == {"fairloom"}

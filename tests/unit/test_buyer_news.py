@@ -85,6 +85,7 @@ def test_a_rework_round_due_after_the_ship_date_moves_it_and_tells_the_buyer_why
     await_qc(ports, assignment_ids[0], "token-0")
     key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=2), "with rejects.xlsx")
     assert accept_qc_upload(ports, key, version) == "accepted"
+    ports.orders.update_order(order_id, status_reason="capacity is short: expected to ship ... (a late plan's note)")
     before = ports.orders.get_order(order_id)
     assert before is not None
 
@@ -106,6 +107,11 @@ def test_a_rework_round_due_after_the_ship_date_moves_it_and_tells_the_buyer_why
     moved = ports.orders.get_order(order_id)
     assert moved is not None and moved.expected_ship_date == round_.due_date + timedelta(days=7)
     assert [e.stage for e in moved.timeline.values()].count("DATE_CHANGED") == 1
+    # and the order's reason is the one of now: the earlier note no longer explains the date
+    assert moved.status_reason == (
+        f"expected to ship {moved.expected_ship_date.isoformat()} (was {was.isoformat()}): "
+        "some units did not pass quality control and are being made again"
+    )
     [changed] = [m for m in _to_buyer(ports) if "nueva fecha" in m.subject]
     assert f"del {was.isoformat()} al {moved.expected_ship_date.isoformat()}" in changed.text
     assert "no pasaron el control de calidad" in changed.text

@@ -38,6 +38,7 @@ NEEDED_ON_EVERY_PATH = {
     "attendance_upload": {"jinja2"},  # each sheet is answered: a receipt or the errors by cell (read by calamine)
     "attendance_sheets": WORKBOOKS,  # each group's blank sheet, mailed
     "console": {"jinja2"},  # every answer is a page rendered from a template
+    "webhook_delivery": set(),  # JSON and HMAC: nothing heavy
 }
 
 IMPORTED = """

@@ -339,6 +339,7 @@ def test_behind_api_gateway_links_carry_the_stage_and_cookies_are_secure() -> No
         {"Host": "abc.execute-api.us-east-1.amazonaws.com", "X-Forwarded-Proto": "https", "Cookie": "a=1; b=2"},
         domain_name="abc.execute-api.us-east-1.amazonaws.com",
         stage="v1",
+        path="/v1/console/sign-in",
         body="csrf=x&username=p",
         method="POST",
     )
@@ -348,10 +349,21 @@ def test_behind_api_gateway_links_carry_the_stage_and_cookies_are_secure() -> No
         {"host": "127.0.0.1:3000", "content-type": "application/x-www-form-urlencoded"},
         domain_name="127.0.0.1:3000",
         stage="v1",
+        path="/v1/console/sign-in",  # the local cloud serves under the stage too
         body="csrf=x&username=p",
         method="POST",
     )
-    assert local.prefix == "" and not local.secure and local.form == {"csrf": "x", "username": "p"}
+    assert local.prefix == "/v1" and not local.secure and local.form == {"csrf": "x", "username": "p"}
+    # behind a custom domain (a base path mapping) the browser's path has no stage: neither do the links
+    custom = web.web_request(
+        {"Host": "console.example.org", "X-Forwarded-Proto": "https"},
+        domain_name="console.example.org",
+        stage="v1",
+        path="/console/sign-in",
+        body=None,
+        method="GET",
+    )
+    assert custom.prefix == "" and custom.url("/console") == "/console"
 
 
 def test_the_console_texts_translate_every_text_of_the_pages_with_its_placeholders(tmp_path: object) -> None:

@@ -51,6 +51,9 @@ def test_proxy_event_carries_what_api_gateway_sends() -> None:
     context = event["requestContext"]
     assert (context["stage"], context["resourcePath"]) == ("v1", "/orders/{order_id}")
     assert context["path"] == "/v1/orders/o-1"
+    # and a request under the stage, as the local server takes them, has the same path in the event
+    staged = event_for(EnvironBuilder(path="/v1/orders/o-1"))
+    assert (staged["path"], staged["requestContext"]["path"]) == ("/orders/o-1", "/v1/orders/o-1")
     assert (context["requestId"], context["identity"]["sourceIp"], context["accountId"]) == (
         "r-1",
         "10.0.0.9",

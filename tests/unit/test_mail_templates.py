@@ -32,6 +32,7 @@ def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
     rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
     rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply", "order_cancelled"}
     rendered |= {"payslips", "photo_missing", "contact_sheet"}  # photo_missing: tests/unit/test_insert_cards.py
+    rendered |= {"webhook_secret"}  # tests/unit/test_webhooks.py
     rendered |= {f"buyer_{news}" for news in ("confirmed", "date_changed", "ready", "attention", "cancelled")}
     rendered |= {"attendance_receipt", "attendance_report", "attendance_sheet"}  # tests/unit/test_attendance_*.py
     assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered

@@ -21,7 +21,7 @@ from telar.ports import Ports
 from telar.rendering import MAIL_TEXTS, translator
 from telar.stages.await_qc import await_qc
 from telar.stages.insert_cards import make_cards
-from telar.stages.order_status import record_outcome
+from telar.stages.order_status import record_outcome, rework_used_up
 from telar.stages.payroll import run_payroll
 from telar.stages.qc_reminders import QC_TIMEOUT, send_qc_reminders
 from telar.stages.qc_upload import accept_qc_upload
@@ -241,9 +241,24 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
     # When the rework stage runs, then the pipeline completes
     assert start_rework(no_rounds, assignment_ids[0])["rework"] is False
     status = record_outcome(ports, order_id, "READY_TO_SHIP")
-    # Then the order needs attention and says why
+    # Then the order needs attention and tells the buyer why in her words, without an internal id
     order = ports.orders.get_order(order_id)
-    assert status == "NEEDS_ATTENTION" and order is not None and "still rejected" in (order.status_reason or "")
+    assert status == "NEEDS_ATTENTION" and order is not None
+    flagged = ports.assignments.get_assignment(assignment_ids[0])
+    assert flagged is not None
+    assert order.status_reason == (
+        f"{flagged.units_rejected} unit(s) did not pass the quality check. Our team will contact you about them."
+    )
+    assert rework_used_up(3, 2) == (
+        "3 unit(s) did not pass the quality check after 2 round(s) of rework. Our team will contact you about them."
+    )
+    view = orders.get_order(ports, BUYER, order_id)
+    buyer_sees = view.model_dump_json() + "".join(
+        m.message.get_body().get_content() for m in sent_mails(ports) if m.to == [str(BUYER.email)]
+    )
+    assert assignment_ids[0] not in buyer_sees
+    # and the staff's detail names the assignment
+    assert assignment_ids[0] in (order.attention_detail or "") and "still rejected" in (order.attention_detail or "")
 
 
 def _subject_start(english: str) -> tuple[str, ...]:

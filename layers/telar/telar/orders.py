@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -21,6 +22,7 @@ from telar.intake import accept_order, catalog_problems, commit_ship_date, earli
 from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
 from telar.ports import Ports
+from telar.progress import GroupStage, group_stage
 from telar.settings import Settings, from_environment
 from telar.stages import buyer_news
 from telar.stages.notify import send_once
@@ -41,9 +43,14 @@ class IntakeSettings(Settings):
 
 
 class GroupProgress(BaseModel, defer_build=True):
+    """One group's part of the order, one entry per QC round."""
+
     group_id: str
     group_name: str
-    stage: str
+    stage: GroupStage = Field(
+        description="PLANNED until its makers' time begins; IN_PRODUCTION until its due date; AWAITING_QC until "
+        "the quality check is signed off (DONE); REWORK for a round of rejected units being made again; CANCELLED"
+    )
     rework_round: int = Field(default=0, description="0 for the first QC round; n for the n-th round of rejected units")
     units_planned: int
     units_passed: int
@@ -301,14 +308,15 @@ def _view(ports: Ports, order: Order, with_groups: bool = True) -> OrderView:
     groups: list[GroupProgress] = []
     due_dates: list[date] = []
     if with_groups and order.assignment_ids:
-        ref = _reference_in_force(ports)
+        ref, now = _reference_in_force(ports), datetime.now(UTC)
         for a in ports.assignments.assignments_of(order.order_id):
             due_dates.append(a.due_date)
+            group = ref.group(a.group_id)
             groups.append(
                 GroupProgress(
                     group_id=a.group_id,
-                    group_name=ref.group(a.group_id).name,
-                    stage=a.status.value,
+                    group_name=group.name,
+                    stage=group_stage(a, now.astimezone(ZoneInfo(group.timezone)).date()),
                     rework_round=a.rework_round,
                     units_planned=a.planned_units,
                     units_passed=a.units_passed,

@@ -16,6 +16,7 @@ from telar.adapters.functions import FunctionInvoker
 from telar.adapters.identity import CognitoIdentity
 from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
+from telar.adapters.webhooks import WebhookQueue, WebhookSecrets
 from telar.adapters.workflow import Workflow
 from telar.capacity import CapacityLedger, PlanWrite
 from telar.models import (
@@ -31,6 +32,7 @@ from telar.models import (
 from telar.models.api_key import ApiKey
 from telar.reference_guards import OpenWork
 from telar.settings import Settings, get_console_settings, get_settings
+from telar.webhooks import WebhookEvent
 
 
 class OrderStore(Protocol):
@@ -130,6 +132,22 @@ class MailSender(Protocol):
     def send(self, mail: OutgoingMail) -> str: ...
 
 
+class WebhookOutbox(Protocol):
+    """Buyers' webhook events on their way to the delivery function (at least once; it de-duplicates)."""
+
+    def publish(self, event: WebhookEvent) -> None: ...
+    def retry_later(self, receipt_handle: str, seconds: int) -> None: ...
+
+
+class SecretStore(Protocol):
+    """Buyers' webhook secrets: kept retrievable (they sign), encrypted, readable only where needed."""
+
+    def create(self, buyer_id: str, secret: str) -> bool: ...
+    def replace(self, buyer_id: str, secret: str) -> None: ...
+    def get(self, buyer_id: str) -> str | None: ...
+    def delete(self, buyer_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     settings: Settings
@@ -143,6 +161,8 @@ class Ports:
     artifacts: ObjectStore
     workflow: WorkflowEngine
     mailer: MailSender
+    webhooks: WebhookOutbox
+    webhook_secrets: SecretStore
 
 
 @cache
@@ -155,6 +175,8 @@ def default_ports() -> Ports:
         artifacts=Storage(s.artifacts_bucket),
         workflow=Workflow(s.state_machine_arn),
         mailer=Mailer(s.sender_email),
+        webhooks=WebhookQueue(s.webhook_queue_url),
+        webhook_secrets=WebhookSecrets(s.webhook_secrets_path),
     )
 
 

@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 from telar.errors import PieceRateNotFound, SheetProblem
 from telar.models import Group, Maker, Product, ReferenceData
 from telar.models.reference import ReferenceRows, word_key
+from telar.webhooks import url_problem
 
 
 @cache
@@ -160,6 +161,16 @@ def missing_translations(ref: ReferenceData) -> list[str]:
         f"option_words: {w.word} has no label in {missing}" for w in ref.option_words if (missing := lacking(w.label))
     ]
     return lines
+
+
+def webhook_problems(rows: ReferenceRows, allow_private: bool) -> list[SheetProblem]:
+    """Buyers' webhook URLs Telar may POST to: https to a public host; ``allow_private`` (the local cloud only)
+    also takes http and loopback or private addresses."""
+    return [
+        SheetProblem("buyers", row.cell("webhook_url"), buyer.webhook_url, problem)
+        for row, buyer in rows.items("buyers")
+        if buyer.webhook_url and (problem := url_problem(buyer.webhook_url, allow_private))
+    ]
 
 
 def keep_departed_makers(previous: ReferenceData | None, incoming: ReferenceData) -> tuple[ReferenceData, list[Maker]]:

@@ -34,6 +34,14 @@ class Settings(BaseModel):
     organisation_name: str = Field(default="Telar", description="who pays: the heading of the Pay sheet")
     pay_day: int = Field(default=5, ge=1, le=28, description="a pay period is paid on this day of the next month")
     order_payroll_mail: bool = Field(default=False, description="also e-mail finance each order's payroll file")
+    webhook_queue_url: str = Field(default="", description="the queue buyers' webhook events wait in for delivery")
+    webhook_secrets_path: str = Field(
+        default="", description="SSM parameter path of the buyers' webhook secrets (SecureString), ending in /"
+    )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="webhook URLs may be http or loopback/private addresses: set by the local cloud only, never on AWS",
+    )
 
     @property
     def finance_recipients(self) -> list[str]:

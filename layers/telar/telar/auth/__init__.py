@@ -12,7 +12,7 @@ from typing import Any
 from telar.errors import NotAuthenticated
 from telar.models import Buyer
 from telar.models.api_key import ApiKey
-from telar.ports import AuthStore, Ports
+from telar.ports import AuthStore, Ports, SecretStore
 
 API_KEY_HEADER = "x-api-key"
 
@@ -24,6 +24,27 @@ def hash_api_key(api_key: str) -> str:
 
 def new_api_key() -> str:
     return "tlr_" + secrets.token_urlsafe(32)
+
+
+def new_webhook_secret() -> str:
+    """A buyer's webhook signing secret: kept retrievable (it signs every event), so not hashed like a key."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def replace_webhook_secret(store: AuthStore, secrets_store: SecretStore, buyer_id: str) -> str:
+    """A new webhook secret for the buyer, returned once in plain text: events are signed with it from now on (a
+    lost or exposed secret; there is no overlap, so she switches to it at once).
+
+    Raises
+    ------
+    ValueError
+        no such buyer.
+    """
+    if store.get_buyer(buyer_id) is None:
+        raise ValueError(f"no buyer {buyer_id!r}")
+    secret = new_webhook_secret()
+    secrets_store.replace(buyer_id, secret)
+    return secret
 
 
 def issue_api_key(store: AuthStore, buyer_id: str) -> tuple[str, ApiKey]:

@@ -74,7 +74,7 @@ class WebRequest:
     """What a page needs of an HTTP request."""
 
     origin: str  # scheme://host the browser used
-    prefix: str = ""  # the API stage in the path ("/v1" on the execute-api domain; "" locally)
+    prefix: str = ""  # the API stage in the path ("/v1" on the execute-api domain and locally; "" on a custom domain)
     cookies: Mapping[str, str] = field(default_factory=dict)
     form: Mapping[str, str] = field(default_factory=dict)
     accept_language: str = ""
@@ -94,11 +94,13 @@ def web_request(
     *,
     domain_name: str,
     stage: str,
+    path: str,
     body: str | None,
     method: str,
     query: Mapping[str, str] | None = None,
 ) -> WebRequest:
-    """The request as the console sees it from API Gateway's (REST, v1) proxy event parts."""
+    """The request as the console sees it from API Gateway's (REST, v1) proxy event parts: its links carry the
+    stage when the browser's path does (``requestContext.path``, as powertools finds its base path)."""
     lower = {k.lower(): v for k, v in headers.items()}
     scheme = lower.get("x-forwarded-proto", "http").split(",")[0].strip()
     host = lower.get("host") or domain_name
@@ -107,7 +109,7 @@ def web_request(
         form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
     return WebRequest(
         origin=f"{scheme}://{host}",
-        prefix=f"/{stage}" if ".execute-api." in host else "",
+        prefix=f"/{stage}" if stage and (path == f"/{stage}" or path.startswith(f"/{stage}/")) else "",
         cookies=parse_cookies(lower.get("cookie")),
         form=form,
         accept_language=lower.get("accept-language", ""),

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 _LINE_BREAKS_AND_CONTROLS = {"Cc", "Cs", "Zl", "Zp"}  # controls (CR, LF, TAB, NUL...), lone surrogates, U+2028/9
 
@@ -62,10 +63,30 @@ class OrderLine(BaseModel):
     notes: MultiLine | None = Field(default=None, max_length=500)
 
 
+ORDER_EXAMPLE: JsonDict = {  # the OpenAPI document's example of POST /orders (samples/orders/fairloom-spring-2027.json)
+    "buyer_reference": "FL-PO-2027-014",
+    "requested_ship_date": "2027-03-01",
+    "ship_to": {
+        "name": "Fair Loom Trading Ltd",
+        "address_lines": ["Unit 4, Canal Side Works", "12 Wharf Road"],
+        "city": "Leeds",
+        "postal_code": "LS1 4BR",
+        "country": "GB",
+    },
+    "lines": [
+        {"sku": "KNT-SCARF-ALP", "quantity": 12, "options": {"colour": "natural grey"}, "notes": "Undyed alpaca only."},
+        {"sku": "SEW-TOTE", "quantity": 15},
+    ],
+    "accept_later_date": False,
+}
+
+
 class OrderRequest(BaseModel):
     """The body of ``POST /orders``."""
 
-    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        defer_build=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [ORDER_EXAMPLE]}
+    )
 
     buyer_reference: SingleLine = Field(min_length=1, max_length=100)
     requested_ship_date: date
@@ -106,6 +127,8 @@ class TimelineEntry(BaseModel, defer_build=True):
 
 class Order(OrderRequest):
     """An accepted order, as stored."""
+
+    model_config = ConfigDict(json_schema_extra=None)  # not a request: the example is the request's
 
     order_id: str
     buyer_id: str

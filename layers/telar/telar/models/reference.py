@@ -11,6 +11,7 @@ from typing import Any, Final, Literal, get_args
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from telar.errors import GroupNotFound, PieceRateNotFound, ProductNotFound, WageRuleNotFound
+from telar.webhooks import url_problem
 
 Skill = Literal["knitting", "embroidery", "sewing", "jewelry", "crochet"]
 # Paid time that is not pieces (issue 15), as the attendance sheet records it, one column each.
@@ -410,6 +411,19 @@ class Buyer(_Ref):
     email: EmailStr
     language: Literal["es", "en", "th"] = "en"
     active: bool = Field(default=True, description="no: her API keys stop working at once (within a minute)")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="https:// address her order news is POSTed to, signed (blank: e-mail only)",
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, url: str | None) -> str | None:
+        # the shape only; whether private addresses are allowed depends on where Telar runs (book_problems)
+        if url and (problem := url_problem(url, allow_private=True)):
+            raise ValueError(f"expected {problem}")
+        return url or None
 
 
 class ReferenceData(_Ref):

@@ -191,7 +191,8 @@ SHEETS: Final = (
         "buyers",
         Buyer,
         ("buyer_id",),
-        "Wholesale buyers. A new buyer gets an API key by e-mail, once.",
+        "Wholesale buyers. A new buyer gets an API key by e-mail, once. A Webhook URL (https://) also gets her "
+        "order news POSTed there, signed with a secret she is e-mailed once.",
     ),
 )
 _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
@@ -203,7 +204,7 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "units": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Unit column itself
 }
 _DICT_PREFIXES: Final = {"names": "Name", "units": "Unit"}
-_WORDS = {"id": "ID", "sku": "SKU", "usd": "USD"}
+_WORDS = {"id": "ID", "sku": "SKU", "usd": "USD", "url": "URL"}
 
 
 # ---------------------------------------------------------------------------------------------- columns

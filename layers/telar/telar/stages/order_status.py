@@ -23,6 +23,12 @@ QC_LATE = "A production group has not reported its quality check in time. Our te
 STATES_REASONS = {"States.Timeout": QC_LATE, "States.HeartbeatTimeout": QC_LATE}
 
 
+def rework_used_up(units: int, rounds: int) -> str:
+    """Rework rounds used up, in the buyer's words; which assignment it was is the staff's (attention_detail)."""
+    after = f" after {rounds} round(s) of rework" if rounds else ""
+    return f"{units} unit(s) did not pass the quality check{after}. Our team will contact you about them."
+
+
 def buyer_reason(error: dict[str, Any]) -> str:
     name = str(error.get("Error", ""))
     return STATES_REASONS.get(name) or buyer_message(name) or ON_OUR_SIDE
@@ -88,14 +94,19 @@ def record_outcome(ports: Ports, order_id: str, outcome: str, error: dict[str, A
         # what the buyer is given links to; payroll is internal and never listed here
         fields["artifacts"] = buyer_documents(order_id)
         fields["status_reason"] = None  # a note such as "capacity is short" no longer applies once it is ready
-        if flagged := [a.attention for a in assignments if a.attention]:  # rework rounds used up
+        if flagged := [a for a in assignments if a.attention]:  # rework rounds used up
             status = OrderStatus.NEEDS_ATTENTION
-            fields |= {"status": status.value, "status_reason": "; ".join(flagged)}
+            units, rounds = sum(a.units_rejected for a in flagged), max(a.rework_round for a in flagged)
+            fields |= {
+                "status": status.value,
+                "status_reason": rework_used_up(units, rounds),
+                "attention_detail": "; ".join(str(a.attention) for a in flagged),
+            }
     ports.orders.update_order(order_id, **fields)
     ports.orders.record_timeline(order_id, status.value, detail=fields.get("status_reason"))
     if current is not None:  # the buyer is told once, whichever delivery of this stage gets here
         if status is OrderStatus.READY_TO_SHIP:
             buyer_news.ready(ports, current, fields["units_passed"])
         else:
-            buyer_news.tell_buyer(ports, current, "attention", reason=fields.get("status_reason") or "")
+            buyer_news.attention(ports, current, fields.get("status_reason") or "")
     return status.value

@@ -20,7 +20,7 @@ from telar.artifacts import (
     reference_report_stem,
     upload_name,
 )
-from telar.auth import hash_api_key, new_api_key
+from telar.auth import hash_api_key, new_api_key, new_webhook_secret
 from telar.errors import SheetInvalid
 from telar.inbound import MailThread, thread_from_metadata
 from telar.models import Buyer, ReferenceBook
@@ -32,6 +32,7 @@ from telar.reference_book import (
     keep_departed_makers,
     missing_translations,
     orphaned_groups,
+    webhook_problems,
 )
 from telar.reference_guards import revoked_buyers, risky_changes
 from telar.rendering import render_mail
@@ -98,6 +99,8 @@ def import_reference(
         ports.auth.put_buyer_profile(buyer)
         if buyer.active and (key := _deliver_key(ports, buyer, issue_key)) is not None:
             new_keys[buyer.buyer_id] = key
+        if buyer.active and buyer.webhook_url:
+            _deliver_webhook_secret(ports, buyer)
     removed = {b.buyer_id for b in incoming.buyers}
     for buyer in previous_buyers:  # left out of the book: her access ends now (the authorizer checks `active`)
         if buyer.buyer_id not in removed and buyer.active:
@@ -124,6 +127,27 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
     return api_key
 
 
+def _deliver_webhook_secret(ports: Ports, buyer: Buyer) -> None:
+    """A buyer's first webhook URL: a signing secret made, kept in the secret store and e-mailed to her once.
+    Changing the URL later keeps the secret."""
+    claim = f"webhooksecret#{buyer.buyer_id}"
+    if not ports.claims.claim(claim):
+        return
+    secret = new_webhook_secret()
+    if not ports.webhook_secrets.create(buyer.buyer_id, secret):  # she has one (an operator set it): keep it
+        ports.claims.complete(claim)
+        return
+    try:
+        mail = render_mail("webhook_secret", buyer=buyer, secret=secret)
+        ports.mailer.send(OutgoingMail(to=[str(buyer.email)], subject=mail.subject, text=mail.text))
+    except Exception:  # not delivered: nobody can verify with it, and a retry makes a fresh one
+        ports.webhook_secrets.delete(buyer.buyer_id)
+        ports.claims.release(claim)
+        raise
+    ports.claims.complete(claim)
+    logger.info("webhook secret issued", buyer_id=buyer.buyer_id)
+
+
 def apply_reference_workbook(
     ports: Ports,
     data: bytes,
@@ -137,7 +161,8 @@ def apply_reference_workbook(
     Returns None when the workbook was refused (nothing applied).
     """
     try:
-        book = read_reference_book(data, book_problems)
+        allow_private = ports.settings.webhooks_allow_private
+        book = read_reference_book(data, lambda rows: book_problems(rows) + webhook_problems(rows, allow_private))
         result = import_reference(ports, book, source, issue_key)
     except SheetInvalid as invalid:
         _report_invalid(ports, source, data, invalid, thread)

@@ -63,8 +63,9 @@ def _move_the_ship_date(ports: Ports, order: Order, rework: Assignment) -> None:
     if moved is None:
         return
     before, after = moved
-    ports.orders.update_order(order.order_id, expected_ship_date=after.isoformat())
     detail = f"expected to ship {after.isoformat()} (was {before.isoformat()}): {messages.MADE_AGAIN()}"
+    # the reason of now replaces an earlier one (a plan late for capacity), which no longer explains the date
+    ports.orders.update_order(order.order_id, expected_ship_date=after.isoformat(), status_reason=detail)
     ports.orders.record_timeline(order.order_id, "DATE_CHANGED", group_id=rework.group_id, detail=detail)
     buyer_news.date_changed(ports, order, before, after, messages.MADE_AGAIN())
 

@@ -1,0 +1,69 @@
+"""Webhooks through the served local cloud: an order through the API -> SplitWork queues the buyer's "confirmed"
+event on the template's WebhookQueue -> the SQS poller -> WebhookDeliveryFunction (its role checked: the secret
+read from SSM) -> a signed POST to a real server on this machine."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from local.cloud import forget_process_caches
+from local.demo import client_options
+from telar.adapters.dynamo import dynamo_stores
+from telar.adapters.webhooks import WebhookSecrets
+from telar.webhooks import verify
+from tests.conftest import SAMPLES
+from tests.waiting import wait_for
+from tests.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def operator(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process as an operator of the served cloud (its endpoint, any credentials)."""
+    options = client_options(served)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", options["region_name"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", options["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
+    forget_process_caches()
+    yield
+    forget_process_caches()
+
+
+def test_a_buyer_with_a_url_receives_her_confirmation_signed(served: dict[str, Any], operator: None) -> None:
+    api, buyer = served["api_url"].rstrip("/"), served["buyers"][1]
+    auth = dynamo_stores(served["resources"]["TelarTable"]).auth
+    secrets = WebhookSecrets(f"/{served['stack_name']}/webhook-secrets/")
+    profile = auth.get_buyer(buyer["buyer_id"])
+    assert profile is not None
+    with WebhookReceiver(503) as receiver:  # her server fails the first POST
+        # Given the buyer's profile with a webhook URL on this machine, and a secret (as an import makes them)
+        auth.put_buyer_profile(profile.model_copy(update={"webhook_url": receiver.url}))
+        secrets.delete(buyer["buyer_id"])
+        secrets.create(buyer["buyer_id"], "whsec_e2e")
+        try:
+            # When she orders through the API
+            body = json.loads((SAMPLES / "orders" / "tiendasol-otono-2027.json").read_text())
+            body |= {"buyer_reference": "HOOK-E2E", "requested_ship_date": str(date.today() + timedelta(days=160))}
+            reply = requests.post(f"{api}/orders", json=body, headers={"x-api-key": buyer["api_key"]}, timeout=30)
+            assert reply.status_code == 202, reply.text
+            order_id = reply.json()["order_id"]
+
+            # Then, after a retry, her server gets the confirmation of that order, signed with her secret
+            def confirmed() -> list[tuple[dict[str, str], bytes]]:
+                return [(h, b) for h, b in receiver.received if order_id in b.decode()]
+
+            posts = wait_for(lambda: len(confirmed()) >= 2 and confirmed(), timeout=90, what="the webhook's retry")
+            headers, raw = posts[-1]
+            assert verify("whsec_e2e", headers, raw, now=int(datetime.now(UTC).timestamp()))
+            event = json.loads(raw)
+            assert event["type"] == "order.confirmed" and event["data"]["buyer_reference"] == "HOOK-E2E"
+            assert len({h["Telar-Event-Id"] for h, _ in posts}) == 1  # one event, delivered on its second attempt
+        finally:  # other tests share the cloud: her profile as it was
+            auth.put_buyer_profile(profile)
+            secrets.delete(buyer["buyer_id"])
