@@ -20,10 +20,12 @@ from urllib.parse import unquote
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
 from local.dynamodb import journal_transactions
+from local.keepalive import KeepAlive, close_connections
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.moto_overheads import trim_moto_overheads
 from local.stack import FunctionSpec
@@ -31,6 +33,10 @@ from local.stepfunctions import abort_on_stop
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 """moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
+
+
+class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
+    """moto's request handler (S3 metadata headers with underscores) on connections that stay open."""
 
 
 class MotoEndpoint:
@@ -58,6 +64,7 @@ class MotoEndpoint:
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
+        wsgi.RequestHandlerClass = _MotoKeepAlive  # and makes a handler of this class per connection
         wsgi.app = _message_moves(_one_dynamodb_request_at_a_time(wsgi.app))
         self.port = self._server.get_host_and_port()[1]
         return self.url
@@ -78,7 +85,9 @@ class MotoEndpoint:
     def stop(self) -> None:
         if self._server is None:
             return
+        wsgi: Any = self._server._server
         self._server.stop()
+        close_connections(wsgi)
         self._server = None
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()
