@@ -106,4 +106,3 @@ def render_mail(name: str, language: str = "en", **context: Any) -> Mail:
     rendered = environment.get_template(f"mail/{name}.txt.j2").render(**context, _=translator(language))
     subject, _, text = rendered.partition("\n\n")
     return Mail(subject=subject, text=text.rstrip("\n") + "\n")
-
