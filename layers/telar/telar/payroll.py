@@ -22,14 +22,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from telar.errors import NotFound
-from telar.models import Assignment, EarningLine, Group, GroupPayroll, Maker, PayPeriod, ReferenceData
+from telar.models import Assignment, EarningLine, GroupPayroll, Maker, PayPeriod, ReferenceData
 from telar.models.attendance import ATTENDANCE_PREFIX, GUARANTEE, time_sku
 from telar.models.payroll import MakerPay, PayStatement
 from telar.models.reference import WageRule
-
-
-def _round(amount: Decimal, group: Group) -> Decimal:
-    return amount.quantize(Decimal(group.pay_rounding), rounding=ROUND_HALF_UP)
 
 
 def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[EarningLine]:
