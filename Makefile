@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/layers/telar:$(CURDIR)
 BUILD := out/build
 BUILT := $(BUILD)/.built
 
-.PHONY: build demo serve test lint asl unit integration e2e bench iam-unused mutants clean
+.PHONY: build demo serve test lint asl texts unit integration e2e bench iam-unused mutants clean
 
 $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ serve: $(BUILT)  ## the local cloud in the foreground (API on :3000, AWS on :456
 
 asl: $(STAMP)  ## write statemachines/order_pipeline.asl.json from its source (.src.json: edit that one)
 	$(PY) -m local.asl
+
+texts: $(STAMP)  ## record the texts the templates translate (layers/telar/telar/templates/message_ids.json)
+	$(PY) -m local.texts
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

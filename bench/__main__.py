@@ -1,17 +1,27 @@
 """`make bench`: run every benchmark module in bench/ and merge their figures into out/bench/results.json.
 
-Each module exposes ``run() -> dict[str, float]`` with names ending in their unit (``_ms``, ``_seconds``...).
+Each module exposes ``run() -> dict[str, float]`` with names ending in their unit (``_ms``, ``_seconds``...), and
+runs in an interpreter of its own (bench/_one.py says why).
 """
 
-import importlib
 import json
 import pkgutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import bench
 
 OUT = Path(__file__).resolve().parent.parent / "out" / "bench" / "results.json"
+
+
+def _run_alone(module: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "figures.json"
+        subprocess.run([sys.executable, "-m", "bench._one", module, str(out)], check=True)
+        figures: dict[str, float] = json.loads(out.read_text())
+        return figures
 
 
 def main(selected: list[str]) -> int:
@@ -21,7 +31,7 @@ def main(selected: list[str]) -> int:
         if module.startswith("_") or (selected and module not in selected):
             continue
         print(f"== bench.{module}", flush=True)
-        figures = importlib.import_module(f"bench.{module}").run()
+        figures = _run_alone(module)
         for name, value in figures.items():
             print(f"  {name:<45} {value:>12,.3f}")
         results.update(figures)

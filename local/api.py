@@ -31,6 +31,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from local.keepalive import KeepAlive, close_connections
 from local.lambdas import LambdaRuntime
 from local.stack import ApiRoute, Authorizer
 
@@ -145,8 +146,8 @@ def _gateway_error(
     )
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The app logs one line per request itself, through the local.api logger."""
+class _QuietHandler(KeepAlive, WSGIRequestHandler):
+    """The app logs one line per request itself, through the local.api logger; connections stay open."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -206,6 +207,7 @@ class ApiServer:
         if self._thread is not None:
             self._thread.join()
         self._server.server_close()
+        close_connections(self._server)
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)

@@ -9,6 +9,7 @@ through http://localhost:$MOTO_PORT.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -20,10 +21,12 @@ from urllib.parse import unquote
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.s3 import notifications as s3_notifications
 from moto.server import ThreadedMotoServer
 
 from local.dynamodb import journal_transactions
+from local.keepalive import KeepAlive, close_connections
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.moto_overheads import trim_moto_overheads
 from local.stack import FunctionSpec
@@ -31,6 +34,17 @@ from local.stepfunctions import abort_on_stop
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 """moto's account for any access key it has not issued itself (123456789012 unless MOTO_ACCOUNT_ID)."""
+
+
+class _MotoKeepAlive(KeepAlive, MotoRequestHandler):
+    """moto's request handler (S3 metadata headers with underscores) on connections that stay open."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # werkzeug formats the line (path, date) before its logger drops it: a twentieth of the endpoint's CPU
+        # with the local cloud's WARNING level. An unset level is werkzeug's to decide (it then logs at INFO).
+        werkzeug_log = logging.getLogger("werkzeug")
+        if werkzeug_log.level == logging.NOTSET or werkzeug_log.isEnabledFor(logging.INFO):
+            super().log_request(code, size)
 
 
 class MotoEndpoint:
@@ -58,6 +72,7 @@ class MotoEndpoint:
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request
+        wsgi.RequestHandlerClass = _MotoKeepAlive  # and makes a handler of this class per connection
         wsgi.app = _message_moves(_one_dynamodb_request_at_a_time(wsgi.app))
         self.port = self._server.get_host_and_port()[1]
         return self.url
@@ -78,7 +93,9 @@ class MotoEndpoint:
     def stop(self) -> None:
         if self._server is None:
             return
+        wsgi: Any = self._server._server
         self._server.stop()
+        close_connections(wsgi)
         self._server = None
         sfn_config: Any = default_user_config.setdefault("stepfunctions", {})
         sfn_config.clear()

@@ -21,6 +21,13 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
   400 KB item limit), so putting an item costs the square of its attributes. Sizes are never negative, so the
   running total passes the limit during the loop exactly when the final total does: measured once, the same
   ``ItemSizeTooLarge`` for the same items.
+- ``create_backend_app`` makes each service's Flask app with ``debug = True``, so every request built a new
+  class (Flask's debug check on form data) and re-read template timestamps. The apps run without debug: an
+  unexpected error in moto is the same 500 (Flask answers it instead of werkzeug), logged as before.
+- The Step Functions interpreter parses each state's ResultPath, InputPath and OutputPath with ``jsonpath_ng``
+  on every state it runs, and each parse first builds a new LALR parser (ply's tables). A path's parse depends
+  on its text alone and the interpreter never changes the tree (it finds and updates the data), so a text seen
+  before reuses its tree.
 
 The answers are the same as moto's, so nothing the local cloud refuses or accepts changes. ``trim_moto_overheads``
 returns the undo, which the local endpoint runs when it stops.
@@ -41,6 +48,9 @@ from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.moto_api._internal import mock_random
+from moto.moto_server import threaded_moto_server
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.utils import json_path
 
 ITEM_SIZE_LIMIT = 405000  # moto's own figure for DynamoDB's 400 KB (dynamo_type.LimitedSizeDict)
 
@@ -76,6 +86,15 @@ def _process(self: DepthFirstTraverser, node: Any) -> Any:
     return None
 
 
+def _without_debug(create: Callable[..., Any]) -> Callable[..., Any]:
+    def create_backend_app(service: Any) -> Any:
+        app = create(service)
+        app.debug = False
+        return app
+
+    return create_backend_app
+
+
 def trim_moto_overheads() -> Callable[[], None]:
     """Install the shortcuts above; returns the undo."""
     saved_modules, saved_names, saved_init = (
@@ -93,6 +112,10 @@ def trim_moto_overheads() -> Callable[[], None]:
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
     responses.gen_amzn_requestid_long = _request_id
     DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = _node_types, _process
+    saved_app, saved_paths = threaded_moto_server.create_backend_app, (result_path.parse, json_path.parse)
+    threaded_moto_server.create_backend_app = _without_debug(saved_app)  # type: ignore[assignment]
+    result_path.parse = functools.lru_cache(maxsize=1024)(saved_paths[0])  # type: ignore[assignment]
+    json_path.parse = functools.lru_cache(maxsize=1024)(saved_paths[1])
 
     def undo() -> None:
         backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
@@ -101,5 +124,7 @@ def trim_moto_overheads() -> Callable[[], None]:
         UpdateExpressionParser.make = saved_parse
         responses.gen_amzn_requestid_long = saved_request_id
         DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = saved_walk
+        threaded_moto_server.create_backend_app = saved_app  # type: ignore[assignment]
+        result_path.parse, json_path.parse = saved_paths  # type: ignore[assignment]
 
     return undo

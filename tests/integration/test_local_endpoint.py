@@ -1,5 +1,6 @@
 """The local AWS endpoint under concurrent requests, as the API server sends them (one thread per request)."""
 
+import http.client
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -65,3 +66,58 @@ def test_a_dlq_is_redriven_with_sqs_own_message_move_task_as_operations_says(end
     # and a queue that does not exist is refused as AWS refuses it
     with pytest.raises(sqs.exceptions.ResourceNotFoundException):
         sqs.start_message_move_task(SourceArn=arn.replace(":parked", ":missing"))
+
+
+def _request(connection: http.client.HTTPConnection, target: str, body: bytes) -> tuple[int, bytes, str | None]:
+    connection.request(
+        "POST",
+        "/",
+        body=body,
+        headers={
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, "
+            "SignedHeaders=host, Signature=x",
+        },
+    )
+    reply = connection.getresponse()
+    return reply.status, reply.read(), reply.getheader("Connection")
+
+
+def test_one_connection_carries_many_requests_and_is_closed_when_the_endpoint_stops() -> None:
+    # Given the local endpoint and one HTTP/1.1 connection to it
+    server = MotoEndpoint(port=0)
+    server.start()
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    create = {
+        "TableName": "t",
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    }
+    try:
+        # When requests with bodies follow one another on it
+        answers = [
+            _request(connection, "DynamoDB_20120810.CreateTable", json.dumps(create).encode()),
+            *(
+                _request(
+                    connection,
+                    "DynamoDB_20120810.PutItem",
+                    json.dumps({"TableName": "t", "Item": {"pk": {"S": f"k{i}"}}}).encode(),
+                )
+                for i in range(3)
+            ),
+            _request(connection, "DynamoDB_20120810.Scan", b'{"TableName": "t", "Select": "COUNT"}'),
+        ]
+        # Then each is answered in turn on the same connection, none asking to close it
+        assert [status for status, _, _ in answers] == [200] * 5
+        assert json.loads(answers[-1][1])["Count"] == 3
+        assert {close for _, _, close in answers} == {None}
+        socket_before = connection.sock
+        assert _request(connection, "DynamoDB_20120810.Scan", b'{"TableName": "t"}')[0] == 200
+        assert connection.sock is socket_before
+    finally:
+        server.stop()
+    # And once the endpoint stops, the connection is closed: the client sees the server gone
+    with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+        _request(connection, "DynamoDB_20120810.Scan", b'{"TableName": "t"}')

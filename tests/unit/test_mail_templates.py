@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from local import texts
 from telar.adapters.mail import Mailer, OutgoingMail, raw
 from telar.errors import SheetProblem
 from telar.models import Buyer, GroupPayroll, PayPeriod, QcSheet
@@ -276,6 +277,15 @@ def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) ->
         lines = [line for line in mail.text.splitlines() if line.strip()]
         assert not set(lines) & {line for line in english[name].text.splitlines() if line.strip()}, name
     assert "PO-1" in render_mail("papers", language, **contexts["papers"]).subject
+
+
+def test_the_recorded_texts_are_those_the_templates_hand_to_the_translator() -> None:
+    # Given the templates as they are, When their texts are found by parsing them as the build's check did
+    # Then telar/templates/message_ids.json, which the functions check their language files against, holds them
+    assert texts.FILE.read_text(encoding="utf-8") == texts.recorded(), "run `make texts` after editing a template"
+    mail, console = texts.template_message_ids("mail"), texts.template_message_ids("console")
+    assert mail and console and mail != console  # each folder's texts are its own
+    assert any("%(" in text for text in mail)
 
 
 def test_a_translation_file_must_translate_every_text_with_its_placeholders(tmp_path: Path) -> None:

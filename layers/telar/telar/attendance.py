@@ -15,6 +15,7 @@ Rules (docs/decisions.md, issue 15):
   hours, a group that does not cannot enter holiday hours on them.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -147,7 +148,10 @@ def attendance_earnings(attendance: Attendance, ref: ReferenceData, upload_ref: 
     lines = []
     last_day, zero = month.last_day, _round(Decimal(0), group)
     for worker_id, days in sorted(by_maker.items()):
+        kinds = {kind for d in days for kind in d.hours}
         for kind in TIME_KINDS:
+            if kind not in kinds:  # no day has it: its hours would sum to 0, which is not paid
+                continue
             hours = sum((d.hours.get(kind, Decimal(0)) for d in days), Decimal(0))
             if not hours:
                 continue
@@ -223,6 +227,12 @@ def guaranteed_minimum(
     return _round(total, group)
 
 
+@functools.cache
+def _zero(pay_rounding: str) -> Decimal:
+    """Zero in a rounding unit (Decimals are immutable: one per unit serves every line)."""
+    return Decimal(0).quantize(Decimal(pay_rounding), rounding=ROUND_HALF_UP)
+
+
 def _line(
     attendance: Attendance,
     group: Group,
@@ -234,7 +244,7 @@ def _line(
     **amounts: Decimal,
 ) -> EarningLine:
     """One attendance line: the sheet, the maker and the kind of time; ``amounts`` over zeros."""
-    zero = _round(Decimal(0), group)
+    zero = _zero(group.pay_rounding)
     fields: dict[str, Decimal] = {
         "hours_worked": Decimal(0),
         "piece_earnings": zero,

@@ -22,14 +22,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from telar.errors import NotFound
-from telar.models import Assignment, EarningLine, Group, GroupPayroll, Maker, PayPeriod, ReferenceData
+from telar.models import Assignment, EarningLine, GroupPayroll, Maker, PayPeriod, ReferenceData
 from telar.models.attendance import ATTENDANCE_PREFIX, GUARANTEE, time_sku
 from telar.models.payroll import MakerPay, PayStatement
 from telar.models.reference import WageRule
-
-
-def _round(amount: Decimal, group: Group) -> Decimal:
-    return amount.quantize(Decimal(group.pay_rounding), rounding=ROUND_HALF_UP)
 
 
 def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[EarningLine]:
@@ -47,29 +43,40 @@ def earnings_for(assignment: Assignment, ref: ReferenceData, on: date) -> list[E
         if (maker := makers.get(row.worker_id)) is not None and maker.group_id == group.group_id
     }
     products = {p.sku: p for p in ref.products}
+    # per assignment, not per row: the rounding unit, a zero in it, and each product's rate (looked up on its
+    # first row, so a SKU the catalog lacks or a product without a rate fails as before)
+    unit, base_rate = Decimal(group.pay_rounding), group.hourly_base
+    zero = Decimal(0).quantize(unit, rounding=ROUND_HALF_UP)
+    rates: dict[str, Decimal] = {}
+    common = {
+        "order_id": assignment.order_id,
+        "assignment_id": assignment.assignment_id,
+        "group_id": group.group_id,
+        "currency": group.currency,
+        "qc_upload": assignment.qc_upload,
+        "inspected_on": on,
+    }
     lines = []
     for row in assignment.qc_rows:
-        product = products.get(row.sku) or ref.product(row.sku)  # ProductNotFound for a SKU the catalog lacks
-        piece = _round(row.passed * product.piece_rate(group), group)
-        base = _round(row.hours_worked * group.hourly_base, group)
-        minimum = _round(row.hours_worked * hourly, group)
+        rate = rates.get(row.sku)
+        if rate is None:
+            product = products.get(row.sku) or ref.product(row.sku)  # ProductNotFound for a SKU the catalog lacks
+            rate = rates[row.sku] = product.piece_rate(group)
+        piece = (row.passed * rate).quantize(unit, rounding=ROUND_HALF_UP)
+        base = (row.hours_worked * base_rate).quantize(unit, rounding=ROUND_HALF_UP)
+        minimum = (row.hours_worked * hourly).quantize(unit, rounding=ROUND_HALF_UP)
         lines.append(
             EarningLine(
-                order_id=assignment.order_id,
-                assignment_id=assignment.assignment_id,
-                group_id=group.group_id,
+                **common,
                 worker_id=row.worker_id,
                 maker_name=names.get(row.worker_id, row.worker_id),
                 sku=row.sku,
-                currency=group.currency,
                 units_passed=row.passed,
                 hours_worked=row.hours_worked,
                 piece_earnings=piece,
                 hourly_base=base,
                 minimum_for_hours=minimum,
-                top_up=max(_round(Decimal(0), group), minimum - piece - base),
-                qc_upload=assignment.qc_upload,
-                inspected_on=on,
+                top_up=max(zero, minimum - piece - base),
             )
         )
     return lines
@@ -124,30 +131,42 @@ def pay_statement(
     payrolls: list[GroupPayroll], ref: ReferenceData, period: PayPeriod, paid_on: date, organisation: str
 ) -> PayStatement:
     """One row per maker (per group and currency) summing her lines, with how she is paid; the rules applied."""
-    mine: dict[tuple[str, str, str], list[EarningLine]] = defaultdict(list)
+    # each maker's five sums in one pass over the lines (the same additions in the same order as a sum per
+    # amount): her name is her first line's
+    sums: dict[tuple[str, str, str], list[Decimal]] = {}
+    first_name: dict[tuple[str, str, str], str] = {}
     names: dict[str, str] = {}
     for p in payrolls:
         names[p.group_id] = p.group_name
         for line in p.lines:
-            mine[(line.group_id, line.currency, line.worker_id)].append(line)
-    makers = {m.worker_id: m for m in ref.makers}
+            key = (line.group_id, line.currency, line.worker_id)
+            acc = sums.get(key)
+            if acc is None:
+                acc = sums[key] = [Decimal(0)] * 5
+                first_name[key] = line.maker_name
+            acc[0] += line.hours_worked
+            acc[1] += line.piece_earnings
+            acc[2] += line.time_pay
+            acc[3] += line.hourly_base
+            acc[4] += line.top_up
+    makers = _makers_by_id(ref)
     rows = []
-    for (group_id, currency, worker_id), lines in sorted(mine.items()):
+    for (group_id, currency, worker_id), (hours, piece, time_pay, base, top_up) in sorted(sums.items()):
         maker = makers.get(worker_id)
         rows.append(
             MakerPay(
                 worker_id=worker_id,
-                maker_name=lines[0].maker_name,
+                maker_name=first_name[(group_id, currency, worker_id)],
                 group_id=group_id,
                 group_name=names[group_id],
                 currency=currency,
                 payment_method=maker.payment_method if maker else None,
                 payment_details=maker.payment_details if maker else "not recorded",
-                hours=sum((line.hours_worked for line in lines), Decimal(0)),
-                piece_earnings=sum((line.piece_earnings for line in lines), Decimal(0)),
-                time_pay=sum((line.time_pay for line in lines), Decimal(0)),
-                hourly_base=sum((line.hourly_base for line in lines), Decimal(0)),
-                top_up=sum((line.top_up for line in lines), Decimal(0)),
+                hours=hours,
+                piece_earnings=piece,
+                time_pay=time_pay,
+                hourly_base=base,
+                top_up=top_up,
             )
         )
     return PayStatement(
@@ -191,9 +210,9 @@ def settle_guarantees(lines: Iterable[EarningLine]) -> list[EarningLine]:
     guaranteed = {(x.group_id, x.currency, x.worker_id) for x in guarantees}
     earned: dict[tuple[str, str, str, int, int], Decimal] = defaultdict(Decimal)
     for line in items:
-        if line.sku != guarantee and line.inspected_on and (line.group_id, line.currency, line.worker_id) in guaranteed:
-            on = line.inspected_on
-            earned[(line.group_id, line.currency, line.worker_id, on.year, on.month)] += line.total
+        on = line.inspected_on
+        if on and line.sku != guarantee and (who := (line.group_id, line.currency, line.worker_id)) in guaranteed:
+            earned[(*who, on.year, on.month)] += line.total
     settled = {}
     for line in guarantees:
         on = line.inspected_on or date.min

@@ -6,8 +6,10 @@ E-mails in the reader's language: a template writes its words as ``{{ _("Hello %
 English being the message id, and ``templates/mail_texts/<language>.json`` maps each id to its translation.
 A new file adds a language, no code. At import every file must translate exactly the ids the templates use,
 with the same ``%(placeholders)s``, or the module refuses to load: a mail is never half translated, and a
-template edited without its translations fails the tests at once. A language without a file is written in
-English, and the log says so.
+template edited without its translations fails the tests at once. The ids the templates use are recorded in
+``templates/message_ids.json`` (``make texts`` writes it, local/texts.py; a unit test fails while it differs
+from the templates), so a function's init reads one file instead of parsing every template (issue 18). A language
+without a file is written in English, and the log says so.
 
 Texts that code builds (why a sheet or an attachment was refused) are ``telar.messages``: their English is their
 id in the same files, checked the same way, and ``_`` says a ``Text`` (or a value that is one) in the language.
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.ext import extract_from_ast
 
 from telar.messages import ALL as CODE_MESSAGES
 from telar.messages import Text
@@ -42,16 +43,15 @@ environment = Environment(
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+MESSAGE_IDS = TEMPLATES / "message_ids.json"
+"""The texts the templates of each folder (``mail``, ``console``) hand to ``_`` (``make texts`` records them)."""
+
+
 def _message_ids(folder: str = "mail") -> set[str]:
     """Every English text the templates of ``templates/<folder>/`` hand to ``_`` (the mails; the console's pages),
     and for the mails every message code builds (telar.messages)."""
     found: set[str] = {m.english for m in CODE_MESSAGES} if folder == "mail" else set()
-    for path in sorted((TEMPLATES / folder).glob("*.j2")):
-        parsed = environment.parse(path.read_text(encoding="utf-8"))
-        for _, _, strings in extract_from_ast(parsed, ("_",), babel_style=False):
-            if isinstance(strings, tuple) and strings and isinstance(strings[0], str):
-                found.add(strings[0])  # the message; its values come as keywords
-    return found
+    return found | set(json.loads(MESSAGE_IDS.read_text(encoding="utf-8"))[folder])
 
 
 def _load_mail_texts(folder: Path, ids: set[str]) -> dict[str, dict[str, str]]:
