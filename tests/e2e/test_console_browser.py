@@ -424,9 +424,7 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     demo = Demo(private_cloud, ref, out_dir=tmp_path)
     [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-actions", -1)])
-    [waiting] = demo.wait_for(
-        [order_id], lambda o: bool(o["groups"]) and all(g["stage"] == "AWAITING_QC" for g in o["groups"]), "QC waits"
-    )
+    [waiting] = demo.wait_for([order_id], demo.every_group_awaits_qc, "QC waits")
     group_id = waiting["groups"][0]["group_id"]
     assignment_id = f"{order_id}-{group_id}"
     outbox = Path(private_cloud["outbox_dir"])
