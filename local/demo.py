@@ -377,10 +377,8 @@ class Demo:
         run = json.loads(reply["Payload"].read())
         if reply.get("FunctionError"):
             raise RuntimeError(f"pay-period run failed: {run}")
-        (self.out / "payslips").mkdir(exist_ok=True)
-        for key in run["files"] + run["payslips"]:
-            folder = "payslips" if key.endswith(".html") else "payroll"
-            (self.out / folder / Path(key).name).write_bytes(self._artifact(key))
+        for key in run["files"] + run["payslips"]:  # the period's workbooks and payslips side by side
+            (self.out / "payroll" / Path(key).name).write_bytes(self._artifact(key))
         print(f"Pay period {period}: {run['lines']} lines paid, e-mail sent: {run['mail_sent']}, {run['totals']}")
         return run
 
@@ -454,7 +452,6 @@ class Demo:
                     "outbox",
                     "cards",
                     "payroll",
-                    "payslips",
                     "attendance",
                     "contact-sheets",
                 )
