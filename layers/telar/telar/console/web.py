@@ -6,7 +6,7 @@ every page, with its access rules, runs here on the in-memory fakes as in the de
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,7 +59,7 @@ from telar.console.uploads import (
 from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
 from telar.models import Order, ReferenceData
 from telar.observability import logger
-from telar.ports import ConsolePorts
+from telar.ports import ConsolePorts, Ports
 from telar.rendering import TEMPLATES, environment
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
 
@@ -443,39 +443,53 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
     )
 
 
-def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, upload_id: str, now: datetime) -> Reply:
-    """The outcome of a QC sheet uploaded from the assignment's page: accepted, refused with its problems and the
-    marked copy, or still being read (the page then reloads itself every few seconds, without script)."""
-    staff, session = signed_in(console, request, now)
-    ports = console.ports
-    assignment = visible_assignment(staff, ports.assignments.get_assignment(assignment_id), assignment_id)
-    if not UPLOAD_ID.match(upload_id):
-        raise AssignmentNotFound(assignment_id)
-    key = console_qc_upload_key(assignment_id, upload_id)
+def _stored_upload(ports: Ports, key: str, stem_of: Callable[[str, str], str]) -> tuple[str | None, str | None, str]:
+    """An upload from the console as its stage sees it: ``key#version`` (None while it is not stored yet), the
+    stage's error report if it wrote one, and that report's stem (its marked copy is ``<stem>.xlsx``)."""
     stored = ports.uploads.head(key)
     version = (stored.version_id or "null") if stored else "null"
-    stem = qc_report_stem(key, version)
+    stem = stem_of(key, version)
     report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
-    result = upload_result(assignment, f"{key}#{version}" if stored else None, report.decode() if report else None)
+    return (f"{key}#{version}" if stored else None), (report.decode() if report else None), stem
+
+
+def _outcome_page(
+    console: ConsolePorts,
+    request: WebRequest,
+    signed: tuple[Staff, str],
+    template: str,
+    result: Any,
+    stem: str,
+    path: str,
+    **context: Any,
+) -> Reply:
+    """An upload's outcome page: the marked copy to download when it was refused, and while the stage is still
+    reading it, a refresh of ``path`` every few seconds (no script)."""
+    ports = console.ports
     marked = (
         ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
         if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
         else None
     )
-    frame = _frame(console, request, staff, session)
+    frame = _frame(console, request, *signed)
     language = frame.pop("language")
-    return _page(
-        "upload.html.j2",
-        request,
-        language,
-        assignment=assignment,
-        result=result,
-        marked=marked,
-        refresh=request.url(f"/console/assignments/{assignment_id}/uploads/{upload_id}")
-        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
-        else None,
-        **frame,
-    )
+    waiting = result.outcome in (Outcome.PENDING, Outcome.MISSING)
+    refresh = request.url(path) if waiting else None
+    return _page(template, request, language, result=result, marked=marked, refresh=refresh, **context, **frame)
+
+
+def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, upload_id: str, now: datetime) -> Reply:
+    """The outcome of a QC sheet uploaded from the assignment's page: accepted, refused with its problems and the
+    marked copy, or still being read (the page then reloads itself every few seconds, without script)."""
+    signed = signed_in(console, request, now)
+    assignment = visible_assignment(signed[0], console.ports.assignments.get_assignment(assignment_id), assignment_id)
+    if not UPLOAD_ID.match(upload_id):
+        raise AssignmentNotFound(assignment_id)
+    key = console_qc_upload_key(assignment_id, upload_id)
+    upload_ref, report, stem = _stored_upload(console.ports, key, qc_report_stem)
+    result = upload_result(assignment, upload_ref, report)
+    path = f"/console/assignments/{assignment_id}/uploads/{upload_id}"
+    return _outcome_page(console, request, signed, "upload.html.j2", result, stem, path, assignment=assignment)
 
 
 def _upload_form(
@@ -531,39 +545,19 @@ def reference_page(console: ConsolePorts, request: WebRequest, now: datetime) ->
 def reference_upload_page(console: ConsolePorts, request: WebRequest, upload_id: str, now: datetime) -> Reply:
     """The outcome of a reference workbook uploaded from the console: applied (as which version), refused with its
     problems by sheet and cell and the marked copy, or still being read (the page reloads itself)."""
-    staff, session = _office(console, request, now, "reference")
+    signed = _office(console, request, now, "reference")
     if not UPLOAD_ID.match(upload_id):
         raise NotFinance(upload_id)
     ports = console.ports
-    key = console_reference_upload_key(upload_id)
-    stored = ports.uploads.head(key)
-    source = f"{key}#{stored.version_id or 'null'}" if stored else None
-    stem = reference_report_stem(key, (stored.version_id or "null") if stored else "null")
-    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
+    source, report, stem = _stored_upload(ports, console_reference_upload_key(upload_id), reference_report_stem)
     result = reference_result(
         source,
         ports.reference.reference_applied_from(source) if source else None,
         ports.claims.is_done(f"mail#reference-receipt#{source}") if source else False,
-        report.decode() if report else None,
+        report,
     )
-    marked = (
-        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
-        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
-        else None
-    )
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
-    return _page(
-        "reference_upload.html.j2",
-        request,
-        language,
-        result=result,
-        marked=marked,
-        refresh=request.url(f"/console/reference/uploads/{upload_id}")
-        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
-        else None,
-        **frame,
-    )
+    path = f"/console/reference/uploads/{upload_id}"
+    return _outcome_page(console, request, signed, "reference_upload.html.j2", result, stem, path)
 
 
 def _her_group(console: ConsolePorts, request: WebRequest, group_id: str, now: datetime) -> tuple[Staff, str]:
@@ -613,39 +607,16 @@ def attendance_upload_page(
 ) -> Reply:
     """The outcome of an attendance sheet uploaded from her group's page: recorded, refused with its problems by
     cell and the marked copy, or still being read (the page reloads itself)."""
-    staff, session = _her_group(console, request, group_id, now)
+    signed = _her_group(console, request, group_id, now)
     if not UPLOAD_ID.match(upload_id):
         raise GroupNotFound(group_id)
     ports = console.ports
     key = console_attendance_upload_key(group_id, upload_id)
-    stored = ports.uploads.head(key)
-    upload_ref = f"{key}#{stored.version_id or 'null'}" if stored else None
-    stem = attendance_report_stem(key, (stored.version_id or "null") if stored else "null")
-    report = ports.uploads.get_if_exists(f"{stem}.txt") if stored else None
-    result = attendance_result(
-        upload_ref,
-        ports.claims.is_done(f"mail#attendance-receipt#{upload_ref}") if upload_ref else False,
-        report.decode() if report else None,
-    )
-    marked = (
-        ports.uploads.link(f"{stem}.xlsx", LINK_SECONDS)
-        if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
-        else None
-    )
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
-    return _page(
-        "attendance_upload.html.j2",
-        request,
-        language,
-        group_id=group_id,
-        result=result,
-        marked=marked,
-        refresh=request.url(f"/console/groups/{group_id}/attendance/uploads/{upload_id}")
-        if result.outcome in (Outcome.PENDING, Outcome.MISSING)
-        else None,
-        **frame,
-    )
+    upload_ref, report, stem = _stored_upload(ports, key, attendance_report_stem)
+    receipt_sent = ports.claims.is_done(f"mail#attendance-receipt#{upload_ref}") if upload_ref else False
+    result = attendance_result(upload_ref, receipt_sent, report)
+    path = f"/console/groups/{group_id}/attendance/uploads/{upload_id}"
+    return _outcome_page(console, request, signed, "attendance_upload.html.j2", result, stem, path, group_id=group_id)
 
 
 def not_found_page(request: WebRequest) -> Reply:
