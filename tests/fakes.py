@@ -11,7 +11,7 @@ tests/integration/test_store_contract.py runs the same tests on these and on Dyn
 import base64
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -23,7 +23,7 @@ from joserfc.jwk import RSAKey
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
-from telar.adapters.mail import Attachment, Mailer
+from telar.adapters.mail import Attachment, Mailer, OutgoingMail
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger, PlanWrite
 from telar.errors import ConditionFailed
@@ -577,6 +577,22 @@ class MemoryMailer(Mailer):
     def deliver(self, to: list[str], message: EmailMessage) -> str:
         self.sent.append(SentMail(list(to), message))
         return f"message-{len(self.sent)}"
+
+
+def refuse_first_mail(ports: Ports, matching: Callable[[OutgoingMail], bool], error: Exception) -> list[OutgoingMail]:
+    """SES refusing, once, the first e-mail ``matching`` (raising ``error``); returns what was refused."""
+    assert isinstance(ports.mailer, MemoryMailer)
+    refused: list[OutgoingMail] = []
+    real_send = ports.mailer.send
+
+    def send(mail: OutgoingMail) -> str:
+        if not refused and matching(mail):
+            refused.append(mail)
+            raise error
+        return real_send(mail)
+
+    ports.mailer.send = send  # type: ignore[method-assign]
+    return refused
 
 
 def sent_mails(ports: Ports) -> list[SentMail]:

@@ -6,7 +6,6 @@ from email.message import Message
 import pytest
 
 from samples.make_reference_book import sample_book
-from telar.adapters.mail import OutgoingMail
 from telar.artifacts import contact_sheet_key
 from telar.contact_sheets import makers_to_choose, options_digest, render_contact_sheet
 from telar.photos import to_print
@@ -15,7 +14,7 @@ from telar.sheets.reference_book import write_reference_book
 from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import CHIANG_MAI, CUSCO, make_group, make_maker, make_reference
-from tests.fakes import sent_mails
+from tests.fakes import refuse_first_mail, sent_mails
 
 PHOTO = to_print((SAMPLES / "photos" / "cusco-01.png").read_bytes())
 
@@ -164,19 +163,12 @@ def test_a_new_version_that_only_records_a_choice_sends_nothing_and_new_options_
 
 
 def test_a_failed_send_keeps_the_version_and_the_retry_sends_each_sheet_once(
-    photos: Ports, monkeypatch: pytest.MonkeyPatch
+    photos: Ports,
 ) -> None:
     ports = photos
-    real_send = ports.mailer.send
-    failed: list[str] = []
-
-    def failing_once(mail: OutgoingMail) -> str:
-        if mail.attachments and mail.attachments[0].filename == "pe-cusco.html" and not failed:
-            failed.append(mail.subject)
-            raise RuntimeError("SES is throttling")
-        return real_send(mail)
-
-    monkeypatch.setattr(ports.mailer, "send", failing_once)
+    refuse_first_mail(
+        ports, lambda m: bool(m.attachments) and m.attachments[0].filename == "pe-cusco.html", RuntimeError("SES")
+    )
     data = (SAMPLES / "reference.xlsx").read_bytes()
     stored = ports.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
     # When the send of Cusco's sheet fails, the upload raises for the queue to deliver it again

@@ -13,7 +13,7 @@ from telar.models import EarningLine, PayPeriod
 from telar.ports import Ports
 from telar.stages.pay_period import run_pay_period
 from tests.factories import CHIANG_MAI, make_earning_line, make_product, make_reference
-from tests.fakes import sent_mails
+from tests.fakes import refuse_first_mail, sent_mails
 
 NOVEMBER = PayPeriod(period="2026-11")
 
@@ -171,20 +171,11 @@ def test_a_line_is_marked_paid_only_while_unpaid(recorded: Ports) -> None:
 
 
 def test_a_manager_whose_payslips_mail_fails_gets_it_on_the_retry_and_finance_is_not_held_up(
-    recorded: Ports, monkeypatch: pytest.MonkeyPatch
+    recorded: Ports,
 ) -> None:
     # Given SES refuses mail to the Chiang Mai manager, once
-    real_send = recorded.mailer.send
     chiang_mai = str(make_reference().group(CHIANG_MAI).manager_email)
-    refused: list[str] = []
-
-    def send(mail: OutgoingMail) -> str:
-        if mail.to == [chiang_mai] and not refused:
-            refused.append(chiang_mai)
-            raise ConnectionError("SES throttled")
-        return real_send(mail)
-
-    monkeypatch.setattr(recorded.mailer, "send", send)
+    refuse_first_mail(recorded, lambda m: m.to == [chiang_mai], ConnectionError("SES throttled"))
     # When the run happens, it fails after finance was mailed (so the invocation is retried)
     with pytest.raises(ConnectionError):
         run_pay_period(recorded, NOVEMBER)

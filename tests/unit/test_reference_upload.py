@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 
 from samples.make_reference_book import sample_book
-from telar.adapters.mail import OutgoingMail
 from telar.artifacts import CURRENT_REFERENCE_EXPORT
 from telar.auth import hash_api_key
 from telar.models import PayPeriod, ReferenceBook
@@ -20,7 +19,7 @@ from telar.stages.pay_period import run_pay_period
 from telar.stages.reference_upload import accept_reference_upload
 from tests.conftest import SAMPLES
 from tests.factories import make_earning_line
-from tests.fakes import sent_mails
+from tests.fakes import refuse_first_mail, sent_mails
 from tests.workbooks import set_cell
 
 
@@ -145,19 +144,10 @@ def test_a_maker_who_leaves_is_deactivated_and_still_paid_for_her_work(imported:
 
 
 def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
-    ports: Ports, monkeypatch: pytest.MonkeyPatch
+    ports: Ports,
 ) -> None:
     # Given SES failing on the first API-key e-mail
-    issued: list[str] = []
-    real_send = ports.mailer.send
-
-    def failing_once(mail: OutgoingMail) -> str:
-        if mail.subject == "Telar: your API key" and not issued:
-            issued.append(next(w for w in mail.text.split() if w.startswith("tlr_")))
-            raise RuntimeError("SES is throttling")
-        return real_send(mail)
-
-    monkeypatch.setattr(ports.mailer, "send", failing_once)
+    refused = refuse_first_mail(ports, lambda m: m.subject == "Telar: your API key", RuntimeError("SES is throttling"))
     data = (SAMPLES / "reference.xlsx").read_bytes()
     stored = ports.uploads.put("reference/roster.xlsx", data, "application/octet-stream")
     # When the upload is handled, fails, and SQS delivers it again
@@ -165,6 +155,7 @@ def test_a_key_whose_e_mail_failed_is_revoked_and_a_retry_delivers_a_fresh_one(
         accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id)
     assert accept_reference_upload(ports, "reference/roster.xlsx", stored.version_id) == "unchanged"
     # Then the undelivered key does not work, and every buyer got exactly one working key by e-mail
+    issued = [next(w for w in mail.text.split() if w.startswith("tlr_")) for mail in refused]
     assert ports.auth.buyer_for_key(hash_api_key(issued[0])) is None
     for buyer in sample_book().buyers:
         [mail] = [m for m in _mails(ports) if m["To"] == buyer.email]

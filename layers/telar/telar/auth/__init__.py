@@ -33,13 +33,7 @@ def new_webhook_secret() -> str:
 
 def replace_webhook_secret(store: AuthStore, secrets_store: SecretStore, buyer_id: str) -> str:
     """A new webhook secret for the buyer, returned once in plain text: events are signed with it from now on (a
-    lost or exposed secret; there is no overlap, so she switches to it at once).
-
-    Raises
-    ------
-    ValueError
-        no such buyer.
-    """
+    lost or exposed secret; there is no overlap, so she switches to it at once). ValueError for no such buyer."""
     if store.get_buyer(buyer_id) is None:
         raise ValueError(f"no buyer {buyer_id!r}")
     secret = new_webhook_secret()
