@@ -23,6 +23,7 @@ from joserfc.jwk import RSAKey
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.claims import CLAIM_LEASE
+from telar.adapters.identity import PasswordChallenge
 from telar.adapters.mail import Attachment, Mailer, OutgoingMail
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger, PlanWrite
@@ -641,6 +642,7 @@ class MemoryIdentity:
     def __init__(self) -> None:
         self.key = _identity_key()
         self.users: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.temporary: set[str] = set()  # users still on the temporary password they were given
         self.key_fetches = 0
 
     @property
@@ -674,9 +676,23 @@ class MemoryIdentity:
         header = {"alg": "RS256", "kid": self.key.kid}
         return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, self.key)
 
-    def sign_in(self, username: str, password: str) -> str | None:
+    def sign_in(self, username: str, password: str) -> str | PasswordChallenge | None:
         user = self.users.get(username)
-        return self.token_for(username) if user and user[0] == password else None
+        if not (user and user[0] == password):
+            return None
+        if username in self.temporary:  # created with a temporary password: she chooses her own first
+            return PasswordChallenge(f"challenge-{username}")
+        return self.token_for(username)
+
+    def set_new_password(self, username: str, challenge: str, new_password: str) -> str | None:
+        """Cognito's policy as the template sets it: 12 characters, capital and small letters and a number."""
+        strong = len(new_password) >= 12 and not new_password.islower() and not new_password.isupper()
+        strong = strong and any(ch.isdigit() for ch in new_password)
+        if username not in self.temporary or challenge != f"challenge-{username}" or not strong:
+            return None
+        self.temporary.discard(username)
+        self.users[username] = (new_password, self.users[username][1])
+        return self.token_for(username)
 
     def signing_keys(self, refresh: bool = False) -> dict[str, Any]:
         self.key_fetches += 1

@@ -55,6 +55,11 @@ def sign_in() -> Response:
     return _respond(web.sign_in(default_console_ports(), _request()))
 
 
+@app.post("/console/new-password")
+def new_password() -> Response:
+    return _respond(web.new_password(default_console_ports(), _request()))
+
+
 @app.post("/console/sign-out")
 def sign_out() -> Response:
     return _respond(web.sign_out(default_console_ports(), _request(), _now()))

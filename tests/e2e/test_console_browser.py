@@ -620,3 +620,41 @@ def test_the_office_retries_the_start_of_an_order_whose_pipeline_did_not_start(
     _shot(page, "18-office-start-retried")
     page.close()
     demo.wait_for([order_id], lambda o: o["status"] == "IN_PRODUCTION" and bool(o["groups"]), "its production")
+
+
+def test_a_manager_created_with_a_temporary_password_chooses_her_own_at_first_sign_in(
+    served: dict[str, Any], browser: Any
+) -> None:
+    # Given a manager the office created as on AWS: a temporary password she must change
+    cognito = boto3.client("cognito-idp", **client_options(served))
+    pool, group_id = served["resources"]["StaffUserPool"], served["staff"][0]["group_id"] or "pe-cusco"
+    username = f"new-manager-{uuid.uuid4().hex[:8]}@example.org"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=username,
+        TemporaryPassword="Temporary-Pass-1",
+        UserAttributes=[{"Name": "email", "Value": username}, {"Name": "custom:group_ids", "Value": group_id}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="manager")
+    page = browser.new_page(viewport=PHONE)
+    # When she signs in with it, Then she is asked for a password of her own
+    page.goto(f"{served['console_url']}/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", "Temporary-Pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#confirm")
+    _shot(page, "19-new-password")
+    # When she types two different ones, Then the page says so
+    page.fill("#password", "Her-Own-Password-7")
+    page.fill("#confirm", "Her-Own-Password-8")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".problem")
+    # When she chooses one, Then she is signed in and sees her group's work
+    page.fill("#password", "Her-Own-Password-7")
+    page.fill("#confirm", "Her-Own-Password-7")
+    page.click("button[type=submit]")
+    page.wait_for_selector("main h1")
+    assert "/sign-in" not in page.url and "/new-password" not in page.url
+    assert page.locator("form[action$='/console/sign-out']").count() == 1
+    page.close()

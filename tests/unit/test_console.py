@@ -22,6 +22,7 @@ from telar.capacity import CapacityLedger, PlanWrite, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
 from telar.console.session import (
+    CHALLENGE_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
     CsrfRefused,
@@ -199,6 +200,48 @@ def test_a_wrong_password_shows_the_form_again(console: ConsolePorts) -> None:
     reply = web.sign_in(console, web.WebRequest(ORIGIN, cookies={SIGN_IN_COOKIE: "t"}, form=form))
     assert reply.status == 401 and 'role="alert"' in reply.body
     assert not any(c.startswith(f"{SESSION_COOKIE}=") for c in reply.cookies)
+
+
+def test_a_user_on_her_temporary_password_chooses_her_own_then_is_signed_in(console: ConsolePorts) -> None:
+    # Given a manager created with a temporary password (as staff created on AWS are)
+    _identity(console).add_user("rosa", "Temporary-Pass-1", "manager", (CUSCO,))
+    _identity(console).temporary.add("rosa")
+    # When she signs in with it
+    form = {"csrf": "t", "username": "rosa", "password": "Temporary-Pass-1"}
+    asked = web.sign_in(console, web.WebRequest(ORIGIN, cookies={SIGN_IN_COOKIE: "t"}, form=form))
+    # Then she is asked for a password of her own, the challenge in an HttpOnly cookie, and no session yet
+    assert asked.status == 200 and 'name="confirm"' in asked.body and 'autocomplete="new-password"' in asked.body
+    challenge = next(c for c in asked.cookies if c.startswith(f"{CHALLENGE_COOKIE}="))
+    assert "HttpOnly" in challenge and "challenge-rosa" not in asked.body
+    assert not any(c.startswith(f"{SESSION_COOKIE}=") for c in asked.cookies)
+    cookies = {SIGN_IN_COOKIE: "t", CHALLENGE_COOKIE: "challenge-rosa"}
+
+    def choose(password: str, confirm: str, csrf: str = "t") -> web.Reply:
+        form = {"csrf": csrf, "username": "rosa", "password": password, "confirm": confirm}
+        return web.new_password(console, web.WebRequest(ORIGIN, cookies=cookies, form=form))
+
+    # When the two do not match, or the password is too weak, Then the form says so and nothing changes
+    mismatch = choose("Her-Own-Password-7", "Her-Own-Password-8")
+    weak = choose("short", "short")
+    assert (mismatch.status, weak.status) == (400, 400)
+    assert "not the same" in mismatch.body and "not accepted" in weak.body
+    # And without the form's token it is refused before Cognito is asked
+    with pytest.raises(CsrfRefused):
+        choose("Her-Own-Password-7", "Her-Own-Password-7", csrf="other")
+    # When she chooses a good one, Then she is signed in, and the challenge cookie is gone
+    done = choose("Her-Own-Password-7", "Her-Own-Password-7")
+    assert done.status == 303
+    assert any(c.startswith(f"{SESSION_COOKIE}=") for c in done.cookies)
+    assert any(c.startswith(f"{CHALLENGE_COOKIE}=;") and "Max-Age=0;" in c for c in done.cookies)
+    # And next time her own password signs her in directly
+    form = {"csrf": "t", "username": "rosa", "password": "Her-Own-Password-7"}
+    assert web.sign_in(console, web.WebRequest(ORIGIN, cookies={SIGN_IN_COOKIE: "t"}, form=form)).status == 303
+
+
+def test_the_new_password_form_without_its_challenge_goes_back_to_sign_in(console: ConsolePorts) -> None:
+    form = {"csrf": "t", "username": "rosa", "password": "Her-Own-Password-7", "confirm": "Her-Own-Password-7"}
+    reply = web.new_password(console, web.WebRequest(ORIGIN, cookies={SIGN_IN_COOKIE: "t"}, form=form))
+    assert 'id="username"' in reply.body and not any(c.startswith(f"{SESSION_COOKIE}=") for c in reply.cookies)
 
 
 def test_no_session_means_sign_in(console: ConsolePorts) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.functions import FunctionInvoker
-from telar.adapters.identity import CognitoIdentity
+from telar.adapters.identity import CognitoIdentity, PasswordChallenge
 from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
 from telar.adapters.webhooks import WebhookQueue, WebhookSecrets
@@ -190,7 +190,8 @@ class IdentityProvider(Protocol):
 
     @property
     def issuer(self) -> str: ...
-    def sign_in(self, username: str, password: str) -> str | None: ...
+    def sign_in(self, username: str, password: str) -> str | PasswordChallenge | None: ...
+    def set_new_password(self, username: str, challenge: str, new_password: str) -> str | None: ...
     def signing_keys(self, refresh: bool = False) -> dict[str, Any]: ...
 
 

@@ -8,6 +8,7 @@ the same path on any endpoint that stands in for Cognito), fetched once per proc
 
 import json
 import urllib.request
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,14 @@ def _unsigned_client() -> Any:
     return boto3.client("cognito-idp", config=_CONFIG)  # type: ignore[call-overload]
 
 
+@dataclass(frozen=True)
+class PasswordChallenge:
+    """Cognito asks a user created with a temporary password to choose her own before it signs her in: ``session``
+    answers that challenge (valid for a few minutes)."""
+
+    session: str
+
+
 class CognitoIdentity:
     def __init__(self, pool_id: str, client_id: str) -> None:
         self.pool_id = pool_id
@@ -35,8 +44,9 @@ class CognitoIdentity:
         region = self.pool_id.split("_", 1)[0]
         return f"https://cognito-idp.{region}.amazonaws.com/{self.pool_id}"
 
-    def sign_in(self, username: str, password: str) -> str | None:
-        """The ID token for these credentials; None when Cognito refuses them or asks for more (a new password)."""
+    def sign_in(self, username: str, password: str) -> str | PasswordChallenge | None:
+        """The ID token for these credentials; a PasswordChallenge for a user still on her temporary password; None
+        when Cognito refuses them (or asks for anything else)."""
         cognito = _unsigned_client()
         try:
             reply = cognito.initiate_auth(
@@ -45,6 +55,33 @@ class CognitoIdentity:
                 AuthParameters={"USERNAME": username, "PASSWORD": password},
             )
         except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+            return None
+        if reply.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            return PasswordChallenge(str(reply["Session"]))
+        token = (reply.get("AuthenticationResult") or {}).get("IdToken")
+        return str(token) if token else None
+
+    def set_new_password(self, username: str, challenge: str, new_password: str) -> str | None:
+        """Answer the new-password challenge; the ID token, or None when Cognito refuses the password (its policy)
+        or the challenge has expired."""
+        cognito = _unsigned_client()
+        if not 20 <= len(challenge) <= 2048:  # Cognito's session bounds: a cookie edited by hand is no session
+            return None
+        try:
+            reply = cognito.respond_to_auth_challenge(
+                ClientId=self.client_id,
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=challenge,
+                ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+            )
+        except (
+            cognito.exceptions.InvalidPasswordException,
+            cognito.exceptions.NotAuthorizedException,
+            cognito.exceptions.CodeMismatchException,
+            cognito.exceptions.ExpiredCodeException,
+            cognito.exceptions.InvalidParameterException,
+            cognito.exceptions.ResourceNotFoundException,  # her user deleted meanwhile (moto: any unknown session)
+        ):
             return None
         token = (reply.get("AuthenticationResult") or {}).get("IdToken")
         return str(token) if token else None

@@ -24,6 +24,8 @@ from telar.errors import TelarError
 
 SESSION_COOKIE = "telar_session"
 SIGN_IN_COOKIE = "telar_sign_in"
+CHALLENGE_COOKIE = "telar_new_password"  # Cognito's NEW_PASSWORD_REQUIRED session, between the two forms
+CHALLENGE_SECONDS = 180  # Cognito's challenge session lasts 3 minutes
 SESSION_SECONDS = 8 * 3600
 LEEWAY_SECONDS = 30  # clocks of Cognito and Lambda differ a little
 

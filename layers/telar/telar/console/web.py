@@ -28,6 +28,8 @@ from telar.console.finance import PeriodRow, file_name, payslips_of, recent_peri
 from telar.console.makers import PhotoStatus, maker_photos
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
 from telar.console.session import (
+    CHALLENGE_COOKIE,
+    CHALLENGE_SECONDS,
     SESSION_COOKIE,
     SESSION_SECONDS,
     SIGN_IN_COOKIE,
@@ -59,7 +61,7 @@ from telar.console.uploads import (
 from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
 from telar.models import Order, ReferenceData
 from telar.observability import logger
-from telar.ports import ConsolePorts, Ports
+from telar.ports import ConsolePorts, PasswordChallenge, Ports
 from telar.rendering import TEMPLATES, environment
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
 
@@ -204,11 +206,53 @@ def sign_in_page(request: WebRequest, *, failed: bool = False) -> Reply:
 
 
 def sign_in(console: ConsolePorts, request: WebRequest) -> Reply:
-    """The sign-in form posted: a session cookie and on to her home page; the form again when Cognito refuses."""
+    """The sign-in form posted: a session cookie and on to her home page; the form again when Cognito refuses; the
+    new-password form for a user still on the temporary password she was given."""
     check_csrf(request.cookies.get(SIGN_IN_COOKIE), request.form.get("csrf"))
-    token = console.identity.sign_in(request.form.get("username", "").strip(), request.form.get("password", ""))
+    username = request.form.get("username", "").strip()
+    token = console.identity.sign_in(username, request.form.get("password", ""))
     if token is None:
         return sign_in_page(request, failed=True)
+    if isinstance(token, PasswordChallenge):
+        return _new_password_page(request, username, token.session)
+    return _signed_in(request, token)
+
+
+def _new_password_page(request: WebRequest, username: str, challenge: str, problem: str | None = None) -> Reply:
+    """Choose a password of her own; Cognito's challenge travels in a short-lived HttpOnly cookie, not the page."""
+    csrf = request.cookies.get(SIGN_IN_COOKIE) or ""
+    language = page_language(request.accept_language.split(",")[0] or None, [])
+    status = 200 if problem is None else 400
+    reply = _page(
+        "new_password.html.j2", request, language, status=status, csrf=csrf, username=username, problem=problem
+    )
+    path = request.url("/console")
+    reply.cookies.append(
+        cookie(CHALLENGE_COOKIE, challenge, path=path, secure=request.secure, max_age=CHALLENGE_SECONDS)
+    )
+    return reply
+
+
+def new_password(console: ConsolePorts, request: WebRequest) -> Reply:
+    """The new-password form posted: signed in with the password she chose, or the form again saying why not; an
+    expired challenge sends her back to sign in with her temporary password."""
+    check_csrf(request.cookies.get(SIGN_IN_COOKIE), request.form.get("csrf"))
+    challenge = request.cookies.get(CHALLENGE_COOKIE)
+    if not challenge:
+        return sign_in_page(request)
+    username, password = request.form.get("username", "").strip(), request.form.get("password", "")
+    if password != request.form.get("confirm", ""):
+        return _new_password_page(request, username, challenge, "mismatch")
+    token = console.identity.set_new_password(username, challenge, password)
+    if token is None:
+        return _new_password_page(request, username, challenge, "refused")
+    reply = _signed_in(request, token)
+    reply.cookies.append(cookie(CHALLENGE_COOKIE, "", path=request.url("/console"), secure=request.secure, max_age=0))
+    return reply
+
+
+def _signed_in(request: WebRequest, token: str) -> Reply:
+    """On to her home page with a session cookie; the sign-in form's token is spent."""
     path = request.url("/console")
     return _redirect(
         path,
