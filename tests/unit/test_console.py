@@ -202,6 +202,19 @@ def test_a_wrong_password_shows_the_form_again(console: ConsolePorts) -> None:
     assert not any(c.startswith(f"{SESSION_COOKIE}=") for c in reply.cookies)
 
 
+def test_statuses_read_as_words_in_her_language(console: ConsolePorts) -> None:
+    # Given an order in production with Cusco's work planned
+    order = make_order("ord-1", status=OrderStatus.IN_PRODUCTION)
+    console.ports.orders.create_order(order)
+    console.ports.assignments.create_assignments(PlanWrite("ord-1", [make_assignment(order, CUSCO)]))
+    # When an office user whose profile says Spanish reads the order's page
+    _identity(console).add_user("oficina", "su-clave", "office", locale="es")
+    page = web.order_page(console, _as(console, "oficina"), "ord-1", datetime.now(UTC)).body
+    # Then the statuses are words, not codes
+    assert "<dd>En producción</dd>" in page and '">Planificado</td>' in page
+    assert "IN_PRODUCTION" not in page and "PLANNED" not in page
+
+
 def test_a_user_on_her_temporary_password_chooses_her_own_then_is_signed_in(console: ConsolePorts) -> None:
     # Given a manager created with a temporary password (as staff created on AWS are)
     _identity(console).add_user("rosa", "Temporary-Pass-1", "manager", (CUSCO,))
@@ -448,7 +461,11 @@ def test_the_office_sees_every_order_with_its_groups_and_those_that_need_attenti
     # Then the stuck order leads, with the staff-side reason; the other shows its group's stage and links to it
     attention = page[page.index('id="attention"') : page.index('id="all"')]
     assert "ord-2" in attention and "PayrollFailed: no wage rule" in attention and "ord-1" not in attention
-    assert f"/console/assignments/{cusco}" in page and "AWAITING_QC" in page
+    assert (
+        f"/console/assignments/{cusco}" in page
+        and "Taller Cusco</a>: Waiting for the QC sheet" in page
+        and "AWAITING_QC" not in page
+    )
     # And a manager has no such page: hers is her open work
     assert 'id="attention"' not in web.home(console, _as(console, "patricia"), datetime.now(UTC)).body
 
