@@ -17,6 +17,7 @@ class Attachment:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,21 @@
 """Contact sheets sent when a reference version is applied: one per group whose makers' photo options are new.
 
 Runs after the version is in force and the office's receipt is sent, so nothing here can undo it. A group's sheet
-is written and mailed to its manager once per set of options (a claim named by a hash of them): a redelivered
-upload, or a later upload that changes only choices or other columns, sends nothing. A failed send releases the
-claim and raises, so the queue's retry sends it; the version stays applied (the retry finds it in force).
+is written and mailed to its manager once per set of options (``send_once``, named by a hash of them): a redelivered
+upload, or a later upload that changes only choices or other columns, sends nothing. A failed send raises, so the
+queue's retry sends it; the version stays applied (the retry finds it in force).
 """
 
 from datetime import UTC, datetime
 
 from telar import contact_sheets
-from telar.adapters.mail import Attachment, OutgoingMail
+from telar.adapters.mail import HTML, Attachment
 from telar.artifacts import PHOTOS, contact_sheet_key
 from telar.models import ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
 from telar.rendering import render_mail
-
-HTML = "text/html; charset=utf-8"
+from telar.stages.notify import send_once
 
 
 def _print_photo(ports: Ports, file: str) -> bytes | None:
@@ -42,27 +41,22 @@ def send_contact_sheets(ports: Ports, ref: ReferenceData, now: datetime | None =
         makers = contact_sheets.makers_to_choose(ref, group.group_id, today)
         if not makers:
             continue
-        claim = f"contact-sheet#{group.group_id}#{contact_sheets.options_digest(makers)}"
-        if not ports.claims.claim(claim):  # these options were sent (or another delivery is sending them)
+        name = f"contact-sheet#{group.group_id}#{contact_sheets.options_digest(makers)}"
+        if ports.claims.is_done(f"mail#{name}"):  # these options were sent: no photo is resized again
             continue
-        try:
-            photos = {f: _print_photo(ports, f) for f in contact_sheets.photo_files(makers)}
-            html = contact_sheets.render_contact_sheet(group, makers, photos).encode()
-            key = contact_sheet_key(group.group_id)
-            ports.artifacts.put(key, html, HTML)
-            mail = render_mail("contact_sheet", group.language, group=group, makers=len(makers))
-            ports.mailer.send(
-                OutgoingMail(
-                    to=[str(group.manager_email)],
-                    subject=mail.subject,
-                    text=mail.text,
-                    attachments=(Attachment(key.rsplit("/", 1)[-1], html, HTML),),
-                )
-            )
-        except Exception:
-            ports.claims.release(claim)  # a retry (the queue redelivers the upload) writes and sends it again
-            raise
-        ports.claims.complete(claim)
+        photos = {f: _print_photo(ports, f) for f in contact_sheets.photo_files(makers)}
+        html = contact_sheets.render_contact_sheet(group, makers, photos).encode()
+        key = contact_sheet_key(group.group_id)
+        ports.artifacts.put(key, html, HTML)
+        mail = render_mail("contact_sheet", group.language, group=group, makers=len(makers))
+        # once per set of options; a failed send raises for the queue's retry, which writes and sends it again
+        send_once(
+            ports,
+            name,
+            to=[str(group.manager_email)],
+            mail=mail,
+            attachments=(Attachment(key.rsplit("/", 1)[-1], html, HTML),),
+        )
         sent.append(group.group_id)
         logger.info("contact sheet sent", group_id=group.group_id, makers=len(makers))
     return sent

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from telar import cards, photos
+from telar.adapters.mail import HTML
 from telar.artifacts import cards_key, packing_list_key
 from telar.errors import OrderNotFound
 from telar.models import Order, ReferenceData
@@ -80,8 +81,8 @@ def make_cards(
         options=options or card_options(),
         generated_at=generated_at,
     )
-    key = ports.artifacts.put(cards_key(order_id), html.encode(), "text/html; charset=utf-8").key
+    key = ports.artifacts.put(cards_key(order_id), html.encode(), HTML).key
     # and the packing list, the other document the buyer is given a link to once the order is ready
     packing = render_packing_list(order, packing_rows(order, assignments, ref))
-    ports.artifacts.put(packing_list_key(order_id), packing.encode(), "text/html; charset=utf-8")
+    ports.artifacts.put(packing_list_key(order_id), packing.encode(), HTML)
     return key, sum(c.copies for c in built)

@@ -10,7 +10,7 @@ is retried, while the files stay in S3.
 from datetime import UTC, date, datetime
 
 from telar import payroll
-from telar.adapters.mail import XLSX, Attachment
+from telar.adapters.mail import HTML, XLSX, Attachment
 from telar.artifacts import pay_period_names, pay_period_prefix
 from telar.models import EarningLine, Group, GroupPayroll, PayPeriod, PayRun, ReferenceData
 from telar.models.payroll import PayStatement
@@ -19,8 +19,6 @@ from telar.ports import Ports
 from telar.rendering import Mail, environment, render_mail
 from telar.sheets.payroll_book import write_payroll_book
 from telar.stages.notify import send_once
-
-HTML = "text/html; charset=utf-8"
 
 
 def render_payslips(group_payroll: GroupPayroll, statement: PayStatement, ref: ReferenceData) -> str:
