@@ -143,6 +143,15 @@ def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
     )
 
 
+def _signed_page(
+    console: ConsolePorts, request: WebRequest, signed: tuple[Staff, str], template: str, **values: Any
+) -> Reply:
+    """A page of a signed-in user: its content framed as every signed-in page is, in her language."""
+    frame = _frame(console, request, *signed)
+    language = frame.pop("language")
+    return _page(template, request, language, **values, **frame)
+
+
 def _page(
     template: str,
     request: WebRequest,
@@ -349,14 +358,12 @@ def _finance_page(
 def makers_page(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
     """The office: each active maker's photo consent, and whose chosen photo is missing (her card prints without)."""
     staff, session = _office(console, request, now, "makers")
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
     uploads = console.ports.uploads
     rows = maker_photos(
         console.ports.reference.load_reference().makers, now.date(), lambda key: uploads.head(key) is not None
     )
     missing = [r for r in rows if r.status == PhotoStatus.MISSING]
-    return _page("makers.html.j2", request, language, rows=rows, missing=missing, **frame)
+    return _signed_page(console, request, (staff, session), "makers.html.j2", rows=rows, missing=missing)
 
 
 def pay_period_page(console: ConsolePorts, request: WebRequest, period: str, now: datetime) -> Reply:
@@ -364,11 +371,9 @@ def pay_period_page(console: ConsolePorts, request: WebRequest, period: str, now
     staff, session = signed_in(console, request, now)
     if staff.role != Role.FINANCE or period not in recent_periods(now.date()):
         raise NotFinance(period)
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
     [entry] = _periods(console, [period])
     refresh = None if entry["row"].done else request.url(f"/console/pay-periods/{period}")
-    return _page("pay_period.html.j2", request, language, entry=entry, refresh=refresh, **frame)
+    return _signed_page(console, request, (staff, session), "pay_period.html.j2", entry=entry, refresh=refresh)
 
 
 def run_pay_period(console: ConsolePorts, request: WebRequest, now: datetime) -> Reply:
@@ -414,20 +419,18 @@ def order_page(console: ConsolePorts, request: WebRequest, order_id: str, now: d
     assignments = ports.assignments.assignments_of(order_id) if order.assignment_ids else []
     running = ports.workflow.is_running(order_id)
     row = order_row(order, assignments, order_id in ports.workflow.ended_abnormally())
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
     done = request.query.get("done", "")
-    return _page(
-        "order.html.j2",
+    return _signed_page(
+        console,
         request,
-        language,
+        (staff, session),
+        "order.html.j2",
         row=row,
         assignments=sorted(assignments, key=lambda a: (a.group_id, a.rework_round)),
         running=running,
         offered=offered(order, assignments, running),
         done=Done(done) if done in Done.__members__.values() else None,
         nonce=uuid.uuid4().hex,
-        **frame,
     )
 
 
@@ -456,8 +459,6 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
     staff, session = signed_in(console, request, now)
     ports = console.ports
     assignment = visible_assignment(staff, ports.assignments.get_assignment(assignment_id), assignment_id)
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
     papers = {
         name: ports.artifacts.link(key, LINK_SECONDS)
         for name, key in (("worksheet", assignment.worksheet_key), ("qc_template", assignment.qc_template_key))
@@ -474,16 +475,16 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
             MAX_QC_SHEET_BYTES,
             f"/console/assignments/{assignment_id}/uploads/{upload_id}",
         )
-    return _page(
-        "assignment.html.j2",
+    return _signed_page(
+        console,
         request,
-        language,
+        (staff, session),
+        "assignment.html.j2",
         form_origins=form_origins,
         assignment=assignment,
         papers=papers,
         upload=form,
         max_megabytes=MAX_QC_SHEET_BYTES // (1024 * 1024),
-        **frame,
     )
 
 
@@ -515,11 +516,9 @@ def _outcome_page(
         if result.outcome == Outcome.REFUSED and ports.uploads.head(f"{stem}.xlsx")
         else None
     )
-    frame = _frame(console, request, *signed)
-    language = frame.pop("language")
     waiting = result.outcome in (Outcome.PENDING, Outcome.MISSING)
     refresh = request.url(path) if waiting else None
-    return _page(template, request, language, result=result, marked=marked, refresh=refresh, **context, **frame)
+    return _signed_page(console, request, signed, template, result=result, marked=marked, refresh=refresh, **context)
 
 
 def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, upload_id: str, now: datetime) -> Reply:
@@ -571,18 +570,16 @@ def reference_page(console: ConsolePorts, request: WebRequest, now: datetime) ->
         MAX_REFERENCE_BYTES,
         f"/console/reference/uploads/{upload_id}",
     )
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
-    return _page(
-        "reference.html.j2",
+    return _signed_page(
+        console,
         request,
-        language,
+        (staff, session),
+        "reference.html.j2",
         form_origins=form_origins,
         version=ports.reference.reference_version(),
         current=current,
         upload=form,
         max_megabytes=MAX_REFERENCE_BYTES // (1024 * 1024),
-        **frame,
     )
 
 
@@ -631,18 +628,16 @@ def attendance_page(console: ConsolePorts, request: WebRequest, group_id: str, n
         MAX_ATTENDANCE_BYTES,
         f"/console/groups/{group_id}/attendance/uploads/{upload_id}",
     )
-    frame = _frame(console, request, staff, session)
-    language = frame.pop("language")
-    return _page(
-        "attendance.html.j2",
+    return _signed_page(
+        console,
         request,
-        language,
+        (staff, session),
+        "attendance.html.j2",
         form_origins=form_origins,
         group_id=group_id,
         sheets=sheets,
         upload=form,
         max_megabytes=MAX_ATTENDANCE_BYTES // (1024 * 1024),
-        **frame,
     )
 
 
