@@ -464,27 +464,13 @@ def assignment_page(console: ConsolePorts, request: WebRequest, assignment_id: s
         for name, key in (("worksheet", assignment.worksheet_key), ("qc_template", assignment.qc_template_key))
         if key
     }
-    form: tuple[str, dict[str, str]] | None = None
-    form_origins: tuple[str, ...] = ()
-    if assignment.status.value == "AWAITING_QC":
-        upload_id = uuid.uuid4().hex
-        form, form_origins = _upload_form(
-            console,
-            request,
-            console_qc_upload_key(assignment_id, upload_id),
-            MAX_QC_SHEET_BYTES,
-            f"/console/assignments/{assignment_id}/uploads/{upload_id}",
-        )
+    form = (
+        _upload_form(console, request, MAX_QC_SHEET_BYTES, console_qc_upload_key, assignment_id)
+        if assignment.status.value == "AWAITING_QC"
+        else {}
+    )
     return _signed_page(
-        console,
-        request,
-        (staff, session),
-        "assignment.html.j2",
-        form_origins=form_origins,
-        assignment=assignment,
-        papers=papers,
-        upload=form,
-        max_megabytes=MAX_QC_SHEET_BYTES // (1024 * 1024),
+        console, request, (staff, session), "assignment.html.j2", assignment=assignment, papers=papers, **form
     )
 
 
@@ -531,18 +517,38 @@ def upload_page(console: ConsolePorts, request: WebRequest, assignment_id: str, 
     key = console_qc_upload_key(assignment_id, upload_id)
     upload_ref, report, stem = _stored_upload(console.ports, key, qc_report_stem)
     result = upload_result(assignment, upload_ref, report)
-    path = f"/console/assignments/{assignment_id}/uploads/{upload_id}"
+    path = _outcome_path(console_qc_upload_key, assignment_id, upload_id)
     return _outcome_page(console, request, signed, "upload.html.j2", result, stem, path, assignment=assignment)
 
 
+# The page that shows the outcome of an upload, by the function naming the upload's key: {} is its owner.
+_OUTCOME_PAGES: dict[Callable[..., str], str] = {
+    console_qc_upload_key: "/console/assignments/{}/uploads/",
+    console_reference_upload_key: "/console/reference/uploads/",
+    console_attendance_upload_key: "/console/groups/{}/attendance/uploads/",
+}
+
+
+def _outcome_path(key_of: Callable[..., str], *owner_and_upload_id: str) -> str:
+    *owner, upload_id = owner_and_upload_id
+    return _OUTCOME_PAGES[key_of].format(*owner) + upload_id
+
+
 def _upload_form(
-    console: ConsolePorts, request: WebRequest, key: str, max_bytes: int, back: str
-) -> tuple[tuple[str, dict[str, str]], tuple[str, ...]]:
-    """A presigned POST of one .xlsx of at most ``max_bytes`` to ``key``, sending the browser back to ``back`` (a
-    console path), and the origin the page's CSP must let the form post to."""
-    form = console.upload_forms.upload_form(key, XLSX, max_bytes, request.origin + request.url(back), FORM_SECONDS)
+    console: ConsolePorts, request: WebRequest, max_bytes: int, key_of: Callable[..., str], *owner: str
+) -> dict[str, Any]:
+    """A page's form for a new upload: a presigned POST of one .xlsx of at most ``max_bytes`` to
+    ``key_of(*owner, upload_id)``, sending the browser back to that upload's outcome page, and the origin the
+    page's CSP must let the form post to."""
+    upload_id = uuid.uuid4().hex
+    back = request.origin + request.url(_outcome_path(key_of, *owner, upload_id))
+    form = console.upload_forms.upload_form(key_of(*owner, upload_id), XLSX, max_bytes, back, FORM_SECONDS)
     parts = urlsplit(form[0])
-    return form, (f"{parts.scheme}://{parts.netloc}",)
+    return {
+        "upload": form,
+        "form_origins": (f"{parts.scheme}://{parts.netloc}",),
+        "max_megabytes": max_bytes // (1024 * 1024),
+    }
 
 
 def _office(console: ConsolePorts, request: WebRequest, now: datetime, what: str) -> tuple[Staff, str]:
@@ -562,24 +568,14 @@ def reference_page(console: ConsolePorts, request: WebRequest, now: datetime) ->
         if ports.uploads.head(CURRENT_REFERENCE_EXPORT)
         else None
     )
-    upload_id = uuid.uuid4().hex
-    form, form_origins = _upload_form(
-        console,
-        request,
-        console_reference_upload_key(upload_id),
-        MAX_REFERENCE_BYTES,
-        f"/console/reference/uploads/{upload_id}",
-    )
     return _signed_page(
         console,
         request,
         (staff, session),
         "reference.html.j2",
-        form_origins=form_origins,
         version=ports.reference.reference_version(),
         current=current,
-        upload=form,
-        max_megabytes=MAX_REFERENCE_BYTES // (1024 * 1024),
+        **_upload_form(console, request, MAX_REFERENCE_BYTES, console_reference_upload_key),
     )
 
 
@@ -597,7 +593,7 @@ def reference_upload_page(console: ConsolePorts, request: WebRequest, upload_id:
         ports.claims.is_done(f"mail#reference-receipt#{source}") if source else False,
         report,
     )
-    path = f"/console/reference/uploads/{upload_id}"
+    path = _outcome_path(console_reference_upload_key, upload_id)
     return _outcome_page(console, request, signed, "reference_upload.html.j2", result, stem, path)
 
 
@@ -620,24 +616,14 @@ def attendance_page(console: ConsolePorts, request: WebRequest, group_id: str, n
         key = attendance_sheet_key(month, group_id)
         if ports.artifacts.head(key):
             sheets.append((month, ports.artifacts.link(key, LINK_SECONDS)))
-    upload_id = uuid.uuid4().hex
-    form, form_origins = _upload_form(
-        console,
-        request,
-        console_attendance_upload_key(group_id, upload_id),
-        MAX_ATTENDANCE_BYTES,
-        f"/console/groups/{group_id}/attendance/uploads/{upload_id}",
-    )
     return _signed_page(
         console,
         request,
         (staff, session),
         "attendance.html.j2",
-        form_origins=form_origins,
         group_id=group_id,
         sheets=sheets,
-        upload=form,
-        max_megabytes=MAX_ATTENDANCE_BYTES // (1024 * 1024),
+        **_upload_form(console, request, MAX_ATTENDANCE_BYTES, console_attendance_upload_key, group_id),
     )
 
 
@@ -654,7 +640,7 @@ def attendance_upload_page(
     upload_ref, report, stem = _stored_upload(ports, key, attendance_report_stem)
     receipt_sent = ports.claims.is_done(f"mail#attendance-receipt#{upload_ref}") if upload_ref else False
     result = attendance_result(upload_ref, receipt_sent, report)
-    path = f"/console/groups/{group_id}/attendance/uploads/{upload_id}"
+    path = _outcome_path(console_attendance_upload_key, group_id, upload_id)
     return _outcome_page(console, request, signed, "attendance_upload.html.j2", result, stem, path, group_id=group_id)
 
 
