@@ -60,6 +60,18 @@ def _images_per_page(pdf: Path) -> Counter[int]:
     return Counter(int(row[0]) for row in rows if row[2] == "image")
 
 
+def thai_fonts_embedded(pdf: Path) -> set[str]:
+    """The fonts embedded in ``pdf`` that can write Thai (fontconfig's list; Debian's fonts-thai-tlwg, see .ci/run).
+
+    Without one, Chromium and LibreOffice print Thai as empty boxes, and pdftotext may still read the text back.
+    """
+    families = subprocess.run(["fc-list", ":lang=th", "family"], check=True, capture_output=True, text=True).stdout
+    thai = {name.replace(" ", "") for line in families.splitlines() for name in line.split(",")}
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    embedded = {line.split()[0].partition("+")[2].partition("-")[0] for line in listing.splitlines()[2:] if "+" in line}
+    return embedded & thai
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[cards.Card], str, Path]:
     ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text(encoding="utf-8"))

@@ -1,6 +1,7 @@
 """The work sheet and the QC template open in LibreOffice: converted to PDF headless, then read back.
 
-Needs Debian's ``libreoffice-calc`` and ``poppler-utils`` (installed by .ci/run); skips with a message otherwise.
+Needs Debian's ``libreoffice-calc``, ``poppler-utils`` and ``fonts-thai-tlwg`` (installed by .ci/run); skips with a
+message without the programs.
 """
 
 import re
@@ -15,9 +16,10 @@ from telar.allocation import split_order
 from telar.models import Assignment, AssignmentLine, Order, ReferenceData
 from telar.sheets.qc_template import write_qc_template
 from telar.sheets.worksheet import write_worksheet
+from tests.e2e.test_cards_print import thai_fonts_embedded
 from tests.factories import make_order, make_order_line
 
-TOOLS = ("soffice", "pdfinfo", "pdftotext")
+TOOLS = ("soffice", "pdfinfo", "pdftotext", "pdffonts", "fc-list")
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
 pytestmark = pytest.mark.skipif(
     bool(missing),
@@ -138,7 +140,10 @@ def test_the_work_sheet_and_qc_template_print_from_libreoffice(sample_reference:
         assert all(word in qc_text for word in label.split()), label  # a heading may wrap in its cell
     assert cusco.assignment_id in qc_text and "Cómo llenar esta hoja" in qc_text
 
-    # And Chiang Mai's papers carry their own assignment
+    # And Chiang Mai's papers carry their own assignment, their Thai words drawn in a font that has Thai letters
     chiang_mai = by_group["th-chiangmai"].assignment_id
-    assert chiang_mai in "\n".join(_pages(tmp_path / "worksheet-th-chiangmai.pdf"))
-    assert chiang_mai in "\n".join(_pages(tmp_path / "qc-th-chiangmai.pdf"))
+    for paper, thai in (("worksheet", "ใบงานการผลิต"), ("qc", "วิธีกรอกใบตรวจสอบคุณภาพนี้")):
+        pdf = tmp_path / f"{paper}-th-chiangmai.pdf"
+        text = "\n".join(_pages(pdf))
+        assert chiang_mai in text and thai in text, paper
+        assert thai_fonts_embedded(pdf), f"{paper}: no Thai font: apt-get install fonts-thai-tlwg (see .ci/run)"
