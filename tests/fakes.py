@@ -27,7 +27,7 @@ from telar.adapters.identity import PasswordChallenge
 from telar.adapters.mail import Attachment, Mailer, OutgoingMail
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger, PlanWrite
-from telar.errors import ConditionFailed
+from telar.errors import ActionInProgress, ConditionFailed
 from telar.models import (
     ENDED,
     Assignment,
@@ -413,8 +413,10 @@ class MemoryClaims:
         now = datetime.now(UTC)
         if name in self._held_until:
             until = self._held_until[name]
-            if until is None or until >= now:
+            if until is None:
                 return False
+            if until >= now:
+                raise ActionInProgress(f"{name} is claimed by another attempt until its lease runs out")
         self._held_until[name] = now + lease
         return True
 

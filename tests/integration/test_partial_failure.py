@@ -20,7 +20,7 @@ from telar import orders
 from telar.adapters.dynamo.assignments import DynamoAssignments
 from telar.adapters.mail import OutgoingMail
 from telar.capacity import week_of
-from telar.errors import CapacityContention, ConditionFailed
+from telar.errors import ActionInProgress, CapacityContention, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus
 from telar.ports import Ports
 from telar.rendering import Mail, translator
@@ -286,9 +286,15 @@ def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_re
     assert subjects == ["papers"]
 
 
-def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over(aws: Ports) -> None:
-    # Given an attempt that holds the claim within its lease (still running)
+def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over_but_retried(aws: Ports) -> None:
+    # Given an attempt that holds the claim within its lease (still running, or timed out a moment ago)
     assert aws.claims.claim("mail#papers#a-2")
-    # When another delivery of the stage runs; Then it sends nothing
+    # When another delivery of the stage runs; Then it sends nothing, and asks to be retried rather than
+    # succeeding: had the holder timed out, a success would lose the e-mail
+    with pytest.raises(ActionInProgress):
+        send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
+    assert _sent_mails() == []
+    # And once the holder has sent it, a retry finds it done and sends nothing either
+    aws.claims.complete("mail#papers#a-2")
     send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
     assert _sent_mails() == []

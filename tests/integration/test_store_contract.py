@@ -10,7 +10,7 @@ import pytest
 
 from telar.adapters.dynamo.reference import DynamoReference
 from telar.capacity import CapacityLedger, PlanWrite, add_bookings
-from telar.errors import ConditionFailed
+from telar.errors import ActionInProgress, ConditionFailed
 from telar.models import AssignmentStatus, Buyer, OrderStatus, PayRun, QcSheet
 from telar.ports import Ports
 from tests.factories import (
@@ -354,8 +354,11 @@ def test_a_key_resolves_to_its_buyer_until_revoked(store: Ports) -> None:
 # ------------------------------------------------------------------ once-only claims
 def test_a_claim_is_held_once_released_on_failure_and_never_again_once_done(store: Ports) -> None:
     assert not store.claims.is_done("mail#a")
-    assert store.claims.claim("mail#a") and not store.claims.claim("mail#a")
-    assert not store.claims.is_done("mail#a")  # held: not done yet
+    assert store.claims.claim("mail#a")
+    # Held by a live attempt: another is told to come back later, not that it is done (that would lose the mail)
+    with pytest.raises(ActionInProgress):
+        store.claims.claim("mail#a")
+    assert not store.claims.is_done("mail#a")
     store.claims.release("mail#a")
     assert store.claims.claim("mail#a")
     store.claims.complete("mail#a")
@@ -363,7 +366,9 @@ def test_a_claim_is_held_once_released_on_failure_and_never_again_once_done(stor
     assert not store.claims.claim("mail#a", lease=timedelta(seconds=-60))
     # A holder that died: its lease ran out, and the next attempt takes the claim over
     assert store.claims.claim("mail#b", lease=timedelta(seconds=-60))
-    assert store.claims.claim("mail#b") and not store.claims.claim("mail#b")
+    assert store.claims.claim("mail#b")
+    with pytest.raises(ActionInProgress):
+        store.claims.claim("mail#b")
 
 
 def test_a_version_number_claimed_by_an_import_that_crashed_is_skipped(aws: Ports) -> None:

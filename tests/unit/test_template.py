@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from local import asl
+from telar.adapters.dynamo.claims import CLAIM_LEASE
 from tests.template_tools import ROOT, load_template, translate
 
 TEMPLATE = load_template()
@@ -143,6 +144,24 @@ def test_queue_visibility_is_at_least_six_times_the_consumer_timeout() -> None:
     timeout = FUNCTIONS["QcUploadFunction"]["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"])
     assert queue["VisibilityTimeout"] >= 6 * timeout
     assert queue["RedrivePolicy"]["maxReceiveCount"] >= 1
+
+
+def test_a_once_only_claim_outlasts_every_invocation_and_its_retries_outlast_the_claim() -> None:
+    # A claim's holder is alive at most its function's Timeout; an attempt that finds the claim held is retried
+    # (ActionInProgress) until the holder's lease has run out, by the state machine and by every queue.
+    lease = CLAIM_LEASE.total_seconds()
+    timeouts = [f["Properties"].get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]) for f in FUNCTIONS.values()]
+    assert max(timeouts) < lease
+    retriers = json.loads(asl.SOURCE.read_text(encoding="utf-8"))["Retriers"]
+    [retrier] = [r for r in retriers.values() if r["ErrorEquals"] == ["ActionInProgress"]]
+    assert "JitterStrategy" not in retrier  # full jitter could retry every time within the lease
+    waits = [retrier["IntervalSeconds"] * retrier["BackoffRate"] ** n for n in range(retrier["MaxAttempts"])]
+    assert sum(waits) > lease
+    queues = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::SQS::Queue"]
+    consumed = [q for q in queues if "RedrivePolicy" in q]
+    assert consumed and all(
+        q["VisibilityTimeout"] * (q["RedrivePolicy"]["maxReceiveCount"] - 1) > lease for q in consumed
+    )
 
 
 # ---------------------------------------------------------------- an operator is told (issue 12)

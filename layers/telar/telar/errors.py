@@ -100,6 +100,15 @@ class CapacityContention(TelarError):
     """
 
 
+class ActionInProgress(TelarError):
+    """A once-only action (an e-mail) is claimed by an attempt that may still be doing it: try again later.
+
+    Raised under this name on purpose: the state machine retries it with backoff and SQS delivers the message
+    again, and by then the action is done (nothing left to do) or its holder died and its lease ran out (this
+    attempt does it). Returning as if it were done would lose the e-mail of a holder that timed out.
+    """
+
+
 class ConditionFailed(TelarError):
     """A conditional write found the record changed since it was read (another delivery or order got there first).
 

@@ -27,7 +27,7 @@ def send_once(
 ) -> None:
     """Send an e-mail at most once per ``name``; a failed send releases the claim so a retry sends it, and a
     claim whose holder died before completing it expires (see the claim store's ``claim``), so a later retry sends
-    it.
+    it. While another attempt holds the claim this raises ActionInProgress, for the stage to be retried.
 
     ``invite_reply``: the e-mail asks for a sheet back, so replies go to the inbound address (when there is
     one). ``thread``: it answers a received e-mail, in that e-mail's conversation, to its sender (first) and

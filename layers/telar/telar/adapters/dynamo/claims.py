@@ -4,19 +4,25 @@ from datetime import UTC, datetime, timedelta
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import TableStore, conditional
-from telar.errors import ConditionFailed
+from telar.errors import ActionInProgress, ConditionFailed
 
-CLAIM_LEASE = timedelta(minutes=20)  # longer than any Lambda invocation (15 minutes at most)
+# Longer than any invocation of ours (tests/unit/test_template.py checks it against every function's Timeout),
+# short enough that SQS's next delivery (6 minutes' visibility) or the state machine's retries find it run out.
+CLAIM_LEASE = timedelta(minutes=6)
 
 
 class DynamoClaims(TableStore):
     def claim(self, name: str, lease: timedelta = CLAIM_LEASE) -> bool:
-        """Claim a once-only action (an e-mail, say) for ``lease``; False if it is done, or held by a live holder.
+        """Claim a once-only action (an e-mail, say) for ``lease``: True to do it, False if it is done.
 
         A claim is a lease until :meth:`complete` marks the action done: a holder that died (a timeout, a crash)
         before completing it leaves a claim that expires, and the next attempt takes it over and performs the
-        action. The lease outlasts any invocation (Lambda stops a function after 15 minutes at most), so a holder
-        still alive never sees its action taken over.
+        action. The lease outlasts any invocation, so a holder still alive never sees its action taken over.
+
+        Raises
+        ------
+        ActionInProgress
+            another attempt holds the claim and its lease has not run out: try again later.
         """
         now = datetime.now(UTC)
         try:
@@ -35,7 +41,9 @@ class DynamoClaims(TableStore):
                 ExpressionAttributeValues={":held": "held", ":now": now.isoformat()},
             )
         except ConditionFailed:
-            return False
+            if self.is_done(name):
+                return False
+            raise ActionInProgress(f"{name} is claimed by another attempt until its lease runs out") from None
         return True
 
     def complete(self, name: str) -> None:
