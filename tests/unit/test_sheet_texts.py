@@ -40,7 +40,10 @@ def _list_for_a_text(texts: dict[str, Any]) -> None:
     [
         (_without_rework, "xx.json (language xx): words.rework is missing"),
         (_renamed_placeholder, "xx.json (language xx): words.rework must keep en's placeholders ['round']"),
-        (_line_dropped, "xx.json (language xx): qc_instructions must be a list of 10 lines"),
+        (
+            _line_dropped,
+            f"xx.json (language xx): qc_instructions must be a list of {len(_shipped('en')['qc_instructions'])} lines",
+        ),
         (_word_added, "xx.json (language xx): words.colour is not in en"),
         (_list_for_a_text, "xx.json (language xx): words.done must be a text"),
     ],
