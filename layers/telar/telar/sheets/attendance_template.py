@@ -20,6 +20,7 @@ from telar.sheets.attendance_sheet import (
     LABEL_GROUP_ID,
     LABEL_MONTH,
 )
+from telar.sheets.labels import labels_for, texts_for
 
 SPARE_ROWS: Final = 10
 DATE_FORMAT: Final = "dd/mm/yyyy"
@@ -37,111 +38,12 @@ _COLUMNS: tuple[tuple[str, str, float], ...] = (
 )
 COL: Final = {key: index for index, (key, *_rest) in enumerate(_COLUMNS, start=1)}
 
-WORDS: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "title": "Attendance",
-        "group_id": LABEL_GROUP_ID,
-        "month": LABEL_MONTH,
-        "group": "Group",
-        "filled_by": LABEL_FILLED_BY,
-        "maker": "Maker",
-        "weekday": "Day",
-        "note": "Note",
-        "closed": "closed",
-        "instructions": "Instructions",
-        "days": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
-        **ATTENDANCE_COLUMNS,
-    },
-    "es": {
-        "title": "Asistencia",
-        "group_id": "Código del grupo",
-        "month": "Mes",
-        "group": "Grupo",
-        "filled_by": "Llenado por",
-        "worker_id": "ID de artesana",
-        "maker": "Artesana",
-        "day": "Fecha",
-        "weekday": "Día",
-        "note": "Nota",
-        "present": "Presente (horas)",
-        "training": "Capacitación",
-        "course": "Curso",
-        "design": "Diseño",
-        "meeting": "Reunión",
-        "holiday": "Feriado / vacaciones",
-        "closed": "cerrado",
-        "instructions": "Instrucciones",
-        "days": "lun,mar,mié,jue,vie,sáb,dom",
-    },
-    "th": {
-        "title": "การลงเวลา",
-        "group_id": "รหัสกลุ่ม",
-        "month": "เดือน",
-        "group": "กลุ่ม",
-        "filled_by": "ผู้กรอก",
-        "worker_id": "รหัสช่างฝีมือ",
-        "maker": "ช่างฝีมือ",
-        "day": "วันที่",
-        "weekday": "วัน",
-        "note": "หมายเหตุ",
-        "present": "มาทำงาน (ชั่วโมง)",
-        "training": "ฝึกอบรม",
-        "course": "หลักสูตร",
-        "design": "ออกแบบ",
-        "meeting": "ประชุม",
-        "holiday": "วันหยุด",
-        "closed": "ปิด",
-        "instructions": "คำแนะนำ",
-        "days": "จ.,อ.,พ.,พฤ.,ศ.,ส.,อา.",
-    },
-}
-
-INSTRUCTIONS: Final[dict[str, tuple[str, ...]]] = {
-    "en": (
-        "How to fill in this attendance sheet",
-        "1. One row per maker and day. Write hours as numbers: 7.5 means 7 h 30. Leave a cell empty for none.",
-        "2. Present: every hour she was at the workshop that day, production included.",
-        "3. Training, Course, Design, Meeting: the hours of each (they are part of the hours present).",
-        "4. Holiday: paid leave or a paid public holiday (pre-filled where the group pays public holidays).",
-        "5. Grey rows are days the group is closed: nothing is paid on them.",
-        "6. A maker or day not listed: use an empty row at the bottom (her Worker ID and the date).",
-        "7. Do not change the Group ID, the Month or the column headings. Save as .xlsx and send it back.",
-        "Paid time is paid at the group's rate for it, never below the minimum wage.",
-    ),
-    "es": (
-        "Cómo llenar esta hoja de asistencia",
-        "1. Una fila por artesana y día. Escriba las horas como números: 7.5 = 7 h 30. Deje vacío si no hay.",
-        "2. Presente: todas las horas que estuvo en el taller ese día, producción incluida.",
-        "3. Capacitación, Curso, Diseño, Reunión: las horas de cada una (son parte de las horas presentes).",
-        "4. Feriado / vacaciones: licencia pagada o feriado pagado (ya lleno si el grupo paga los feriados).",
-        "5. Las filas grises son días en que el grupo está cerrado: no se paga nada en ellos.",
-        "6. Si falta una artesana o un día: use una fila vacía al final (su ID de artesana y la fecha).",
-        "7. No cambie el Group ID, el Month ni los títulos de las columnas. Guarde como .xlsx y envíela.",
-        "El tiempo pagado se paga a la tarifa del grupo, nunca por debajo del salario mínimo.",
-    ),
-    "th": (
-        "วิธีกรอกใบลงเวลานี้",
-        "1. หนึ่งแถวต่อช่างฝีมือหนึ่งคนต่อหนึ่งวัน เขียนชั่วโมงเป็นตัวเลข: 7.5 คือ 7 ชั่วโมง 30 นาที ถ้าไม่มีให้เว้นว่าง",
-        "2. Present: ชั่วโมงทั้งหมดที่อยู่ที่โรงงานในวันนั้น รวมเวลาผลิต",
-        "3. Training, Course, Design, Meeting: ชั่วโมงของแต่ละอย่าง (เป็นส่วนหนึ่งของชั่วโมงที่มาทำงาน)",
-        "4. Holiday: วันลาที่ได้รับค่าจ้าง หรือวันหยุดนักขัตฤกษ์ที่ได้รับค่าจ้าง (กรอกไว้แล้วถ้ากลุ่มจ่ายวันหยุด)",
-        "5. แถวสีเทาคือวันที่กลุ่มปิด: ไม่มีการจ่ายค่าจ้าง",
-        "6. ถ้าไม่มีชื่อช่างฝีมือหรือวันที่: ใช้แถวว่างด้านล่าง (ใส่ Worker ID และวันที่)",
-        "7. ห้ามแก้ไข Group ID, Month หรือหัวคอลัมน์ บันทึกเป็นไฟล์ .xlsx แล้วส่งกลับ",
-        "เวลาที่ได้รับค่าจ้างจ่ายตามอัตราของกลุ่ม ไม่ต่ำกว่าค่าแรงขั้นต่ำ",
-    ),
-}
-
-
-def words_for(language: str) -> dict[str, str]:
-    return WORDS.get(language, WORDS["en"])
-
 
 def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -> bytes:
     """The attendance workbook of ``group`` for ``month``: an "Attendance" sheet to fill in and instructions."""
-    words = words_for(group.language)
+    words = labels_for(group.language)
     wb, ws = cells.new_workbook(ATTENDANCE_SHEET)
-    title = f"{words['title']} — {group.name} — {month.period}"
+    title = f"{words['attendance_title']} — {group.name} — {month.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     info = (
         (LABEL_GROUP_ID, "group_id", group.group_id),
@@ -169,7 +71,7 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
     cells.style_header_row(ws, header, 1, len(_COLUMNS))
 
     first = row = header + 1
-    weekdays = words["days"].split(",")
+    weekdays = texts_for(group.language).weekdays
     days = sheet_days(group, month, ref)
     makers = [
         m
@@ -224,7 +126,7 @@ def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> Non
 
 
 def _validations(ws: Worksheet, group: Group, first: int, last: int, spare_first: int) -> None:
-    words = words_for(group.language)
+    words = labels_for(group.language)
     hours = cells.hours_check(MAX_DAY_HOURS, f"0 - {MAX_DAY_HOURS:f}")
     hours.add(f"{get_column_letter(COL['present'])}{first}:{get_column_letter(COL['holiday'])}{last}")
     ws.add_data_validation(hours)
@@ -234,8 +136,8 @@ def _validations(ws: Worksheet, group: Group, first: int, last: int, spare_first
 
 
 def _instructions(ws: Worksheet, group: Group, ref: ReferenceData) -> None:
-    lines = INSTRUCTIONS.get(group.language, INSTRUCTIONS["en"])
-    words = words_for(group.language)
+    texts = texts_for(group.language)
+    lines = texts.attendance_instructions
     for row, line in enumerate(lines, start=1):
         cell = cells.put_text(ws.cell(row=row, column=1), line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -243,7 +145,7 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData) -> None:
         if row == 1:
             cell.font = cells.TITLE_FONT
     row = len(lines) + 2
-    cells.end_instructions_with_makers(ws, row, words, ref.makers_of(group.group_id))
+    cells.end_instructions_with_makers(ws, row, texts.words, ref.makers_of(group.group_id))
 
 
 def main(argv: list[str] | None = None) -> int:

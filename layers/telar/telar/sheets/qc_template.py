@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from telar.models import Assignment, Group, ReferenceData
 from telar.models.qc import max_hours_per_row
 from telar.sheets import cells
-from telar.sheets.labels import instructions_for, labels_for, sheet_title
+from telar.sheets.labels import labels_for, sheet_title, texts_for
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
 
 SPARE_ROWS = 5
@@ -229,8 +229,8 @@ def _validations(
 
 
 def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku: dict[str, tuple[str, ...]]) -> None:
-    words = labels_for(group.language)
-    lines = instructions_for(group.language)
+    texts = texts_for(group.language)
+    lines = texts.qc_instructions
     bound = f"{max_hours_per_row(group).normalize():f}"
     row = 1
     for index, text in enumerate(lines):
@@ -251,4 +251,4 @@ def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku:
         cells.put_text(ws.cell(row=row, column=3), listed or "—").alignment = cells.WRAP
         row += 1
     row += 1
-    cells.end_instructions_with_makers(ws, row, words, ref.makers_of(group.group_id))
+    cells.end_instructions_with_makers(ws, row, texts.words, ref.makers_of(group.group_id))
