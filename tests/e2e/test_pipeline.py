@@ -88,7 +88,7 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     s3.put_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx", Body=wrong)
     # Then the manager is sent an error report naming the bad cell, and the upload is kept
     report = wait_for_mails(outbox, "— first try.xlsx")[0]  # in the group's language
-    summary = report.get_payload()[0].get_payload(decode=True).decode()
+    summary = report.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "NOT-A-CODE" in summary and "QC!" in summary, summary
     version = s3.head_object(Bucket=served["uploads_bucket"], Key="qc/first try.xlsx")["VersionId"]
     reports = s3.list_objects_v2(Bucket=served["uploads_bucket"], Prefix="qc-reports/").get("Contents", [])

@@ -7,18 +7,33 @@ import email
 import email.policy
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from local import texts
-from telar.adapters.mail import Mailer, OutgoingMail, raw
+from telar import messages
+from telar.adapters.mail import XLSX, Attachment, Mailer, OutgoingMail, raw
 from telar.errors import SheetProblem
+from telar.inbound import MailThread
 from telar.models import Buyer, GroupPayroll, PayPeriod, QcSheet
 from telar.payroll import pay_statement
 from telar.rendering import MAIL_TEXTS, TEMPLATES, _load_mail_texts, environment, render_mail
 from telar.stages.inbound_mail import Outcome
-from tests.factories import CUSCO, make_assignment, make_earning_line, make_group, make_qc_row, make_reference
+from tests.factories import (
+    CUSCO,
+    make_assignment,
+    make_earning_line,
+    make_group,
+    make_maker,
+    make_order,
+    make_qc_row,
+    make_reference,
+)
 
 GROUP = make_group(CUSCO)
 ASSIGNMENT = make_assignment()
@@ -29,14 +44,153 @@ def _payrolls() -> list[GroupPayroll]:
     return [GroupPayroll(group_id=CUSCO, group_name=GROUP.name, currency="PEN", lines=lines)]
 
 
-def test_every_template_under_mail_is_rendered_by_a_test_here() -> None:
-    rendered = {"qc_receipt", "qc_not_awaited", "qc_report", "reference_report", "papers", "qc_reminder"}
-    rendered |= {"order_payroll", "pay_run", "reference_receipt", "api_key", "inbound_reply", "order_cancelled"}
-    rendered |= {"payslips", "photo_missing", "contact_sheet"}  # photo_missing: tests/unit/test_insert_cards.py
-    rendered |= {"webhook_secret"}  # tests/unit/test_webhooks.py
-    rendered |= {f"buyer_{news}" for news in ("confirmed", "date_changed", "ready", "attention", "cancelled")}
-    rendered |= {"attendance_receipt", "attendance_report", "attendance_sheet"}  # tests/unit/test_attendance_*.py
-    assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == rendered
+_BUYER = Buyer(buyer_id="b1", name="B", email="b@example.org", webhook_url="https://hooks.example.org/telar")
+_ORDER = make_order()
+_SHEET = QcSheet(assignment_id="a-1", inspected_by="Luz", inspected_on=date(2025, 4, 22), rows=[make_qc_row()])
+_PROBLEMS = [SheetProblem("QC", "E7", "x", messages.CAPACITY_SHORT())]
+
+CONTEXTS: dict[str, dict[str, Any]] = {
+    "papers": {"group": GROUP, "assignment": ASSIGNMENT, "buyer_reference": "PO-1"},
+    "qc_reminder": {
+        "group": GROUP,
+        "assignment": ASSIGNMENT,
+        "reference": "PO-1",
+        "days_late": 2,
+        "deadline": datetime(2025, 5, 2, 7, 5, tzinfo=UTC),
+    },
+    "qc_receipt": {"assignment_id": "a-1", "group": GROUP, "key": "qc/x.xlsx", "sheet": _SHEET},
+    "qc_report": {"key": "qc/x.xlsx", "problems": []},
+    "qc_not_awaited": {"assignment": ASSIGNMENT, "group": GROUP, "key": "qc/x.xlsx", "reason": "r"},
+    "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
+    "order_cancelled": {"group": GROUP, "assignment": ASSIGNMENT, "reference": "PO-1"},
+    "payslips": {"group": GROUP, "period": "2026-11", "makers": 3, "pay_date": "2026-12-05"},
+    "contact_sheet": {"group": GROUP, "makers": 4},
+    "attendance_sheet": {"group": GROUP, "month": "2026-11"},
+    "attendance_receipt": {
+        "group": GROUP,
+        "key": "attendance/x.xlsx",
+        "month": "2026-11",
+        "makers": 2,
+        "totals": [("present", Decimal(80)), ("training", Decimal(4))],
+        "amount": Decimal("812.50"),
+        "currency": "PEN",
+        "guaranteed": True,
+    },
+    "attendance_report": {"key": "attendance/x.xlsx", "problems": _PROBLEMS},
+    "order_payroll": {"order_id": "ord-1", "groups": _payrolls()},
+    "pay_run": {
+        "period": "2026-11",
+        "groups": _payrolls(),
+        "statements": [
+            pay_statement(_payrolls(), make_reference(), PayPeriod(period="2026-11"), date(2026, 12, 5), "T")
+        ],
+        "pay_date": "2026-12-05",
+    },
+    "reference_receipt": {
+        "ref": make_reference(),
+        "source": "reference/book.xlsx",
+        "version": 3,
+        "buyers": [_BUYER],
+        "deactivated": ["CUS-01"],
+        "new_buyers": ["b1"],
+        "applied_here": True,
+        "warnings": ["catalog KNT-SCARF-ALP: name in th"],
+    },
+    "reference_report": {"key": "reference/b.xlsx", "problems": _PROBLEMS},
+    "api_key": {"buyer": _BUYER, "api_key": "tk_123"},
+    "webhook_secret": {"buyer": _BUYER, "secret": "whsec_123"},
+    "photo_missing": {
+        "maker": make_maker(),
+        "group_name": GROUP.name,
+        "order_reference": "PO-1",
+        "photo_file": "cus-01.jpg",
+        "problem": "it is not in photos/",
+    },
+    "buyer_confirmed": {
+        "buyer": _BUYER,
+        "order": _ORDER,
+        "lines": [{"quantity": 12, "sku": "KNT-SCARF-ALP", "name": "Scarf"}],
+        "expected": date(2025, 6, 2),
+        "reason": messages.CAPACITY_SHORT(),
+    },
+    "buyer_date_changed": {
+        "buyer": _BUYER,
+        "order": _ORDER,
+        "old": date(2025, 5, 2),
+        "new": date(2025, 6, 2),
+        "reason": messages.CAPACITY_SHORT(),
+    },
+    "buyer_ready": {
+        "buyer": _BUYER,
+        "order": _ORDER,
+        "units": 12,
+        "links": [
+            (messages.CARDS_TO_PRINT(), "https://s3.example.org/cards.html?X-Amz-Expires=43200&X-Amz-Signature=ab")
+        ],
+        "until": "2025-05-02 19:00",
+    },
+    "buyer_attention": {"buyer": _BUYER, "order": _ORDER, "reason": "r"},
+    "buyer_cancelled": {"buyer": _BUYER, "order": _ORDER},
+}
+"""A context for each mail template; the tests below render each template with others as well."""
+
+
+def test_every_template_under_mail_has_a_context_here() -> None:
+    assert {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail").glob("*.txt.j2")} == set(CONTEXTS)
+
+
+class _ShownWords(HTMLParser):
+    """The words a mail program shows of an HTML part: the text of its body, entities read."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+        self._in_body = False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_body |= tag == "body"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_body:
+            self.shown.append(data)
+
+    @property
+    def words(self) -> list[str]:
+        return "".join(self.shown).split()
+
+
+def _text_words(text: str) -> list[str]:
+    """The words of a mail's text, without the "- " that marks an item (the HTML shows a bullet)."""
+    return [word for line in text.splitlines() for word in line.removeprefix("- ").split()]
+
+
+@pytest.mark.parametrize("language", ["es", "th", "en"])
+@pytest.mark.parametrize("name", sorted(CONTEXTS))
+def test_every_mail_renders_its_text_and_the_same_words_as_html_in_each_language(name: str, language: str) -> None:
+    # Given a template and its values (a value missing would raise: the environment's undefined is strict)
+    # When it is rendered in the language
+    mail = render_mail(name, language, **CONTEXTS[name])
+    # Then subject, text and HTML are all there, with no placeholder or template syntax left in any of them
+    assert mail.subject and mail.text.strip() and "\n" not in mail.subject
+    for part in (mail.subject, mail.text, mail.html):
+        assert not any(left in part for left in ("%(", ")s", "{{", "{%", "}}")), (name, part)
+    # and the HTML is the text's words in the text's language, no more and no fewer
+    assert f'<html lang="{language}">' in mail.html
+    assert _ShownWords(mail.html).words == _text_words(mail.text)
+
+
+def test_a_line_of_the_text_is_a_paragraph_line_or_a_list_item_and_only_web_addresses_are_links() -> None:
+    mail = render_mail("buyer_ready", **CONTEXTS["buyer_ready"])
+    assert '<a href="https://s3.example.org/cards.html?X-Amz-Expires=43200&amp;X-Amz-Signature=ab"' in mail.html
+    assert mail.html.count("<li>") == 1 and mail.html.count("<p ") == 3
+    assert "<script" not in mail.html and "<img" not in mail.html and "<link" not in mail.html
+    refused = render_mail(
+        "inbound_reply", person=None, problem="javascript:alert(1) ftp://x.example", outcomes=[], manager=True
+    )
+    assert "javascript:alert(1)" in refused.html and "<a " not in refused.html
+    assert '<html lang="en">' in render_mail("qc_report", "fr", key="qc/x.xlsx", problems=[]).html  # English
 
 
 def test_qc_mails_read_as_before() -> None:
@@ -198,15 +352,60 @@ def test_reference_mails_read_as_before() -> None:
 
 
 def test_html_is_escaped_and_mail_text_is_not() -> None:
-    # Given a maker's name typed into a spreadsheet as markup
-    name = "<b>Luz</b> & Co"
-    group = GROUP.model_copy(update={"manager_name": name})
-    # When it goes into an e-mail, Then it reads as typed; When it goes into HTML, Then it is escaped
-    assert name in render_mail("papers", group=group, assignment=ASSIGNMENT, buyer_reference="PO").text
-    html = environment.from_string("{{ name }}").render(name=name)
-    assert html == "&lt;b&gt;Luz&lt;/b&gt; &amp; Co"
+    # Given a group's name and a refused cell's value typed into spreadsheets as markup
+    name, value = "<script>alert(1)</script> & Co", "<script>alert(2)</script> & <b>"
+    group = GROUP.model_copy(update={"name": name})
+    papers = render_mail("papers", "es", group=group, assignment=ASSIGNMENT, buyer_reference="PO & <i>")
+    report = render_mail("qc_report", "th", key="qc/x.xlsx", problems=[SheetProblem("QC", "E7", value, "a number")])
+    # When they go into an e-mail, Then its text reads as typed
+    assert name in papers.text and "PO & <i>" in papers.subject and value in report.text
+    # and its HTML shows the same characters, escaped: no markup of theirs reaches the mail program
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in papers.html and "PO &amp; &lt;i&gt;" in papers.html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; &amp; &lt;b&gt;" in report.html
+    for html in (papers.html, report.html):
+        assert "<script" not in html and "<b>" not in html and "<i>" not in html
+    assert _ShownWords(report.html).words == _text_words(report.text)
     assert environment.autoescape("payslips.html.j2") is True
+    assert environment.autoescape("mail/_layout.html.j2") is True
     assert environment.autoescape("mail/papers.txt.j2") is False
+
+
+def _parts(message: EmailMessage) -> list[str]:
+    return [part.get_content_type() for part in message.walk()]
+
+
+def test_the_html_goes_beside_the_text_and_the_attachments_and_headers_stay_as_they_were() -> None:
+    # Given a rendered mail with attachments, sent in a conversation with a reply address
+    mail = render_mail("papers", "th", **CONTEXTS["papers"])
+    thread = MailThread("luz@example.org", "<m1@example.org>", ("<m0@example.org>", "<m1@example.org>"), "QC")
+    attachments = (Attachment("work.xlsx", b"PK\x03\x04work", XLSX), Attachment("qc.xlsx", b"PK\x03\x04qc", XLSX))
+    sent = OutgoingMail(["luz@example.org"], mail.subject, mail.text, mail.html, attachments, "in@example.org", thread)
+    # When the message is built as SES is given it and read back by a mail program
+    received = email.message_from_bytes(raw(Mailer("telar@example.org").message(sent)), policy=email.policy.default)
+    assert isinstance(received, EmailMessage)
+    # Then the text and its HTML are alternatives, text first, and the attachments follow them
+    assert _parts(received) == ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", XLSX, XLSX]
+    text, html = (received.get_body((kind,)) for kind in ("plain", "html"))
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    # (SMTP's CRLF line breaks read back as they are)
+    assert text.get_content().splitlines() == mail.text.splitlines()
+    assert html.get_content().splitlines() == mail.html.splitlines()
+    assert _ShownWords(html.get_content()).words == _text_words(text.get_content())
+    assert [(a.get_filename(), a.get_payload(decode=True)) for a in received.iter_attachments()] == [
+        (a.filename, a.content) for a in attachments
+    ]
+    # and the headers are those of the same mail without HTML
+    without = email.message_from_bytes(
+        raw(Mailer("telar@example.org").message(OutgoingMail(**{**vars(sent), "html": None}))),
+        policy=email.policy.default,
+    )
+    assert _parts(without) == ["multipart/mixed", "text/plain", XLSX, XLSX]
+    headers = ("From", "To", "Subject", "Reply-To", "In-Reply-To", "References", "Auto-Submitted")
+    assert [received[h] for h in headers] == [without[h] for h in headers]
+    assert received["Subject"] == f"Re: {thread.subject}" and received["In-Reply-To"] == "<m1@example.org>"
+    # and with no attachment the message is the two alternatives alone
+    alone = Mailer("telar@example.org").message(OutgoingMail(["luz@example.org"], mail.subject, mail.text, mail.html))
+    assert _parts(alone) == ["multipart/alternative", "text/plain", "text/html"]
 
 
 def test_the_reply_to_a_mailed_sheet_names_each_attachment_refused_and_asks_for_a_reply() -> None:
@@ -250,33 +449,14 @@ MANAGER_MAILS = (
 @pytest.mark.parametrize("language", sorted(MAIL_TEXTS))
 def test_every_mail_a_manager_reads_is_written_in_her_language(language: str) -> None:
     # Given every text the manager's mails use, When each is rendered in her language
-    a = ASSIGNMENT
-    sheet = QcSheet(assignment_id="a-1", inspected_by="Luz", inspected_on=date(2025, 4, 22), rows=[make_qc_row()])
-    contexts = {
-        "papers": {"group": GROUP, "assignment": a, "buyer_reference": "PO-1"},
-        "qc_reminder": {
-            "group": GROUP,
-            "assignment": a,
-            "reference": "PO-1",
-            "days_late": 2,
-            "deadline": datetime(2025, 5, 2, 7, 5, tzinfo=UTC),
-        },
-        "qc_receipt": {"assignment_id": "a-1", "group": GROUP, "key": "qc/x.xlsx", "sheet": sheet},
-        "qc_report": {"key": "qc/x.xlsx", "problems": []},
-        "qc_not_awaited": {"assignment": a, "group": GROUP, "key": "qc/x.xlsx", "reason": "r"},
-        "inbound_reply": {"person": "Luz", "problem": "p", "outcomes": [], "manager": True},
-        "order_cancelled": {"group": GROUP, "assignment": a, "reference": "PO-1"},
-        "payslips": {"group": GROUP, "period": "2026-11", "makers": 3, "pay_date": "2026-12-05"},
-        "contact_sheet": {"group": GROUP, "makers": 4},
-    }
-    english = {name: render_mail(name, "en", **contexts[name]) for name in MANAGER_MAILS}
+    english = {name: render_mail(name, "en", **CONTEXTS[name]) for name in MANAGER_MAILS}
     for name in MANAGER_MAILS:
-        mail = render_mail(name, language, **contexts[name])
+        mail = render_mail(name, language, **CONTEXTS[name])
         # Then no sentence is left in English (subject and every line differ), and the values are all there
         assert mail.subject != english[name].subject, name
         lines = [line for line in mail.text.splitlines() if line.strip()]
         assert not set(lines) & {line for line in english[name].text.splitlines() if line.strip()}, name
-    assert "PO-1" in render_mail("papers", language, **contexts["papers"]).subject
+    assert "PO-1" in render_mail("papers", language, **CONTEXTS["papers"]).subject
 
 
 def test_the_recorded_texts_are_those_the_templates_hand_to_the_translator() -> None:

@@ -253,9 +253,7 @@ def test_when_rework_rounds_are_used_up_the_order_needs_attention(
         "3 unit(s) did not pass the quality check after 2 round(s) of rework. Our team will contact you about them."
     )
     view = orders.get_order(ports, BUYER, order_id)
-    buyer_sees = view.model_dump_json() + "".join(
-        m.message.get_body().get_content() for m in sent_mails(ports) if m.to == [str(BUYER.email)]
-    )
+    buyer_sees = view.model_dump_json() + "".join(m.text for m in sent_mails(ports) if m.to == [str(BUYER.email)])
     assert assignment_ids[0] not in buyer_sees
     # and the staff's detail names the assignment
     assert assignment_ids[0] in (order.attention_detail or "") and "still rejected" in (order.attention_detail or "")

@@ -95,14 +95,45 @@ def translator(language: str) -> Any:
 class Mail:
     subject: str
     text: str
+    html: str  # the same words, for mail programs that show HTML (templates/mail/_layout.html.j2)
 
 
 def render_mail(name: str, language: str = "en", **context: Any) -> Mail:
     """``templates/mail/<name>.txt.j2`` rendered in ``language``: its first line is the subject, the text follows
     a blank line.
 
-    The text ends with exactly one line break, as mail text does, whatever the template's last block left.
+    The text ends with exactly one line break, as mail text does, whatever the template's last block left. The
+    HTML alternative is made from the text, so the words have one source and every mail one layout.
     """
     rendered = environment.get_template(f"mail/{name}.txt.j2").render(**context, _=translator(language))
     subject, _, text = rendered.partition("\n\n")
-    return Mail(subject=subject, text=text.rstrip("\n") + "\n")
+    text = text.rstrip("\n") + "\n"
+    html = environment.get_template("mail/_layout.html.j2").render(
+        lang=language if language in MAIL_TEXTS else "en", subject=subject, blocks=_html_blocks(text)
+    )
+    return Mail(subject=subject, text=text, html=html)
+
+
+# a link ends before the punctuation that closes its sentence: "... at https://x.example/a." links .../a
+_LINK = re.compile(r"(https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]])")
+
+_Line = list[tuple[str, str | None]]  # pieces of a line: (words, link or None)
+
+
+def _html_blocks(text: str) -> list[tuple[str, list[_Line]]]:
+    """The text as ("p", lines) and ("ul", items) blocks: a blank line ends a paragraph, "- " starts an item."""
+    blocks: list[tuple[str, list[_Line]]] = []
+    for chunk in text.split("\n\n"):
+        previous = None  # a block never runs over a blank line
+        for line in chunk.splitlines():
+            if not line.strip():
+                continue
+            kind = "ul" if line.startswith("- ") else "p"
+            pieces = _LINK.split(line.removeprefix("- ").strip())
+            words: _Line = [(piece, piece if i % 2 else None) for i, piece in enumerate(pieces) if piece]
+            if kind == previous:
+                blocks[-1][1].append(words)
+            else:
+                blocks.append((kind, [words]))
+            previous = kind
+    return blocks

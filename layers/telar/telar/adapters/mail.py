@@ -1,4 +1,4 @@
-"""SES raw e-mail with attachments."""
+"""SES raw e-mail: text, its HTML alternative, attachments."""
 
 import email.policy
 import unicodedata
@@ -28,6 +28,7 @@ class OutgoingMail:
     to: list[str]
     subject: str
     text: str
+    html: str | None = None  # the same words as HTML: sent beside the text, which mail programs fall back to
     attachments: tuple[Attachment, ...] = ()
     reply_to: str | None = None
     thread: MailThread | None = None
@@ -83,6 +84,8 @@ class Mailer:
         if thread and thread.references:
             message["References"] = " ".join(thread.references)
         message.set_content(mail.text)
+        if mail.html:  # multipart/alternative, text first: a reader shows the last part it can
+            message.add_alternative(mail.html, subtype="html")
         for a in mail.attachments:
             maintype, subtype = a.mime_type.split("/", 1)
             message.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)

@@ -15,6 +15,18 @@ if TYPE_CHECKING:  # a type only: sending needs no jinja2, which a stage that re
     from telar.rendering import Mail
 
 
+def outgoing(
+    mail: "Mail",
+    to: list[str],
+    attachments: tuple[Attachment, ...] = (),
+    *,
+    reply_to: str | None = None,
+    thread: MailThread | None = None,
+) -> OutgoingMail:
+    """The rendered ``mail`` to send: its subject, its text and the HTML alternative beside it."""
+    return OutgoingMail(to, mail.subject, mail.text, mail.html, attachments, reply_to, thread)
+
+
 def send_once(
     ports: Ports,
     name: str,
@@ -37,16 +49,8 @@ def send_once(
         return
     reply_to = ports.settings.inbound_address if invite_reply or thread else None
     try:
-        ports.mailer.send(
-            OutgoingMail(
-                to=list(dict.fromkeys([thread.recipient, *to])) if thread else to,
-                subject=mail.subject,
-                text=mail.text,
-                attachments=attachments,
-                reply_to=reply_to or None,
-                thread=thread,
-            )
-        )
+        recipients = list(dict.fromkeys([thread.recipient, *to])) if thread else to
+        ports.mailer.send(outgoing(mail, recipients, attachments, reply_to=reply_to or None, thread=thread))
     except Exception:
         ports.claims.release(f"mail#{name}")
         raise

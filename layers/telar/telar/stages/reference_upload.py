@@ -12,7 +12,7 @@ photo options are new gets its contact sheet (telar.stages.contact_sheets), once
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from telar.adapters.mail import XLSX, Attachment, OutgoingMail
+from telar.adapters.mail import XLSX, Attachment
 from telar.artifacts import (
     CURRENT_REFERENCE_EXPORT,
     REFERENCE_EXPORTS,
@@ -38,7 +38,7 @@ from telar.reference_guards import revoked_buyers, risky_changes
 from telar.rendering import render_mail
 from telar.sheets.reference_book import read_reference_book, write_reference_book
 from telar.stages.contact_sheets import send_contact_sheets
-from telar.stages.notify import keep_error_report, send_once
+from telar.stages.notify import keep_error_report, outgoing, send_once
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _deliver_key(ports: Ports, buyer: Buyer, issue_key: Callable[[str], str] | N
     ports.auth.put_api_key(buyer.buyer_id, key_hash)
     try:
         mail = render_mail("api_key", buyer=buyer, api_key=api_key)
-        ports.mailer.send(OutgoingMail(to=[str(buyer.email)], subject=mail.subject, text=mail.text))
+        ports.mailer.send(outgoing(mail, [str(buyer.email)]))
     except Exception:  # not delivered: the key must not stay valid, and a retry issues a fresh one
         ports.auth.revoke_api_key(key_hash)
         ports.claims.release(claim)
@@ -139,7 +139,7 @@ def _deliver_webhook_secret(ports: Ports, buyer: Buyer) -> None:
         return
     try:
         mail = render_mail("webhook_secret", buyer=buyer, secret=secret)
-        ports.mailer.send(OutgoingMail(to=[str(buyer.email)], subject=mail.subject, text=mail.text))
+        ports.mailer.send(outgoing(mail, [str(buyer.email)]))
     except Exception:  # not delivered: nobody can verify with it, and a retry makes a fresh one
         ports.webhook_secrets.delete(buyer.buyer_id)
         ports.claims.release(claim)
