@@ -5,7 +5,8 @@ SendEmail, from any client in the process or outside it). A background thread co
 every few tenths of a second, and an ``after-call`` hook on boto3's default session collects them
 synchronously right after a send from this process, so the file exists when the handler returns.
 
-File names sort by time and are unique: ``20250101T120000.123456Z-0001-payroll-ayacucho.eml``.
+File names sort by time and are unique: ``20250101T120000.123456Z-0001-payroll-ayacucho.eml``. A message with an
+HTML alternative also has it beside, ``...-payroll-ayacucho.html``, to open in a browser; the .eml holds both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.parser import HeaderParser
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,10 @@ class Outbox:
         self._thread = threading.Thread(target=self._run, name="ses-outbox", daemon=True)
 
     def start(self, *, clean: bool = True) -> None:
-        """Create the folder (emptied of earlier .eml files unless ``clean`` is false) and start collecting."""
+        """Create the folder (emptied of earlier messages unless ``clean`` is false) and start collecting."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if clean:
-            for old in self.directory.glob("*.eml"):
+            for old in [*self.directory.glob("*.eml"), *self.directory.glob("*.html")]:
                 old.unlink()
         self._thread.start()
 
@@ -115,11 +116,13 @@ class Outbox:
 
     def _write(self, message: Any) -> Path:
         data = as_eml(message)
-        headers = HeaderParser(policy=email.policy.default).parsestr(data.decode("utf-8", "replace"))
-        subject = headers.get("Subject", "")
+        parsed = BytesParser(policy=email.policy.default).parsebytes(data)
+        subject = parsed.get("Subject", "")
         self._sequence += 1
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.directory / f"{stamp}-{self._sequence:04d}-{_slug(str(subject))}.eml"
+        if (html := parsed.get_body(("html",))) is not None:  # first: a reader of the .eml finds it there
+            write_atomically(path.with_suffix(".html"), html.get_content(), replace=False)
         write_atomically(path, data, replace=False)  # a reader globbing *.eml never sees half a message
         log.info("e-mail %r -> %s", str(subject), path)
         return path
