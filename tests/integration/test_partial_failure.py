@@ -275,13 +275,16 @@ def test_twelve_orders_from_two_buyers_sent_at_once_are_all_planned_without_over
 
 
 # ------------------------------------------------------------------ send-once claims that cannot stick
+PAPERS = Mail(subject="papers", text="hello", html="<p>hello</p>")
+
+
 def test_a_send_once_claim_whose_holder_died_expires_and_the_mail_goes_out_on_retry(aws: Ports) -> None:
     # Given an attempt that claimed an e-mail and died before sending it (its lease has run out)
     assert aws.claims.claim("mail#papers#a-1", lease=timedelta(0))
     # When the stage is retried
-    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
+    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=PAPERS)
     # Then the e-mail goes out, once: a third attempt sends nothing
-    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
+    send_once(aws, "papers#a-1", to=["manager@example.org"], mail=PAPERS)
     subjects = [email.message_from_string(m.raw_data, policy=email.policy.default)["Subject"] for m in _sent_mails()]
     assert subjects == ["papers"]
 
@@ -292,9 +295,9 @@ def test_a_send_once_claim_held_by_a_live_attempt_is_not_taken_over_but_retried(
     # When another delivery of the stage runs; Then it sends nothing, and asks to be retried rather than
     # succeeding: had the holder timed out, a success would lose the e-mail
     with pytest.raises(ActionInProgress):
-        send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
+        send_once(aws, "papers#a-2", to=["manager@example.org"], mail=PAPERS)
     assert _sent_mails() == []
     # And once the holder has sent it, a retry finds it done and sends nothing either
     aws.claims.complete("mail#papers#a-2")
-    send_once(aws, "papers#a-2", to=["manager@example.org"], mail=Mail(subject="papers", text="hello"))
+    send_once(aws, "papers#a-2", to=["manager@example.org"], mail=PAPERS)
     assert _sent_mails() == []
