@@ -1,6 +1,7 @@
 """The layer's one jinja2 Environment: print sheets and payslips (HTML, autoescaped) and e-mails (text).
 
-Templates live in telar/templates/; every e-mail Telar sends is one under templates/mail/.
+Templates live in telar/templates/; every e-mail Telar sends is one under templates/mail/, whose text is also
+sent as HTML through the one layout ``templates/mail/_layout.html.j2``.
 
 E-mails in the reader's language: a template writes its words as ``{{ _("Hello %(name)s,", name=...) }}``,
 English being the message id, and ``templates/mail_texts/<language>.json`` maps each id to its translation.
