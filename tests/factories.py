@@ -73,37 +73,28 @@ _MAKERS: dict[str, list[tuple[str, str]]] = {
     CUSCO: [("CUS-01", "Carmen"), ("CUS-02", "Luz"), ("CUS-03", "Elena")],
     CHIANG_MAI: [("CNX-01", "Malee"), ("CNX-02", "Siriporn"), ("CNX-03", "Ratana")],
 }
+_PRODUCT_DEFECTS: dict[str, tuple[str, ...]] = {
+    "KNT-SCARF-ALP": ("LOOSE_THREAD", "UNEVEN_TENSION", "DROPPED_STITCH", "WRONG_SIZE", "STAIN"),
+    "EMB-CUSHION": ("LOOSE_THREAD", "PUCKERING", "MISALIGNED_PATTERN", "WRONG_SIZE", "STAIN"),
+    "SEW-TOTE": ("CROOKED_SEAM", "LOOSE_THREAD", "WEAK_HANDLE", "STAIN"),
+}
 _PRODUCTS: dict[str, dict[str, Any]] = {
-    "KNT-SCARF-ALP": {
-        "name": "Alpaca knit scarf",
-        "skill": "knitting",
-        "standard_minutes": Decimal(240),
-        "piece_rates": {"PEN": Decimal("25.00"), "THB": Decimal("230.00")},
-        "unit_price_usd": Decimal("38.00"),
-        "min_quantity": 5,
-        "max_quantity": 200,
-        "defect_codes": ("LOOSE_THREAD", "UNEVEN_TENSION", "DROPPED_STITCH", "WRONG_SIZE", "STAIN"),
-    },
-    "EMB-CUSHION": {
-        "name": "Embroidered cushion cover",
-        "skill": "embroidery",
-        "standard_minutes": Decimal(180),
-        "piece_rates": {"PEN": Decimal("19.00"), "THB": Decimal("175.00")},
-        "unit_price_usd": Decimal("28.00"),
-        "min_quantity": 4,
-        "max_quantity": 150,
-        "defect_codes": ("LOOSE_THREAD", "PUCKERING", "MISALIGNED_PATTERN", "WRONG_SIZE", "STAIN"),
-    },
-    "SEW-TOTE": {
-        "name": "Sewn tote bag",
-        "skill": "sewing",
-        "standard_minutes": Decimal(60),
-        "piece_rates": {"PEN": Decimal("6.50"), "THB": Decimal("60.00")},
-        "unit_price_usd": Decimal("18.00"),
-        "min_quantity": 10,
-        "max_quantity": 300,
-        "defect_codes": ("CROOKED_SEAM", "LOOSE_THREAD", "WEAK_HANDLE", "STAIN"),
-    },
+    sku: {
+        "name": name,
+        "skill": skill,
+        "standard_minutes": Decimal(minutes),
+        "piece_rates": {"PEN": Decimal(pen), "THB": Decimal(thb)},
+        "unit_price_usd": Decimal(usd),
+        "min_quantity": least,
+        "max_quantity": most,
+        "defect_codes": _PRODUCT_DEFECTS[sku],
+    }
+    for sku, name, skill, minutes, pen, thb, usd, least, most in (
+        # sku, name, skill, standard minutes, piece rate in PEN and THB, unit price in USD, min and max quantity
+        ("KNT-SCARF-ALP", "Alpaca knit scarf", "knitting", 240, "25.00", "230.00", "38.00", 5, 200),
+        ("EMB-CUSHION", "Embroidered cushion cover", "embroidery", 180, "19.00", "175.00", "28.00", 4, 150),
+        ("SEW-TOTE", "Sewn tote bag", "sewing", 60, "6.50", "60.00", "18.00", 10, 300),
+    )
 }
 
 
@@ -158,25 +149,20 @@ def make_defects(*codes: str) -> tuple[DefectCode, ...]:
 
 def make_wage_rules() -> tuple[WageRule, ...]:
     """Peru's RMV (monthly, 48 h x 52 / 12 = 208 h) and the Chiang Mai daily minimum (8 h)."""
-    return (
+    return tuple(
         WageRule(
-            country="PE",
-            region="national",
-            currency="PEN",
-            amount=Decimal("1130.00"),
-            unit="month",
-            hours_covered=Decimal(208),
+            country=country,
+            region=region,
+            currency=currency,
+            amount=Decimal(amount),
+            unit=unit,
+            hours_covered=Decimal(hours),
             effective_from=date(2025, 1, 1),
-        ),
-        WageRule(
-            country="TH",
-            region="Chiang Mai/Mueang",
-            currency="THB",
-            amount=Decimal("380.00"),
-            unit="day",
-            hours_covered=Decimal(8),
-            effective_from=date(2025, 1, 1),
-        ),
+        )
+        for country, region, currency, amount, unit, hours in (
+            ("PE", "national", "PEN", "1130.00", "month", 208),
+            ("TH", "Chiang Mai/Mueang", "THB", "380.00", "day", 8),
+        )
     )
 
 
