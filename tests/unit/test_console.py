@@ -81,6 +81,19 @@ def _as(console: ConsolePorts, username: str, **form: str) -> web.WebRequest:
     return web.WebRequest(origin=ORIGIN, cookies={SESSION_COOKIE: _identity(console).token_for(username)}, form=form)
 
 
+def _the_one_xlsx_upload_form(console: ConsolePorts, page: web.Reply, max_mib: int) -> tuple[str, str]:
+    """The page hands out one upload form, for one .xlsx of at most ``max_mib`` MiB, every input labelled, which
+    the page's policy lets post to the upload's origin; returns the form's key and where it sends her back."""
+    forms = console.upload_forms
+    assert isinstance(forms, MemoryUploadForms)
+    ((key, form),) = forms.forms.items()
+    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == max_mib * 1024 * 1024
+    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
+        assert f'<label for="{input_id}">' in page.body
+    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
+    return key, form["redirect"]
+
+
 def _awaiting(console: ConsolePorts, group_id: str = CUSCO, order_id: str = "ord-1") -> str:
     order = make_order(order_id)
     assignment = make_assignment(
@@ -301,19 +314,13 @@ def test_the_assignment_page_links_the_papers_and_uploads_to_one_console_key_wit
     assignment_id = _awaiting(console)
     page = web.assignment_page(console, _as(console, "patricia"), assignment_id, datetime.now(UTC))
     assert page.status == 200 and len(page.body.encode()) < 100_000
-    forms = console.upload_forms
-    assert isinstance(forms, MemoryUploadForms)
-    ((key, form),) = forms.forms.items()
+    key, redirect = _the_one_xlsx_upload_form(console, page, max_mib=5)
     assert key.startswith(f"qc/console/{assignment_id}/")
-    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 5 * 1024 * 1024
-    assert form["redirect"].startswith(f"{ORIGIN}/console/assignments/{assignment_id}/uploads/")
-    # links, never bucket names or keys; every input labelled; no script; the form may post to the upload's origin
+    assert redirect.startswith(f"{ORIGIN}/console/assignments/{assignment_id}/uploads/")
+    # links, never bucket names or keys; no script
     assert "https://objects.invalid/" in page.body
     assert "orders/" not in re.sub(r'(href|value)="[^"]*"', "", page.body)
     assert "<script" not in page.body
-    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
-        assert f'<label for="{input_id}">' in page.body
-    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
 
 
 def test_the_page_is_in_her_profiles_language_else_her_groups(console: ConsolePorts) -> None:
@@ -727,15 +734,9 @@ def test_the_office_downloads_the_workbook_in_force_and_uploads_one_with_type_an
     assert page.status == 200 and len(page.body.encode()) < 100_000
     assert "https://objects.invalid/reference-exports/current.xlsx" in page.body
     assert "reference-exports" not in re.sub(r'(href|value)="[^"]*"', "", page.body)
-    forms = console.upload_forms
-    assert isinstance(forms, MemoryUploadForms)
-    ((key, form),) = forms.forms.items()
+    key, redirect = _the_one_xlsx_upload_form(console, page, max_mib=10)
     assert re.fullmatch(r"reference/console/[0-9a-f]{32}\.xlsx", key)
-    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 10 * 1024 * 1024
-    assert form["redirect"].startswith(f"{ORIGIN}/console/reference/uploads/")
-    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
-    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
-        assert f'<label for="{input_id}">' in page.body
+    assert redirect.startswith(f"{ORIGIN}/console/reference/uploads/")
     # And nobody but the office has the page, or an upload's
     _identity(console).add_user("finance", "finance-password", "finance")
     for who in ("patricia", "finance"):
@@ -796,15 +797,9 @@ def test_a_manager_downloads_her_groups_attendance_sheet_and_uploads_it_to_a_key
     assert page.status == 200 and len(page.body.encode()) < 100_000 and '<html lang="es">' in page.body
     assert f"https://objects.invalid/attendance/{month}/attendance-{CUSCO}-{month}.xlsx" in page.body
     assert "attendance/" not in re.sub(r'(href|value|action)="[^"]*"', "", page.body)
-    forms = console.upload_forms
-    assert isinstance(forms, MemoryUploadForms)
-    ((key, form),) = forms.forms.items()
+    key, redirect = _the_one_xlsx_upload_form(console, page, max_mib=5)
     assert re.fullmatch(rf"attendance/console/{CUSCO}/[0-9a-f]{{32}}\.xlsx", key)
-    assert form["content_type"].endswith("spreadsheetml.sheet") and form["max_bytes"] == 5 * 1024 * 1024
-    assert form["redirect"].startswith(f"{ORIGIN}/console/groups/{CUSCO}/attendance/uploads/")
-    assert "form-action 'self' https://uploads.invalid" in page.headers["Content-Security-Policy"]
-    for input_id in re.findall(r'<input id="([^"]+)"', page.body):
-        assert f'<label for="{input_id}">' in page.body
+    assert redirect.startswith(f"{ORIGIN}/console/groups/{CUSCO}/attendance/uploads/")
     # And another group's page and uploads are not found for her, by link or by id; nor for finance
     _identity(console).add_user("finance", "finance-password", "finance")
     for who, group in (("patricia", CHIANG_MAI), ("patricia", "no-such-group"), ("finance", CUSCO)):
