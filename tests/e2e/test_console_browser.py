@@ -58,14 +58,18 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def order(served: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An order of its own, waiting for QC from at least two groups."""
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
     folder = tmp_path_factory.mktemp("console")
-    demo = Demo(served, ref, out_dir=folder)
+    demo = _sample_demo(served, folder)
     [order_id] = demo.submit_orders([_own_sample(folder, "console-browser", -1)])
     [waiting] = demo.wait_for([order_id], demo.every_group_awaits_qc, "QC waits")
     groups = [g["group_id"] for g in waiting["groups"]]
     assert len(groups) >= 2, groups
-    return {"order_id": order_id, "groups": groups, "ref": ref, "demo": demo}
+    return {"order_id": order_id, "groups": groups, "ref": demo.ref, "demo": demo}
+
+
+def _sample_demo(cloud: dict[str, Any], folder: Path, kind: type[Demo] = Demo) -> Demo:
+    """A ``kind`` of Demo driving ``cloud`` on the sample reference data, its files in ``folder``."""
+    return kind(cloud, ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text()), out_dir=folder)
 
 
 def _own_sample(folder: Path, name: str, index: int) -> Path:
@@ -81,6 +85,20 @@ def _manager(served: dict[str, Any], group_id: str) -> dict[str, Any]:
     return next(s for s in served["staff"] if s["role"] == "manager" and s["group_id"] == group_id)
 
 
+def _staff(served: dict[str, Any], role: str) -> dict[str, Any]:
+    """The first sample staff member with ``role``."""
+    return next(s for s in served["staff"] if s["role"] == role)
+
+
+def _sign_in_page(page: Any, cloud: dict[str, Any], person: dict[str, Any], then: str = "main h1") -> None:
+    """Signs ``person`` in on the browser's sign-in page and waits for the selector ``then``."""
+    page.goto(f"{cloud['console_url']}/sign-in")
+    page.fill("#username", person["username"])
+    page.fill("#password", person["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector(then)
+
+
 def _sign_in_over_http(served: dict[str, Any], person: dict[str, Any]) -> requests.Session:
     session = requests.Session()
     form = session.get(f"{served['console_url']}/sign-in", timeout=30)
@@ -94,6 +112,14 @@ def _sign_in_over_http(served: dict[str, Any], person: dict[str, Any]) -> reques
     )
     assert reply.status_code == 303, reply.text
     return session
+
+
+def _presigned_form(html: str) -> tuple[str, dict[str, str]]:
+    """The upload form's S3 URL and hidden fields, as a page gave them."""
+    action = re.search(r'<form method="post" action="([^"]+)" enctype', html)
+    assert action is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return action.group(1).replace("&amp;", "&"), {k: v.replace("&amp;", "&") for k, v in fields.items()}
 
 
 def _shot(page: Any, name: str) -> None:
@@ -191,11 +217,7 @@ def test_a_manager_uploads_her_qc_sheet_from_the_console_and_another_manager_can
     # When the other group's manager signs in
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(f"{served['console_url']}/sign-in")
-    page.fill("#username", other["username"])
-    page.fill("#password", other["password"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("main h1")
+    _sign_in_page(page, served, other)
     # Then the first group's work is neither listed nor reachable, by link or by id
     assert page.locator(f"a[href$='/console/assignments/{assignment_id}']").count() == 0
     reply = page.goto(f"{served['console_url']}/assignments/{assignment_id}")
@@ -237,7 +259,7 @@ def test_no_session_means_sign_in_and_a_form_without_its_csrf_token_is_refused(
     assert session.post(f"{console}/sign-out", data={}, allow_redirects=False, timeout=30).status_code == 403
     assert session.get(console, allow_redirects=False, timeout=30).status_code == 200  # still signed in
     # an office action without the page's token: refused before anything is done
-    office = _sign_in_over_http(served, next(s for s in served["staff"] if s["role"] == "office"))
+    office = _sign_in_over_http(served, _staff(served, "office"))
     assert office.get(f"{console}/orders/{order['order_id']}", timeout=30).status_code == 200
     refused = office.post(
         f"{console}/orders/{order['order_id']}/actions",
@@ -260,11 +282,7 @@ def test_a_presigned_upload_over_the_size_limit_or_to_another_key_is_refused_by_
     session = _sign_in_over_http(served, _manager(served, group))
     page = session.get(f"{served['console_url']}/assignments/{order['order_id']}-{group}", timeout=30)
     assert page.status_code == 200
-    action = re.search(r'<form method="post" action="([^"]+)" enctype', page.text)
-    assert action is not None
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
-    url = action.group(1).replace("&amp;", "&")
-    fields = {k: v.replace("&amp;", "&") for k, v in fields.items()}
+    url, fields = _presigned_form(page.text)
     # When a file over 5 MB is posted with it
     too_big = requests.post(url, data=fields, files={"file": ("qc.xlsx", b"x" * (5 * 1024 * 1024 + 1))}, timeout=60)
     # Then S3 refuses it by the policy's size condition
@@ -295,15 +313,10 @@ def test_the_office_sees_every_order_with_the_stage_of_each_group(
     served: dict[str, Any], order: dict[str, Any], browser: Any
 ) -> None:
     # Given the office's user
-    office = next(s for s in served["staff"] if s["role"] == "office")
+    office = _staff(served, "office")
     page = browser.new_page(viewport=PHONE)
-    # When she signs in
-    page.goto(f"{served['console_url']}/sign-in")
-    page.fill("#username", office["username"])
-    page.fill("#password", office["password"])
-    page.click("button[type=submit]")
-    # Then the orders page lists the order with a link to each of its groups' work
-    page.wait_for_selector("#attention")
+    # When she signs in, Then the orders page lists the order with a link to each of its groups' work
+    _sign_in_page(page, served, office, then="#attention")
     for group_id in order["groups"]:
         assert page.locator(f"a[href$='/console/assignments/{order['order_id']}-{group_id}']").count() == 1
     _shot(page, "7-office-orders")
@@ -341,18 +354,12 @@ def test_finance_runs_a_pay_period_from_the_console_and_downloads_its_file(
     private_cloud: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     # Given an order whose QC sheets were all accepted (its makers' earnings recorded, unpaid)
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    demo = _sample_demo(private_cloud, tmp_path)
     order_ids = demo.submit_orders([_own_sample(tmp_path, "console-finance", 0)])
     demo.fill_and_upload_qc(order_ids)
     # When finance signs in and runs this month's pay period (the first offered)
-    finance = next(s for s in private_cloud["staff"] if s["role"] == "finance")
     page = browser.new_page(viewport=PHONE, accept_downloads=True)
-    page.goto(f"{private_cloud['console_url']}/sign-in")
-    page.fill("#username", finance["username"])
-    page.fill("#password", finance["password"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("#period")
+    _sign_in_page(page, private_cloud, _staff(private_cloud, "finance"), then="#period")
     _shot(page, "8-finance-pay-periods")
     page.click("form.stack button[type=submit]")
     # Then the period's page follows the run until its files are there
@@ -380,33 +387,32 @@ def test_the_office_sees_an_order_that_needs_attention_with_its_reason(
     private_cloud: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     # Given an order whose every unit was rejected, with no rework round left
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = _RejectingEverything(private_cloud, ref, out_dir=tmp_path)
+    demo = _sample_demo(private_cloud, tmp_path, _RejectingEverything)
     [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-attention", 0)])
     demo.fill_and_upload_qc([order_id])
     stuck = demo.order(order_id)
     assert stuck["status"] == "NEEDS_ATTENTION", stuck["status"]
     # When the office signs in
-    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
     page = browser.new_page(viewport=PHONE)
-    page.goto(f"{private_cloud['console_url']}/sign-in")
-    page.fill("#username", office["username"])
-    page.fill("#password", office["password"])
-    page.click("button[type=submit]")
+    _sign_in_page(page, private_cloud, _staff(private_cloud, "office"))
     # Then the order leads the needs-attention list, with the staff-side reason
-    item = page.locator("ul.attention li", has_text=order_id)
-    item.wait_for()
-    assert item.locator(".reason").inner_text().strip() != ""
+    assert _needing_attention(page, order_id).locator(".reason").inner_text().strip() != ""
     _shot(page, "10-office-needs-attention")
     page.close()
 
 
-def _sign_in_page(page: Any, cloud: dict[str, Any], person: dict[str, Any]) -> None:
-    page.goto(f"{cloud['console_url']}/sign-in")
-    page.fill("#username", person["username"])
-    page.fill("#password", person["password"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("main h1")
+def _needing_attention(page: Any, order_id: str) -> Any:
+    """The order's entry in the office's list of orders that need attention, once it shows."""
+    item = page.locator("ul.attention li", has_text=order_id)
+    item.wait_for()
+    return item
+
+
+def _press(page: Any, value: str) -> None:
+    """Presses the button of the order page's form for ``value`` (an action, or the assignment whose papers to
+    send again) and waits for the page to say it was done."""
+    page.click(f"form:has(input[value='{value}']) button")
+    page.wait_for_selector(".outcome.accepted")
 
 
 def _papers_mails(outbox: Path, assignment_id: str) -> list[Any]:
@@ -421,8 +427,7 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     private_cloud: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     # Given an order in production, waiting for its groups' QC sheets
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    demo = _sample_demo(private_cloud, tmp_path)
     [order_id] = demo.submit_orders([_own_sample(tmp_path, "console-actions", -1)])
     [waiting] = demo.wait_for([order_id], demo.every_group_awaits_qc, "QC waits")
     group_id = waiting["groups"][0]["group_id"]
@@ -430,16 +435,14 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     outbox = Path(private_cloud["outbox_dir"])
     first = wait_for(lambda: _papers_mails(outbox, assignment_id), what="the papers e-mail")
     assert len(first) == 1
-    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
     page = browser.new_page(viewport=PHONE)
-    _sign_in_page(page, private_cloud, office)
+    _sign_in_page(page, private_cloud, _staff(private_cloud, "office"))
     # When the office opens the order from the list and sends one group's papers again (the manager lost them)
     page.click(f"table a[href$='/console/orders/{order_id}']")
     page.wait_for_selector("#actions")
     assert page.locator("form:has(input[value='release-bookings'])").count() == 0  # its run goes on
-    page.locator(f"form:has(input[value='{assignment_id}']) button").click()
+    _press(page, assignment_id)
     # Then the page says they were sent, and the manager has them a second time, once
-    page.wait_for_selector(".outcome.accepted")
     _shot(page, "11-office-papers-resent")
     wait_for(lambda: len(_papers_mails(outbox, assignment_id)) == 2, what="the papers sent again")
 
@@ -449,14 +452,12 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     sfn.stop_execution(executionArn=execution, error="ByHand", cause="an operator stopped it")
     # Then the office's list shows the order as needing attention, with why
     page.goto(private_cloud["console_url"])
-    item = page.locator("ul.attention li", has_text=order_id)
-    item.wait_for()
+    item = _needing_attention(page, order_id)
     assert "holds the makers" in item.locator(".reason").inner_text()
     # When she opens it and releases its bookings
     item.locator("a").click()
-    page.click("form:has(input[value='release-bookings']) button")
+    _press(page, "release-bookings")
     # Then the page says so, and every group's work is cancelled
-    page.wait_for_selector(".outcome.accepted")
     _shot(page, "12-office-bookings-released")
     stages = {g["stage"] for g in demo.order(order_id)["groups"]}
     assert stages == {"CANCELLED"}, stages
@@ -467,17 +468,9 @@ def test_the_office_resends_papers_then_releases_the_bookings_of_an_order_whose_
     page.close()
 
 
-def _presigned_form(html: str) -> tuple[str, dict[str, str]]:
-    """The upload form's S3 URL and hidden fields, as a page gave them."""
-    action = re.search(r'<form method="post" action="([^"]+)" enctype', html)
-    assert action is not None
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
-    return action.group(1).replace("&amp;", "&"), {k: v.replace("&amp;", "&") for k, v in fields.items()}
-
-
 def test_a_presigned_reference_upload_over_its_size_limit_is_refused_by_s3(served: dict[str, Any]) -> None:
     # Given the office's reference page and its upload form
-    office = next(s for s in served["staff"] if s["role"] == "office")
+    office = _staff(served, "office")
     session = _sign_in_over_http(served, office)
     page = session.get(f"{served['console_url']}/reference", timeout=30)
     assert page.status_code == 200
@@ -490,7 +483,7 @@ def test_a_presigned_reference_upload_over_its_size_limit_is_refused_by_s3(serve
     elsewhere = requests.post(url, data={**fields, "key": "reference/x.xlsx"}, files={"file": ("r", b"x")}, timeout=60)
     assert elsewhere.status_code == 403
     # And a manager has no such page
-    manager = next(s for s in served["staff"] if s["role"] == "manager")
+    manager = _staff(served, "manager")
     assert _sign_in_over_http(served, manager).get(f"{served['console_url']}/reference", timeout=30).status_code == 404
 
 
@@ -498,7 +491,7 @@ def test_the_office_uploads_a_reference_workbook_and_sees_its_outcome(
     private_cloud: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     # Given the office on the reference page
-    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
+    office = _staff(private_cloud, "office")
     page = browser.new_page(viewport=PHONE, accept_downloads=True)
     _sign_in_page(page, private_cloud, office)
     page.click("a[href$='/console/reference']")
@@ -580,8 +573,7 @@ def test_the_office_retries_the_start_of_an_order_whose_pipeline_did_not_start(
 ) -> None:
     # Given an order stored whose pipeline start failed (Step Functions refused it): written as intake writes one,
     # a copy of a real order under a new id, never started
-    ref = ReferenceData.model_validate_json((SAMPLES / "reference.json").read_text())
-    demo = Demo(private_cloud, ref, out_dir=tmp_path)
+    demo = _sample_demo(private_cloud, tmp_path)
     [model_id] = demo.submit_orders([_own_sample(tmp_path, "console-retry", 0)])
     store = DynamoOrders.__new__(DynamoOrders)  # the adapter on the local cloud's table, not this process's default
     dynamodb = boto3.resource("dynamodb", **client_options(private_cloud))
@@ -605,16 +597,13 @@ def test_the_office_retries_the_start_of_an_order_whose_pipeline_did_not_start(
     )
     demo.key_of[order_id] = demo.key_of[model_id]
     # When the office finds it among the orders that need attention, and retries its start
-    office = next(s for s in private_cloud["staff"] if s["role"] == "office")
     page = browser.new_page(viewport=PHONE)
-    _sign_in_page(page, private_cloud, office)
-    item = page.locator("ul.attention li", has_text=order_id)
-    item.wait_for()
+    _sign_in_page(page, private_cloud, _staff(private_cloud, "office"))
+    item = _needing_attention(page, order_id)
     assert "could not be started" in item.locator(".reason").inner_text()
     item.locator("a").click()
-    page.click("form:has(input[value='retry-start']) button")
+    _press(page, "retry-start")
     # Then the page says it started, and its production goes ahead as any order's
-    page.wait_for_selector(".outcome.accepted")
     assert "Started" in page.locator(".outcome").inner_text()
     assert page.locator("form:has(input[value='retry-start'])").count() == 0
     _shot(page, "18-office-start-retried")
@@ -639,11 +628,7 @@ def test_a_manager_created_with_a_temporary_password_chooses_her_own_at_first_si
     cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="manager")
     page = browser.new_page(viewport=PHONE)
     # When she signs in with it, Then she is asked for a password of her own
-    page.goto(f"{served['console_url']}/sign-in")
-    page.fill("#username", username)
-    page.fill("#password", "Temporary-Pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#confirm")
+    _sign_in_page(page, served, {"username": username, "password": "Temporary-Pass-1"}, then="#confirm")
     _shot(page, "19-new-password")
     # When she types two different ones, Then the page says so
     page.fill("#password", "Her-Own-Password-7")
