@@ -7,7 +7,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from telar.models import QcRow, ReferenceData
+from telar.models import ReferenceData
 from telar.ports import Ports
 from telar.rendering import Mail, render_mail
 from telar.rework import plan_rework
@@ -16,7 +16,7 @@ from telar.stages.await_qc import await_qc
 from telar.stages.papers import papers_words
 from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
-from tests.factories import make_assignment, make_order, make_order_line
+from tests.factories import make_assignment, make_order, make_order_line, make_qc_row
 from tests.fakes import sent_mails
 from tests.pipeline import every_row, plan_sample_order, upload_filled
 
@@ -85,26 +85,16 @@ def test_rework_papers_say_rework_and_name_each_maker_s_rejected_units_and_defec
     order, assignment = _assignment(sample_reference, CUSCO)
     first, second = list(assignment.lines[0].per_maker)
     rows = [
-        QcRow(
-            worker_id=first,
-            sku="KNT-SCARF-ALP",
+        make_qc_row(
+            worker_id,
             planned=5,
             produced=5,
-            passed=3,
-            rejected=2,
-            defect_codes=("LOOSE_THREAD", "STAIN"),
+            passed=5 - rejected,
+            rejected=rejected,
+            defect_codes=defects,
             hours_worked=Decimal(20),
-        ),
-        QcRow(
-            worker_id=second,
-            sku="KNT-SCARF-ALP",
-            planned=5,
-            produced=5,
-            passed=4,
-            rejected=1,
-            defect_codes=("DROPPED_STITCH",),
-            hours_worked=Decimal(20),
-        ),
+        )
+        for worker_id, rejected, defects in ((first, 2, ("LOOSE_THREAD", "STAIN")), (second, 1, ("DROPPED_STITCH",)))
     ]
     rework = plan_rework(assignment.model_copy(update={"qc_rows": rows}))
     assert rework is not None
