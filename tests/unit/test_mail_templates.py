@@ -246,6 +246,12 @@ def test_qc_mails_read_as_before() -> None:
             "Telar: reference workbook needs correcting — reference/b.xlsx",
             "The reference workbook reference/b.xlsx was not applied: nothing changed. ",
         ),
+        (
+            "attendance_report",
+            "attendance/a.xlsx",
+            "Telar: attendance sheet needs correcting — attendance/a.xlsx",
+            "The attendance sheet attendance/a.xlsx could not be accepted: nothing was recorded from it. ",
+        ),
     ],
 )
 def test_error_reports_list_every_problem_under_their_intro(template: str, key: str, subject: str, intro: str) -> None:
