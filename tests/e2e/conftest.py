@@ -13,7 +13,9 @@ from typing import Any, cast
 
 import pytest
 
-from local.cloud import free_port
+from local.cloud import forget_process_caches, free_port
+from local.demo import client_options
+from telar.adapters.dynamo import DynamoStores, dynamo_stores
 from tests.conftest import ROOT
 from tests.waiting import read_outputs, wait_for
 
@@ -35,6 +37,27 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     yield {**outputs, "out": out}
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0, "local.serve did not stop cleanly on Ctrl-C"
+
+
+def operator_env(cloud: dict[str, Any]) -> dict[str, str]:
+    """An operator's AWS settings aimed at a local cloud (its credentials are not real ones)."""
+    options = client_options(cloud)
+    return {
+        "AWS_ENDPOINT_URL": options["endpoint_url"],
+        "AWS_DEFAULT_REGION": options["region_name"],
+        "AWS_ACCESS_KEY_ID": options["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": options["aws_secret_access_key"],
+    }
+
+
+@pytest.fixture
+def served_stores(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStores]:
+    """This process as an operator of the served cloud, and that cloud's table read as the stages read it."""
+    for name, value in operator_env(served).items():
+        monkeypatch.setenv(name, value)
+    forget_process_caches()  # clients cached by earlier tests point at another endpoint
+    yield dynamo_stores(served["resources"]["TelarTable"])
+    forget_process_caches()
 
 
 def mails(outbox: Path, subject: str = "") -> list[EmailMessage]:

@@ -4,16 +4,13 @@ and no maker is booked for more minutes in a week than she has."""
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from local.cloud import forget_process_caches
-from local.demo import client_options
-from telar.adapters.dynamo import DynamoStores, dynamo_stores
+from telar.adapters.dynamo import DynamoStores
 from telar.models import AssignmentStatus
 from tests.capacity_checks import over_booked
 from tests.conftest import SAMPLES
@@ -25,21 +22,8 @@ ORDERS = 12
 SKU = "KNT-SCARF-ALP"
 
 
-@pytest.fixture
-def stores(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStores]:
-    """The served cloud's table, read as the stages read it (an operator's credentials for the local endpoint)."""
-    options = client_options(served)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
-    monkeypatch.setenv("AWS_DEFAULT_REGION", options["region_name"])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", options["aws_access_key_id"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
-    forget_process_caches()  # clients cached by earlier tests point at another endpoint
-    yield dynamo_stores(served["resources"]["TelarTable"])
-    forget_process_caches()
-
-
 def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_planned_without_over_booking(
-    served: dict[str, Any], stores: DynamoStores
+    served: dict[str, Any], served_stores: DynamoStores
 ) -> None:
     api = served["api_url"].rstrip("/")
     buyers = served["buyers"][:2]
@@ -82,20 +66,21 @@ def test_twelve_orders_from_two_buyers_sent_at_once_through_the_api_are_all_plan
         stuck = {o: v["status_reason"] for o, v in now.items() if v["status"] == "NEEDS_ATTENTION"}
         assert not stuck, stuck
         planned = all(  # the executions wait for the sheets (the staff's side: the buyer reads the work window)
-            v["groups"] and {a.status for a in stores.assignments.assignments_of(o)} == {AssignmentStatus.AWAITING_QC}
+            v["groups"]
+            and {a.status for a in served_stores.assignments.assignments_of(o)} == {AssignmentStatus.AWAITING_QC}
             for o, v in now.items()
         )
         return now if planned else None
 
     wait_for(all_planned, timeout=300, what=f"all {ORDERS} orders planned and waiting for QC")
     # and no maker of any group is booked beyond the minutes she has in any week (the ledger holds every plan)
-    ref = stores.reference.load_reference()
-    ledgers = stores.assignments.capacity_ledgers([g.group_id for g in ref.groups])
+    ref = served_stores.reference.load_reference()
+    ledgers = served_stores.assignments.capacity_ledgers([g.group_id for g in ref.groups])
     assert not over_booked(ref, ledgers, datetime.now(UTC).date())
     # and each order's assignments booked its scarves' standard minutes (10 x 12 scarves in all)
     product = ref.product(SKU)
     assert product is not None
     for order_id in placed:
-        assignments = stores.assignments.assignments_of(order_id)
+        assignments = served_stores.assignments.assignments_of(order_id)
         minutes = sum(m for a in assignments for weeks in a.booked.values() for m in weeks.values())
         assert minutes >= 10 * float(product.standard_minutes), (order_id, minutes)

@@ -3,16 +3,13 @@ event on the template's WebhookQueue -> the SQS poller -> WebhookDeliveryFunctio
 read from SSM) -> a signed POST to a real server on this machine."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from local.cloud import forget_process_caches
-from local.demo import client_options
-from telar.adapters.dynamo import dynamo_stores
+from telar.adapters.dynamo import DynamoStores
 from telar.adapters.webhooks import WebhookSecrets
 from telar.webhooks import verify
 from tests.conftest import SAMPLES
@@ -22,22 +19,11 @@ from tests.webhook_receiver import WebhookReceiver
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def operator(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process as an operator of the served cloud (its endpoint, any credentials)."""
-    options = client_options(served)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
-    monkeypatch.setenv("AWS_DEFAULT_REGION", options["region_name"])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", options["aws_access_key_id"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"])
-    forget_process_caches()
-    yield
-    forget_process_caches()
-
-
-def test_a_buyer_with_a_url_receives_her_confirmation_signed(served: dict[str, Any], operator: None) -> None:
+def test_a_buyer_with_a_url_receives_her_confirmation_signed(
+    served: dict[str, Any], served_stores: DynamoStores
+) -> None:
     api, buyer = served["api_url"].rstrip("/"), served["buyers"][1]
-    auth = dynamo_stores(served["resources"]["TelarTable"]).auth
+    auth = served_stores.auth
     secrets = WebhookSecrets(f"/{served['stack_name']}/webhook-secrets/")
     profile = auth.get_buyer(buyer["buyer_id"])
     assert profile is not None
