@@ -25,7 +25,7 @@ import requests
 
 from local.cloud import LocalCloud
 from local.demo import Demo, client_options
-from local.faults import PERMANENT_ERROR
+from local.faults import PERMANENT_ERROR, FaultInjector
 from local.manager import RowResult
 from telar.adapters.dynamo import dynamo_stores
 from telar.artifacts import QC_UPLOADS, mailed_upload_key
@@ -33,6 +33,7 @@ from telar.models import ReferenceData
 from telar.observability import metrics
 from telar.sheets.reference_book import write_reference_book
 from tests.conftest import ROOT, SAMPLES
+from tests.e2e.conftest import operator_env
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -77,12 +78,47 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     metrics.provider.namespace = namespace
 
 
+@pytest.fixture
+def faults(cloud: LocalCloud) -> FaultInjector:
+    """The local cloud's fault injector, on which a test declares its faults."""
+    assert cloud.faults is not None
+    return cloud.faults
+
+
 def _small_order(i: int) -> bytes:
     body = json.loads((SAMPLES / "orders" / "tiendasol-otono-2027.json").read_text())
     body["buyer_reference"] = f"FAULT-{i:02d}"
     body["requested_ship_date"] = (date.today() + timedelta(days=120)).isoformat()
     body["lines"] = body["lines"][:1]  # one product: one group, one QC sheet
     return json.dumps(body).encode()
+
+
+def _submit_small_order(demo: Demo, i: int, buyer: dict[str, Any]) -> str:
+    """``_small_order(i)`` sent through the API by ``buyer``; ``demo`` follows it with her key."""
+    reply = requests.post(
+        f"{demo.api}/orders", data=_small_order(i), headers={"x-api-key": buyer["api_key"]}, timeout=30
+    )
+    assert reply.status_code == 202, reply.text
+    order_id = str(reply.json()["order_id"])
+    demo.key_of[order_id] = buyer["api_key"]
+    return order_id
+
+
+def _awaiting_qc(demo: Demo, n: int) -> dict[str, Any]:
+    """``_small_order(n)``, from the first buyer, once its QC is awaited: its view."""
+    order_id = _submit_small_order(demo, n, demo.outputs["buyers"][0])
+    [view] = demo.wait_for([order_id], lambda o: bool(demo.qc_awaited(o["order_id"])), "QC is awaited")
+    return view
+
+
+def _wait_for_alarm(cloud: LocalCloud, alarm: str) -> None:
+    """Waits for the local alarm watcher's ALARM line for ``alarm`` (a template alarm's logical id)."""
+    assert cloud.alarms is not None
+    wait_for(
+        lambda: any(line.startswith(f"ALARM {alarm}:") for line in cloud.alarms.raised),
+        timeout=30,
+        what=f"an ALARM line for {alarm}",
+    )
 
 
 class RejectingManagers(Demo):
@@ -109,24 +145,16 @@ def _mail_fingerprints(outbox: Path) -> Counter[tuple[str, ...]]:
 
 @pytest.mark.timeout(DEADLINE_SECONDS + 300)
 def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_orphaned_nothing_twice(
-    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
+    cloud: LocalCloud, faults: FaultInjector, ref: ReferenceData, tmp_path: Path
 ) -> None:
-    assert cloud.faults is not None and cloud.alarms is not None
+    assert cloud.alarms is not None
     outputs = cloud.outputs
     # Given a fault declared for each stage, once (after the handler ran) or for good, one order each
-    slots = [cloud.faults.fail(outputs["functions"][f], times=t, after=t is not None) for f, t in FAULTS]
+    slots = [faults.fail(outputs["functions"][f], times=t, after=t is not None) for f, t in FAULTS]
     # When one-product orders are submitted at once and the managers upload every QC sheet asked for, with a
     # reject in each first round so that every order goes through a rework round
     demo = RejectingManagers(outputs, ref, out_dir=tmp_path)
-    order_ids = []
-    for i in range(ORDERS):
-        buyer = outputs["buyers"][i % len(outputs["buyers"])]
-        reply = requests.post(
-            f"{demo.api}/orders", data=_small_order(i), headers={"x-api-key": buyer["api_key"]}, timeout=30
-        )
-        assert reply.status_code == 202, reply.text
-        order_ids.append(reply.json()["order_id"])
-        demo.key_of[order_ids[-1]] = buyer["api_key"]
+    order_ids = [_submit_small_order(demo, i, outputs["buyers"][i % len(outputs["buyers"])]) for i in range(ORDERS)]
     deadline = time.monotonic() + DEADLINE_SECONDS
     while True:
         orders = {o: demo.order(o) for o in order_ids}
@@ -136,7 +164,7 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
         demo.upload_new_sheets([v for v in orders.values() if v["status"] == "IN_PRODUCTION"])
         time.sleep(0.5)
     # Then every slot met one order, failed it, and each order met its expected end
-    bound = cloud.faults.bound()
+    bound = faults.bound()
     for order_id, view in orders.items():
         slot = bound.get(order_id)
         fault = f"{slot.function} x{slot.times or 'always'} ({slot.failures} failure(s))" if slot else "no fault"
@@ -176,35 +204,22 @@ def test_every_stage_failing_once_or_for_good_leaves_no_order_lost_no_booking_or
 
 
 def test_a_message_reaching_the_uploads_dlq_logs_an_alarm_line(cloud: LocalCloud) -> None:
-    assert cloud.alarms is not None
     # Given the local cloud running the template; When a message lands in the uploads DLQ
     dlq = cloud.outputs["resources"]["UploadsDeadLetterQueue"]
     cloud.client("sqs").send_message(QueueUrl=dlq, MessageBody=json.dumps({"Records": []}))
     # Then the watcher of the template's DLQ alarm logs an ALARM line naming it
-    wait_for(
-        lambda: any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
-        timeout=30,
-        what="an ALARM line for the uploads DLQ",
-    )
+    _wait_for_alarm(cloud, "UploadsDeadLetterQueueAlarm")
 
 
 def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_through_once_redriven(
-    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
+    cloud: LocalCloud, faults: FaultInjector, ref: ReferenceData, tmp_path: Path
 ) -> None:
-    assert cloud.faults is not None and cloud.alarms is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
     demo = Demo(outputs, ref, out_dir=tmp_path)
-    buyer = outputs["buyers"][0]
-    reply = requests.post(
-        f"{demo.api}/orders", data=_small_order(99), headers={"x-api-key": buyer["api_key"]}, timeout=30
-    )
-    assert reply.status_code == 202, reply.text
-    order_id = reply.json()["order_id"]
-    demo.key_of[order_id] = buyer["api_key"]
+    order_id = _awaiting_qc(demo, 99)["order_id"]
     # Given QcUpload failing for good on this order's sheets (a bug, a permission that was missing)
-    slot = cloud.faults.fail(outputs["functions"]["QcUploadFunction"], times=None, subject=order_id)
+    slot = faults.fail(outputs["functions"]["QcUploadFunction"], times=None, subject=order_id)
     # When the manager uploads the QC sheet
-    demo.wait_for([order_id], lambda o: bool(demo.qc_awaited(o["order_id"])), "QC is awaited")
     demo.upload_new_sheets([demo.order(order_id)])
     # Then after the queue's five receives the message is parked in the DLQ, and an operator is told (the alarm
     # is raised when the DLQ's depth turns positive: it may be so already, as a real alarm stays in ALARM)
@@ -217,15 +232,11 @@ def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_t
         return any(order_id in unquote_plus(m["Body"]) for m in peek.get("Messages", []))
 
     wait_for(parked, timeout=120, what="the QC upload's message in the DLQ")
-    wait_for(
-        lambda: any(line.startswith("ALARM UploadsDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
-        timeout=30,
-        what="an ALARM line for the uploads DLQ",
-    )
+    _wait_for_alarm(cloud, "UploadsDeadLetterQueueAlarm")
     assert slot.failures == 5  # the redrive policy's maxReceiveCount: no more, no fewer
     assert demo.order(order_id)["status"] == "IN_PRODUCTION"  # nothing was lost: the order still waits
     # When the cause is fixed and the operator redrives the DLQ as docs/operations.md says
-    cloud.faults.heal(slot)
+    faults.heal(slot)
     redrive = subprocess.run(
         [
             sys.executable,
@@ -238,7 +249,7 @@ def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_t
             "--reference-queue",
             resources["ReferenceUploadsQueue"],
         ],
-        env={**_operator_env(outputs), "PYTHONPATH": str(ROOT / "layers" / "telar")},
+        env={"PATH": os.environ["PATH"], **operator_env(outputs), "PYTHONPATH": str(ROOT / "layers" / "telar")},
         capture_output=True,
         text=True,
         timeout=120,
@@ -258,9 +269,8 @@ def test_a_qc_sheet_failing_for_good_parks_in_the_dlq_raises_an_alarm_and_goes_t
 
 
 def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once_on_redelivery(
-    cloud: LocalCloud,
+    cloud: LocalCloud, faults: FaultInjector
 ) -> None:
-    assert cloud.faults is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
     reference = dynamo_stores(resources["TelarTable"]).reference
     version_before = reference.reference_version()
@@ -273,7 +283,7 @@ def test_a_reference_workbook_whose_import_failed_after_applying_is_applied_once
     changed = book.model_copy(update={"reference": book.reference.model_copy(update={"products": renamed})})
     key = "reference/office – fault once.xlsx"
     # Given ReferenceUpload crashing once after its work (a timeout after the new version was applied)
-    slot = cloud.faults.fail(outputs["functions"]["ReferenceUploadFunction"], times=1, after=True, subject=key)
+    slot = faults.fail(outputs["functions"]["ReferenceUploadFunction"], times=1, after=True, subject=key)
     # When the office uploads a changed reference workbook
     cloud.client("s3").put_object(Bucket=outputs["uploads_bucket"], Key=key, Body=write_reference_book(changed))
     # Then the message comes back after the visibility timeout, and the retry goes through
@@ -307,19 +317,11 @@ class MailingManager(Demo):
         self.send_by_smtp(message)
         self.message_ids.append(str(message["Message-ID"]))
 
-
-def _awaiting_order(demo: Demo, n: int) -> str:
-    """A one-product order whose QC is awaited; its group's manager answers by e-mail (``demo.MAIL_GROUP``)."""
-    buyer = demo.outputs["buyers"][0]
-    reply = requests.post(
-        f"{demo.api}/orders", data=_small_order(n), headers={"x-api-key": buyer["api_key"]}, timeout=30
-    )
-    assert reply.status_code == 202, reply.text
-    order_id = str(reply.json()["order_id"])
-    demo.key_of[order_id] = buyer["api_key"]
-    [view] = demo.wait_for([order_id], lambda o: bool(demo.qc_awaited(o["order_id"])), "QC waits")
-    demo.MAIL_GROUP = view["groups"][0]["group_id"]  # type: ignore[misc]
-    return order_id
+    def awaiting_order(self, n: int) -> str:
+        """``_awaiting_qc(self, n)``'s order, its group's manager being this one: she answers it by e-mail."""
+        view = _awaiting_qc(self, n)
+        self.MAIL_GROUP = view["groups"][0]["group_id"]  # type: ignore[misc]
+        return str(view["order_id"])
 
 
 def _replies_to(outbox: Path, message_id: str) -> list[EmailMessage]:
@@ -338,15 +340,14 @@ def _versions(cloud: LocalCloud, prefix: str) -> Counter[str]:
 
 
 def test_an_inbound_mail_failing_once_after_its_work_stores_each_sheet_once_and_is_answered_once(
-    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
+    cloud: LocalCloud, faults: FaultInjector, ref: ReferenceData, tmp_path: Path
 ) -> None:
-    assert cloud.faults is not None
     outputs = cloud.outputs
     demo = MailingManager(outputs, ref, out_dir=tmp_path, extra={"notes.ods": b"PK\x03\x04 not really"})
-    order_id = _awaiting_order(demo, 97)
+    order_id = demo.awaiting_order(97)
     # Given InboundMail crashing once after its work (a timeout after the sheet was put and the reply sent) on the
     # next e-mail received: its events carry the message's S3 key, which names no order
-    slot = cloud.faults.fail(outputs["functions"]["InboundMailFunction"], times=1, after=True, prefix="inbound/")
+    slot = faults.fail(outputs["functions"]["InboundMailFunction"], times=1, after=True, prefix="inbound/")
     # When the manager replies with the filled QC sheet and a sheet in another format
     demo.upload_new_sheets([demo.order(order_id)])
     [message_id] = demo.message_ids
@@ -374,14 +375,13 @@ def test_an_inbound_mail_failing_once_after_its_work_stores_each_sheet_once_and_
 
 
 def test_an_inbound_mail_failing_for_good_parks_in_its_dlq_raises_an_alarm_and_goes_through_once_redriven(
-    cloud: LocalCloud, ref: ReferenceData, tmp_path: Path
+    cloud: LocalCloud, faults: FaultInjector, ref: ReferenceData, tmp_path: Path
 ) -> None:
-    assert cloud.faults is not None and cloud.alarms is not None
     outputs, resources = cloud.outputs, cloud.outputs["resources"]
     demo = MailingManager(outputs, ref, out_dir=tmp_path)
-    order_id = _awaiting_order(demo, 96)
+    order_id = demo.awaiting_order(96)
     # Given InboundMail failing for good on the next e-mail received (a bug, a permission that was missing)
-    slot = cloud.faults.fail(outputs["functions"]["InboundMailFunction"], times=None, prefix="inbound/")
+    slot = faults.fail(outputs["functions"]["InboundMailFunction"], times=None, prefix="inbound/")
     # When the manager replies with the filled QC sheet
     demo.upload_new_sheets([demo.order(order_id)])
     [message_id] = demo.message_ids
@@ -396,17 +396,13 @@ def test_an_inbound_mail_failing_for_good_parks_in_its_dlq_raises_an_alarm_and_g
         )
 
     wait_for(parked, timeout=120, what="the received e-mail's message in the inbound DLQ")
-    wait_for(
-        lambda: any(line.startswith("ALARM InboundMailDeadLetterQueueAlarm:") for line in cloud.alarms.raised),
-        timeout=30,
-        what="an ALARM line for the inbound mail DLQ",
-    )
+    _wait_for_alarm(cloud, "InboundMailDeadLetterQueueAlarm")
     assert slot.failures == 5  # the redrive policy's maxReceiveCount
     assert demo.order(order_id)["status"] == "IN_PRODUCTION"  # nothing lost: the order still waits for its sheet
     assert _replies_to(Path(outputs["outbox_dir"]), message_id) == []
     # When the cause is fixed and the operator redrives the DLQ as docs/operations.md says
     # (aws sqs start-message-move-task --source-arn <InboundMailDeadLetterQueue ARN>)
-    cloud.faults.heal(slot)
+    faults.heal(slot)
     arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     operator = boto3.client("sqs", **client_options(outputs))
     assert operator.start_message_move_task(SourceArn=arn)["TaskHandle"]
@@ -417,15 +413,3 @@ def test_an_inbound_mail_failing_for_good_parks_in_its_dlq_raises_an_alarm_and_g
     assert list(put.values()) == [1], put
     [receipt] = _replies_to(Path(outputs["outbox_dir"]), message_id)
     assert str(receipt["Subject"]) == "Re: Telar: new work"
-
-
-def _operator_env(outputs: dict[str, Any]) -> dict[str, str]:
-    """An operator's shell aimed at the local cloud (its credentials are not real ones)."""
-    options = client_options(outputs)
-    return {
-        "PATH": os.environ["PATH"],
-        "AWS_ENDPOINT_URL": options["endpoint_url"],
-        "AWS_DEFAULT_REGION": options["region_name"],
-        "AWS_ACCESS_KEY_ID": options["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": options["aws_secret_access_key"],
-    }
