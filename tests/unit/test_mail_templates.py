@@ -371,9 +371,9 @@ def test_html_is_escaped_and_mail_text_is_not() -> None:
     for html in (papers.html, report.html):
         assert "<script" not in html and "<b>" not in html and "<i>" not in html
     assert _ShownWords(report.html).words == _text_words(report.text)
-    assert environment.autoescape("payslips.html.j2") is True
-    assert environment.autoescape("mail/_layout.html.j2") is True
-    assert environment.autoescape("mail/papers.txt.j2") is False
+    assert environment().autoescape("payslips.html.j2") is True
+    assert environment().autoescape("mail/_layout.html.j2") is True
+    assert environment().autoescape("mail/papers.txt.j2") is False
 
 
 def _parts(message: EmailMessage) -> list[str]:

@@ -33,7 +33,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from telar.errors import GroupNotFound
 from telar.models import ConsentChange, Group, Maker, Product, QcRow, ReferenceData
 from telar.models.reference import NO_CONSENT
-from telar.rendering import TEMPLATES, environment
+from telar.rendering import TEMPLATES, get_template
 
 DEFAULT_LANGUAGE = "en"
 CARDS_PER_SHEET = 8  # 2 x 4 cards of 90 x 60 mm: fits A4 and Letter portrait
@@ -349,7 +349,7 @@ def render_print_sheet(
         if card.photo_data_uri and card.photo_data_uri not in photo_ids:
             photo_ids[card.photo_data_uri] = f"photo-{len(photo_ids) + 1}"
     width, height = PAPER[options.paper]
-    return environment.get_template("cards.html.j2").render(
+    return get_template("cards.html.j2").render(
         title=title,
         sheets=sheets,
         language=language,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from telar.models import Group, Maker, ReferenceData
-from telar.rendering import environment
+from telar.rendering import get_template
 
 _JPEG = b"\xff\xd8\xff"  # telar.photos.to_print always writes JPEG
 
@@ -72,6 +72,6 @@ def contact_entries(makers: Iterable[Maker], photos: Mapping[str, bytes | None])
 def render_contact_sheet(group: Group, makers: Iterable[Maker], photos: Mapping[str, bytes | None]) -> str:
     """The group's contact sheet as one self-contained HTML page (photos embedded), in the group's language,
     autoescaped: names come from spreadsheets."""
-    return environment.get_template("contact_sheet.html.j2").render(
+    return get_template("contact_sheet.html.j2").render(
         group=group, language=group.language, entries=contact_entries(makers, photos)
     )

@@ -23,6 +23,7 @@ from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, Or
 from telar.observability import logger, metrics
 from telar.ports import Ports
 from telar.progress import GroupStage, group_stage
+from telar.rendering import render_mail
 from telar.settings import Settings, from_environment
 from telar.stages import buyer_news
 from telar.stages.notify import send_once
@@ -268,8 +269,6 @@ def cancel_order(ports: Ports, buyer: Buyer, order_id: str) -> OrderView:
     for a in ports.assignments.assignments_of(order_id):
         if a.status is AssignmentStatus.CANCELLED:  # each manager is told once (a repeat finds it sent)
             group = ref.group(a.group_id)
-            from telar.rendering import render_mail  # late: only a cancel writes mail (jinja2, ~30 ms of a cold start)
-
             mail = render_mail(
                 "order_cancelled", group.language, group=group, assignment=a, reference=order.buyer_reference
             )

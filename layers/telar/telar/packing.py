@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from telar.models import Assignment, Order, ReferenceData
-from telar.rendering import environment
+from telar.rendering import get_template
 
 
 @dataclass(frozen=True)
@@ -36,4 +36,4 @@ def packing_rows(order: Order, assignments: Iterable[Assignment], ref: Reference
 def render_packing_list(order: Order, rows: list[PackingRow]) -> str:
     """The packing list as a self-contained HTML page that prints on A4 (buyer text escaped)."""
     ship_date = order.expected_ship_date or order.promised_ship_date
-    return environment.get_template("packing_list.html.j2").render(order=order, rows=rows, ship_date=ship_date)
+    return get_template("packing_list.html.j2").render(order=order, rows=rows, ship_date=ship_date)

@@ -62,7 +62,7 @@ from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFo
 from telar.models import Order, ReferenceData
 from telar.observability import logger
 from telar.ports import ConsolePorts, PasswordChallenge, Ports
-from telar.rendering import TEMPLATES, environment
+from telar.rendering import TEMPLATES, get_template
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
 
 LINK_SECONDS = 15 * 60  # download links on a page work for a quarter of an hour
@@ -161,7 +161,7 @@ def _page(
     form_origins: tuple[str, ...] = (),
     **values: Any,
 ) -> Reply:
-    html = environment.get_template(f"console/{template}").render(
+    html = get_template(f"console/{template}").render(
         _=console_translator(language),
         language=language,
         url=request.url,

@@ -16,6 +16,7 @@ from telar.artifacts import buyer_documents
 from telar.models import Order, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.stages.notify import send_once
 from telar.webhooks import EVENT_TYPES, WebhookEvent, event_id
 
@@ -28,9 +29,6 @@ def tell_buyer(
 ) -> None:
     """E-mail the order's buyer ``templates/mail/buyer_<event>``, once per order and event (and ``once_per``);
     a buyer with a webhook URL also gets the event there, with ``news`` (JSON values) beside the order's dates."""
-    # imported here: jinja2 is a cold-start cost the intake API pays only when a buyer cancels
-    from telar.rendering import render_mail
-
     buyer = ports.auth.get_buyer(order.buyer_id)
     if buyer is None or not buyer.active:
         logger.info("buyer not told: no active buyer on record", order_id=order.order_id, news=event)

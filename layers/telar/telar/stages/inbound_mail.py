@@ -41,6 +41,7 @@ from telar.messages import Text
 from telar.models import Group, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.sheets.attendance_sheet import read_attendance_workbook
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages.notify import send_once
@@ -183,8 +184,6 @@ def _reply(
     problem: Text | None = None,
     outcomes: list[Outcome] | None = None,
 ) -> None:
-    from telar.rendering import render_mail  # late: a sheet taken is answered by its stage; jinja2 costs a cold start
-
     mail = render_mail(
         "inbound_reply",
         person=sender.name,

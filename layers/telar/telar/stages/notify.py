@@ -1,7 +1,6 @@
 """E-mails sent at most once, whatever the number of deliveries of the stage that sends them."""
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from telar.adapters.mail import XLSX, Attachment, OutgoingMail
 from telar.artifacts import upload_name
@@ -10,13 +9,11 @@ from telar.inbound import MailThread
 from telar.messages import english
 from telar.models import Group
 from telar.ports import Ports
-
-if TYPE_CHECKING:  # a type only: sending needs no jinja2, which a stage that renders nothing should not import
-    from telar.rendering import Mail
+from telar.rendering import Mail, render_mail, translator
 
 
 def outgoing(
-    mail: "Mail",
+    mail: Mail,
     to: list[str],
     attachments: tuple[Attachment, ...] = (),
     *,
@@ -32,7 +29,7 @@ def send_once(
     name: str,
     *,
     to: list[str],
-    mail: "Mail",
+    mail: Mail,
     attachments: tuple[Attachment, ...] = (),
     invite_reply: bool = False,
     thread: MailThread | None = None,
@@ -92,8 +89,6 @@ def report_refused_sheet(
     beside it with, where the upload opens, a copy with the bad cells marked, and mailed to the group's manager in
     her language, or to the office when the sheet names no group we know; a mailed sheet is answered in its thread.
     """
-    from telar.rendering import render_mail, translator  # a refusal is written: jinja2 only now
-
     template, stem, claim = report
     language = group.language if group else "en"
     mail = render_mail(template, language, key=upload_name(key), problems=invalid.problems)

@@ -16,7 +16,7 @@ from telar.models import EarningLine, Group, GroupPayroll, PayPeriod, PayRun, Re
 from telar.models.payroll import PayStatement
 from telar.observability import logger
 from telar.ports import Ports
-from telar.rendering import Mail, environment, render_mail
+from telar.rendering import Mail, get_template, render_mail
 from telar.sheets.payroll_book import write_payroll_book
 from telar.stages.notify import send_once
 
@@ -40,7 +40,7 @@ def render_payslips(group_payroll: GroupPayroll, statement: PayStatement, ref: R
         for row in statement.rows
         if (row.group_id, row.currency) == (group_payroll.group_id, group_payroll.currency)
     ]
-    return environment.get_template("payslips.html.j2").render(
+    return get_template("payslips.html.j2").render(
         language=group.language,
         group_name=group.name,
         period=statement.period,

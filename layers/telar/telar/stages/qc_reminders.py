@@ -14,6 +14,7 @@ from telar.artifacts import qc_template_name
 from telar.models import Assignment, ReferenceData
 from telar.observability import logger
 from telar.ports import Ports
+from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
 QC_TIMEOUT = timedelta(days=14)  # AwaitQc's TimeoutSeconds in statemachines/order_pipeline.src.json (tested)
@@ -48,8 +49,6 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
     attachments: tuple[Attachment, ...] = ()
     if a.qc_template_key:
         attachments = (Attachment(qc_template_name(a.assignment_id), ports.artifacts.get(a.qc_template_key), XLSX),)
-    from telar.rendering import render_mail  # late: most sweeps find nothing overdue; jinja2 costs a cold start
-
     mail = render_mail(
         "qc_reminder",
         group.language,
