@@ -9,8 +9,6 @@ from telar.artifacts import papers_prefix, qc_template_name, worksheet_name
 from telar.models import Assignment, Order, ReferenceData
 from telar.ports import Ports
 from telar.rendering import render_mail
-from telar.sheets.qc_template import write_qc_template
-from telar.sheets.worksheet import write_worksheet
 from telar.stages.notify import send_once
 
 
@@ -27,6 +25,10 @@ def with_paper_keys(order: Order, a: Assignment) -> Assignment:
 
 def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) -> Assignment:
     """Write the assignment's work sheet and QC template to S3 at its paper keys; returns it with the keys."""
+    # openpyxl only here (~60 ms of a cold start): a retry whose papers are already in S3 writes none
+    from telar.sheets.qc_template import write_qc_template
+    from telar.sheets.worksheet import write_worksheet
+
     a = with_paper_keys(order, a)
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
