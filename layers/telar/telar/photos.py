@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Protocol
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from telar.artifacts import PHOTOS, photo_cache_key
 from telar.errors import TelarError
 
 if TYPE_CHECKING:  # the domain never imports boto3; only the shape of a stored object
+    from PIL.Image import Image as PILImage
+
     from telar.adapters.storage import StoredObject
 
 PRINT_SIZE = (260, 325)  # 22 x 27.5 mm at 300 dpi, the card's photo box
@@ -54,6 +54,9 @@ def to_print(data: bytes) -> bytes:
     PhotoUnreadable
         when ``data`` is not a readable image of sane size.
     """
+    # Pillow only here: a photo resized by an earlier print comes from the cache, so most prints never import it
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > MAX_SOURCE_BYTES:
         raise PhotoUnreadable(f"{len(data)} bytes is more than the {MAX_SOURCE_BYTES} accepted")
     try:
@@ -71,7 +74,9 @@ def to_print(data: bytes) -> bytes:
         raise PhotoUnreadable(str(error) or type(error).__name__) from error
 
 
-def _on_white(image: Image.Image) -> Image.Image:
+def _on_white(image: PILImage) -> PILImage:
+    from PIL import Image  # already imported by to_print, its one caller
+
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
