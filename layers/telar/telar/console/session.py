@@ -15,9 +15,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict
 
 from telar.errors import TelarError
@@ -81,6 +78,11 @@ def verify_id_token(token: str, keys: Mapping[str, Any], *, issuer: str, client_
     Checked: the RS256 signature by a key of ``keys`` (the pool's JWKS), ``iss`` the pool, ``aud`` the console's
     client, ``token_use`` "id", and ``exp`` (``iat`` not in the future), each with a little leeway.
     """
+    # joserfc (with cryptography, ~40 ms of a cold start) only here: a request without a session never checks one
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError, JoseError
+    from joserfc.jwk import KeySet
+
     try:
         key_set = KeySet.import_key_set(dict(keys))  # type: ignore[arg-type]
         decoded = jwt.decode(token, key_set, algorithms=["RS256"])
