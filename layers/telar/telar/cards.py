@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import segno
 from markupsafe import Markup
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
@@ -325,6 +324,8 @@ def qr_svg(url: str) -> tuple[Markup, int]:
 
     A 2-module quiet zone is enough on a white card and keeps the code large in its 13 mm box.
     """
+    import segno  # only with a story page (CARDS_STORY_URL, empty by default): ~5 ms of a cold start
+
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=1, border=2, omitsize=True, dark="#2b2622")
     return Markup(svg), int(qr.symbol_size(scale=1, border=2)[0])  # noqa: S704  # segno output, not user markup
