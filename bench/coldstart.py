@@ -6,6 +6,11 @@ packages (``make build``, out/build; local.build.deployed_functions), its folder
 the import is timed, as Lambda's init phase runs it. The figure is the median of RUNS fresh interpreters; the
 rounds interleave the handlers and the boto3 baseline, so a busy moment on a shared machine lands on all of
 them alike. Target (issue 18): every handler within 1.3x ``coldstart.boto3_client_ms``.
+
+What each function may load at init, and why, is tests/unit/test_cold_start.py; a heavy module a request may not
+need is imported where it is used. On a busy machine the wall-clock figures swing by tens of percent from run to
+run: compare two trees in the same rounds (docs/decisions.md, issue 18, has such figures and the functions that
+cannot reach the target: every run of the workbook writers needs openpyxl).
 """
 
 import statistics
