@@ -324,7 +324,7 @@ def qr_svg(url: str) -> tuple[Markup, int]:
 
     A 2-module quiet zone is enough on a white card and keeps the code large in its 13 mm box.
     """
-    import segno  # only with a story page (CARDS_STORY_URL, empty by default): ~5 ms of a cold start
+    import segno  # only with a story page (CARDS_STORY_URL, empty by default): ~3 ms of a cold start
 
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=1, border=2, omitsize=True, dark="#2b2622")

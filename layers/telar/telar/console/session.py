@@ -78,7 +78,7 @@ def verify_id_token(token: str, keys: Mapping[str, Any], *, issuer: str, client_
     Checked: the RS256 signature by a key of ``keys`` (the pool's JWKS), ``iss`` the pool, ``aud`` the console's
     client, ``token_use`` "id", and ``exp`` (``iat`` not in the future), each with a little leeway.
     """
-    # joserfc (with cryptography, ~40 ms of a cold start) only here: a request without a session never checks one
+    # joserfc (with cryptography, ~35 ms of a cold start) only here: a request without a session never checks one
     from joserfc import jwt
     from joserfc.errors import InvalidKeyIdError, JoseError
     from joserfc.jwk import KeySet
