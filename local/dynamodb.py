@@ -110,12 +110,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
             if operation != "ConditionCheck":
                 journal.note(table, *self.get_keys_value(table, key))
-            # the condition was checked above against the same item; moto checks it again as it writes
-            expression: dict[str, Any] = {
-                "condition_expression": condition,
-                "expression_attribute_names": names,
-                "expression_attribute_values": values,
-            }
+            # the condition was checked above against the same item, which nothing changes before the write (an
+            # item is named once per transaction, and DynamoDB requests take turns): moto need not parse it again
+            expression: dict[str, Any] = {"expression_attribute_names": names, "expression_attribute_values": values}
             if operation == "Put":
                 self.put_item(table_name, op["Item"], **expression)
             elif operation == "Delete":

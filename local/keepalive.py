@@ -15,9 +15,12 @@ when they stop (``close_connections``), so a client holding one sees the server 
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import functools
 import io
 import socket
 import threading
+import time
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
@@ -58,10 +61,19 @@ class KeepAlive(WSGIRequestHandler):
         finally:
             self.rfile, self._keep = on_socket, False
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header of a response, formatted once a second (its resolution), not once per response."""
+        return super().date_time_string(timestamp) if timestamp is not None else _http_date(int(time.time()))
+
     def send_header(self, keyword: str, value: str) -> None:
         if self._keep and keyword.lower() == "connection" and value.lower() == "close":
             return  # the body was read whole: the connection can carry the next request
         super().send_header(keyword, value)
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    return email.utils.formatdate(second, usegmt=True)
 
 
 _LOCK = threading.Lock()

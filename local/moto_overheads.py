@@ -24,6 +24,11 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
 - ``create_backend_app`` makes each service's Flask app with ``debug = True``, so every request built a new
   class (Flask's debug check on form data) and re-read template timestamps. The apps run without debug: an
   unexpected error in moto is the same 500 (Flask answers it instead of werkzeug), logged as before.
+- ``ConditionExpressionParser.parse``: a PutItem's ConditionExpression is parsed twice (the response checks its
+  placeholders, the table evaluates it), and TransactWriteItems parses each item's once more per check. The parse
+  is a function of the text, the names and the values alone, so the same three (compared as JSON) reuse the tree,
+  built from copies of the names and values that nothing else holds; the trees are never changed (each node is
+  set once, in its constructor). A text that does not parse raises again each time, as it is never cached.
 - The Step Functions interpreter parses each state's ResultPath, InputPath and OutputPath with ``jsonpath_ng``
   on every state it runs, and each parse first builds a new LALR parser (ply's tables). A path's parse depends
   on its text alone and the interpreter never changes the tree (it finds and updates the data), so a text seen
@@ -36,12 +41,14 @@ returns the undo, which the local endpoint runs when it stops.
 from __future__ import annotations
 
 import functools
+import json
 import string
 from collections.abc import Callable
 from typing import Any
 
 from moto import backends
 from moto.core import responses
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
@@ -86,6 +93,28 @@ def _process(self: DepthFirstTraverser, node: Any) -> Any:
     return None
 
 
+_PARSE = ConditionExpressionParser.parse
+
+
+@functools.lru_cache(maxsize=1024)
+def _condition_tree(expression: str, names: str, values: str) -> tuple[Any, list[str], list[str]]:
+    parser = ConditionExpressionParser(expression, json.loads(names), json.loads(values))
+    return _PARSE(parser), parser.expr_attr_names_found, parser.expr_attr_values_found
+
+
+def _parse_condition(self: ConditionExpressionParser) -> Any:
+    if not self.condition_expression:
+        return _PARSE(self)
+    try:
+        names, values = json.dumps(self.expression_attribute_names), json.dumps(self.expression_attribute_values)
+    except TypeError:  # a value JSON cannot carry (bytes): parsed as moto does
+        return _PARSE(self)
+    tree, names_found, values_found = _condition_tree(self.condition_expression, names, values)
+    self.expr_attr_names_found.extend(names_found)
+    self.expr_attr_values_found.extend(values_found)
+    return tree
+
+
 def _without_debug(create: Callable[..., Any]) -> Callable[..., Any]:
     def create_backend_app(service: Any) -> Any:
         app = create(service)
@@ -112,6 +141,7 @@ def trim_moto_overheads() -> Callable[[], None]:
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
     responses.gen_amzn_requestid_long = _request_id
     DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = _node_types, _process
+    ConditionExpressionParser.parse = _parse_condition  # type: ignore[method-assign]
     saved_app, saved_paths = threaded_moto_server.create_backend_app, (result_path.parse, json_path.parse)
     threaded_moto_server.create_backend_app = _without_debug(saved_app)  # type: ignore[assignment]
     result_path.parse = functools.lru_cache(maxsize=1024)(saved_paths[0])  # type: ignore[assignment]
@@ -126,5 +156,6 @@ def trim_moto_overheads() -> Callable[[], None]:
         DepthFirstTraverser.nodes_to_be_processed, DepthFirstTraverser.process = saved_walk
         threaded_moto_server.create_backend_app = saved_app  # type: ignore[assignment]
         result_path.parse, json_path.parse = saved_paths  # type: ignore[assignment]
+        ConditionExpressionParser.parse = _PARSE  # type: ignore[method-assign]
 
     return undo

@@ -16,6 +16,7 @@ import requests
 from openapi_spec_validator import validate
 
 from telar import orders
+from telar.adapters.aws import client
 from telar.auth import hash_api_key, issue_api_key, revoke_api_key
 from telar.auth.__main__ import main as auth_cli
 from telar.models import Buyer, OrderRequest, OrderStatus, ReferenceData
@@ -294,6 +295,14 @@ def test_the_same_key_and_body_returns_the_same_order_once(api: Any, ports: Port
     assert first[0] == again[0] == 202 and first[2]["order_id"] == again[2]["order_id"]
     assert _stored_orders(ports) == [first[2]["order_id"]]
     assert ports.workflow.started == [first[2]["order_id"]]  # type: ignore[attr-defined]
+
+
+def test_idempotency_records_go_through_the_adapters_dynamodb_client(api: Any, ports: Ports) -> None:
+    # When an order is sent with an Idempotency-Key
+    assert api("POST", "/orders", KEYS["buyer-a"], _order(), headers={"Idempotency-Key": "po-78"})[0] == 202
+    # Then its record was kept through the client the DynamoDB adapters share: no second boto3 session (and SDK
+    # data loaded again) per environment
+    assert orders._idempotency_store(ports.settings).client is client("dynamodb")
 
 
 def test_the_same_key_with_another_body_is_refused_and_says_so(api: Any, ports: Ports) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
@@ -281,6 +282,39 @@ def test_an_update_expression_seen_before_updates_as_the_first_time(ddb: Any) ->
             ddb.update_item(TableName=TABLE, Key=_key("a"), UpdateExpression="SET = 1")
 
 
+def test_a_condition_seen_before_is_evaluated_with_its_own_values_and_placeholders(ddb: Any) -> None:
+    # Given an item, and one ConditionExpression text (an idempotency record's) sent with different values
+    ddb.put_item(TableName=TABLE, Item={**_key("k"), "expiry": {"N": "100"}, "seen": {"N": "0"}})
+    condition = "attribute_not_exists(pk) OR #expiry < :now"
+
+    def put(now: str, seen: str) -> None:
+        ddb.put_item(
+            TableName=TABLE,
+            Item={**_key("k"), "expiry": {"N": "100"}, "seen": {"N": seen}},
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#expiry": "expiry"},
+            ExpressionAttributeValues={":now": {"N": now}},
+        )
+
+    # When it holds with one value, fails with another, and holds again with the first
+    put("200", "1")
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        put("50", "2")
+    put("200", "3")
+    # Then each put was judged on its own values
+    assert _items(ddb)["k"]["seen"] == {"N": "3"}
+    # And a name the text does not use is still refused, each time
+    for _ in range(2):
+        with pytest.raises(ClientError, match="unused"):
+            ddb.put_item(
+                TableName=TABLE,
+                Item=_key("other"),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#expiry": "expiry", "#spare": "spare"},
+                ExpressionAttributeValues={":now": {"N": "1"}},
+            )
+
+
 def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
     import moto.backends
     import moto.core.responses
@@ -295,6 +329,7 @@ def test_the_endpoint_puts_back_what_it_sped_up_when_it_stops() -> None:
             _parse(),
             DepthFirstTraverser.nodes_to_be_processed,
             DepthFirstTraverser.process,
+            ConditionExpressionParser.parse,
         )
 
     # Given moto as imported
