@@ -10,9 +10,11 @@ Beside the local latencies, figures that mean something on AWS: the DynamoDB and
 functions make per accepted order (``intake.aws_calls_per_order``: requests are what on-demand DynamoDB and
 Step Functions bill) and the CPU time of their execution environments per order
 (``intake.handler_cpu_ms_per_order``: the part of a Lambda's billed duration that is the handler's own work,
-the rest being waits on AWS). Then 10,000 orders are stored and a second, smaller run measures the median again
-(``intake.p50_ms_10k_stored``): intake must not slow down as the table grows. ``intake.peak_rss_mb`` is the
-local cloud's process (moto's tables live there).
+the rest being waits on AWS). ``intake.local_cloud_cpu_ms_per_order`` is the CPU of the local cloud's own
+process (the API, moto, the runtime's threads) per order: the emulation's share, which AWS does not bill. Then
+10,000 orders are stored and a second, smaller run measures the median again (``intake.p50_ms_10k_stored``):
+intake must not slow down as the table grows. ``intake.peak_rss_mb`` is the local cloud's process (moto's
+tables live there).
 """
 
 import contextlib
@@ -24,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,6 +93,7 @@ class Load:
     elapsed_seconds: float = 0.0
     aws_calls: Counter[str] = field(default_factory=Counter)  # by service, from the handlers' credentials only
     handler_cpu_seconds: float = 0.0
+    local_cloud_cpu_seconds: float = 0.0  # this process: the API, moto and the runtime's threads (not on AWS)
 
     @property
     def accepted(self) -> int:
@@ -152,7 +156,7 @@ def _load(cloud: LocalCloud, counter: _CallCounter, first: int, count: int) -> L
         "retry_every": RETRY_EVERY,
     }
     assert cloud.runtime is not None
-    cpu_before = _cpu_seconds(cloud.runtime.process_ids())
+    cpu_before, own_before = _cpu_seconds(cloud.runtime.process_ids()), time.process_time()
     counter.counts.clear()
     counter.on = True
     done = subprocess.run(
@@ -160,7 +164,11 @@ def _load(cloud: LocalCloud, counter: _CallCounter, first: int, count: int) -> L
     )
     counter.on = False
     result = json.loads(done.stdout)
-    load = Load(elapsed_seconds=result["elapsed_seconds"], aws_calls=Counter(counter.counts))
+    load = Load(
+        elapsed_seconds=result["elapsed_seconds"],
+        aws_calls=Counter(counter.counts),
+        local_cloud_cpu_seconds=time.process_time() - own_before,
+    )
     for reply in result["replies"]:
         load.latencies_ms.append(reply["latency_ms"])
         load.statuses.append(reply["status"])
@@ -248,6 +256,7 @@ def run() -> dict[str, float]:
         "intake.peak_rss_mb": peak_mb,
         "intake.aws_calls_per_order": sum(first.aws_calls.values()) / first.accepted,
         "intake.handler_cpu_ms_per_order": first.handler_cpu_seconds * 1000 / first.accepted,
+        "intake.local_cloud_cpu_ms_per_order": first.local_cloud_cpu_seconds * 1000 / first.accepted,
         "intake.p50_ms_10k_stored": statistics.median(second.latencies_ms),
     }
 
