@@ -4,6 +4,7 @@ What the first one cached or patched (boto3 clients bound to its endpoint, the s
 backends) must not reach the second one, and what it set in the environment must be gone once it stops.
 """
 
+import gc
 import json
 import os
 from datetime import date, timedelta
@@ -45,8 +46,9 @@ def test_a_second_local_cloud_in_the_same_process_works_and_each_leaves_nothing_
     for run in ("first", "second"):
         with LocalCloud(project_root=ROOT, out_dir=tmp_path / run, api_port=0, aws_port=0) as cloud:
             taken.append((_take_an_order(cloud), cloud.outputs["aws_endpoint"]))
-        # Then, once it stopped, the environment is as it was
+        # Then, once it stopped, the environment is as it was, and the garbage collector walks every object again
         assert dict(os.environ) == before
+        assert gc.get_freeze_count() == 0
 
     # Then both took their order, each on its own endpoint
     (first_order, first_endpoint), (second_order, second_endpoint) = taken
