@@ -37,7 +37,10 @@ def test_each_manager_gets_her_groups_sheet_once_in_her_language(ports: Ports) -
     [sheet] = spanish.attachments
     assert sheet.filename == "attendance-pe-cusco-2026-12.xlsx"
     ws = load_workbook(BytesIO(sheet.content))[ATTENDANCE_SHEET]
-    assert ws["B2"].value == CUSCO and ws["B3"].value == "2026-12"
+    # her words first and bold, the contract's English label the reader finds small beside them, then the value
+    assert [ws["A2"].value, ws["B2"].value, ws["C2"].value] == ["Código del grupo", "Group ID", CUSCO]
+    assert ws["A2"].font.b and not ws["B2"].font.b and ws["B2"].font.sz < 11
+    assert [ws["A3"].value, ws["B3"].value, ws["C3"].value] == ["Mes", "Month", "2026-12"]
     # And the sheet is kept where the office finds it
     assert ports.artifacts.get("attendance/2026-12/attendance-pe-cusco-2026-12.xlsx") == sheet.content
 

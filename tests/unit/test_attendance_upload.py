@@ -69,7 +69,7 @@ def test_a_second_sheet_for_a_recorded_month_is_refused_at_the_month_cell(ready:
     assert line.hours_worked == 3  # the first sheet stands
     report = sent_mails(ready)[-1]
     expected = "un mes cuya asistencia aún no está registrada: ya se registró desde"
-    assert f"Attendance!B3: se encontró '2025-05'; lo esperado: {expected} cusco-mayo.xlsx (" in report.text
+    assert f"Attendance!C3: se encontró '2025-05'; lo esperado: {expected} cusco-mayo.xlsx (" in report.text
     assert "attendance/" not in report.text and first not in report.text  # the file's name, not its key
 
 

@@ -149,6 +149,29 @@ def test_instructions_and_hints_are_in_the_groups_language(group_id: str, words:
     assert {planned_hint, date_hint, "Planned", "Date"} <= texts
 
 
+@pytest.mark.parametrize(
+    ("group_id", "assignment_word", "planned_word"),
+    [(CUSCO, "N.º de asignación", "Previsto"), (CHIANG_MAI, "รหัสงานที่มอบหมาย", "ตามแผน")],
+)
+def test_her_language_comes_first_and_bold_the_contract_labels_small(
+    group_id: str, assignment_word: str, planned_word: str
+) -> None:
+    # Given the template of a group working in Spanish or Thai
+    _wb, ws, assignment = _qc(group_id=group_id)
+    # Then each labelled value reads her word first, in bold, then the English label the reader finds, in small
+    mine, contract = _find(ws, assignment_word), _find(ws, "Assignment ID")
+    assert (mine.row, mine.column) == (contract.row, contract.column - 1)
+    assert mine.font.b and not contract.font.b and contract.font.sz < (mine.font.sz or 11)
+    assert contract.offset(column=1).value == assignment.assignment_id
+    # And her words are the header row, bold on its fill, above the contract's labels in small
+    heading, label = _find(ws, planned_word), _find(ws, "Planned")
+    assert (heading.row, heading.column) == (label.row - 1, label.column)
+    assert heading.font.b and heading.fill.fill_type == "solid"
+    assert not label.font.b and label.font.sz < 11
+    # And both rows print on every page
+    assert ws.print_title_rows == f"${heading.row}:${label.row}"
+
+
 def test_english_groups_get_no_duplicate_labels() -> None:
     ref = make_reference(groups=[REF.group(CUSCO).model_copy(update={"language": "en"})], makers=make_makers(CUSCO))
     template = write_qc_template(make_assignment(), ref.group(CUSCO), ref)

@@ -29,7 +29,7 @@ _HOLIDAY_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 # (key, header, width); the contract's columns come from ATTENDANCE_COLUMNS
 _COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("worker_id", ATTENDANCE_COLUMNS["worker_id"], 12),
+    ("worker_id", ATTENDANCE_COLUMNS["worker_id"], 17),  # also the labels' column: her words, bold
     ("maker", "Maker", 16),
     ("day", ATTENDANCE_COLUMNS["day"], 12),
     ("weekday", "Day", 10),
@@ -52,24 +52,16 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
     )
     row = 2
     for label, hint, value in info:
-        _label(ws, row, label, words[hint], group.language)
-        cells.put_text(ws.cell(row=row, column=2), value)
+        cells.put_text(cells.put_labelled(ws, row, label, words[hint], 2), value)
         row += 1
-    _label(ws, row, LABEL_FILLED_BY, words["filled_by"], group.language)
-    signed = ws.cell(row=row, column=2)
+    signed = cells.put_labelled(ws, row, LABEL_FILLED_BY, words["filled_by"], 2)
     signed.fill, signed.border, signed.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
 
-    header = row + 2
-    if group.language != "en":  # the words of the group's language above the contract's English labels
-        for key, _header_text, _width in _COLUMNS:
-            cell = cells.put_text(ws.cell(row=header, column=COL[key]), words[key])
-            cell.font, cell.alignment = cells.HINT_FONT, Alignment(wrap_text=True, horizontal="center")
-        ws.row_dimensions[header].height = 30
-        header += 1
-    for key, label, _width in _COLUMNS:
-        cells.put_text(ws.cell(row=header, column=COL[key]), label)
-    cells.style_header_row(ws, header, 1, len(_COLUMNS))
-
+    headings = cells.put_headings(
+        ws, row + 2, [label for _key, label, _width in _COLUMNS], [words[key] for key, _label, _width in _COLUMNS]
+    )
+    ws.row_dimensions[headings[0]].height = 30
+    header = headings[1]
     first = row = header + 1
     weekdays = texts_for(group.language).weekdays
     days = sheet_days(group, month, ref)
@@ -105,16 +97,9 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
         ws.cell(row=spare, column=COL["day"]).number_format = DATE_FORMAT
     last = row + SPARE_ROWS - 1
     _validations(ws, group, first, last, last_listed + 1)
-    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], headings=headings, first_input_row=first)
     _instructions(wb.create_sheet(words["instructions"]), group, ref)
     return cells.to_bytes(wb)
-
-
-def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
-    cells.put_text(ws.cell(row=row, column=1), label).font = cells.LABEL_FONT
-    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
-    if language != "en" and hint.casefold() != label.casefold():
-        cells.put_text(ws.cell(row=row, column=4), hint).font = cells.HINT_FONT
 
 
 def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> None:

@@ -4,7 +4,7 @@ Writers put user-supplied text (names, notes, references) into cells only throug
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -96,6 +96,45 @@ def style_header_row(ws: Worksheet, row: int, first_col: int, last_col: int) -> 
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
+def put_labelled(ws: Worksheet, row: int, label: str, said: str, value_columns: int = 1) -> Cell:
+    """A labelled value of a form, in her language first: ``said`` (the label in the group's language) bold in A,
+    the contract ``label`` that the reader looks for small beside it, and the value's cell right of that, merged
+    over ``value_columns``. Where the two read alike (English), the label alone, the value from B. Returns the
+    value's cell (its left one, where a merged cell keeps its value)."""
+    wrap = Alignment(wrap_text=True, vertical="center")  # a long label takes two lines, never cut off
+    if said.casefold() == label.casefold():
+        put_text(ws.cell(row=row, column=1), label).font = LABEL_FONT
+        column = 2
+    else:
+        said_cell, label_cell = put_text(ws.cell(row=row, column=1), said), put_text(ws.cell(row=row, column=2), label)
+        said_cell.font, said_cell.alignment = LABEL_FONT, wrap
+        label_cell.font, label_cell.alignment = HINT_FONT, wrap
+        column = 3
+    if value_columns > 1:
+        ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + value_columns - 1)
+    return ws.cell(row=row, column=column)
+
+
+def put_headings(ws: Worksheet, row: int, labels: Sequence[str], said: Sequence[str]) -> tuple[int, int]:
+    """A form's column headings in her language first: ``said`` as the header row, the contract ``labels`` the
+    reader looks for small in the row under it (one row of ``labels`` where they read alike). Returns the first
+    and the last row of headings; the last holds the contract labels, the row the reader finds."""
+    first = row
+    if [s.casefold() for s in said] != [label.casefold() for label in labels]:
+        for col, text in enumerate(said, start=1):
+            put_text(ws.cell(row=row, column=col), text)
+        style_header_row(ws, row, 1, len(said))
+        row += 1
+        for col, text in enumerate(labels, start=1):
+            cell = put_text(ws.cell(row=row, column=col), text)
+            cell.font, cell.alignment = HINT_FONT, Alignment(wrap_text=True, horizontal="center")
+        return first, row
+    for col, text in enumerate(labels, start=1):
+        put_text(ws.cell(row=row, column=col), text)
+    style_header_row(ws, row, 1, len(labels))
+    return first, row
+
+
 def set_widths(ws: Worksheet, widths: Iterable[float] | Mapping[int, float], first_col: int = 1) -> None:
     """Set column widths in characters, either a sequence from ``first_col`` or {column index: width}."""
     items = widths.items() if isinstance(widths, Mapping) else enumerate(widths, start=first_col)
@@ -103,8 +142,11 @@ def set_widths(ws: Worksheet, widths: Iterable[float] | Mapping[int, float], fir
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = False) -> None:
-    """A4, fit to one page wide (any number of pages tall), the header row repeated on every page."""
+def setup_print(
+    ws: Worksheet, *, header_row: int | None, landscape: bool = False, headings_from: int | None = None
+) -> None:
+    """A4, fit to one page wide (any number of pages tall), the header row (from ``headings_from``: the headings
+    in her language above it) repeated on every page."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
@@ -113,15 +155,16 @@ def setup_print(ws: Worksheet, *, header_row: int | None, landscape: bool = Fals
     ws.print_options.gridLines = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     if header_row is not None:
-        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.print_title_rows = f"{headings_from or header_row}:{header_row}"
 
 
-def finish_form(ws: Worksheet, widths: Iterable[float], *, header_row: int, first_input_row: int) -> None:
-    """A sheet to fill in: column widths, rows above the first input row frozen, printed A4 landscape, and the
-    layout protected (input cells are the unlocked ones)."""
+def finish_form(ws: Worksheet, widths: Iterable[float], *, headings: tuple[int, int], first_input_row: int) -> None:
+    """A sheet to fill in: column widths, rows above the first input row frozen, printed A4 landscape with the
+    ``headings`` rows (first, last: see :func:`put_headings`) on every page, and the layout protected (input
+    cells are the unlocked ones)."""
     set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=first_input_row, column=1)
-    setup_print(ws, header_row=header_row, landscape=True)
+    setup_print(ws, header_row=headings[1], landscape=True, headings_from=headings[0])
     ws.protection.sheet = True  # no password: it guards the layout against slips, not against people
     ws.protection.formatColumns = False
     ws.protection.formatRows = False

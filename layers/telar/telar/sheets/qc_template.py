@@ -2,11 +2,13 @@
 
 Sheet `QC`: the labelled cells (`Assignment ID`, `Inspected by`, `Date`, each value to the right) above a
 header row of the format's labels, one pre-filled row per maker and product, then five spare rows for a
-maker who stepped in. Labels stay in English so any upload can be read; the words of the group's language
-are printed beside them. The sheet is protected without a password: only the cells to fill in are unlocked,
-and they carry data validation (whole numbers, the hours bound, dates from 2000 to 2100, a dropdown of the
-product's defects in the group's language: the QC sheet takes any language's label or the code). A second sheet
-of instructions, in the group's language, explains each column and lists each product's defects, with their codes.
+maker who stepped in. The group's language comes first: its words are the bold labels and headings, and the
+contract's English labels, which the reader looks for, are printed small beside and under them (an English
+group's sheet has the English ones only). The sheet is protected without a password: only the cells to fill
+in are unlocked, and they carry data validation (whole numbers, the hours bound, dates from 2000 to 2100, a
+dropdown of the product's defects in the group's language: the QC sheet takes any language's label or the
+code). A second sheet of instructions, in the group's language, explains each column and lists each product's
+defects, with their codes.
 """
 
 from collections.abc import Sequence
@@ -31,7 +33,7 @@ _LIST_FORMULA_MAX = 255  # Excel's limit on an inline list in a data validation
 
 # (column key, header label, label key for the hint, width); the contract columns come from QC_COLUMNS
 _COLUMNS: tuple[tuple[str, str, str, float], ...] = (
-    ("worker_id", QC_COLUMNS["worker_id"], "worker_id", 14),
+    ("worker_id", QC_COLUMNS["worker_id"], "worker_id", 18),  # also the labels' column: her words, bold
     ("maker", "Maker", "maker", 16),
     ("sku", QC_COLUMNS["sku"], "sku", 16),
     ("product", "Product", "product", 24),
@@ -63,35 +65,30 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     ]
     row = 2
     for label, hint, value in info:
-        _label(ws, row, label, words[hint], group.language)
-        cell = ws.cell(row=row, column=2)
+        cell = cells.put_labelled(ws, row, label, words[hint], _VALUE_COLUMNS)
         if isinstance(value, date):
             cells.put_value(cell, value, DATE_FORMAT).alignment = Alignment(horizontal="left")
         else:
             cells.put_text(cell, value)
         row += 1
-    inspected_row, date_row = row, row + 1
-    for sign_row, label, hint in ((inspected_row, LABEL_INSPECTED_BY, "inspected_by"), (date_row, LABEL_DATE, "date")):
-        _label(ws, sign_row, label, words[hint], group.language)
-        cell = ws.cell(row=sign_row, column=2)
-        cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
-        for col in range(3, _VALUE_COLUMNS + 2):  # the merged cell's border is drawn by each cell under it
-            ws.cell(row=sign_row, column=col).border = cells.BOX
-    ws.cell(row=date_row, column=2).number_format = DATE_FORMAT
+    signed = {}
+    for label, hint in ((LABEL_INSPECTED_BY, "inspected_by"), (LABEL_DATE, "date")):
+        signed[hint] = cell = cells.put_labelled(ws, row, label, words[hint], _VALUE_COLUMNS)
+        cell.fill, cell.protection = cells.INPUT_FILL, cells.UNLOCKED
+        for col in range(cell.column, cell.column + _VALUE_COLUMNS):  # a merged cell's border is drawn by each cell
+            ws.cell(row=row, column=col).border = cells.BOX
+        row += 1
+    date_cell = signed["date"]
+    date_cell.number_format = DATE_FORMAT
     date_check = cells.date_check(f"{words['date']}: dd/mm/yyyy")
-    date_check.add(ws.cell(row=date_row, column=2).coordinate)
+    date_check.add(date_cell.coordinate)
     ws.add_data_validation(date_check)
 
-    header = date_row + 2
-    if group.language != "en":  # the words of the group's language above the contract's English labels
-        for key, _label_text, hint, _width in _COLUMNS:
-            cell = cells.put_text(ws.cell(row=header, column=COL[key]), words[hint])
-            cell.font, cell.alignment = cells.HINT_FONT, Alignment(wrap_text=True, horizontal="center")
-        header += 1
-    for key, label, _hint, _width in _COLUMNS:
-        cells.put_text(ws.cell(row=header, column=COL[key]), label)
-    cells.style_header_row(ws, header, 1, len(_COLUMNS))
-    for row in range(date_row + 2, header + 1):  # headings and their hints take two lines in narrow columns
+    headings = cells.put_headings(
+        ws, row + 1, [label for _key, label, _hint, _width in _COLUMNS], [words[hint] for _k, _l, hint, _w in _COLUMNS]
+    )
+    header = headings[1]
+    for row in range(headings[0], header + 1):  # headings take two lines in narrow columns
         ws.row_dimensions[row].height = 30
 
     first = header + 1
@@ -127,19 +124,10 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
         _defect_hint(ws, rows, codes, words)
 
     _validations(ws, group, first, last, last_planned, assignment, ref, rows_by_bound)
-    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], header_row=header, first_input_row=first)
+    cells.finish_form(ws, [width for *_rest, width in _COLUMNS], headings=headings, first_input_row=first)
 
     _instructions(wb.create_sheet(words["instructions"]), group, ref, codes_by_sku)
     return cells.to_bytes(wb)
-
-
-def _label(ws: Worksheet, row: int, label: str, hint: str, language: str) -> None:
-    """The contract label in A, its value in B merged to D (an id is too long for one column: a neighbour's
-    text would cut it off in print), the hint in the group's language after it."""
-    cells.put_text(ws.cell(row=row, column=1), label).font = cells.LABEL_FONT
-    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=_VALUE_COLUMNS + 1)
-    if language != "en" and hint.casefold() != label.casefold():
-        cells.put_text(ws.cell(row=row, column=_VALUE_COLUMNS + 2), hint).font = cells.HINT_FONT
 
 
 def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
