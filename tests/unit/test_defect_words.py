@@ -205,3 +205,19 @@ def test_the_defects_sheet_must_cover_the_catalog_and_say_each_word_of_one_code_
     stain_row = 2 + [d.code for d in defects].index("STAIN")
     assert problems.pop(("defects", f"D{stain_row}")) == "a label without commas or semicolons"
     assert problems == {}
+
+
+def test_a_groups_papers_note_without_her_language_is_a_warning_of_the_upload() -> None:
+    # Given Chiang Mai (Thai) with a note in English only, and Cusco (Spanish) with its note in Spanish too
+    ref = make_reference()
+    cusco, chiang_mai = ref.group("pe-cusco"), ref.group("th-chiangmai")
+    notes = {"pe-cusco": {"en": "Bring this sheet.", "es": "Traiga esta hoja."}, "th-chiangmai": {"en": "Count them."}}
+    ref = ref.model_copy(
+        update={"groups": tuple(g.model_copy(update={"papers_note": notes.get(g.group_id, {})}) for g in ref.groups)}
+    )
+    # Then only Chiang Mai's is listed as missing, and her papers show the English one, marked
+    assert [w for w in missing_translations(ref) if w.startswith("groups:")] == [
+        "groups: th-chiangmai's papers note has no th text"
+    ]
+    assert ref.group(chiang_mai.group_id).note_in("th") == "Count them. [EN]"
+    assert ref.group(cusco.group_id).note_in("es") == "Traiga esta hoja."

@@ -135,3 +135,31 @@ def test_the_rework_stage_mails_papers_whose_subject_says_rework(ports: Ports) -
     assert first_papers and not any(word in str(m["Subject"]) for m in first_papers)
     makers = {w for r in signed_off.qc_rows if r.rejected for w in [r.worker_id]}
     assert all(f"({w}): " in _text(mail) for w in makers)
+
+
+def test_the_office_s_note_is_on_her_work_sheet_and_in_her_work_mail_in_her_language(ports: Ports) -> None:
+    # Given the sample groups: Cusco's note in Spanish, Chiang Mai's in Thai (both with English), Ayacucho none
+    _order_id, _assignment_ids = plan_sample_order(ports)
+    mails = {m.to[0]: m for m in sent_mails(ports)}  # each manager's work mail (and the buyer's confirmation)
+    ref = ports.reference.load_reference()
+    notes = {
+        "pe-cusco": (
+            "Nota de la oficina",
+            "Los materiales se recogen en la oficina de Cusco los lunes; traiga esta hoja.",
+        ),
+        "th-chiangmai": ("หมายเหตุจากสำนักงาน", "ชิ้นงานที่เสร็จแล้วใส่กลับในถุงสีน้ำเงิน กรุณานับจำนวนก่อนวันเยี่ยม"),
+        "pe-ayacucho": None,
+    }
+    for group_id, expected in notes.items():
+        mail = mails[str(ref.group(group_id).manager_email)]
+        [sheet] = [a for a in mail.attachments if a.filename.startswith("worksheet")]
+        ws = load_workbook(BytesIO(sheet.content)).worksheets[0]
+        texts = [c.value for row in ws.iter_rows(max_row=12) for c in row if isinstance(c.value, str)]
+        if expected is None:  # no note: no line for one, on the sheet or in the mail
+            assert not any("oficina" in t.casefold() or "office" in t.casefold() for t in texts), texts
+            assert "Nota de la oficina" not in mail.text
+            continue
+        label, note = expected
+        # Then her work sheet carries it under the assignment's facts, and the mail says it, in her language
+        assert texts[texts.index(label) + 1] == note
+        assert f"{label}: {note}\n" in mail.text

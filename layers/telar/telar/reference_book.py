@@ -160,6 +160,11 @@ def missing_translations(ref: ReferenceData) -> list[str]:
     lines += [
         f"option_words: {w.word} has no label in {missing}" for w in ref.option_words if (missing := lacking(w.label))
     ]
+    lines += [  # a group's note is read in its own language only
+        f"groups: {g.group_id}'s papers note has no {g.language} text"
+        for g in ref.groups
+        if g.language != "en" and g.note_in("en") and not (g.papers_note.get(g.language) or "").strip()
+    ]
     return lines
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
@@ -90,6 +90,16 @@ class Group(_Ref):
         description="open days the group has at least between its papers being sent and their due date, counted "
         "in its time zone from the day after sending (its closed days and its country's public holidays skipped)",
     )
+
+    papers_note: dict[Language, Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict,
+        description="a standing note from the office on every work sheet and papers e-mail of the group (where "
+        "materials are collected, say), per language; missing in hers: the English one, marked [EN]",
+    )
+
+    def note_in(self, language: str) -> str:
+        """The group's papers note in ``language`` (the English one, marked, where it has none); "" for none."""
+        return in_language(self.papers_note, language, (self.papers_note.get("en") or "").strip())
 
     @property
     def weekly_hours_per_maker(self) -> Decimal:

@@ -22,7 +22,9 @@ photo is printed without her photo consent (the `consent` sheet).
 Words in the groups' languages: the catalog's `Name es` and `Name th` beside its English `Name`; the `defects`
 sheet, a label per language for each defect code of the catalog (`Code`, `Label en`, `Label es`, `Label th`; a QC
 sheet may name a defect by its code or any of its labels); the `option_words` sheet, the words buyers use in an
-order's options (`Word`, `Label en`, `Label es`, `Label th`); and the materials' names. A missing translation is
+order's options (`Word`, `Label en`, `Label es`, `Label th`); the materials' names; and the groups sheet's
+`Papers note en`, `Papers note es`, `Papers note th`, the office's note printed on the group's work sheets and
+work e-mails (columns starting with `Note` stay the office's own, never printed). A missing translation is
 never refused: managers read the English word marked ` [EN]`, and the upload's receipt lists each one as a warning.
 
 Reading validates the whole book and raises SheetInvalid with every problem, each at its sheet and cell: ids
@@ -200,6 +202,7 @@ _DICT_KEYS: Final = {  # the columns a template shows for an empty dict field
     "care_instructions": get_args(Group.model_fields["language"].annotation),
     "time_rates": TIME_KINDS,
     "label": LANGUAGES,
+    "papers_note": LANGUAGES,
     "names": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Name column itself
     "units": tuple(lang for lang in LANGUAGES if lang != "en"),  # English is the Unit column itself
 }

@@ -2,7 +2,8 @@
 
 Written only (never read back). One sheet in the group's language (es, th, else en), A4 and one page wide,
 its header row repeated on every page: the order's buyer reference, order and assignment ids, group, due date
-and total units, then a table of `SKU`, `Product`, `Options`, `Notes`, `Total quantity`, `Maker`, `Worker ID`,
+and total units, the group's papers note from the office if it has one, then a table of `SKU`, `Product`,
+`Options`, `Notes`, `Total quantity`, `Maker`, `Worker ID`,
 `Quantity` and a `Done ✓` box, one row per product and maker (the product's details on its first row). Product names
 and options are in the group's language (English marked [EN] where the catalog has no translation). Below it, the
 materials the assignment needs: for each product line and material of its bill of materials (the reference book's
@@ -67,7 +68,16 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
         cell.font = cells.LABEL_FONT
         cell.alignment = Alignment(horizontal="left")
 
-    header = len(info) + 3
+    row = len(info) + 2
+    if note := group.note_in(group.language):  # the office's standing note, under the facts it goes with
+        cells.put_text(ws.cell(row=row, column=1), words["papers_note"]).font = cells.LABEL_FONT
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=len(_TABLE))
+        cell = cells.put_text(ws.cell(row=row, column=3), note)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = _LINE_HEIGHT * min(6, 1 + len(note) // 90 + note.count("\n"))
+        row += 1
+    header = row + 1
     for col, (key, _width) in enumerate(_TABLE, start=1):
         cells.put_text(ws.cell(row=header, column=col), words[key])
     cells.style_header_row(ws, header, 1, len(_TABLE))

@@ -86,7 +86,13 @@ def mail_manager_papers(
     group = ref.group(a.group_id)
     assert a.worksheet_key and a.qc_template_key
     mail = render_mail(
-        "papers", group.language, group=group, assignment=a, buyer_reference=buyer_reference, **papers_words(a, ref)
+        "papers",
+        group.language,
+        group=group,
+        assignment=a,
+        buyer_reference=buyer_reference,
+        note=group.note_in(group.language),
+        **papers_words(a, ref),
     )
     send_once(
         ports,
