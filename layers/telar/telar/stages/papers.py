@@ -39,8 +39,10 @@ def write_papers(ports: Ports, order: Order, a: Assignment, ref: ReferenceData) 
 
 def papers_words(a: Assignment, ref: ReferenceData) -> dict[str, Any]:
     """What the papers e-mail lists, in the group's language: the products to make, the materials to buy (totals
-    of the bill of materials) and, for a rework round, each maker's rejected units and their defects."""
-    language = ref.group(a.group_id).language
+    of the bill of materials), for a rework round each maker's rejected units and their defects, and the
+    office's note to the group."""
+    group = ref.group(a.group_id)
+    language = group.language
     makers = {m.worker_id: m.first_name for m in ref.makers}
 
     def product_name(sku: str) -> str:
@@ -75,7 +77,12 @@ def papers_words(a: Assignment, ref: ReferenceData) -> dict[str, Any]:
         for line in a.lines
         for worker_id, units in line.per_maker.items()
     ]
-    return {"work": work, "materials": materials, "rework": rework if a.rework_round else []}
+    return {
+        "work": work,
+        "materials": materials,
+        "rework": rework if a.rework_round else [],
+        "note": group.note_in(language),
+    }
 
 
 def mail_manager_papers(
@@ -91,7 +98,6 @@ def mail_manager_papers(
         group=group,
         assignment=a,
         buyer_reference=buyer_reference,
-        note=group.note_in(group.language),
         **papers_words(a, ref),
     )
     send_once(
