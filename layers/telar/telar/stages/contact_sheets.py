@@ -13,6 +13,7 @@ from telar.adapters.mail import HTML, Attachment
 from telar.artifacts import PHOTOS, contact_sheet_key
 from telar.models import ReferenceData
 from telar.observability import logger
+from telar.photos import PhotoUnreadable, to_print  # Pillow itself only when a photo is resized
 from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.stages.notify import send_once
@@ -20,9 +21,6 @@ from telar.stages.notify import send_once
 
 def _print_photo(ports: Ports, file: str) -> bytes | None:
     """The option at print size, or None when it is missing or unreadable: the sheet then shows a box saying so."""
-    # imported here: Pillow is cold-start time that most reference uploads (no new options) never need
-    from telar.photos import PhotoUnreadable, to_print
-
     data = ports.uploads.get_if_exists(PHOTOS + file)
     if data is None:
         return None
