@@ -4,8 +4,11 @@ from email.message import EmailMessage
 
 import pytest
 
+from telar import inbound
 from telar.inbound import (
     MAX_ATTACHMENT_BYTES,
+    MAX_PART_OPENERS,
+    MAX_PARTS,
     MAX_SPREADSHEETS,
     MailThread,
     read_body,
@@ -164,6 +167,35 @@ def test_too_many_parts_are_refused_before_any_is_decoded() -> None:
     for i in range(45):
         message.add_attachment(f"note {i}", filename=f"n{i}.txt")
     assert (read_body(_stored(message)).problem or "").startswith("it has 47 parts")
+
+
+def test_a_flood_of_parts_is_counted_and_refused_before_the_parser_allocates_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 400,000 empty parts in 4 MB: the parser took 24 s and 150 MB to list them
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        + b"--b\r\n\r\nx\r\n" * 400_000
+        + b"--b--\r\n"
+    )
+    monkeypatch.setattr(inbound, "BytesParser", None)  # parsing it would raise: it must not be parsed
+    assert read_body(raw).problem == f"it has 400001 parts; Telar reads e-mails of at most {MAX_PARTS}"
+
+
+@pytest.mark.parametrize("depth", [300, MAX_PART_OPENERS, 5_000])
+@pytest.mark.parametrize("container", ["multipart", "message"])
+def test_parts_nested_deep_are_refused_not_a_crash(depth: int, container: str) -> None:
+    # The parser recurses into nested parts: a few thousand deep overflowed the stack (RecursionError)
+    raw = b"hello\r\n"
+    for level in range(depth):
+        if container == "multipart":
+            b = b"b%d" % level
+            raw = b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n" + raw
+            raw += b"\r\n--" + b + b"--\r\n"
+        else:
+            raw = b"Content-Type: message/rfc822\r\n\r\nFrom: luz@example.org\r\n" + raw
+    problem = read_body(SES_PASS + b"From: luz@example.org\r\nMIME-Version: 1.0\r\n" + raw).problem
+    assert problem is not None and problem.startswith(("it has", "its structure (MIME) is damaged"))
 
 
 def test_damaged_mime_is_refused_with_a_reason_not_a_crash() -> None:
