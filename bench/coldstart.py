@@ -35,6 +35,7 @@ ENV = {
     "POWERTOOLS_SERVICE_NAME": "telar",
     "POWERTOOLS_METRICS_NAMESPACE": "Telar",
     "LANG": "C.UTF-8",
+    "AWS_LAMBDA_FUNCTION_NAME": "coldstart",  # Lambda sets it; telar.startup acts only where it is set
 }
 
 IMPORT_HANDLER = """

@@ -1,6 +1,8 @@
 """The month's blank attendance sheets to each manager: on a schedule (the month just begun), or on demand with
 {"month": "YYYY-MM"}."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +12,8 @@ from telar.models import PayPeriod
 from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.attendance_sheets import send_attendance_sheets
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(correlation_id_path="month", clear_state=True)

@@ -1,5 +1,7 @@
 """The API's Lambda authorizer (REQUEST type): x-api-key -> the buyer, by the key's hash in the table."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -8,6 +10,8 @@ from telar.auth import authorize
 from telar.errors import NotAuthenticated
 from telar.observability import logger
 from telar.ports import default_ports
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(clear_state=True)

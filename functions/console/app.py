@@ -1,5 +1,7 @@
 """The staff console: routes one line each into telar.console.web; sign-in, not-found and CSRF errors map once."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,8 @@ from telar.console.session import CsrfRefused, NotSignedIn
 from telar.errors import NotFound
 from telar.observability import logger
 from telar.ports import default_console_ports
+
+telar.startup.loaded()
 
 app = APIGatewayRestResolver()
 

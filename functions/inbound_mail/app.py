@@ -1,5 +1,7 @@
 """E-mails received by SES (stored raw under inbound/) arriving through S3 -> SQS; each message on its own."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -8,6 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from telar.adapters.upload_events import handle_uploads
 from telar.observability import logger
 from telar.stages.inbound_mail import handle_inbound_mail
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,6 +3,8 @@
 The OrdersApi's Lambda authorizer has already resolved x-api-key to the buyer (requestContext.authorizer).
 """
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, date, datetime
 from functools import cache
 from http import HTTPStatus
@@ -28,6 +30,8 @@ from telar.models import Buyer, OrderRequest
 from telar.observability import logger, metrics
 from telar.ports import default_ports
 from telar.webhooks import webhooks_section
+
+telar.startup.loaded()
 
 if TYPE_CHECKING:  # the OpenAPI models cost ~70 ms of every cold start; only /openapi.json and /docs build them
     from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme

@@ -1,5 +1,7 @@
 """Pay-period run: monthly on a schedule (pays the month just ended), or on demand with {"period": "YYYY-MM"}."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +11,8 @@ from telar.models import PayPeriod
 from telar.observability import logger
 from telar.ports import default_ports
 from telar.stages.pay_period import run_pay_period
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(correlation_id_path="period", clear_state=True)

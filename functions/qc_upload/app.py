@@ -1,5 +1,7 @@
 """QC uploads arriving through S3 -> SQS; each message succeeds or fails on its own (partial batch)."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -8,6 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from telar.adapters.upload_events import handle_uploads
 from telar.observability import logger
 from telar.stages.qc_upload import accept_qc_upload
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,5 +1,7 @@
 """Every few minutes: start the pipeline of orders stored without a confirmed start (START_PENDING)."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,6 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from telar import orders
 from telar.observability import logger
 from telar.ports import default_ports
+
+telar.startup.loaded()
 
 
 @logger.inject_lambda_context(clear_state=True)

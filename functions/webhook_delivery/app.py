@@ -1,5 +1,7 @@
 """Buyers' webhook events from the webhook queue: each message POSTed, retried or parked on its own (partial batch)."""
 
+import telar.startup  # first: no garbage collection while the modules load
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,8 @@ from telar.adapters.webhooks import HttpPoster
 from telar.observability import logger, metrics
 from telar.ports import default_ports
 from telar.stages.webhook_delivery import deliver_message
+
+telar.startup.loaded()
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

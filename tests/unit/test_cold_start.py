@@ -5,6 +5,7 @@ layer does not load it on first use: the figures are bench/coldstart.py's; these
 gives them.
 """
 
+import ast
 import importlib
 import json
 import os
@@ -44,10 +45,13 @@ LOADED_AT_INIT = {
 }
 
 IMPORTED = """
-import json, sys
+import gc, json, sys
 import app
-print(json.dumps(sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
-                        or m.startswith("aws_lambda_powertools.event_handler.openapi.models"))))
+print(json.dumps({
+    "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
+                    or m.startswith("aws_lambda_powertools.event_handler.openapi.models")),
+    "gc": [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()[2]["collections"]],
+}))
 """
 
 
@@ -58,14 +62,30 @@ def test_every_function_is_listed() -> None:
 @pytest.mark.parametrize("function", sorted(LOADED_AT_INIT))
 def test_a_function_imports_at_init_only_the_heavy_modules_every_request_needs(function: str) -> None:
     # Given a function's handler, When it is imported in a fresh interpreter as Lambda's init does
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "telar")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "telar"), "AWS_LAMBDA_FUNCTION_NAME": function}
     done = subprocess.run(
         [sys.executable, "-c", IMPORTED], cwd=ROOT / "functions" / function, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+    imported = json.loads(done.stdout)
     # Then of the heavy modules it has loaded only those its requests need before a first use can load them
-    loaded = {heavy for heavy in HEAVY if any(m.startswith(heavy) for m in json.loads(done.stdout))}
+    loaded = {heavy for heavy in HEAVY if any(m.startswith(heavy) for m in imported["heavy"])}
     assert loaded == LOADED_AT_INIT[function]
+    # And the collector did not walk the modules while they loaded (telar.startup): no full collection ran, what
+    # they made is frozen out of later ones, and it collects again for the requests
+    enabled, frozen, full_collections = imported["gc"]
+    assert enabled and frozen > 50_000 and full_collections == 0
+
+
+def test_every_handler_imports_telar_startup_first_and_calls_loaded_after_its_imports() -> None:
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        body = ast.parse(app.read_text()).body
+        statements = body[1:] if isinstance(body[0], ast.Expr) else body  # after the docstring
+        imports = [i for i, node in enumerate(statements) if isinstance(node, ast.Import | ast.ImportFrom)]
+        first, after_imports = statements[0], statements[imports[-1] + 1]
+        assert isinstance(first, ast.Import) and [a.name for a in first.names] == ["telar.startup"], app
+        assert ast.unparse(after_imports) == "telar.startup.loaded()", app
+        assert imports == list(range(len(imports))), f"{app}: code between its imports"
 
 
 def test_every_model_of_the_layer_builds_its_validator_on_first_use() -> None:
