@@ -150,6 +150,25 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     assert "belongs to a group you do not manage" not in text and "received;" not in text
 
 
+def test_a_mailed_sheet_too_damaged_to_name_its_assignment_is_answered_to_her_alone_in_her_language(
+    ports: Ports, waiting: list[str]
+) -> None:
+    # Given a manager's reply whose .xlsx is no workbook at all (so it names no assignment, and no group)
+    manager = _manager(ports, waiting[0])
+    key = _receive(ports, manager, {"control calidad.xlsx": b"PK\x03\x04 not really a workbook"})
+    handle_inbound_mail(ports, key, None)
+    [put] = _keys(ports, "qc/mail/")
+    sent_before = len(_sent())
+    # When the QC stage reads it
+    assert accept_qc_upload(ports, put, None) == "rejected"
+    # Then the report goes to her alone (the office cannot mend her file), in her thread and in her language
+    [report] = _sent()[sent_before:]
+    assert report["To"] == manager and report["In-Reply-To"] == "<m1@example.org>"
+    text = report.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    say = _in_her_language(ports, waiting[0])
+    assert say(messages.WORKBOOK()) != "workbook" and f"- {say(messages.WORKBOOK())}: " in text
+
+
 def test_a_30_mb_mail_is_refused_by_its_size_alone_with_a_reply(ports: Ports, waiting: list[str]) -> None:
     # Given a manager's mail of 30 MB
     manager = _manager(ports, waiting[0])

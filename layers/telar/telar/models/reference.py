@@ -489,6 +489,10 @@ class ReferenceData(_Ref):
             raise GroupNotFound(f"group {group_id!r} is not in the reference data")
         return found
 
+    def groups_managed_by(self, address: str) -> tuple[Group, ...]:
+        """The groups whose manager has this e-mail address (compared in lower case, as mail addresses are)."""
+        return tuple(g for g in self.groups if str(g.manager_email).lower() == address.lower())
+
     def product(self, sku: str) -> Product:
         """The catalog's product ``sku``; raises ProductNotFound if the catalog has none."""
         found = self.find_product(sku)

@@ -80,7 +80,7 @@ def registered_sender(address: str | None, ref: ReferenceData, office: list[str]
     """The sender as the reference data knows her, or None for a stranger (addresses compared in lower case)."""
     if address is None:
         return None
-    groups = tuple(g for g in ref.groups if str(g.manager_email).lower() == address)
+    groups = ref.groups_managed_by(address)
     is_office = address in {a.lower() for a in office}
     return Sender(address, groups, is_office) if groups or is_office else None
 

@@ -54,6 +54,14 @@ def send_once(
     ports.claims.complete(f"mail#{name}")
 
 
+def _managed_by(ports: Ports, thread: MailThread | None) -> Group | None:
+    """The group whose manager sent the mail a sheet came in, if a manager sent it (her first, as the inbound
+    stage answers her)."""
+    if thread is None:
+        return None
+    return next(iter(ports.reference.load_reference().groups_managed_by(thread.recipient)), None)
+
+
 def keep_error_report(
     ports: Ports,
     stem: str,
@@ -88,8 +96,11 @@ def report_refused_sheet(
     """Answer the refused upload ``key``: its report (``report`` = mail template, report stem, once-claim) kept
     beside it with, where the upload opens, a copy with the bad cells marked, and mailed to the group's manager in
     her language, or to the office when the sheet names no group we know; a mailed sheet is answered in its thread.
+    A sheet that names no group but was mailed by a manager (one too damaged to name its assignment) is hers to
+    mend: it is answered to her alone, in her group's language.
     """
     template, stem, claim = report
+    group = group or _managed_by(ports, thread)
     language = group.language if group else "en"
     mail = render_mail(template, language, key=upload_name(key), problems=invalid.problems)
     attachments = keep_error_report(ports, stem, mail.text, data, invalid.problems, translator(language))
