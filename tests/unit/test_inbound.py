@@ -10,6 +10,7 @@ from telar.inbound import (
     MAX_PART_OPENERS,
     MAX_PARTS,
     MAX_SPREADSHEETS,
+    XLSX_TYPE,
     MailThread,
     read_body,
     read_envelope,
@@ -252,3 +253,26 @@ def test_file_names_from_any_mail_program_become_safe_names(disposition: bytes, 
 
 def test_an_attachment_may_be_as_large_as_the_sheet_readers_read() -> None:
     assert MAX_ATTACHMENT_BYTES == MAX_UPLOAD_BYTES
+
+
+@pytest.mark.parametrize(
+    ("content_type", "disposition", "expected"),
+    [
+        (XLSX_TYPE, b'attachment; filename="Hoja de control"', "Hoja de control.xlsx"),  # a phone dropped it
+        (XLSX_TYPE, b"attachment", "attachment-1.xlsx"),  # no name at all
+        (XLSX_TYPE, b'attachment; filename="hoja.ods"', "hoja.ods"),  # a name that says otherwise is kept
+        ("application/octet-stream", b'attachment; filename="Hoja de control"', "Hoja de control"),
+    ],
+)
+def test_a_spreadsheet_without_its_extension_is_known_by_its_type(
+    content_type: str, disposition: bytes, expected: str
+) -> None:
+    raw = SES_PASS + (
+        b"From: luz@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--b\r\nContent-Type: " + content_type.encode() + b"\r\nContent-Disposition: " + disposition + b"\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b--\r\n"
+    )
+    [attached] = read_body(raw).attachments
+    assert attached.filename == expected
+    assert attached.is_spreadsheet == expected.endswith(".xlsx")

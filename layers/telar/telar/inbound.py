@@ -260,7 +260,10 @@ def read_body(raw: bytes) -> Body:
         if filename is None and part.get_content_disposition() != "attachment":
             continue  # the text of the mail
         index = len(attachments) + 1
-        attachments.append(_attachment(part, index, _safe_filename(filename, index)))
+        name = _safe_filename(filename, index)
+        if "." not in name and part.get_content_type() == XLSX_TYPE:
+            name += ".xlsx"  # a phone's mail app may drop the extension; the type still says what it is
+        attachments.append(_attachment(part, index, name))
     spreadsheets = sum(1 for a in attachments if a.is_spreadsheet)
     if spreadsheets > MAX_SPREADSHEETS:
         return Body(tuple(attachments), messages.TOO_MANY_SPREADSHEETS(count=spreadsheets, limit=MAX_SPREADSHEETS))
