@@ -128,19 +128,30 @@ def one_line(text: str, limit: int = 200) -> str:
     return " ".join(flat.split())[:limit]
 
 
+# Python's e-mail package parses a header when it is read, and a hostile one can make it raise nearly anything
+# (IndexError, ValueError on a NUL, HeaderParseError...; found by fuzzing): every header is read through these.
+
+
 def _first(message: EmailMessage, name: str) -> str | None:
     """The first header of that name (SES writes its own above the sender's), as text; None if absent or bad."""
-    values = message.get_all(name) or []
     try:
+        values = message.get_all(name) or []
         return str(values[0]) if values else None
-    except (ValueError, LookupError, TypeError):
+    except Exception:  # see above
         return None
+
+
+def _all(message: EmailMessage, name: str) -> list[str]:
+    """Every readable header of that name, as text."""
+    try:
+        return [str(v) for v in message.get_all(name) or []]
+    except Exception:  # see above
+        return []
 
 
 def _verdicts(message: EmailMessage) -> Verdicts:
     found: dict[str, str] = {}
-    for value in message.get_all("Authentication-Results") or []:
-        text = str(value)
+    for text in _all(message, "Authentication-Results"):
         if text.split(";", 1)[0].strip().lower() == "amazonses.com":
             for method, result in re.findall(r"\b(spf|dkim|dmarc)=([a-z_]+)", text.lower()):
                 found.setdefault(method, result)
@@ -163,7 +174,7 @@ def _sender(message: EmailMessage) -> str | None:
     try:
         header = message["From"]
         addresses: tuple[Any, ...] = tuple(header.addresses) if header is not None else ()
-    except (ValueError, LookupError, TypeError, AttributeError):
+    except Exception:  # see _first
         return None
     if header is None or any(isinstance(d, HeaderDefect) for d in getattr(header, "defects", ())):
         return None
@@ -189,11 +200,13 @@ def _automatic(message: EmailMessage, sender: str | None, own: set[str]) -> str 
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {precedence}"
     for name in (*_LIST_HEADERS, *_AUTO_REPLY_HEADERS):
-        if message.get(name) is not None:
+        if name in message:  # by name alone: its value is not parsed
             return f"carries {name}"
-    if "report" in message.get_content_type() and message.get_param("report-type") is not None:
-        return "a delivery or feedback report"
-    return None
+    try:
+        report = "report" in message.get_content_type() and message.get_param("report-type") is not None
+    except Exception:  # see _first
+        report = False
+    return "a delivery or feedback report" if report else None
 
 
 def _ids(text: str | None) -> tuple[str, ...]:
@@ -205,7 +218,10 @@ def read_envelope(head: bytes, own_addresses: set[str]) -> Envelope:
 
     ``own_addresses``: Telar's sender and inbound addresses, lower case; mail from them is never answered.
     """
-    message = cast(EmailMessage, BytesHeaderParser(policy=policy.default).parsebytes(head))
+    try:
+        message = cast(EmailMessage, BytesHeaderParser(policy=policy.default).parsebytes(head))
+    except Exception:  # see _first. Read as plain text: SES's verdicts still count, and no sender can be read
+        message = cast(EmailMessage, BytesHeaderParser(policy=policy.compat32).parsebytes(head))
     sender = _sender(message)
     message_id = next(iter(_ids(_first(message, "Message-ID"))), None)
     subject = one_line(_first(message, "Subject") or "")
@@ -245,13 +261,24 @@ def read_body(raw: bytes) -> Body:
     try:
         message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
         parts = list(message.walk())
-    except RecursionError:  # nested deeper than the stack, within MAX_PART_OPENERS: no person's mail is
+    except Exception:  # nested deeper than the stack (RecursionError), or a header the parser trips on (see _first)
         return Body((), messages.MIME_DAMAGED())
     if len(parts) > MAX_PARTS:
         return Body((), messages.TOO_MANY_PARTS(parts=len(parts), limit=MAX_PARTS))
     broken = [d for part in parts for d in part.defects if type(d).__name__ in _STRUCTURE_DEFECTS]
     if broken:
         return Body((), messages.MIME_DAMAGED())
+    try:
+        attachments = _attachments(parts)
+    except Exception:  # a part's headers the e-mail package cannot read (see _first): no part can be trusted
+        return Body((), messages.MIME_DAMAGED())
+    spreadsheets = sum(1 for a in attachments if a.is_spreadsheet)
+    if spreadsheets > MAX_SPREADSHEETS:
+        return Body(tuple(attachments), messages.TOO_MANY_SPREADSHEETS(count=spreadsheets, limit=MAX_SPREADSHEETS))
+    return Body(tuple(attachments))
+
+
+def _attachments(parts: list[EmailMessage]) -> list[Attached]:
     attachments: list[Attached] = []
     for part in parts:
         if part.is_multipart():
@@ -264,10 +291,7 @@ def read_body(raw: bytes) -> Body:
         if "." not in name and part.get_content_type() == XLSX_TYPE:
             name += ".xlsx"  # a phone's mail app may drop the extension; the type still says what it is
         attachments.append(_attachment(part, index, name))
-    spreadsheets = sum(1 for a in attachments if a.is_spreadsheet)
-    if spreadsheets > MAX_SPREADSHEETS:
-        return Body(tuple(attachments), messages.TOO_MANY_SPREADSHEETS(count=spreadsheets, limit=MAX_SPREADSHEETS))
-    return Body(tuple(attachments))
+    return attachments
 
 
 _STRUCTURE_DEFECTS = {
