@@ -29,6 +29,11 @@ Measured with the intake bench (issue 18), each of these was a tenth or more of 
   is a function of the text, the names and the values alone, so the same three (compared as JSON) reuse the tree,
   built from copies of the names and values that nothing else holds; the trees are never changed (each node is
   set once, in its constructor). A text that does not parse raises again each time, as it is never cached.
+- Every execution parses its state machine's definition again (ANTLR's lexer and parser: ~50 ms of CPU for the
+  order pipeline's, of which turning the tree into the interpreter's components is ~7 ms). The parse tree is a
+  function of the text alone and the components are built from it by a visitor that only reads it, so a
+  definition seen before reuses its tree, and each execution still gets components of its own (they keep an
+  execution's state). A definition that does not parse raises again each time, as it is never cached.
 - The Step Functions interpreter parses each state's ResultPath, InputPath and OutputPath with ``jsonpath_ng``
   on every state it runs, and each parse first builds a new LALR parser (ply's tables). A path's parse depends
   on its text alone and the interpreter never changes the tree (it finds and updates the data), so a text seen
@@ -57,6 +62,8 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ig
 from moto.moto_api._internal import mock_random
 from moto.moto_server import threaded_moto_server
 from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
 
 ITEM_SIZE_LIMIT = 405000  # moto's own figure for DynamoDB's 400 KB (dynamo_type.LimitedSizeDict)
@@ -115,6 +122,19 @@ def _parse_condition(self: ConditionExpressionParser) -> Any:
     return tree
 
 
+_PARSE_ASL = AmazonStateLanguageParser.parse
+
+
+@functools.lru_cache(maxsize=64)
+def _asl_tree(definition: str) -> Any:
+    return _PARSE_ASL(definition)[1]
+
+
+def _parse_asl(definition: str) -> tuple[Any, Any]:
+    tree = _asl_tree(definition)
+    return Preprocessor().visit(tree), tree
+
+
 def _without_debug(create: Callable[..., Any]) -> Callable[..., Any]:
     def create_backend_app(service: Any) -> Any:
         app = create(service)
@@ -146,6 +166,7 @@ def trim_moto_overheads() -> Callable[[], None]:
     threaded_moto_server.create_backend_app = _without_debug(saved_app)  # type: ignore[assignment]
     result_path.parse = functools.lru_cache(maxsize=1024)(saved_paths[0])  # type: ignore[assignment]
     json_path.parse = functools.lru_cache(maxsize=1024)(saved_paths[1])
+    AmazonStateLanguageParser.parse = staticmethod(_parse_asl)  # type: ignore[method-assign]
 
     def undo() -> None:
         backends.list_of_moto_modules = saved_modules  # type: ignore[assignment]
@@ -157,5 +178,6 @@ def trim_moto_overheads() -> Callable[[], None]:
         threaded_moto_server.create_backend_app = saved_app  # type: ignore[assignment]
         result_path.parse, json_path.parse = saved_paths  # type: ignore[assignment]
         ConditionExpressionParser.parse = _PARSE  # type: ignore[method-assign]
+        AmazonStateLanguageParser.parse = staticmethod(_PARSE_ASL)  # type: ignore[method-assign]
 
     return undo
