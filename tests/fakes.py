@@ -27,7 +27,7 @@ from telar.adapters.identity import PasswordChallenge
 from telar.adapters.mail import Attachment, Mailer, OutgoingMail
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger, PlanWrite
-from telar.errors import ActionInProgress, ConditionFailed
+from telar.errors import ActionInProgress, ConditionFailed, ReferenceChanged
 from telar.models import (
     ENDED,
     Assignment,
@@ -74,13 +74,16 @@ class MemoryTable:
     assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
     awaiting_qc: set[str] = field(default_factory=set)
     ledgers: dict[str, CapacityLedger] = field(default_factory=dict)
+    reference_in_force: int | None = None  # MemoryReference's, which an order may be stored on the condition of
 
 
 class MemoryOrders:
     def __init__(self, table: MemoryTable):
         self.table = table
 
-    def create_order(self, order: Order) -> None:
+    def create_order(self, order: Order, reference_in_force: int | None = None) -> None:
+        if reference_in_force is not None and reference_in_force != self.table.reference_in_force:
+            raise ReferenceChanged(f"reference version {reference_in_force} is no longer in force")
         _require(order.order_id not in self.table.orders, f"order {order.order_id} exists")
         self.table.orders[order.order_id] = order.model_dump(mode="json")
         self.table.start_pending[keys.start_pending(order.created_at, order.order_id)["sk"]] = order.order_id
@@ -254,13 +257,13 @@ class _Version:
 
 
 class MemoryReference:
-    def __init__(self) -> None:
+    def __init__(self, table: MemoryTable | None = None) -> None:
+        self._table = table or MemoryTable()
         self._versions: dict[int, _Version] = {}
-        self._current: int | None = None
         self._applied: dict[str, int] = {}
 
     def put_reference(self, ref: ReferenceData, buyers: Iterable[Buyer] = (), source: str = "") -> int:
-        version = (self._current or 0) + 1
+        version = (self._table.reference_in_force or 0) + 1
         while version in self._versions:  # a crashed import's number stays taken
             version += 1
         # Read back in the table's key order (sk within the version's partition), as the store returns them
@@ -284,7 +287,7 @@ class MemoryReference:
             ),
             source,
         )
-        self._current = version
+        self._table.reference_in_force = version
         if source:
             self._applied[source] = version
         return version
@@ -293,7 +296,7 @@ class MemoryReference:
         return self._applied.get(source)
 
     def reference_version(self) -> int | None:
-        return self._current
+        return self._table.reference_in_force
 
     def reference_source(self, version: int) -> str | None:
         stored = self._versions.get(version)
@@ -306,7 +309,7 @@ class MemoryReference:
         return list(self.load_reference_book(version).buyers)
 
     def load_reference_book(self, version: int | None = None) -> ReferenceBook:
-        stored = self._versions.get(version if version is not None else self._current or 0)
+        stored = self._versions.get(version if version is not None else self._table.reference_in_force or 0)
         return (
             stored.book
             if stored
@@ -610,7 +613,7 @@ def memory_stores() -> dict[str, Any]:
     return {
         "orders": MemoryOrders(table),
         "assignments": MemoryAssignments(table),
-        "reference": MemoryReference(),
+        "reference": MemoryReference(table),
         "earnings": MemoryEarnings(),
         "auth": MemoryAuth(),
         "claims": MemoryClaims(),

@@ -10,7 +10,7 @@ import pytest
 
 from telar.adapters.dynamo.reference import DynamoReference
 from telar.capacity import CapacityLedger, PlanWrite, add_bookings
-from telar.errors import ActionInProgress, ConditionFailed
+from telar.errors import ActionInProgress, ConditionFailed, ReferenceChanged
 from telar.models import AssignmentStatus, Buyer, OrderStatus, PayRun, QcSheet
 from telar.ports import Ports
 from tests.factories import (
@@ -40,6 +40,21 @@ def store(request: pytest.FixtureRequest) -> Ports:
 def _received(store: Ports, order_id: str = "ord-1", **overrides: object) -> str:
     store.orders.create_order(make_order(order_id, **{"status": NEW, **overrides}))
     return order_id
+
+
+def test_an_order_stored_on_a_reference_version_is_stored_only_while_that_version_is_in_force(store: Ports) -> None:
+    # Given reference version 2 in force
+    store.reference.put_reference(make_reference())
+    in_force = store.reference.put_reference(make_reference())
+    created = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    # When an order is stored on version 1, Then nothing is stored: not the order, not its start-pending marker
+    with pytest.raises(ReferenceChanged):
+        store.orders.create_order(make_order("ord-1", status=NEW, created_at=created), reference_in_force=in_force - 1)
+    assert store.orders.get_order("ord-1") is None
+    assert list(store.orders.start_pending_orders(before=created + timedelta(days=1))) == []
+    # When it is stored on version 2, Then it is stored
+    store.orders.create_order(make_order("ord-1", status=NEW, created_at=created), reference_in_force=in_force)
+    assert store.orders.get_order("ord-1") is not None
 
 
 def _booked(ledger: CapacityLedger, worker: str = "CUS-01", minutes: int = 60) -> CapacityLedger:

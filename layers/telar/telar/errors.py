@@ -116,6 +116,11 @@ class ConditionFailed(TelarError):
     """
 
 
+class ReferenceChanged(ConditionFailed):
+    """A write made on the reference version an environment read last found another version in force: an import
+    switched since. Nothing was written; read the reference data again."""
+
+
 class QcNotYetAwaited(TelarError):
     """A QC sheet arrived before the pipeline started waiting for it: retry later (SQS redelivers)."""
 

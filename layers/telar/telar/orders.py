@@ -1,5 +1,6 @@
 """The buyers' use cases: submit an order (once per Idempotency-Key), follow it, browse the catalog."""
 
+import contextlib
 from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 from telar.allocation import SHIP_AFTER_DUE, split_order
 from telar.artifacts import buyer_documents
 from telar.capacity import skill_capacity
-from telar.errors import CapacityExceeded, OrderConflict, OrderNotFound, OrderRejected
+from telar.errors import CapacityExceeded, OrderConflict, OrderNotFound, OrderRejected, ReferenceChanged
 from telar.intake import accept_order, catalog_problems, commit_ship_date, earliest_ship_date
 from telar.models import ENDED, AssignmentStatus, Buyer, Order, OrderRequest, OrderStatus, ReferenceData, TimelineEntry
 from telar.observability import logger, metrics
@@ -115,13 +116,30 @@ def _reference_in_force(ports: Ports) -> ReferenceData:
     most of the intake's DynamoDB read units."""
     store = ports.reference
     version = store.reference_version()
+    if version is None:
+        return store.load_reference()
+    _last_read(cast(Hashable, store))["version"] = version
     # keyed by the store object too: each store (a table, a test's fake) has its own versions
-    return _reference_version(cast(Hashable, store), version) if version is not None else store.load_reference()
+    return _reference_version(cast(Hashable, store), version)
+
+
+def _reference_as_last_read(ports: Ports) -> tuple[ReferenceData, int] | None:
+    """The reference version this environment read last and its data, without reading the version again (None
+    before the first read). What is decided on it is stored only with a check that it is still in force."""
+    store = cast(Hashable, ports.reference)
+    version = _last_read(store).get("version")
+    return (_reference_version(store, version), version) if version is not None else None
 
 
 @lru_cache(maxsize=4)
 def _reference_version(store: Any, version: int) -> ReferenceData:
     return store.load_reference(version)
+
+
+@lru_cache(maxsize=4)
+def _last_read(store: Any) -> dict[str, int]:
+    """The version in force when this environment last read it, per store (a box the reads fill)."""
+    return {}
 
 
 def refused_line_problems(ports: Ports, body: Any, already: set[str]) -> list[dict[str, str]]:
@@ -159,11 +177,26 @@ def _idempotency_store(settings: Settings) -> DynamoDBPersistenceLayer:
 
 
 def _submit(ports: Ports, buyer: Buyer, request: OrderRequest) -> OrderView:
-    """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start."""
-    ref, now = _reference_in_force(ports), datetime.now(UTC)
+    """Store the order with a start-pending marker, then start its pipeline; the sweeper retries a failed start.
+
+    The order is first accepted on the reference version this environment read last, and the transaction that
+    stores it checks that version is still in force: one DynamoDB read fewer per order than reading the version
+    first. If an import switched versions since, nothing was stored, and the order is accepted again on the
+    data in force; so is an order refused on the version read last (a refusal is only said on today's catalog).
+    """
+    if (last_read := _reference_as_last_read(ports)) is not None:
+        with contextlib.suppress(ReferenceChanged, OrderRejected):
+            return _accept_and_start(ports, buyer, request, *last_read)
+    return _accept_and_start(ports, buyer, request, _reference_in_force(ports), None)
+
+
+def _accept_and_start(
+    ports: Ports, buyer: Buyer, request: OrderRequest, ref: ReferenceData, version_to_check: int | None
+) -> OrderView:
+    now = datetime.now(UTC)
     order = accept_order(request, buyer, ref, now)
     order = commit_ship_date(order, _earliest_ship_date(ports, order, ref, now.date()))
-    ports.orders.create_order(order)
+    ports.orders.create_order(order, reference_in_force=version_to_check)
     logger.append_keys(order_id=order.order_id)
     if not start_pipeline(ports, order):
         order = order.model_copy(update={"status": OrderStatus.START_PENDING})

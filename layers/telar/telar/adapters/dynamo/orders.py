@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
 
 from telar.adapters.dynamo import keys
 from telar.adapters.dynamo.table import KEY_ATTRIBUTES, NEW, TableStore, conditional, item, model
-from telar.errors import ConditionFailed
+from telar.errors import ConditionFailed, ReferenceChanged
 from telar.models import ENDED, Order, TimelineEntry
 
 
@@ -31,18 +32,40 @@ def _start_key(cursor: str, gsi1pk: str) -> dict[str, str]:
 
 
 class DynamoOrders(TableStore):
-    def create_order(self, order: Order) -> None:
-        """Store a new order and its start-pending marker together: an order is never stored unstarted and lost."""
+    def create_order(self, order: Order, reference_in_force: int | None = None) -> None:
+        """Store a new order and its start-pending marker together: an order is never stored unstarted and lost.
+
+        With ``reference_in_force``, only while that reference version is in force (checked in the same
+        transaction, instead of a read before it); raises ReferenceChanged, writing nothing, if another is.
+        """
         stored = item(
             order, keys.order(order.order_id), keys.order_index(order.buyer_id, order.created_at, order.order_id)
         )
         marker = {**keys.start_pending(order.created_at, order.order_id), "order_id": order.order_id}
-        self._transact(
-            [
-                {"Put": {"TableName": self.table.name, "Item": stored, "ConditionExpression": NEW}},
-                {"Put": {"TableName": self.table.name, "Item": marker}},
-            ]
-        )
+        writes: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table.name, "Item": stored, "ConditionExpression": NEW}},
+            {"Put": {"TableName": self.table.name, "Item": marker}},
+        ]
+        if reference_in_force is not None:
+            writes.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table.name,
+                        "Key": keys.reference_in_force(),
+                        "ConditionExpression": "version = :in_force",
+                        "ExpressionAttributeValues": {":in_force": reference_in_force},
+                    }
+                }
+            )
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=writes)
+        except ClientError as e:
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if reference_in_force is not None and reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise ReferenceChanged(f"reference version {reference_in_force} is no longer in force") from e
+            if e.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                raise ConditionFailed(str(e)) from e
+            raise
 
     def clear_start_pending(self, order: Order) -> None:
         """The pipeline has started: the sweeper may forget the order."""
