@@ -29,6 +29,7 @@ from local.dynamodb import journal_transactions
 from local.keepalive import KeepAlive, close_connections
 from local.lambdas import FunctionNotFound, InvalidRequestContent, LambdaRuntime
 from local.moto_overheads import trim_moto_overheads
+from local.s3_limits import s3_metadata_limit
 from local.stack import FunctionSpec
 from local.stepfunctions import abort_on_stop
 
@@ -68,7 +69,13 @@ class MotoEndpoint:
         sfn_config["execute_state_machine"] = True
         # moto's state is per process: start from a clean slate, as a fresh AWS account would.
         BackendDict.reset()
-        self._undo = [_s3_events_name_their_version(), journal_transactions(), abort_on_stop(), trim_moto_overheads()]
+        self._undo = [
+            _s3_events_name_their_version(),
+            s3_metadata_limit(),
+            journal_transactions(),
+            abort_on_stop(),
+            trim_moto_overheads(),
+        ]
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wsgi: Any = self._server._server  # werkzeug reads .app on every request

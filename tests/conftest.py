@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from local.cloud import forget_process_caches
 from local.dynamodb import journal_transactions
+from local.s3_limits import s3_metadata_limit
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
@@ -82,6 +83,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     forget_process_caches()  # clients cached by an earlier test belong to its moto
     undo_journal = journal_transactions()  # TransactWriteItems as the local cloud runs it
+    undo_metadata_limit = s3_metadata_limit()  # S3's 2 KB of user metadata, which moto does not check
     with mock_aws():
         props = load_template()["Resources"]["TelarTable"]["Properties"]
         boto3.client("dynamodb").create_table(TableName="telar-test", **{k: props[k] for k in TABLE_PROPERTIES})
@@ -104,5 +106,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             webhook_secrets=WebhookSecrets(settings.webhook_secrets_path),
         )
     undo_journal()
+    undo_metadata_limit()
     forget_process_caches()
     os.environ.pop("AWS_ENDPOINT_URL", None)

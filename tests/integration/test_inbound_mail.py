@@ -88,6 +88,8 @@ def _receive(ports: Ports, sender: str, sheets: dict[str, bytes], name: str = "m
     message["From"], message["To"] = sender, INBOUND
     message["Subject"] = headers.pop("Subject", "Re: Telar: new work")
     message["Message-ID"] = f"<{name}@example.org>"
+    if "References" in headers:
+        message["References"] = headers.pop("References")
     message.set_content("the sheets\n")
     for filename, data in sheets.items():
         message.add_attachment(data, maintype=XLSX[0], subtype=XLSX[1], filename=filename)
@@ -148,6 +150,25 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     assert f"mine.xlsx: {say(messages.RECEIVED())}." in text
     assert f"old.ods: {say('not taken: %(reason)s.', reason=messages.NOT_XLSX_SAVE_AS())}" in text
     assert "belongs to a group you do not manage" not in text and "received;" not in text
+
+
+def test_a_long_thai_subject_and_a_long_thread_still_fit_the_sheet_s_metadata_and_are_answered(
+    ports: Ports, waiting: list[str]
+) -> None:
+    # Given a manager's reply deep in a thread: ten long message-ids (a list server's, with "=" and "+", which
+    # escaped to three characters each) and a Thai subject of 120 letters (nine each): over S3's 2 KB of metadata
+    # as they were escaped before, which S3 refuses (and the moto fixture now does too)
+    manager = _manager(ports, waiting[0])
+    references = " ".join(f"<{i}{'ab=+' * 45}@lists.example.org>" for i in range(10))
+    subject = "Re: " + "งานใหม่สำหรับกลุ่มเชียงใหม่ " * 5
+    key = _receive(ports, manager, {"qc.xlsx": _filled(ports, waiting[0])}, Subject=subject, References=references)
+    # When the stage reads it, Then the sheet is put with its thread, and its stage answers in that thread
+    assert handle_inbound_mail(ports, key, None) == "read"
+    [put] = _keys(ports, "qc/mail/")
+    assert accept_qc_upload(ports, put, None) == "accepted"
+    receipt = _sent()[-1]
+    assert receipt["To"] == manager and receipt["In-Reply-To"] == "<m1@example.org>"
+    assert str(receipt["Subject"]).startswith("Re: งานใหม่สำหรับกลุ่มเชียงใหม่")
 
 
 def test_a_mailed_sheet_too_damaged_to_name_its_assignment_is_answered_to_her_alone_in_her_language(

@@ -121,3 +121,14 @@ def test_one_connection_carries_many_requests_and_is_closed_when_the_endpoint_st
     # And once the endpoint stops, the connection is closed: the client sees the server gone
     with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
         _request(connection, "DynamoDB_20120810.Scan", b'{"TableName": "t"}')
+
+
+def test_s3_refuses_more_than_two_kilobytes_of_user_metadata_as_aws_does(endpoint: str) -> None:
+    # moto stores any amount; S3 answers 400 MetadataTooLarge over 2 KB (keys and values, UTF-8 bytes)
+    s3 = unretried_client("s3", endpoint)
+    s3.create_bucket(Bucket="uploads")
+    s3.put_object(Bucket="uploads", Key="fits", Body=b"x", Metadata={"note": "x" * 2044})
+    with pytest.raises(s3.exceptions.ClientError) as refused:
+        s3.put_object(Bucket="uploads", Key="too-much", Body=b"x", Metadata={"note": "x" * 2045})  # 2,049 bytes
+    assert refused.value.response["Error"]["Code"] == "MetadataTooLarge"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from local.s3_limits import user_metadata_bytes
 from telar import inbound
 from telar.inbound import (
     MAX_ATTACHMENT_BYTES,
@@ -337,3 +338,28 @@ def test_mangled_mail_never_raises() -> None:
             assert thread_from_metadata(thread_metadata(thread)) is not None
         body = read_body(bytes(raw))
         assert all(a.filename.isprintable() for a in body.attachments)
+
+
+def test_the_thread_fits_in_s3_s_two_kilobytes_of_metadata_keeping_whom_and_what_to_answer() -> None:
+    # Given the longest thread a message can bring: a 254-character address, 250-character message-ids full of
+    # characters that escape, and a Thai subject (9 characters a letter once escaped)
+    longest = MailThread(
+        recipient=f"{'a' * 64}@{'b' * 185}.org",
+        message_id="<" + "%" * 248 + ">",
+        references=tuple(f"<{i}{'%' * 246}>" for i in range(10)),
+        subject="ตอบกลับ " * 40,
+    )
+    metadata = thread_metadata(longest)
+    # Then S3 would take it (it refuses over 2 KB, keys and values), and the reply still reaches her, threaded
+    assert user_metadata_bytes({f"x-amz-meta-{k}": v for k, v in metadata.items()}) <= 2048
+    back = thread_from_metadata(metadata)
+    assert back is not None and (back.recipient, back.message_id) == (longest.recipient, longest.message_id)
+    assert back.subject and longest.subject.startswith(back.subject)
+    # And an everyday thread (Gmail's ids, a Thai subject) comes back whole
+    everyday = MailThread(
+        recipient="somchai@example.org",
+        message_id="<CAB+x=1@mail.gmail.com>",
+        references=tuple(f"<CAB{i}{'x' * 40}@mail.gmail.com>" for i in range(4)),
+        subject="Re: งานใหม่สำหรับกลุ่มเชียงใหม่ 100%",
+    )
+    assert thread_from_metadata(thread_metadata(everyday)) == everyday

@@ -324,6 +324,10 @@ def _attachment(part: EmailMessage, index: int, filename: str) -> Attached:
 
 # -- the thread, carried to the upload pipeline in S3 metadata (US-ASCII, 2 KB in all) ----------------------
 
+# S3 refuses an object whose user metadata (keys and values, in bytes) is over 2 KB; this leaves room to spare.
+MAX_THREAD_METADATA_BYTES: Final = 1_800
+_AS_IS = "".join(chr(c) for c in range(33, 127) if chr(c) != "%")  # printable ASCII stays as it is; "%" escapes
+
 _META_FROM = "telar-mail-from"
 _META_ID = "telar-mail-message-id"
 _META_REFS = "telar-mail-references"
@@ -331,19 +335,44 @@ _META_SUBJECT = "telar-mail-subject"
 
 
 def thread_metadata(thread: MailThread) -> dict[str, str]:
-    """S3 user metadata naming the sender and the message a sheet came in, for the reply that answers it."""
-    meta = {_META_FROM: quote(thread.recipient), _META_SUBJECT: quote(one_line(thread.subject, 120))}
+    """S3 user metadata naming the sender and the message a sheet came in, for the reply that answers it.
+
+    At most MAX_THREAD_METADATA_BYTES: the sender and the message answered always fit (an address and a
+    message-id are at most ~250 characters each); then the newest of its references that fit, then its subject,
+    cut to fit (a Thai subject takes 9 characters a letter once escaped).
+    """
+    meta = {_META_FROM: _escaped(thread.recipient)}
     if thread.message_id:
-        meta[_META_ID] = quote(thread.message_id)
-    if thread.references:
-        meta[_META_REFS] = quote(" ".join(thread.references[-4:]))
+        meta[_META_ID] = _escaped(thread.message_id)
+    subject_key = len(_META_SUBJECT)
+    references: list[str] = []
+    for reference in reversed(thread.references[-4:]):
+        with_it = {**meta, _META_REFS: _escaped(" ".join([reference, *references]))}
+        if _metadata_bytes(with_it) + subject_key > MAX_THREAD_METADATA_BYTES:
+            break
+        references.insert(0, reference)
+    if references:
+        meta[_META_REFS] = _escaped(" ".join(references))
+    room = MAX_THREAD_METADATA_BYTES - _metadata_bytes(meta) - subject_key
+    subject = one_line(thread.subject, 120)
+    while len(_escaped(subject)) > room:
+        subject = subject[:-1]
+    meta[_META_SUBJECT] = _escaped(subject)
     return meta
+
+
+def _escaped(text: str) -> str:
+    return quote(text, safe=_AS_IS)
+
+
+def _metadata_bytes(meta: dict[str, str]) -> int:
+    return sum(len(key) + len(value) for key, value in meta.items())  # all ASCII
 
 
 def thread_from_metadata(metadata: dict[str, str]) -> MailThread | None:
     """The thread an upload came in by e-mail, or None for an upload made any other way."""
     sender = unquote(metadata.get(_META_FROM, ""))
-    if not sender or one_line(sender) != sender or "@" not in sender:
+    if not sender or one_line(sender, 254) != sender or "@" not in sender:
         return None
     message_id = next(iter(_ids(unquote(metadata.get(_META_ID, "")))), None)
     return MailThread(
