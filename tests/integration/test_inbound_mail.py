@@ -152,6 +152,29 @@ def test_a_sheet_of_a_group_she_does_not_manage_is_refused_with_a_reply(ports: P
     assert "belongs to a group you do not manage" not in text and "received;" not in text
 
 
+def test_outlook_s_winmail_dat_is_answered_with_how_to_send_the_sheet_in_her_language(
+    ports: Ports, waiting: list[str]
+) -> None:
+    # Given a manager's reply from Outlook in rich text: her sheet is packed inside winmail.dat
+    manager = _manager(ports, waiting[0])
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = manager, INBOUND, "Re: Telar: new work"
+    message["Message-ID"] = "<m1@example.org>"
+    message.set_content("the sheet\n")
+    message.add_attachment(b"\x78\x9f\x3e\x22tnef", maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    key = ports.uploads.put("inbound/m1", SES + message.as_bytes(), "message/rfc822").key
+    # When the stage reads it
+    assert handle_inbound_mail(ports, key, None) == "read"
+    # Then nothing is put, and she is told, in her language and her thread, how to send it so it can be read
+    assert _keys(ports, "qc/mail/") == []
+    reply = _sent()[-1]
+    assert reply["To"] == manager and reply["In-Reply-To"] == "<m1@example.org>"
+    text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    say = _in_her_language(ports, waiting[0])
+    assert f"winmail.dat: {say('not taken: %(reason)s.', reason=messages.WINMAIL_DAT())}" in text
+    assert "Outlook" in text and say(messages.WINMAIL_DAT()) != str(messages.WINMAIL_DAT())
+
+
 def test_a_long_thai_subject_and_a_long_thread_still_fit_the_sheet_s_metadata_and_are_answered(
     ports: Ports, waiting: list[str]
 ) -> None:

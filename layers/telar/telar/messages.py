@@ -143,6 +143,10 @@ UNDECODABLE_ATTACHMENT = Message("it could not be decoded")
 ATTACHMENT_TOO_LARGE = Message("it is larger than %(mb)s MB")
 MESSAGE_TOO_LARGE = Message("it is %(mb)s MB; Telar reads e-mails of at most %(limit)s MB")
 NOT_XLSX = Message("it is not an .xlsx spreadsheet")
+WINMAIL_DAT = Message(
+    "Outlook packed the attachments into winmail.dat, which Telar cannot open: send the e-mail again in HTML or "
+    "plain text format (Format Text in Outlook), with the .xlsx attached"
+)
 NOT_XLSX_SAVE_AS = Message("it is not an .xlsx spreadsheet: save it as an Excel workbook (.xlsx) and send it again")
 NO_SHEET_FROM_YOU = Message("no sheet Telar reads from you")
 ONLY_MANAGERS = Message("only production managers send QC sheets")

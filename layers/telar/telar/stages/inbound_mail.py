@@ -131,6 +131,8 @@ def handle_inbound_mail(ports: Ports, key: str, version_id: str | None) -> str:
 def _take(ports: Ports, key: str, sender: Sender, envelope: Envelope, thread: MailThread, a: Attached) -> Outcome:
     if a.problem or a.content is None:
         return Outcome(a.filename, False, a.problem or messages.UNREADABLE_ATTACHMENT())
+    if a.filename.lower() == "winmail.dat":  # Outlook's rich text: her sheet is inside, where no one can read it
+        return Outcome(a.filename, False, messages.WINMAIL_DAT())
     if not a.is_spreadsheet:
         other_sheet = a.filename.lower().endswith(_OTHER_SPREADSHEETS)
         reason = messages.NOT_XLSX_SAVE_AS() if other_sheet else messages.NOT_XLSX()
