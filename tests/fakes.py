@@ -257,8 +257,8 @@ class _Version:
 
 
 class MemoryReference:
-    def __init__(self, table: MemoryTable | None = None) -> None:
-        self._table = table or MemoryTable()
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
         self._versions: dict[int, _Version] = {}
         self._applied: dict[str, int] = {}
 

@@ -58,13 +58,12 @@ class DynamoOrders(TableStore):
                 }
             )
         try:
-            self.table.meta.client.transact_write_items(TransactItems=writes)
-        except ClientError as e:
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reference_in_force is not None and reasons[2:3] == ["ConditionalCheckFailed"]:
-                raise ReferenceChanged(f"reference version {reference_in_force} is no longer in force") from e
-            if e.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-                raise ConditionFailed(str(e)) from e
+            self._transact(writes)
+        except ConditionFailed as failed:
+            cause = failed.__cause__
+            reasons = cause.response.get("CancellationReasons", []) if isinstance(cause, ClientError) else []
+            if reference_in_force is not None and [r.get("Code") for r in reasons[2:3]] == ["ConditionalCheckFailed"]:
+                raise ReferenceChanged(f"reference version {reference_in_force} is no longer in force") from cause
             raise
 
     def clear_start_pending(self, order: Order) -> None:
