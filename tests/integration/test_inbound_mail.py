@@ -83,18 +83,30 @@ def _filled(ports: Ports, assignment_id: str) -> bytes:
     )
 
 
-def _receive(ports: Ports, sender: str, sheets: dict[str, bytes], name: str = "m1", **headers: Any) -> str:
+def _message(sender: str, name: str = "m1", **headers: str) -> EmailMessage:
+    """A reply to Telar's e-mail, without attachments; ``headers`` (Subject, References...) as given."""
     message = EmailMessage()
     message["From"], message["To"] = sender, INBOUND
     message["Subject"] = headers.pop("Subject", "Re: Telar: new work")
     message["Message-ID"] = f"<{name}@example.org>"
-    if "References" in headers:
-        message["References"] = headers.pop("References")
+    for header, value in headers.items():
+        message[header] = value
     message.set_content("the sheets\n")
+    return message
+
+
+def _stored(ports: Ports, message: EmailMessage, name: str = "m1", padding: bytes = b"") -> str:
+    """The message as SES receiving stores it under inbound/ (its verdicts on top)."""
+    return ports.uploads.put(f"inbound/{name}", SES + message.as_bytes() + padding, "message/rfc822").key
+
+
+def _receive(
+    ports: Ports, sender: str, sheets: dict[str, bytes], name: str = "m1", padding: bytes = b"", **headers: str
+) -> str:
+    message = _message(sender, name, **headers)
     for filename, data in sheets.items():
         message.add_attachment(data, maintype=XLSX[0], subtype=XLSX[1], filename=filename)
-    raw = SES + message.as_bytes() + headers.pop("padding", b"")
-    return ports.uploads.put(f"inbound/{name}", raw, "message/rfc822").key
+    return _stored(ports, message, name, padding)
 
 
 def _keys(ports: Ports, prefix: str) -> list[str]:
@@ -157,12 +169,9 @@ def test_outlook_s_winmail_dat_is_answered_with_how_to_send_the_sheet_in_her_lan
 ) -> None:
     # Given a manager's reply from Outlook in rich text: her sheet is packed inside winmail.dat
     manager = _manager(ports, waiting[0])
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = manager, INBOUND, "Re: Telar: new work"
-    message["Message-ID"] = "<m1@example.org>"
-    message.set_content("the sheet\n")
+    message = _message(manager)
     message.add_attachment(b"\x78\x9f\x3e\x22tnef", maintype="application", subtype="ms-tnef", filename="winmail.dat")
-    key = ports.uploads.put("inbound/m1", SES + message.as_bytes(), "message/rfc822").key
+    key = _stored(ports, message)
     # When the stage reads it
     assert handle_inbound_mail(ports, key, None) == "read"
     # Then nothing is put, and she is told, in her language and her thread, how to send it so it can be read
