@@ -19,7 +19,14 @@ from pydantic import BaseModel
 import telar
 from tests.conftest import ROOT
 
-HEAVY = ("openpyxl", "jinja2", "PIL", "joserfc", "aws_lambda_powertools.event_handler.openapi.models")
+HEAVY = (
+    "openpyxl",
+    "jinja2",
+    "PIL",
+    "joserfc",
+    "aws_lambda_powertools.event_handler.openapi.models",
+    "aws_lambda_powertools.utilities.batch",  # asyncio and every event class; SQS functions use telar.adapters.sqs_batch
+)
 # What a function may import at init, beyond the rest of the layer; the others are imported where they are used.
 # jinja2 is at no function's init: telar.rendering builds its one Environment on the first render.
 WORKBOOK = {"openpyxl", "PIL"}  # openpyxl imports PIL itself
@@ -49,7 +56,8 @@ import gc, json, sys
 import app
 print(json.dumps({
     "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
-                    or m.startswith("aws_lambda_powertools.event_handler.openapi.models")),
+                    or m.startswith(("aws_lambda_powertools.event_handler.openapi.models",
+                                     "aws_lambda_powertools.utilities.batch"))),
     "gc": [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()[2]["collections"]],
 }))
 """

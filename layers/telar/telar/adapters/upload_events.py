@@ -1,8 +1,8 @@
 """S3 -> SQS -> Lambda: the uploads each message names, handed to a stage; each message succeeds or fails on its own.
 
-A message whose stage raised is reported in ``batchItemFailures`` (powertools' partial batch response), so SQS
-delivers it again after the visibility timeout and, after the queue's ``maxReceiveCount``, parks it in the DLQ;
-the rest of the batch is deleted.
+A message whose stage raised is reported in ``batchItemFailures`` (telar.adapters.sqs_batch), so SQS delivers it
+again after the visibility timeout and, after the queue's ``maxReceiveCount``, parks it in the DLQ; the rest of the
+batch is deleted.
 """
 
 import json
@@ -10,11 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from telar.adapters.sqs_batch import PartialItemFailureResponse, SqsMessage, process_messages
 from telar.observability import logger
 from telar.ports import Ports, default_ports
 
@@ -31,13 +27,10 @@ def s3_records(event_body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 Accept = Callable[[Ports, str, str | None], str]  # (ports, key, version id) -> what happened to the upload
 
 
-def handle_uploads(
-    event: dict[str, Any], context: LambdaContext, accept: Accept, what: str
-) -> PartialItemFailureResponse:
-    def handle_message(record: SQSRecord) -> None:
-        for _bucket, key, version_id in s3_records(json.loads(record.body)):
+def handle_uploads(event: dict[str, Any], accept: Accept, what: str) -> PartialItemFailureResponse:
+    def handle_message(message: SqsMessage) -> None:
+        for _bucket, key, version_id in s3_records(json.loads(message.body)):
             outcome = accept(default_ports(), key, version_id)
             logger.info(f"{what} handled", key=key, version_id=version_id, outcome=outcome)
 
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handle_message, processor=processor, context=context)
+    return process_messages(event, handle_message)
