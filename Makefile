@@ -11,7 +11,7 @@ BUILT := $(BUILD)/.built
 
 .PHONY: build demo serve test lint asl texts unit integration e2e bench iam-unused mutants clean
 
-$(STAMP): requirements-dev.txt layers/telar/requirements.txt
+$(STAMP): requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -21,7 +21,7 @@ $(STAMP): requirements-dev.txt layers/telar/requirements.txt
 # import from, locally as on Lambda (local/build.py). Nothing from the dev venv reaches a handler.
 build: $(BUILT)  ## install the layers' requirements into out/build (no dev packages), as sam build does
 
-$(BUILT): $(STAMP) template.yaml layers/telar/requirements.txt $(wildcard functions/*/requirements.txt) local/build.py
+$(BUILT): $(STAMP) template.yaml $(wildcard layers/*/requirements.txt) $(wildcard functions/*/requirements.txt) local/build.py
 	$(PY) -m local.build
 	touch $(BUILT)
 

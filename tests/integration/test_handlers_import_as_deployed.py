@@ -4,6 +4,9 @@ Why: the development venv holds moto, pytest and their dependencies; a handler i
 accident (aws_xray_sdk came in with moto) passes every in-process test and fails on Lambda at init.
 """
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,31 @@ def test_the_handler_imports_in_a_fresh_interpreter_from_the_deployed_path_alone
     result = import_handler(function.handler, function.python_path, function.code_dir)
     # Then the import succeeds
     assert result.returncode == 0, result.stderr
+
+
+PHOTO_RESIZING = """
+import importlib, importlib.util, json, sys
+sys.path[:0] = sys.argv[2:]
+module, _, name = sys.argv[1].rpartition(".")
+getattr(importlib.import_module(module), name)
+print(json.dumps({"resizes": "telar.photos" in sys.modules, "has_pillow": importlib.util.find_spec("PIL") is not None}))
+"""
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.logical_id)
+def test_pillow_is_on_the_path_of_exactly_the_functions_that_resize_photos(function: DeployedFunction) -> None:
+    # Given a function as it deploys; When its handler is imported (telar.photos loads Pillow only to resize)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", PHOTO_RESIZING, function.handler, *map(str, function.python_path)],
+        cwd=function.code_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    # Then a function that can resize a photo finds Pillow (the PhotosLayer), and no other carries it: openpyxl
+    # imports Pillow whenever it can, at a cost to every workbook function's cold start
+    assert found["has_pillow"] == found["resizes"]
 
 
 def test_a_package_only_the_dev_venv_has_does_not_import(tmp_path: Path) -> None:
