@@ -25,7 +25,8 @@ HEAVY = (
     "PIL",
     "joserfc",
     "aws_lambda_powertools.event_handler.openapi.models",
-    "aws_lambda_powertools.utilities.batch",  # asyncio and every event class; SQS functions use telar.adapters.sqs_batch
+    "aws_lambda_powertools.utilities.batch",  # asyncio, every event class: SQS functions use telar.adapters.sqs_batch
+    "telar.inbound",  # received MIME, read by the inbound mail function alone (replies need only telar.mail_thread)
 )
 # What a function may import at init, beyond the rest of the layer; the others are imported where they are used.
 # jinja2 is at no function's init: telar.rendering builds its one Environment on the first render.
@@ -37,7 +38,7 @@ LOADED_AT_INIT = {
     "intake_api": set(),  # the OpenAPI models only for /openapi.json and /docs; mail only for a cancel
     "start_sweeper": set(),
     "qc_reminders": set(),  # a sweep with nothing overdue writes no mail
-    "inbound_mail": set(),  # a sheet taken is answered by its stage, not here
+    "inbound_mail": {"telar.inbound"},  # a sheet taken is answered by its stage, not here
     "qc_upload": set(),  # read by calamine; a duplicate delivery writes no mail, a refusal annotates with openpyxl
     "reference_upload": WORKBOOK,  # each import answers with the exported workbook, a refusal with an annotated one
     "split_work": set(),  # papers only for a plan made now: a retry whose papers exist, or a lost race, writes none
@@ -57,7 +58,7 @@ import app
 print(json.dumps({
     "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
                     or m.startswith(("aws_lambda_powertools.event_handler.openapi.models",
-                                     "aws_lambda_powertools.utilities.batch"))),
+                                     "aws_lambda_powertools.utilities.batch", "telar.inbound"))),
     "gc": [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()[2]["collections"]],
 }))
 """

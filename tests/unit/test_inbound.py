@@ -13,12 +13,10 @@ from telar.inbound import (
     MAX_PARTS,
     MAX_SPREADSHEETS,
     XLSX_TYPE,
-    MailThread,
     read_body,
     read_envelope,
-    thread_from_metadata,
-    thread_metadata,
 )
+from telar.mail_thread import MailThread, thread_from_metadata, thread_metadata
 from telar.sheets.reading import MAX_UPLOAD_BYTES
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -19,7 +19,7 @@ from local import texts
 from telar import messages
 from telar.adapters.mail import XLSX, Attachment, Mailer, OutgoingMail, raw
 from telar.errors import SheetProblem
-from telar.inbound import MailThread
+from telar.mail_thread import MailThread
 from telar.models import Buyer, GroupPayroll, PayPeriod, QcSheet
 from telar.payroll import pay_statement
 from telar.rendering import MAIL_TEXTS, TEMPLATES, _load_mail_texts, environment, render_mail

@@ -12,16 +12,15 @@ any payload is decoded, and an attachment's encoded length is checked before it 
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from email import policy
 from email.errors import HeaderDefect
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from typing import Any, Final, cast
-from urllib.parse import quote, unquote
 
 from telar import messages
+from telar.mail_thread import MailThread, message_ids, one_line
 from telar.messages import Text
 
 MAX_MESSAGE_BYTES: Final = 20_000_000  # raw, base64 included: ~15 MB of attachments; SES accepts up to 40 MB
@@ -37,7 +36,6 @@ XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 # a boundary line that is not a closing one ("--b--"), or a message/* part's header
 _PART_OPENER = re.compile(rb"^(?:--(?![^\r\n]*--[ \t]*\r?$)|content-type:[ \t]*message/)", re.IGNORECASE | re.MULTILINE)
-_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without < > or spaces: nothing to inject
 _AUTOMATIC_LOCAL_PARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"}
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
 _AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
@@ -65,21 +63,6 @@ class Verdicts:
         if self.dmarc == "fail":
             return "DMARC failed: SPF and DKIM do not vouch for the sender's domain, which publishes a policy"
         return None
-
-
-@dataclass(frozen=True)
-class MailThread:
-    """What a reply needs to land in the sender's conversation: whom, and the headers that thread it."""
-
-    recipient: str
-    message_id: str | None  # the message answered: In-Reply-To
-    references: tuple[str, ...]  # its References, then its Message-ID
-    subject: str  # the message's subject; the reply's is "Re: " + this
-
-    @property
-    def reply_subject(self) -> str:
-        flat = one_line(self.subject)
-        return flat if flat.lower().startswith("re:") else f"Re: {flat}".strip()
 
 
 @dataclass(frozen=True)
@@ -120,12 +103,6 @@ class Body:
 
     attachments: tuple[Attached, ...]
     problem: Text | None = None
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """User text made safe for one header line: controls and line breaks become spaces, runs of spaces one."""
-    flat = "".join(" " if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} else ch for ch in text)
-    return " ".join(flat.split())[:limit]
 
 
 # Python's e-mail package parses a header when it is read, and a hostile one can make it raise nearly anything
@@ -209,10 +186,6 @@ def _automatic(message: EmailMessage, sender: str | None, own: set[str]) -> str 
     return "a delivery or feedback report" if report else None
 
 
-def _ids(text: str | None) -> tuple[str, ...]:
-    return tuple(_MESSAGE_ID.findall(text or ""))
-
-
 def read_envelope(head: bytes, own_addresses: set[str]) -> Envelope:
     """The headers of a received message (``head`` may be the whole message or only its first bytes).
 
@@ -223,9 +196,9 @@ def read_envelope(head: bytes, own_addresses: set[str]) -> Envelope:
     except Exception:  # see _first. Read as plain text: SES's verdicts still count, and no sender can be read
         message = cast(EmailMessage, BytesHeaderParser(policy=policy.compat32).parsebytes(head))
     sender = _sender(message)
-    message_id = next(iter(_ids(_first(message, "Message-ID"))), None)
+    message_id = next(iter(message_ids(_first(message, "Message-ID"))), None)
     subject = one_line(_first(message, "Subject") or "")
-    references = (*_ids(_first(message, "References")), *_ids(_first(message, "In-Reply-To")))
+    references = (*message_ids(_first(message, "References")), *message_ids(_first(message, "In-Reply-To")))
     return Envelope(
         sender=sender,
         message_id=message_id,
@@ -320,64 +293,3 @@ def _attachment(part: EmailMessage, index: int, filename: str) -> Attached:
     if len(content) > MAX_ATTACHMENT_BYTES:
         return Attached(index, filename, None, too_large)
     return Attached(index, filename, content)
-
-
-# -- the thread, carried to the upload pipeline in S3 metadata (US-ASCII, 2 KB in all) ----------------------
-
-# S3 refuses an object whose user metadata (keys and values, in bytes) is over 2 KB; this leaves room to spare.
-MAX_THREAD_METADATA_BYTES: Final = 1_800
-_AS_IS = "".join(chr(c) for c in range(33, 127) if chr(c) != "%")  # printable ASCII stays as it is; "%" escapes
-
-_META_FROM = "telar-mail-from"
-_META_ID = "telar-mail-message-id"
-_META_REFS = "telar-mail-references"
-_META_SUBJECT = "telar-mail-subject"
-
-
-def thread_metadata(thread: MailThread) -> dict[str, str]:
-    """S3 user metadata naming the sender and the message a sheet came in, for the reply that answers it.
-
-    At most MAX_THREAD_METADATA_BYTES: the sender and the message answered always fit (an address and a
-    message-id are at most ~250 characters each); then the newest of its references that fit, then its subject,
-    cut to fit (a Thai subject takes 9 characters a letter once escaped).
-    """
-    meta = {_META_FROM: _escaped(thread.recipient)}
-    if thread.message_id:
-        meta[_META_ID] = _escaped(thread.message_id)
-    subject_key = len(_META_SUBJECT)
-    references: list[str] = []
-    for reference in reversed(thread.references[-4:]):
-        with_it = {**meta, _META_REFS: _escaped(" ".join([reference, *references]))}
-        if _metadata_bytes(with_it) + subject_key > MAX_THREAD_METADATA_BYTES:
-            break
-        references.insert(0, reference)
-    if references:
-        meta[_META_REFS] = _escaped(" ".join(references))
-    room = MAX_THREAD_METADATA_BYTES - _metadata_bytes(meta) - subject_key
-    subject = one_line(thread.subject, 120)
-    while len(_escaped(subject)) > room:
-        subject = subject[:-1]
-    meta[_META_SUBJECT] = _escaped(subject)
-    return meta
-
-
-def _escaped(text: str) -> str:
-    return quote(text, safe=_AS_IS)
-
-
-def _metadata_bytes(meta: dict[str, str]) -> int:
-    return sum(len(key) + len(value) for key, value in meta.items())  # all ASCII
-
-
-def thread_from_metadata(metadata: dict[str, str]) -> MailThread | None:
-    """The thread an upload came in by e-mail, or None for an upload made any other way."""
-    sender = unquote(metadata.get(_META_FROM, ""))
-    if not sender or one_line(sender, 254) != sender or "@" not in sender:
-        return None
-    message_id = next(iter(_ids(unquote(metadata.get(_META_ID, "")))), None)
-    return MailThread(
-        recipient=sender,
-        message_id=message_id,
-        references=_ids(unquote(metadata.get(_META_REFS, ""))),
-        subject=one_line(unquote(metadata.get(_META_SUBJECT, ""))),
-    )

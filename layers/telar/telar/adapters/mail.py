@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from telar.adapters.aws import client
-from telar.inbound import MailThread
+from telar.mail_thread import MailThread
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from telar import messages
 from telar.artifacts import attendance_report_stem, console_attendance_group, upload_name
 from telar.attendance import attendance_earnings, recorded_from, validate_attendance
 from telar.errors import SheetInvalid
-from telar.inbound import MailThread, thread_from_metadata
+from telar.mail_thread import MailThread, thread_from_metadata
 from telar.models import EarningLine, Group
 from telar.models.attendance import Attendance, attendance_order_id
 from telar.observability import logger

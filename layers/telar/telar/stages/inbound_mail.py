@@ -32,11 +32,10 @@ from telar.inbound import (
     MAX_MESSAGE_BYTES,
     Attached,
     Envelope,
-    MailThread,
     read_body,
     read_envelope,
-    thread_metadata,
 )
+from telar.mail_thread import MailThread, thread_metadata
 from telar.messages import Text
 from telar.models import Group, ReferenceData
 from telar.observability import logger

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from telar.adapters.mail import XLSX, Attachment, OutgoingMail
 from telar.artifacts import upload_name
 from telar.errors import SheetInvalid, SheetProblem
-from telar.inbound import MailThread
+from telar.mail_thread import MailThread
 from telar.messages import english
 from telar.models import Group
 from telar.ports import Ports

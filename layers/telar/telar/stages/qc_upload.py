@@ -6,7 +6,7 @@ from telar import messages
 from telar.artifacts import qc_report_stem, upload_name
 from telar.capacity import CapacityLedger, release_bookings
 from telar.errors import QcNotYetAwaited, SheetInvalid
-from telar.inbound import MailThread, thread_from_metadata
+from telar.mail_thread import MailThread, thread_from_metadata
 from telar.models import ENDED, Assignment, AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports

@@ -22,7 +22,7 @@ from telar.artifacts import (
 )
 from telar.auth import hash_api_key, new_api_key, new_webhook_secret
 from telar.errors import SheetInvalid
-from telar.inbound import MailThread, thread_from_metadata
+from telar.mail_thread import MailThread, thread_from_metadata
 from telar.models import Buyer, ReferenceBook
 from telar.observability import logger
 from telar.ports import Ports
