@@ -8,15 +8,18 @@ being found in the development venv.
 What it builds, under ``out/build/``, from template.yaml (no second list):
 
 - ``<LayerLogicalId>/python``: each ``AWS::Serverless::LayerVersion`` whose ``Metadata.BuildMethod`` is a
-  Python runtime gets ``pip install -r <ContentUri>/requirements.txt --target`` into a clean folder (no dev
-  packages). The layer's own code stays in its ContentUri: sam build copies it unchanged, so edits there need
-  no rebuild. Functions whose CodeUri has a requirements.txt with requirements get the same under
+  Python runtime or ``makefile`` (its Makefile installs its requirements.txt for Lambda's platform and compiles
+  them) gets ``pip install -r <ContentUri>/requirements.txt --target`` into a clean folder (no dev
+  packages). The layer's own code stays in its ContentUri: sam build copies it, so edits there need no
+  rebuild. Functions whose CodeUri has a requirements.txt with requirements get the same under
   ``<FunctionLogicalId>/``.
 - ``runtime/``: boto3 (with botocore, s3transfer...), standing in for the packages of Lambda's Python runtime.
 
 Each target records the hash of what it was built from; the local cloud refuses to start on a stale build.
 The wheels are the ones for this machine's Python, not Lambda's (python3.12 on arm64): `sam build
---use-container`, or CI's no-container `sam build` on python3.12, checks those.
+--use-container`, or CI's no-container `sam build` on python3.12, checks those, with ``--check-imports``:
+every handler imports from that build alone, and compiles nothing of its layers (Lambda cannot write bytecode
+to /opt, so a layer shipped without it compiles every module at every cold start).
 """
 
 from __future__ import annotations
@@ -79,7 +82,10 @@ def targets(template_path: Path) -> Iterator[Target]:
         if resource.get("Type") == "AWS::Serverless::LayerVersion":
             method = str((resource.get("Metadata") or {}).get("BuildMethod", ""))
             uri = props.get("ContentUri")
-            if method.startswith("python") and isinstance(uri, str) and (root / uri / "requirements.txt").is_file():
+            # makefile: the layer's Makefile installs its requirements.txt for Lambda's platform and compiles them
+            # (sam build); here the same requirements are installed for this machine
+            python_layer = method.startswith("python") or method == "makefile"
+            if python_layer and isinstance(uri, str) and (root / uri / "requirements.txt").is_file():
                 yield Target(logical_id, (root / uri / "requirements.txt").read_text(), is_layer=True)
         elif resource.get("Type") == "AWS::Serverless::Function":
             uri = props.get("CodeUri")
@@ -197,20 +203,38 @@ def deployed_functions(template_path: Path, build_dir: Path = BUILD_DIR) -> list
 
 
 IMPORT_CHECK = """
-import importlib, sys
-sys.path[:0] = sys.argv[2:]
+import importlib, os, sys
+sys.path[:0] = sys.argv[3:]
+layers = tuple(os.path.join(p, "") for p in sys.argv[4:])  # the path after the function's own code
+compiled = []
+if sys.argv[2] == "forbid":
+    sys.addaudithook(lambda event, args: event == "compile" and str(args[1]).startswith(layers)
+                     and compiled.append(str(args[1])))
 module, _, name = sys.argv[1].rpartition(".")
 getattr(importlib.import_module(module), name)
+if compiled:
+    sys.exit(f"compiled {len(compiled)} module(s) of its layers at import, e.g. {compiled[0]}: no bytecode shipped")
 """
-"""Imports a handler as Lambda's Python runtime does, in ``python -I -S`` (no site-packages, no PYTHON* variables)."""
+"""Imports a handler as Lambda's Python runtime does, in ``python -I -S`` (no site-packages, no PYTHON* variables).
+
+With ``forbid``, in ``-B`` (/opt is read-only on Lambda) it also fails when a module of the path after the
+function's own folder (its layers, the runtime's packages) had to be compiled from source: its bytecode was
+missing or out of date.
+"""
 
 
 def import_handler(
-    handler: str, python_path: Iterable[Path], cwd: Path, python: str = sys.executable
+    handler: str, python_path: Iterable[Path], cwd: Path, python: str = sys.executable, *, compiled: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Import ``handler`` in a fresh interpreter whose path holds only ``python_path`` and the standard library."""
+    """Import ``handler`` in a fresh interpreter whose path holds only ``python_path`` and the standard library.
+
+    ``compiled``: fail when a module beyond the first folder of ``python_path`` (the function's own code) is
+    compiled on import rather than loaded from the bytecode shipped with it.
+    """
+    flags = ["-B"] if compiled else []
     return subprocess.run(
-        [python, "-I", "-S", "-c", IMPORT_CHECK, handler, *(str(p) for p in python_path)],
+        [python, "-I", "-S", *flags, "-c", IMPORT_CHECK, handler, "forbid" if compiled else "-"]
+        + [str(p) for p in python_path],
         cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True,
@@ -236,10 +260,11 @@ def sam_built_functions(template_path: Path, sam_build_dir: Path) -> list[Deploy
 
 
 def check_imports(functions: Iterable[DeployedFunction], python: str = sys.executable) -> list[str]:
-    """The functions whose handler does not import on their own path, each with the error's last line."""
+    """The functions whose handler does not import on their own path, or compiles a module of its layers there,
+    each with the error's last line."""
     failed = []
     for function in functions:
-        result = import_handler(function.handler, function.python_path, function.code_dir, python)
+        result = import_handler(function.handler, function.python_path, function.code_dir, python, compiled=True)
         if result.returncode != 0:
             failed.append(f"{function.logical_id}: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
     return failed

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from local.build import BUILD_DIR, DeployedFunction, check, deployed_functions, import_handler
+from local.template import load_template
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "template.yaml"
@@ -69,3 +70,49 @@ def test_a_package_only_the_dev_venv_has_does_not_import(tmp_path: Path) -> None
     result = import_handler("app.lambda_handler", (tmp_path, *layer), tmp_path)
     assert result.returncode != 0
     assert "No module named 'moto'" in result.stderr
+
+
+def _layered_handler(tmp_path: Path) -> tuple[Path, Path]:
+    """A function folder whose handler imports a module of a layer folder."""
+    function, layer = tmp_path / "function", tmp_path / "layer" / "python"
+    function.mkdir()
+    (layer / "shared").mkdir(parents=True)
+    (layer / "shared" / "__init__.py").write_text("WORDS = 'hola'\n")
+    (function / "app.py").write_text("import shared\n\ndef lambda_handler(event, context):\n    return shared.WORDS\n")
+    return function, layer
+
+
+def test_a_layer_shipped_without_bytecode_fails_the_deployed_import_check(tmp_path: Path) -> None:
+    # Given a layer without .pyc files, as SAM's python build method ships one (Lambda cannot write to /opt)
+    function, layer = _layered_handler(tmp_path)
+    # When its handler is imported as the CI checks a sam build, Then the compiling of the layer's module fails it
+    result = import_handler("app.lambda_handler", (function, layer), function, compiled=True)
+    assert result.returncode != 0
+    assert "compiled 1 module(s) of its layers" in result.stderr and "shared/__init__.py" in result.stderr
+    assert not (layer / "shared" / "__pycache__").exists()  # read-only, as on Lambda: nothing written
+
+
+def test_a_layer_compiled_as_its_makefile_does_passes_the_deployed_import_check(tmp_path: Path) -> None:
+    # Given the same layer compiled as layers/*/Makefile compile theirs (hash-based: zip time stamps cannot stale it)
+    function, layer = _layered_handler(tmp_path)
+    compiled = [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(layer)]
+    subprocess.run(compiled, check=True)
+    # When its handler is imported as the CI checks a sam build, Then it passes (the handler's own app.py compiles)
+    result = import_handler("app.lambda_handler", (function, layer), function, compiled=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_each_layer_makefile_compiles_what_it_installs() -> None:
+    # sam build runs build-<Layer> of ContentUri/Makefile for every layer with BuildMethod makefile
+    template = load_template(TEMPLATE)
+    layers = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::LayerVersion"
+    }
+    assert layers
+    for logical_id, resource in layers.items():
+        assert resource["Metadata"]["BuildMethod"] == "makefile", logical_id
+        makefile = (ROOT / resource["Properties"]["ContentUri"] / "Makefile").read_text()
+        recipe = makefile.split(f"build-{logical_id}:", 1)[1]
+        assert "--invalidation-mode unchecked-hash" in recipe and '"$(ARTIFACTS_DIR)/python"' in recipe, logical_id
