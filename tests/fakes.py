@@ -27,6 +27,7 @@ from telar.adapters.identity import PasswordChallenge
 from telar.adapters.mail import Attachment, Mailer, OutgoingMail
 from telar.adapters.storage import StoredObject
 from telar.capacity import CapacityLedger, PlanWrite
+from telar.console.ports import ConsolePorts
 from telar.errors import ActionInProgress, ConditionFailed, ReferenceChanged
 from telar.models import (
     ENDED,
@@ -43,7 +44,7 @@ from telar.models import (
     TimelineEntry,
 )
 from telar.models.api_key import ApiKey
-from telar.ports import ConsolePorts, Ports
+from telar.ports import Ports
 from telar.reference_guards import OpenWork
 from telar.settings import Settings
 from telar.webhooks import WebhookEvent

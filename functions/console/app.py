@@ -10,10 +10,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telar.console import web
+from telar.console.ports import default_console_ports
 from telar.console.session import CsrfRefused, NotSignedIn
 from telar.errors import NotFound
 from telar.observability import logger
-from telar.ports import default_console_ports
 
 telar.startup.loaded()
 

@@ -27,6 +27,7 @@ HEAVY = (
     "aws_lambda_powertools.event_handler.openapi.models",
     "aws_lambda_powertools.utilities.batch",  # asyncio, every event class: SQS functions use telar.adapters.sqs_batch
     "telar.inbound",  # received MIME, read by the inbound mail function alone (replies need only telar.mail_thread)
+    "telar.adapters.identity",  # staff sign-in: the console's own ports (telar.console.ports)
 )
 # What a function may import at init, beyond the rest of the layer; the others are imported where they are used.
 # jinja2 is at no function's init: telar.rendering builds its one Environment on the first render.
@@ -48,7 +49,8 @@ LOADED_AT_INIT = {
     "insert_cards": set(),  # jinja2 on its first render (every run renders); photos resized once, then from S3
     "attendance_upload": set(),  # read by calamine; jinja2 on its first render (every sheet is answered)
     "attendance_sheets": WORKBOOK,  # each group's blank sheet
-    "console": set(),  # jinja2 on the first page (a redirect renders none), joserfc on the first session checked
+    # jinja2 on the first page (a redirect renders none), joserfc on the first session checked
+    "console": {"telar.adapters.identity"},
     "webhook_delivery": set(),  # JSON and HMAC: nothing heavy
 }
 
@@ -58,7 +60,8 @@ import app
 print(json.dumps({
     "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
                     or m.startswith(("aws_lambda_powertools.event_handler.openapi.models",
-                                     "aws_lambda_powertools.utilities.batch", "telar.inbound"))),
+                                     "aws_lambda_powertools.utilities.batch", "telar.inbound",
+                                     "telar.adapters.identity"))),
     "gc": [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()[2]["collections"]],
 }))
 """

@@ -21,6 +21,7 @@ from telar.artifacts import (
 from telar.capacity import CapacityLedger, PlanWrite, week_of
 from telar.console import web
 from telar.console.access import open_work, visible_assignment
+from telar.console.ports import ConsolePorts
 from telar.console.session import (
     CHALLENGE_COOKIE,
     SESSION_COOKIE,
@@ -38,7 +39,6 @@ from telar.console.texts import CONSOLE_TEXTS, page_language
 from telar.console.uploads import Outcome, problems_from_report, upload_result
 from telar.errors import AssignmentNotFound, NotFound
 from telar.models import AssignmentStatus, Buyer, OrderStatus
-from telar.ports import ConsolePorts
 from telar.rendering import TEMPLATES, _load_mail_texts
 from telar.sheets.reference_book import write_reference_book
 from telar.stages.attendance_upload import accept_attendance_upload

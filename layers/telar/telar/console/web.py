@@ -27,6 +27,7 @@ from telar.console.actions import Action, Done, offered, perform
 from telar.console.finance import PeriodRow, file_name, payslips_of, recent_periods
 from telar.console.makers import PhotoStatus, maker_photos
 from telar.console.office import ORDERS_PER_BUYER, office_rows, order_row
+from telar.console.ports import ConsolePorts, PasswordChallenge
 from telar.console.session import (
     CHALLENGE_COOKIE,
     CHALLENGE_SECONDS,
@@ -61,7 +62,7 @@ from telar.console.uploads import (
 from telar.errors import AssignmentNotFound, GroupNotFound, NotFound, OrderNotFound
 from telar.models import Order, ReferenceData
 from telar.observability import logger
-from telar.ports import ConsolePorts, PasswordChallenge, Ports
+from telar.ports import Ports
 from telar.rendering import TEMPLATES, get_template
 from telar.stages.qc_reminders import QC_TIMEOUT, REMIND_BEFORE_TIMEOUT
 
