@@ -102,9 +102,13 @@ def test_a_layer_compiled_as_its_makefile_does_passes_the_deployed_import_check(
     assert result.returncode == 0, result.stderr
 
 
-def test_each_layer_makefile_compiles_what_it_installs() -> None:
-    # sam build runs build-<Layer> of ContentUri/Makefile for every layer with BuildMethod makefile
+def test_each_layer_makefile_builds_for_the_template_runtime_and_architecture_and_compiles() -> None:
+    # sam build runs build-<Layer> of ContentUri/Makefile for every layer with BuildMethod makefile: its wheels and
+    # bytecode must be those of the functions' Runtime and Architectures, which the Makefile cannot read
     template = load_template(TEMPLATE)
+    runtime = template["Globals"]["Function"]["Runtime"]
+    [architecture] = template["Globals"]["Function"]["Architectures"]
+    platform = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}[architecture]
     layers = {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()
@@ -113,6 +117,9 @@ def test_each_layer_makefile_compiles_what_it_installs() -> None:
     assert layers
     for logical_id, resource in layers.items():
         assert resource["Metadata"]["BuildMethod"] == "makefile", logical_id
+        assert resource["Metadata"]["BuildArchitecture"] == architecture, logical_id
+        assert resource["Properties"]["CompatibleRuntimes"] == [runtime], logical_id
         makefile = (ROOT / resource["Properties"]["ContentUri"] / "Makefile").read_text()
+        assert f"LAMBDA_PYTHON ?= {runtime}\n" in makefile and f"LAMBDA_PLATFORM ?= {platform}\n" in makefile
         recipe = makefile.split(f"build-{logical_id}:", 1)[1]
         assert "--invalidation-mode unchecked-hash" in recipe and '"$(ARTIFACTS_DIR)/python"' in recipe, logical_id
