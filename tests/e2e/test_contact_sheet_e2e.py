@@ -14,6 +14,7 @@ from local.cloud import LocalCloud
 from local.demo import client_options
 from samples.make_reference_book import sample_book
 from telar.artifacts import contact_sheet_key
+from telar.photos import cache_key
 from telar.sheets.reference_book import write_reference_book
 from tests.conftest import ROOT
 from tests.e2e.conftest import mails, wait_for_mails
@@ -54,3 +55,8 @@ def test_new_photo_options_send_chiang_mai_a_new_contact_sheet_once(cloud: Local
     assert [m["Subject"] for m in mails(outbox, "Telar: reference data applied")][-1].endswith("version 2")
     # and no other group is sent its sheet again
     assert len(mails(outbox, "hoja de fotos")) == 2
+    # and the option found was resized into the photo cache the insert cards read, for the version uploaded
+    source = s3.head_object(Bucket=outputs["uploads_bucket"], Key="photos/chiangmai-01.png")
+    cached = cache_key("photos/chiangmai-01.png", source.get("VersionId") or source["ETag"])
+    printed = s3.get_object(Bucket=outputs["artifacts_bucket"], Key=cached)
+    assert printed["ContentType"] == "image/jpeg" and printed["Body"].read().startswith(b"\xff\xd8\xff")

@@ -18,7 +18,8 @@ Artifacts bucket (Telar writes, people download):
 - ``payroll/<order>/``: an order's payroll files, for reference; ``payroll/periods/<period>/``: the pay run's
   files to pay from, and payslips;
 - ``attendance/<month>/attendance-<group>-<month>.xlsx``: a group's blank attendance sheet as mailed to its manager;
-- ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size;
+- ``cards/<order>/cards.html``: the insert cards print sheet; ``cards/photo-cache/``: photos at print size (the
+  cards' and the contact sheets');
 - ``contact-sheets/<group>.html``: a group's contact sheet, each maker's photo options to choose from (the latest).
 
 Keys are deterministic: a stage that runs again writes the same keys with the same content.

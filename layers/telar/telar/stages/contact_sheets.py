@@ -10,25 +10,23 @@ from datetime import UTC, datetime
 
 from telar import contact_sheets
 from telar.adapters.mail import HTML, Attachment
-from telar.artifacts import PHOTOS, contact_sheet_key
+from telar.artifacts import contact_sheet_key
 from telar.models import ReferenceData
 from telar.observability import logger
-from telar.photos import PhotoUnreadable, to_print  # Pillow itself only when a photo is resized
+from telar.photos import load_print_photos  # Pillow itself only when a photo is resized
 from telar.ports import Ports
 from telar.rendering import render_mail
 from telar.stages.notify import send_once
 
 
-def _print_photo(ports: Ports, file: str) -> bytes | None:
-    """The option at print size, or None when it is missing or unreadable: the sheet then shows a box saying so."""
-    data = ports.uploads.get_if_exists(PHOTOS + file)
-    if data is None:
-        return None
-    try:
-        return to_print(data)
-    except PhotoUnreadable as error:
-        logger.warning("photo option unreadable: shown as missing on the contact sheet", file=file, error=str(error))
-        return None
+def _print_photos(ports: Ports, files: list[str]) -> dict[str, bytes]:
+    """The options at print size, through the cards' photo cache: each version of a photo is resized once, for
+    this sheet, a retry of it, and the cards of the option she chooses. A missing or unreadable one is left out:
+    the sheet shows a box saying so."""
+    loaded = load_print_photos({file: file for file in files}, ports.uploads, ports.artifacts)
+    for file, problem in sorted(loaded.problems.items()):
+        logger.warning("photo option shown as missing on the contact sheet", file=file, problem=problem)
+    return loaded.photos
 
 
 def send_contact_sheets(ports: Ports, ref: ReferenceData, now: datetime | None = None) -> list[str]:
@@ -42,7 +40,7 @@ def send_contact_sheets(ports: Ports, ref: ReferenceData, now: datetime | None =
         name = f"contact-sheet#{group.group_id}#{contact_sheets.options_digest(makers)}"
         if ports.claims.is_done(f"mail#{name}"):  # these options were sent: no photo is resized again
             continue
-        photos = {f: _print_photo(ports, f) for f in contact_sheets.photo_files(makers)}
+        photos = _print_photos(ports, contact_sheets.photo_files(makers))
         html = contact_sheets.render_contact_sheet(group, makers, photos).encode()
         key = contact_sheet_key(group.group_id)
         ports.artifacts.put(key, html, HTML)
