@@ -108,7 +108,7 @@ def test_each_layer_makefile_builds_for_the_template_runtime_and_architecture_an
     template = load_template(TEMPLATE)
     runtime = template["Globals"]["Function"]["Runtime"]
     [architecture] = template["Globals"]["Function"]["Architectures"]
-    platform = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}[architecture]
+    machine = {"arm64": "aarch64", "x86_64": "x86_64"}[architecture]
     layers = {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()
@@ -120,6 +120,6 @@ def test_each_layer_makefile_builds_for_the_template_runtime_and_architecture_an
         assert resource["Metadata"]["BuildArchitecture"] == architecture, logical_id
         assert resource["Properties"]["CompatibleRuntimes"] == [runtime], logical_id
         makefile = (ROOT / resource["Properties"]["ContentUri"] / "Makefile").read_text()
-        assert f"LAMBDA_PYTHON ?= {runtime}\n" in makefile and f"LAMBDA_PLATFORM ?= {platform}\n" in makefile
+        assert f"LAMBDA_PYTHON ?= {runtime}\n" in makefile and f"LAMBDA_ARCH ?= {machine}\n" in makefile
         recipe = makefile.split(f"build-{logical_id}:", 1)[1]
         assert "--invalidation-mode unchecked-hash" in recipe and '"$(ARTIFACTS_DIR)/python"' in recipe, logical_id
