@@ -656,16 +656,12 @@ class Enforcer:
                     "AccessDenied: %s (%s) may not %s on %s", role.function_name, role.name, call.action, call.resource
                 )
                 return role, call
-            self._record(
-                {
-                    "function": role.function,
-                    "policy": grant.policy,
-                    "statement": grant.index,
-                    "action": call.action,
-                    "resource": call.resource,
-                }
-            )
+            self._record_use(role, grant, call)
         return None
+
+    def _record_use(self, role: Role, grant: Grant, call: Call) -> None:
+        record = {"function": role.function, "policy": grant.policy, "statement": grant.index}
+        self._record({**record, "action": call.action, "resource": call.resource})
 
     def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
         def checked(environ: dict[str, Any], start_response: Any) -> Any:
@@ -679,15 +675,57 @@ class Enforcer:
                     return [body]
             refused = self.check(request) if request is not None else None
             if refused is None:
-                return app(environ, start_response)
+                listing = self._listing_needed_if_missing(request) if request is not None else None
+                if listing is None:
+                    return app(environ, start_response)
+                return self._missing_object(app, environ, start_response, listing)
             assert request is not None
             role, call = refused
-            user = f"arn:{self._partition}:sts::{self._account}:{role.arn_for_messages}"
-            status, headers, body = access_denied(request, user, call)
-            start_response(status, [*headers, ("Content-Length", str(len(body)))])
-            return [body]
+            return self._refuse(request, role, call, start_response)
 
         return checked
+
+    def _refuse(self, request: Request, role: Role, call: Call, start_response: Any) -> list[bytes]:
+        user = f"arn:{self._partition}:sts::{self._account}:{role.arn_for_messages}"
+        status, headers, body = access_denied(request, user, call)
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _listing_needed_if_missing(self, request: Request) -> tuple[Request, Role, Call] | None:
+        """For a function's GET or HEAD of an S3 object: the s3:ListBucket call S3 checks if the object is missing.
+
+        S3 answers 404 for a missing object only to a caller who may list the bucket; anyone else gets 403
+        AccessDenied, so a stage that reads "absent" from a 404 needs the grant (AWS's GetObject and HeadObject
+        documentation, "Permissions").
+        """
+        role = self._role_by_key.get(request.access_key)
+        if role is None or request.service != "s3" or request.method not in ("GET", "HEAD"):
+            return None
+        calls = calls_of(request, Arns(self._account, request.region, self._partition), self._hash_keys)
+        if [c.action for c in calls] not in (["s3:GetObject"], ["s3:GetObjectVersion"]):
+            return None
+        bucket = calls[0].resource.split(":::", 1)[1].split("/", 1)[0]
+        return request, role, Call("s3:ListBucket", f"arn:{self._partition}:s3:::{bucket}")
+
+    def _missing_object(
+        self, app: Callable[..., Any], environ: dict[str, Any], start_response: Any, listing: tuple[Request, Role, Call]
+    ) -> Any:
+        request, role, call = listing
+        answered: list[Any] = []
+        result = app(environ, lambda status, headers, exc_info=None: answered.append((status, headers, exc_info)))
+        try:
+            body = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        status, headers, exc_info = answered[0]
+        if status.startswith("404"):
+            grant = role.decide(call)
+            if grant is None:
+                log.warning("AccessDenied: %s may not s3:ListBucket, so a missing object is a 403", role.function_name)
+                return self._refuse(request, role, call, start_response)
+            self._record_use(role, grant, call)
+        start_response(status, headers, exc_info)
+        return [body]
 
 
 # ------------------------------------------------------------------------------------------ the report

@@ -42,6 +42,8 @@ def lambda_handler(event, context):
         ),
         "s3_put_theirs": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="theirs/a.txt", Body=b"a"),
         "s3_put_locked": lambda: s3.put_object(Bucket=os.environ["BUCKET"], Key="mine/locked/a.txt", Body=b"a"),
+        "s3_get_missing": lambda: s3.get_object(Bucket=os.environ["BUCKET"], Key="mine/never.txt"),
+        "s3_head_missing": lambda: s3.head_object(Bucket=os.environ["BUCKET"], Key="mine/never.txt"),
     }
     try:
         calls[event["call"]]()
@@ -63,8 +65,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         yield running
 
 
-def call(cloud: LocalCloud, name: str) -> dict[str, Any]:
-    reply = cloud.client("lambda").invoke(FunctionName="telar-CallerFunction", Payload=json.dumps({"call": name}))
+def call(cloud: LocalCloud, name: str, function: str = "telar-CallerFunction") -> dict[str, Any]:
+    reply = cloud.client("lambda").invoke(FunctionName=function, Payload=json.dumps({"call": name}))
     assert "FunctionError" not in reply
     return dict(json.load(reply["Payload"]))
 
@@ -95,6 +97,18 @@ def test_a_call_outside_the_role_gets_the_services_access_denied(
     assert (refused["allowed"], refused["code"], refused["status"]) == (False, code, status)
     session = "assumed-role/telar-CallerFunctionRole/telar-CallerFunction"
     assert f"{session} is not authorized to perform" in refused["message"]
+
+
+@pytest.mark.parametrize("name", ["s3_get_missing", "s3_head_missing"])
+def test_a_missing_object_is_a_404_only_to_a_role_that_may_list_the_bucket(cloud: LocalCloud, name: str) -> None:
+    # Given two roles that may read mine/*, one of them also allowed s3:ListBucket on the bucket
+    # When each reads an object that does not exist
+    lister, caller = call(cloud, name, "telar-ListerFunction"), call(cloud, name)
+    # Then, as S3 does, the role that may list learns it is missing (404), the other is refused (403)
+    assert (lister["allowed"], lister["status"]) == (False, 404)
+    assert (caller["allowed"], caller["status"]) == (False, 403)
+    if name == "s3_get_missing":  # a HEAD reply has no body to name the action
+        assert caller["code"] == "AccessDenied" and "s3:ListBucket" in caller["message"]
 
 
 def test_callers_that_are_not_functions_are_not_checked(cloud: LocalCloud) -> None:
