@@ -133,6 +133,9 @@ class Call:
     action: str
     resource: str
     context: Mapping[str, str] = field(default_factory=dict)
+    # S3 reads: the call S3 also checks when the object is missing; without it the caller gets 403, not 404
+    # (AWS's GetObject and HeadObject documentation, "Permissions")
+    when_missing: Call | None = None
 
 
 @dataclass
@@ -449,7 +452,8 @@ def s3_calls(request: Request, arns: Arns) -> list[Call]:
     if method in ("GET", "HEAD"):
         if "uploadId" in q:
             return [Call("s3:ListMultipartUploadParts", object_arn)]
-        return [Call("s3:GetObjectVersion" if versioned else "s3:GetObject", object_arn)]
+        action = "s3:GetObjectVersion" if versioned else "s3:GetObject"
+        return [Call(action, object_arn, when_missing=Call("s3:ListBucket", bucket_arn))]
     if method == "DELETE":
         if "uploadId" in q:
             return [Call("s3:AbortMultipartUpload", object_arn)]
@@ -644,20 +648,23 @@ class Enforcer:
             self._audit.close()
             self._audit = None
 
-    def check(self, request: Request) -> tuple[Role, Call] | None:
-        """None if the request is allowed (or not a function's); else the role and the call it refused."""
+    def check(self, request: Request) -> tuple[Role, Call | None, Call | None] | None:
+        """None if the request is not a function's; else its role, the call the role refused (None: allowed), and
+        for an allowed S3 read the call S3 checks should the object be missing (``Call.when_missing``)."""
         role = self._role_by_key.get(request.access_key)
         if role is None:
             return None
+        when_missing = None
         for call in calls_of(request, Arns(self._account, request.region, self._partition), self._hash_keys):
             grant = role.decide(call)
             if grant is None:
                 log.warning(
                     "AccessDenied: %s (%s) may not %s on %s", role.function_name, role.name, call.action, call.resource
                 )
-                return role, call
+                return role, call, None
             self._record_use(role, grant, call)
-        return None
+            when_missing = when_missing or call.when_missing
+        return role, None, when_missing
 
     def _record_use(self, role: Role, grant: Grant, call: Call) -> None:
         record = {"function": role.function, "policy": grant.policy, "statement": grant.index}
@@ -673,15 +680,16 @@ class Enforcer:
                     status, headers, body = s3_refused(problem)
                     start_response(status, [*headers, ("Content-Length", str(len(body)))])
                     return [body]
-            refused = self.check(request) if request is not None else None
-            if refused is None:
-                listing = self._listing_needed_if_missing(request) if request is not None else None
-                if listing is None:
-                    return app(environ, start_response)
-                return self._missing_object(app, environ, start_response, listing)
+            verdict = self.check(request) if request is not None else None
+            if verdict is None:
+                return app(environ, start_response)
             assert request is not None
-            role, call = refused
-            return self._refuse(request, role, call, start_response)
+            role, refused, when_missing = verdict
+            if refused is not None:
+                return self._refuse(request, role, refused, start_response)
+            if when_missing is not None:
+                return self._missing_object(app, environ, start_response, request, role, when_missing)
+            return app(environ, start_response)
 
         return checked
 
@@ -691,26 +699,17 @@ class Enforcer:
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
-    def _listing_needed_if_missing(self, request: Request) -> tuple[Request, Role, Call] | None:
-        """For a function's GET or HEAD of an S3 object: the s3:ListBucket call S3 checks if the object is missing.
-
-        S3 answers 404 for a missing object only to a caller who may list the bucket; anyone else gets 403
-        AccessDenied, so a stage that reads "absent" from a 404 needs the grant (AWS's GetObject and HeadObject
-        documentation, "Permissions").
-        """
-        role = self._role_by_key.get(request.access_key)
-        if role is None or request.service != "s3" or request.method not in ("GET", "HEAD"):
-            return None
-        calls = calls_of(request, Arns(self._account, request.region, self._partition), self._hash_keys)
-        if [c.action for c in calls] not in (["s3:GetObject"], ["s3:GetObjectVersion"]):
-            return None
-        bucket = calls[0].resource.split(":::", 1)[1].split("/", 1)[0]
-        return request, role, Call("s3:ListBucket", f"arn:{self._partition}:s3:::{bucket}")
-
     def _missing_object(
-        self, app: Callable[..., Any], environ: dict[str, Any], start_response: Any, listing: tuple[Request, Role, Call]
+        self,
+        app: Callable[..., Any],
+        environ: dict[str, Any],
+        start_response: Any,
+        request: Request,
+        role: Role,
+        call: Call,
     ) -> Any:
-        request, role, call = listing
+        """The app's answer to an allowed S3 read, unless it is a 404 and the role may not make ``call`` (the
+        bucket's listing): then S3's 403 AccessDenied."""
         answered: list[Any] = []
         result = app(environ, lambda status, headers, exc_info=None: answered.append((status, headers, exc_info)))
         try:
