@@ -20,7 +20,8 @@ import telar
 from tests.conftest import ROOT
 
 HEAVY = (
-    "openpyxl",
+    "openpyxl",  # annotating a refused upload alone: workbooks are written with xlsxwriter
+    "xlsxwriter",
     "jinja2",
     "PIL",
     "joserfc",
@@ -31,7 +32,7 @@ HEAVY = (
 )
 # What a function may import at init, beyond the rest of the layer; the others are imported where they are used.
 # jinja2 is at no function's init: telar.rendering builds its one Environment on the first render.
-WORKBOOK = {"openpyxl", "PIL"}  # openpyxl imports PIL itself
+WORKBOOK = {"xlsxwriter"}
 LOADED_AT_INIT = {
     "authorizer": set(),
     "await_qc": set(),
@@ -58,7 +59,8 @@ IMPORTED = """
 import gc, json, sys
 import app
 print(json.dumps({
-    "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in {"openpyxl", "jinja2", "PIL", "joserfc"}
+    "heavy": sorted(m for m in sys.modules
+                    if m.partition(".")[0] in {"openpyxl", "xlsxwriter", "jinja2", "PIL", "joserfc"}
                     or m.startswith(("aws_lambda_powertools.event_handler.openapi.models",
                                      "aws_lambda_powertools.utilities.batch", "telar.inbound",
                                      "telar.adapters.identity"))),

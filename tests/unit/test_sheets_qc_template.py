@@ -96,7 +96,13 @@ def test_counts_are_whole_numbers_hours_bounded_and_defect_codes_offered() -> No
         assert (check.type, check.operator, check.formula1) == ("whole", "greaterThanOrEqual", "0")
     # And hours are decimals from 0 to the bound
     hours = at("Hours worked")
-    assert (hours.type, hours.operator, hours.formula1, hours.formula2) == ("decimal", "between", "0", "100")
+    # an operator left out is "between", the file format's default (ECMA-376 Part 1, 18.3.1.32)
+    assert (hours.type, hours.operator or "between", hours.formula1, hours.formula2) == (
+        "decimal",
+        "between",
+        "0",
+        "100",
+    )
     # And defect codes offer the scarf's codes without refusing several at once
     codes = at("Defect codes")
     assert codes.type == "list"

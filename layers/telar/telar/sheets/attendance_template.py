@@ -1,14 +1,10 @@
 """The attendance template: the blank attendance sheet Telar sends each group's manager for a month.
 
 Laid out as the attendance sheet's contract says (`telar.sheets.attendance_sheet`, whose docstring is the
-format); kept apart from the reader so that reading an upload needs no openpyxl (calamine reads).
+format); kept apart from the reader so that reading an upload needs no workbook writer (calamine reads).
 """
 
 from typing import Final
-
-from openpyxl.styles import Alignment, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from telar.models import Group, PayPeriod, ReferenceData
 from telar.models.attendance import HOURS_COLUMNS, MAX_DAY_HOURS, day_hours, sheet_days
@@ -21,11 +17,12 @@ from telar.sheets.attendance_sheet import (
     LABEL_MONTH,
 )
 from telar.sheets.labels import labels_for, texts_for
+from telar.sheets.xlsx import Sheet, column_letter
 
 SPARE_ROWS: Final = 10
 DATE_FORMAT: Final = "dd/mm/yyyy"
-_CLOSED_FILL = PatternFill("solid", fgColor="D9D9D9")
-_HOLIDAY_FILL = PatternFill("solid", fgColor="DDEBF7")
+_CLOSED_FILL = cells.fill("D9D9D9")
+_HOLIDAY_FILL = cells.fill("DDEBF7")
 
 # (key, header, width); the contract's columns come from ATTENDANCE_COLUMNS
 _COLUMNS: tuple[tuple[str, str, float], ...] = (
@@ -60,7 +57,7 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
     headings = cells.put_headings(
         ws, row + 2, [label for _key, label, _width in _COLUMNS], [words[key] for key, _label, _width in _COLUMNS]
     )
-    ws.row_dimensions[headings[0]].height = 30
+    ws.row_heights[headings[0]] = 30
     header = headings[1]
     first = row = header + 1
     weekdays = texts_for(group.language).weekdays
@@ -102,7 +99,7 @@ def write_attendance_sheet(group: Group, month: PayPeriod, ref: ReferenceData) -
     return cells.to_bytes(wb)
 
 
-def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> None:
+def _inputs(ws: Sheet, row: int, keys: "tuple[str, ...] | list[str]") -> None:
     for key in keys:
         cell = ws.cell(row=row, column=COL[key])
         cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
@@ -110,22 +107,22 @@ def _inputs(ws: Worksheet, row: int, keys: "tuple[str, ...] | list[str]") -> Non
             cell.number_format = "0.0#"
 
 
-def _validations(ws: Worksheet, group: Group, first: int, last: int, spare_first: int) -> None:
+def _validations(ws: Sheet, group: Group, first: int, last: int, spare_first: int) -> None:
     words = labels_for(group.language)
     hours = cells.hours_check(MAX_DAY_HOURS, f"0 - {MAX_DAY_HOURS:f}")
-    hours.add(f"{get_column_letter(COL['present'])}{first}:{get_column_letter(COL['holiday'])}{last}")
+    hours.add(f"{column_letter(COL['present'])}{first}:{column_letter(COL['holiday'])}{last}")
     ws.add_data_validation(hours)
     dates = cells.date_check(f"{words['day']}: dd/mm/yyyy")
-    dates.add(f"{get_column_letter(COL['day'])}{spare_first}:{get_column_letter(COL['day'])}{last}")
+    dates.add(f"{column_letter(COL['day'])}{spare_first}:{column_letter(COL['day'])}{last}")
     ws.add_data_validation(dates)
 
 
-def _instructions(ws: Worksheet, group: Group, ref: ReferenceData) -> None:
+def _instructions(ws: Sheet, group: Group, ref: ReferenceData) -> None:
     texts = texts_for(group.language)
     lines = texts.attendance_instructions
     for row, line in enumerate(lines, start=1):
         cell = cells.put_text(ws.cell(row=row, column=1), line)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = cells.WRAP
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
         if row == 1:
             cell.font = cells.TITLE_FONT

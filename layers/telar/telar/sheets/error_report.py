@@ -1,15 +1,18 @@
 """A copy of an uploaded workbook with each problem cell highlighted and commented, for the person who fixes it."""
 
 from collections.abc import Callable
+from datetime import datetime
 from io import BytesIO
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.workbook import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from telar.errors import SheetProblem
 from telar.messages import english
-from telar.sheets.cells import to_bytes
 from telar.sheets.reading import MAX_UPLOAD_BYTES, check_container
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a packaging error, caught by the unit tests
@@ -49,3 +52,29 @@ def annotate_problems(upload: bytes, problems: list[SheetProblem], _: Callable[.
         cell.fill = _PROBLEM_FILL
         marked += 1
     return to_bytes(workbook) if marked else None
+
+
+class _ReproducibleZip(ZipFile):
+    """A zip whose entries carry one fixed timestamp, so the same workbook gives the same bytes."""
+
+    _STAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, self._STAMP)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with open(filename, "rb") as f:  # openpyxl's worksheets come from temporary files
+            self.writestr(arcname or filename, f.read())
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    """The annotated copy's bytes, the same for the same upload and problems: a retried refusal re-sends an
+    identical attachment. Hence fixed created/modified dates and zip times."""
+    wb.properties.created = wb.properties.modified = datetime(*_ReproducibleZip._STAMP)
+    buffer = BytesIO()
+    ExcelWriter(wb, _ReproducibleZip(buffer, "w", ZIP_DEFLATED, allowZip64=True)).save()
+    return buffer.getvalue()

@@ -20,11 +20,10 @@ never mix currencies; dates are year-month-day.
 from collections.abc import Iterable
 from decimal import Decimal
 
-from openpyxl.worksheet.worksheet import Worksheet
-
 from telar.models import EarningLine, GroupPayroll
 from telar.models.payroll import MakerPay, MakerProductPay, PayStatement
 from telar.sheets import cells
+from telar.sheets.xlsx import Sheet
 
 SUMMARY_HEADERS = (
     "Group ID",
@@ -100,7 +99,6 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str, statemen
     wb, summary = cells.new_workbook("Summary")
     if statement is not None:
         _pay(wb.create_sheet("Pay", 0), statement, lines)
-        wb.active = 0
         for group_id in dict.fromkeys(r.group_id for r in statement.rows if r.payment_method == "cash"):
             _receipts(wb.create_sheet(_receipt_title(group_id)), statement, group_id)
     _summary(summary, ordered, period_label)
@@ -109,7 +107,7 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str, statemen
     return cells.to_bytes(wb)
 
 
-def _pay(ws: Worksheet, statement: PayStatement, lines: list[EarningLine]) -> None:
+def _pay(ws: Sheet, statement: PayStatement, lines: list[EarningLine]) -> None:
     title = f"Pay — {statement.organisation} — pay period {statement.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
     currencies = sorted({r.currency for r in statement.rows})
@@ -154,11 +152,11 @@ def _pay(ws: Worksheet, statement: PayStatement, lines: list[EarningLine]) -> No
         cells.put_value(ws.cell(row=rule_row, column=8), rule.effective_from, DATE_FORMAT)
         cells.put_text(ws.cell(row=rule_row, column=9), rule.source or "not recorded in the reference data")
     cells.set_widths(ws, [14, 22, 22, 16, 30, 9, 15, 15, 13, 15, 15])
-    ws.freeze_panes = ws.cell(row=PAY_HEADER_ROW + 1, column=1)
+    ws.freeze(PAY_HEADER_ROW + 1)
     cells.setup_print(ws, header_row=PAY_HEADER_ROW, landscape=True)
 
 
-def _pay_row(ws: Worksheet, row: int, pay: MakerPay) -> None:
+def _pay_row(ws: Sheet, row: int, pay: MakerPay) -> None:
     method = _METHOD_WORDS.get(pay.payment_method or "", "not recorded")
     texts = (pay.worker_id, pay.maker_name, pay.group_name, method, pay.payment_details)
     for col, text in enumerate(texts, start=1):
@@ -169,7 +167,7 @@ def _pay_row(ws: Worksheet, row: int, pay: MakerPay) -> None:
         cells.put_value(ws.cell(row=row, column=col), amount, money)
 
 
-def _total_row(ws: Worksheet, row: int, label: str, currency: str, rows: list[MakerPay], total: Decimal) -> int:
+def _total_row(ws: Sheet, row: int, label: str, currency: str, rows: list[MakerPay], total: Decimal) -> int:
     cells.put_text(ws.cell(row=row, column=1), label)
     cells.put_value(ws.cell(row=row, column=6), sum((r.hours for r in rows), Decimal(0)), cells.HOURS_FORMAT)
     money = cells.money_format(currency)
@@ -187,7 +185,7 @@ def _receipt_title(group_id: str) -> str:
     return f"Cash receipts {cleaned}"[:31]
 
 
-def _receipts(ws: Worksheet, statement: PayStatement, group_id: str) -> None:
+def _receipts(ws: Sheet, statement: PayStatement, group_id: str) -> None:
     rows = [r for r in statement.rows if r.group_id == group_id and r.payment_method == "cash"]
     title = f"Cash receipts — {rows[0].group_name} — pay period {statement.period}"
     cells.put_text(ws.cell(row=1, column=1), title).font = cells.TITLE_FONT
@@ -200,7 +198,7 @@ def _receipts(ws: Worksheet, statement: PayStatement, group_id: str) -> None:
         cells.put_text(ws.cell(row=row, column=1), pay.worker_id)
         cells.put_text(ws.cell(row=row, column=2), pay.maker_name)
         cells.put_value(ws.cell(row=row, column=3), pay.total, cells.money_format(pay.currency))
-        ws.row_dimensions[row].height = 36  # room to sign
+        ws.row_heights[row] = 36  # room to sign
     cells.set_widths(ws, [12, 24, 16, 40, 14])
     cells.setup_print(ws, header_row=header)
 
@@ -222,7 +220,7 @@ def _totals(lines: Iterable[EarningLine]) -> _Totals:
     )
 
 
-def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> None:
+def _summary(ws: Sheet, payrolls: list[GroupPayroll], period_label: str) -> None:
     cells.put_text(ws.cell(row=1, column=1), f"Payroll — {period_label}").font = cells.TITLE_FONT
     header = SUMMARY_HEADER_ROW
     _header(ws, header, SUMMARY_HEADERS)
@@ -243,12 +241,12 @@ def _summary(ws: Worksheet, payrolls: list[GroupPayroll], period_label: str) -> 
             ws.cell(row=row, column=col).font = cells.LABEL_FONT
         row += 1
     cells.set_widths(ws, [14, 34, 9, 8, 10, 12, 16, 12, 12, 20, 16])
-    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    ws.freeze(header + 1)
     cells.setup_print(ws, header_row=header, landscape=True)
 
 
 def _summary_row(
-    ws: Worksheet,
+    ws: Sheet,
     row: int,
     texts: tuple[str, str, str],
     currency: str,
@@ -264,7 +262,7 @@ def _summary_row(
         cells.put_value(ws.cell(row=row, column=col), amount, cells.money_format(currency))
 
 
-def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, str]) -> None:
+def _detail(ws: Sheet, rows: list[MakerProductPay], group_names: dict[str, str]) -> None:
     _header(ws, 1, DETAIL_HEADERS)
     for row, pay in enumerate(rows, start=2):
         line = pay.first
@@ -287,7 +285,7 @@ def _detail(ws: Worksheet, rows: list[MakerProductPay], group_names: dict[str, s
     _table(ws, DETAIL_HEADERS, len(rows), [12, 26, 12, 16, 9, 16, 24, 10, 8, 14, 12, 12, 16, 12, 14])
 
 
-def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
+def _audit(ws: Sheet, lines: list[EarningLine]) -> None:
     _header(ws, 1, AUDIT_HEADERS)
     for row, line in enumerate(lines, start=2):
         texts = (line.order_id, line.assignment_id, line.group_id, line.worker_id, line.sku)
@@ -303,14 +301,14 @@ def _audit(ws: Worksheet, lines: list[EarningLine]) -> None:
     _table(ws, AUDIT_HEADERS, len(lines), [16, 18, 12, 12, 16, 11, 50, 10, 8, 14, 12, 12, 16, 12, 14])
 
 
-def _header(ws: Worksheet, row: int, headers: tuple[str, ...]) -> None:
+def _header(ws: Sheet, row: int, headers: tuple[str, ...]) -> None:
     for col, text in enumerate(headers, start=1):
         cells.put_text(ws.cell(row=row, column=col), text)
     cells.style_header_row(ws, row, 1, len(headers))
 
 
-def _table(ws: Worksheet, headers: tuple[str, ...], count: int, widths: list[float]) -> None:
+def _table(ws: Sheet, headers: tuple[str, ...], count: int, widths: list[float]) -> None:
     cells.set_widths(ws, widths)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(headers)).column_letter}{count + 1}"
+    ws.freeze(2)
+    ws.auto_filter(1, 1, count + 1, len(headers))
     cells.setup_print(ws, header_row=1, landscape=True)

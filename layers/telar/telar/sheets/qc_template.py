@@ -15,16 +15,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
 from telar.models import Assignment, Group, ReferenceData
 from telar.models.qc import max_hours_per_row
 from telar.sheets import cells
 from telar.sheets.labels import labels_for, sheet_title, texts_for
 from telar.sheets.qc_sheet import LABEL_ASSIGNMENT_ID, LABEL_DATE, LABEL_INSPECTED_BY, QC_COLUMNS, QC_SHEET
+from telar.sheets.xlsx import Sheet, Validation, column_letter
 
 SPARE_ROWS = 5
 _VALUE_COLUMNS = 3  # a labelled value spans B:D
@@ -67,7 +63,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     for label, hint, value in info:
         cell = cells.put_labelled(ws, row, label, words[hint], _VALUE_COLUMNS)
         if isinstance(value, date):
-            cells.put_value(cell, value, DATE_FORMAT).alignment = Alignment(horizontal="left")
+            cells.put_value(cell, value, DATE_FORMAT).alignment = cells.LEFT
         else:
             cells.put_text(cell, value)
         row += 1
@@ -89,7 +85,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     )
     header = headings[1]
     for row in range(headings[0], header + 1):  # headings take two lines in narrow columns
-        ws.row_dimensions[row].height = 30
+        ws.row_heights[row] = 30
 
     first = header + 1
     row = first
@@ -130,7 +126,7 @@ def write_qc_template(assignment: Assignment, group: Group, ref: ReferenceData) 
     return cells.to_bytes(wb)
 
 
-def _inputs(ws: Worksheet, row: int, keys: tuple[str, ...]) -> None:
+def _inputs(ws: Sheet, row: int, keys: tuple[str, ...]) -> None:
     for key in keys:
         cell = ws.cell(row=row, column=COL[key])
         cell.fill, cell.border, cell.protection = cells.INPUT_FILL, cells.BOX, cells.UNLOCKED
@@ -145,33 +141,33 @@ def _said(codes: tuple[str, ...], group: Group, ref: ReferenceData) -> tuple[str
     return tuple(ref.defect(code).label_in(group.language) for code in codes)
 
 
-def _defect_hint(ws: Worksheet, rows: list[int], codes: tuple[str, ...], words: dict[str, str]) -> None:
+def _defect_hint(ws: Sheet, rows: list[int], codes: tuple[str, ...], words: dict[str, str]) -> None:
     """A dropdown of the product's defects (as she reads them) that still accepts several, separated by commas."""
-    inline = _list_formula(codes)
-    check = DataValidation(
-        type="list" if inline else None,
-        formula1=inline,
-        allow_blank=True,
-        showErrorMessage=False,  # "A, B" is not in the list but is a valid answer
-        showInputMessage=True,
-        promptTitle=words["defect_codes"][:32],
-        prompt=(words["defect_prompt"] + ": " + ", ".join(codes))[:255] if codes else "—",
+    inline = _inline_list(codes)
+    check = Validation(
+        {
+            "validate": "list" if inline else "any",
+            **({"source": inline} if inline else {}),
+            "show_error": False,  # "A, B" is not in the list but is a valid answer
+            "input_title": words["defect_codes"][:32],
+            "input_message": (words["defect_prompt"] + ": " + ", ".join(codes))[:255] if codes else "—",
+        }
     )
     for row in rows:
-        check.add(f"{get_column_letter(COL['defect_codes'])}{row}")
+        check.add(f"{column_letter(COL['defect_codes'])}{row}")
     ws.add_data_validation(check)
 
 
-def _list_formula(values: Sequence[str]) -> str | None:
-    """``values`` as a data validation's inline list, or None when there are none or Excel could not hold them."""
+def _inline_list(values: Sequence[str]) -> list[str] | None:
+    """``values`` for a data validation's inline list, or None when there are none or Excel could not hold them."""
     inline = '"' + ",".join(values) + '"'
     if values and len(inline) <= _LIST_FORMULA_MAX and not any("," in v or '"' in v for v in values):
-        return inline
+        return list(values)
     return None
 
 
 def _validations(
-    ws: Worksheet,
+    ws: Sheet,
     group: Group,
     first: int,
     last: int,
@@ -183,22 +179,22 @@ def _validations(
     words = labels_for(group.language)
 
     def span(key: str, start: int = first, end: int = last) -> str:
-        letter = get_column_letter(COL[key])
+        letter = column_letter(COL[key])
         return f"{letter}{start}:{letter}{end}"
 
-    counts = DataValidation(
-        type="whole",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        error=f"{words['produced']} / {words['passed']} / {words['rejected']}: 0, 1, 2...",
+    counts = Validation(
+        {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 0,
+            "error_message": f"{words['produced']} / {words['passed']} / {words['rejected']}: 0, 1, 2...",
+        }
     )
     for key in ("planned", "produced", "passed", "rejected"):
         counts.add(span(key))
     ws.add_data_validation(counts)
 
-    hours_letter = get_column_letter(COL["hours_worked"])
+    hours_letter = column_letter(COL["hours_worked"])
     for bound, rows in rows_by_bound.items():
         hours = cells.hours_check(bound, f"{words['hours_worked']}: 0 - {bound:f}")
         for row in rows:
@@ -210,25 +206,25 @@ def _validations(
         return
     worker_ids = [m.worker_id for m in ref.makers if m.group_id == group.group_id]
     for key, values in (("worker_id", worker_ids), ("sku", [line.sku for line in assignment.lines])):
-        if inline := _list_formula(values):
-            pick = DataValidation(type="list", formula1=inline, allow_blank=True, showErrorMessage=False)
+        if inline := _inline_list(values):
+            pick = Validation({"validate": "list", "source": inline, "show_error": False})
             pick.add(span(key, spare_first, last))
             ws.add_data_validation(pick)
 
 
-def _instructions(ws: Worksheet, group: Group, ref: ReferenceData, codes_by_sku: dict[str, tuple[str, ...]]) -> None:
+def _instructions(ws: Sheet, group: Group, ref: ReferenceData, codes_by_sku: dict[str, tuple[str, ...]]) -> None:
     texts = texts_for(group.language)
     lines = texts.qc_instructions
     bound = f"{max_hours_per_row(group).normalize():f}"
     row = 1
     for index, text in enumerate(lines):
         cell = cells.put_text(ws.cell(row=row, column=1), text.replace("{max_hours}", bound))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = cells.WRAP
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
         if index in (0, len(lines) - 1):
             cell.font = cells.TITLE_FONT if index == 0 else cells.LABEL_FONT
         elif len(text) > 95:  # merged cells do not grow with wrapped text: make room for two lines
-            ws.row_dimensions[row].height = 30
+            ws.row_heights[row] = 30
         row += 1
     for sku, codes in codes_by_sku.items():
         product = ref.find_product(sku)

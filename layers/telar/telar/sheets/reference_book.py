@@ -45,9 +45,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Literal, get_args, get_origin
 
-from openpyxl.comments import Comment
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ValidationError
 
 from telar.errors import SheetInvalid, SheetProblem
@@ -76,6 +73,7 @@ from telar.sheets.cells import (
     to_bytes,
 )
 from telar.sheets.reading import MAX_UPLOAD_BYTES, Grid, coordinate, is_blank, read_grids
+from telar.sheets.xlsx import Validation, column_letter
 
 CONSENT_SHEET: Final = "consent"
 MATERIALS_SHEET: Final = "materials"
@@ -343,11 +341,12 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
         "and its receipt lists each missing translation as a warning.",
     ).alignment = WRAP
     put_text(guide.cell(row=3, column=1), CONFIRM_LABEL).font = TITLE_FONT
-    guide.cell(row=3, column=1).comment = Comment(
+    guide.comment(
+        3,
+        1,
         "Leave empty. Write yes in the cell to the right only to apply a change Telar refused as risky "
         "(an empty catalog, most makers of a busy group deactivated, a product, group or buyer with open "
         "orders removed).",
-        "Telar",
     )
     line = 4
     for spec in SHEETS:
@@ -358,16 +357,16 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
             put_text(ws.cell(row=1, column=c), column.header)
             info = spec.model.model_fields.get(column.field)
             if info is not None and info.description:  # the model's own words, as a note on the header
-                ws.cell(row=1, column=c).comment = Comment(info.description, "Telar")
+                ws.comment(1, c, info.description)
             if choices := _choices(_annotation(spec, column.field)):
-                validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+                validation = Validation({"validate": "list", "source": list(choices)})
+                validation.add(f"{column_letter(c)}2:{column_letter(c)}{_MAX_ROWS}")
                 ws.add_data_validation(validation)
-                validation.add(f"{get_column_letter(c)}2:{get_column_letter(c)}{_MAX_ROWS}")
             for r, row in enumerate(rows, start=2):
                 value = row.get(column.field)
                 _write_cell(ws.cell(row=r, column=c), (value or {}).get(column.key) if column.key else value)
         style_header_row(ws, 1, 1, len(cols))
-        ws.freeze_panes = "B2"
+        ws.freeze(2, 2)
         set_widths(ws, [max(12, min(40, len(c.header) + 4)) for c in cols])
         put_text(guide.cell(row=line, column=1), spec.name).font = TITLE_FONT
         put_text(guide.cell(row=line + 1, column=1), spec.about).alignment = WRAP
@@ -378,7 +377,7 @@ def write_reference_book(book: ReferenceBook | None = None) -> bytes:
                 listed += f". Optional: a column '{_dict_prefix(field)} <key>' per key ({info.description or 'a map'})"
         put_text(guide.cell(row=line + 2, column=1), listed).alignment = WRAP
         line += 4
-    guide.column_dimensions["A"].width = 110
+    set_widths(guide, {1: 110})
     return to_bytes(wb)
 
 

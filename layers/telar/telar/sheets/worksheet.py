@@ -13,12 +13,10 @@ buy; a note says so when the catalog has no bill of materials for its products. 
 
 import math
 
-from openpyxl.styles import Alignment, Border
-from openpyxl.worksheet.worksheet import Worksheet
-
 from telar.models import Assignment, Group, Order, ReferenceData
 from telar.sheets import cells
 from telar.sheets.labels import labels_for, sheet_title
+from telar.sheets.xlsx import Sheet
 
 DATE_FORMATS = {"es": "dd/mm/yyyy", "th": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
 QUANTITY_FORMAT = "#,##0.###"  # 0.9 m, 180 g: as many decimals as the bill of materials has, up to three
@@ -66,7 +64,7 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
         else:
             cells.put_text(cell, value)
         cell.font = cells.LABEL_FONT
-        cell.alignment = Alignment(horizontal="left")
+        cell.alignment = cells.LEFT
 
     row = len(info) + 2
     if note := group.note_in(group.language):  # the office's standing note, under the facts it goes with
@@ -74,14 +72,14 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=len(_TABLE))
         cell = cells.put_text(ws.cell(row=row, column=3), note)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = _LINE_HEIGHT * min(6, 1 + len(note) // 90 + note.count("\n"))
+        cell.alignment = cells.WRAP
+        ws.row_heights[row] = _LINE_HEIGHT * min(6, 1 + len(note) // 90 + note.count("\n"))
         row += 1
     header = row + 1
     for col, (key, _width) in enumerate(_TABLE, start=1):
         cells.put_text(ws.cell(row=header, column=col), words[key])
     cells.style_header_row(ws, header, 1, len(_TABLE))
-    ws.row_dimensions[header].height = _LINE_HEIGHT * 2  # "Total quantity" takes two lines
+    ws.row_heights[header] = _LINE_HEIGHT * 2  # "Total quantity" takes two lines
 
     makers = {m.worker_id: m for m in ref.makers}
     row = header + 1
@@ -96,18 +94,18 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
                 cells.put_text(ws.cell(row=row, column=4), line.notes or "")
                 cells.put_value(ws.cell(row=row, column=5), line.quantity, cells.INTEGER_FORMAT)
                 for col in range(1, len(_TABLE) + 1):
-                    ws.cell(row=row, column=col).border = Border(top=cells.THIN)
+                    ws.cell(row=row, column=col).border = cells.TOP_LINE
                 # spreadsheets do not grow a row for wrapped text on opening: make room for it
                 lines = max(
                     math.ceil(len(text) / (_TABLE[col][1] - 2)) for col, text in ((2, options), (3, line.notes or ""))
                 )
-                ws.row_dimensions[row].height = _LINE_HEIGHT * max(lines, 1)
+                ws.row_heights[row] = _LINE_HEIGHT * max(lines, 1)
             if rejected := line.rejected_for.get(worker_id):  # a rework round: what to fix, in her words
                 said = ", ".join(ref.defect(code).label_in(group.language) for code in rejected)
                 notes = [line.notes or ""] if index == 0 else []
                 text = "\n".join(n for n in [*notes, f"{words['rejected_for']}: {said}"] if n)
                 cells.put_text(ws.cell(row=row, column=4), text)
-                ws.row_dimensions[row].height = _LINE_HEIGHT * (text.count("\n") + 2)
+                ws.row_heights[row] = _LINE_HEIGHT * (text.count("\n") + 2)
             maker = makers.get(worker_id)
             cells.put_text(ws.cell(row=row, column=6), maker.first_name if maker else "")
             cells.put_text(ws.cell(row=row, column=7), worker_id)
@@ -119,13 +117,13 @@ def write_worksheet(order: Order, assignment: Assignment, group: Group, ref: Ref
 
     _materials(ws, row + 1, assignment, group, ref, words)
     cells.set_widths(ws, [width for _key, width in _TABLE])
-    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    ws.freeze(header + 1)
     cells.setup_print(ws, header_row=header, landscape=True)
     return cells.to_bytes(wb)
 
 
 def _materials(
-    ws: Worksheet, row: int, assignment: Assignment, group: Group, ref: ReferenceData, words: dict[str, str]
+    ws: Sheet, row: int, assignment: Assignment, group: Group, ref: ReferenceData, words: dict[str, str]
 ) -> None:
     """Below the makers: each line's materials (units x what one unit takes), then the totals to buy."""
     cells.put_text(ws.cell(row=row, column=1), words["materials"]).font = cells.TITLE_FONT
@@ -154,7 +152,7 @@ def _materials(
         if index == 0:
             cells.put_text(ws.cell(row=row, column=1), words["materials_total"]).font = cells.LABEL_FONT
             for col in range(1, 8):
-                ws.cell(row=row, column=col).border = Border(top=cells.THIN)
+                ws.cell(row=row, column=col).border = cells.TOP_LINE
         cells.put_text(ws.cell(row=row, column=3), total.need.name_in(group.language)).font = cells.LABEL_FONT
         cells.put_value(ws.cell(row=row, column=6), total.quantity, QUANTITY_FORMAT).font = cells.LABEL_FONT
         cells.put_text(ws.cell(row=row, column=7), total.need.unit_in(group.language))
