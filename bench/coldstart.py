@@ -9,8 +9,7 @@ them alike. Target (issue 18): every handler within 1.3x ``coldstart.boto3_clien
 
 What each function may load at init, and why, is tests/unit/test_cold_start.py; a heavy module a request may not
 need is imported where it is used. On a busy machine the wall-clock figures swing by tens of percent from run to
-run: compare two trees in the same rounds (docs/decisions.md, issue 18, has such figures; reference_upload, which
-needs openpyxl, Pillow and calamine on every run, is the one nearest the target).
+run: compare two trees in the same rounds (docs/decisions.md, issue 18, has such figures).
 
 The layers' modules load from bytecode here (written on their first import), as they do on Lambda only because
 the layers' Makefiles ship it: CI's ``local.build --check-imports`` fails a `sam build` whose layers would be
