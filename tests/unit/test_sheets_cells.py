@@ -180,3 +180,28 @@ def test_the_same_workbook_written_at_two_times_gives_the_same_bytes(monkeypatch
     # And the workbook still opens, with its values
     assert load_workbook(BytesIO(first)).active["A1"].value == "Taller Cusco"
     assert {info.date_time for info in zipfile.ZipFile(BytesIO(first)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_sheet_names_are_ones_excel_accepts_and_never_the_same_twice() -> None:
+    # Given titles from group ids: forbidden characters, apostrophes at the ends, long ids alike in 31 characters
+    wb, _ = new_workbook("Summary")
+    titles = [
+        "Cash receipts pe/cusco:[norte]*?",
+        "'quoted group'",
+        "Cash receipts pe-cusco-taller-norte-1",
+        "Cash receipts pe-cusco-taller-norte-2",
+        "CASH RECEIPTS PE-CUSCO-TALLER-NORTE-3",
+        "summary",
+    ]
+    names = [wb.create_sheet(title).title for title in titles]
+    # Then each is a name Excel takes, distinct in any case
+    assert names == [
+        "Cash receipts pe-cusco--norte--",
+        "quoted group",
+        "Cash receipts pe-cusco-taller-n",
+        "Cash receipts pe-cusco-tall (2)",
+        "CASH RECEIPTS PE-CUSCO-TALL (3)",
+        "summary (2)",
+    ]
+    # And the workbook is written with them
+    assert load_workbook(BytesIO(to_bytes(wb))).sheetnames == ["Summary", *names]

@@ -100,7 +100,7 @@ def write_payroll_book(payrolls: list[GroupPayroll], period_label: str, statemen
     if statement is not None:
         _pay(wb.create_sheet("Pay", 0), statement, lines)
         for group_id in dict.fromkeys(r.group_id for r in statement.rows if r.payment_method == "cash"):
-            _receipts(wb.create_sheet(_receipt_title(group_id)), statement, group_id)
+            _receipts(wb.create_sheet(f"Cash receipts {group_id}"), statement, group_id)
     _summary(summary, ordered, period_label)
     _detail(wb.create_sheet("Detail"), MakerProductPay.per_maker_product(lines), names)
     _audit(wb.create_sheet("Audit"), sorted(lines, key=lambda x: (x.order_id, x.assignment_id, x.worker_id, x.sku)))
@@ -177,12 +177,6 @@ def _total_row(ws: Sheet, row: int, label: str, currency: str, rows: list[MakerP
     for col in range(1, len(PAY_HEADERS) + 1):
         ws.cell(row=row, column=col).font = cells.LABEL_FONT
     return row + 1
-
-
-def _receipt_title(group_id: str) -> str:
-    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
-    cleaned = "".join("-" if c in "[]:*?/\\" else c for c in group_id)
-    return f"Cash receipts {cleaned}"[:31]
 
 
 def _receipts(ws: Sheet, statement: PayStatement, group_id: str) -> None:

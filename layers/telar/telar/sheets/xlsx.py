@@ -10,6 +10,7 @@ Rows and columns count from 1, as in a spreadsheet. A style is a mapping of Xlsx
 cell's format is its font, fill, border, alignment, protection and number format together.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 Style = Mapping[str, Any]
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 NO_STYLE: Style = {}
 CREATED = datetime(1980, 1, 1)  # fixed, as XlsxWriter fixes the zip entries' times: the same book, the same bytes
 
@@ -149,9 +151,22 @@ class Book:
         self.sheets: list[Sheet] = []
 
     def create_sheet(self, title: str, index: int | None = None) -> Sheet:
-        sheet = Sheet(title[:31])
+        """A new sheet named ``title`` as Excel allows (see :meth:`sheet_name`), last or at ``index``."""
+        sheet = Sheet(self.sheet_name(title))
         self.sheets.insert(len(self.sheets) if index is None else index, sheet)
         return sheet
+
+    def sheet_name(self, title: str) -> str:
+        """``title`` as a sheet name Excel accepts: none of []:*?/\\ (each becomes -), no ' at either end, at most
+        31 characters, and not the name of another sheet of the book in any case (" (2)" and on is added). Titles
+        carry group ids and names, which may be long, alike in their first 31 characters, or hold any character."""
+        name = _NOT_IN_SHEET_NAMES.sub("-", title).strip("'")[:31].strip("'") or "Sheet"
+        taken = {sheet.title.casefold() for sheet in self.sheets}
+        candidate, number = name, 2
+        while candidate.casefold() in taken:
+            suffix = f" ({number})"
+            candidate, number = name[: 31 - len(suffix)] + suffix, number + 1
+        return candidate
 
     def __iter__(self) -> Iterator[Sheet]:
         return iter(self.sheets)
