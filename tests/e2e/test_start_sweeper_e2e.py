@@ -39,9 +39,12 @@ def _marked(served: dict[str, Any], order: Order) -> bool:
 def test_the_deployed_sweeper_starts_an_order_left_unstarted_and_never_one_cancelled(
     served: dict[str, Any], served_stores: DynamoStores
 ) -> None:
-    # Given an order stored 10 minutes ago and never started, one cancelled before its start, and one just stored
+    # Given an order stored 10 minutes ago whose start failed (kept START_PENDING), one stored and never started,
+    # one cancelled before its start, and one just stored
     buyer = served["buyers"][0]
     left = _stored_unstarted(served_stores, buyer, "SWEEP-LEFT", minutes_ago=10)
+    served_stores.orders.update_order(left.order_id, status=OrderStatus.START_PENDING.value)
+    never = _stored_unstarted(served_stores, buyer, "SWEEP-NEVER", minutes_ago=10)
     cancelled = _stored_unstarted(served_stores, buyer, "SWEEP-CANCELLED", minutes_ago=10)
     served_stores.orders.update_order(cancelled.order_id, status=OrderStatus.CANCELLED.value)
     recent = _stored_unstarted(served_stores, buyer, "SWEEP-RECENT", minutes_ago=0)
@@ -57,13 +60,14 @@ def test_the_deployed_sweeper_starts_an_order_left_unstarted_and_never_one_cance
 
     started = sweep()
 
-    # Then the order left unstarted runs now, its execution named after it, and its marker is gone
-    assert left.order_id in started and cancelled.order_id not in started and recent.order_id not in started
+    # Then the orders left unstarted run now, each execution named after its order, their markers gone
+    assert {left.order_id, never.order_id} <= set(started)
+    assert cancelled.order_id not in started and recent.order_id not in started
     sfn = boto3.client("stepfunctions", **client_options(served))
     arn = f"{served['state_machine_arn'].replace(':stateMachine:', ':execution:')}:{left.order_id}"
     assert sfn.describe_execution(executionArn=arn)["name"] == left.order_id
     assert served_stores.orders.get_order(left.order_id).status is not OrderStatus.START_PENDING  # type: ignore[union-attr]
-    assert not _marked(served, left)
+    assert not _marked(served, left) and not _marked(served, never)
     # And the cancelled order is never started: its marker is cleared, its status kept
     with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
         sfn.describe_execution(executionArn=arn.replace(left.order_id, cancelled.order_id))
