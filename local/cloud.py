@@ -259,9 +259,10 @@ class LocalCloud:
         )
         from local.s3_post import enforce_post_policies
 
-        # browser uploads (presigned POSTs) meet their signed policy, as S3 requires (moto stores any POST)
+        # browser uploads (presigned POSTs) meet their signed policy, and the signer's role may put the object, as
+        # S3 requires (moto stores any POST)
         post_secrets = {c.access_key_id: c.secret_access_key for c in self.runtime.credentials.values()}
-        self.endpoint.wrap(enforce_post_policies(lambda: post_secrets))
+        self.endpoint.wrap(enforce_post_policies(lambda: post_secrets, self.iam.refuses_upload))
         self.endpoint.wrap(self.iam.wrap)  # outermost: the Lambda API is checked too
         self.outbox = Outbox(self.out_dir / "outbox", account_id=self.pseudo.account_id, region=self.region)
         self.outbox.install(session)

@@ -666,6 +666,21 @@ class Enforcer:
             when_missing = when_missing or call.when_missing
         return role, None, when_missing
 
+    def refuses_upload(self, access_key: str, bucket: str, key: str) -> bool:
+        """Whether S3 would refuse a browser's POST upload (a presigned POST) signed with ``access_key``: S3
+        authorises it as the signer's s3:PutObject on the key (AWS's POST Object documentation), however valid
+        the policy. A key that is not a function's (an operator's) is not checked, as elsewhere."""
+        role = self._role_by_key.get(access_key)
+        if role is None:
+            return False
+        call = Call("s3:PutObject", f"arn:{self._partition}:s3:::{bucket}/{key}")
+        grant = role.decide(call)
+        if grant is None:
+            log.warning("AccessDenied: a POST upload signed by %s, which may not %s", role.function_name, call.resource)
+            return True
+        self._record_use(role, grant, call)
+        return False
+
     def _record_use(self, role: Role, grant: Grant, call: Call) -> None:
         record = {"function": role.function, "policy": grant.policy, "statement": grant.index}
         self._record({**record, "action": call.action, "resource": call.resource})

@@ -101,8 +101,13 @@ def post_policy_refusal(
     return None
 
 
-def enforce_post_policies(secrets: Callable[[], Mapping[str, str]]) -> Callable[[Any], Any]:
-    """Middleware (app -> app) for the endpoint: multipart POSTs to a bucket meet their policy or are refused."""
+def enforce_post_policies(
+    secrets: Callable[[], Mapping[str, str]], refuses_signer: Callable[[str, str, str], bool] | None = None
+) -> Callable[[Any], Any]:
+    """Middleware (app -> app) for the endpoint: multipart POSTs to a bucket meet their policy or are refused.
+
+    ``refuses_signer(access key, bucket, key)``: whether the policy's signer may not put the object (IAM, checked
+    by S3 as the signer's s3:PutObject), answered as S3's 403 AccessDenied."""
 
     def middleware(app: Any) -> Any:
         def checked(environ: dict[str, Any], start_response: Any) -> Any:
@@ -121,7 +126,10 @@ def enforce_post_policies(secrets: Callable[[], Mapping[str, str]]) -> Callable[
             _, form, files = parse_form_data(probe)
             upload = files.get("file")
             size = len(upload.read()) if upload is not None else 0
-            problem = post_policy_refusal(form.to_dict(), path.strip("/"), size, secrets(), datetime.now(UTC))
+            fields = form.to_dict()
+            problem = post_policy_refusal(fields, path.strip("/"), size, secrets(), datetime.now(UTC))
+            if problem is None and refuses_signer is not None and _signer_refused(fields, path, upload, refuses_signer):
+                problem = ("403 Forbidden", "AccessDenied", "Access Denied")
             environ["wsgi.input"] = BytesIO(body)
             if problem is None:
                 return app(environ, start_response)
@@ -132,3 +140,13 @@ def enforce_post_policies(secrets: Callable[[], Mapping[str, str]]) -> Callable[
         return checked
 
     return middleware
+
+
+def _signer_refused(
+    fields: Mapping[str, str], path: str, upload: Any, refuses_signer: Callable[[str, str, str], bool]
+) -> bool:
+    lower = {k.lower(): v for k, v in fields.items()}
+    access_key = lower.get("x-amz-credential", "").partition("/")[0]
+    filename = getattr(upload, "filename", None) or ""
+    key = lower.get("key", "").replace("${filename}", filename)  # S3 puts the file's own name there
+    return refuses_signer(access_key, path.strip("/"), key)

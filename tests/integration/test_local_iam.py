@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from local.cloud import LocalCloud
 from local.iam import unused_grants
@@ -23,6 +24,7 @@ CALLER = """
 import os
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
@@ -45,6 +47,12 @@ def lambda_handler(event, context):
         "s3_get_missing": lambda: s3.get_object(Bucket=os.environ["BUCKET"], Key="mine/never.txt"),
         "s3_head_missing": lambda: s3.head_object(Bucket=os.environ["BUCKET"], Key="mine/never.txt"),
     }
+    if event["call"].startswith("form:"):  # a browser upload form for a key, signed with the role's credentials
+        signer = boto3.client("s3", config=Config(signature_version="s3v4"))  # as telar.adapters.aws signs
+        post = signer.generate_presigned_post(
+            os.environ["BUCKET"], event["call"][5:], Conditions=[["content-length-range", 1, 100]], ExpiresIn=60
+        )
+        return {"allowed": True, "url": post["url"], "fields": post["fields"]}
     try:
         calls[event["call"]]()
     except ClientError as error:
@@ -109,6 +117,23 @@ def test_a_missing_object_is_a_404_only_to_a_role_that_may_list_the_bucket(cloud
     assert (caller["allowed"], caller["status"]) == (False, 403)
     if name == "s3_get_missing":  # a HEAD reply has no body to name the action
         assert caller["code"] == "AccessDenied" and "s3:ListBucket" in caller["message"]
+
+
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [("mine/form.txt", 204), ("theirs/form.txt", 403), ("mine/locked/form.txt", 403)],
+)
+def test_a_browser_upload_is_put_as_the_role_that_signed_its_form(cloud: LocalCloud, key: str, status: int) -> None:
+    # Given a presigned POST form the function signed (as the staff console signs its upload forms)
+    form = call(cloud, f"form:{key}")
+    # When a browser posts a file with it (the policy itself is valid)
+    reply = requests.post(form["url"], data=form["fields"], files={"file": ("a.txt", b"hello")}, timeout=30)
+    # Then S3 stores it only where the signer's role may s3:PutObject, as AWS authorises a POST upload
+    assert reply.status_code == status, reply.text
+    stored = cloud.client("s3").list_objects_v2(Bucket=cloud.outputs["resources"]["Bucket"], Prefix=key)
+    assert stored.get("KeyCount", 0) == (1 if status == 204 else 0)
+    if status == 403:
+        assert "<Code>AccessDenied</Code>" in reply.text
 
 
 def test_callers_that_are_not_functions_are_not_checked(cloud: LocalCloud) -> None:
