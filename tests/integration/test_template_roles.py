@@ -55,7 +55,22 @@ def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud
         if grant.statement.get("Resource") == "*" and not grant.policy.startswith("arn:aws:iam::aws:policy/")
         for action in grant.actions
     }
-    assert wildcard == {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+    # the QC upload resumes a task, the reminders keep tasks alive; nothing fails a task from outside
+    assert wildcard == {"states:SendTaskSuccess", "states:SendTaskHeartbeat"}
+    per_function = {
+        role.function: sorted(
+            action
+            for grant in role.grants
+            if grant.statement.get("Resource") == "*"
+            for action in grant.actions
+            if action.startswith("states:SendTask")
+        )
+        for role in telar.iam.roles.values()
+    }
+    assert {f: actions for f, actions in per_function.items() if actions} == {
+        "QcUploadFunction": ["states:SendTaskSuccess"],
+        "QcRemindersFunction": ["states:SendTaskHeartbeat"],
+    }
 
 
 def test_insert_cards_cannot_write_uploads_or_the_table_beyond_its_e_mail_claims(telar: LocalCloud) -> None:
