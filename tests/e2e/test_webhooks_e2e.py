@@ -1,6 +1,7 @@
 """Webhooks through the served local cloud: an order through the API -> SplitWork queues the buyer's "confirmed"
-event on the template's WebhookQueue -> the SQS poller -> WebhookDeliveryFunction (its role checked: the secret
-read from SSM) -> a signed POST to a real server on this machine."""
+event (and the intake function her cancellation) on the template's WebhookQueue -> the SQS poller ->
+WebhookDeliveryFunction (its role checked: the secret read from SSM) -> a signed POST to a real server on this
+machine."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +12,7 @@ import requests
 
 from telar.adapters.dynamo import DynamoStores
 from telar.adapters.webhooks import WebhookSecrets
-from telar.webhooks import verify
+from telar.webhooks import EVENT_TYPES, verify
 from tests.conftest import SAMPLES
 from tests.waiting import wait_for
 from tests.webhook_receiver import WebhookReceiver
@@ -50,6 +51,20 @@ def test_a_buyer_with_a_url_receives_her_confirmation_signed(
             event = json.loads(raw)
             assert event["type"] == "order.confirmed" and event["data"]["buyer_reference"] == "HOOK-E2E"
             assert len({h["Telar-Event-Id"] for h, _ in posts}) == 1  # one event, delivered on its second attempt
+
+            # When she cancels it through the API (the intake function queues the event: its role is checked)
+            cancel = requests.post(
+                f"{api}/orders/{order_id}/cancel", headers={"x-api-key": buyer["api_key"]}, timeout=30
+            )
+            assert cancel.status_code == 200, cancel.text
+
+            # Then her server is told, signed with her secret
+            def cancelled() -> list[tuple[dict[str, str], bytes]]:
+                return [(h, b) for h, b in confirmed() if json.loads(b)["type"] == EVENT_TYPES["cancelled"]]
+
+            [(headers, raw), *_] = wait_for(cancelled, timeout=90, what="the cancellation's webhook")
+            assert verify("whsec_e2e", headers, raw, now=int(datetime.now(UTC).timestamp()))
+            assert json.loads(raw)["data"]["buyer_reference"] == "HOOK-E2E"
         finally:  # other tests share the cloud: her profile as it was
             auth.put_buyer_profile(profile)
             secrets.delete(buyer["buyer_id"])
