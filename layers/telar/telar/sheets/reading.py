@@ -6,11 +6,12 @@ at most 500 zip entries, 30 MB unpacked and a 200:1 compression ratio for entrie
 to 10,000 rows and 64 columns (content below row 10,000 is refused, beyond column 64 ignored); formulas are
 read as the values the spreadsheet saved.
 
-Uploads come from people and from anyone who can write to the bucket, so nothing reaches openpyxl
-before the bytes are known to be a modest zip: size, container type, entry count, uncompressed size
-and compression ratio are checked from the zip's central directory first. Python's zipfile never
-inflates an entry past the size its header declares, so checking the declared sizes is enough.
-XML is parsed through defusedxml (no entity expansion, no external entities).
+Uploads come from people and from anyone who can write to the bucket, so nothing reaches calamine (or
+openpyxl, which marks the problems on a refused upload's copy) before the bytes are known to be a modest zip:
+size, container type, entry count, uncompressed size and compression ratio are checked from the zip's central
+directory first. Python's zipfile never inflates an entry past the size its header declares, so checking the
+declared sizes is enough. calamine expands no XML entities; openpyxl parses through defusedxml (no entity
+expansion, no external entities).
 """
 
 import math
