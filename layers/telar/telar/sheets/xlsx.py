@@ -28,7 +28,8 @@ CREATED = datetime(1980, 1, 1)  # fixed, as XlsxWriter fixes the zip entries' ti
 
 
 class Cell:
-    """One cell: its value (text only through telar.sheets.cells.put_text) and its style's parts."""
+    """One cell: its value and its style's parts. Text is always written as text, never a formula; writers put it
+    through telar.sheets.cells.put_text, which also removes what XML cannot carry."""
 
     __slots__ = ("alignment", "border", "column", "fill", "font", "number_format", "protection", "row", "value")
 
@@ -41,10 +42,6 @@ class Cell:
     @property
     def coordinate(self) -> str:
         return xl_rowcol_to_cell(self.row - 1, self.column - 1)
-
-    @property
-    def column_letter(self) -> str:
-        return column_letter(self.column)
 
     def format(self) -> dict[str, Any]:
         properties = {**self.font, **self.fill, **self.border, **self.alignment, **self.protection}
