@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from telar import orders
+from telar import pipeline_start
 from telar.observability import logger
 from telar.ports import default_ports
 
@@ -16,7 +16,7 @@ telar.startup.loaded()
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    started = orders.sweep_start_pending(default_ports(), datetime.now(UTC))
+    started = pipeline_start.sweep_start_pending(default_ports(), datetime.now(UTC))
     if started:
         logger.info("started pending orders", order_ids=started)
     return {"started": started}

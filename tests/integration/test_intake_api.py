@@ -15,7 +15,7 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
-from telar import orders
+from telar import orders, pipeline_start
 from telar.adapters.aws import client
 from telar.auth import hash_api_key, issue_api_key, revoke_api_key
 from telar.auth.__main__ import main as auth_cli
@@ -381,10 +381,10 @@ def test_a_failed_start_keeps_the_order_and_the_sweeper_starts_it(api: Any, port
     assert ports.orders.get_order(created["order_id"]).status is OrderStatus.START_PENDING  # type: ignore[union-attr]
     object.__setattr__(ports, "workflow", recording)
     # When the sweeper runs within the grace period, nothing happens; after it, the order starts once
-    assert orders.sweep_start_pending(ports, datetime.now(UTC)) == []
+    assert pipeline_start.sweep_start_pending(ports, datetime.now(UTC)) == []
     later = datetime.now(UTC) + timedelta(minutes=5)
-    assert orders.sweep_start_pending(ports, later) == [created["order_id"]]
-    assert orders.sweep_start_pending(ports, later) == []
+    assert pipeline_start.sweep_start_pending(ports, later) == [created["order_id"]]
+    assert pipeline_start.sweep_start_pending(ports, later) == []
     assert recording.started == [created["order_id"]]  # type: ignore[attr-defined]
     assert ports.orders.get_order(created["order_id"]).status is OrderStatus.RECEIVED  # type: ignore[union-attr]
 
@@ -400,7 +400,7 @@ def test_an_order_whose_start_was_never_confirmed_is_swept(ports: Ports) -> None
     )
     ports.orders.create_order(order)
     # When the sweeper runs later, Then it starts the order
-    assert orders.sweep_start_pending(ports, datetime.now(UTC) + timedelta(minutes=5)) == [order.order_id]
+    assert pipeline_start.sweep_start_pending(ports, datetime.now(UTC) + timedelta(minutes=5)) == [order.order_id]
 
 
 # ------------------------------------------------------------------ listing, status, catalog

@@ -11,7 +11,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from samples.make_reference_book import sample_book
-from telar import orders
+from telar import pipeline_start
 from telar.artifacts import (
     console_attendance_upload_key,
     console_qc_upload_key,
@@ -594,7 +594,7 @@ def test_the_office_retries_a_start_that_failed_once_however_often_the_form_is_s
     ports.orders.create_order(order)
     workflow = _workflow(console)
     workflow.start_failures = 1
-    assert not orders.start_pipeline(ports, order)
+    assert not pipeline_start.start_pipeline(ports, order)
     # When the office opens the console
     home = web.home(console, _as(console, "office"), datetime.now(UTC)).body
     attention = home[home.index('id="attention"') : home.index('id="all"')]

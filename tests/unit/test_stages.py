@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from local.manager import RowResult
-from telar import orders
+from telar import orders, pipeline_start
 from telar.adapters.dynamo import keys
 from telar.errors import AssignmentNotFound, OrderNotFound
 from telar.messages import CELL_NOTE
@@ -348,7 +348,7 @@ def test_a_cancelled_order_is_never_started_by_the_sweeper_nor_overwritten_by_a_
     ports.orders.table.start_pending[keys.start_pending(stored.created_at, stored.order_id)["sk"]] = stored.order_id
     ports.orders.update_order(view.order_id, status=OrderStatus.CANCELLED.value)
     # When the sweeper runs, Then it does not start it
-    assert orders.sweep_start_pending(ports, datetime.now(UTC) + timedelta(hours=1)) == []
+    assert pipeline_start.sweep_start_pending(ports, datetime.now(UTC) + timedelta(hours=1)) == []
     assert workflow.started == []
     # and an outcome that arrives late records nothing over CANCELLED
     assert record_outcome(ports, view.order_id, "NEEDS_ATTENTION", {"Error": "X", "Cause": "y"}) == "CANCELLED"

@@ -2,7 +2,7 @@
 already exists (the sweeper's start, the compensation that gives bookings back, the papers' e-mail), called here
 for one order when a person asks. Every action is safe to ask twice: the second finds it done and changes nothing.
 
-- retry the start of an order whose pipeline did not start (``orders.retry_start``: the execution is named after
+- retry the start of an order whose pipeline did not start (``pipeline_start.retry_start``: the execution is named after
   the order, so a start that did happen meanwhile is not repeated);
 - release the bookings of an order whose execution is no longer running (stopped by hand, failed, timed out) but
   whose unfinished work still holds makers' time (``release_order_bookings``: each assignment cancelled once);
@@ -77,7 +77,7 @@ def perform(ports: Ports, order: Order, action: Action, *, assignment_id: str = 
     ``nonce`` names the form a re-send came from (``NONCE``); ``assignment_id`` the work whose papers to re-send.
     """
     # late: an action is rare, and the intake, planner and papers it calls are ~7 ms of a console cold start
-    from telar.orders import retry_start
+    from telar.pipeline_start import retry_start
     from telar.stages.order_status import release_order_bookings
     from telar.stages.papers import mail_manager_papers
 
