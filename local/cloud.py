@@ -20,6 +20,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -296,6 +297,7 @@ class LocalCloud:
             region=self.region,
         )
         self.api.start()
+        self._serve_api_urls()
         self.smtp = SmtpReceiver(
             self.stack.receipt_rules, self.client("s3"), host=self.host, port=self._smtp_port or free_port(self.host)
         )
@@ -377,6 +379,22 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A boto3 client for the local endpoint, from the default session (so Invoke runs our handlers)."""
         return boto3.client(service, endpoint_url=self.endpoint.url, region_name=self.region)
+
+    def _serve_api_urls(self) -> None:
+        """Parameters that name the API's execute-api URL (the console's address) name the local API instead: the
+        one adaptation of a value the template computes for AWS, which no local client could reach."""
+        assert self.stack is not None and self.api is not None
+        api_types = ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi")
+        apis = "|".join(re.escape(str(r.ref)) for r in self.stack.resources.values() if r.type in api_types)
+        if not apis:
+            return
+        on_aws = re.compile(rf"https://(?:{apis})\.execute-api\.{re.escape(self.region)}\.[a-z.]+/[A-Za-z0-9_]+")
+        ssm = self.client("ssm")
+        for parameter in self.stack.resources.values():
+            if parameter.type == "AWS::SSM::Parameter" and parameter.created:
+                value = str(parameter.attributes["Value"])
+                if on_aws.search(value):
+                    ssm.put_parameter(Name=parameter.ref, Value=on_aws.sub(self.api.stage_url, value), Overwrite=True)
 
     def _run_seed(self) -> list[dict[str, Any]]:
         """The lead's sample data, if local/seed.py exists (imported only now: it is optional)."""

@@ -105,6 +105,7 @@ class Provisioner:
             "AWS::Cognito::UserPool": self._cognito_user_pool,
             "AWS::Cognito::UserPoolClient": self._cognito_user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._cognito_user_pool_group,
+            "AWS::SSM::Parameter": self._ssm_parameter,
         }
 
     def provision(self) -> Stack:
@@ -169,6 +170,14 @@ class Provisioner:
         return Created(name, {"Arn": self._arn(rtype.split("::")[1].lower(), name)})
 
     # -- resource types ---------------------------------------------------------------------------
+
+    def _ssm_parameter(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
+        self._ignore(logical_id, props, {"Name", "Type", "Value", "Description"})
+        name = str(props.get("Name") or f"CFN-{logical_id}")
+        kind, value = str(props.get("Type", "String")), str(props["Value"])
+        extra = {"Description": str(props["Description"])} if props.get("Description") else {}
+        self._clients("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True, **extra)
+        return Created(name, {"Type": kind, "Value": value})
 
     def _layer(self, logical_id: str, props: dict[str, Any], _raw: dict[str, Any]) -> Created:
         # On Lambda a layer's python/ folder is /opt/python; with SAM's BuildMethod the ContentUri

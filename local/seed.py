@@ -9,6 +9,7 @@ restarts; the keys come back for outputs.json.
 import json
 from pathlib import Path
 
+from telar.adapters.console_link import ConsoleLink
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
@@ -41,6 +42,7 @@ def seed_sample_data(env: dict[str, str]) -> list[dict[str, str]]:
         mailer=Mailer(settings.sender_email),
         webhooks=WebhookQueue(env.get("WEBHOOK_QUEUE_URL", "")),
         webhook_secrets=WebhookSecrets(settings.webhook_secrets_path),
+        console=ConsoleLink(env.get("CONSOLE_URL_PARAMETER", "")),
     )
     sample_keys = {b["buyer_id"]: b["api_key"] for b in json.loads((SAMPLES / "buyers.json").read_text())}
     # photos first, as the office uploads them before naming them: the contact sheets sent when the reference

@@ -13,6 +13,7 @@ from moto import mock_aws
 from local.cloud import forget_process_caches
 from local.dynamodb import journal_transactions
 from local.s3_limits import s3_metadata_limit
+from telar.adapters.console_link import ConsoleLink
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer
 from telar.adapters.storage import Storage
@@ -104,6 +105,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
             mailer=Mailer(settings.sender_email),
             webhooks=WebhookQueue(settings.webhook_queue_url),
             webhook_secrets=WebhookSecrets(settings.webhook_secrets_path),
+            console=ConsoleLink(settings.console_url_parameter),
         )
     undo_journal()
     undo_metadata_limit()

@@ -621,6 +621,19 @@ def memory_stores() -> dict[str, Any]:
     }
 
 
+CONSOLE_URL = "https://console.example.org/v1/console"
+
+
+@dataclass(frozen=True)
+class FixedConsole:
+    """The console's address as the stack would give it (None: a stack without one)."""
+
+    address: str | None
+
+    def url(self) -> str | None:
+        return self.address
+
+
 def memory_ports() -> Ports:
     """Ports with every adapter in memory."""
     return Ports(
@@ -632,6 +645,7 @@ def memory_ports() -> Ports:
         mailer=MemoryMailer(),
         webhooks=MemoryWebhooks(),
         webhook_secrets=MemorySecrets(),
+        console=FixedConsole(CONSOLE_URL),
     )
 
 

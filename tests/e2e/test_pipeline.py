@@ -135,6 +135,12 @@ def test_one_order_through_every_stage(served: dict[str, Any], tmp_path: Path) -
     # And each production manager was sent her papers (in her language: found by the work sheet attached)
     papers = [m for m in mails(outbox) if any(f"worksheet-{order_id}" in (p.get_filename() or "") for p in m.walk())]
     assert len(papers) >= len(order["groups"])
+    # with a link to the assignment's page on this cloud's console (a visitor not signed in is sent to sign in)
+    for mail in papers:
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        [link] = [w for w in text.split() if w.startswith(f"{served['console_url']}/assignments/")]
+        page = requests.get(link, timeout=30, allow_redirects=False)
+        assert page.status_code in (200, 302, 303), (link, page.status_code)
 
 
 def test_lambda_invoke_from_another_process_runs_the_real_handler(served: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from telar.rendering import MAIL_TEXTS, TEMPLATES, _load_mail_texts, environment
 from telar.stages.inbound_mail import Outcome
 from tests.factories import (
     CUSCO,
+    NOW,
     make_assignment,
     make_earning_line,
     make_group,
@@ -272,6 +273,25 @@ def test_papers_mail_reads_as_before() -> None:
         "When QC is done, reply to this e-mail with the filled QC sheet attached (or upload it from the "
         "assignment's page in the staff console).\n"
     )
+
+
+def test_managers_mails_link_the_console_page_to_upload_from_where_the_stack_has_a_console() -> None:
+    # Given the console's address (from the stack's parameter), and a group id that needs escaping in a URL
+    console, a = "https://abc123.execute-api.us-east-1.amazonaws.com/v1/console", ASSIGNMENT
+    group = GROUP.model_copy(update={"group_id": "pe cusco/1"})
+    # When the papers, a reminder and the attendance sheet are mailed
+    papers = render_mail("papers", group=group, assignment=a, buyer_reference="PO-1", console_url=console)
+    reminder = render_mail(
+        "qc_reminder", group=group, assignment=a, reference="PO-1", days_late=2, deadline=NOW, console_url=console
+    )
+    attendance = render_mail("attendance_sheet", group=group, month="2026-12", console_url=console)
+    # Then each names the page she uploads from, on its own line right after the sentence that mentions it
+    page = f"{console}/assignments/{a.assignment_id}"
+    assert f"in the staff console).\n{page}\n" in papers.text
+    assert f"\n{page}\n" in reminder.text
+    assert f"\n{console}/groups/pe%20cusco/1/attendance\n" in attendance.text
+    # And without a console address they read as before (test_papers_mail_reads_as_before)
+    assert "http" not in render_mail("attendance_sheet", group=group, month="2026-12", console_url=None).text
 
 
 def test_payroll_mails_read_as_before() -> None:

@@ -28,7 +28,7 @@ from telar.stages.qc_upload import accept_qc_upload
 from telar.stages.rework import start_rework
 from telar.stages.split_work import split_work
 from tests.conftest import ROOT, import_sample_reference
-from tests.fakes import MemoryAssignments, MemoryOrders, RecordingWorkflow, sent_mails
+from tests.fakes import CONSOLE_URL, MemoryAssignments, MemoryOrders, RecordingWorkflow, sent_mails
 from tests.pipeline import BUYER, every_row, order_request, plan_sample_order, upload_filled
 
 
@@ -48,6 +48,9 @@ def test_split_work_plans_once_writes_papers_and_mails_each_manager_once(
     # Then the same plan stands, its papers exist, and no manager (nor the buyer) is mailed twice
     assert again == assignment_ids and len(assignment_ids) >= 2
     assert len(sent_mails(ports)) == mails_after_first == len(assignment_ids) + 1  # the buyer's confirmation
+    # And each manager's papers link her assignment's page on the console
+    linked = {a for a in assignment_ids for m in sent_mails(ports) if f"{CONSOLE_URL}/assignments/{a}\n" in m.text}
+    assert linked == set(assignment_ids)
     order = ports.orders.get_order(order_id)
     assert order is not None and order.status == OrderStatus.IN_PRODUCTION
     ordered = {line.sku: line.quantity for line in order.lines}

@@ -12,6 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telar.adapters.aws import client
+from telar.adapters.console_link import ConsoleLink
 from telar.adapters.dynamo import dynamo_stores
 from telar.adapters.mail import Mailer, OutgoingMail
 from telar.adapters.storage import Storage, StoredObject
@@ -150,6 +151,12 @@ class SecretStore(Protocol):
     def delete(self, buyer_id: str) -> None: ...
 
 
+class ConsoleAddress(Protocol):
+    """Where the staff console is, for links in e-mails: its base URL (``.../console``), or None if unknown."""
+
+    def url(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     settings: Settings
@@ -165,6 +172,7 @@ class Ports:
     mailer: MailSender
     webhooks: WebhookOutbox
     webhook_secrets: SecretStore
+    console: ConsoleAddress
 
 
 @cache
@@ -190,4 +198,5 @@ def default_ports() -> Ports:
         mailer=Mailer(s.sender_email),
         webhooks=WebhookQueue(s.webhook_queue_url),
         webhook_secrets=WebhookSecrets(s.webhook_secrets_path),
+        console=ConsoleLink(s.console_url_parameter),
     )

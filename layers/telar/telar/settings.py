@@ -38,6 +38,9 @@ class Settings(BaseModel):
     webhook_secrets_path: str = Field(
         default="", description="SSM parameter path of the buyers' webhook secrets (SecureString), ending in /"
     )
+    console_url_parameter: str = Field(
+        default="", description="SSM parameter holding the staff console's URL, for the links in managers' e-mails"
+    )
     webhooks_allow_private: bool = Field(
         default=False,
         description="webhook URLs may be http or loopback/private addresses: set by the local cloud only, never on AWS",

@@ -27,7 +27,9 @@ def send_attendance_sheets(ports: Ports, month: PayPeriod) -> dict[str, Any]:
         data = write_attendance_sheet(group, month, ref)
         key = attendance_sheet_key(month.period, group.group_id)
         ports.artifacts.put(key, data, XLSX)
-        mail = render_mail("attendance_sheet", group.language, group=group, month=month.period)
+        mail = render_mail(
+            "attendance_sheet", group.language, group=group, month=month.period, console_url=ports.console.url()
+        )
         send_once(
             ports,
             f"attendance-sheet#{month.period}#{group.group_id}",

@@ -98,6 +98,7 @@ def mail_manager_papers(
         group=group,
         assignment=a,
         buyer_reference=buyer_reference,
+        console_url=ports.console.url(),
         **papers_words(a, ref),
     )
     send_once(

@@ -57,6 +57,7 @@ def _remind(ports: Ports, a: Assignment, ref: ReferenceData, now: datetime, dead
         reference=reference,
         days_late=(now.date() - a.due_date).days,
         deadline=deadline,
+        console_url=ports.console.url(),
     )
     send_once(
         ports,
