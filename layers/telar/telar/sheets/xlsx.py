@@ -11,7 +11,7 @@ cell's format is its font, fill, border, alignment, protection and number format
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -106,16 +106,11 @@ class Sheet:
         self.filtered = (first_row, first_column, last_row, last_column)
 
     def _write(self, ws: Worksheet, formats: "_Formats") -> None:
-        inside_merges = {(r, c) for r1, c1, r2, c2 in self.merged for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-        for r1, c1, r2, c2 in self.merged:  # a merged range holds its first cell's value, drawn with each cell's format
-            first = self.cell(r1, c1)
+        for r1, c1, r2, c2 in self.merged:  # drawn with the first cell's format; its own cells are written below
+            first = self.cells.get((r1, c1), Cell(r1, c1))
             _check(ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, "", formats.get(first)), f"merge in {self.title}")
-            for r, c in ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
-                if (r, c) in self.cells:
-                    _write_cell(ws, self.cells[r, c], formats)
-        for key, cell in self.cells.items():
-            if key not in inside_merges:
-                _write_cell(ws, cell, formats)
+        for cell in self.cells.values():  # after the merges: a merged range's first cell holds its value
+            _write_cell(ws, cell, formats)
         for (row, column), text in self.comments.items():
             _check(ws.write_comment(row - 1, column - 1, text, {"author": "Telar"}), f"comment in {self.title}")
         for row, height in self.row_heights.items():
@@ -164,9 +159,6 @@ class Book:
             suffix = f" ({number})"
             candidate, number = name[: 31 - len(suffix)] + suffix, number + 1
         return candidate
-
-    def __iter__(self) -> Iterator[Sheet]:
-        return iter(self.sheets)
 
     def to_bytes(self) -> bytes:
         """The workbook's bytes, the same for the same content: a retried stage rewrites an artifact with what it
