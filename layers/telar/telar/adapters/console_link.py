@@ -1,5 +1,7 @@
 """The staff console's address, for the links in the e-mails managers get."""
 
+from functools import cached_property
+
 from telar.adapters.aws import client
 from telar.observability import logger
 
@@ -14,15 +16,12 @@ class ConsoleLink:
 
     def __init__(self, parameter: str):
         self.parameter = parameter
-        self._read = False
-        self._url: str | None = None
 
     def url(self) -> str | None:
-        if not self._read:
-            self._url, self._read = self._fetch(), True
         return self._url
 
-    def _fetch(self) -> str | None:
+    @cached_property
+    def _url(self) -> str | None:
         if not self.parameter:
             return None
         ssm = client("ssm")
