@@ -656,13 +656,8 @@ class Enforcer:
             return None
         when_missing = None
         for call in calls_of(request, Arns(self._account, request.region, self._partition), self._hash_keys):
-            grant = role.decide(call)
-            if grant is None:
-                log.warning(
-                    "AccessDenied: %s (%s) may not %s on %s", role.function_name, role.name, call.action, call.resource
-                )
+            if not self._allows(role, call):
                 return role, call, None
-            self._record_use(role, grant, call)
             when_missing = when_missing or call.when_missing
         return role, None, when_missing
 
@@ -673,17 +668,27 @@ class Enforcer:
         role = self._role_by_key.get(access_key)
         if role is None:
             return False
-        call = Call("s3:PutObject", f"arn:{self._partition}:s3:::{bucket}/{key}")
+        return not self._allows(
+            role, Call("s3:PutObject", f"arn:{self._partition}:s3:::{bucket}/{key}"), "a POST upload"
+        )
+
+    def _allows(self, role: Role, call: Call, what: str = "a call") -> bool:
+        """Whether ``role`` may make ``call``: the grant that allows it is recorded as used (the audit), a refusal
+        is logged."""
         grant = role.decide(call)
         if grant is None:
-            log.warning("AccessDenied: a POST upload signed by %s, which may not %s", role.function_name, call.resource)
-            return True
-        self._record_use(role, grant, call)
-        return False
-
-    def _record_use(self, role: Role, grant: Grant, call: Call) -> None:
+            log.warning(
+                "AccessDenied: %s (%s) may not %s on %s (%s)",
+                role.function_name,
+                role.name,
+                call.action,
+                call.resource,
+                what,
+            )
+            return False
         record = {"function": role.function, "policy": grant.policy, "statement": grant.index}
         self._record({**record, "action": call.action, "resource": call.resource})
+        return True
 
     def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
         def checked(environ: dict[str, Any], start_response: Any) -> Any:
@@ -732,12 +737,8 @@ class Enforcer:
         finally:
             getattr(result, "close", lambda: None)()
         status, headers, exc_info = answered[0]
-        if status.startswith("404"):
-            grant = role.decide(call)
-            if grant is None:
-                log.warning("AccessDenied: %s may not s3:ListBucket, so a missing object is a 403", role.function_name)
-                return self._refuse(request, role, call, start_response)
-            self._record_use(role, grant, call)
+        if status.startswith("404") and not self._allows(role, call, "a missing object: a 403, not a 404"):
+            return self._refuse(request, role, call, start_response)
         start_response(status, headers, exc_info)
         return [body]
 
