@@ -55,7 +55,7 @@ def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud
         if grant.statement.get("Resource") == "*" and not grant.policy.startswith("arn:aws:iam::aws:policy/")
         for action in grant.actions
     }
-    # the QC upload resumes a task, the reminders keep tasks alive; nothing fails a task from outside
+    # the QC upload (or AwaitQc's retry) resumes a task, the reminders keep tasks alive; nothing fails one from outside
     assert wildcard == {"states:SendTaskSuccess", "states:SendTaskHeartbeat"}
     per_function = {
         role.function: sorted(
@@ -69,6 +69,7 @@ def test_only_task_token_callbacks_are_granted_on_any_resource(telar: LocalCloud
     }
     assert {f: actions for f, actions in per_function.items() if actions} == {
         "QcUploadFunction": ["states:SendTaskSuccess"],
+        "AwaitQcFunction": ["states:SendTaskSuccess"],  # a retry after its sheet was recorded
         "QcRemindersFunction": ["states:SendTaskHeartbeat"],
     }
 

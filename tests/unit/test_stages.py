@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from local.manager import RowResult
 from telar import orders, pipeline_start
 from telar.adapters.dynamo import keys
-from telar.errors import AssignmentNotFound, OrderNotFound
+from telar.errors import AssignmentNotFound, ConditionFailed, OrderNotFound
 from telar.messages import CELL_NOTE
 from telar.models import AssignmentStatus, OrderStatus
 from telar.ports import Ports
@@ -82,6 +82,29 @@ def test_qc_sheet_is_recorded_once_and_resumes_the_waiting_task(
     assert a.units_passed + a.units_rejected == a.planned_units and a.units_rejected > 0
     token, output = ports.workflow.resumed[0]  # type: ignore[attr-defined]
     assert token == "token-0" and output["units_passed"] == a.units_passed
+
+
+def test_await_qc_retried_after_the_sheet_was_recorded_resumes_its_new_task_with_the_totals(
+    ports: Ports, planned_order: tuple[str, list[str]]
+) -> None:
+    # Given AwaitQc kept its token, then timed out (Step Functions retries it), and the sheet was recorded between
+    _, assignment_ids = planned_order
+    await_qc(ports, assignment_ids[0], "token-0")
+    key, version = upload_filled(ports, assignment_ids[0], every_row(rejected_every=3), "Cusco QC.xlsx")
+    assert accept_qc_upload(ports, key, version) == "accepted"
+    # When the retry runs with its new task's token
+    await_qc(ports, assignment_ids[0], "token-retry")
+    # Then the new task is resumed at once with the recorded totals (the first token's task is gone), and the
+    # assignment stays signed off
+    a = ports.assignments.get_assignment(assignment_ids[0])
+    assert a is not None and a.status == AssignmentStatus.QC_DONE
+    token, output = ports.workflow.resumed[-1]  # type: ignore[attr-defined]
+    assert token == "token-retry"
+    assert (output["units_passed"], output["units_rejected"]) == (a.units_passed, a.units_rejected)
+    # And an assignment that is not signed off still refuses a token it cannot keep (a cancelled one)
+    ports.assignments.table.assignments[assignment_ids[1]]["status"] = AssignmentStatus.CANCELLED.value  # type: ignore[attr-defined]
+    with pytest.raises(ConditionFailed):
+        await_qc(ports, assignment_ids[1], "token-late")
 
 
 def test_invalid_upload_gets_a_report_and_the_assignment_keeps_waiting(

@@ -14,6 +14,7 @@ from telar.qc import validate_qc
 from telar.rendering import render_mail
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
+from telar.stages.await_qc import resume_with_qc
 from telar.stages.conflicts import retry_on_conflict
 from telar.stages.notify import report_refused_sheet, send_once
 
@@ -51,7 +52,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
             raise SheetInvalid([parsed.assignment_id_cell.problem(messages.ASSIGNMENT_SENT())])
         if assignment.status == AssignmentStatus.QC_DONE:
             if assignment.qc_upload == upload_ref:
-                _resume(ports, assignment)  # the earlier attempt may have stopped before resuming
+                resume_with_qc(ports, assignment)  # the earlier attempt may have stopped before resuming
                 return "duplicate"
             raise SheetInvalid([parsed.assignment_id_cell.problem(messages.STILL_WAITING(upload=assignment.qc_upload))])
         order = ports.orders.get_order(assignment.order_id)
@@ -79,7 +80,7 @@ def _accept(ports: Ports, key: str, upload_ref: str, data: bytes, thread: MailTh
     ports.orders.record_timeline(
         accepted.order_id, "QC_DONE", group_id=accepted.group_id, rework_round=accepted.rework_round
     )
-    _resume(ports, accepted)
+    resume_with_qc(ports, accepted)
     logger.info("QC accepted", assignment_id=sheet.assignment_id, passed=sheet.passed, rejected=sheet.rejected)
     group = ref.group(accepted.group_id)
     mail = render_mail(
@@ -101,18 +102,6 @@ def _unused_capacity(ports: Ports, assignment: Assignment) -> CapacityLedger | N
         return None
     ledger = ports.assignments.capacity_ledgers([assignment.group_id])[assignment.group_id]
     return release_bookings(ledger, assignment.booked, datetime.now(UTC).date())
-
-
-def _resume(ports: Ports, assignment: Assignment) -> None:
-    assert assignment.task_token
-    output = {
-        "order_id": assignment.order_id,
-        "assignment_id": assignment.assignment_id,
-        "units_passed": assignment.units_passed,
-        "units_rejected": assignment.units_rejected,
-    }
-    if not ports.workflow.resume(assignment.task_token, output):
-        logger.info("task no longer waiting (resumed before)", assignment_id=assignment.assignment_id)
 
 
 def _report_not_awaited(ports: Ports, key: str, upload_ref: str, assignment: Assignment) -> None:
