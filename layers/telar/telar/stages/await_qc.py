@@ -1,9 +1,10 @@
 """AwaitQc: keep the task token on the assignment until its QC sheet arrives."""
 
 from telar.errors import ConditionFailed
-from telar.models import Assignment, AssignmentStatus
+from telar.models import AssignmentStatus
 from telar.observability import logger
 from telar.ports import Ports
+from telar.stages.qc_resume import resume_with_qc
 
 
 def await_qc(ports: Ports, assignment_id: str, task_token: str) -> None:
@@ -18,16 +19,3 @@ def await_qc(ports: Ports, assignment_id: str, task_token: str) -> None:
             raise
         logger.info("QC recorded before this retry of AwaitQc: resumed at once", assignment_id=assignment_id)
         resume_with_qc(ports, done.model_copy(update={"task_token": task_token}))
-
-
-def resume_with_qc(ports: Ports, assignment: Assignment) -> None:
-    """Resume the assignment's waiting task with its recorded QC totals (the next state's input)."""
-    assert assignment.task_token
-    output = {
-        "order_id": assignment.order_id,
-        "assignment_id": assignment.assignment_id,
-        "units_passed": assignment.units_passed,
-        "units_rejected": assignment.units_rejected,
-    }
-    if not ports.workflow.resume(assignment.task_token, output):
-        logger.info("task no longer waiting (resumed before)", assignment_id=assignment.assignment_id)

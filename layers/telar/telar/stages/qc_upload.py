@@ -14,9 +14,9 @@ from telar.qc import validate_qc
 from telar.rendering import render_mail
 from telar.sheets.qc_sheet import read_qc_workbook
 from telar.stages import order_reference
-from telar.stages.await_qc import resume_with_qc
 from telar.stages.conflicts import retry_on_conflict
 from telar.stages.notify import report_refused_sheet, send_once
+from telar.stages.qc_resume import resume_with_qc
 
 
 def accept_qc_upload(ports: Ports, key: str, version_id: str | None) -> str:
